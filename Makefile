@@ -1,0 +1,115 @@
+# rnnfx — plain Makefile. Packagers: PREFIX, BINDIR, LV2DIR, DESTDIR, CC, CFLAGS, LDFLAGS.
+#
+#   make deps      install the Debian packages the build and tests need (apt-get, as root)
+#   make           library, programs and the LV2 bundle
+#   make check     every test (unit, sanitizers, hosts); prints "N passed, N failed"
+#   make bench     speed tables (never part of check)
+#   make demo      the main job end to end
+#
+# Each part of the tree adds itself through a fragment <dir>/module.mk, included below.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+LV2DIR ?= $(LIBDIR)/lv2
+DESTDIR ?=
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PYTHON ?= /usr/bin/python3
+BUILD ?= build
+OPT ?= -O2
+CFLAGS ?= $(OPT) -g
+override CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -fPIC -MMD -MP
+LDLIBS_DSP = $(JANSSON_LIBS) -lm -lpthread
+
+VERSION := 0.1.0
+override CFLAGS += -DRFX_VERSION=\"$(VERSION)\"
+
+# Debian packages: building, then testing, then hosts. `make deps` installs them all.
+DEB_BUILD = build-essential pkg-config libjansson-dev libsndfile1-dev portaudio19-dev lv2-dev \
+	    liblilv-dev libsamplerate0-dev
+DEB_TEST = valgrind clang libclang-rt-14-dev sox python3 lilv-utils serdi sordi jalv jackd2 \
+	   libjack-jackd2-dev
+DEB_EXTRA = python3-torch python3-numpy
+
+ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
+JANSSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
+JANSSON_LIBS := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null)
+ifeq ($(JANSSON_LIBS),)
+$(error jansson not found by pkg-config: run 'make deps' (or apt-get install libjansson-dev))
+endif
+endif
+
+all:
+
+# ---------------------------------------------------------------- dsp library
+DSP_SRC := $(wildcard dsp/*.c)
+DSP_OBJ := $(DSP_SRC:%.c=$(BUILD)/%.o)
+LIBDSP := $(BUILD)/librnnfx-dsp.a
+
+# The dsp hot loops are written for the auto-vectoriser; kernels for wider ISAs get their own flags
+# and are chosen at run time (dsp/kernel.h), so the installed binary stays portable.
+$(BUILD)/dsp/%.o: override CFLAGS += -O3 $(JANSSON_CFLAGS)
+$(BUILD)/dsp/kernel_avx2.o: override CFLAGS += -mavx2 -mfma -ffp-contract=fast
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIBDSP): $(DSP_OBJ)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+all: $(LIBDSP)
+
+# ---------------------------------------------------------------- tests
+# Every tests/test_*.c is one program per behaviour, linked with the dsp library; a fragment can add
+# libraries for its own tests with a target-specific TEST_LIBS.
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BINS := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+# Scripts run by the test runner after the programs (fragments append host tests here).
+CHECK_SCRIPTS ?=
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/harness.o $(LIBDSP)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS_DSP)
+
+PROGRAMS :=
+
+include $(sort $(wildcard */module.mk))
+
+all: $(PROGRAMS)
+
+check: all $(TEST_BINS)
+	@BUILD=$(BUILD) sh tests/run-tests.sh $(TEST_BINS) -- $(CHECK_SCRIPTS)
+
+# The same unit tests under AddressSanitizer + UndefinedBehaviorSanitizer, in their own build tree.
+check-asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer \
+		-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+		LDFLAGS="-fsanitize=address,undefined" check-unit
+
+check-unit: $(TEST_BINS)
+	@BUILD=$(BUILD) sh tests/run-tests.sh $(TEST_BINS) --
+
+check-valgrind: $(TEST_BINS)
+	@BUILD=$(BUILD) VALGRIND=1 sh tests/run-tests.sh $(TEST_BINS) --
+
+# ---------------------------------------------------------------- setup
+deps:
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+			$(DEB_BUILD) $(DEB_TEST) $(DEB_EXTRA); \
+	else \
+		echo "run as root: apt-get install -y $(DEB_BUILD) $(DEB_TEST) $(DEB_EXTRA)"; exit 1; \
+	fi
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+install: all
+uninstall:
+
+.PHONY: all check check-unit check-asan check-valgrind deps clean install uninstall bench demo fixtures fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,249 @@
+#include "model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const cell_names[RFX_CELL_COUNT] = { "rnn", "gru", "lstm" };
+
+int rfx_cell_gates(RfxCellType cell)
+{
+	switch (cell) {
+	case RFX_CELL_RNN: return 1;
+	case RFX_CELL_GRU: return 3;
+	case RFX_CELL_LSTM: return 4;
+	default: return 0;
+	}
+}
+
+const char *rfx_cell_name(RfxCellType cell)
+{
+	return (unsigned)cell < RFX_CELL_COUNT ? cell_names[cell] : NULL;
+}
+
+RfxCellType rfx_cell_from_name(const char *name)
+{
+	for (int c = 0; c < RFX_CELL_COUNT; c++)
+		if (name && strcmp(name, cell_names[c]) == 0)
+			return (RfxCellType)c;
+	return RFX_CELL_COUNT;
+}
+
+#define DETAIL(...) ((detail && detail_size) ? (void)snprintf(detail, detail_size, __VA_ARGS__) : (void)0)
+
+RfxStatus rfx_model_spec_check(const RfxModelSpec *s, char *detail, size_t detail_size)
+{
+	if (!s) {
+		DETAIL("no model spec");
+		return RFX_ERR_INVALID;
+	}
+	if ((unsigned)s->cell >= RFX_CELL_COUNT) {
+		DETAIL("cell type %d is not rnn, gru or lstm", (int)s->cell);
+		return RFX_ERR_CELL;
+	}
+	if (s->n_layers < 1 || s->n_layers > RFX_MAX_LAYERS) {
+		DETAIL("'layers': %d, expected 1 to %d", s->n_layers, RFX_MAX_LAYERS);
+		return RFX_ERR_LIMIT;
+	}
+	if (s->hidden < 1 || s->hidden > RFX_MAX_HIDDEN) {
+		DETAIL("'hidden': %d, expected 1 to %d", s->hidden, RFX_MAX_HIDDEN);
+		return RFX_ERR_LIMIT;
+	}
+	if (s->n_inputs < 1 || s->n_inputs > RFX_MAX_INPUTS) {
+		DETAIL("'inputs': %d, expected 1 to %d", s->n_inputs, RFX_MAX_INPUTS);
+		return RFX_ERR_LIMIT;
+	}
+	if ((unsigned)s->mode >= RFX_MODE_COUNT) {
+		DETAIL("output mode %d is not effect or classifier", (int)s->mode);
+		return RFX_ERR_FIELD;
+	}
+	if (s->mode == RFX_MODE_EFFECT && s->n_outputs != 1) {
+		DETAIL("'outputs': %d, an effect has exactly 1", s->n_outputs);
+		return RFX_ERR_LIMIT;
+	}
+	if (s->mode == RFX_MODE_CLASSIFIER && (s->n_outputs < 2 || s->n_outputs > RFX_MAX_CLASSES)) {
+		DETAIL("'outputs': %d classes, expected 2 to %d", s->n_outputs, RFX_MAX_CLASSES);
+		return RFX_ERR_LIMIT;
+	}
+	if (s->mode == RFX_MODE_CLASSIFIER && s->skip) {
+		DETAIL("'skip' is for effects only, not classifiers");
+		return RFX_ERR_FIELD;
+	}
+	if (!(s->sample_rate > 0 && s->sample_rate <= 1e6)) {
+		DETAIL("'sample_rate': %g, expected a rate in Hz above 0 and at most 1000000", s->sample_rate);
+		return RFX_ERR_FIELD;
+	}
+	for (int l = 0; l < s->n_layers; l++)
+		if ((unsigned)s->init[l] >= RFX_INIT_COUNT) {
+			DETAIL("layer %d: initial-state kind %d is not zeros, vector or trained", l,
+			       (int)s->init[l]);
+			return RFX_ERR_FIELD;
+		}
+	return RFX_OK;
+}
+
+static void add_tensor(RfxModel *m, const char *name, int rows, int cols, int trainable)
+{
+	RfxTensor *t = &m->tensors[m->n_tensors++];
+	snprintf(t->name, sizeof t->name, "%s", name);
+	t->offset = m->n_params;
+	t->rows = rows;
+	t->cols = cols;
+	t->trainable = trainable;
+	t->data = NULL;
+	m->n_params += (size_t)rows * (size_t)cols;
+}
+
+/* Lays out the tensor table (offsets only) for a spec; params are attached afterwards. */
+static void layout(RfxModel *m)
+{
+	const RfxModelSpec *s = &m->spec;
+	const int G = rfx_cell_gates(s->cell), H = s->hidden;
+	char name[24];
+	m->n_tensors = 0;
+	m->n_params = 0;
+	for (int l = 0; l < s->n_layers; l++) {
+		int I = l == 0 ? s->n_inputs : H;
+		snprintf(name, sizeof name, "weight_ih_l%d", l);
+		add_tensor(m, name, G * H, I, 1);
+		snprintf(name, sizeof name, "weight_hh_l%d", l);
+		add_tensor(m, name, G * H, H, 1);
+		snprintf(name, sizeof name, "bias_ih_l%d", l);
+		add_tensor(m, name, G * H, 1, 1);
+		snprintf(name, sizeof name, "bias_hh_l%d", l);
+		add_tensor(m, name, G * H, 1, 1);
+		if (s->init[l] != RFX_INIT_ZEROS) {
+			int trainable = s->init[l] == RFX_INIT_TRAINED;
+			snprintf(name, sizeof name, "h0_l%d", l);
+			add_tensor(m, name, H, 1, trainable);
+			if (s->cell == RFX_CELL_LSTM) {
+				snprintf(name, sizeof name, "c0_l%d", l);
+				add_tensor(m, name, H, 1, trainable);
+			}
+		}
+	}
+	add_tensor(m, "head.weight", s->n_outputs, H, 1);
+	add_tensor(m, "head.bias", s->n_outputs, 1, 1);
+}
+
+RfxStatus rfx_model_new(const RfxModelSpec *spec, RfxModel **out)
+{
+	if (!out)
+		return RFX_ERR_INVALID;
+	*out = NULL;
+	RfxStatus st = rfx_model_spec_check(spec, NULL, 0);
+	if (st != RFX_OK)
+		return st;
+	RfxModel *m = calloc(1, sizeof *m);
+	if (!m)
+		return RFX_ERR_NOMEM;
+	m->spec = *spec;
+	for (int l = spec->n_layers; l < RFX_MAX_LAYERS; l++)
+		m->spec.init[l] = RFX_INIT_ZEROS;
+	layout(m);
+	m->params = calloc(m->n_params, sizeof *m->params);
+	if (!m->params) {
+		free(m);
+		return RFX_ERR_NOMEM;
+	}
+	for (int i = 0; i < m->n_tensors; i++)
+		m->tensors[i].data = m->params + m->tensors[i].offset;
+	*out = m;
+	return RFX_OK;
+}
+
+void rfx_model_free(RfxModel *m)
+{
+	if (!m)
+		return;
+	free(m->params);
+	free(m->metadata);
+	free(m);
+}
+
+RfxStatus rfx_model_clone(const RfxModel *src, RfxModel **out)
+{
+	if (!src || !out)
+		return RFX_ERR_INVALID;
+	RfxStatus st = rfx_model_new(&src->spec, out);
+	if (st != RFX_OK)
+		return st;
+	memcpy((*out)->params, src->params, src->n_params * sizeof *src->params);
+	memcpy((*out)->labels, src->labels, sizeof src->labels);
+	st = rfx_model_set_metadata(*out, src->metadata);
+	if (st != RFX_OK) {
+		rfx_model_free(*out);
+		*out = NULL;
+	}
+	return st;
+}
+
+RfxTensor *rfx_model_tensor(const RfxModel *m, const char *name)
+{
+	if (!m || !name)
+		return NULL;
+	for (int i = 0; i < m->n_tensors; i++)
+		if (strcmp(m->tensors[i].name, name) == 0)
+			return (RfxTensor *)&m->tensors[i];
+	return NULL;
+}
+
+/* splitmix64: a seed expander with no bad seeds. */
+static uint64_t splitmix64(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+void rfx_model_init_random(RfxModel *m, uint64_t seed)
+{
+	if (!m)
+		return;
+	const float k = 1.0f / sqrtf((float)m->spec.hidden);
+	uint64_t s = seed;
+	for (int i = 0; i < m->n_tensors; i++) {
+		RfxTensor *t = &m->tensors[i];
+		size_t n = (size_t)t->rows * (size_t)t->cols;
+		int is_state = t->name[0] == 'h' && t->name[1] == '0';
+		is_state |= t->name[0] == 'c' && t->name[1] == '0';
+		for (size_t j = 0; j < n; j++) {
+			float u = (float)((splitmix64(&s) >> 40) * (1.0 / 16777216.0));
+			t->data[j] = is_state ? 0.0f : k * (2.0f * u - 1.0f);
+		}
+	}
+}
+
+RfxStatus rfx_model_set_metadata(RfxModel *m, const char *json_object)
+{
+	if (!m)
+		return RFX_ERR_INVALID;
+	char *copy = NULL;
+	if (json_object) {
+		size_t n = strlen(json_object) + 1;
+		copy = malloc(n);
+		if (!copy)
+			return RFX_ERR_NOMEM;
+		memcpy(copy, json_object, n);
+	}
+	free(m->metadata);
+	m->metadata = copy;
+	return RFX_OK;
+}
+
+int rfx_model_find_nonfinite(const RfxModel *m, size_t *index_in_tensor)
+{
+	for (int i = 0; i < m->n_tensors; i++) {
+		const RfxTensor *t = &m->tensors[i];
+		size_t n = (size_t)t->rows * (size_t)t->cols;
+		for (size_t j = 0; j < n; j++)
+			if (!isfinite(t->data[j])) {
+				if (index_in_tensor)
+					*index_in_tensor = j;
+				return i;
+			}
+	}
+	return -1;
+}

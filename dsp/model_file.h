@@ -1,0 +1,32 @@
+/* rnnfx — reading and writing model files ("format": "rnnfx-model", "version": 1; see
+ * docs/model-format.md).
+ *
+ * Loaders check every field, size, shape and value before returning a model, and on error fill an
+ * optional `detail` buffer with a sentence naming the field and what was expected versus found, e.g.
+ * "tensor 'weight_hh_l0': 3072 values, expected 768". They never print. They allocate, so they are
+ * for a worker or a program's main thread, never the audio thread.
+ */
+#ifndef RFX_MODEL_FILE_H
+#define RFX_MODEL_FILE_H
+
+#include <stddef.h>
+
+#include "model.h"
+
+#define RFX_MODEL_FORMAT "rnnfx-model"
+#define RFX_MODEL_VERSION 1
+#define RFX_MODEL_FILE_MAX_BYTES (64u << 20) /* refused past this, before parsing */
+
+RfxStatus rfx_model_load_file(const char *path, RfxModel **out, char *detail, size_t detail_size);
+RfxStatus rfx_model_load_string(const char *text, size_t len, RfxModel **out, char *detail,
+				size_t detail_size);
+
+/* The model as JSON text (floats with 9 significant digits, so loading it back is bit-exact).
+ * Returns a malloc'd string the caller frees, or NULL when out of memory. */
+char *rfx_model_to_string(const RfxModel *model);
+
+/* Writes to "<path>.tmp-<pid>" then renames over `path`, so a crash never leaves half a file. */
+RfxStatus rfx_model_save_file(const RfxModel *model, const char *path, char *detail,
+			      size_t detail_size);
+
+#endif

@@ -1,0 +1,46 @@
+#!/bin/sh
+# Runs test programs, then test scripts (after "--"), and prints one summary line for CI:
+#   total: N passed, N failed
+# Each program prints its own "N passed, N failed"; a program that crashes or exits non-zero
+# without counting a failure counts as one failed.
+# VALGRIND=1 runs the programs under valgrind's memcheck (scripts run as they are).
+set -u
+total_pass=0
+total_fail=0
+logdir=${BUILD:-build}/test-logs
+mkdir -p "$logdir"
+phase=prog
+for t in "$@"; do
+	if [ "$t" = "--" ]; then phase=script; continue; fi
+	name=$(basename "$t")
+	log="$logdir/$name.log"
+	if [ "$phase" = prog ] && [ "${VALGRIND:-0}" = 1 ]; then
+		set -- valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "$t"
+	elif [ "$phase" = prog ]; then
+		set -- "$t"
+	else
+		set -- sh "$t"
+	fi
+	start=$(date +%s)
+	"$@" >"$log" 2>&1
+	rc=$?
+	end=$(date +%s)
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	p=$(echo "$line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
+	f=$(echo "$line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
+	p=${p:-0}; f=${f:-0}
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	if [ "$rc" -eq 77 ]; then f=0; fi  # 77: skipped (automake convention), reported below
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	if [ "$rc" -eq 77 ]; then
+		printf 'SKIP %-28s %s\n' "$name" "$(tail -n 1 "$log")"
+	elif [ "$f" -ne 0 ]; then
+		printf 'FAIL %-28s %s passed, %s failed (exit %s, %ss) — log:\n' "$name" "$p" "$f" "$rc" $((end - start))
+		sed 's/^/    /' "$log" | grep -v '^    ok ' | tail -n 40
+	else
+		printf 'ok   %-28s %s passed (%ss)\n' "$name" "$p" $((end - start))
+	fi
+done
+echo "total: $total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
