@@ -1,0 +1,105 @@
+/* rnnfx — batched forward and exact backpropagation through time (BPTT) for training.
+ *
+ * An RfxBptt runs one model over a batch of up to B segments, each of up to T steps per call, and
+ * keeps a carried recurrent state per segment slot so a long recording can be trained in windows
+ * (truncated BPTT, Wright et al.):
+ *
+ *     rfx_bptt_create(model, &cfg, &bp);
+ *     for each epoch, for each batch of segments:
+ *         rfx_bptt_reset_state(bp);                   every slot back to the model's h0 (c0)
+ *         rfx_bptt_forward(bp, &warmup_batch, NULL);  forward only, ~1000 steps: moves the state
+ *         for each window of ~2048 steps:
+ *             rfx_bptt_zero_grad(bp);
+ *             rfx_bptt_train(bp, &window_batch, &loss);   forward + loss + backward, grads += ...
+ *             rfx_optim_clip_grad_norm(rfx_bptt_grad(bp), n, clip);
+ *             rfx_adam_step(adam, model->params, rfx_bptt_grad(bp), mask);
+ *
+ * Each rfx_bptt_train call starts from the carried state and leaves the carried state at the
+ * window's final state. Gradients do not flow across calls (the carried state is a constant for
+ * the next window), except into the model's initial state: when a call starts right after
+ * rfx_bptt_reset_state (no forward since), the gradient with respect to the starting state is
+ * added to h0_l<l> / c0_l<l> (trainable ones only; a segment starting from zeros has nothing to
+ * learn). Inside one call, batch->warmup steps run forward (and are backpropagated through) but
+ * add no loss; the loss is exactly rfx_loss_compute over steps [warmup, T).
+ *
+ * Weights are read from model->params at every call (packed into internal layouts then), so an
+ * optimiser may update params in place between calls. The model must outlive the RfxBptt and keep
+ * its spec.
+ *
+ * Gradients: a flat float array of model->n_params values with the same offsets as params
+ * (model->tensors[i].offset), summed over calls until rfx_bptt_zero_grad. Entries of tensors with
+ * trainable == 0 stay 0.
+ *
+ * Threads and determinism: n_threads workers (a pool created once) share the batch in fixed
+ * chunks of RFX_BPTT_CHUNK segments; every chunk has its own gradient buffer and the buffers are
+ * summed in chunk order. The result is therefore bit-identical for the same inputs whatever
+ * n_threads is, and between runs. Losses are reduced on the calling thread.
+ *
+ * Memory: everything is allocated by rfx_bptt_create (rfx_bptt_memory_bytes says how much); the
+ * calls allocate nothing. Not thread-safe: one caller thread per RfxBptt.
+ */
+#ifndef RFX_BPTT_H
+#define RFX_BPTT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loss.h"
+#include "model.h"
+
+#define RFX_BPTT_CHUNK 8   /* segments per work unit and per gradient buffer */
+#define RFX_BPTT_MAX_THREADS 64
+
+typedef struct {
+	int max_batch;              /* B: segment slots, 1.. */
+	int max_steps;              /* T: steps per rfx_bptt_train call (warm-up included), 1.. */
+	int n_threads;              /* 1..RFX_BPTT_MAX_THREADS; 0 means 1 */
+	RfxLossConfig loss;         /* must suit the model: CE for a classifier, MSE or ESR+DC for an effect */
+} RfxBpttConfig;
+
+typedef struct RfxBptt RfxBptt;
+
+/* A batch of B <= max_batch segments (slots 0..B-1) of T steps:
+ *   x[b * x_stride + t * I + i]   inputs (x_stride 0: packed, T * I)
+ *   target / label                as in RfxLossBatch (loss.h); unused by rfx_bptt_forward
+ *   warmup                        leading steps with no loss (rfx_bptt_train only; 0 <= warmup < T) */
+typedef struct {
+	int B, T, warmup;
+	const float *x;
+	size_t x_stride;
+	const float *target;
+	size_t t_stride;
+	const int32_t *label;
+	size_t l_stride;
+} RfxBpttBatch;
+
+/* Checks the config against the model; RFX_ERR_INVALID for a loss that does not fit the mode. */
+RfxStatus rfx_bptt_create(RfxModel *model, const RfxBpttConfig *cfg, RfxBptt **out);
+void rfx_bptt_destroy(RfxBptt *bp);
+/* Bytes allocated by create (caches, per-chunk gradient buffers, state). */
+size_t rfx_bptt_memory_bytes(const RfxBptt *bp);
+
+/* Every slot's carried state := the model's initial state (zeros, or h0/c0 as now in params). */
+void rfx_bptt_reset_state(RfxBptt *bp);
+/* The carried state of slot b: per layer h [H], then for LSTM per layer c [H]; *n_floats gets
+ * the count. Read-only view, valid until the next call. */
+const float *rfx_bptt_state(const RfxBptt *bp, int b, size_t *n_floats);
+
+/* Forward only over any T (no caching, so T may exceed max_steps): advances the carried state of
+ * slots 0..B-1. When y is not NULL it receives the outputs y[b * y_stride + t * O + o] (packed
+ * when y_stride is 0): effect samples (skip included), classifier logits. */
+RfxStatus rfx_bptt_forward(RfxBptt *bp, const RfxBpttBatch *batch, float *y, size_t y_stride);
+
+/* Forward with caching, loss over steps [warmup, T), backward; adds the gradient to
+ * rfx_bptt_grad(bp) and writes the loss to *loss (may be NULL). T <= max_steps. The outputs of
+ * this call stay readable through rfx_bptt_outputs until the next call. */
+RfxStatus rfx_bptt_train(RfxBptt *bp, const RfxBpttBatch *batch, double *loss);
+
+/* Outputs of the last rfx_bptt_train: [B][T][O] packed; NULL before the first. */
+const float *rfx_bptt_outputs(const RfxBptt *bp);
+
+/* The flat gradient (model->n_params floats); the caller may scale or clip it in place. */
+float *rfx_bptt_grad(RfxBptt *bp);
+void rfx_bptt_zero_grad(RfxBptt *bp);
+
+#endif
