@@ -1,0 +1,829 @@
+/* rnnfx — model files: reading and writing the JSON format of docs/model-format.md.
+ *
+ * The loader checks in a fixed order, so a file with several faults always reports the same one:
+ * size, JSON, "format", "version", unknown top-level keys, the architecture fields, the limits,
+ * labels, metadata, then the tensors (unknown names, missing ones, shape, length, values). The model
+ * is only allocated once the architecture has passed rfx_model_spec_check(), so no declared size can
+ * make us allocate more than the limits allow.
+ *
+ * The writer prints the JSON itself rather than through jansson, because jansson writes reals with
+ * 17 digits (twice the file size for float weights) and through the C locale's decimal point.
+ */
+#include "model_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Where a loader or the writer puts its sentence for the caller. */
+typedef struct {
+	char *text;
+	size_t size;
+} Detail;
+
+static RfxStatus fail(Detail *d, RfxStatus st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static RfxStatus fail(Detail *d, RfxStatus st, const char *fmt, ...)
+{
+	if (d->text && d->size) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(d->text, d->size, fmt, ap);
+		va_end(ap);
+	}
+	return st;
+}
+
+static void clear_detail(Detail *d)
+{
+	if (d->text && d->size)
+		d->text[0] = '\0';
+}
+
+/* A word for what a JSON value is, for "expected X, found Y" sentences. */
+static const char *type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL: return "a real number";
+	case JSON_TRUE: return "true";
+	case JSON_FALSE: return "false";
+	case JSON_NULL: return "null";
+	default: return "an unknown value";
+	}
+}
+
+/* ------------------------------------------------------------------ header and architecture */
+
+static const char *const top_keys[] = {
+	"format", "version", "cell", "layers", "inputs", "hidden", "mode", "outputs", "skip",
+	"sample_rate", "initial_state", "labels", "tensors", "metadata",
+};
+
+static const char *const init_names[RFX_INIT_COUNT] = { "zeros", "vector", "trained" };
+static const char *const mode_names[RFX_MODE_COUNT] = { "effect", "classifier" };
+
+static RfxStatus check_header(Detail *d, json_t *root)
+{
+	if (!json_is_object(root))
+		return fail(d, RFX_ERR_FORMAT, "the file holds %s, expected an object with "
+			    "\"format\": \"%s\"", type_name(root), RFX_MODEL_FORMAT);
+	json_t *f = json_object_get(root, "format");
+	if (!f)
+		return fail(d, RFX_ERR_FORMAT, "'format' missing, expected \"%s\"", RFX_MODEL_FORMAT);
+	if (!json_is_string(f) || strcmp(json_string_value(f), RFX_MODEL_FORMAT) != 0)
+		return fail(d, RFX_ERR_FORMAT, "'format': %s%.40s%s, expected \"%s\"",
+			    json_is_string(f) ? "\"" : type_name(f),
+			    json_is_string(f) ? json_string_value(f) : "",
+			    json_is_string(f) ? "\"" : "", RFX_MODEL_FORMAT);
+	json_t *v = json_object_get(root, "version");
+	if (!v)
+		return fail(d, RFX_ERR_VERSION, "'version' missing, expected %d", RFX_MODEL_VERSION);
+	if (!json_is_integer(v))
+		return fail(d, RFX_ERR_VERSION, "'version': %s, expected the integer %d", type_name(v),
+			    RFX_MODEL_VERSION);
+	if (json_integer_value(v) != RFX_MODEL_VERSION)
+		return fail(d, RFX_ERR_VERSION, "'version': %" JSON_INTEGER_FORMAT ", this build reads "
+			    "version %d", json_integer_value(v), RFX_MODEL_VERSION);
+	/* A misspelt optional key ("metdata", "skpi") would otherwise be dropped without a word. */
+	const char *key;
+	json_t *value;
+	json_object_foreach(root, key, value) {
+		size_t k = 0, n = sizeof top_keys / sizeof top_keys[0];
+		while (k < n && strcmp(key, top_keys[k]) != 0)
+			k++;
+		if (k == n)
+			return fail(d, RFX_ERR_FIELD, "unknown field '%.40s' (a misspelling?)", key);
+	}
+	return RFX_OK;
+}
+
+/* One of `names` (n of them) -> its index; the field's sentence names the choices on error. */
+static RfxStatus get_choice(Detail *d, json_t *v, const char *field, const char *const *names,
+			    int n, const char *choices, int *out)
+{
+	if (!v)
+		return fail(d, RFX_ERR_FIELD, "'%s' missing, expected %s", field, choices);
+	if (!json_is_string(v))
+		return fail(d, RFX_ERR_FIELD, "'%s': %s, expected %s", field, type_name(v), choices);
+	for (int i = 0; i < n; i++)
+		if (strcmp(json_string_value(v), names[i]) == 0) {
+			*out = i;
+			return RFX_OK;
+		}
+	return fail(d, RFX_ERR_FIELD, "'%s': \"%.40s\", expected %s", field, json_string_value(v),
+		    choices);
+}
+
+static RfxStatus get_int(Detail *d, json_t *root, const char *field, int *out)
+{
+	json_t *v = json_object_get(root, field);
+	if (!v)
+		return fail(d, RFX_ERR_FIELD, "'%s' missing, expected an integer", field);
+	if (!json_is_integer(v))
+		return fail(d, RFX_ERR_FIELD, "'%s': %s, expected an integer", field, type_name(v));
+	json_int_t x = json_integer_value(v);
+	/* Checked here because the limits check works on int; every limit is far inside int. */
+	if (x < INT_MIN || x > INT_MAX)
+		return fail(d, RFX_ERR_LIMIT, "'%s': %" JSON_INTEGER_FORMAT " is far past the limits",
+			    field, x);
+	*out = (int)x;
+	return RFX_OK;
+}
+
+static RfxStatus get_cell(Detail *d, json_t *root, RfxCellType *cell)
+{
+	json_t *v = json_object_get(root, "cell");
+	if (!v)
+		return fail(d, RFX_ERR_FIELD, "'cell' missing, expected \"rnn\", \"gru\" or \"lstm\"");
+	if (!json_is_string(v))
+		return fail(d, RFX_ERR_FIELD, "'cell': %s, expected \"rnn\", \"gru\" or \"lstm\"",
+			    type_name(v));
+	*cell = rfx_cell_from_name(json_string_value(v));
+	if (*cell == RFX_CELL_COUNT)
+		return fail(d, RFX_ERR_CELL, "'cell': \"%.40s\", expected \"rnn\", \"gru\" or \"lstm\"",
+			    json_string_value(v));
+	return RFX_OK;
+}
+
+/* "skip" is required for an effect (it changes the output), optional and false for a classifier. */
+static RfxStatus get_skip(Detail *d, json_t *root, RfxOutputMode mode, int *skip)
+{
+	json_t *v = json_object_get(root, "skip");
+	*skip = 0;
+	if (!v && mode == RFX_MODE_CLASSIFIER)
+		return RFX_OK;
+	if (!v)
+		return fail(d, RFX_ERR_FIELD, "'skip' missing, expected true or false for an effect");
+	if (!json_is_boolean(v))
+		return fail(d, RFX_ERR_FIELD, "'skip': %s, expected true or false", type_name(v));
+	*skip = json_is_true(v);
+	return RFX_OK;
+}
+
+static RfxStatus get_initial_state(Detail *d, json_t *root, RfxModelSpec *s)
+{
+	json_t *v = json_object_get(root, "initial_state");
+	if (!v)
+		return fail(d, RFX_ERR_FIELD, "'initial_state' missing, expected an array of %d "
+			    "strings (one per layer)", s->n_layers);
+	if (!json_is_array(v))
+		return fail(d, RFX_ERR_FIELD, "'initial_state': %s, expected an array of %d strings "
+			    "(one per layer)", type_name(v), s->n_layers);
+	if (json_array_size(v) != (size_t)s->n_layers)
+		return fail(d, RFX_ERR_FIELD, "'initial_state': %zu entries, expected %d (one per layer)",
+			    json_array_size(v), s->n_layers);
+	for (int l = 0; l < s->n_layers; l++) {
+		char field[32];
+		int kind = 0;
+		snprintf(field, sizeof field, "initial_state[%d]", l);
+		RfxStatus st = get_choice(d, json_array_get(v, (size_t)l), field, init_names,
+					  RFX_INIT_COUNT, "\"zeros\", \"vector\" or \"trained\"", &kind);
+		if (st != RFX_OK)
+			return st;
+		s->init[l] = (RfxInitKind)kind;
+	}
+	return RFX_OK;
+}
+
+static RfxStatus get_sample_rate(Detail *d, json_t *root, double *rate)
+{
+	json_t *v = json_object_get(root, "sample_rate");
+	if (!v)
+		return fail(d, RFX_ERR_FIELD, "'sample_rate' missing, expected a rate in Hz");
+	if (!json_is_number(v))
+		return fail(d, RFX_ERR_FIELD, "'sample_rate': %s, expected a rate in Hz", type_name(v));
+	*rate = json_number_value(v);
+	return RFX_OK;
+}
+
+/* Reads the architecture; the layers count must be known (and sane) before "initial_state". */
+static RfxStatus read_spec(Detail *d, json_t *root, RfxModelSpec *s)
+{
+	int mode = 0;
+	RfxStatus st;
+	memset(s, 0, sizeof *s);
+	if ((st = get_cell(d, root, &s->cell)) != RFX_OK ||
+	    (st = get_int(d, root, "layers", &s->n_layers)) != RFX_OK ||
+	    (st = get_int(d, root, "inputs", &s->n_inputs)) != RFX_OK ||
+	    (st = get_int(d, root, "hidden", &s->hidden)) != RFX_OK ||
+	    (st = get_choice(d, json_object_get(root, "mode"), "mode", mode_names, RFX_MODE_COUNT,
+			     "\"effect\" or \"classifier\"", &mode)) != RFX_OK)
+		return st;
+	s->mode = (RfxOutputMode)mode;
+	if ((st = get_int(d, root, "outputs", &s->n_outputs)) != RFX_OK ||
+	    (st = get_skip(d, root, s->mode, &s->skip)) != RFX_OK ||
+	    (st = get_sample_rate(d, root, &s->sample_rate)) != RFX_OK)
+		return st;
+	if (s->n_layers < 1 || s->n_layers > RFX_MAX_LAYERS)
+		return rfx_model_spec_check(s, d->text, d->size);
+	if ((st = get_initial_state(d, root, s)) != RFX_OK)
+		return st;
+	return rfx_model_spec_check(s, d->text, d->size);
+}
+
+/* ------------------------------------------------------------------ labels and metadata */
+
+static RfxStatus read_labels(Detail *d, json_t *root, RfxModel *m)
+{
+	json_t *v = json_object_get(root, "labels");
+	const int K = m->spec.n_outputs;
+	if (!v)
+		return RFX_OK; /* unnamed classes: labels stay "" */
+	if (m->spec.mode != RFX_MODE_CLASSIFIER)
+		return fail(d, RFX_ERR_FIELD, "'labels' given for an effect; only a classifier has "
+			    "class labels");
+	if (!json_is_array(v))
+		return fail(d, RFX_ERR_FIELD, "'labels': %s, expected an array of %d strings",
+			    type_name(v), K);
+	if (json_array_size(v) != (size_t)K)
+		return fail(d, RFX_ERR_FIELD, "'labels': %zu entries, expected %d (one per class, "
+			    "'outputs')", json_array_size(v), K);
+	for (int k = 0; k < K; k++) {
+		json_t *l = json_array_get(v, (size_t)k);
+		if (!json_is_string(l))
+			return fail(d, RFX_ERR_FIELD, "'labels'[%d]: %s, expected a string", k,
+				    type_name(l));
+		/* jansson refuses "\u0000" in strings, so the length is the C string's length. */
+		size_t n = json_string_length(l);
+		if (n >= RFX_MAX_LABEL)
+			return fail(d, RFX_ERR_FIELD, "'labels'[%d]: %zu bytes, expected at most %d", k,
+				    n, RFX_MAX_LABEL - 1);
+		memcpy(m->labels[k], json_string_value(l), n + 1);
+	}
+	return RFX_OK;
+}
+
+static RfxStatus read_metadata(Detail *d, json_t *root, RfxModel *m)
+{
+	json_t *v = json_object_get(root, "metadata");
+	if (!v)
+		return RFX_OK;
+	if (!json_is_object(v))
+		return fail(d, RFX_ERR_FIELD, "'metadata': %s, expected an object", type_name(v));
+	char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!text)
+		return fail(d, RFX_ERR_NOMEM, "out of memory copying 'metadata'");
+	/* Copied so the model owns memory from malloc even if jansson was given its own allocator. */
+	RfxStatus st = rfx_model_set_metadata(m, text);
+	free(text);
+	return st == RFX_OK ? RFX_OK : fail(d, st, "out of memory copying 'metadata'");
+}
+
+/* ------------------------------------------------------------------ tensors */
+
+/* PyTorch's shapes: weights are matrices, biases and initial states are vectors. */
+static int is_matrix(const char *name)
+{
+	return strstr(name, "weight") != NULL;
+}
+
+/* "[48,16]" and the value count it implies, for shape sentences. */
+static double shape_text(json_t *shape, char *buf, size_t size)
+{
+	size_t used = 0, n = json_array_size(shape);
+	double count = 1;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		json_int_t x = json_integer_value(json_array_get(shape, i));
+		count *= (double)x;
+		if (used < size && i < 4)
+			used += (size_t)snprintf(buf + used, size - used, "%s%" JSON_INTEGER_FORMAT,
+						 i ? "," : "[", x);
+		else if (used < size && i == 4)
+			used += (size_t)snprintf(buf + used, size - used, ",...");
+	}
+	if (used < size)
+		snprintf(buf + used, size - used, "]");
+	return count;
+}
+
+static RfxStatus check_shape(Detail *d, const RfxTensor *t, json_t *shape)
+{
+	if (!shape)
+		return fail(d, RFX_ERR_FIELD, "tensor '%s': 'shape' missing", t->name);
+	if (!json_is_array(shape) || json_array_size(shape) == 0)
+		return fail(d, RFX_ERR_FIELD, "tensor '%s': 'shape' is %s, expected an array of "
+			    "integers", t->name, json_is_array(shape) ? "empty" : type_name(shape));
+	for (size_t i = 0; i < json_array_size(shape); i++)
+		if (!json_is_integer(json_array_get(shape, i)))
+			return fail(d, RFX_ERR_FIELD, "tensor '%s': 'shape'[%zu] is %s, expected an "
+				    "integer", t->name, i, type_name(json_array_get(shape, i)));
+	const size_t dims = is_matrix(t->name) ? 2 : 1;
+	int same = json_array_size(shape) == dims &&
+		   json_integer_value(json_array_get(shape, 0)) == t->rows &&
+		   (dims == 1 || json_integer_value(json_array_get(shape, 1)) == t->cols);
+	if (same)
+		return RFX_OK;
+	char found[96], expected[32];
+	double count = shape_text(shape, found, sizeof found);
+	if (dims == 2)
+		snprintf(expected, sizeof expected, "[%d,%d]", t->rows, t->cols);
+	else
+		snprintf(expected, sizeof expected, "[%d]", t->rows);
+	return fail(d, RFX_ERR_SHAPE, "tensor '%s': shape %s has %.0f values, expected %s (%d)",
+		    t->name, found, count, expected, t->rows * t->cols);
+}
+
+/* Copies the values, refusing non-numbers and anything that is not a finite float. */
+static RfxStatus copy_values(Detail *d, const RfxTensor *t, json_t *data)
+{
+	const size_t n = (size_t)t->rows * (size_t)t->cols;
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_array_get(data, i);
+		if (json_is_null(v)) /* how the writer marks a NaN or Inf (JSON has neither) */
+			return fail(d, RFX_ERR_NONFINITE, "tensor '%s': data[%zu] is null (a NaN or "
+				    "infinite weight), expected a finite number", t->name, i);
+		if (!json_is_number(v))
+			return fail(d, RFX_ERR_FIELD, "tensor '%s': data[%zu] is %s, expected a number",
+				    t->name, i, type_name(v));
+		double x = json_number_value(v);
+		/* At or past FLT_MAX + half an ulp a double rounds to Inf as a float; converting an
+		 * out-of-range double is also undefined behaviour in C, so test before the cast. */
+		if (!(fabs(x) < 0x1.ffffffp+127))
+			return fail(d, RFX_ERR_NONFINITE, "tensor '%s': data[%zu] = %g is not finite "
+				    "as a 32-bit float", t->name, i, x);
+		t->data[i] = (float)x;
+	}
+	return RFX_OK;
+}
+
+static RfxStatus read_tensor(Detail *d, const RfxTensor *t, json_t *obj)
+{
+	if (!json_is_object(obj))
+		return fail(d, RFX_ERR_FIELD, "tensor '%s': %s, expected an object with 'shape' and "
+			    "'data'", t->name, type_name(obj));
+	const char *key;
+	json_t *value;
+	json_object_foreach(obj, key, value) {
+		if (strcmp(key, "shape") != 0 && strcmp(key, "data") != 0)
+			return fail(d, RFX_ERR_FIELD, "tensor '%s': unknown field '%.40s', expected "
+				    "only 'shape' and 'data'", t->name, key);
+	}
+	RfxStatus st = check_shape(d, t, json_object_get(obj, "shape"));
+	if (st != RFX_OK)
+		return st;
+	json_t *data = json_object_get(obj, "data");
+	if (!data || !json_is_array(data))
+		return fail(d, RFX_ERR_FIELD, "tensor '%s': 'data' is %s, expected an array of numbers",
+			    t->name, data ? type_name(data) : "missing");
+	const size_t n = (size_t)t->rows * (size_t)t->cols;
+	if (json_array_size(data) != n)
+		return fail(d, RFX_ERR_SHAPE, "tensor '%s': data has %zu values, its shape needs %zu",
+			    t->name, json_array_size(data), n);
+	return copy_values(d, t, data);
+}
+
+static RfxStatus read_tensors(Detail *d, json_t *root, RfxModel *m)
+{
+	json_t *tensors = json_object_get(root, "tensors");
+	if (!tensors)
+		return fail(d, RFX_ERR_FIELD, "'tensors' missing, expected an object of weight tensors");
+	if (!json_is_object(tensors))
+		return fail(d, RFX_ERR_FIELD, "'tensors': %s, expected an object", type_name(tensors));
+	/* Unknown names first: a misspelt tensor is then reported as the typo, not as missing. */
+	const char *key;
+	json_t *value;
+	json_object_foreach(tensors, key, value) {
+		if (!rfx_model_tensor(m, key))
+			return fail(d, RFX_ERR_FIELD, "'tensors': unknown tensor '%.40s' for a %d-layer "
+				    "%s %s", key, m->spec.n_layers, rfx_cell_name(m->spec.cell),
+				    mode_names[m->spec.mode]);
+	}
+	for (int i = 0; i < m->n_tensors; i++) {
+		const RfxTensor *t = &m->tensors[i];
+		json_t *obj = json_object_get(tensors, t->name);
+		if (!obj)
+			return fail(d, RFX_ERR_TENSOR_MISSING, "tensor '%s' missing (%d x %d values)",
+				    t->name, t->rows, t->cols);
+		RfxStatus st = read_tensor(d, t, obj);
+		if (st != RFX_OK)
+			return st;
+	}
+	return RFX_OK;
+}
+
+/* ------------------------------------------------------------------ loading */
+
+static RfxStatus model_from_json(Detail *d, json_t *root, RfxModel **out)
+{
+	RfxModelSpec spec;
+	RfxStatus st = check_header(d, root);
+	if (st != RFX_OK || (st = read_spec(d, root, &spec)) != RFX_OK)
+		return st;
+	RfxModel *m = NULL;
+	if ((st = rfx_model_new(&spec, &m)) != RFX_OK)
+		return fail(d, st, "could not create the model: %s", rfx_strerror(st));
+	if ((st = read_labels(d, root, m)) != RFX_OK || (st = read_metadata(d, root, m)) != RFX_OK ||
+	    (st = read_tensors(d, root, m)) != RFX_OK) {
+		rfx_model_free(m);
+		return st;
+	}
+	*out = m;
+	return RFX_OK;
+}
+
+RfxStatus rfx_model_load_string(const char *text, size_t len, RfxModel **out, char *detail,
+				size_t detail_size)
+{
+	Detail d = { detail, detail_size };
+	clear_detail(&d);
+	if (!out)
+		return fail(&d, RFX_ERR_INVALID, "no place to put the model");
+	*out = NULL;
+	if (!text)
+		return fail(&d, RFX_ERR_INVALID, "no model text");
+	if (len > RFX_MODEL_FILE_MAX_BYTES)
+		return fail(&d, RFX_ERR_TOO_LARGE, "%zu bytes, a model file may have at most %u",
+			    len, RFX_MODEL_FILE_MAX_BYTES);
+	json_error_t err;
+	/* Duplicate keys are refused: with two "hidden" keys, which one the author meant is unknown. */
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+	if (!root)
+		return fail(&d, RFX_ERR_JSON, "line %d, column %d: %s", err.line, err.column, err.text);
+	RfxStatus st = model_from_json(&d, root, out);
+	json_decref(root);
+	return st;
+}
+
+/* Reads the whole file, refusing it before reading when its size is already past the limit and
+ * while reading when it grows (or is a pipe of unknown size). */
+static RfxStatus read_file(Detail *d, const char *path, char **text, size_t *len)
+{
+	char err[128];
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return fail(d, RFX_ERR_IO, "cannot open: %s",
+			    strerror_r(errno, err, sizeof err) ? "error" : err);
+	struct stat sb;
+	size_t cap = 1 << 16, n = 0;
+	if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		fclose(f);
+		return fail(d, RFX_ERR_IO, "is a directory, not a model file");
+	}
+	if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode)) {
+		if ((unsigned long long)sb.st_size > RFX_MODEL_FILE_MAX_BYTES) {
+			fclose(f);
+			return fail(d, RFX_ERR_TOO_LARGE, "%lld bytes, a model file may have at most %u",
+				    (long long)sb.st_size, RFX_MODEL_FILE_MAX_BYTES);
+		}
+		cap = (size_t)sb.st_size + 1; /* + 1 so end of file is seen without growing */
+	}
+	char *buf = malloc(cap);
+	while (buf) {
+		n += fread(buf + n, 1, cap - n, f);
+		if (n < cap || n > RFX_MODEL_FILE_MAX_BYTES)
+			break;
+		char *bigger = realloc(buf, cap * 2);
+		if (!bigger) {
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		buf = bigger;
+		cap *= 2;
+	}
+	RfxStatus st = RFX_OK;
+	if (!buf)
+		st = fail(d, RFX_ERR_NOMEM, "out of memory reading the file");
+	else if (ferror(f))
+		st = fail(d, RFX_ERR_IO, "read error: %s",
+			  strerror_r(errno, err, sizeof err) ? "error" : err);
+	else if (n > RFX_MODEL_FILE_MAX_BYTES)
+		st = fail(d, RFX_ERR_TOO_LARGE, "more than %u bytes, the limit for a model file",
+			  RFX_MODEL_FILE_MAX_BYTES);
+	fclose(f);
+	if (st != RFX_OK) {
+		free(buf);
+		return st;
+	}
+	*text = buf;
+	*len = n;
+	return RFX_OK;
+}
+
+RfxStatus rfx_model_load_file(const char *path, RfxModel **out, char *detail, size_t detail_size)
+{
+	Detail d = { detail, detail_size };
+	clear_detail(&d);
+	if (out)
+		*out = NULL;
+	if (!path || !out)
+		return fail(&d, RFX_ERR_INVALID, "no path or no place to put the model");
+	char *text = NULL;
+	size_t len = 0;
+	RfxStatus st = read_file(&d, path, &text, &len);
+	if (st != RFX_OK)
+		return st;
+	st = rfx_model_load_string(text, len, out, detail, detail_size);
+	free(text);
+	return st;
+}
+
+/* ------------------------------------------------------------------ writing */
+
+/* A growing text buffer; after the first failed allocation every append is a no-op. */
+typedef struct {
+	char *p;
+	size_t len, cap;
+	int oom;
+} Buf;
+
+static void buf_put(Buf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (b->len + n + 1 > cap)
+			cap *= 2;
+		char *p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = 1;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void buf_puts(Buf *b, const char *s)
+{
+	buf_put(b, s, strlen(s));
+}
+
+static void buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void buf_printf(Buf *b, const char *fmt, ...)
+{
+	char tmp[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof tmp)
+		b->oom = 1; /* only short fixed pieces go through here */
+	else
+		buf_put(b, tmp, (size_t)n);
+}
+
+/* A number as JSON with `digits` significant digits. printf follows the C locale, and a host may
+ * have set one with a decimal comma, so whatever separator it used becomes '.'. -0 is written
+ * "-0.0" because a JSON parser reads "-0" as the integer 0 and the sign would be lost. JSON has no
+ * NaN or Inf: they become null, which the loader refuses as RFX_ERR_NONFINITE. */
+static void put_number(Buf *b, double x, int digits)
+{
+	char tmp[48], out[48];
+	size_t o = 0;
+	if (!isfinite(x)) {
+		buf_puts(b, "null");
+		return;
+	}
+	if (x == 0 && signbit(x)) {
+		buf_puts(b, "-0.0");
+		return;
+	}
+	snprintf(tmp, sizeof tmp, "%.*g", digits, x);
+	for (const char *s = tmp; *s && o < sizeof out - 1; s++) {
+		int plain = (*s >= '0' && *s <= '9') || *s == '-' || *s == '+' || *s == 'e';
+		if (plain)
+			out[o++] = *s;
+		else if (o == 0 || out[o - 1] != '.')
+			out[o++] = '.'; /* a multi-byte separator collapses to one '.' */
+	}
+	buf_put(b, out, o);
+}
+
+/* Length of the valid UTF-8 sequence at s (n bytes available), or 0 when it is not valid:
+ * overlong forms, surrogates and code points past U+10FFFF are refused, as JSON parsers do. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+	if (len == 0 || len > n)
+		return 0;
+	unsigned cp = len == 1 ? c : c & (0x7f >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	static const unsigned min_cp[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	if (cp < min_cp[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* A JSON string. Labels come from the caller and may hold any bytes; bytes that are not UTF-8
+ * become '?' so the file stays loadable (a loaded label is always valid UTF-8). */
+static void put_string(Buf *b, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	buf_put(b, "\"", 1);
+	for (size_t i = 0; i < n;) {
+		size_t len = utf8_len(u + i, n - i);
+		if (len == 0) {
+			buf_put(b, "?", 1);
+			i++;
+		} else if (u[i] == '"' || u[i] == '\\') {
+			buf_put(b, "\\", 1);
+			buf_put(b, s + i++, 1);
+		} else if (u[i] < 0x20) {
+			buf_printf(b, "\\u%04x", u[i++]);
+		} else {
+			buf_put(b, s + i, len);
+			i += len;
+		}
+	}
+	buf_put(b, "\"", 1);
+}
+
+/* The metadata as compact JSON with sorted keys (the form the loader keeps, so a reload gives the
+ * same text) in *text, or NULL when absent or not a JSON object: rfx_model_set_metadata does not
+ * check it, rfx_model_save_file refuses it, and rfx_model_to_string leaves it out so that its text
+ * still loads. Returns 0, or -1 when out of memory. */
+static int metadata_json(const RfxModel *m, char **text)
+{
+	*text = NULL;
+	if (!m->metadata)
+		return 0;
+	json_t *v = json_loads(m->metadata, JSON_REJECT_DUPLICATES, NULL);
+	if (json_is_object(v))
+		*text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+	int oom = json_is_object(v) && !*text;
+	json_decref(v);
+	return oom ? -1 : 0;
+}
+
+static void put_header(Buf *b, const RfxModel *m)
+{
+	const RfxModelSpec *s = &m->spec;
+	buf_printf(b, "{\n  \"format\": \"%s\",\n  \"version\": %d,\n", RFX_MODEL_FORMAT,
+		   RFX_MODEL_VERSION);
+	buf_printf(b, "  \"cell\": \"%s\",\n  \"layers\": %d,\n  \"inputs\": %d,\n  \"hidden\": %d,\n",
+		   rfx_cell_name(s->cell), s->n_layers, s->n_inputs, s->hidden);
+	buf_printf(b, "  \"mode\": \"%s\",\n  \"outputs\": %d,\n", mode_names[s->mode], s->n_outputs);
+	if (s->mode == RFX_MODE_EFFECT)
+		buf_printf(b, "  \"skip\": %s,\n", s->skip ? "true" : "false");
+	buf_puts(b, "  \"sample_rate\": ");
+	put_number(b, s->sample_rate, 17); /* a double: 17 digits give it back exactly */
+	buf_puts(b, ",\n  \"initial_state\": [");
+	for (int l = 0; l < s->n_layers; l++)
+		buf_printf(b, "%s\"%s\"", l ? ", " : "", init_names[s->init[l]]);
+	buf_puts(b, "],\n");
+	if (s->mode == RFX_MODE_CLASSIFIER) {
+		buf_puts(b, "  \"labels\": [");
+		for (int k = 0; k < s->n_outputs; k++) {
+			buf_puts(b, k ? ", " : "");
+			put_string(b, m->labels[k], strnlen(m->labels[k], RFX_MAX_LABEL - 1));
+		}
+		buf_puts(b, "],\n");
+	}
+}
+
+/* One tensor per line: readable with `head`, and a diff shows which tensor changed. */
+static void put_tensor(Buf *b, const RfxTensor *t, int last)
+{
+	const size_t n = (size_t)t->rows * (size_t)t->cols;
+	if (is_matrix(t->name))
+		buf_printf(b, "    \"%s\": {\"shape\": [%d, %d], \"data\": [", t->name, t->rows, t->cols);
+	else
+		buf_printf(b, "    \"%s\": {\"shape\": [%d], \"data\": [", t->name, t->rows);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_put(b, ",", 1);
+		put_number(b, t->data[i], 9); /* 9 digits give every float back bit for bit */
+	}
+	buf_puts(b, last ? "]}\n" : "]},\n");
+}
+
+char *rfx_model_to_string(const RfxModel *m)
+{
+	if (!m || rfx_model_spec_check(&m->spec, NULL, 0) != RFX_OK)
+		return NULL;
+	char *meta = NULL;
+	if (metadata_json(m, &meta) != 0)
+		return NULL;
+	Buf b = { 0 };
+	put_header(&b, m);
+	if (meta) {
+		buf_printf(&b, "  \"metadata\": ");
+		buf_puts(&b, meta);
+		buf_puts(&b, ",\n");
+		free(meta);
+	}
+	buf_puts(&b, "  \"tensors\": {\n");
+	for (int i = 0; i < m->n_tensors; i++)
+		put_tensor(&b, &m->tensors[i], i == m->n_tensors - 1);
+	buf_puts(&b, "  }\n}\n");
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+/* Refuses what would be written but could not be loaded back. */
+static RfxStatus check_savable(Detail *d, const RfxModel *m)
+{
+	RfxStatus st = rfx_model_spec_check(&m->spec, d->text, d->size);
+	if (st != RFX_OK)
+		return st;
+	size_t at = 0;
+	int bad = rfx_model_find_nonfinite(m, &at);
+	if (bad >= 0)
+		return fail(d, RFX_ERR_NONFINITE, "tensor '%s': value %zu is not finite, a model file "
+			    "holds finite weights only", m->tensors[bad].name, at);
+	if (m->metadata) {
+		json_t *v = json_loads(m->metadata, JSON_REJECT_DUPLICATES, NULL);
+		int ok = json_is_object(v);
+		json_decref(v);
+		if (!ok)
+			return fail(d, RFX_ERR_FIELD, "'metadata' is not the text of a JSON object");
+	}
+	return RFX_OK;
+}
+
+static RfxStatus write_all(Detail *d, const char *tmp, const char *text, size_t len)
+{
+	char err[128];
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0)
+		return fail(d, RFX_ERR_IO, "cannot create '%s': %s", tmp,
+			    strerror_r(errno, err, sizeof err) ? "error" : err);
+	size_t done = 0;
+	int e = 0; /* the first errno that went wrong */
+	while (done < len && !e) {
+		ssize_t w = write(fd, text + done, len - done);
+		if (w < 0 && errno != EINTR)
+			e = errno;
+		else if (w == 0)
+			e = ENOSPC;
+		else if (w > 0)
+			done += (size_t)w;
+	}
+	/* fsync before the rename: otherwise a crash can leave the new name on empty data. */
+	if (!e && fsync(fd) != 0)
+		e = errno;
+	if (close(fd) != 0 && !e)
+		e = errno;
+	if (e) {
+		unlink(tmp);
+		return fail(d, RFX_ERR_IO, "cannot write '%s': %s", tmp,
+			    strerror_r(e, err, sizeof err) ? "error" : err);
+	}
+	return RFX_OK;
+}
+
+RfxStatus rfx_model_save_file(const RfxModel *m, const char *path, char *detail,
+			      size_t detail_size)
+{
+	Detail d = { detail, detail_size };
+	clear_detail(&d);
+	if (!m || !path)
+		return fail(&d, RFX_ERR_INVALID, "no model or no path");
+	RfxStatus st = check_savable(&d, m);
+	if (st != RFX_OK)
+		return st;
+	char *text = rfx_model_to_string(m);
+	if (!text)
+		return fail(&d, RFX_ERR_NOMEM, "out of memory writing the model text");
+	size_t len = strlen(text);
+	if (len > RFX_MODEL_FILE_MAX_BYTES) {
+		free(text);
+		return fail(&d, RFX_ERR_TOO_LARGE, "the model text has %zu bytes, past the %u a model "
+			    "file may have (%zu weights)", len, RFX_MODEL_FILE_MAX_BYTES, m->n_params);
+	}
+	size_t tmp_size = strlen(path) + 32;
+	char *tmp = malloc(tmp_size);
+	if (!tmp) {
+		free(text);
+		return fail(&d, RFX_ERR_NOMEM, "out of memory");
+	}
+	snprintf(tmp, tmp_size, "%s.tmp-%ld", path, (long)getpid());
+	st = write_all(&d, tmp, text, len);
+	free(text);
+	if (st == RFX_OK && rename(tmp, path) != 0) {
+		char err[128];
+		st = fail(&d, RFX_ERR_IO, "cannot rename '%s' to '%s': %s", tmp, path,
+			  strerror_r(errno, err, sizeof err) ? "error" : err);
+		unlink(tmp);
+	}
+	free(tmp);
+	return st;
+}
