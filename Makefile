@@ -74,6 +74,9 @@ CHECK_SCRIPTS ?=
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/harness.o $(LIBDSP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS_DSP)
 
+# test_stream counts the library's allocations through the linker's --wrap.
+$(BUILD)/tests/test_stream: LDFLAGS += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=aligned_alloc
+
 PROGRAMS :=
 
 include $(sort $(wildcard */module.mk))

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 static const char *case_name = NULL;
+static char case_buf[128]; /* names are copied: callers may build them in a local buffer */
 static int case_failures = 0;
 static int passed = 0, failed = 0;
 static int seed_used = 0;
@@ -31,7 +32,8 @@ static void close_case(void)
 void rt_case(const char *name)
 {
 	close_case();
-	case_name = name;
+	snprintf(case_buf, sizeof case_buf, "%s", name ? name : "(unnamed)");
+	case_name = case_buf;
 }
 
 int rt_case_failures(void)

@@ -1,0 +1,254 @@
+/* rnnfx — stream set-up: sizing, packing the weights, state handling, kernel choice.
+ * The per-sample loop itself is in kernel_impl.h. */
+#include "stream.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stream_impl.h"
+
+#if defined(__SSE__) || defined(__x86_64__)
+#include <xmmintrin.h>
+#define RFX_HAVE_MXCSR 1
+#endif
+
+static size_t round_up(size_t n, size_t a)
+{
+	return (n + a - 1) / a * a;
+}
+
+/* Hands out 64-byte aligned float arrays from one block; with base == NULL it only counts, so the
+ * same code sizes and builds the stream and the two cannot disagree. */
+typedef struct {
+	char *base;
+	size_t used;
+} Carver;
+
+static float *carve(Carver *cv, size_t n_floats)
+{
+	float *p = cv->base ? (float *)(cv->base + cv->used) : NULL;
+	cv->used += round_up(n_floats * sizeof(float), RFX_STREAM_ALIGN);
+	return p;
+}
+
+/* Lays out a stream for `m` in cv; fills st when cv->base is set. */
+static void lay_out(Carver *cv, const RfxModel *m, RfxStream *st)
+{
+	const RfxModelSpec *s = &m->spec;
+	const int H = s->hidden, G = rfx_cell_gates(s->cell);
+	const size_t GHp = round_up((size_t)G * H, RFX_PACK);
+	const int has_c = s->cell == RFX_CELL_LSTM;
+	RfxStream dummy;
+	if (!st)
+		st = &dummy;
+	cv->used = round_up(sizeof(RfxStream), RFX_STREAM_ALIGN);
+	/* State first and contiguous: h of every layer, then c of every layer. */
+	st->state_floats = (size_t)s->n_layers * H * (has_c ? 2 : 1);
+	st->state = carve(cv, st->state_floats);
+	for (int l = 0; l < s->n_layers; l++) {
+		RfxPackedLayer *ly = &st->layer[l];
+		ly->n_in = l == 0 ? s->n_inputs : H;
+		ly->h = st->state ? st->state + (size_t)l * H : NULL;
+		ly->c = (st->state && has_c) ? st->state + (size_t)(s->n_layers + l) * H : NULL;
+		ly->Wi = carve(cv, (size_t)ly->n_in * GHp);
+		ly->Wh = carve(cv, (size_t)H * GHp);
+		ly->bi = carve(cv, GHp);
+		ly->bh = carve(cv, GHp);
+		ly->h0 = carve(cv, H);
+		ly->c0 = has_c ? carve(cv, H) : NULL;
+	}
+	st->head_w = carve(cv, (size_t)s->n_outputs * H);
+	st->head_b = carve(cv, s->n_outputs);
+	st->gi = carve(cv, GHp);
+	st->gh = carve(cv, GHp);
+	st->logits = carve(cv, s->n_outputs);
+	st->GHp = (int)GHp;
+}
+
+size_t rfx_stream_get_size(const RfxModel *m)
+{
+	if (!m || rfx_model_spec_check(&m->spec, NULL, 0) != RFX_OK)
+		return 0;
+	Carver cv = { NULL, 0 };
+	lay_out(&cv, m, NULL);
+	return cv.used;
+}
+
+/* weight [rows = G*H][cols] row-major  ->  Wt [cols][GHp], zero-padded */
+static void pack_transposed(float *Wt, const RfxTensor *t, int GHp)
+{
+	memset(Wt, 0, (size_t)t->cols * GHp * sizeof *Wt);
+	for (int r = 0; r < t->rows; r++)
+		for (int k = 0; k < t->cols; k++)
+			Wt[(size_t)k * GHp + r] = t->data[(size_t)r * t->cols + k];
+}
+
+static void pack_vector(float *dst, const RfxTensor *t, size_t n)
+{
+	memset(dst, 0, n * sizeof *dst);
+	if (t)
+		memcpy(dst, t->data, (size_t)t->rows * t->cols * sizeof *dst);
+}
+
+static const RfxTensor *tensor_l(const RfxModel *m, const char *stem, int l)
+{
+	char name[24];
+	snprintf(name, sizeof name, "%s_l%d", stem, l);
+	return rfx_model_tensor(m, name);
+}
+
+static void pick_kernel(RfxStream *st)
+{
+	st->process = rfx_kernel_process_generic;
+	st->kernel_name = "generic";
+#if defined(__x86_64__) || defined(__i386__)
+	/* RFX_KERNEL=generic forces the reference kernel (tests compare the two). */
+	const char *force = getenv("RFX_KERNEL");
+	if (force && strcmp(force, "generic") == 0)
+		return;
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+		st->process = rfx_kernel_process_avx2;
+		st->kernel_name = "avx2";
+	}
+#endif
+}
+
+RfxStatus rfx_stream_init(void *mem, size_t size, const RfxModel *m, RfxStream **out)
+{
+	if (!mem || !m || !out || ((uintptr_t)mem % RFX_STREAM_ALIGN) != 0)
+		return RFX_ERR_INVALID;
+	const size_t need = rfx_stream_get_size(m);
+	if (need == 0 || size < need)
+		return RFX_ERR_INVALID;
+	memset(mem, 0, need);
+	RfxStream *st = mem;
+	const RfxModelSpec *s = &m->spec;
+	st->cell = s->cell;
+	st->mode = s->mode;
+	st->n_layers = s->n_layers;
+	st->n_inputs = s->n_inputs;
+	st->H = s->hidden;
+	st->G = rfx_cell_gates(s->cell);
+	st->O = s->n_outputs;
+	st->skip = s->mode == RFX_MODE_EFFECT && s->skip;
+	Carver cv = { mem, 0 };
+	lay_out(&cv, m, st);
+	for (int l = 0; l < s->n_layers; l++) {
+		RfxPackedLayer *ly = &st->layer[l];
+		const RfxTensor *wi = tensor_l(m, "weight_ih", l), *wh = tensor_l(m, "weight_hh", l);
+		const RfxTensor *bi = tensor_l(m, "bias_ih", l), *bh = tensor_l(m, "bias_hh", l);
+		if (!wi || !wh || !bi || !bh)
+			return RFX_ERR_TENSOR_MISSING;
+		pack_transposed(ly->Wi, wi, st->GHp);
+		pack_transposed(ly->Wh, wh, st->GHp);
+		pack_vector(ly->bi, bi, st->GHp);
+		pack_vector(ly->bh, bh, st->GHp);
+		pack_vector(ly->h0, tensor_l(m, "h0", l), st->H);
+		if (ly->c0)
+			pack_vector(ly->c0, tensor_l(m, "c0", l), st->H);
+	}
+	const RfxTensor *hw = rfx_model_tensor(m, "head.weight"), *hb = rfx_model_tensor(m, "head.bias");
+	if (!hw || !hb)
+		return RFX_ERR_TENSOR_MISSING;
+	memcpy(st->head_w, hw->data, (size_t)st->O * st->H * sizeof(float));
+	memcpy(st->head_b, hb->data, (size_t)st->O * sizeof(float));
+	pick_kernel(st);
+	rfx_stream_reset(st);
+	*out = st;
+	return RFX_OK;
+}
+
+RfxStatus rfx_stream_create(const RfxModel *m, RfxStream **out)
+{
+	if (!out)
+		return RFX_ERR_INVALID;
+	*out = NULL;
+	const size_t size = rfx_stream_get_size(m);
+	if (!size)
+		return RFX_ERR_INVALID;
+	void *mem = aligned_alloc(RFX_STREAM_ALIGN, round_up(size, RFX_STREAM_ALIGN));
+	if (!mem)
+		return RFX_ERR_NOMEM;
+	RfxStatus st = rfx_stream_init(mem, size, m, out);
+	if (st != RFX_OK)
+		free(mem);
+	return st;
+}
+
+void rfx_stream_destroy(RfxStream *st)
+{
+	free(st); /* the stream is the first thing in its own block */
+}
+
+void rfx_stream_reset_state(RfxStream *st)
+{
+	for (int l = 0; l < st->n_layers; l++) {
+		RfxPackedLayer *ly = &st->layer[l];
+		memcpy(ly->h, ly->h0, (size_t)st->H * sizeof(float));
+		if (ly->c)
+			memcpy(ly->c, ly->c0, (size_t)st->H * sizeof(float));
+	}
+}
+
+void rfx_stream_reset(RfxStream *st)
+{
+	if (!st)
+		return;
+	rfx_stream_reset_state(st);
+	st->nonfinite = 0;
+	st->x[0] = 0.0f;
+}
+
+void rfx_stream_copy_state(RfxStream *dst, const RfxStream *src)
+{
+	if (!dst || !src || dst->state_floats != src->state_floats)
+		return;
+	memcpy(dst->state, src->state, src->state_floats * sizeof(float));
+	memcpy(dst->x, src->x, sizeof dst->x);
+}
+
+void rfx_stream_process(RfxStream *st, const float *in, float *out, uint32_t n)
+{
+	if (!st || !n || !in || !out)
+		return;
+#ifdef RFX_HAVE_MXCSR
+	/* Flush denormals for this call only (FTZ | DAZ), and leave the caller's mode as it was. */
+	const unsigned int csr = _mm_getcsr();
+	_mm_setcsr(csr | 0x8040u);
+#endif
+	st->process(st, in, out, n);
+#ifdef RFX_HAVE_MXCSR
+	_mm_setcsr(csr);
+#endif
+}
+
+void rfx_stream_set_input(RfxStream *st, int index, float value)
+{
+	if (st && index >= 1 && index < st->n_inputs && isfinite(value))
+		st->x[index] = value;
+}
+
+int rfx_stream_n_outputs(const RfxStream *st)
+{
+	return st ? st->O : 0;
+}
+
+uint32_t rfx_stream_nonfinite_count(const RfxStream *st)
+{
+	return st ? st->nonfinite : 0;
+}
+
+const float *rfx_stream_state(const RfxStream *st, size_t *n_floats)
+{
+	if (n_floats)
+		*n_floats = st ? st->state_floats : 0;
+	return st ? st->state : NULL;
+}
+
+const char *rfx_stream_kernel_name(const RfxStream *st)
+{
+	return st ? st->kernel_name : NULL;
+}

@@ -1,0 +1,55 @@
+/* rnnfx — the inside of a stream, shared by stream.c (set-up) and the kernels (processing).
+ * Private to dsp/: nothing outside includes it.
+ *
+ * Packed layout. The recurrent mat-vec is the hot loop, so weights are stored transposed: row k of
+ * Wh is the k-th column of PyTorch's weight_hh, i.e. what h[k] multiplies for every gate output.
+ * Then gates += h[k] * Wh[k][:] streams through memory and vectorises over the gate outputs with no
+ * horizontal sums. Rows are padded to a multiple of RFX_PACK floats with zeros, so kernels can work
+ * in whole vector blocks.
+ */
+#ifndef RFX_STREAM_IMPL_H
+#define RFX_STREAM_IMPL_H
+
+#include "stream.h"
+
+#define RFX_PACK 16 /* floats: one AVX-512 vector, two AVX ones, four SSE ones */
+
+typedef struct {
+	int n_in;           /* I_l */
+	float *Wi;          /* [I_l][GHp] transposed weight_ih */
+	float *Wh;          /* [H][GHp]   transposed weight_hh */
+	float *bi;          /* [GHp] bias_ih */
+	float *bh;          /* [GHp] bias_hh */
+	float *h0, *c0;     /* [H] initial state (zeros when the model has none) */
+	float *h, *c;       /* [H] current state (c: LSTM only) */
+} RfxPackedLayer;
+
+typedef void (*RfxProcessFn)(RfxStream *st, const float *in, float *out, uint32_t n);
+
+struct RfxStream {
+	RfxCellType cell;
+	RfxOutputMode mode;
+	int n_layers, n_inputs, H, G, GHp, O, skip;
+	uint32_t nonfinite;
+	RfxProcessFn process;
+	const char *kernel_name;
+	float x[RFX_MAX_INPUTS];    /* current input vector: x[0] audio, the rest conditioning */
+	RfxPackedLayer layer[RFX_MAX_LAYERS];
+	float *head_w;              /* [O][H] */
+	float *head_b;              /* [O] */
+	float *gi, *gh;             /* [GHp] scratch: input and hidden gate pre-activations */
+	float *logits;              /* [O] scratch */
+	float *state;               /* every layer's h then c, contiguous (for copy and inspection) */
+	size_t state_floats;
+};
+
+/* Every kernel: process n samples; defined in kernel_*.c from the one source kernel_impl.h. */
+void rfx_kernel_process_generic(RfxStream *st, const float *in, float *out, uint32_t n);
+#if defined(__x86_64__) || defined(__i386__)
+void rfx_kernel_process_avx2(RfxStream *st, const float *in, float *out, uint32_t n);
+#endif
+
+/* Back to the initial state; also used by the kernels when the state goes non-finite. */
+void rfx_stream_reset_state(RfxStream *st);
+
+#endif
