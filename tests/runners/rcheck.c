@@ -1,0 +1,207 @@
+/* rcheck — checks the runners' output against the dsp library, for the scripts in tests/runners/.
+ *
+ *   rcheck ref MODEL IN OUT [I=V ...]
+ *       every channel of OUT (a float file) is bit-identical to rfx_stream_process run over the
+ *       same channel of IN in one call (conditioning inputs I held at V)
+ *   rcheck chan MULTI c MONO
+ *       channel c of MULTI is bit-identical to the mono file MONO
+ *   rcheck live MODEL REC OUTCH INCH FROM TO TOL
+ *       a live recording: channel OUTCH of REC (the runner's output) matches the model run over
+ *       channel INCH (its input) within TOL on the seconds [FROM, TO), at the best lag in 0..4096
+ *       frames (the reference starts from a zero state, the live stream did not: FROM must leave
+ *       a warm-up window for the difference to die out)
+ *
+ * Prints one "ok"/"FAIL" line with the numbers and exits 0 only when the check holds.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sndfile.h>
+
+#include "dsp/model_file.h"
+#include "dsp/stream.h"
+
+#define MAX_LAG 4096
+
+typedef struct {
+	float *x;      /* interleaved */
+	int64_t frames;
+	int channels, rate;
+} Audio;
+
+static int read_audio(const char *path, Audio *a)
+{
+	SF_INFO info = { 0 };
+	SNDFILE *f = sf_open(path, SFM_READ, &info);
+	if (!f) {
+		printf("FAIL %s: %s\n", path, sf_strerror(NULL));
+		return -1;
+	}
+	a->frames = info.frames;
+	a->channels = info.channels;
+	a->rate = info.samplerate;
+	a->x = malloc((size_t)(a->frames * a->channels + 1) * sizeof(float));
+	if (!a->x || sf_readf_float(f, a->x, a->frames) != a->frames) {
+		printf("FAIL %s: short read\n", path);
+		sf_close(f);
+		return -1;
+	}
+	sf_close(f);
+	return 0;
+}
+
+static float *channel(const Audio *a, int c)
+{
+	float *y = malloc((size_t)(a->frames + 1) * sizeof(float));
+	for (int64_t i = 0; y && i < a->frames; i++)
+		y[i] = a->x[i * a->channels + c];
+	return y;
+}
+
+static RfxModel *load(const char *path)
+{
+	char detail[256] = "";
+	RfxModel *m = NULL;
+	RfxStatus s = rfx_model_load_file(path, &m, detail, sizeof detail);
+	if (s != RFX_OK)
+		printf("FAIL %s: %s %s\n", path, rfx_strerror(s), detail);
+	return m;
+}
+
+/* The model over x (n samples, one call), effect output only. */
+static float *reference(const RfxModel *m, const float *x, int64_t n, int argc, char **cond)
+{
+	RfxStream *st = NULL;
+	float *y = malloc((size_t)(n + 1) * sizeof(float));
+	if (!y || rfx_stream_create(m, &st) != RFX_OK) {
+		free(y);
+		return NULL;
+	}
+	for (int k = 0; k < argc; k++)
+		rfx_stream_set_input(st, atoi(cond[k]), strtof(strchr(cond[k], '=') + 1, NULL));
+	rfx_stream_process(st, x, y, (uint32_t)n);
+	rfx_stream_destroy(st);
+	return y;
+}
+
+static int first_diff(const float *a, const float *b, int64_t n)
+{
+	for (int64_t i = 0; i < n; i++)
+		if (memcmp(&a[i], &b[i], sizeof(float)))
+			return (int)i;
+	return -1;
+}
+
+static int check_ref(char **argv, int n_cond)
+{
+	Audio in, out;
+	RfxModel *m = load(argv[0]);
+	if (!m || read_audio(argv[1], &in) || read_audio(argv[2], &out))
+		return 1;
+	if (in.frames != out.frames || in.channels != out.channels) {
+		printf("FAIL %s: %lld frames x %d, input has %lld x %d\n", argv[2],
+		       (long long)out.frames, out.channels, (long long)in.frames, in.channels);
+		return 1;
+	}
+	int bad = 0;
+	for (int c = 0; c < in.channels; c++) {
+		float *x = channel(&in, c), *y = channel(&out, c);
+		float *r = reference(m, x, in.frames, n_cond, argv + 3);
+		int d = r ? first_diff(r, y, in.frames) : 0;
+		if (d >= 0) {
+			printf("FAIL channel %d differs from the library at frame %d: %.9g vs %.9g\n", c,
+			       d, r ? r[d] : NAN, y[d]);
+			bad = 1;
+		}
+		free(x), free(y), free(r);
+	}
+	if (!bad)
+		printf("ok   %s: %d channel(s), %lld frames bit-identical to the library\n", argv[2],
+		       in.channels, (long long)in.frames);
+	rfx_model_free(m);
+	free(in.x), free(out.x);
+	return bad;
+}
+
+static int check_chan(char **argv)
+{
+	Audio a, b;
+	int c = atoi(argv[1]);
+	if (read_audio(argv[0], &a) || read_audio(argv[2], &b))
+		return 1;
+	if (c < 0 || c >= a.channels || b.channels != 1 || a.frames != b.frames) {
+		printf("FAIL shapes: channel %d of %d, %lld vs %lld frames\n", c, a.channels,
+		       (long long)a.frames, (long long)b.frames);
+		return 1;
+	}
+	float *x = channel(&a, c);
+	int d = first_diff(x, b.x, a.frames);
+	if (d >= 0)
+		printf("FAIL channel %d differs from %s at frame %d\n", c, argv[2], d);
+	else
+		printf("ok   channel %d of %s equals %s\n", c, argv[0], argv[2]);
+	free(x), free(a.x), free(b.x);
+	return d >= 0;
+}
+
+/* Largest |out[t] - ref[t - lag]| over t in [t0, t1). */
+static double max_err(const float *out, const float *ref, int64_t t0, int64_t t1, int lag)
+{
+	double e = 0;
+	for (int64_t t = t0; t < t1; t++) {
+		double d = fabs((double)out[t] - ref[t - lag]);
+		if (!(d <= e))
+			e = d;   /* also takes a NaN, so it cannot hide */
+	}
+	return e;
+}
+
+static int check_live(char **argv)
+{
+	Audio rec;
+	RfxModel *m = load(argv[0]);
+	if (!m || read_audio(argv[1], &rec))
+		return 1;
+	int oc = atoi(argv[2]), ic = atoi(argv[3]);
+	int64_t t0 = (int64_t)(atof(argv[4]) * rec.rate), t1 = (int64_t)(atof(argv[5]) * rec.rate);
+	double tol = atof(argv[6]);
+	if (t0 < MAX_LAG || t1 > rec.frames || t1 <= t0 || oc >= rec.channels || ic >= rec.channels) {
+		printf("FAIL window [%lld, %lld) outside the %lld-frame recording\n", (long long)t0,
+		       (long long)t1, (long long)rec.frames);
+		return 1;
+	}
+	float *x = channel(&rec, ic), *y = channel(&rec, oc);
+	float *r = reference(m, x, rec.frames, 0, NULL);
+	int best = 0;
+	double best_e = INFINITY, rms = 0;
+	for (int lag = 0; lag <= MAX_LAG; lag++) {
+		double e = max_err(y, r, t0, t1, lag);
+		if (e < best_e)
+			best_e = e, best = lag;
+	}
+	for (int64_t t = t0; t < t1; t++)
+		rms += (double)y[t] * y[t];
+	rms = sqrt(rms / (double)(t1 - t0));
+	int bad = !(best_e <= tol) || !(rms > 1e-4);
+	printf("%s %s ch%d vs model on ch%d, %.2f-%.2f s: lag %d frames, max error %.3g (tol %g), "
+	       "output rms %.4f\n", bad ? "FAIL" : "ok  ", argv[1], oc, ic, atof(argv[4]),
+	       atof(argv[5]), best, best_e, tol, rms);
+	free(x), free(y), free(r), free(rec.x);
+	rfx_model_free(m);
+	return bad;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 5 && !strcmp(argv[1], "ref"))
+		return check_ref(argv + 2, argc - 5);
+	if (argc == 5 && !strcmp(argv[1], "chan"))
+		return check_chan(argv + 2);
+	if (argc == 9 && !strcmp(argv[1], "live"))
+		return check_live(argv + 2);
+	fprintf(stderr, "usage: rcheck ref MODEL IN OUT [I=V ...] | chan MULTI c MONO | "
+			"live MODEL REC OUTCH INCH FROM TO TOL\n");
+	return 2;
+}

@@ -1,0 +1,47 @@
+# tools/ — the command-line runners over dsp/: rnnfx-run (files, libsndfile) and rnnfx-live
+# (real time, PortAudio). tests/runners/ holds their test scripts and the small C helpers those use.
+
+ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
+SNDFILE_CFLAGS := $(shell $(PKG_CONFIG) --cflags sndfile 2>/dev/null)
+SNDFILE_LIBS := $(shell $(PKG_CONFIG) --libs sndfile 2>/dev/null)
+ifeq ($(SNDFILE_LIBS),)
+$(error sndfile not found by pkg-config: run 'make deps' (or apt-get install libsndfile1-dev))
+endif
+PORTAUDIO_CFLAGS := $(shell $(PKG_CONFIG) --cflags portaudio-2.0 2>/dev/null)
+PORTAUDIO_LIBS := $(shell $(PKG_CONFIG) --libs portaudio-2.0 2>/dev/null)
+ifeq ($(PORTAUDIO_LIBS),)
+$(error portaudio-2.0 not found by pkg-config: run 'make deps' (or apt-get install portaudio19-dev))
+endif
+endif
+
+RFX_RUN := $(BUILD)/tools/rnnfx-run
+RFX_LIVE := $(BUILD)/tools/rnnfx-live
+PROGRAMS += $(RFX_RUN) $(RFX_LIVE)
+
+$(BUILD)/tools/%.o: override CFLAGS += -I. $(SNDFILE_CFLAGS) $(PORTAUDIO_CFLAGS)
+
+$(RFX_RUN): $(BUILD)/tools/rnnfx-run.o $(BUILD)/tools/progress.o $(LIBDSP)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SNDFILE_LIBS) $(LDLIBS_DSP)
+
+$(RFX_LIVE): $(BUILD)/tools/rnnfx-live.o $(LIBDSP)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PORTAUDIO_LIBS) $(LDLIBS_DSP)
+
+# Test helpers: a model maker, a test-signal maker and a checker that runs the dsp library directly.
+RUNNER_HELPERS := $(addprefix $(BUILD)/tests/runners/,mkmodel mkaudio rcheck)
+$(BUILD)/tests/runners/%.o: override CFLAGS += -I. $(SNDFILE_CFLAGS)
+$(RUNNER_HELPERS): $(BUILD)/tests/runners/%: $(BUILD)/tests/runners/%.o $(LIBDSP)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SNDFILE_LIBS) $(LDLIBS_DSP)
+
+runner-helpers: $(RUNNER_HELPERS)
+check: $(RUNNER_HELPERS)
+CHECK_SCRIPTS += tests/runners/test_run.sh tests/runners/test_live.sh
+
+install: install-tools
+uninstall: uninstall-tools
+install-tools: $(RFX_RUN) $(RFX_LIVE)
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 $(RFX_RUN) $(RFX_LIVE) $(DESTDIR)$(BINDIR)/
+uninstall-tools:
+	rm -f $(DESTDIR)$(BINDIR)/rnnfx-run $(DESTDIR)$(BINDIR)/rnnfx-live
+
+.PHONY: runner-helpers install-tools uninstall-tools

@@ -1,0 +1,550 @@
+/* rnnfx-run — runs an rnnfx model over an audio file, offline.
+ *
+ *   rnnfx-run --model M [--block N] [--format SUBTYPE] [--cond I=V]... IN OUT      (effect)
+ *   rnnfx-run --model M [--hop MS] IN OUT.csv                                     (classifier)
+ *
+ * Every channel of IN gets its own stream (its own hidden state) made from the same model, so a
+ * stereo file is two independent mono runs. Samples are processed as 32-bit floats. The file is
+ * read and written in blocks of N frames, and because a stream's output never depends on how its
+ * input was cut into calls, the output is bit-identical for every N (tests/runners/test_run.sh).
+ *
+ * An effect writes audio with IN's rate, channels and sample format (subtype), in the container
+ * OUT's extension names (IN's container when the extension is unknown). A classifier writes a
+ * CSV, one row per hop: the class probabilities averaged over the hop's frames and over the
+ * channels, the most likely class, its label and its probability.
+ *
+ * Output goes to a temporary name beside OUT and is renamed over OUT only when the run succeeds,
+ * so a failed or interrupted run never leaves half a file. The output WAV carries no PEAK chunk
+ * (libsndfile stamps it with the clock), so two runs over the same input give the same bytes.
+ */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <sndfile.h>
+
+#include "dsp/model_file.h"
+#include "dsp/stream.h"
+#include "tools/progress.h"
+
+#define PROG "rnnfx-run"
+#define DEFAULT_BLOCK 4096
+#define DEFAULT_HOP_MS 10.0
+
+typedef struct {
+	const char *model_path, *in_path, *out_path;
+	long block;                  /* frames per read; 0 = the whole file in one block */
+	double hop_ms;               /* classifier rows */
+	int subtype;                 /* SF_FORMAT_* subtype to write, 0 = the input's */
+	int quiet;
+	int n_cond;
+	int cond_index[RFX_MAX_INPUTS];
+	float cond_value[RFX_MAX_INPUTS];
+} Options;
+
+/* Everything one run owns; run_close() releases whatever was acquired. */
+typedef struct {
+	RfxModel *model;
+	SNDFILE *in, *out;
+	SF_INFO in_info, out_info;
+	FILE *csv;
+	char tmp_path[4096];
+	int C, K;                    /* channels, outputs per sample (1 or classes) */
+	RfxStream **st;
+	float *ibuf, *obuf;          /* interleaved frames */
+	float *chan_in, *chan_out;   /* one channel, block and block * K */
+	double *acc;                 /* classifier: K sums over the current hop */
+	int64_t acc_frames, hop_frames, hop_start;
+} Run;
+
+static volatile sig_atomic_t interrupted = 0;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/* Prints "rnnfx-run: FILE: message" and returns the exit status for an error. */
+static int fail(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(const char *file, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "%s: %s: ", PROG, file);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: %s --model M [options] IN OUT\n"
+		"  --model M        rnnfx model file (.json)\n"
+		"  --block N        frames per block, N >= 1, or 0 for the whole file (default %d);\n"
+		"                   the output is bit-identical for every N\n"
+		"  --format S       output sample format: pcm16, pcm24, pcm32, float, double\n"
+		"                   (default: the input's); --subtype is the same option\n"
+		"  --cond I=V       hold conditioning input I (1..) at V; required for each one\n"
+		"  --hop MS         classifier: milliseconds per CSV row (default %g)\n"
+		"  -q, --quiet      no summary line\n"
+		"An effect model writes audio; a classifier model writes CSV:\n"
+		"  time_s,class,label,confidence,p0,...,pK-1\n",
+		PROG, DEFAULT_BLOCK, DEFAULT_HOP_MS);
+}
+
+static int subtype_from_name(const char *s)
+{
+	static const struct { const char *name; int subtype; } names[] = {
+		{ "pcm16", SF_FORMAT_PCM_16 }, { "pcm24", SF_FORMAT_PCM_24 },
+		{ "pcm32", SF_FORMAT_PCM_32 }, { "float", SF_FORMAT_FLOAT },
+		{ "double", SF_FORMAT_DOUBLE },
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcasecmp(s, names[i].name) == 0)
+			return names[i].subtype;
+	return 0;
+}
+
+static int parse_cond(Options *o, const char *arg)
+{
+	char *end;
+	long index = strtol(arg, &end, 10);
+	if (end == arg || *end != '=' || o->n_cond >= RFX_MAX_INPUTS)
+		return -1;
+	const char *vs = end + 1;
+	float v = strtof(vs, &end);
+	if (end == vs || *end || !isfinite(v))
+		return -1;
+	o->cond_index[o->n_cond] = (int)index;
+	o->cond_value[o->n_cond] = v;
+	o->n_cond++;
+	return 0;
+}
+
+/* Returns 0 to run, 1 for a usage error, 2 when help was asked for. */
+static int parse_args(int argc, char **argv, Options *o)
+{
+	const char *pos[2];
+	int n_pos = 0;
+	memset(o, 0, sizeof *o);
+	o->block = DEFAULT_BLOCK;
+	o->hop_ms = DEFAULT_HOP_MS;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		char *end;
+		if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+			return 2;
+		if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			o->quiet = 1;
+			continue;
+		}
+		if (a[0] != '-' || !a[1]) {
+			if (n_pos == 2) {
+				fprintf(stderr, "%s: too many files: '%s'\n", PROG, a);
+				return 1;
+			}
+			pos[n_pos++] = a;
+			continue;
+		}
+		if (!v) {
+			fprintf(stderr, "%s: option '%s' needs a value (or is unknown)\n", PROG, a);
+			return 1;
+		}
+		i++;
+		if (!strcmp(a, "--model") || !strcmp(a, "-m")) {
+			o->model_path = v;
+		} else if (!strcmp(a, "--block")) {
+			o->block = strtol(v, &end, 10);
+			if (end == v || *end || o->block < 0) {
+				fprintf(stderr, "%s: --block '%s': expected a frame count >= 1, or 0\n", PROG, v);
+				return 1;
+			}
+		} else if (!strcmp(a, "--hop")) {
+			o->hop_ms = strtod(v, &end);
+			if (end == v || *end || !(o->hop_ms > 0) || !isfinite(o->hop_ms)) {
+				fprintf(stderr, "%s: --hop '%s': expected milliseconds > 0\n", PROG, v);
+				return 1;
+			}
+		} else if (!strcmp(a, "--format") || !strcmp(a, "--subtype")) {
+			o->subtype = subtype_from_name(v);
+			if (!o->subtype) {
+				fprintf(stderr, "%s: %s '%s': expected pcm16, pcm24, pcm32, float or double\n",
+					PROG, a, v);
+				return 1;
+			}
+		} else if (!strcmp(a, "--cond")) {
+			if (parse_cond(o, v)) {
+				fprintf(stderr, "%s: --cond '%s': expected INDEX=VALUE, e.g. 1=0.5\n", PROG, v);
+				return 1;
+			}
+		} else {
+			fprintf(stderr, "%s: unknown option '%s'\n", PROG, a);
+			return 1;
+		}
+	}
+	if (!o->model_path || n_pos != 2) {
+		fprintf(stderr, "%s: need --model M, an input and an output file (see --help)\n", PROG);
+		return 1;
+	}
+	o->in_path = pos[0];
+	o->out_path = pos[1];
+	return 0;
+}
+
+/* Every conditioning input must have a value: a stream would otherwise hold it at an arbitrary
+ * default the model was never trained with, and the output would look plausible but be wrong. */
+static int check_conditioning(const Options *o, const RfxModel *m)
+{
+	int n_in = m->spec.n_inputs;
+	for (int k = 0; k < o->n_cond; k++)
+		if (o->cond_index[k] < 1 || o->cond_index[k] >= n_in)
+			return fail(o->model_path, "--cond %d: the model has %d conditioning input(s)%s",
+				    o->cond_index[k], n_in - 1,
+				    n_in > 1 ? " (numbered from 1)" : "");
+	for (int idx = 1; idx < n_in; idx++) {
+		int given = 0;
+		for (int k = 0; k < o->n_cond; k++)
+			given |= o->cond_index[k] == idx;
+		if (!given)
+			return fail(o->in_path,
+				    "cannot map the file's channels onto the model's %d inputs: input %d is "
+				    "a conditioning input; give its value with --cond %d=V",
+				    n_in, idx, idx);
+	}
+	return 0;
+}
+
+/* The container OUT's extension names, or 0 when libsndfile knows none by that extension. */
+static int major_from_extension(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+	int count = 0;
+	if (!dot || strchr(dot, '/'))
+		return 0;
+	if (!strcasecmp(dot + 1, "aif"))
+		return SF_FORMAT_AIFF;
+	sf_command(NULL, SFC_GET_FORMAT_MAJOR_COUNT, &count, sizeof count);
+	for (int i = 0; i < count; i++) {
+		SF_FORMAT_INFO fi = { .format = i };
+		sf_command(NULL, SFC_GET_FORMAT_MAJOR, &fi, sizeof fi);
+		if (fi.extension && !strcasecmp(dot + 1, fi.extension))
+			return fi.format & SF_FORMAT_TYPEMASK;
+	}
+	return 0;
+}
+
+/* Output format: OUT's container, the asked or the input's subtype; when the container cannot
+ * hold that subtype (e.g. Vorbis into WAV) the first of float, 24-bit, 16-bit PCM it can hold. */
+static int choose_format(const Options *o, const SF_INFO *in, SF_INFO *out)
+{
+	static const int fallback[] = { SF_FORMAT_FLOAT, SF_FORMAT_PCM_24, SF_FORMAT_PCM_16 };
+	int major = major_from_extension(o->out_path);
+	int subtype = o->subtype ? o->subtype : (in->format & SF_FORMAT_SUBMASK);
+	memset(out, 0, sizeof *out);
+	out->samplerate = in->samplerate;
+	out->channels = in->channels;
+	if (!major)
+		major = in->format & SF_FORMAT_TYPEMASK;
+	out->format = major | subtype;
+	if (sf_format_check(out))
+		return 0;
+	if (o->subtype)
+		return fail(o->out_path, "this file type cannot hold the --format asked for");
+	for (size_t i = 0; i < sizeof fallback / sizeof fallback[0]; i++) {
+		out->format = major | fallback[i];
+		if (sf_format_check(out))
+			return 0;
+	}
+	return fail(o->out_path, "cannot write %d channels at %d Hz in this file type",
+		    in->channels, in->samplerate);
+}
+
+/* Temporary name in OUT's directory, so the final rename() cannot cross file systems. */
+static void make_tmp_path(Run *r, const char *out_path)
+{
+	snprintf(r->tmp_path, sizeof r->tmp_path, "%s.tmp-%ld", out_path, (long)getpid());
+}
+
+static int open_output(const Options *o, Run *r)
+{
+	make_tmp_path(r, o->out_path);
+	if (r->model->spec.mode == RFX_MODE_CLASSIFIER) {
+		r->csv = fopen(r->tmp_path, "w");
+		if (!r->csv)
+			return fail(o->out_path, "cannot create '%s': %s", r->tmp_path, strerror(errno));
+		return 0;
+	}
+	if (choose_format(o, &r->in_info, &r->out_info))
+		return 1;
+	r->out = sf_open(r->tmp_path, SFM_WRITE, &r->out_info);
+	if (!r->out)
+		return fail(o->out_path, "cannot create '%s': %s", r->tmp_path, sf_strerror(NULL));
+	/* Deterministic bytes (no clock-stamped PEAK chunk); integer formats clip instead of wrap. */
+	sf_command(r->out, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
+	sf_command(r->out, SFC_SET_CLIPPING, NULL, SF_TRUE);
+	return 0;
+}
+
+/* One stream per channel, all from the same model, conditioning inputs set. */
+static int make_streams(const Options *o, Run *r, size_t block)
+{
+	r->st = calloc((size_t)r->C, sizeof *r->st);
+	r->ibuf = malloc(block * (size_t)r->C * sizeof(float));
+	/* obuf holds audio (C per frame) or the channel-summed probabilities (K per frame). */
+	r->obuf = malloc(block * (size_t)(r->C > r->K ? r->C : r->K) * sizeof(float));
+	r->chan_in = malloc(block * sizeof(float));
+	r->chan_out = malloc(block * (size_t)r->K * sizeof(float));
+	r->acc = calloc((size_t)r->K, sizeof(double));
+	if (!r->st || !r->ibuf || !r->obuf || !r->chan_in || !r->chan_out || !r->acc)
+		return fail(o->in_path, "out of memory for blocks of %zu frames", block);
+	for (int c = 0; c < r->C; c++) {
+		RfxStatus s = rfx_stream_create(r->model, &r->st[c]);
+		if (s != RFX_OK)
+			return fail(o->model_path, "cannot make a stream: %s", rfx_strerror(s));
+		for (int k = 0; k < o->n_cond; k++)
+			rfx_stream_set_input(r->st[c], o->cond_index[k], o->cond_value[k]);
+	}
+	return 0;
+}
+
+/* Quotes a label for CSV when it holds a comma, a quote or a line break (RFC 4180). */
+static void csv_label(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void csv_header(Run *r)
+{
+	fputs("time_s,class,label,confidence", r->csv);
+	for (int k = 0; k < r->K; k++)
+		fprintf(r->csv, ",p%d", k);
+	fputc('\n', r->csv);
+}
+
+/* Writes the row for the hop that started at frame r->hop_start and clears the sums. */
+static void csv_row(Run *r)
+{
+	double n = (double)r->acc_frames * r->C;
+	int best = 0;
+	for (int k = 1; k < r->K; k++)
+		if (r->acc[k] > r->acc[best])
+			best = k;
+	fprintf(r->csv, "%.6f,%d,", (double)r->hop_start / r->in_info.samplerate, best);
+	csv_label(r->csv, r->model->labels[best]);
+	fprintf(r->csv, ",%.6f", r->acc[best] / n);
+	for (int k = 0; k < r->K; k++) {
+		fprintf(r->csv, ",%.6f", r->acc[k] / n);
+		r->acc[k] = 0;
+	}
+	fputc('\n', r->csv);
+	r->hop_start += r->acc_frames;
+	r->acc_frames = 0;
+}
+
+/* Adds one block of per-channel probabilities (already summed over channels in obuf, K per
+ * frame) to the hop sums, frame by frame, so the rows do not depend on the block size. */
+static void classify_block(Run *r, const float *probs, int64_t n)
+{
+	for (int64_t i = 0; i < n; i++) {
+		for (int k = 0; k < r->K; k++)
+			r->acc[k] += probs[i * r->K + k];
+		if (++r->acc_frames == r->hop_frames)
+			csv_row(r);
+	}
+}
+
+/* Runs n frames of r->ibuf through the streams into r->obuf (audio) or the hop sums. */
+static void process_block(Run *r, int64_t n)
+{
+	const int C = r->C, K = r->K;
+	if (K > 1)
+		memset(r->obuf, 0, (size_t)n * K * sizeof(float));
+	for (int c = 0; c < C; c++) {
+		for (int64_t i = 0; i < n; i++)
+			r->chan_in[i] = r->ibuf[i * C + c];
+		rfx_stream_process(r->st[c], r->chan_in, r->chan_out, (uint32_t)n);
+		if (K == 1) {
+			for (int64_t i = 0; i < n; i++)
+				r->obuf[i * C + c] = r->chan_out[i];
+		} else {
+			for (int64_t i = 0; i < n * K; i++)
+				r->obuf[i] += r->chan_out[i];
+		}
+	}
+	if (K > 1)
+		classify_block(r, r->obuf, n);
+}
+
+/* Reads, processes and writes block after block; returns the frames done, or -1 on error. */
+static int64_t run_blocks(const Options *o, Run *r, int64_t block, Progress *pg)
+{
+	int64_t done = 0;
+	for (;;) {
+		sf_count_t n = sf_readf_float(r->in, r->ibuf, block);
+		if (n < 0 || sf_error(r->in)) {
+			fail(o->in_path, "read error: %s", sf_strerror(r->in));
+			return -1;
+		}
+		if (n == 0)
+			break;
+		process_block(r, n);
+		if (r->out && sf_writef_float(r->out, r->obuf, n) != n) {
+			fail(o->out_path, "write error: %s", sf_strerror(r->out));
+			return -1;
+		}
+		done += n;
+		progress_update(pg, done);
+		if (interrupted) {
+			fail(o->in_path, "interrupted; no output written");
+			return -1;
+		}
+	}
+	return done;
+}
+
+/* Flushes and renames the temporary output over OUT; on error removes it. */
+static int finish_output(const Options *o, Run *r, int ok)
+{
+	if (r->csv) {
+		if (ok && r->acc_frames > 0)
+			csv_row(r);
+		if (ferror(r->csv) || fclose(r->csv)) {
+			ok = ok && !fail(o->out_path, "write error: %s", strerror(errno));
+		}
+		r->csv = NULL;
+	}
+	if (r->out) {
+		if (sf_close(r->out))
+			ok = ok && !fail(o->out_path, "write error on close");
+		r->out = NULL;
+	}
+	if (ok && rename(r->tmp_path, o->out_path)) {
+		fail(o->out_path, "cannot rename '%s' to it: %s", r->tmp_path, strerror(errno));
+		ok = 0;
+	}
+	if (!ok && r->tmp_path[0])
+		unlink(r->tmp_path);
+	return ok ? 0 : 1;
+}
+
+static void run_close(Run *r)
+{
+	if (r->st)
+		for (int c = 0; c < r->C; c++)
+			rfx_stream_destroy(r->st[c]);
+	free(r->st);
+	free(r->ibuf);
+	free(r->obuf);
+	free(r->chan_in);
+	free(r->chan_out);
+	free(r->acc);
+	if (r->in)
+		sf_close(r->in);
+	rfx_model_free(r->model);
+}
+
+static int load_model(const Options *o, Run *r)
+{
+	char detail[256] = "";
+	RfxStatus s = rfx_model_load_file(o->model_path, &r->model, detail, sizeof detail);
+	if (s != RFX_OK)
+		return fail(o->model_path, "%s%s%s", rfx_strerror(s), detail[0] ? ": " : "", detail);
+	return 0;
+}
+
+static int open_input(const Options *o, Run *r)
+{
+	r->in = sf_open(o->in_path, SFM_READ, &r->in_info);
+	if (!r->in)
+		return fail(o->in_path, "cannot read audio: %s", sf_strerror(NULL));
+	double want = r->model->spec.sample_rate;
+	if ((double)r->in_info.samplerate != want)
+		return fail(o->in_path,
+			    "sample rate %d Hz, but the model '%s' was trained at %g Hz; resample the "
+			    "input first (e.g. sox IN -r %g OUT)",
+			    r->in_info.samplerate, o->model_path, want, want);
+	r->C = r->in_info.channels;
+	r->K = r->model->spec.mode == RFX_MODE_CLASSIFIER ? r->model->spec.n_outputs : 1;
+	return 0;
+}
+
+static void summary(const Options *o, const Run *r, int64_t frames, double seconds)
+{
+	uint32_t nonfinite = 0;
+	for (int c = 0; c < r->C; c++)
+		nonfinite += rfx_stream_nonfinite_count(r->st[c]);
+	if (nonfinite)
+		fprintf(stderr, "%s: %s: warning: %u non-finite input samples or states were caught "
+			"(taken as 0, or the state reset)\n", PROG, o->in_path, nonfinite);
+	if (o->quiet)
+		return;
+	double audio = (double)frames / r->in_info.samplerate;
+	fprintf(stderr, "%s: %s: %.2f s of audio, %d channel%s, in %.3f s (%.1fx real time)\n",
+		PROG, o->in_path, audio, r->C, r->C == 1 ? "" : "s", seconds,
+		seconds > 0 ? audio / seconds : 0.0);
+}
+
+static int run(const Options *o)
+{
+	Run r;
+	memset(&r, 0, sizeof r);
+	int rc = load_model(o, &r) || open_input(o, &r) || check_conditioning(o, r.model);
+	int64_t block = o->block;
+	if (block == 0)   /* whole file; a stream of unknown length falls back to the default */
+		block = r.in_info.frames > 0 && r.in_info.frames < SF_COUNT_MAX ? r.in_info.frames
+										: DEFAULT_BLOCK;
+	if (!rc)
+		rc = make_streams(o, &r, (size_t)block) || open_output(o, &r);
+	if (!rc) {
+		r.hop_frames = llround(o->hop_ms * 1e-3 * r.in_info.samplerate);
+		if (r.hop_frames < 1)
+			r.hop_frames = 1;
+		if (r.csv)
+			csv_header(&r);
+		Progress pg;
+		progress_begin(&pg, r.in_info.frames, r.in_info.samplerate);
+		int64_t frames = run_blocks(o, &r, block, &pg);
+		double seconds = progress_end(&pg);
+		rc = finish_output(o, &r, frames >= 0);
+		if (!rc)
+			summary(o, &r, frames, seconds);
+	} else if (r.tmp_path[0]) {
+		finish_output(o, &r, 0);
+	}
+	run_close(&r);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	Options o;
+	int p = parse_args(argc, argv, &o);
+	if (p) {
+		usage(p == 2 ? stdout : stderr);
+		return p == 2 ? 0 : 2;
+	}
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	return run(&o) ? 1 : 0;
+}
