@@ -3,8 +3,8 @@
  * Every tests/fixtures/fwd_*.json (written by tests/gen_fixtures.py) holds a model in the rnnfx
  * format, an input sequence and PyTorch's float32 output for it. For each fixture this program
  *   1. loads the model through rfx_model_load_string (the file loader's text path),
- *   2. runs the whole input through one stream in a single call and compares with PyTorch
- *      (a tolerance test, threshold below), and
+ *   2. runs the whole input through one stream in a single call and compares the outputs and the
+ *      state after the last step with PyTorch (a tolerance test, threshold below),
  *   3. runs it again through a fresh stream cut into random block sizes and requires the output to
  *      be bit-identical to step 2 (an exactness test: the stream promises output independent of
  *      how the input is cut), and
@@ -42,6 +42,8 @@ typedef struct {
 	float *audio;     /* [T]     input 0 */
 	float *cond;      /* [I - 1] conditioning inputs, constant over time */
 	float *expected;  /* [T * O] PyTorch's output */
+	float *state;     /* [n_state] PyTorch's h of every layer, then c of every layer, after step T-1 */
+	int n_state;
 } Fixture;
 
 static int cmp_names(const void *a, const void *b)
@@ -77,6 +79,7 @@ static void fixture_free(Fixture *f)
 	free(f->audio);
 	free(f->cond);
 	free(f->expected);
+	free(f->state);
 	memset(f, 0, sizeof *f);
 }
 
@@ -160,9 +163,19 @@ static int fixture_load(const char *path, Fixture *f, char *why, size_t why_size
 		snprintf(why, why_size, "%d input steps, %zu output steps", f->T, json_array_size(output));
 		goto out;
 	}
-	if (read_rows(input, f->I, &in_rows, why, why_size) || split_input(f, in_rows, why, why_size) ||
-	    read_rows(output, f->O, &f->expected, why, why_size))
+	json_t *state = json_object_get(root, "final_state");
+	f->n_state = (int)json_array_size(state);
+	json_t *state_rows = json_pack("[O]", state); /* one row, so read_rows can take it */
+	int bad = !state_rows || f->n_state < 1 || read_rows(input, f->I, &in_rows, why, why_size) ||
+		  split_input(f, in_rows, why, why_size) ||
+		  read_rows(output, f->O, &f->expected, why, why_size) ||
+		  read_rows(state_rows, f->n_state, &f->state, why, why_size);
+	json_decref(state_rows);
+	if (bad) {
+		if (!why[0])
+			snprintf(why, why_size, "'final_state' missing or empty");
 		goto out;
+	}
 	rc = 0;
 out:
 	free(in_rows);
@@ -187,6 +200,32 @@ static RfxStream *open_stream(const Fixture *f)
 	return s;
 }
 
+/* The state after the last step, against PyTorch's h_n (and c_n). An LSTM cell state is unbounded
+ * (it reaches 40 in one fixture), so the 1e-5 applies relative to its size past 1: float32 keeps
+ * 24 bits whatever the magnitude. */
+static double check_final_state(const RfxStream *s, const Fixture *f, const char *kernel)
+{
+	size_t n = 0;
+	const float *state = rfx_stream_state(s, &n);
+	RT_CHECK(state && n == (size_t)f->n_state, "stream state has %zu floats, fixture %d", n,
+		 f->n_state);
+	if (!state || n != (size_t)f->n_state)
+		return INFINITY;
+	double worst = 0.0;
+	size_t worst_j = 0;
+	for (size_t j = 0; j < n; j++) {
+		double ref = f->state[j];
+		double err = fabs((double)state[j] - ref) / (fabs(ref) > 1.0 ? fabs(ref) : 1.0);
+		if (!(err <= worst)) { /* also catches NaN */
+			worst = err;
+			worst_j = j;
+		}
+	}
+	RT_CHECK(worst <= TOL_VS_PYTORCH, "%s kernel, final state[%zu]: rnnfx %.9g, pytorch %.9g",
+		 kernel ? kernel : "?", worst_j, state[worst_j], f->state[worst_j]);
+	return worst;
+}
+
 /* Step 2: the whole input in one call, against PyTorch. Fills out[T * O]; returns whether the
  * stream ran the generic kernel. */
 static int check_against_pytorch(const char *name, const Fixture *f, float *out)
@@ -199,6 +238,7 @@ static int check_against_pytorch(const char *name, const Fixture *f, float *out)
 	rfx_stream_process(s, f->audio, out, (uint32_t)f->T);
 	RT_CHECK(rfx_stream_nonfinite_count(s) == 0, "%u non-finite values caught",
 		 rfx_stream_nonfinite_count(s));
+	double state_err = check_final_state(s, f, kernel);
 	rfx_stream_destroy(s);
 	double worst = 0.0;
 	int worst_i = 0;
@@ -209,8 +249,10 @@ static int check_against_pytorch(const char *name, const Fixture *f, float *out)
 			worst_i = i;
 		}
 	}
-	printf("     %-38s %-7s T=%3d  max |rnnfx - pytorch| = %.3g (step %d, output %d)\n", name,
-	       kernel ? kernel : "?", f->T, worst, worst_i / f->O, worst_i % f->O);
+	printf("     %-38s %-7s T=%3d  max |rnnfx - pytorch| = %.3g (step %d, output %d), "
+	       "final state %.3g\n", name, kernel ? kernel : "?", f->T, worst, worst_i / f->O,
+	       worst_i % f->O, state_err);
+	fflush(stdout); /* keep this line ahead of any failure message on stderr in the log */
 	RT_CHECK(worst <= TOL_VS_PYTORCH, "%s kernel, step %d output %d: rnnfx %.9g, pytorch %.9g",
 		 kernel ? kernel : "?", worst_i / f->O, worst_i % f->O, out[worst_i],
 		 f->expected[worst_i]);
