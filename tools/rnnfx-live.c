@@ -1,0 +1,679 @@
+/* rnnfx-live — runs an rnnfx model in real time on a PortAudio duplex stream.
+ *
+ *   rnnfx-live --model M [--device D] [--rate HZ] [--frames N] [--channels C] [--watch]
+ *   rnnfx-live --list-devices
+ *
+ * Threads and what each may do:
+ *   - the audio callback (PortAudio's thread) only runs streams, mixes a crossfade and counts into
+ *     atomics: no allocation, no lock, no I/O, no free;
+ *   - the main thread parses options, loads models, builds and frees engines, prints the status
+ *     line once a second and handles signals (flags only, set by the handlers).
+ *
+ * Reloading (SIGHUP, or --watch seeing the file change): the main thread loads the model and builds
+ * a complete new Engine (one stream per channel) in fresh memory, then publishes it in `pending`.
+ * The callback takes it with an atomic exchange, crossfades from the old engine to the new over
+ * FADE_MS, and hands the old one back in `retired`; the main thread collects and frees it. The
+ * callback takes a new engine only when `retired` is empty, so each slot holds at most one engine
+ * and neither side ever waits for the other.
+ */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include <portaudio.h>
+
+#include "dsp/model_file.h"
+#include "dsp/stream.h"
+
+#define PROG "rnnfx-live"
+#define MAX_CHANNELS 8
+#define CHUNK 512           /* frames per processing step inside one callback */
+#define FADE_MS 20.0
+#define POLL_MS 100
+#define WATCH_MS 250
+
+typedef struct {
+	const char *model_path;
+	const char *device;       /* index or name substring; NULL = the defaults */
+	double rate;              /* 0 = the model's rate */
+	long frames;              /* per callback; 0 = let PortAudio choose */
+	int channels;
+	int watch, list, verbose;
+	double seconds;           /* stop after this long; 0 = until SIGINT */
+	int n_cond;
+	int cond_index[RFX_MAX_INPUTS];
+	float cond_value[RFX_MAX_INPUTS];
+} Options;
+
+/* One loaded model, ready to run: a stream per channel and its scratch. */
+typedef struct {
+	RfxStream *st[MAX_CHANNELS];
+	int C, K;                 /* channels; outputs per sample (1 = effect, K classes) */
+	float *out;               /* CHUNK * max(C, K): per-channel audio, or one channel's probs */
+	char labels[RFX_MAX_CLASSES][RFX_MAX_LABEL];
+} Engine;
+
+/* State shared by the callback and the main thread. Plain fields are the callback's alone
+ * while the stream runs; the main thread touches them only before start and after stop. */
+typedef struct {
+	int C;
+	Engine *cur, *fading;
+	uint32_t fade_pos, fade_len;
+	uint32_t nonfinite_base;  /* caught by engines already retired */
+	float in[CHUNK];          /* one channel of input, deinterleaved */
+	_Atomic(Engine *) pending;  /* main -> callback */
+	_Atomic(Engine *) retired;  /* callback -> main */
+	atomic_uint in_underflow, in_overflow, out_underflow, out_overflow;
+	atomic_uint nonfinite, swaps;
+	atomic_uint class_idx, class_conf_bits; /* classifier: the last chunk's winner */
+	atomic_ullong frames;
+} Live;
+
+static volatile sig_atomic_t stop_requested = 0, reload_requested = 0;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	reload_requested = 1;
+}
+
+static int fail(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(const char *what, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "%s: %s: ", PROG, what);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return 1;
+}
+
+/* ------------------------------------------------------------------ engines (main thread) */
+
+static void engine_free(Engine *e)
+{
+	if (!e)
+		return;
+	for (int c = 0; c < e->C; c++)
+		rfx_stream_destroy(e->st[c]);
+	free(e->out);
+	free(e);
+}
+
+/* Loads M and builds an engine for C channels at `rate`; NULL (with a message) on failure. */
+static Engine *engine_load(const Options *o, int C, double rate)
+{
+	char detail[256] = "";
+	RfxModel *m = NULL;
+	RfxStatus s = rfx_model_load_file(o->model_path, &m, detail, sizeof detail);
+	if (s != RFX_OK) {
+		fail(o->model_path, "%s%s%s", rfx_strerror(s), detail[0] ? ": " : "", detail);
+		return NULL;
+	}
+	Engine *e = calloc(1, sizeof *e);
+	int ok = e != NULL;
+	for (int idx = 1; ok && idx < m->spec.n_inputs; idx++) {
+		int given = 0;
+		for (int k = 0; k < o->n_cond; k++)
+			given |= o->cond_index[k] == idx;
+		if (!given)
+			ok = !fail(o->model_path, "input %d is a conditioning input; give its value "
+				   "with --cond %d=V", idx, idx);
+	}
+	if (ok && m->spec.sample_rate != rate)
+		fprintf(stderr, "%s: %s: warning: the model was trained at %g Hz, running at %g Hz\n",
+			PROG, o->model_path, m->spec.sample_rate, rate);
+	if (ok) {
+		e->C = C;
+		e->K = m->spec.mode == RFX_MODE_CLASSIFIER ? m->spec.n_outputs : 1;
+		e->out = malloc((size_t)CHUNK * (size_t)(C > e->K ? C : e->K) * sizeof(float));
+		memcpy(e->labels, m->labels, sizeof e->labels);
+		ok = e->out != NULL;
+	}
+	for (int c = 0; ok && c < C; c++) {
+		s = rfx_stream_create(m, &e->st[c]);
+		if (s != RFX_OK)
+			ok = !fail(o->model_path, "cannot make a stream: %s", rfx_strerror(s));
+		for (int k = 0; ok && k < o->n_cond; k++)
+			rfx_stream_set_input(e->st[c], o->cond_index[k], o->cond_value[k]);
+	}
+	rfx_model_free(m);
+	if (!ok) {
+		engine_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+/* ------------------------------------------------------------------ the audio callback */
+
+static void count_flags(Live *lv, PaStreamCallbackFlags f)
+{
+	if (f & paInputUnderflow)
+		atomic_fetch_add_explicit(&lv->in_underflow, 1, memory_order_relaxed);
+	if (f & paInputOverflow)
+		atomic_fetch_add_explicit(&lv->in_overflow, 1, memory_order_relaxed);
+	if (f & paOutputUnderflow)
+		atomic_fetch_add_explicit(&lv->out_underflow, 1, memory_order_relaxed);
+	if (f & paOutputOverflow)
+		atomic_fetch_add_explicit(&lv->out_overflow, 1, memory_order_relaxed);
+}
+
+static uint32_t engine_nonfinite(const Engine *e)
+{
+	uint32_t n = 0;
+	for (int c = 0; c < e->C; c++)
+		n += rfx_stream_nonfinite_count(e->st[c]);
+	return n;
+}
+
+/* Gives the old engine back to the main thread. Callback only; `retired` is known empty. */
+static void retire(Live *lv, Engine *old)
+{
+	lv->nonfinite_base += engine_nonfinite(old);
+	atomic_store_explicit(&lv->retired, old, memory_order_release);
+	atomic_fetch_add_explicit(&lv->swaps, 1, memory_order_relaxed);
+}
+
+/* Takes a pending engine when no crossfade runs and the retired slot is free. An effect fades
+ * into an effect; when a classifier is on either side there is no audio to fade, so it swaps. */
+static void take_pending(Live *lv)
+{
+	if (lv->fading || atomic_load_explicit(&lv->retired, memory_order_acquire))
+		return;
+	Engine *e = atomic_exchange_explicit(&lv->pending, NULL, memory_order_acq_rel);
+	if (!e)
+		return;
+	Engine *old = lv->cur;
+	lv->cur = e;
+	if (old->K == 1 && e->K == 1) {
+		lv->fading = old;
+		lv->fade_pos = 0;
+	} else {
+		retire(lv, old);
+	}
+}
+
+/* Runs channel c of `e` over lv->in (m frames). An effect writes e->out + c * CHUNK; a classifier
+ * adds its probabilities into acc (K sums) and leaves the audio alone. */
+static void engine_run(Live *lv, Engine *e, int c, uint32_t m, double *acc)
+{
+	if (e->K == 1) {
+		rfx_stream_process(e->st[c], lv->in, e->out + (size_t)c * CHUNK, m);
+		return;
+	}
+	rfx_stream_process(e->st[c], lv->in, e->out, m);
+	for (uint32_t i = 0; i < m; i++)
+		for (int k = 0; k < e->K; k++)
+			acc[k] += e->out[i * (uint32_t)e->K + (uint32_t)k];
+}
+
+static void publish_class(Live *lv, const double *acc, int K, double n)
+{
+	int best = 0;
+	for (int k = 1; k < K; k++)
+		if (acc[k] > acc[best])
+			best = k;
+	float conf = (float)(acc[best] / n);
+	uint32_t bits;
+	memcpy(&bits, &conf, sizeof bits);
+	atomic_store_explicit(&lv->class_idx, (unsigned)best, memory_order_relaxed);
+	atomic_store_explicit(&lv->class_conf_bits, bits, memory_order_relaxed);
+}
+
+/* Output for m frames at offset `off`: the current engine, or during a crossfade a linear ramp
+ * from the old engine's output to the new one's. A classifier passes its input through. */
+static void mix_out(Live *lv, const float *in, float *out, uint32_t m)
+{
+	const int C = lv->C;
+	Engine *e = lv->cur, *old = lv->fading;
+	for (uint32_t i = 0; i < m; i++) {
+		float g = old ? (float)(lv->fade_pos + i + 1) / (float)lv->fade_len : 1;
+		if (g > 1)
+			g = 1;
+		for (int c = 0; c < C; c++) {
+			float y = e->K == 1 ? e->out[(size_t)c * CHUNK + i] : (in ? in[i * C + c] : 0);
+			if (old)
+				y = g * y + (1 - g) * old->out[(size_t)c * CHUNK + i];
+			out[i * C + c] = y;
+		}
+	}
+	if (old) {
+		lv->fade_pos += m;
+		if (lv->fade_pos >= lv->fade_len) {
+			lv->fading = NULL;
+			retire(lv, old);
+		}
+	}
+}
+
+/* PortAudio's real-time thread: runs the streams and counts. Must not allocate, lock, print or
+ * free; everything it needs was built by the main thread. */
+static int audio_cb(const void *input, void *output, unsigned long n,
+		    const PaStreamCallbackTimeInfo *ti, PaStreamCallbackFlags flags, void *user)
+{
+	Live *lv = user;
+	const float *in = input;
+	float *out = output;
+	const int C = lv->C;
+	(void)ti;
+	count_flags(lv, flags);
+	take_pending(lv);
+	double acc[RFX_MAX_CLASSES] = { 0 };
+	for (unsigned long off = 0; off < n; off += CHUNK) {
+		uint32_t m = n - off < CHUNK ? (uint32_t)(n - off) : CHUNK;
+		const float *inb = in ? in + off * C : NULL;
+		for (int c = 0; c < C; c++) {
+			for (uint32_t i = 0; i < m; i++)
+				lv->in[i] = inb ? inb[i * C + c] : 0;
+			engine_run(lv, lv->cur, c, m, acc);
+			if (lv->fading)
+				engine_run(lv, lv->fading, c, m, acc);
+		}
+		mix_out(lv, inb, out + off * C, m);
+	}
+	if (lv->cur->K > 1 && n > 0)
+		publish_class(lv, acc, lv->cur->K, (double)n * C);
+	atomic_store_explicit(&lv->nonfinite, lv->nonfinite_base + engine_nonfinite(lv->cur),
+			      memory_order_relaxed);
+	atomic_fetch_add_explicit(&lv->frames, n, memory_order_relaxed);
+	return paContinue;
+}
+
+/* ------------------------------------------------------------------ options */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: %s --model M [options]\n"
+		"       %s --list-devices\n"
+		"  --model M        rnnfx model file (.json)\n"
+		"  --device D       device index, or a piece of \"host API: device name\" (e.g. JACK);\n"
+		"                   default: the default input and output devices\n"
+		"  --rate HZ        sample rate (default: the model's)\n"
+		"  --frames N       frames per callback (default 256; 0 = PortAudio chooses)\n"
+		"  --channels C     channels in and out, one stream each (default 1, up to %d)\n"
+		"  --cond I=V       hold conditioning input I at V; required for each one\n"
+		"  --watch          reload when the model file changes (SIGHUP always reloads)\n"
+		"  --seconds S      stop after S seconds (default: run until Ctrl-C)\n"
+		"  -v, --verbose    keep the audio back-ends' start-up messages\n",
+		PROG, PROG, MAX_CHANNELS);
+}
+
+static int parse_cond(Options *o, const char *arg)
+{
+	char *end;
+	long index = strtol(arg, &end, 10);
+	if (end == arg || *end != '=' || o->n_cond >= RFX_MAX_INPUTS)
+		return -1;
+	const char *vs = end + 1;
+	float v = strtof(vs, &end);
+	if (end == vs || *end || !isfinite(v))
+		return -1;
+	o->cond_index[o->n_cond] = (int)index;
+	o->cond_value[o->n_cond++] = v;
+	return 0;
+}
+
+/* Returns 0 to run, 1 for a usage error, 2 for help. */
+static int parse_args(int argc, char **argv, Options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->frames = 256;
+	o->channels = 1;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		char *end = NULL;
+		if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+			return 2;
+		if (!strcmp(a, "--list-devices")) { o->list = 1; continue; }
+		if (!strcmp(a, "--watch")) { o->watch = 1; continue; }
+		if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) { o->verbose = 1; continue; }
+		if (!v) {
+			fprintf(stderr, "%s: option '%s' needs a value (or is unknown)\n", PROG, a);
+			return 1;
+		}
+		i++;
+		if (!strcmp(a, "--model") || !strcmp(a, "-m")) {
+			o->model_path = v;
+		} else if (!strcmp(a, "--device")) {
+			o->device = v;
+		} else if (!strcmp(a, "--rate")) {
+			o->rate = strtod(v, &end);
+			if (*end || !(o->rate > 0))
+				return fprintf(stderr, "%s: --rate '%s': expected Hz > 0\n", PROG, v), 1;
+		} else if (!strcmp(a, "--frames")) {
+			o->frames = strtol(v, &end, 10);
+			if (*end || o->frames < 0 || o->frames > 65536)
+				return fprintf(stderr, "%s: --frames '%s': expected 0..65536\n", PROG, v), 1;
+		} else if (!strcmp(a, "--channels")) {
+			o->channels = (int)strtol(v, &end, 10);
+			if (*end || o->channels < 1 || o->channels > MAX_CHANNELS)
+				return fprintf(stderr, "%s: --channels '%s': expected 1..%d\n", PROG, v,
+					       MAX_CHANNELS), 1;
+		} else if (!strcmp(a, "--seconds")) {
+			o->seconds = strtod(v, &end);
+			if (*end || !(o->seconds >= 0))
+				return fprintf(stderr, "%s: --seconds '%s': expected >= 0\n", PROG, v), 1;
+		} else if (!strcmp(a, "--cond")) {
+			if (parse_cond(o, v))
+				return fprintf(stderr, "%s: --cond '%s': expected INDEX=VALUE\n", PROG, v), 1;
+		} else {
+			fprintf(stderr, "%s: unknown option '%s'\n", PROG, a);
+			return 1;
+		}
+	}
+	if (!o->list && !o->model_path) {
+		fprintf(stderr, "%s: need --model M (see --help)\n", PROG);
+		return 1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ devices */
+
+static void device_name(PaDeviceIndex d, char *buf, size_t size)
+{
+	const PaDeviceInfo *di = Pa_GetDeviceInfo(d);
+	const PaHostApiInfo *hi = di ? Pa_GetHostApiInfo(di->hostApi) : NULL;
+	snprintf(buf, size, "%s: %s", hi ? hi->name : "?", di ? di->name : "?");
+}
+
+static void list_devices(void)
+{
+	PaDeviceIndex din = Pa_GetDefaultInputDevice(), dout = Pa_GetDefaultOutputDevice();
+	if (Pa_GetDeviceCount() <= 0)
+		printf("no audio devices found (is a sound card or a JACK server there?)\n");
+	for (PaDeviceIndex d = 0; d < Pa_GetDeviceCount(); d++) {
+		const PaDeviceInfo *di = Pa_GetDeviceInfo(d);
+		char name[256];
+		device_name(d, name, sizeof name);
+		printf("%3d  %-50s in %2d  out %2d  %6.0f Hz%s%s\n", d, name, di->maxInputChannels,
+		       di->maxOutputChannels, di->defaultSampleRate, d == din ? "  [default in]" : "",
+		       d == dout ? "  [default out]" : "");
+	}
+}
+
+/* Case-insensitive strstr (strcasestr is a GNU extension). */
+static int contains_nocase(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; *hay; hay++)
+		if (!strncasecmp(hay, needle, n))
+			return 1;
+	return n == 0;
+}
+
+/* The device `spec` names (an index, or the first duplex-capable device whose "host: name"
+ * contains it, ignoring case); paNoDevice with a message when there is none. */
+static PaDeviceIndex find_device(const char *spec, int C)
+{
+	char *end;
+	long idx = strtol(spec, &end, 10);
+	if (*spec && !*end) {
+		if (idx < 0 || idx >= Pa_GetDeviceCount()) {
+			fail(spec, "no device with that index (see --list-devices)");
+			return paNoDevice;
+		}
+		return (PaDeviceIndex)idx;
+	}
+	int matched = 0;
+	for (PaDeviceIndex d = 0; d < Pa_GetDeviceCount(); d++) {
+		const PaDeviceInfo *di = Pa_GetDeviceInfo(d);
+		char name[256];
+		device_name(d, name, sizeof name);
+		if (!contains_nocase(name, spec))
+			continue;
+		matched++;
+		if (di->maxInputChannels >= C && di->maxOutputChannels >= C)
+			return d;
+	}
+	if (matched)
+		fail(spec, "%d device(s) match, none with %d input and %d output channel(s) "
+		     "(see --list-devices)", matched, C, C);
+	else
+		fail(spec, "no device name contains this (see --list-devices)");
+	return paNoDevice;
+}
+
+static int open_stream(const Options *o, Live *lv, double rate, PaStream **out)
+{
+	PaDeviceIndex din, dout;
+	if (o->device) {
+		din = dout = find_device(o->device, o->channels);
+		if (din == paNoDevice)
+			return 1;
+	} else {
+		din = Pa_GetDefaultInputDevice();
+		dout = Pa_GetDefaultOutputDevice();
+		if (din == paNoDevice || dout == paNoDevice)
+			return fail("default device", "there is no default %s device; pick one with "
+				    "--device (see --list-devices)", din == paNoDevice ? "input" : "output");
+	}
+	PaStreamParameters ip = { din, o->channels, paFloat32,
+				  Pa_GetDeviceInfo(din)->defaultLowInputLatency, NULL };
+	PaStreamParameters op = { dout, o->channels, paFloat32,
+				  Pa_GetDeviceInfo(dout)->defaultLowOutputLatency, NULL };
+	unsigned long fpb = o->frames ? (unsigned long)o->frames : paFramesPerBufferUnspecified;
+	PaError err = Pa_OpenStream(out, &ip, &op, rate, fpb, paNoFlag, audio_cb, lv);
+	if (err == paNoError) {
+		err = Pa_StartStream(*out);
+		if (err != paNoError)
+			Pa_CloseStream(*out);
+	}
+	if (err != paNoError) {
+		*out = NULL;
+		char a[256], b[256];
+		device_name(din, a, sizeof a);
+		device_name(dout, b, sizeof b);
+		fprintf(stderr, "%s: cannot open device %d '%s'", PROG, din, a);
+		if (dout != din)
+			fprintf(stderr, " / %d '%s'", dout, b);
+		fprintf(stderr, " (%d channel(s), %g Hz, %lu frames): %s\n", o->channels, rate,
+			(unsigned long)o->frames, Pa_GetErrorText(err));
+		if (err == paUnanticipatedHostError)
+			fprintf(stderr, "%s: host error: %s\n", PROG, Pa_GetLastHostErrorInfo()->errorText);
+		return 1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ main thread */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ALSA prints its probing of absent cards to stderr during Pa_Initialize; hide that noise
+ * unless --verbose. Real failures still come back as PortAudio errors. */
+static PaError pa_init_quietly(int verbose)
+{
+	if (verbose)
+		return Pa_Initialize();
+	fflush(stderr);
+	int saved = dup(STDERR_FILENO), devnull = open("/dev/null", O_WRONLY);
+	if (saved >= 0 && devnull >= 0)
+		dup2(devnull, STDERR_FILENO);
+	PaError err = Pa_Initialize();
+	if (saved >= 0 && devnull >= 0)
+		dup2(saved, STDERR_FILENO);
+	if (saved >= 0)
+		close(saved);
+	if (devnull >= 0)
+		close(devnull);
+	return err;
+}
+
+/* The file's identity for --watch: a rename over it changes the inode, a write the mtime. */
+static int file_stamp(const char *path, struct stat *st)
+{
+	return stat(path, st);
+}
+
+static int stamp_changed(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino != b->st_ino || a->st_size != b->st_size ||
+	       a->st_mtim.tv_sec != b->st_mtim.tv_sec || a->st_mtim.tv_nsec != b->st_mtim.tv_nsec;
+}
+
+/* Loads the model again and posts it to the callback. A model that fails to load is reported
+ * and the running one stays. */
+static Engine *reload(const Options *o, Live *lv, double rate)
+{
+	Engine *e = engine_load(o, lv->C, rate);
+	if (!e) {
+		fprintf(stderr, "%s: %s: reload failed; still running the previous model\n", PROG,
+			o->model_path);
+		return NULL;
+	}
+	/* If the callback has not taken the previous pending engine yet, it never will: free it. */
+	Engine *stale = atomic_exchange_explicit(&lv->pending, e, memory_order_acq_rel);
+	engine_free(stale);
+	fprintf(stderr, "%s: %s: reloaded\n", PROG, o->model_path);
+	return e;
+}
+
+/* `latest` is the engine the main thread built last: the callback runs it, or soon will. Its
+ * labels never change and only this thread frees engines, so reading them here is safe. */
+static void print_status(PaStream *s, Live *lv, const Engine *latest)
+{
+	printf("cpu %5.1f%%  in under/over %u/%u  out under/over %u/%u  non-finite %u  reloads %u",
+	       100.0 * Pa_GetStreamCpuLoad(s), atomic_load(&lv->in_underflow),
+	       atomic_load(&lv->in_overflow), atomic_load(&lv->out_underflow),
+	       atomic_load(&lv->out_overflow), atomic_load(&lv->nonfinite), atomic_load(&lv->swaps));
+	const Engine *e = latest;
+	if (e->K > 1) {
+		unsigned k = atomic_load(&lv->class_idx);
+		uint32_t bits = atomic_load(&lv->class_conf_bits);
+		float conf;
+		memcpy(&conf, &bits, sizeof conf);
+		if (k < (unsigned)e->K)
+			printf("  class %u '%s' %.2f", k, e->labels[k], conf);
+	}
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* Runs until SIGINT/SIGTERM, --seconds, or the stream stops by itself. */
+static int main_loop(const Options *o, PaStream *s, Live *lv, double rate)
+{
+	const Engine *latest = lv->cur;
+	struct stat seen = { 0 }, now;
+	int have_stamp = file_stamp(o->model_path, &seen) == 0;
+	double t0 = now_s(), next_status = t0 + 1, next_watch = t0;
+	struct timespec poll = { 0, POLL_MS * 1000000L };
+	while (!stop_requested) {
+		nanosleep(&poll, NULL);
+		engine_free(atomic_exchange_explicit(&lv->retired, NULL, memory_order_acq_rel));
+		double t = now_s();
+		if (o->watch && t >= next_watch) {
+			next_watch = t + WATCH_MS * 1e-3;
+			if (file_stamp(o->model_path, &now) == 0 && (!have_stamp || stamp_changed(&seen, &now))) {
+				seen = now;
+				have_stamp = 1;
+				reload_requested = 1;
+			}
+		}
+		if (reload_requested) {
+			reload_requested = 0;
+			const Engine *e = reload(o, lv, rate);
+			if (e)
+				latest = e;
+		}
+		if (t >= next_status) {
+			next_status += 1;
+			print_status(s, lv, latest);
+		}
+		if (o->seconds > 0 && t - t0 >= o->seconds)
+			break;
+		if (Pa_IsStreamActive(s) != 1)
+			return fail("stream", "stopped by the audio back-end");
+	}
+	return 0;
+}
+
+static void free_all(Live *lv)
+{
+	engine_free(lv->cur);
+	engine_free(lv->fading);
+	engine_free(atomic_exchange(&lv->pending, NULL));
+	engine_free(atomic_exchange(&lv->retired, NULL));
+	lv->cur = lv->fading = NULL;
+}
+
+static int run(const Options *o)
+{
+	static Live lv;   /* static: the callback's scratch stays off the main thread's stack */
+	PaStream *s = NULL;
+	double rate = o->rate;
+	RfxModel *probe = NULL;
+	char detail[256] = "";
+	RfxStatus st = rfx_model_load_file(o->model_path, &probe, detail, sizeof detail);
+	if (st != RFX_OK)
+		return fail(o->model_path, "%s%s%s", rfx_strerror(st), detail[0] ? ": " : "", detail);
+	if (rate == 0)
+		rate = probe->spec.sample_rate;
+	rfx_model_free(probe);
+	lv.C = o->channels;
+	lv.fade_len = (uint32_t)(FADE_MS * 1e-3 * rate) + 1;
+	lv.cur = engine_load(o, lv.C, rate);
+	if (!lv.cur)
+		return 1;
+	int rc = open_stream(o, &lv, rate, &s);
+	if (!rc) {
+		fprintf(stderr, "%s: running '%s' at %g Hz, %d channel(s); Ctrl-C stops%s\n", PROG,
+			o->model_path, rate, lv.C, o->watch ? ", file changes reload" : "");
+		rc = main_loop(o, s, &lv, rate);
+		Pa_StopStream(s);
+		Pa_CloseStream(s);
+	}
+	free_all(&lv);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	Options o;
+	int p = parse_args(argc, argv, &o);
+	if (p) {
+		usage(p == 2 ? stdout : stderr);
+		return p == 2 ? 0 : 2;
+	}
+	struct sigaction sa_stop = { .sa_handler = on_stop, .sa_flags = SA_RESETHAND };
+	struct sigaction sa_hup = { .sa_handler = on_hup };
+	sigaction(SIGINT, &sa_stop, NULL);
+	sigaction(SIGTERM, &sa_stop, NULL);
+	sigaction(SIGHUP, &sa_hup, NULL);
+	PaError err = pa_init_quietly(o.verbose);
+	if (err != paNoError)
+		return fail("PortAudio", "%s", Pa_GetErrorText(err));
+	int rc;
+	if (o.list) {
+		list_devices();
+		rc = 0;
+	} else {
+		rc = run(&o);
+	}
+	Pa_Terminate();
+	return rc;
+}
