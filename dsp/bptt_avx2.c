@@ -1,0 +1,13 @@
+/* rnnfx — the BPTT kernels (bptt_kernels.h) compiled for AVX2 + FMA, chosen at run time by
+ * rfx_bptt_create when the CPU has them. The target pragma (rather than a Makefile flag) keeps
+ * the rest of the library portable and needs no build change; other compilers get a stub. */
+#include "bptt_impl.h"
+#ifdef RFX_BP_HAVE_AVX2
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#define KSUFFIX avx2
+#include "bptt_kernels.h"
+#pragma GCC pop_options
+#else
+typedef int rfx_bptt_avx2_unused;
+#endif

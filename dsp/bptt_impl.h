@@ -1,0 +1,86 @@
+/* rnnfx — BPTT internals shared by bptt.c (object, threads, phases) and the per-segment kernels
+ * (bptt_kernels.h, compiled once per instruction set by bptt_generic.c and bptt_avx2.c). */
+#ifndef RFX_BPTT_IMPL_H
+#define RFX_BPTT_IMPL_H
+
+#include <pthread.h>
+
+#include "bptt.h"
+
+#define RFX_NO_TENSOR ((size_t)-1)
+
+/* One recurrent layer: where its tensors sit in params/grad, its forward-packed weights and its
+ * per-slot caches. Cache rows are per segment slot b, step-major:
+ *   hs [B][T+1][H]  h before step 0 (row 0) and after each step
+ *   cs [B][T+1][H]  LSTM c, the same way
+ *   gc [B][T][GS]   gate activations: gru r,z,n,(W_hn h + b_hn); lstm i,f,g,o,tanh(c); rnn none */
+typedef struct {
+	int n_in;                   /* I_l */
+	size_t off_wi, off_wh, off_bi, off_bh, off_h0, off_c0; /* RFX_NO_TENSOR when absent */
+	int train_h0;               /* h0 (c0) receive gradient */
+	float *WiT;                 /* [I_l][GH]: weight_ih transposed so the forward vectorises over gates */
+	float *WhT;                 /* [H][GH] */
+	float *hs, *cs, *gc;
+} RfxBpLayer;
+
+/* Per-thread scratch, reused segment after segment. */
+typedef struct {
+	float *xp;                  /* [T][GH] forward: W_ih x + b_ih; backward: d(ih pre-activation) */
+	float *dgh;                 /* [T][GH] GRU: d(hh pre-activation); other cells alias xp */
+	float *dhin;                /* [T][H] dLoss/dh_t from the layer above (or the head) */
+	float *dh, *dc, *dnew;      /* [H] running state gradients */
+	float *tmp;                 /* [8][GH] transposed partial sums in the weight-gradient products */
+	float *gates;               /* [GH] */
+} RfxBpScratch;
+
+typedef void (*RfxBpForwardFn)(RfxBptt *bp, RfxBpScratch *sc, int b, const float *x, int T,
+			       float *y);
+typedef void (*RfxBpBackwardFn)(const RfxBptt *bp, RfxBpScratch *sc, int b, const float *x, int T,
+				const float *dy, float *g);
+
+struct RfxBptt {
+	RfxModel *model;
+	RfxBpttConfig cfg;
+	RfxCellType cell;
+	int L, I, H, G, GH, GS, O, skip, Tm;
+	size_t hs_stride, gc_stride; /* floats per slot in hs/cs and in gc (see RfxBpLayer) */
+	RfxBpLayer layer[RFX_MAX_LAYERS];
+	size_t off_hw, off_hb;      /* head.weight, head.bias */
+	float *state;               /* [B][2 L H]: per slot, h of every layer then c of every layer */
+	float *out, *dy;            /* [B][Tm][O] */
+	float *grad;                /* [n_params] */
+	float *cgrad;               /* [n_chunks][n_params] */
+	int n_chunks, n_threads;
+	RfxBpScratch *scratch;      /* [n_threads] */
+	int from_init;              /* no forward since the last reset: the start state is h0 */
+	size_t mem_bytes;
+	RfxBpForwardFn seg_forward;
+	RfxBpBackwardFn seg_backward;
+
+	/* The phase being run by the pool. */
+	const RfxBpttBatch *job;
+	int job_T, job_B, job_backward;
+	size_t job_x_t0, job_y_t0;  /* forward in blocks: first step of the block in x and in y */
+	float *job_y;
+	size_t job_y_stride;
+
+	pthread_t threads[RFX_BPTT_MAX_THREADS];
+	int n_started;
+	pthread_mutex_t mu;
+	pthread_cond_t start_cv, done_cv;
+	unsigned generation;
+	int pending, quit;
+};
+
+void rfx_bp_seg_forward_generic(RfxBptt *bp, RfxBpScratch *sc, int b, const float *x, int T,
+				float *y);
+void rfx_bp_seg_backward_generic(const RfxBptt *bp, RfxBpScratch *sc, int b, const float *x, int T,
+				 const float *dy, float *g);
+#if defined(__x86_64__) && defined(__GNUC__)
+#define RFX_BP_HAVE_AVX2 1
+void rfx_bp_seg_forward_avx2(RfxBptt *bp, RfxBpScratch *sc, int b, const float *x, int T, float *y);
+void rfx_bp_seg_backward_avx2(const RfxBptt *bp, RfxBpScratch *sc, int b, const float *x, int T,
+			      const float *dy, float *g);
+#endif
+
+#endif
