@@ -1,0 +1,121 @@
+#!/bin/sh
+# rnnfx-run against the dsp library: bit-identical output, block-size invariance, multi-channel,
+# classifier CSV, and every error case. Run from the repo root with BUILD set (make check does).
+set -u
+BUILD=${BUILD:-build}
+RUN=$BUILD/tools/rnnfx-run
+H=$BUILD/tests/runners
+for p in "$RUN" "$H/mkmodel" "$H/mkaudio" "$H/rcheck"; do
+	[ -x "$p" ] || { echo "missing $p: run 'make BUILD=$BUILD all runner-helpers'"; echo "0 passed, 1 failed"; exit 1; }
+done
+W=$(mktemp -d "${TMPDIR:-/tmp}/rnnfx-run.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+check() { name=$1; shift; if "$@" >"$W/log" 2>&1; then ok "$name"; else bad "$name"; sed 's/^/    /' "$W/log"; fi; }
+
+"$H/mkmodel" "$W/gru.json" --cell gru --hidden 12 --seed 3
+"$H/mkmodel" "$W/lstm.json" --cell lstm --hidden 8 --layers 2 --seed 4 --skip
+"$H/mkmodel" "$W/rnn.json" --cell rnn --hidden 6 --seed 5
+"$H/mkmodel" "$W/cond.json" --cell gru --hidden 8 --inputs 3 --seed 6
+"$H/mkmodel" "$W/cls.json" --cell gru --hidden 8 --classes 3 --seed 7
+"$H/mkmodel" "$W/m44.json" --cell gru --hidden 4 --rate 44100
+"$H/mkaudio" "$W/mono.wav" --seconds 0.5 --seed 1
+"$H/mkaudio" "$W/st16.wav" --channels 2 --seconds 0.5 --seed 2 --subtype pcm16
+"$H/mkaudio" "$W/st16_0.wav" --channels 2 --seconds 0.5 --seed 2 --subtype pcm16 --channel 0
+"$H/mkaudio" "$W/st16_1.wav" --channels 2 --seconds 0.5 --seed 2 --subtype pcm16 --channel 1
+"$H/mkaudio" "$W/four.wav" --channels 4 --seconds 0.25 --seed 3
+
+# 1. The runner's output is the library's output, bit for bit (one call over the whole channel).
+for m in gru lstm rnn; do
+	"$RUN" -q --model "$W/$m.json" "$W/mono.wav" "$W/$m.out.wav" &&
+	check "$m mono: bit-identical to rfx_stream_process" "$H/rcheck" ref "$W/$m.json" "$W/mono.wav" "$W/$m.out.wav" ||
+	bad "$m mono: rnnfx-run failed"
+done
+
+# 2. Any block size gives the same file as the whole file in one block.
+"$RUN" -q --model "$W/gru.json" --block 0 "$W/four.wav" "$W/b0.wav"
+same=1
+for b in 1 7 64 4096; do
+	"$RUN" -q --model "$W/gru.json" --block $b "$W/four.wav" "$W/b$b.wav" || same=0
+	cmp -s "$W/b0.wav" "$W/b$b.wav" || { same=0; echo "    --block $b differs from the whole-file run"; }
+done
+[ $same = 1 ] && ok "--block 1, 7, 64, 4096 and whole file: identical files" || bad "block sizes"
+check "4 channels: bit-identical to the library" "$H/rcheck" ref "$W/gru.json" "$W/four.wav" "$W/b0.wav"
+
+# 3. Multi-channel: each channel of a stereo run equals the mono run of that channel.
+"$RUN" -q --model "$W/lstm.json" --format float "$W/st16.wav" "$W/st.out.wav"
+"$RUN" -q --model "$W/lstm.json" --format float "$W/st16_0.wav" "$W/st0.out.wav"
+"$RUN" -q --model "$W/lstm.json" --format float "$W/st16_1.wav" "$W/st1.out.wav"
+check "stereo: left = mono run of left" "$H/rcheck" chan "$W/st.out.wav" 0 "$W/st0.out.wav"
+check "stereo: right = mono run of right" "$H/rcheck" chan "$W/st.out.wav" 1 "$W/st1.out.wav"
+check "stereo pcm16 in, float out: bit-identical to the library" "$H/rcheck" ref "$W/lstm.json" "$W/st16.wav" "$W/st.out.wav"
+
+# 4. The output keeps the input's rate, channels and subtype unless --format says otherwise.
+"$RUN" -q --model "$W/gru.json" "$W/st16.wav" "$W/keep.wav"
+fmt=$(soxi -r "$W/keep.wav")/$(soxi -c "$W/keep.wav")/$(soxi -b "$W/keep.wav")/$(soxi -e "$W/keep.wav")
+[ "$fmt" = "48000/2/16/Signed Integer PCM" ] && ok "pcm16 stereo in: pcm16 stereo out" || bad "format kept: got $fmt"
+"$RUN" -q --model "$W/gru.json" --format pcm24 "$W/mono.wav" "$W/p24.wav"
+[ "$(soxi -b "$W/p24.wav")" = 24 ] && ok "--format pcm24" || bad "--format pcm24: $(soxi -b "$W/p24.wav") bits"
+
+# 5. Conditioning inputs held at the --cond values.
+"$RUN" -q --model "$W/cond.json" --cond 1=0.5 --cond 2=-0.25 "$W/mono.wav" "$W/cond.out.wav" &&
+check "conditioning: bit-identical to the library with the same values" \
+	"$H/rcheck" ref "$W/cond.json" "$W/mono.wav" "$W/cond.out.wav" 1=0.5 2=-0.25 || bad "cond run failed"
+
+# 6. Classifier CSV: well formed, one row per hop, block-size invariant.
+"$RUN" -q --model "$W/cls.json" --hop 10 "$W/st16.wav" "$W/cls.csv" &&
+"$RUN" -q --model "$W/cls.json" --hop 10 --block 7 "$W/st16.wav" "$W/cls7.csv" &&
+check "classifier CSV: --block 7 = --block 4096" cmp "$W/cls.csv" "$W/cls7.csv" || bad "classifier run failed"
+check "classifier CSV well formed" python3 - "$W/cls.csv" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+head, body = rows[0], rows[1:]
+assert head == ["time_s", "class", "label", "confidence", "p0", "p1", "p2"], head
+assert len(body) == 50, "0.5 s at 10 ms hops: %d rows" % len(body)
+labels = ["class 0", 'tone, "beep"', "class 2"]
+for i, r in enumerate(body):
+    assert len(r) == 7, r
+    t, k, conf, p = float(r[0]), int(r[1]), float(r[3]), [float(x) for x in r[4:]]
+    assert abs(t - i * 0.01) < 1e-6, (i, t)
+    assert abs(sum(p) - 1) < 1e-4, p
+    assert p[k] == max(p) and conf == p[k] and r[2] == labels[k], r
+print("%d rows, classes seen %s" % (len(body), sorted({r[1] for r in body})))
+PY
+
+# 7. Errors: a message naming the file, a non-zero exit, and no output left behind.
+expect_error() {  # name, pattern, args...
+	name=$1 pat=$2; shift 2
+	rm -f "$W/err.out"*
+	"$RUN" "$@" >"$W/err.log" 2>&1
+	rc=$?
+	left=$(ls "$W" | grep -c '^err\.out' || true)
+	if [ $rc -ne 0 ] && grep -q -- "$pat" "$W/err.log" && [ "$left" = 0 ]; then
+		ok "error: $name (exit $rc)"
+	else
+		bad "error: $name (exit $rc, files left $left)"; sed 's/^/    /' "$W/err.log"
+	fi
+}
+printf 'not audio at all\n' > "$W/corrupt.wav"
+printf '{"format": "rnnfx-model", "version": 1, ' > "$W/corrupt.json"
+"$H/mkaudio" "$W/r44.wav" --rate 44100 --seconds 0.1
+expect_error "missing input" "rnnfx-run: $W/none.wav: cannot read audio" --model "$W/gru.json" "$W/none.wav" "$W/err.out.wav"
+expect_error "corrupt input" "rnnfx-run: $W/corrupt.wav: cannot read audio" --model "$W/gru.json" "$W/corrupt.wav" "$W/err.out.wav"
+expect_error "missing model" "rnnfx-run: $W/none.json: " --model "$W/none.json" "$W/mono.wav" "$W/err.out.wav"
+expect_error "corrupt model" "rnnfx-run: $W/corrupt.json: .*JSON" --model "$W/corrupt.json" "$W/mono.wav" "$W/err.out.wav"
+expect_error "rate mismatch" "sample rate 44100 Hz, but the model .* 48000 Hz" --model "$W/gru.json" "$W/r44.wav" "$W/err.out.wav"
+expect_error "rate mismatch (model 44.1k)" "sample rate 48000 Hz, but the model .* 44100 Hz" --model "$W/m44.json" "$W/mono.wav" "$W/err.out.wav"
+expect_error "unmappable channels (conditioning not given)" "cannot map the file's channels.*--cond 2=V" --model "$W/cond.json" --cond 1=0 "$W/mono.wav" "$W/err.out.wav"
+expect_error "--cond for a model without conditioning" "has 0 conditioning input" --model "$W/gru.json" --cond 1=0 "$W/mono.wav" "$W/err.out.wav"
+expect_error "bad --block" "--block" --model "$W/gru.json" --block -3 "$W/mono.wav" "$W/err.out.wav"
+expect_error "unwritable output" "cannot create" --model "$W/gru.json" "$W/mono.wav" "$W/nodir/err.out.wav"
+
+# 8. A failed run leaves an existing output untouched.
+cp "$W/gru.out.wav" "$W/keep2.wav"
+"$RUN" -q --model "$W/gru.json" "$W/r44.wav" "$W/keep2.wav" 2>/dev/null
+cmp -s "$W/gru.out.wav" "$W/keep2.wav" && ok "failed run keeps the old output file" || bad "failed run touched the output"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
