@@ -1,0 +1,439 @@
+#include "dataset.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sndfile.h>
+
+#include "sha256.h"
+
+static TrnStatus fail(TrnError *err, TrnStatus st, const char *file, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static TrnStatus fail(TrnError *err, TrnStatus st, const char *file, const char *fmt, ...)
+{
+	if (err) {
+		snprintf(err->file, sizeof err->file, "%s", file ? file : "");
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+		va_end(ap);
+	}
+	return st;
+}
+
+static void logf_(TrnLogFn log, void *ctx, int warn, const char *file, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void logf_(TrnLogFn log, void *ctx, int warn, const char *file, const char *fmt, ...)
+{
+	if (!log)
+		return;
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	log(ctx, warn, file, msg);
+}
+
+/* ------------------------------------------------------------------ loading */
+
+/* Copies channel `ch` (0-based) of every frame into `out`; returns the frames read. */
+static size_t read_channel(SNDFILE *sf, int channels, int ch, float *out, size_t frames)
+{
+	enum { CHUNK = 8192 };
+	float *buf = malloc((size_t)CHUNK * (size_t)channels * sizeof *buf);
+	if (!buf)
+		return 0;
+	size_t done = 0;
+	while (done < frames) {
+		sf_count_t want = (sf_count_t)(frames - done < CHUNK ? frames - done : CHUNK);
+		sf_count_t got = sf_readf_float(sf, buf, want);
+		if (got <= 0)
+			break;
+		for (sf_count_t i = 0; i < got; i++)
+			out[done + (size_t)i] = buf[(size_t)i * (size_t)channels + (size_t)ch];
+		done += (size_t)got;
+	}
+	free(buf);
+	return done;
+}
+
+TrnStatus trn_audio_load(const char *path, int channel, TrnAudio *out, TrnError *err)
+{
+	memset(out, 0, sizeof *out);
+	SF_INFO info;
+	memset(&info, 0, sizeof info);
+	SNDFILE *sf = sf_open(path, SFM_READ, &info);
+	if (!sf)
+		return fail(err, TRN_ERR_READ, path, "cannot read audio: %s", sf_strerror(NULL));
+	TrnStatus st = TRN_OK;
+	if (channel == 0 && info.channels != 1)
+		st = fail(err, TRN_ERR_CHANNELS, path,
+			  "%d channels; the trainer needs mono, or pick one with --channel N (1 to %d)",
+			  info.channels, info.channels);
+	else if (channel > info.channels)
+		st = fail(err, TRN_ERR_CHANNELS, path, "--channel %d, but the file has %d channel%s",
+			  channel, info.channels, info.channels == 1 ? "" : "s");
+	else if (info.frames <= 0 || info.samplerate <= 0)
+		st = fail(err, TRN_ERR_SHORT, path, "no audio in the file");
+	if (st != TRN_OK) {
+		sf_close(sf);
+		return st;
+	}
+	size_t frames = (size_t)info.frames;
+	out->x = malloc(frames * sizeof *out->x);
+	if (!out->x) {
+		sf_close(sf);
+		return fail(err, TRN_ERR_NOMEM, path, "out of memory for %zu samples", frames);
+	}
+	size_t got = read_channel(sf, info.channels, channel ? channel - 1 : 0, out->x, frames);
+	int sferr = sf_error(sf);
+	sf_close(sf);
+	if (got != frames || sferr != SF_ERR_NO_ERROR) {
+		trn_audio_free(out);
+		return fail(err, TRN_ERR_READ, path, "corrupt or truncated audio: read %zu of %zu frames",
+			    got, frames);
+	}
+	out->n = frames;
+	out->rate = info.samplerate;
+	for (size_t i = 0; i < frames; i++)
+		if (!isfinite(out->x[i])) {
+			trn_audio_free(out);
+			return fail(err, TRN_ERR_NONFINITE, path, "sample %zu (%.3f s) is NaN or infinite",
+				    i, (double)i / info.samplerate);
+		}
+	if (trn_sha256_file(path, out->sha256) != 0) {
+		trn_audio_free(out);
+		return fail(err, TRN_ERR_READ, path, "cannot read the file to hash it");
+	}
+	return TRN_OK;
+}
+
+void trn_audio_free(TrnAudio *a)
+{
+	free(a->x);
+	a->x = NULL;
+	a->n = 0;
+}
+
+/* ------------------------------------------------------------------ checks */
+
+double trn_clip_fraction(const float *x, size_t n)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += fabsf(x[i]) >= 0.999f;
+	return n ? (double)c / (double)n : 0.0;
+}
+
+static float peak(const float *x, size_t n)
+{
+	float p = 0;
+	for (size_t i = 0; i < n; i++)
+		p = fmaxf(p, fabsf(x[i]));
+	return p;
+}
+
+void trn_pair_options_default(TrnPairOptions *o)
+{
+	memset(o, 0, sizeof *o);
+	o->max_length_diff_s = 0.1;
+	o->max_lag_ms = 20.0;
+	o->warn_lag_ms = 1.0;
+}
+
+/* Silence below -80 dBFS peak: nothing to learn from (and ESR would divide by ~0). */
+#define SILENT_PEAK 1e-4f
+/* Clipping is worth a warning once it is more than isolated peaks. */
+#define CLIP_WARN_FRACTION 1e-4
+
+static TrnStatus check_levels(const TrnAudio *a, const char *path, const char *what, TrnLogFn log,
+			      void *ctx, TrnError *err)
+{
+	float p = peak(a->x, a->n);
+	if (p < SILENT_PEAK)
+		return fail(err, TRN_ERR_SILENT, path, "the %s is silent (peak %.1f dBFS)", what,
+			    p > 0 ? 20 * log10f(p) : -INFINITY);
+	double cf = trn_clip_fraction(a->x, a->n);
+	if (cf >= CLIP_WARN_FRACTION && cf * (double)a->n >= 10)
+		logf_(log, ctx, 1, path, "%.2f%% of the samples are at full scale: the %s looks clipped",
+		      100 * cf, what);
+	return TRN_OK;
+}
+
+/* ------------------------------------------------------------------ alignment */
+
+/* The search uses the loudest blocks only: a few seconds say as much about a fixed delay as minutes
+ * do, and the cost stays bounded on long captures. */
+#define LAG_BLOCK 4096
+#define LAG_MAX_BLOCKS 64
+#define LAG_DECIM 4
+
+typedef struct {
+	size_t start;
+	double energy;
+} Block;
+
+static int by_energy_desc(const void *a, const void *b)
+{
+	const Block *x = a, *y = b;
+	if (x->energy != y->energy)
+		return x->energy < y->energy ? 1 : -1;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Sum over the blocks of x[i] * y[i + lag], on samples spaced by `step` (after boxcar averaging of
+ * `step` samples, which keeps the coarse pass from aliasing). */
+static double xcorr_at(const float *x, const float *y, const Block *b, int nb, long lag, int step)
+{
+	double acc = 0;
+	for (int k = 0; k < nb; k++) {
+		size_t s = b[k].start;
+		for (size_t i = s; i + (size_t)step <= s + LAG_BLOCK; i += (size_t)step) {
+			float xa = 0, ya = 0;
+			for (int j = 0; j < step; j++) {
+				xa += x[i + (size_t)j];
+				ya += y[(size_t)((long)(i + (size_t)j) + lag)];
+			}
+			acc += (double)xa * ya;
+		}
+	}
+	return acc;
+}
+
+static int pick_blocks(const float *x, size_t n, long max_lag, Block *blocks)
+{
+	size_t margin = (size_t)max_lag + LAG_DECIM;
+	if (n < 2 * margin + LAG_BLOCK)
+		return 0;
+	size_t count = (n - 2 * margin) / LAG_BLOCK;
+	Block *all = malloc(count * sizeof *all);
+	if (!all)
+		return 0;
+	for (size_t k = 0; k < count; k++) {
+		all[k].start = margin + k * LAG_BLOCK;
+		double e = 0;
+		for (size_t i = 0; i < LAG_BLOCK; i++)
+			e += (double)x[all[k].start + i] * x[all[k].start + i];
+		all[k].energy = e;
+	}
+	qsort(all, count, sizeof *all, by_energy_desc);
+	int nb = count < LAG_MAX_BLOCKS ? (int)count : LAG_MAX_BLOCKS;
+	memcpy(blocks, all, (size_t)nb * sizeof *blocks);
+	free(all);
+	return nb;
+}
+
+long trn_estimate_lag(const float *x, const float *y, size_t n, long max_lag, double *corr)
+{
+	Block blocks[LAG_MAX_BLOCKS];
+	if (corr)
+		*corr = 0;
+	int nb = pick_blocks(x, n, max_lag, blocks);
+	if (nb == 0)
+		return 0;
+	long best = 0;
+	double best_abs = -1;
+	for (long lag = -max_lag / LAG_DECIM; lag <= max_lag / LAG_DECIM; lag++) {
+		double c = fabs(xcorr_at(x, y, blocks, nb, lag * LAG_DECIM, LAG_DECIM));
+		if (c > best_abs) {
+			best_abs = c;
+			best = lag * LAG_DECIM;
+		}
+	}
+	long lo = best - 2 * LAG_DECIM, hi = best + 2 * LAG_DECIM;
+	best_abs = -1;
+	double best_c = 0;
+	for (long lag = lo; lag <= hi; lag++) {
+		if (lag < -max_lag || lag > max_lag)
+			continue;
+		double c = xcorr_at(x, y, blocks, nb, lag, 1);
+		if (fabs(c) > best_abs) {
+			best_abs = fabs(c);
+			best_c = c;
+			best = lag;
+		}
+	}
+	if (corr) {
+		double ex = xcorr_at(x, x, blocks, nb, 0, 1), ey = 0;
+		for (int k = 0; k < nb; k++)
+			for (size_t i = 0; i < LAG_BLOCK; i++) {
+				double v = y[(size_t)((long)(blocks[k].start + i) + best)];
+				ey += v * v;
+			}
+		*corr = ex > 0 && ey > 0 ? best_c / sqrt(ex * ey) : 0;
+	}
+	return best;
+}
+
+/* ------------------------------------------------------------------ pairs */
+
+static TrnStatus check_pair_lengths(TrnAudio *in, TrnAudio *tg, const char *path_tgt,
+				    const TrnPairOptions *o, TrnLogFn log, void *ctx, TrnError *err)
+{
+	size_t n = in->n < tg->n ? in->n : tg->n, diff = in->n > tg->n ? in->n - tg->n : tg->n - in->n;
+	double diff_s = (double)diff / in->rate;
+	if (diff_s > o->max_length_diff_s)
+		return fail(err, TRN_ERR_LENGTH, path_tgt,
+			    "%zu samples (%.3f s) but the input has %zu (%.3f s); they must be the same "
+			    "take (difference up to %.3f s is trimmed)",
+			    tg->n, (double)tg->n / tg->rate, in->n, (double)in->n / in->rate,
+			    o->max_length_diff_s);
+	if (diff)
+		logf_(log, ctx, 1, path_tgt, "length differs from the input by %zu samples (%.1f ms); "
+		      "trimmed both to %zu", diff, 1000 * diff_s, n);
+	in->n = tg->n = n;
+	return TRN_OK;
+}
+
+/* Estimates (or takes) the delay, reports it, and applies it when asked. */
+static void align_pair(TrnPair *p, double rate, const TrnPairOptions *o, TrnLogFn log, void *ctx)
+{
+	double corr = 0;
+	long max_lag = (long)(o->max_lag_ms * 1e-3 * rate);
+	p->lag = trn_estimate_lag(p->in, p->tgt, p->n, max_lag, &corr);
+	double ms = 1000.0 * (double)p->lag / rate;
+	int late = fabs(ms) > o->warn_lag_ms;
+	logf_(log, ctx, late && !o->align, p->path_tgt,
+	      "target %s input by %ld samples (%.2f ms, correlation %.2f)%s",
+	      p->lag >= 0 ? "lags" : "leads", labs(p->lag), fabs(ms), corr,
+	      late && !o->align ? "; pass --align to compensate" : "");
+	if (fabs(corr) < 0.1)
+		logf_(log, ctx, 1, p->path_tgt, "barely correlated with the input (%.2f): is it the "
+		      "same take?", corr);
+	long d = o->align_samples_set ? o->align_samples : o->align ? p->lag : 0;
+	if (d == 0 || (size_t)labs(d) >= p->n)
+		return;
+	size_t a = (size_t)labs(d), n = p->n - a;
+	if (d > 0)
+		memmove(p->tgt, p->tgt + a, n * sizeof *p->tgt);
+	else
+		memmove(p->in, p->in + a, n * sizeof *p->in);
+	p->n = n;
+	p->shift = d;
+	logf_(log, ctx, 0, p->path_tgt, "aligned: target shifted %s by %zu samples", d > 0 ? "earlier"
+	      : "later", a);
+}
+
+TrnStatus trn_data_add_pair(TrnData *d, const char *path_in, const char *path_tgt, int channel,
+			    const TrnPairOptions *o, TrnLogFn log, void *ctx, TrnError *err)
+{
+	if (d->n_pairs >= TRN_MAX_PAIRS)
+		return fail(err, TRN_ERR_INVALID, path_in, "more than %d input/target pairs",
+			    TRN_MAX_PAIRS);
+	TrnAudio in, tg;
+	TrnStatus st = trn_audio_load(path_in, channel, &in, err);
+	if (st != TRN_OK)
+		return st;
+	st = trn_audio_load(path_tgt, channel, &tg, err);
+	if (st != TRN_OK) {
+		trn_audio_free(&in);
+		return st;
+	}
+	if (in.rate != tg.rate)
+		st = fail(err, TRN_ERR_RATE, path_tgt, "sample rate %g Hz, but the input is at %g Hz",
+			  tg.rate, in.rate);
+	else if (d->n_pairs > 0 && in.rate != d->rate)
+		st = fail(err, TRN_ERR_RATE, path_in, "sample rate %g Hz, but earlier files are at %g Hz",
+			  in.rate, d->rate);
+	if (st == TRN_OK)
+		st = check_pair_lengths(&in, &tg, path_tgt, o, log, ctx, err);
+	if (st == TRN_OK)
+		st = check_levels(&in, path_in, "input", log, ctx, err);
+	if (st == TRN_OK)
+		st = check_levels(&tg, path_tgt, "target", log, ctx, err);
+	if (st != TRN_OK) {
+		trn_audio_free(&in);
+		trn_audio_free(&tg);
+		return st;
+	}
+	TrnPair *p = &d->pairs[d->n_pairs++];
+	memset(p, 0, sizeof *p);
+	p->in = in.x;
+	p->tgt = tg.x;
+	p->n = in.n;
+	memcpy(p->sha_in, in.sha256, 32);
+	memcpy(p->sha_tgt, tg.sha256, 32);
+	snprintf(p->path_in, sizeof p->path_in, "%s", path_in);
+	snprintf(p->path_tgt, sizeof p->path_tgt, "%s", path_tgt);
+	d->rate = in.rate;
+	align_pair(p, d->rate, o, log, ctx);
+	return TRN_OK;
+}
+
+void trn_data_free(TrnData *d)
+{
+	for (int i = 0; i < d->n_pairs; i++) {
+		free(d->pairs[i].in);
+		free(d->pairs[i].tgt);
+	}
+	d->n_pairs = 0;
+}
+
+/* ------------------------------------------------------------------ splits and segments */
+
+static void push(TrnSpan *s, int *n, int pair, size_t start, size_t len)
+{
+	if (len == 0)
+		return;
+	s[*n].pair = pair;
+	s[*n].start = start;
+	s[*n].n = len;
+	(*n)++;
+}
+
+void trn_data_split(const TrnData *d, double val_frac, double test_frac, TrnSpan *train, int *n_train,
+		    TrnSpan *val, int *n_val, TrnSpan *test, int *n_test)
+{
+	*n_train = *n_val = *n_test = 0;
+	for (int p = 0; p < d->n_pairs; p++) {
+		size_t n = d->pairs[p].n;
+		size_t nt = (size_t)llround(test_frac * (double)n), nv = (size_t)llround(val_frac * (double)n);
+		if (nt + nv > n)
+			nt = nv = 0;
+		size_t ntr = n - nt - nv;
+		push(train, n_train, p, 0, ntr);
+		push(val, n_val, p, ntr, nv);
+		push(test, n_test, p, ntr + nv, nt);
+	}
+}
+
+void trn_data_whole(const TrnData *d, TrnSpan *spans, int *n_spans)
+{
+	*n_spans = 0;
+	for (int p = 0; p < d->n_pairs; p++)
+		push(spans, n_spans, p, 0, d->pairs[p].n);
+}
+
+size_t trn_spans_total(const TrnSpan *spans, int n)
+{
+	size_t t = 0;
+	for (int i = 0; i < n; i++)
+		t += spans[i].n;
+	return t;
+}
+
+size_t trn_segments(const TrnSpan *spans, int n_spans, size_t seg_len, size_t phase, TrnSpan *out,
+		    size_t cap)
+{
+	size_t count = 0;
+	for (int i = 0; i < n_spans; i++) {
+		const TrnSpan *s = &spans[i];
+		/* A span too short for the phase still gives its one segment from the start. */
+		size_t ph = s->n >= seg_len + phase ? phase : 0;
+		for (size_t off = ph; off + seg_len <= s->n; off += seg_len) {
+			if (count < cap) {
+				out[count].pair = s->pair;
+				out[count].start = s->start + off;
+				out[count].n = seg_len;
+			}
+			count++;
+		}
+	}
+	return count;
+}

@@ -1,0 +1,455 @@
+/* rnnfx-train — trains a recurrent model of an effect from a DI recording and the same take
+ * through the effect. See docs/trainer.md.
+ *
+ * The program is a thin shell over dsp/ (model, BPTT, optimiser, stream) and the modules beside
+ * it: options (command line), dataset (loading and checks), train_loop, checkpoint, evaluate,
+ * progress and report_svg. This file only wires them together and prints.
+ */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "../dsp/model_file.h"
+#include "checkpoint.h"
+#include "dataset.h"
+#include "evaluate.h"
+#include "options.h"
+#include "progress.h"
+#include "report_svg.h"
+#include "sha256.h"
+#include "train_loop.h"
+
+#define PROG "rnnfx-train"
+/* Exit status after Ctrl-C, as a shell reports a SIGINT death: the run did not finish. */
+#define EXIT_INTERRUPTED 130
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+typedef struct {
+	TrnOptions o;
+	TrnData train, val, test;
+	TrnSpan tr[TRN_MAX_PAIRS], va[TRN_MAX_PAIRS], te[TRN_MAX_PAIRS];
+	int n_tr, n_va, n_te;
+	const TrnData *va_data, *te_data;
+	RfxModel *model;
+	RfxAdam *adam;
+	TrnState st;
+	char *fingerprint;
+	char ckpt_path[1024], report_path[1024];
+	TrnProgressDisplay pd;
+	TrnError err;
+} App;
+
+static void log_cb(void *ctx, int warn, const char *file, const char *msg)
+{
+	App *a = ctx;
+	if (!warn && a->o.quiet)
+		return;
+	trn_progress_break(&a->pd);
+	fprintf(stderr, PROG ": %s%s%s%s\n", file, file[0] ? ": " : "", warn ? "warning: " : "", msg);
+}
+
+static int fail(App *a)
+{
+	trn_progress_break(&a->pd);
+	if (a->err.file[0])
+		fprintf(stderr, PROG ": %s: %s\n", a->err.file, a->err.msg);
+	else
+		fprintf(stderr, PROG ": %s\n", a->err.msg);
+	return 1;
+}
+
+static int load_list(App *a, TrnData *d, const TrnFileList *l)
+{
+	for (int i = 0; i < l->n_in; i++)
+		if (trn_data_add_pair(d, l->in[i], l->tgt[i], a->o.channel, &a->o.pair, log_cb, a,
+				      &a->err) != TRN_OK)
+			return -1;
+	if (d->n_pairs && a->train.n_pairs && d->rate != a->train.rate) {
+		snprintf(a->err.file, sizeof a->err.file, "%s", l->in[0]);
+		snprintf(a->err.msg, sizeof a->err.msg, "sample rate %g Hz, but the training files are "
+			 "at %g Hz", d->rate, a->train.rate);
+		return -1;
+	}
+	return 0;
+}
+
+/* Validation and test come from their own files when given, else from the end of each pair. */
+static void make_splits(App *a)
+{
+	double vf = a->o.val.n_in ? 0 : a->o.val_split, tf = a->o.test.n_in ? 0 : a->o.test_split;
+	TrnSpan va[TRN_MAX_PAIRS], te[TRN_MAX_PAIRS];
+	int n_va, n_te;
+	trn_data_split(&a->train, vf, tf, a->tr, &a->n_tr, va, &n_va, te, &n_te);
+	a->va_data = a->o.val.n_in ? &a->val : &a->train;
+	a->te_data = a->o.test.n_in ? &a->test : &a->train;
+	if (a->o.val.n_in)
+		trn_data_whole(&a->val, a->va, &a->n_va);
+	else
+		memcpy(a->va, va, sizeof va), a->n_va = n_va;
+	if (a->o.test.n_in)
+		trn_data_whole(&a->test, a->te, &a->n_te);
+	else
+		memcpy(a->te, te, sizeof te), a->n_te = n_te;
+}
+
+static int too_short(App *a, const TrnData *d, const char *what, double need_s, size_t have)
+{
+	snprintf(a->err.file, sizeof a->err.file, "%s", d->pairs[0].path_in);
+	snprintf(a->err.msg, sizeof a->err.msg, "too short: %s has %.3f s, needs at least %.3f s",
+		 what, (double)have / d->rate, need_s);
+	return -1;
+}
+
+static int check_lengths(App *a)
+{
+	const TrnTrainConfig *c = &a->o.train_cfg;
+	size_t seg = (size_t)llround(c->segment_s * a->train.rate);
+	if (seg <= (size_t)c->warmup) {
+		snprintf(a->err.msg, sizeof a->err.msg, "--segment %.3f s (%zu samples) must be longer "
+			 "than --warmup %d samples", c->segment_s, seg, c->warmup);
+		a->err.file[0] = '\0';
+		return -1;
+	}
+	TrnSpan segs[1];
+	if (trn_segments(a->tr, a->n_tr, seg, 0, segs, 1) == 0)
+		return too_short(a, &a->train, "the training part", c->segment_s,
+				 trn_spans_total(a->tr, a->n_tr));
+	/* An evaluation span shorter than the warm-up it skips would measure nothing. */
+	double need = 2.0 * c->warmup / a->train.rate;
+	for (int i = 0; i < a->n_va; i++)
+		if (a->va[i].n <= 2 * (size_t)c->warmup)
+			return too_short(a, a->va_data, "the validation part", need, a->va[i].n);
+	if (a->n_va == 0)
+		return too_short(a, &a->train, "the validation part", need, 0);
+	for (int i = 0; i < a->n_te; i++)
+		if (a->te[i].n <= 2 * (size_t)c->warmup)
+			return too_short(a, a->te_data, "the test part", need, a->te[i].n);
+	return 0;
+}
+
+static int load_data(App *a)
+{
+	if (load_list(a, &a->train, &a->o.train) || load_list(a, &a->val, &a->o.val) ||
+	    load_list(a, &a->test, &a->o.test))
+		return -1;
+	make_splits(a);
+	return check_lengths(a);
+}
+
+static char *make_fingerprint(const App *a)
+{
+	const TrnTrainConfig *c = &a->o.train_cfg;
+	size_t cap = 512 + 130 * (size_t)(a->train.n_pairs + a->val.n_pairs);
+	char *s = malloc(cap);
+	if (!s)
+		return NULL;
+	int len = snprintf(s, cap, "seed=%llu segment=%.6g warmup=%d window=%d batch=%d val-split=%g "
+			   "test-split=%g data=", (unsigned long long)c->seed, c->segment_s, c->warmup,
+			   c->window, c->batch, a->o.val.n_in ? 0 : a->o.val_split,
+			   a->o.test.n_in ? 0 : a->o.test_split);
+	const TrnData *sets[2] = { &a->train, &a->val };
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < sets[k]->n_pairs; i++) {
+			char h1[65], h2[65];
+			trn_sha256_hex(sets[k]->pairs[i].sha_in, h1);
+			trn_sha256_hex(sets[k]->pairs[i].sha_tgt, h2);
+			len += snprintf(s + len, cap - (size_t)len, "%.16s/%.16s%+ld,", h1, h2,
+					sets[k]->pairs[i].shift);
+		}
+	return s;
+}
+
+static int make_model(App *a)
+{
+	RfxModelSpec spec = {
+		.cell = a->o.cell, .n_layers = a->o.layers, .n_inputs = 1, .hidden = a->o.hidden,
+		.mode = RFX_MODE_EFFECT, .n_outputs = 1, .skip = a->o.skip, .sample_rate = a->train.rate,
+	};
+	for (int l = 0; l < RFX_MAX_LAYERS; l++)
+		spec.init[l] = a->o.init_trained ? RFX_INIT_TRAINED : RFX_INIT_ZEROS;
+	char detail[256] = "";
+	if (rfx_model_spec_check(&spec, detail, sizeof detail) != RFX_OK) {
+		snprintf(a->err.msg, sizeof a->err.msg, "model: %s", detail);
+		return -1;
+	}
+	if (rfx_model_new(&spec, &a->model) != RFX_OK ||
+	    rfx_adam_create(a->model->n_params, &a->o.train_cfg.adam, &a->adam) != RFX_OK ||
+	    trn_state_init(&a->st, a->model->n_params) != 0) {
+		snprintf(a->err.msg, sizeof a->err.msg, "out of memory for the model");
+		return -1;
+	}
+	rfx_model_init_random(a->model, a->o.train_cfg.seed);
+	return 0;
+}
+
+/* The checkpoint's model and optimiser replace the command line's; the data, seed and
+ * segmenting must be the ones it was made with, or the run would not continue but restart. */
+static int resume(App *a)
+{
+	char *fp = NULL;
+	if (trn_checkpoint_load(a->o.resume, &a->model, &a->adam, &a->st, &fp, &a->err) != 0)
+		return -1;
+	int same = fp && strcmp(fp, a->fingerprint) == 0;
+	free(fp);
+	snprintf(a->err.file, sizeof a->err.file, "%s", a->o.resume);
+	if (!same) {
+		snprintf(a->err.msg, sizeof a->err.msg, "made with other data or options (seed, "
+			 "--segment, --warmup, --window, --batch, splits); resume with the command that "
+			 "wrote it");
+		return -1;
+	}
+	if (a->model->spec.sample_rate != a->train.rate) {
+		snprintf(a->err.msg, sizeof a->err.msg, "model at %g Hz, data at %g Hz",
+			 a->model->spec.sample_rate, a->train.rate);
+		return -1;
+	}
+	char msg[256];
+	snprintf(msg, sizeof msg, "resuming at epoch %lld, batch %lld (%.0f s trained, best "
+		 "validation ESR %.4g); model options come from the checkpoint",
+		 (long long)a->st.epoch, (long long)a->st.batch, a->st.elapsed, a->st.best_val);
+	log_cb(a, 0, a->o.resume, msg);
+	return 0;
+}
+
+static int save_checkpoint(void *ctx, const TrnState *st, const RfxAdam *adam, TrnError *err)
+{
+	App *a = ctx;
+	return trn_checkpoint_save(a->ckpt_path, a->model, adam, st, a->fingerprint, err);
+}
+
+static void hook_progress(void *ctx, const TrnProgress *p)
+{
+	App *a = ctx;
+	trn_progress_update(&a->pd, p);
+}
+
+static json_t *data_entry(const char *role, const char *path, const uint8_t sha[32])
+{
+	char hex[65];
+	trn_sha256_hex(sha, hex);
+	return json_pack("{s:s, s:s, s:s}", "role", role, "path", path, "sha256", hex);
+}
+
+static json_t *data_list(const App *a)
+{
+	json_t *arr = json_array();
+	const TrnData *sets[3] = { &a->train, &a->val, &a->test };
+	const char *roles[3][2] = { { "train input", "train target" }, { "validation input",
+		"validation target" }, { "test input", "test target" } };
+	for (int k = 0; k < 3; k++)
+		for (int i = 0; i < sets[k]->n_pairs; i++) {
+			const TrnPair *p = &sets[k]->pairs[i];
+			json_t *t = data_entry(roles[k][1], p->path_tgt, p->sha_tgt);
+			json_object_set_new(t, "lag_samples", json_integer(p->lag));
+			json_object_set_new(t, "shift_samples", json_integer(p->shift));
+			json_array_append_new(arr, data_entry(roles[k][0], p->path_in, p->sha_in));
+			json_array_append_new(arr, t);
+		}
+	return arr;
+}
+
+static const char *stop_name(TrnStop s)
+{
+	switch (s) {
+	case TRN_STOP_EPOCHS: return "epochs";
+	case TRN_STOP_BUDGET: return "time budget";
+	case TRN_STOP_EARLY: return "early stopping";
+	case TRN_STOP_INTERRUPT: return "interrupted";
+	default: return "error";
+	}
+}
+
+static json_t *num_or_null(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static char *make_metadata(const App *a, double test_esr, TrnStop stop)
+{
+	const RfxModelSpec *s = &a->model->spec;
+	const TrnTrainConfig *c = &a->o.train_cfg;
+	json_t *m = json_pack("{s:s, s:s, s:{s:s, s:i, s:i, s:b, s:s}, s:f}",
+			      "trainer", PROG, "rnnfx_version", RFX_VERSION, "architecture",
+			      "cell", rfx_cell_name(s->cell), "hidden", s->hidden, "layers", s->n_layers,
+			      "skip", s->skip, "init_state",
+			      s->init[0] == RFX_INIT_TRAINED ? "trained" : "zeros",
+			      "sample_rate", s->sample_rate);
+	if (!m)
+		return NULL;
+	json_object_set_new(m, "validation_esr", num_or_null(a->st.best_val));
+	json_object_set_new(m, "test_esr", num_or_null(test_esr));
+	json_object_set_new(m, "best_epoch", json_integer(a->st.best_epoch));
+	json_object_set_new(m, "epochs", json_integer(a->st.epoch));
+	json_object_set_new(m, "steps", json_integer(a->st.steps));
+	json_object_set_new(m, "wall_time_s", json_real(a->st.elapsed));
+	json_object_set_new(m, "stopped_by", json_string(stop_name(stop)));
+	json_object_set_new(m, "loss", json_string(rfx_loss_name(c->loss)));
+	json_object_set_new(m, "seed", json_integer((json_int_t)c->seed));
+	json_object_set_new(m, "threads", json_integer(c->threads));
+	json_object_set_new(m, "command_line", json_string(a->o.cmdline));
+	json_object_set_new(m, "data", data_list(a));
+	char *text = json_dumps(m, JSON_COMPACT);
+	json_decref(m);
+	return text;
+}
+
+/* The loudest 50 ms of the first test span (validation when there is no test part), run from
+ * the span start so the state has settled as it would in use. */
+static int write_report(App *a, const char *subtitle)
+{
+	const TrnData *d = a->n_te ? a->te_data : a->va_data;
+	const TrnSpan *sp = a->n_te ? &a->te[0] : &a->va[0];
+	const TrnPair *p = &d->pairs[sp->pair];
+	size_t L = (size_t)llround(0.05 * d->rate), from = (size_t)a->o.train_cfg.warmup, best = from;
+	double best_e = -1;
+	for (size_t i = from; i + L <= sp->n; i += L) {
+		double e = 0;
+		for (size_t j = 0; j < L; j++)
+			e += (double)p->tgt[sp->start + i + j] * p->tgt[sp->start + i + j];
+		if (e > best_e)
+			best_e = e, best = i;
+	}
+	size_t n = best + L <= sp->n ? best + L : sp->n;
+	float *y = malloc(n * sizeof *y);
+	if (!y || trn_predict(a->model, p->in + sp->start, n, y) != RFX_OK) {
+		free(y);
+		snprintf(a->err.msg, sizeof a->err.msg, "out of memory for the report");
+		return -1;
+	}
+	char title[128], label[600];
+	snprintf(title, sizeof title, "rnnfx-train: %s H=%d, %d layer%s%s", rfx_cell_name(a->model->spec.cell),
+		 a->model->spec.hidden, a->model->spec.n_layers, a->model->spec.n_layers > 1 ? "s" : "",
+		 a->model->spec.skip ? ", skip" : "");
+	snprintf(label, sizeof label, "%s: %s", a->n_te ? "test" : "validation", p->path_tgt);
+	size_t m = n > best ? n - best : 0;
+	TrnReport r = {
+		.title = title, .subtitle = subtitle, .hist = a->st.hist, .n_hist = a->st.n_hist,
+		.target = p->tgt + sp->start + best, .pred = y + best, .n = m, .rate = d->rate,
+		.excerpt_start_s = (double)(sp->start + best) / d->rate, .excerpt_label = label,
+	};
+	int rc = trn_report_svg_write(a->report_path, &r, &a->err);
+	free(y);
+	return rc;
+}
+
+static int finish(App *a, TrnStop stop)
+{
+	if (isfinite(a->st.best_val))
+		memcpy(a->model->params, a->st.best_params, a->model->n_params * sizeof *a->model->params);
+	double test_esr = NAN;
+	if (a->n_te && trn_eval_esr(a->model, a->te_data, a->te, a->n_te,
+				    (size_t)a->o.train_cfg.warmup, &test_esr) != RFX_OK) {
+		snprintf(a->err.msg, sizeof a->err.msg, "test evaluation failed");
+		return -1;
+	}
+	char *meta = make_metadata(a, test_esr, stop);
+	if (!meta || rfx_model_set_metadata(a->model, meta) != RFX_OK) {
+		free(meta);
+		snprintf(a->err.msg, sizeof a->err.msg, "out of memory for the metadata");
+		return -1;
+	}
+	free(meta);
+	char detail[256] = "";
+	RfxStatus rc = rfx_model_save_file(a->model, a->o.out, detail, sizeof detail);
+	if (rc != RFX_OK) {
+		snprintf(a->err.file, sizeof a->err.file, "%s", a->o.out);
+		snprintf(a->err.msg, sizeof a->err.msg, "%s", detail[0] ? detail : rfx_strerror(rc));
+		return -1;
+	}
+	char summary[512];
+	snprintf(summary, sizeof summary, "validation ESR %.4g (epoch %lld)%s%.4g%s, %lld epochs, "
+		 "%lld steps, %.0f s, stopped by %s", a->st.best_val, (long long)a->st.best_epoch,
+		 a->n_te ? ", test ESR " : "", a->n_te ? test_esr : 0.0, a->n_te ? "" : "",
+		 (long long)a->st.epoch, (long long)a->st.steps, a->st.elapsed, stop_name(stop));
+	if (!a->n_te) /* no test part: drop the placeholder number */
+		snprintf(summary, sizeof summary, "validation ESR %.4g (epoch %lld), %lld epochs, "
+			 "%lld steps, %.0f s, stopped by %s", a->st.best_val,
+			 (long long)a->st.best_epoch, (long long)a->st.epoch, (long long)a->st.steps,
+			 a->st.elapsed, stop_name(stop));
+	trn_progress_break(&a->pd);
+	log_cb(a, 0, a->o.out, summary);
+	if (!a->o.no_report) {
+		if (write_report(a, summary) != 0)
+			return -1;
+		log_cb(a, 0, a->report_path, "training report");
+	}
+	return 0;
+}
+
+static void derive_paths(App *a)
+{
+	const char *out = a->o.out;
+	snprintf(a->ckpt_path, sizeof a->ckpt_path, "%s", a->o.checkpoint ? a->o.checkpoint : "");
+	if (!a->o.checkpoint)
+		snprintf(a->ckpt_path, sizeof a->ckpt_path, "%s.ckpt", out);
+	if (a->o.report) {
+		snprintf(a->report_path, sizeof a->report_path, "%s", a->o.report);
+		return;
+	}
+	size_t n = strlen(out);
+	if (n > 5 && strcmp(out + n - 5, ".json") == 0)
+		snprintf(a->report_path, sizeof a->report_path, "%.*s.svg", (int)(n - 5), out);
+	else
+		snprintf(a->report_path, sizeof a->report_path, "%s.svg", out);
+}
+
+static int run(App *a)
+{
+	if (load_data(a) != 0)
+		return fail(a);
+	a->fingerprint = make_fingerprint(a);
+	if (!a->fingerprint || (a->o.resume ? resume(a) : make_model(a)) != 0)
+		return fail(a);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigint;
+	sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills at once */
+	sigaction(SIGINT, &sa, NULL);
+	TrnHooks hooks = { hook_progress, save_checkpoint, &interrupted, a };
+	TrnStop stop = trn_train(&a->o.train_cfg, &a->train, a->tr, a->n_tr, a->va, a->n_va, a->model,
+				 a->adam, &a->st, &hooks, &a->err);
+	trn_progress_break(&a->pd);
+	if (stop == TRN_STOP_ERROR)
+		return fail(a);
+	if (save_checkpoint(a, &a->st, a->adam, &a->err) != 0)
+		return fail(a);
+	if (stop == TRN_STOP_INTERRUPT) {
+		char msg[1200];
+		snprintf(msg, sizeof msg, "interrupted; continue with the same command plus --resume %s",
+			 a->ckpt_path);
+		log_cb(a, 0, a->ckpt_path, msg);
+		return EXIT_INTERRUPTED;
+	}
+	return finish(a, stop) != 0 ? fail(a) : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static App a;
+	int rc = trn_options_parse(&a.o, argc, argv);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	trn_progress_init(&a.pd, stderr, a.o.quiet);
+	derive_paths(&a);
+	rc = run(&a);
+	trn_data_free(&a.train);
+	trn_data_free(&a.val);
+	trn_data_free(&a.test);
+	rfx_model_free(a.model);
+	if (a.adam)
+		rfx_adam_destroy(a.adam);
+	trn_state_free(&a.st);
+	free(a.fingerprint);
+	return rc;
+}

@@ -1,0 +1,40 @@
+# rnnfx-train: the command-line trainer (docs/trainer.md). Needs libsndfile and nettle (SHA-256).
+TRAINER_SRC := $(wildcard trainer/*.c)
+TRAINER_OBJ := $(TRAINER_SRC:%.c=$(BUILD)/%.o)
+TRAINER := $(BUILD)/rnnfx-train
+
+ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
+SNDFILE_CFLAGS := $(shell $(PKG_CONFIG) --cflags sndfile 2>/dev/null)
+SNDFILE_LIBS := $(shell $(PKG_CONFIG) --libs sndfile 2>/dev/null)
+NETTLE_LIBS := $(shell $(PKG_CONFIG) --libs nettle 2>/dev/null)
+ifeq ($(SNDFILE_LIBS),)
+$(error sndfile not found by pkg-config: run 'make deps' (or apt-get install libsndfile1-dev))
+endif
+ifeq ($(NETTLE_LIBS),)
+$(error nettle not found by pkg-config: apt-get install nettle-dev)
+endif
+endif
+
+$(BUILD)/trainer/%.o: override CFLAGS += $(SNDFILE_CFLAGS) $(JANSSON_CFLAGS)
+
+$(TRAINER): $(TRAINER_OBJ) $(LIBDSP)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SNDFILE_LIBS) $(NETTLE_LIBS) $(LDLIBS_DSP)
+
+# Test helper: writes the small WAVs the trainer tests need and checks model files.
+TRAINER_TESTTOOL := $(BUILD)/tests/trainer/trn-testtool
+$(TRAINER_TESTTOOL): $(BUILD)/tests/trainer/trn_testtool.o $(LIBDSP)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SNDFILE_LIBS) $(LDLIBS_DSP)
+$(BUILD)/tests/trainer/%.o: override CFLAGS += $(SNDFILE_CFLAGS) $(JANSSON_CFLAGS)
+
+PROGRAMS += $(TRAINER)
+check: $(TRAINER_TESTTOOL)
+CHECK_SCRIPTS += tests/trainer/test_data_checks.sh tests/trainer/test_training.sh
+
+install-trainer: $(TRAINER)
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 $(TRAINER) $(DESTDIR)$(BINDIR)/rnnfx-train
+uninstall-trainer:
+	rm -f $(DESTDIR)$(BINDIR)/rnnfx-train
+install: install-trainer
+uninstall: uninstall-trainer
+.PHONY: install-trainer uninstall-trainer

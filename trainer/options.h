@@ -1,0 +1,31 @@
+/* rnnfx-train — the command line. */
+#ifndef TRN_OPTIONS_H
+#define TRN_OPTIONS_H
+
+#include "../dsp/model.h"
+#include "dataset.h"
+#include "train_loop.h"
+
+typedef struct {
+	const char *in[TRN_MAX_PAIRS], *tgt[TRN_MAX_PAIRS];
+	int n_in, n_tgt;
+} TrnFileList;
+
+typedef struct {
+	TrnFileList train, val, test;
+	const char *out, *report, *checkpoint, *resume;
+	int channel;                /* 1-based; 0 = files must be mono */
+	double val_split, test_split;
+	RfxCellType cell;
+	int hidden, layers, skip, init_trained;
+	TrnTrainConfig train_cfg;
+	TrnPairOptions pair;
+	int quiet, no_report;
+	char cmdline[4096];         /* the full command line, for the metadata */
+} TrnOptions;
+
+/* Parses argv; on a usage error prints `rnnfx-train: message` and returns 2; returns 1 after
+ * --help / --version (printed), 0 when training should run. */
+int trn_options_parse(TrnOptions *o, int argc, char **argv);
+
+#endif
