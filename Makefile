@@ -50,7 +50,9 @@ LIBDSP := $(BUILD)/librnnfx-dsp.a
 
 # The dsp hot loops are written for the auto-vectoriser; kernels for wider ISAs get their own flags
 # and are chosen at run time (dsp/kernel.h), so the installed binary stays portable.
-$(BUILD)/dsp/%.o: override CFLAGS += -O3 $(JANSSON_CFLAGS)
+# -fno-trapping-math: we never unmask FP exceptions, and without it GCC will not if-convert the
+# selects in fastmath.h, which keeps every gate loop scalar.
+$(BUILD)/dsp/%.o: override CFLAGS += -O3 -fno-trapping-math -fno-math-errno $(JANSSON_CFLAGS)
 $(BUILD)/dsp/kernel_avx2.o: override CFLAGS += -mavx2 -mfma -ffp-contract=fast
 
 $(BUILD)/%.o: %.c
@@ -76,6 +78,9 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/harness.o $(LIBDSP)
 
 # test_stream counts the library's allocations through the linker's --wrap.
 $(BUILD)/tests/test_stream: LDFLAGS += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=aligned_alloc
+
+# Kept between links (make would otherwise delete it as an intermediate and rebuild it each time).
+.SECONDARY: $(BUILD)/tests/harness.o
 
 PROGRAMS :=
 

@@ -1,9 +1,189 @@
-/* The same loops compiled with -mavx2 -mfma (see the Makefile); chosen at run time only on CPUs
- * that have both. Four split sums keep eight 8-wide FMA chains in flight. */
+/* The AVX2 + FMA kernel: the reference kernel's arithmetic in 8-wide intrinsics. Chosen at run time
+ * only on CPUs with both (stream.c: pick_kernel); the Makefile builds this file with -mavx2 -mfma.
+ * Activations follow fastmath.h step for step (same clamps, reduction and polynomial), so the two
+ * kernels differ only by FMA rounding; tests/test_stream.c bounds the difference. */
 #if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#include <stddef.h>
+
 #define RFX_KSUFFIX avx2
-#define RFX_KSPLIT 4
+#include "kernel_common.h"
+
+static inline __m256 exp8(__m256 x)
+{
+	x = _mm256_max_ps(_mm256_min_ps(x, _mm256_set1_ps(88.0f)), _mm256_set1_ps(-87.0f));
+	const __m256 shifter = _mm256_set1_ps(12582912.0f);
+	__m256 fn = _mm256_sub_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), shifter),
+				  shifter);
+	__m256 r = _mm256_fnmadd_ps(fn, _mm256_set1_ps(0.693145751953125f), x);
+	r = _mm256_fnmadd_ps(fn, _mm256_set1_ps(1.42860682030941723e-6f), r);
+	__m256 p = _mm256_set1_ps(1.0f / 5040.0f);
+	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 720.0f));
+	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120.0f));
+	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24.0f));
+	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6.0f));
+	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+	__m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fn), _mm256_set1_epi32(127)), 23);
+	return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
+}
+
+static inline __m256 tanh8(__m256 x)
+{
+	const __m256 one = _mm256_set1_ps(1.0f);
+	__m256 xc = _mm256_max_ps(_mm256_min_ps(x, _mm256_set1_ps(9.0f)), _mm256_set1_ps(-9.0f));
+	__m256 e = exp8(_mm256_add_ps(xc, xc));
+	__m256 big = _mm256_sub_ps(one, _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, one)));
+	__m256 x2 = _mm256_mul_ps(x, x);
+	__m256 p = _mm256_fmadd_ps(x2, _mm256_set1_ps(-17.0f / 315.0f), _mm256_set1_ps(2.0f / 15.0f));
+	p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(-1.0f / 3.0f));
+	p = _mm256_fmadd_ps(x2, p, one);
+	__m256 small = _mm256_mul_ps(x, p);
+	__m256 ax = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
+	return _mm256_blendv_ps(big, small, _mm256_cmp_ps(ax, _mm256_set1_ps(0.125f), _CMP_LT_OQ));
+}
+
+static inline __m256 sigmoid8(__m256 x)
+{
+	const __m256 one = _mm256_set1_ps(1.0f);
+	__m256 xc = _mm256_max_ps(_mm256_min_ps(x, _mm256_set1_ps(40.0f)), _mm256_set1_ps(-40.0f));
+	return _mm256_div_ps(one, _mm256_add_ps(one, exp8(_mm256_sub_ps(_mm256_setzero_ps(), xc))));
+}
+
+/* out[0..Np) = bias + sum_k v[k] * Wt[k][0..Np). Rows are 64-byte aligned and Np is a multiple of
+ * 16 (stream_impl.h). Blocks of 32 outputs keep four accumulators per input; two inputs at a time
+ * give eight independent FMA chains, enough to cover the FMA latency on two pipes. */
+static inline void matvec_t_avx2(const float *restrict Wt, const float *restrict v, int K, int Np,
+				 const float *restrict bias, float *restrict out)
+{
+	int jb = 0;
+	for (; jb + 32 <= Np; jb += 32) {
+		__m256 a0 = _mm256_load_ps(bias + jb), a1 = _mm256_load_ps(bias + jb + 8);
+		__m256 a2 = _mm256_load_ps(bias + jb + 16), a3 = _mm256_load_ps(bias + jb + 24);
+		__m256 b0 = _mm256_setzero_ps(), b1 = b0, b2 = b0, b3 = b0;
+		const float *w = Wt + jb;
+		int k = 0;
+		for (; k + 2 <= K; k += 2) {
+			const float *w0 = w + (size_t)k * Np, *w1 = w0 + Np;
+			const __m256 v0 = _mm256_broadcast_ss(v + k), v1 = _mm256_broadcast_ss(v + k + 1);
+			a0 = _mm256_fmadd_ps(v0, _mm256_load_ps(w0), a0);
+			a1 = _mm256_fmadd_ps(v0, _mm256_load_ps(w0 + 8), a1);
+			a2 = _mm256_fmadd_ps(v0, _mm256_load_ps(w0 + 16), a2);
+			a3 = _mm256_fmadd_ps(v0, _mm256_load_ps(w0 + 24), a3);
+			b0 = _mm256_fmadd_ps(v1, _mm256_load_ps(w1), b0);
+			b1 = _mm256_fmadd_ps(v1, _mm256_load_ps(w1 + 8), b1);
+			b2 = _mm256_fmadd_ps(v1, _mm256_load_ps(w1 + 16), b2);
+			b3 = _mm256_fmadd_ps(v1, _mm256_load_ps(w1 + 24), b3);
+		}
+		if (k < K) {
+			const float *w0 = w + (size_t)k * Np;
+			const __m256 v0 = _mm256_broadcast_ss(v + k);
+			a0 = _mm256_fmadd_ps(v0, _mm256_load_ps(w0), a0);
+			a1 = _mm256_fmadd_ps(v0, _mm256_load_ps(w0 + 8), a1);
+			a2 = _mm256_fmadd_ps(v0, _mm256_load_ps(w0 + 16), a2);
+			a3 = _mm256_fmadd_ps(v0, _mm256_load_ps(w0 + 24), a3);
+		}
+		_mm256_store_ps(out + jb, _mm256_add_ps(a0, b0));
+		_mm256_store_ps(out + jb + 8, _mm256_add_ps(a1, b1));
+		_mm256_store_ps(out + jb + 16, _mm256_add_ps(a2, b2));
+		_mm256_store_ps(out + jb + 24, _mm256_add_ps(a3, b3));
+	}
+	for (; jb < Np; jb += 16) {
+		__m256 a0 = _mm256_load_ps(bias + jb), a1 = _mm256_load_ps(bias + jb + 8);
+		__m256 b0 = _mm256_setzero_ps(), b1 = b0, c0 = b0, c1 = b0, d0 = b0, d1 = b0;
+		const float *w = Wt + jb;
+		int k = 0;
+		for (; k + 4 <= K; k += 4) {
+			const float *w0 = w + (size_t)k * Np;
+			const __m256 v0 = _mm256_broadcast_ss(v + k), v1 = _mm256_broadcast_ss(v + k + 1);
+			const __m256 v2 = _mm256_broadcast_ss(v + k + 2), v3 = _mm256_broadcast_ss(v + k + 3);
+			a0 = _mm256_fmadd_ps(v0, _mm256_load_ps(w0), a0);
+			a1 = _mm256_fmadd_ps(v0, _mm256_load_ps(w0 + 8), a1);
+			b0 = _mm256_fmadd_ps(v1, _mm256_load_ps(w0 + Np), b0);
+			b1 = _mm256_fmadd_ps(v1, _mm256_load_ps(w0 + Np + 8), b1);
+			c0 = _mm256_fmadd_ps(v2, _mm256_load_ps(w0 + 2 * Np), c0);
+			c1 = _mm256_fmadd_ps(v2, _mm256_load_ps(w0 + 2 * Np + 8), c1);
+			d0 = _mm256_fmadd_ps(v3, _mm256_load_ps(w0 + 3 * Np), d0);
+			d1 = _mm256_fmadd_ps(v3, _mm256_load_ps(w0 + 3 * Np + 8), d1);
+		}
+		for (; k < K; k++) {
+			const float *w0 = w + (size_t)k * Np;
+			const __m256 v0 = _mm256_broadcast_ss(v + k);
+			a0 = _mm256_fmadd_ps(v0, _mm256_load_ps(w0), a0);
+			a1 = _mm256_fmadd_ps(v0, _mm256_load_ps(w0 + 8), a1);
+		}
+		_mm256_store_ps(out + jb, _mm256_add_ps(_mm256_add_ps(a0, b0), _mm256_add_ps(c0, d0)));
+		_mm256_store_ps(out + jb + 8, _mm256_add_ps(_mm256_add_ps(a1, b1), _mm256_add_ps(c1, d1)));
+	}
+}
+
+#define LD(p) _mm256_loadu_ps(p)
+
+static inline void rnn_gates_avx2(const float *gi, const float *gh, float *h, int H)
+{
+	int j = 0;
+	for (; j + 8 <= H; j += 8)
+		_mm256_storeu_ps(h + j, tanh8(_mm256_add_ps(LD(gi + j), LD(gh + j))));
+	for (; j < H; j++)
+		h[j] = rfx_tanhf(gi[j] + gh[j]);
+}
+
+static inline void gru_gates_avx2(const float *gi, const float *gh, float *h, int H)
+{
+	int j = 0;
+	for (; j + 8 <= H; j += 8) {
+		__m256 r = sigmoid8(_mm256_add_ps(LD(gi + j), LD(gh + j)));
+		__m256 z = sigmoid8(_mm256_add_ps(LD(gi + H + j), LD(gh + H + j)));
+		__m256 n = tanh8(_mm256_fmadd_ps(r, LD(gh + 2 * H + j), LD(gi + 2 * H + j)));
+		_mm256_storeu_ps(h + j, _mm256_fmadd_ps(z, _mm256_sub_ps(LD(h + j), n), n));
+	}
+	for (; j < H; j++) {
+		float r = rfx_sigmoidf(gi[j] + gh[j]);
+		float z = rfx_sigmoidf(gi[H + j] + gh[H + j]);
+		float n = rfx_tanhf(gi[2 * H + j] + r * gh[2 * H + j]);
+		h[j] = n + z * (h[j] - n);
+	}
+}
+
+static inline void lstm_gates_avx2(const float *gi, const float *gh, float *h, float *c, int H)
+{
+	int j = 0;
+	for (; j + 8 <= H; j += 8) {
+		__m256 i = sigmoid8(_mm256_add_ps(LD(gi + j), LD(gh + j)));
+		__m256 f = sigmoid8(_mm256_add_ps(LD(gi + H + j), LD(gh + H + j)));
+		__m256 g = tanh8(_mm256_add_ps(LD(gi + 2 * H + j), LD(gh + 2 * H + j)));
+		__m256 o = sigmoid8(_mm256_add_ps(LD(gi + 3 * H + j), LD(gh + 3 * H + j)));
+		__m256 cn = _mm256_fmadd_ps(f, LD(c + j), _mm256_mul_ps(i, g));
+		_mm256_storeu_ps(c + j, cn);
+		_mm256_storeu_ps(h + j, _mm256_mul_ps(o, tanh8(cn)));
+	}
+	for (; j < H; j++) {
+		float i = rfx_sigmoidf(gi[j] + gh[j]);
+		float f = rfx_sigmoidf(gi[H + j] + gh[H + j]);
+		float g = rfx_tanhf(gi[2 * H + j] + gh[2 * H + j]);
+		float o = rfx_sigmoidf(gi[3 * H + j] + gh[3 * H + j]);
+		c[j] = f * c[j] + i * g;
+		h[j] = o * rfx_tanhf(c[j]);
+	}
+}
+
+static inline float dot_avx2(const float *a, const float *b, int n)
+{
+	__m256 acc = _mm256_setzero_ps();
+	int j = 0;
+	for (; j + 8 <= n; j += 8)
+		acc = _mm256_fmadd_ps(LD(a + j), LD(b + j), acc);
+	__m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+	s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+	s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+	float sum = _mm_cvtss_f32(s);
+	for (; j < n; j++)
+		sum += a[j] * b[j];
+	return sum;
+}
+
 #include "kernel_impl.h"
 #else
-typedef int rfx_kernel_avx2_unused;
+typedef int rfx_kernel_avx2_unused; /* ISO C wants something in a translation unit */
 #endif

@@ -1,0 +1,10 @@
+# Benchmarks: `make bench` prints the tables and writes CSV files into $(BUILD)/bench/.
+BENCH_INFER := $(BUILD)/bench/bench_infer
+
+$(BENCH_INFER): $(BUILD)/bench/bench_infer.o $(BUILD)/bench/peak.o $(LIBDSP)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_DSP)
+
+bench: $(BENCH_INFER)
+	@echo "== inference: one stream, blocks of 256, 10 s of noise at 48 kHz, median of 5 =="
+	@$(BENCH_INFER) $(BUILD)/bench/infer.csv
+	@echo "(CSV: $(BUILD)/bench/infer.csv)"
