@@ -115,8 +115,8 @@ static void KFN(atb_acc)(float *restrict dW, int M, int K, const float *restrict
 /* ---------------------------------------------------------------- one step of each cell */
 
 /* rnn:  h = tanh(xp + W_hh h_prev + b_hh) */
-static inline void KFN(rnn_forward)(const RfxBptt *bp, const RfxBpLayer *ly, const float *bh,
-				    const float *xp, const float *hp, float *h, float *gh)
+static inline void KFN(rnn_forward)(const RfxBptt *bp, const RfxBpLayer *ly, const float *restrict bh,
+				    const float *restrict xp, const float *restrict hp, float *restrict h, float *restrict gh)
 {
 	const int H = bp->H;
 	KFN(matvec_t)(gh, bh, ly->WhT, hp, H, H);
@@ -125,8 +125,8 @@ static inline void KFN(rnn_forward)(const RfxBptt *bp, const RfxBpLayer *ly, con
 }
 
 /* dpre = dh (1 - h^2);  dh_prev = W_hh^T dpre */
-static inline void KFN(rnn_backward)(const RfxBptt *bp, const float *Wh, const float *h,
-				     float *dh, float *dg, float *dnew)
+static inline void KFN(rnn_backward)(const RfxBptt *bp, const float *restrict Wh, const float *restrict h,
+				     float *restrict dh, float *restrict dg, float *restrict dnew)
 {
 	const int H = bp->H;
 	for (int j = 0; j < H; j++) {
@@ -139,8 +139,8 @@ static inline void KFN(rnn_backward)(const RfxBptt *bp, const float *Wh, const f
 
 /* gru:  hh = W_hh h_prev + b_hh;  r = s(xp_r + hh_r);  z = s(xp_z + hh_z);
  *       n = tanh(xp_n + r hh_n);  h = (1 - z) n + z h_prev.   Caches r, z, n, hh_n. */
-static inline void KFN(gru_forward)(const RfxBptt *bp, const RfxBpLayer *ly, const float *bh,
-				    const float *xp, const float *hp, float *h, float *gc, float *gh)
+static inline void KFN(gru_forward)(const RfxBptt *bp, const RfxBpLayer *ly, const float *restrict bh,
+				    const float *restrict xp, const float *restrict hp, float *restrict h, float *restrict gc, float *restrict gh)
 {
 	const int H = bp->H;
 	KFN(matvec_t)(gh, bh, ly->WhT, hp, H, 3 * H);
@@ -156,8 +156,8 @@ static inline void KFN(gru_forward)(const RfxBptt *bp, const RfxBpLayer *ly, con
 	}
 }
 
-static inline void KFN(gru_backward)(const RfxBptt *bp, const float *Wh, const float *gc,
-				     const float *hp, float *dh, float *dgi, float *dgh, float *dnew)
+static inline void KFN(gru_backward)(const RfxBptt *bp, const float *restrict Wh, const float *restrict gc,
+				     const float *restrict hp, float *restrict dh, float *restrict dgi, float *restrict dgh, float *restrict dnew)
 {
 	const int H = bp->H;
 	for (int j = 0; j < H; j++) {
@@ -179,9 +179,9 @@ static inline void KFN(gru_backward)(const RfxBptt *bp, const float *Wh, const f
 
 /* lstm: g4 = xp + W_hh h_prev + b_hh;  i, f, o = s(.), g = tanh(.);  c = f c_prev + i g;
  *       h = o tanh(c).   Caches i, f, g, o, tanh(c). */
-static inline void KFN(lstm_forward)(const RfxBptt *bp, const RfxBpLayer *ly, const float *bh,
-				     const float *xp, const float *hp, const float *cp, float *h,
-				     float *c, float *gc, float *gh)
+static inline void KFN(lstm_forward)(const RfxBptt *bp, const RfxBpLayer *ly, const float *restrict bh,
+				     const float *restrict xp, const float *restrict hp, const float *restrict cp, float *restrict h,
+				     float *restrict c, float *restrict gc, float *restrict gh)
 {
 	const int H = bp->H;
 	KFN(matvec_t)(gh, bh, ly->WhT, hp, H, 4 * H);
@@ -202,8 +202,8 @@ static inline void KFN(lstm_forward)(const RfxBptt *bp, const RfxBpLayer *ly, co
 	}
 }
 
-static inline void KFN(lstm_backward)(const RfxBptt *bp, const float *Wh, const float *gc,
-				      const float *cp, float *dh, float *dc, float *dg, float *dnew)
+static inline void KFN(lstm_backward)(const RfxBptt *bp, const float *restrict Wh, const float *restrict gc,
+				      const float *restrict cp, float *restrict dh, float *restrict dc, float *restrict dg, float *restrict dnew)
 {
 	const int H = bp->H;
 	for (int j = 0; j < H; j++) {
