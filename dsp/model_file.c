@@ -458,53 +458,41 @@ RfxStatus rfx_model_load_string(const char *text, size_t len, RfxModel **out, ch
 	return st;
 }
 
-/* Reads the whole file, refusing it before reading when its size is already past the limit and
- * while reading when it grows (or is a pipe of unknown size). */
-static RfxStatus read_file(Detail *d, const char *path, char **text, size_t *len)
+/* The system's sentence for errno value e. (XSI strerror_r: strerror's buffer is shared between
+ * threads, and two plugin instances may load at the same time.) */
+static const char *reason(int e, char *buf, size_t size)
+{
+	return strerror_r(e, buf, size) == 0 ? buf : "unknown error";
+}
+
+/* Reads the whole of f into a malloc'd buffer, stopping once it holds more than the limit (a pipe,
+ * or a file that grew after it was measured). `cap` is the first guess at the size. */
+static RfxStatus read_all(Detail *d, FILE *f, size_t cap, char **text, size_t *len)
 {
 	char err[128];
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return fail(d, RFX_ERR_IO, "cannot open: %s",
-			    strerror_r(errno, err, sizeof err) ? "error" : err);
-	struct stat sb;
-	size_t cap = 1 << 16, n = 0;
-	if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		fclose(f);
-		return fail(d, RFX_ERR_IO, "is a directory, not a model file");
-	}
-	if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode)) {
-		if ((unsigned long long)sb.st_size > RFX_MODEL_FILE_MAX_BYTES) {
-			fclose(f);
-			return fail(d, RFX_ERR_TOO_LARGE, "%lld bytes, a model file may have at most %u",
-				    (long long)sb.st_size, RFX_MODEL_FILE_MAX_BYTES);
-		}
-		cap = (size_t)sb.st_size + 1; /* + 1 so end of file is seen without growing */
-	}
+	size_t n = 0;
 	char *buf = malloc(cap);
 	while (buf) {
 		n += fread(buf + n, 1, cap - n, f);
 		if (n < cap || n > RFX_MODEL_FILE_MAX_BYTES)
 			break;
-		char *bigger = realloc(buf, cap * 2);
-		if (!bigger) {
+		/* never more than one byte past the limit: enough to know the file is too large */
+		size_t more = cap * 2 < (size_t)RFX_MODEL_FILE_MAX_BYTES + 1 ?
+				      cap * 2 : (size_t)RFX_MODEL_FILE_MAX_BYTES + 1;
+		char *bigger = realloc(buf, more);
+		if (!bigger)
 			free(buf);
-			buf = NULL;
-			break;
-		}
 		buf = bigger;
-		cap *= 2;
+		cap = more;
 	}
 	RfxStatus st = RFX_OK;
 	if (!buf)
-		st = fail(d, RFX_ERR_NOMEM, "out of memory reading the file");
-	else if (ferror(f))
-		st = fail(d, RFX_ERR_IO, "read error: %s",
-			  strerror_r(errno, err, sizeof err) ? "error" : err);
+		return fail(d, RFX_ERR_NOMEM, "out of memory reading the file");
+	if (ferror(f))
+		st = fail(d, RFX_ERR_IO, "read error: %s", reason(errno, err, sizeof err));
 	else if (n > RFX_MODEL_FILE_MAX_BYTES)
 		st = fail(d, RFX_ERR_TOO_LARGE, "more than %u bytes, the limit for a model file",
 			  RFX_MODEL_FILE_MAX_BYTES);
-	fclose(f);
 	if (st != RFX_OK) {
 		free(buf);
 		return st;
@@ -512,6 +500,31 @@ static RfxStatus read_file(Detail *d, const char *path, char **text, size_t *len
 	*text = buf;
 	*len = n;
 	return RFX_OK;
+}
+
+/* Opens and reads a file, refusing it before reading when its size is already past the limit. */
+static RfxStatus read_file(Detail *d, const char *path, char **text, size_t *len)
+{
+	char err[128];
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return fail(d, RFX_ERR_IO, "cannot open: %s", reason(errno, err, sizeof err));
+	struct stat sb;
+	size_t cap = 1 << 16; /* for a pipe or device, whose size is unknown */
+	RfxStatus st = RFX_OK;
+	if (fstat(fileno(f), &sb) != 0)
+		st = fail(d, RFX_ERR_IO, "cannot stat: %s", reason(errno, err, sizeof err));
+	else if (S_ISDIR(sb.st_mode))
+		st = fail(d, RFX_ERR_IO, "is a directory, not a model file");
+	else if (S_ISREG(sb.st_mode) && (unsigned long long)sb.st_size > RFX_MODEL_FILE_MAX_BYTES)
+		st = fail(d, RFX_ERR_TOO_LARGE, "%lld bytes, a model file may have at most %u",
+			  (long long)sb.st_size, RFX_MODEL_FILE_MAX_BYTES);
+	else if (S_ISREG(sb.st_mode))
+		cap = (size_t)sb.st_size + 1; /* + 1 so the end of the file is seen without growing */
+	if (st == RFX_OK)
+		st = read_all(d, f, cap, text, len);
+	fclose(f);
+	return st;
 }
 
 RfxStatus rfx_model_load_file(const char *path, RfxModel **out, char *detail, size_t detail_size)
@@ -765,7 +778,7 @@ static RfxStatus write_all(Detail *d, const char *tmp, const char *text, size_t 
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (fd < 0)
 		return fail(d, RFX_ERR_IO, "cannot create '%s': %s", tmp,
-			    strerror_r(errno, err, sizeof err) ? "error" : err);
+			    reason(errno, err, sizeof err));
 	size_t done = 0;
 	int e = 0; /* the first errno that went wrong */
 	while (done < len && !e) {
@@ -785,7 +798,7 @@ static RfxStatus write_all(Detail *d, const char *tmp, const char *text, size_t 
 	if (e) {
 		unlink(tmp);
 		return fail(d, RFX_ERR_IO, "cannot write '%s': %s", tmp,
-			    strerror_r(e, err, sizeof err) ? "error" : err);
+			    reason(e, err, sizeof err));
 	}
 	return RFX_OK;
 }
@@ -821,7 +834,7 @@ RfxStatus rfx_model_save_file(const RfxModel *m, const char *path, char *detail,
 	if (st == RFX_OK && rename(tmp, path) != 0) {
 		char err[128];
 		st = fail(&d, RFX_ERR_IO, "cannot rename '%s' to '%s': %s", tmp, path,
-			  strerror_r(errno, err, sizeof err) ? "error" : err);
+			  reason(errno, err, sizeof err));
 		unlink(tmp);
 	}
 	free(tmp);

@@ -742,6 +742,13 @@ static void test_files(uint64_t *rng)
 	}
 	unlink(path);
 
+	rt_case("a device of unknown size is read up to the limit and no further");
+	st = rfx_model_load_file("/dev/null", &m, detail, sizeof detail);
+	RT_CHECK(st == RFX_ERR_JSON && !m, "/dev/null: %s (%s)", rfx_strerror(st), detail);
+	/* endless: without the limit on reading this would never return */
+	st = rfx_model_load_file("/dev/zero", &m, detail, sizeof detail);
+	RT_CHECK(st == RFX_ERR_TOO_LARGE && !m, "/dev/zero: %s (%s)", rfx_strerror(st), detail);
+
 	rt_case("saving leaves no temp file behind and replaces the old file");
 	RfxModelSpec s = spec_of(RFX_CELL_GRU, 1, 1, 4, RFX_MODE_EFFECT, 1);
 	RfxModel *a = new_model(&s, rng), *b = new_model(&s, rng);
