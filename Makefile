@@ -74,13 +74,14 @@ TEST_BINS := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 CHECK_SCRIPTS ?=
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/harness.o $(LIBDSP)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS_DSP)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS_DSP)
 
 # test_stream counts the library's allocations through the linker's --wrap.
-$(BUILD)/tests/test_stream: LDFLAGS += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=aligned_alloc
+$(BUILD)/tests/test_stream: TEST_LDFLAGS += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=aligned_alloc
 
-# Kept between links (make would otherwise delete it as an intermediate and rebuild it each time).
-.SECONDARY: $(BUILD)/tests/harness.o
+# No intermediate file is deleted (make would otherwise remove test objects after each link and
+# rebuild them every time).
+.SECONDARY:
 
 PROGRAMS :=
 
@@ -88,8 +89,9 @@ include $(sort $(wildcard */module.mk))
 
 all: $(PROGRAMS)
 
+# Everything: unit programs, then the scripts (hosts, tools, fuzzing), then the sanitizer build.
 check: all $(TEST_BINS)
-	@BUILD=$(BUILD) sh tests/run-tests.sh $(TEST_BINS) -- $(CHECK_SCRIPTS)
+	@BUILD=$(BUILD) MAKE="$(MAKE)" sh tests/run-tests.sh $(TEST_BINS) -- $(CHECK_SCRIPTS) tests/sanitizers.sh
 
 # The same unit tests under AddressSanitizer + UndefinedBehaviorSanitizer, in their own build tree.
 check-asan:
