@@ -12,7 +12,8 @@
 
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
-FUZZ_DIR := build-fuzz
+# build-fuzz for the default BUILD=build; <BUILD>-fuzz otherwise, so parallel trees do not collide.
+FUZZ_DIR := $(BUILD)-fuzz
 FUZZ_BIN := $(FUZZ_DIR)/fuzz_model_load
 FUZZ_SRC := fuzz/fuzz_model_load.c dsp/model_file.c dsp/model.c dsp/status.c
 FUZZ_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O1 -fno-omit-frame-pointer \

@@ -15,7 +15,9 @@ if ! clang -fsanitize=fuzzer -o "$probe_dir/probe" "$probe_dir/probe.c" >/dev/nu
 fi
 log="$probe_dir/fuzz.log"
 # MAKEFLAGS from an outer `make check` may carry -j and variable overrides; the fuzz rule needs none.
-if MAKEFLAGS= $MAKE --no-print-directory fuzz FUZZ_SECONDS="$FUZZ_SECONDS" >"$log" 2>&1; then
+# BUILD (set by tests/run-tests.sh) picks the fuzz tree: build -> build-fuzz, build-x -> build-x-fuzz.
+if MAKEFLAGS= $MAKE --no-print-directory fuzz BUILD="${BUILD:-build}" FUZZ_SECONDS="$FUZZ_SECONDS" \
+	>"$log" 2>&1; then
 	grep -E '^(stat::number_of_executed_units|#[0-9]+ *DONE)' "$log" | tail -n 2
 	echo "1 passed, 0 failed"
 	exit 0
