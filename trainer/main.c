@@ -289,6 +289,8 @@ static char *make_metadata(const App *a, double test_esr, TrnStop stop)
 		return NULL;
 	json_object_set_new(m, "validation_esr", num_or_null(a->st.best_val));
 	json_object_set_new(m, "test_esr", num_or_null(test_esr));
+	json_object_set_new(m, "initial_validation_esr",
+			    num_or_null(a->st.n_hist ? a->st.hist[0].val_esr : NAN));
 	json_object_set_new(m, "best_epoch", json_integer(a->st.best_epoch));
 	json_object_set_new(m, "epochs", json_integer(a->st.epoch));
 	json_object_set_new(m, "steps", json_integer(a->st.steps));
