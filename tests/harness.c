@@ -16,6 +16,7 @@ static void close_case(void)
 		return;
 	if (case_failures) {
 		failed++;
+		fflush(stdout);
 		if (seed_used)
 			fprintf(stderr, "FAIL %s (RFX_TEST_SEED=%llu)\n", case_name,
 				(unsigned long long)seed_value);
@@ -47,6 +48,7 @@ void rt_fail(const char *file, int line, const char *expr, const char *fmt, ...)
 	 * bury the summary. */
 	if (case_failures < 5) {
 		va_list ap;
+		fflush(stdout); /* keep the log in order when both streams go to one file */
 		fprintf(stderr, "%s:%d: %s: %s: ", file, line, case_name ? case_name : "(no case)", expr);
 		va_start(ap, fmt);
 		vfprintf(stderr, fmt, ap);
