@@ -82,7 +82,7 @@ $(RFX_LV2T)/lv2host-asan: $(BUILD)/lv2-asan/obj/tests/lv2/lv2host.o \
 		$(BUILD)/lv2-asan/obj/tests/harness.o $(LIBDSP)
 	$(CC) $(CFLAGS) $(RFX_ASAN_FLAGS) -o $@ $^ $(LILV_LIBS) $(LDLIBS_DSP) -ldl
 
-RFX_LV2_TESTS := $(RFX_LV2T)/lv2host $(RFX_LV2T)/mkmodel $(RFX_LV2T)/lv2host-asan \
+RFX_LV2_TESTS := $(RFX_BUNDLE)/rnnfx$(LIB_EXT) $(RFX_TTL) $(RFX_LV2T)/lv2host $(RFX_LV2T)/mkmodel $(RFX_LV2T)/lv2host-asan \
 	$(RFX_ASAN_BUNDLE)/rnnfx$(LIB_EXT) $(RFX_TTL:$(RFX_BUNDLE)/%=$(RFX_ASAN_BUNDLE)/%)
 
 lv2-tests: $(RFX_LV2_TESTS)

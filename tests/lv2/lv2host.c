@@ -1,0 +1,1064 @@
+/* lv2host — a small lilv host that tests the rnnfx plugin through its LV2 interface.
+ *
+ *   LV2_PATH=<folder holding rnnfx.lv2>:/usr/lib/lv2 lv2host WORKDIR
+ *
+ * It provides urid:map/unmap, log:log (captured), options, and the worker in two modes:
+ * threaded (a worker thread, responses delivered after run() as jalv does) and synchronous (work()
+ * runs inside schedule_work(), as Ardour does when exporting). Cases:
+ *
+ *   - no model: the wet path is the identity, output == input exactly;
+ *   - patch:Set of a model: output equals the dsp library's offline output bit for bit (the
+ *     reference is rfx_stream_process on a fresh stream that ran RFX_PLUGIN_PRERUN zeros, as the
+ *     plugin's worker does; the 30 ms fade from the identity is replayed with the plugin's float
+ *     formula, so the whole signal is compared with ==, at random block sizes including 0);
+ *   - gains and mix set from the first block: the same, through the documented signal path;
+ *   - patch:Get answered on the notify port; broken and missing files keep the old model running
+ *     and set status 2 with a log:log message; a model at another rate gives status 3;
+ *   - state: lilv saves to a folder, the model file is deleted, a new instance restores (with the
+ *     worker and without) and gives the reference output;
+ *   - 1000 model swaps while running blocks, both worker modes;
+ *   - NaN/Inf input, in-place buffers, bypass;
+ *   - zero allocations and frees on the audio thread (run() and work_response()), counted by
+ *     a malloc interposer (not in the ASan build, whose allocator cannot be interposed).
+ */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lilv/lilv.h>
+#include <lv2/atom/forge.h>
+#include <lv2/atom/util.h>
+#include <lv2/log/log.h>
+#include <lv2/options/options.h>
+#include <lv2/parameters/parameters.h>
+#include <lv2/buf-size/buf-size.h>
+#include <lv2/patch/patch.h>
+#include <lv2/state/state.h>
+#include <lv2/urid/urid.h>
+#include <lv2/worker/worker.h>
+
+#include "../../dsp/model.h"
+#include "../../dsp/model_file.h"
+#include "../../dsp/stream.h"
+#include "../../plugin/rnnfx.h"
+#include "../../plugin/uris.h"
+#include "../harness.h"
+
+#define RATE 48000.0
+#define MAX_BLOCK 4096
+#define ATOM_CAP 8192
+#define QUEUE_LEN 256
+#define MSG_MAX 4096
+
+/* ------------------------------------------------------------------ allocation counting */
+/* Every malloc/free made while `audio_thread` is set on the calling thread is counted. */
+static __thread int audio_thread;
+
+#if !defined(__SANITIZE_ADDRESS__)
+#define COUNT_ALLOCS 1
+static long audio_allocs, audio_frees;
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+extern void __libc_free(void *);
+
+void *malloc(size_t n)
+{
+	if (audio_thread)
+		__atomic_add_fetch(&audio_allocs, 1, __ATOMIC_RELAXED);
+	return __libc_malloc(n);
+}
+void *calloc(size_t a, size_t b)
+{
+	if (audio_thread)
+		__atomic_add_fetch(&audio_allocs, 1, __ATOMIC_RELAXED);
+	return __libc_calloc(a, b);
+}
+void *realloc(void *p, size_t n)
+{
+	if (audio_thread)
+		__atomic_add_fetch(&audio_allocs, 1, __ATOMIC_RELAXED);
+	return __libc_realloc(p, n);
+}
+void *aligned_alloc(size_t al, size_t n)
+{
+	if (audio_thread)
+		__atomic_add_fetch(&audio_allocs, 1, __ATOMIC_RELAXED);
+	return __libc_memalign(al, n);
+}
+void *memalign(size_t al, size_t n)
+{
+	if (audio_thread)
+		__atomic_add_fetch(&audio_allocs, 1, __ATOMIC_RELAXED);
+	return __libc_memalign(al, n);
+}
+int posix_memalign(void **out, size_t al, size_t n)
+{
+	if (audio_thread)
+		__atomic_add_fetch(&audio_allocs, 1, __ATOMIC_RELAXED);
+	void *p = __libc_memalign(al, n);
+	if (!p)
+		return ENOMEM;
+	*out = p;
+	return 0;
+}
+void free(void *p)
+{
+	if (audio_thread && p)
+		__atomic_add_fetch(&audio_frees, 1, __ATOMIC_RELAXED);
+	__libc_free(p);
+}
+#endif
+
+/* ------------------------------------------------------------------ URID map, log */
+static pthread_mutex_t map_lock = PTHREAD_MUTEX_INITIALIZER;
+static char **uri_table;
+static size_t n_uris;
+
+static LV2_URID map_uri(LV2_URID_Map_Handle h, const char *uri)
+{
+	(void)h;
+	pthread_mutex_lock(&map_lock);
+	for (size_t i = 0; i < n_uris; ++i)
+		if (!strcmp(uri_table[i], uri)) {
+			pthread_mutex_unlock(&map_lock);
+			return (LV2_URID)(i + 1);
+		}
+	char **t = realloc(uri_table, (n_uris + 1) * sizeof *t);
+	if (!t) {
+		pthread_mutex_unlock(&map_lock);
+		return 0;
+	}
+	uri_table = t;
+	uri_table[n_uris] = strdup(uri);
+	LV2_URID id = (LV2_URID)++n_uris;
+	pthread_mutex_unlock(&map_lock);
+	return id;
+}
+
+static const char *unmap_uri(LV2_URID_Unmap_Handle h, LV2_URID urid)
+{
+	(void)h;
+	pthread_mutex_lock(&map_lock);
+	const char *s = (urid >= 1 && urid <= n_uris) ? uri_table[urid - 1] : NULL;
+	pthread_mutex_unlock(&map_lock);
+	return s;
+}
+
+static LV2_URID_Map map = {NULL, map_uri};
+static LV2_URID_Unmap unmap = {NULL, unmap_uri};
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static char log_text[65536];
+static size_t log_len;
+
+static int log_vprintf(LV2_Log_Handle h, LV2_URID type, const char *fmt, va_list ap)
+{
+	(void)h;
+	(void)type;
+	pthread_mutex_lock(&log_lock);
+	int n = 0;
+	if (log_len < sizeof log_text - 1) {
+		n = vsnprintf(log_text + log_len, sizeof log_text - log_len, fmt, ap);
+		if (n > 0)
+			log_len += (size_t)n;
+		if (log_len > sizeof log_text - 1)
+			log_len = sizeof log_text - 1;
+	}
+	pthread_mutex_unlock(&log_lock);
+	return n;
+}
+
+static int log_printf(LV2_Log_Handle h, LV2_URID type, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = log_vprintf(h, type, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+static LV2_Log_Log log_feature_data = {NULL, log_printf, log_vprintf};
+
+static bool log_contains(const char *needle)
+{
+	pthread_mutex_lock(&log_lock);
+	bool found = strstr(log_text, needle) != NULL;
+	pthread_mutex_unlock(&log_lock);
+	return found;
+}
+
+static void log_clear(void)
+{
+	pthread_mutex_lock(&log_lock);
+	log_len = 0;
+	log_text[0] = '\0';
+	pthread_mutex_unlock(&log_lock);
+}
+
+/* ------------------------------------------------------------------ worker */
+typedef struct {
+	uint32_t size;
+	uint8_t data[MSG_MAX];
+} Msg;
+
+typedef struct {
+	Msg items[QUEUE_LEN];
+	int head, count;
+} Queue;
+
+typedef struct {
+	bool threaded;
+	LV2_Handle handle;
+	const LV2_Worker_Interface *iface;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t thread;
+	bool running, quit, busy;
+	Queue requests, responses;
+} Worker;
+
+static bool queue_push(Queue *q, uint32_t size, const void *data)
+{
+	if (q->count == QUEUE_LEN || size > MSG_MAX)
+		return false;
+	Msg *m = &q->items[(q->head + q->count) % QUEUE_LEN];
+	m->size = size;
+	memcpy(m->data, data, size);
+	q->count++;
+	return true;
+}
+
+static bool queue_pop(Queue *q, Msg *out)
+{
+	if (!q->count)
+		return false;
+	*out = q->items[q->head];
+	q->head = (q->head + 1) % QUEUE_LEN;
+	q->count--;
+	return true;
+}
+
+static LV2_Worker_Status worker_respond(LV2_Worker_Respond_Handle h, uint32_t size, const void *data)
+{
+	Worker *w = h;
+	pthread_mutex_lock(&w->lock);
+	bool ok = queue_push(&w->responses, size, data);
+	pthread_mutex_unlock(&w->lock);
+	return ok ? LV2_WORKER_SUCCESS : LV2_WORKER_ERR_NO_SPACE;
+}
+
+static LV2_Worker_Status worker_schedule(LV2_Worker_Schedule_Handle h, uint32_t size,
+					 const void *data)
+{
+	Worker *w = h;
+	if (!w->threaded) {
+		/* Synchronous: the work is not audio-thread work, even when it runs inside run(). */
+		int was = audio_thread;
+		audio_thread = 0;
+		LV2_Worker_Status st = w->iface->work(w->handle, worker_respond, w, size, data);
+		audio_thread = was;
+		return st;
+	}
+	pthread_mutex_lock(&w->lock);
+	bool ok = queue_push(&w->requests, size, data);
+	if (ok)
+		pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	return ok ? LV2_WORKER_SUCCESS : LV2_WORKER_ERR_NO_SPACE;
+}
+
+static void *worker_main(void *arg)
+{
+	Worker *w = arg;
+	static __thread Msg m;
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->requests.count && !w->quit)
+			pthread_cond_wait(&w->cond, &w->lock);
+		if (!queue_pop(&w->requests, &m))
+			break; /* quit, and nothing left to do */
+		w->busy = true;
+		pthread_mutex_unlock(&w->lock);
+		w->iface->work(w->handle, worker_respond, w, m.size, m.data);
+		pthread_mutex_lock(&w->lock);
+		w->busy = false;
+		pthread_cond_broadcast(&w->cond);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* Blocks until every scheduled job has run. */
+static void worker_wait_idle(Worker *w)
+{
+	if (!w->threaded)
+		return;
+	pthread_mutex_lock(&w->lock);
+	while (w->requests.count || w->busy)
+		pthread_cond_wait(&w->cond, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Audio thread, after run(): hands every response to the plugin. */
+static void worker_deliver(Worker *w)
+{
+	static __thread Msg m;
+	for (;;) {
+		pthread_mutex_lock(&w->lock);
+		bool got = queue_pop(&w->responses, &m);
+		pthread_mutex_unlock(&w->lock);
+		if (!got)
+			return;
+		w->iface->work_response(w->handle, m.size, m.data);
+	}
+}
+
+/* ------------------------------------------------------------------ host instance */
+typedef struct {
+	LilvInstance *inst;
+	Worker *worker;
+	LV2_Worker_Schedule schedule;
+	LV2_Feature f_schedule;
+	RfxUris uris;
+	LV2_Atom_Forge forge;
+	float in_gain, out_gain, mix, enabled;
+	float latency, status, model_rate;
+	uint64_t control[ATOM_CAP / 8];
+	uint64_t notify[ATOM_CAP / 8];
+	char notified[1024]; /* the last path seen in a patch:Set on the notify port */
+	uint64_t samples;    /* run so far */
+} Host;
+
+static LilvWorld *world;
+static const LilvPlugin *plugin;
+
+static LV2_Feature f_map = {LV2_URID__map, &map};
+static LV2_Feature f_unmap = {LV2_URID__unmap, &unmap};
+static LV2_Feature f_log = {LV2_LOG__log, &log_feature_data};
+static float opt_rate = (float)RATE;
+static int32_t opt_block = MAX_BLOCK;
+static LV2_Options_Option options[4];
+static LV2_Feature f_options = {LV2_OPTIONS__options, options};
+
+static Host *host_new(bool threaded)
+{
+	Host *h = calloc(1, sizeof *h);
+	Worker *w = calloc(1, sizeof *w);
+	if (!h || !w)
+		abort();
+	h->worker = w;
+	w->threaded = threaded;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	h->schedule.handle = w;
+	h->schedule.schedule_work = worker_schedule;
+	h->f_schedule.URI = LV2_WORKER__schedule;
+	h->f_schedule.data = &h->schedule;
+	const LV2_Feature *features[] = {&f_map, &f_unmap, &f_log, &f_options, &h->f_schedule, NULL};
+	h->inst = lilv_plugin_instantiate(plugin, RATE, features);
+	if (!h->inst) {
+		fprintf(stderr, "lv2host: cannot instantiate the plugin\n");
+		exit(1);
+	}
+	w->handle = lilv_instance_get_handle(h->inst);
+	w->iface = lilv_instance_get_extension_data(h->inst, LV2_WORKER__interface);
+	if (!w->iface) {
+		fprintf(stderr, "lv2host: the plugin has no worker interface\n");
+		exit(1);
+	}
+	if (threaded) {
+		w->running = true;
+		pthread_create(&w->thread, NULL, worker_main, w);
+	}
+	rfx_uris_map(&h->uris, &map);
+	lv2_atom_forge_init(&h->forge, &map);
+	h->in_gain = 0.0f;
+	h->out_gain = 0.0f;
+	h->mix = 1.0f;
+	h->enabled = 1.0f;
+	h->status = -1.0f;
+	LilvInstance *i = h->inst;
+	lilv_instance_connect_port(i, RFX_PORT_CONTROL, h->control);
+	lilv_instance_connect_port(i, RFX_PORT_NOTIFY, h->notify);
+	lilv_instance_connect_port(i, RFX_PORT_IN_GAIN, &h->in_gain);
+	lilv_instance_connect_port(i, RFX_PORT_OUT_GAIN, &h->out_gain);
+	lilv_instance_connect_port(i, RFX_PORT_MIX, &h->mix);
+	lilv_instance_connect_port(i, RFX_PORT_ENABLED, &h->enabled);
+	lilv_instance_connect_port(i, RFX_PORT_LATENCY, &h->latency);
+	lilv_instance_connect_port(i, RFX_PORT_STATUS, &h->status);
+	lilv_instance_connect_port(i, RFX_PORT_MODEL_RATE, &h->model_rate);
+	return h;
+}
+
+static void host_activate(Host *h)
+{
+	lilv_instance_activate(h->inst);
+}
+
+/* Stops the worker after it finished every job, hands the last responses over, frees all. */
+static void host_free(Host *h)
+{
+	Worker *w = h->worker;
+	if (w->threaded && w->running) {
+		worker_wait_idle(w);
+		pthread_mutex_lock(&w->lock);
+		w->quit = true;
+		pthread_cond_broadcast(&w->cond);
+		pthread_mutex_unlock(&w->lock);
+		pthread_join(w->thread, NULL);
+	}
+	worker_deliver(w);
+	lilv_instance_deactivate(h->inst);
+	lilv_instance_free(h->inst);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
+	free(w);
+	free(h);
+}
+
+/* One run() of n samples. `set_path` sends patch:Set rnnfx:model; `get` sends patch:Get.
+ * in == out is allowed (in-place). */
+static void host_run(Host *h, const float *in, float *out, uint32_t n, const char *set_path,
+		     bool get)
+{
+	LV2_Atom_Forge *f = &h->forge;
+	LV2_Atom_Forge_Frame seq, obj;
+	lv2_atom_forge_set_buffer(f, (uint8_t *)h->control, sizeof h->control);
+	lv2_atom_forge_sequence_head(f, &seq, 0);
+	if (set_path) {
+		lv2_atom_forge_frame_time(f, 0);
+		lv2_atom_forge_object(f, &obj, 0, h->uris.patch_Set);
+		lv2_atom_forge_key(f, h->uris.patch_property);
+		lv2_atom_forge_urid(f, h->uris.rfx_model);
+		lv2_atom_forge_key(f, h->uris.patch_value);
+		lv2_atom_forge_path(f, set_path, (uint32_t)strlen(set_path));
+		lv2_atom_forge_pop(f, &obj);
+	}
+	if (get) {
+		lv2_atom_forge_frame_time(f, 0);
+		lv2_atom_forge_object(f, &obj, 0, h->uris.patch_Get);
+		lv2_atom_forge_key(f, h->uris.patch_property);
+		lv2_atom_forge_urid(f, h->uris.rfx_model);
+		lv2_atom_forge_pop(f, &obj);
+	}
+	lv2_atom_forge_pop(f, &seq);
+	LV2_Atom_Sequence *note = (LV2_Atom_Sequence *)h->notify;
+	note->atom.type = 0;
+	note->atom.size = sizeof h->notify - sizeof(LV2_Atom);
+
+	lilv_instance_connect_port(h->inst, RFX_PORT_IN, (void *)in);
+	lilv_instance_connect_port(h->inst, RFX_PORT_OUT, out);
+	audio_thread = 1;
+	lilv_instance_run(h->inst, n);
+	worker_deliver(h->worker);
+	audio_thread = 0;
+	h->samples += n;
+
+	if (note->atom.type != h->uris.atom_Sequence)
+		return;
+	LV2_ATOM_SEQUENCE_FOREACH (note, ev) {
+		const LV2_Atom_Object *o = (const LV2_Atom_Object *)&ev->body;
+		if (!lv2_atom_forge_is_object_type(f, ev->body.type) || o->body.otype != h->uris.patch_Set)
+			continue;
+		const LV2_Atom *prop = NULL, *val = NULL;
+		lv2_atom_object_get(o, h->uris.patch_property, &prop, h->uris.patch_value, &val, 0);
+		if (prop && prop->type == h->uris.atom_URID &&
+		    ((const LV2_Atom_URID *)prop)->body == h->uris.rfx_model && val &&
+		    val->type == h->uris.atom_Path)
+			snprintf(h->notified, sizeof h->notified, "%s", (const char *)LV2_ATOM_BODY_CONST(val));
+	}
+}
+
+/* ------------------------------------------------------------------ reference */
+static RfxModel *load_model(const char *path)
+{
+	RfxModel *m = NULL;
+	char detail[256];
+	RfxStatus st = rfx_model_load_file(path, &m, detail, sizeof detail);
+	if (st != RFX_OK) {
+		fprintf(stderr, "lv2host: %s: %s (%s)\n", path, rfx_strerror(st), detail);
+		exit(1);
+	}
+	return m;
+}
+
+/* A stream as the plugin's worker prepares it: fresh, then RFX_PLUGIN_PRERUN zeros. */
+static RfxStream *ref_stream(const RfxModel *m)
+{
+	RfxStream *st = NULL;
+	if (rfx_stream_create(m, &st) != RFX_OK)
+		abort();
+	float z[RFX_PLUGIN_PRERUN] = {0}, o[RFX_PLUGIN_PRERUN];
+	rfx_stream_process(st, z, o, RFX_PLUGIN_PRERUN);
+	return st;
+}
+
+static void write_model(const char *path, RfxCellType cell, int hidden, int layers, uint64_t seed,
+			double rate)
+{
+	RfxModelSpec spec = {0};
+	spec.cell = cell;
+	spec.n_layers = layers;
+	spec.n_inputs = 1;
+	spec.hidden = hidden;
+	spec.mode = RFX_MODE_EFFECT;
+	spec.n_outputs = 1;
+	spec.skip = 1;
+	spec.sample_rate = rate;
+	RfxModel *m = NULL;
+	char detail[256];
+	if (rfx_model_new(&spec, &m) != RFX_OK)
+		abort();
+	rfx_model_init_random(m, seed);
+	if (rfx_model_save_file(m, path, detail, sizeof detail) != RFX_OK) {
+		fprintf(stderr, "lv2host: cannot write %s: %s\n", path, detail);
+		exit(1);
+	}
+	rfx_model_free(m);
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+		fprintf(stderr, "lv2host: cannot write %s\n", path);
+		exit(1);
+	}
+}
+
+static uint64_t rng;
+static float sig_in[1 << 17], sig_out[1 << 17], sig_exp[1 << 17];
+static uint32_t block_start[1 << 15], block_len[1 << 15];
+static float block_status[1 << 15];
+
+static void fill_input(float *x, size_t n, float amp)
+{
+	for (size_t i = 0; i < n; ++i)
+		x[i] = rt_rand_uniform(&rng, -amp, amp);
+}
+
+static uint32_t random_block(uint32_t max)
+{
+	uint32_t r = (uint32_t)(rt_rand_u64(&rng) % 8);
+	if (r == 0)
+		return 0;
+	if (r == 1)
+		return 1;
+	return (uint32_t)(rt_rand_u64(&rng) % (max + 1));
+}
+
+/* Runs `total` samples of sig_in through h in random blocks, the first carrying patch:Set of
+ * `path` (when not NULL). Records each block's start and status. Returns the number of blocks. */
+static int run_blocks(Host *h, size_t total, const char *path, bool wait_after_first)
+{
+	int nb = 0;
+	size_t pos = 0;
+	while (pos < total) {
+		uint32_t n = random_block(1024);
+		if (n > total - pos)
+			n = (uint32_t)(total - pos);
+		host_run(h, sig_in + pos, sig_out + pos, n, nb == 0 ? path : NULL, false);
+		block_start[nb] = (uint32_t)pos;
+		block_len[nb] = n;
+		block_status[nb] = h->status;
+		nb++;
+		pos += n;
+		if (nb == 1 && wait_after_first)
+			worker_wait_idle(h->worker);
+	}
+	return nb;
+}
+
+/* First sample of the first block whose status is `want` (the block where a new engine is
+ * first heard: responses arrive after run(), the engine is adopted at the next run's start). */
+static long first_with_status(int nb, float want)
+{
+	for (int b = 0; b < nb; ++b)
+		if (block_status[b] == want && block_len[b] > 0)
+			return (long)block_start[b];
+	return -1;
+}
+
+/* The plugin's output for a model heard from sample `start` on, through the documented path:
+ * wet = fade(identity -> model), y = go * (mix * wet + (1 - mix) * x). */
+static void expected_output(const RfxModel *m, size_t total, long start, float gi, float go,
+			    float mix, float *y)
+{
+	const unsigned fade = rfx_plugin_fade_len(RATE, RFX_PLUGIN_SWAP_FADE_S);
+	const float inv = 1.0f / (float)fade;
+	RfxStream *st = ref_stream(m);
+	for (size_t i = 0; i < total; ++i) {
+		float x = sig_in[i];
+		float xin = gi * x;
+		float wet = xin;
+		if ((long)i >= start) {
+			float r;
+			rfx_stream_process(st, &xin, &r, 1);
+			size_t pos = i - (size_t)start;
+			if (pos < fade) {
+				float g = (float)pos * inv;
+				wet = xin + g * (r - xin);
+			} else {
+				wet = r;
+			}
+		}
+		y[i] = go * (mix * wet + (1.0f - mix) * x);
+	}
+	rfx_stream_destroy(st);
+}
+
+static size_t count_mismatch(const float *a, const float *b, size_t from, size_t to, size_t *first)
+{
+	size_t bad = 0;
+	*first = to;
+	for (size_t i = from; i < to; ++i)
+		if (a[i] != b[i]) {
+			if (!bad)
+				*first = i;
+			bad++;
+		}
+	return bad;
+}
+
+/* ------------------------------------------------------------------ cases */
+static char dir[512], path_a[600], path_b[600], path_c[600], path_bad[600], path_missing[600],
+	path_slow[600], path_cls[600];
+
+static void case_no_model(void)
+{
+	rt_case("no model: status 0, output == input, latency 0");
+	Host *h = host_new(true);
+	host_activate(h);
+	size_t total = 20000;
+	fill_input(sig_in, total, 0.5f);
+	run_blocks(h, total, NULL, false);
+	size_t first;
+	size_t bad = count_mismatch(sig_in, sig_out, 0, total, &first);
+	RT_CHECK(bad == 0, "%zu samples differ, first at %zu", bad, first);
+	RT_CHECK(h->status == 0.0f, "status %g", h->status);
+	RT_CHECK(h->latency == 0.0f, "latency %g", h->latency);
+	RT_CHECK(h->model_rate == 0.0f, "model_rate %g", h->model_rate);
+	host_free(h);
+}
+
+static void case_exact(bool threaded, float in_db, float out_db, float mix, const char *name)
+{
+	rt_case(name);
+	RfxModel *m = load_model(path_a);
+	Host *h = host_new(threaded);
+	h->in_gain = in_db;
+	h->out_gain = out_db;
+	h->mix = mix;
+	host_activate(h);
+	size_t total = 48000;
+	fill_input(sig_in, total, 0.8f);
+	int nb = run_blocks(h, total, path_a, threaded);
+	long start = first_with_status(nb, 1.0f);
+	RT_CHECK(start >= 0, "the model never became active (last status %g)", h->status);
+	RT_CHECK(h->model_rate == 48000.0f, "model_rate %g", h->model_rate);
+	if (start >= 0) {
+		float gi = in_db == 0.0f ? 1.0f : powf(10.0f, in_db / 20.0f);
+		float go = out_db == 0.0f ? 1.0f : powf(10.0f, out_db / 20.0f);
+		expected_output(m, total, start, gi, go, mix, sig_exp);
+		size_t first;
+		size_t bad = count_mismatch(sig_out, sig_exp, 0, total, &first);
+		if (getenv("LV2HOST_DEBUG"))
+			for (size_t i = first; i < first + 8 && i < total; ++i)
+				fprintf(stderr, "%zu in %.9g out %.9g exp %.9g\n", i, sig_in[i], sig_out[i], sig_exp[i]);
+		RT_CHECK(bad == 0, "%zu of %zu samples differ (model heard from %ld), first at %zu: %.9g vs %.9g",
+			 bad, total, start, first, first < total ? sig_out[first] : 0.0,
+			 first < total ? sig_exp[first] : 0.0);
+	}
+	host_free(h);
+	rfx_model_free(m);
+}
+
+static void case_get_broken_rate(void)
+{
+	rt_case("patch:Get, broken and missing files keep the model, status 2, log; rate mismatch 3");
+	RfxModel *m = load_model(path_a);
+	Host *h = host_new(true);
+	host_activate(h);
+	size_t total = 30000;
+	fill_input(sig_in, total, 0.5f);
+	int nb = run_blocks(h, total, path_a, true);
+	long start = first_with_status(nb, 1.0f);
+	RT_CHECK(start >= 0, "model A never active");
+	h->notified[0] = '\0';
+	float tmp[64] = {0}, tmpo[64];
+	host_run(h, tmp, tmpo, 0, NULL, true);
+	RT_CHECK(!strcmp(h->notified, path_a), "patch:Get answered '%s'", h->notified);
+
+	/* Continue the same signal through broken loads; the reference keeps running. */
+	const char *bad_paths[] = {path_bad, path_missing, path_cls};
+	const char *bad_logs[] = {"cannot load model", "cannot load model", "classifier"};
+	RfxStream *st = ref_stream(m);
+	float *ref = sig_exp;
+	size_t more = 3 * 8000;
+	fill_input(sig_in + total, more, 0.5f);
+	/* reference over everything since start */
+	rfx_stream_process(st, sig_in + start, ref + start, (uint32_t)(total + more - (size_t)start));
+	size_t pos = total;
+	for (int k = 0; k < 3; ++k) {
+		log_clear();
+		host_run(h, sig_in + pos, sig_out + pos, 0, bad_paths[k], false);
+		worker_wait_idle(h->worker);
+		for (size_t end = pos + 8000; pos < end;) {
+			uint32_t n = random_block(512);
+			if (n > end - pos)
+				n = (uint32_t)(end - pos);
+			host_run(h, sig_in + pos, sig_out + pos, n, NULL, false);
+			pos += n;
+		}
+		RT_CHECK(h->status == 2.0f, "status %g after %s", h->status, bad_paths[k]);
+		RT_CHECK(log_contains(bad_logs[k]), "log lacks '%s': %s", bad_logs[k], log_text);
+	}
+	size_t first;
+	size_t bad = count_mismatch(sig_out, ref, total, pos, &first);
+	RT_CHECK(bad == 0, "old model did not keep running: %zu differ from %zu", bad, first);
+	rfx_stream_destroy(st);
+
+	/* A model trained at 44.1 kHz: status 3, runs anyway, model_rate says so. */
+	host_run(h, tmp, tmpo, 64, path_slow, false);
+	worker_wait_idle(h->worker);
+	for (int k = 0; k < 4; ++k)
+		host_run(h, tmp, tmpo, 64, NULL, false);
+	RT_CHECK(h->status == 3.0f, "status %g for a 44.1 kHz model", h->status);
+	RT_CHECK(h->model_rate == 44100.0f, "model_rate %g", h->model_rate);
+	RT_CHECK(log_contains("44100"), "no rate warning in the log: %s", log_text);
+	host_free(h);
+	rfx_model_free(m);
+}
+
+static const void *get_port_value(const char *symbol, void *user, uint32_t *size, uint32_t *type)
+{
+	Host *h = user;
+	static float v;
+	*size = sizeof(float);
+	*type = map_uri(NULL, LV2_ATOM__Float);
+	if (!strcmp(symbol, "in_gain"))
+		v = h->in_gain;
+	else if (!strcmp(symbol, "out_gain"))
+		v = h->out_gain;
+	else if (!strcmp(symbol, "mix"))
+		v = h->mix;
+	else if (!strcmp(symbol, "enabled"))
+		v = h->enabled;
+	else
+		return NULL;
+	return &v;
+}
+
+static void set_port_value(const char *symbol, void *user, const void *value, uint32_t size,
+			   uint32_t type)
+{
+	Host *h = user;
+	if (size != sizeof(float) || type != map_uri(NULL, LV2_ATOM__Float))
+		return;
+	float v;
+	memcpy(&v, value, sizeof v);
+	if (!strcmp(symbol, "in_gain"))
+		h->in_gain = v;
+	else if (!strcmp(symbol, "out_gain"))
+		h->out_gain = v;
+	else if (!strcmp(symbol, "mix"))
+		h->mix = v;
+	else if (!strcmp(symbol, "enabled"))
+		h->enabled = v;
+}
+
+static bool file_contains(const char *path, const char *needle)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	static char buf[1 << 20];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strstr(buf, needle) != NULL;
+}
+
+static void case_state(bool restore_worker, bool threaded)
+{
+	char name[160];
+	snprintf(name, sizeof name, "state: save, delete the model file, restore (%s, %s worker)",
+		 restore_worker ? "worker in restore" : "no worker in restore: synchronous",
+		 threaded ? "threaded" : "synchronous");
+	rt_case(name);
+	char model_path[600], state_dir[600], state_file[700];
+	snprintf(model_path, sizeof model_path, "%s/state-model-%d%d.json", dir, restore_worker, threaded);
+	snprintf(state_dir, sizeof state_dir, "%s/state-%d%d", dir, restore_worker, threaded);
+	snprintf(state_file, sizeof state_file, "%s/state.ttl", state_dir);
+	write_model(model_path, RFX_CELL_LSTM, 12, 2, 77, RATE);
+	RfxModel *m = load_model(model_path);
+
+	Host *h1 = host_new(threaded);
+	h1->out_gain = -3.0f;
+	host_activate(h1);
+	fill_input(sig_in, 20000, 0.5f);
+	int nb = run_blocks(h1, 20000, model_path, threaded);
+	RT_CHECK(first_with_status(nb, 1.0f) >= 0, "model never active in the first instance");
+	worker_wait_idle(h1->worker);
+
+	const LV2_Feature *sfeat[] = {&f_map, &f_unmap, &f_log, NULL};
+
+	/* link_dir = the state folder, as hosts do: lilv then links the model file into it. (With
+	 * no link_dir, lilv 0.24 deletes a file outside the state folder while saving.) */
+	LilvState *state = lilv_state_new_from_instance(plugin, h1->inst, &map, NULL, NULL, state_dir,
+							state_dir, get_port_value, h1,
+							LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE,
+							sfeat);
+	RT_CHECK(state != NULL, "lilv_state_new_from_instance failed");
+	if (!state) {
+		host_free(h1);
+		rfx_model_free(m);
+		return;
+	}
+	int rc = lilv_state_save(world, &map, &unmap, state, NULL, state_dir, "state.ttl");
+
+	RT_CHECK(rc == 0, "lilv_state_save: %d", rc);
+	lilv_state_free(state);
+	host_free(h1);
+	RT_CHECK(file_contains(state_file, "modelData"), "state.ttl has no embedded model");
+	RT_CHECK(file_contains(state_file, "state-model-"), "state.ttl has no model path");
+	RT_CHECK(unlink(model_path) == 0, "cannot delete %s", model_path);
+
+	LilvState *loaded = lilv_state_new_from_file(world, &map, NULL, state_file);
+	RT_CHECK(loaded != NULL, "lilv_state_new_from_file failed");
+	if (!loaded) {
+		rfx_model_free(m);
+		return;
+	}
+	Host *h2 = host_new(threaded);
+	const LV2_Feature *rfeat_w[] = {&f_map, &f_unmap, &f_log, &h2->f_schedule, NULL};
+	const LV2_Feature *rfeat[] = {&f_map, &f_unmap, &f_log, NULL};
+	log_clear();
+	lilv_state_restore(loaded, h2->inst, set_port_value, h2, 0, restore_worker ? rfeat_w : rfeat);
+	lilv_state_free(loaded);
+	RT_CHECK(h2->out_gain == -3.0f, "out_gain restored as %g", h2->out_gain);
+	host_activate(h2);
+	size_t total = 40000;
+	fill_input(sig_in, total, 0.5f);
+	nb = run_blocks(h2, total, NULL, threaded);
+	long start = first_with_status(nb, 1.0f);
+	RT_CHECK(start >= 0, "restored model never active (status %g, log: %s)", h2->status, log_text);
+	if (!restore_worker)
+		RT_CHECK(start == 0, "synchronous restore: model heard from %ld, not 0", start);
+	if (start >= 0) {
+		expected_output(m, total, start, 1.0f, powf(10.0f, -3.0f / 20.0f), 1.0f, sig_exp);
+		size_t first;
+		size_t bad = count_mismatch(sig_out, sig_exp, 0, total, &first);
+		RT_CHECK(bad == 0, "%zu samples differ from the reference, first at %zu", bad, first);
+	}
+	h2->notified[0] = '\0';
+	float z[1] = {0}, o[1];
+	host_run(h2, z, o, 1, NULL, true);
+	const char *base = strrchr(model_path, '/');
+	size_t nl = strlen(h2->notified), bl = strlen(base);
+	RT_CHECK(nl >= bl && !strcmp(h2->notified + nl - bl, base), "restored path '%s'", h2->notified);
+	host_free(h2);
+	rfx_model_free(m);
+}
+
+static void case_swaps(bool threaded, int n_swaps)
+{
+	char name[128];
+	snprintf(name, sizeof name, "%d model swaps while running (%s worker)", n_swaps,
+		 threaded ? "threaded" : "synchronous");
+	rt_case(name);
+	RfxModel *mc = load_model(path_c);
+	Host *h = host_new(threaded);
+	host_activate(h);
+	const char *paths[] = {path_a, path_b, path_a, path_bad, path_b};
+	float buf[300];
+	size_t nonfinite = 0;
+	for (int s = 0; s < n_swaps; ++s) {
+		const char *p = paths[rt_rand_u64(&rng) % 5];
+		int blocks = 1 + (int)(rt_rand_u64(&rng) % 3);
+		for (int b = 0; b < blocks; ++b) {
+			uint32_t n = random_block(256);
+			fill_input(buf, n, 0.5f);
+			host_run(h, buf, buf, n, b == 0 ? p : NULL, false); /* in place */
+			for (uint32_t i = 0; i < n; ++i)
+				nonfinite += !isfinite(buf[i]);
+		}
+	}
+	RT_CHECK(nonfinite == 0, "%zu non-finite output samples", nonfinite);
+	/* Settle: every job done, every fade over, then model C (a 44.1 kHz model, status 3). */
+	worker_wait_idle(h->worker);
+	host_run(h, sig_in, sig_out, 4096, NULL, false);
+	worker_wait_idle(h->worker);
+	host_run(h, sig_in, sig_out, 4096, NULL, false);
+	RT_CHECK(h->status == 1.0f, "status %g after the swaps", h->status);
+	size_t total = 20000;
+	fill_input(sig_in, total, 0.5f);
+	int nb = run_blocks(h, total, path_c, threaded);
+	long start = first_with_status(nb, 3.0f);
+	RT_CHECK(start >= 0, "model C never active");
+	if (start >= 0) {
+		RfxStream *st = ref_stream(mc);
+		rfx_stream_process(st, sig_in + start, sig_exp + start, (uint32_t)(total - (size_t)start));
+		rfx_stream_destroy(st);
+		size_t from = (size_t)start + rfx_plugin_fade_len(RATE, RFX_PLUGIN_SWAP_FADE_S);
+		size_t first;
+		size_t bad = count_mismatch(sig_out, sig_exp, from, total, &first);
+		RT_CHECK(bad == 0, "after the last swap's fade: %zu differ, first at %zu", bad, first);
+	}
+	host_free(h);
+	rfx_model_free(mc);
+}
+
+static void case_nonfinite_bypass(void)
+{
+	rt_case("NaN/Inf input, bypass cross-fade, in-place");
+	RfxModel *m = load_model(path_a);
+	Host *h = host_new(false);
+	h->enabled = 0.0f;
+	host_activate(h);
+	size_t total = 6000;
+	fill_input(sig_in, total, 0.5f);
+	sig_in[10] = NAN;
+	sig_in[500] = INFINITY;
+	sig_in[3000] = -INFINITY;
+	memcpy(sig_out, sig_in, total * sizeof(float));
+	/* The synchronous worker's response arrives after this run(); the model is adopted (while
+	 * bypassed: at once, no fade) at the start of the next. */
+	host_run(h, sig_out, sig_out, (uint32_t)total - 100, path_a, false);
+	host_run(h, sig_out + total - 100, sig_out + total - 100, 100, NULL, false);
+	RT_CHECK(h->status == 1.0f, "status %g", h->status);
+	size_t bad = 0;
+	for (size_t i = 0; i < total; ++i) {
+		float x = isfinite(sig_in[i]) ? sig_in[i] : 0.0f;
+		bad += sig_out[i] != x;
+	}
+	RT_CHECK(bad == 0, "bypassed: %zu samples are not the (sanitised) input", bad);
+
+	/* Enable: the model (its state as the worker left it) fades in over the bypass time. */
+	h->enabled = 1.0f;
+	fill_input(sig_in, total, 0.5f);
+	for (size_t i = 7; i < total; i += 997)
+		sig_in[i] = (i / 997) % 2 ? NAN : INFINITY;
+	memcpy(sig_out, sig_in, total * sizeof(float));
+	size_t pos = 0;
+	while (pos < total) {
+		uint32_t n = random_block(700);
+		if (n > total - pos)
+			n = (uint32_t)(total - pos);
+		host_run(h, sig_out + pos, sig_out + pos, n, NULL, false);
+		pos += n;
+	}
+	size_t nonfinite = 0;
+	for (size_t i = 0; i < total; ++i)
+		nonfinite += !isfinite(sig_out[i]);
+	RT_CHECK(nonfinite == 0, "%zu non-finite outputs", nonfinite);
+	RfxStream *st = ref_stream(m);
+	for (size_t i = 0; i < total; ++i) {
+		float x = isfinite(sig_in[i]) ? sig_in[i] : 0.0f;
+		rfx_stream_process(st, &x, &sig_exp[i], 1);
+	}
+	rfx_stream_destroy(st);
+	size_t from = rfx_plugin_fade_len(RATE, RFX_PLUGIN_BYPASS_FADE_S), first;
+	bad = count_mismatch(sig_out, sig_exp, from, total, &first);
+	RT_CHECK(bad == 0, "after the bypass fade: %zu differ, first at %zu", bad, first);
+	/* Click-free: no step in the fade larger than the signal's own steps allow. */
+	float maxstep = 0.0f;
+	for (size_t i = 1; i < from; ++i) {
+		float d = fabsf(sig_out[i] - sig_out[i - 1]);
+		maxstep = d > maxstep ? d : maxstep;
+	}
+	RT_CHECK(maxstep < 2.5f, "step %g during the bypass fade", maxstep);
+	host_free(h);
+	rfx_model_free(m);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: LV2_PATH=... lv2host WORKDIR\n");
+		return 2;
+	}
+	snprintf(dir, sizeof dir, "%s", argv[1]);
+	mkdir(dir, 0755);
+	rng = rt_seed();
+	options[0] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, map_uri(NULL, LV2_PARAMETERS__sampleRate),
+					  sizeof(float), map_uri(NULL, LV2_ATOM__Float), &opt_rate};
+	options[1] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, map_uri(NULL, LV2_BUF_SIZE__maxBlockLength),
+					  sizeof(int32_t), map_uri(NULL, LV2_ATOM__Int), &opt_block};
+	options[2] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, 0, 0, 0, NULL};
+
+	snprintf(path_a, sizeof path_a, "%s/a.json", dir);
+	snprintf(path_b, sizeof path_b, "%s/b.json", dir);
+	snprintf(path_c, sizeof path_c, "%s/c-44k.json", dir);
+	snprintf(path_slow, sizeof path_slow, "%s/slow.json", dir);
+	snprintf(path_bad, sizeof path_bad, "%s/broken.json", dir);
+	snprintf(path_missing, sizeof path_missing, "%s/no-such-model.json", dir);
+	snprintf(path_cls, sizeof path_cls, "%s/classifier.json", dir);
+	write_model(path_a, RFX_CELL_GRU, 8, 1, 1, RATE);
+	write_model(path_b, RFX_CELL_LSTM, 16, 2, 2, RATE);
+	write_model(path_c, RFX_CELL_RNN, 6, 1, 3, 44100.0);
+	write_model(path_slow, RFX_CELL_GRU, 4, 1, 4, 44100.0);
+	write_text(path_bad, "{\"format\": \"rnnfx-model\", \"version\": 1, \"cell\": \"gru\"");
+	{
+		RfxModelSpec spec = {0};
+		spec.cell = RFX_CELL_GRU;
+		spec.n_layers = 1;
+		spec.n_inputs = 1;
+		spec.hidden = 4;
+		spec.mode = RFX_MODE_CLASSIFIER;
+		spec.n_outputs = 3;
+		spec.sample_rate = RATE;
+		RfxModel *m = NULL;
+		char detail[256];
+		if (rfx_model_new(&spec, &m) != RFX_OK ||
+		    rfx_model_save_file(m, path_cls, detail, sizeof detail) != RFX_OK)
+			abort();
+		rfx_model_free(m);
+	}
+
+	world = lilv_world_new();
+	lilv_world_load_all(world);
+	LilvNode *uri = lilv_new_uri(world, RFX_PLUGIN_URI);
+	plugin = lilv_plugins_get_by_uri(lilv_world_get_all_plugins(world), uri);
+	lilv_node_free(uri);
+	if (!plugin) {
+		fprintf(stderr, "lv2host: %s not found through LV2_PATH=%s\n", RFX_PLUGIN_URI,
+			getenv("LV2_PATH") ? getenv("LV2_PATH") : "(unset)");
+		printf("0 passed, 1 failed\n");
+		return 1;
+	}
+
+	case_no_model();
+	case_exact(false, 0.0f, 0.0f, 1.0f, "patch:Set, synchronous worker: bit-exact with the dsp stream");
+	case_exact(true, 0.0f, 0.0f, 1.0f, "patch:Set, threaded worker: bit-exact with the dsp stream");
+	case_exact(true, -6.0f, 3.5f, 0.25f, "gains -6/+3.5 dB, mix 0.25 from the first block: exact");
+	case_get_broken_rate();
+	case_state(false, true);
+	case_state(true, true);
+	case_state(false, false);
+	case_nonfinite_bypass();
+	case_swaps(true, 1000);
+	case_swaps(false, 1000);
+
+#ifdef COUNT_ALLOCS
+	rt_case("no allocation or free on the audio thread (run, work_response)");
+	RT_CHECK(audio_allocs == 0 && audio_frees == 0, "%ld allocations, %ld frees", audio_allocs,
+		 audio_frees);
+	printf("audio-thread allocations: %ld, frees: %ld\n", audio_allocs, audio_frees);
+#endif
+	lilv_world_free(world);
+	for (size_t i = 0; i < n_uris; ++i)
+		free(uri_table[i]);
+	free(uri_table);
+	return rt_finish();
+}
