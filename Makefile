@@ -85,7 +85,7 @@ $(BUILD)/tests/test_stream: TEST_LDFLAGS += -Wl,--wrap=malloc,--wrap=calloc,--wr
 
 PROGRAMS :=
 
-include $(sort $(wildcard */module.mk))
+include $(sort $(wildcard */*.mk))
 
 all: $(PROGRAMS)
 
