@@ -261,26 +261,54 @@ static void test_writer_layout(uint64_t *rng)
 	rfx_model_free(m);
 }
 
-/* Only when a locale with a decimal comma is installed; Debian's minimal images have none. */
-static void test_decimal_comma_locale(uint64_t *rng)
+/* A locale with a decimal comma: an installed one, or de_DE built with localedef into a private
+ * directory (LOCPATH) when the Debian `locales` sources are there. NULL when neither works. */
+static const char *decimal_comma_locale(char *loc_dir, size_t size)
 {
 	static const char *names[] = { "de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "fr_FR.utf8" };
-	const char *found = NULL;
-	for (size_t i = 0; i < sizeof names / sizeof names[0] && !found; i++)
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (setlocale(LC_NUMERIC, names[i]))
-			found = names[i];
-	if (!found) {
-		printf("skip decimal-comma locale: none installed\n");
-		return;
+			return names[i];
+	snprintf(loc_dir, size, "/tmp/rfx-locale-XXXXXX");
+	if (!mkdtemp(loc_dir)) {
+		loc_dir[0] = '\0';
+		return NULL;
 	}
-	rt_case("save -> load is bit-exact under a decimal-comma locale");
-	RfxModelSpec s = spec_of(RFX_CELL_GRU, 1, 1, 4, RFX_MODE_EFFECT, 1);
-	s.sample_rate = 44100.5;
-	RfxModel *m = new_model(&s, rng);
-	if (m)
-		check_round_trip(m, found);
-	rfx_model_free(m);
+	char cmd[256];
+	/* ISO-8859-1 because compiling the UTF-8 charmap takes seconds; only LC_NUMERIC matters */
+	snprintf(cmd, sizeof cmd, "localedef -i de_DE -f ISO-8859-1 %s/de_DE >/dev/null 2>&1",
+		 loc_dir);
+	if (system(cmd) != 0 && access(loc_dir, F_OK) != 0)
+		return NULL;
+	setenv("LOCPATH", loc_dir, 1);
+	return setlocale(LC_NUMERIC, "de_DE") ? "de_DE (built by localedef)" : NULL;
+}
+
+static void test_decimal_comma_locale(uint64_t *rng)
+{
+	char loc_dir[64] = "";
+	const char *found = decimal_comma_locale(loc_dir, sizeof loc_dir);
+	char comma[8];
+	snprintf(comma, sizeof comma, "%.1f", 0.5);
+	if (!found || strcmp(comma, "0,5") != 0) {
+		printf("skip decimal-comma locale: none installed and localedef could not build one\n");
+	} else {
+		rt_case("save -> load is bit-exact under a decimal-comma locale");
+		RfxModelSpec s = spec_of(RFX_CELL_GRU, 1, 1, 4, RFX_MODE_EFFECT, 1);
+		s.sample_rate = 44100.5;
+		RfxModel *m = new_model(&s, rng);
+		if (m)
+			check_round_trip(m, found);
+		rfx_model_free(m);
+	}
 	setlocale(LC_NUMERIC, "C");
+	unsetenv("LOCPATH");
+	if (loc_dir[0]) {
+		char cmd[128];
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", loc_dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", loc_dir);
+	}
 }
 
 static void test_writer_bad_labels(uint64_t *rng)
