@@ -868,7 +868,7 @@ static void test_arguments(void)
 /* The example of docs/model-format.md, kept as a file so the document cannot drift from the code. */
 static void test_doc_example(void)
 {
-	rt_case("the documented example (tests/data/models/example-gru.json) loads");
+	rt_case("the example of docs/model-format.md loads, and equals tests/data/models/example-gru.json");
 	const char *path = "tests/data/models/example-gru.json";
 	char detail[256] = "";
 	RfxModel *m = NULL;
@@ -881,6 +881,22 @@ static void test_doc_example(void)
 		RT_CHECK(m->metadata && strstr(m->metadata, "\"rnnfx_version\""), "metadata: %s",
 			 m->metadata ? m->metadata : "(none)");
 	}
+	/* and the copy printed in the document is the same model */
+	RfxModel *doc_model = NULL;
+	FILE *f = fopen("docs/model-format.md", "rb");
+	static char md[1 << 16];
+	size_t n = f ? fread(md, 1, sizeof md - 1, f) : 0;
+	if (f)
+		fclose(f);
+	md[n] = '\0';
+	char *start = strstr(md, "```json\n"), *end = start ? strstr(start + 8, "\n```") : NULL;
+	RT_CHECK(start && end, "no ```json block in docs/model-format.md");
+	if (start && end)
+		st = rfx_model_load_string(start + 8, (size_t)(end - start - 8), &doc_model, detail,
+					   sizeof detail);
+	RT_CHECK(doc_model && m && models_identical(doc_model, m), "the document's example differs "
+		 "from %s: %s (%s)", path, rfx_strerror(st), detail);
+	rfx_model_free(doc_model);
 	rfx_model_free(m);
 }
 
