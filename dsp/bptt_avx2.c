@@ -5,6 +5,8 @@
 #ifdef RFX_BP_HAVE_AVX2
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
+/* Let a * b + c become one fused multiply-add (ISO C mode turns contraction off by default). */
+#pragma GCC optimize("fp-contract=fast")
 #define KSUFFIX avx2
 #include "bptt_kernels.h"
 #pragma GCC pop_options

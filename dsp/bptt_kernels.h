@@ -15,30 +15,65 @@
 #define BP_CAT(a, b) BP_CAT2(a, b)
 #define KFN(name) BP_CAT(name, KSUFFIX)
 
-/* out[m] = bias[m] + sum_k v[k] WT[k][m], m < M. */
-static inline void KFN(matvec_t)(float *restrict out, const float *restrict bias,
-				 const float *restrict WT, const float *restrict v, int K, int M)
+/* Eight floats as one value (GCC/Clang vector extension): the generic build lowers it to two SSE
+ * registers, the AVX2 build to one ymm. Accumulators declared this way stay in registers, where
+ * float arrays of the same size were spilled to the stack by the vectoriser. aligned(4) and
+ * may_alias make loads from any float pointer legal. */
+typedef float KFN(v8f) __attribute__((vector_size(32), aligned(4), may_alias));
+#define V8 KFN(v8f)
+#define LD8(p) (*(const V8 *)(const void *)(p))
+#define ST8(p, v) (*(V8 *)(void *)(p) = (v))
+
+/* out[m] = init[m] + sum_k v[k] A[k][m] for m < M, A row-major with rows of `lda` floats; out may
+ * be init (accumulate). Blocks of 32 (then 8) outputs stay in registers for the whole sum over k,
+ * four independent multiply-add chains, so the loop is neither store- nor latency-bound. The
+ * forward uses it with A = W^T (packed), the backward with A = W (PyTorch layout) for W^T d. */
+static inline void KFN(gemv_t)(float *out, const float *init, const float *restrict A, size_t lda,
+			       const float *restrict v, int K, int M)
 {
-	for (int m = 0; m < M; m++)
-		out[m] = bias[m];
-	for (int k = 0; k < K; k++) {
-		const float vk = v[k];
-		const float *restrict w = WT + (size_t)k * M;
-		for (int m = 0; m < M; m++)
-			out[m] += vk * w[m];
+	int m = 0;
+	for (; m + 32 <= M; m += 32) {
+		V8 a0 = LD8(init + m), a1 = LD8(init + m + 8), a2 = LD8(init + m + 16);
+		V8 a3 = LD8(init + m + 24);
+		for (int k = 0; k < K; k++) {
+			const float vk = v[k];
+			const float *restrict a = A + (size_t)k * lda + m;
+			a0 += vk * LD8(a);
+			a1 += vk * LD8(a + 8);
+			a2 += vk * LD8(a + 16);
+			a3 += vk * LD8(a + 24);
+		}
+		ST8(out + m, a0);
+		ST8(out + m + 8, a1);
+		ST8(out + m + 16, a2);
+		ST8(out + m + 24, a3);
+	}
+	for (; m + 8 <= M; m += 8) {
+		V8 a0 = LD8(init + m);
+		for (int k = 0; k < K; k++)
+			a0 += v[k] * LD8(A + (size_t)k * lda + m);
+		ST8(out + m, a0);
+	}
+	for (; m < M; m++) {
+		float acc = init[m];
+		for (int k = 0; k < K; k++)
+			acc += v[k] * A[(size_t)k * lda + m];
+		out[m] = acc;
 	}
 }
 
-/* out[k] += sum_m a[m] W[m][k]: the transpose product of the backward (W in PyTorch layout). */
-static inline void KFN(matvec_acc)(float *restrict out, const float *restrict a,
-				   const float *restrict W, int M, int K)
+/* out[m] = bias[m] + sum_k v[k] WT[k][m], m < M (WT packed [K][M]). */
+static inline void KFN(matvec_t)(float *restrict out, const float *restrict bias,
+				 const float *restrict WT, const float *restrict v, int K, int M)
 {
-	for (int m = 0; m < M; m++) {
-		const float am = a[m];
-		const float *restrict w = W + (size_t)m * K;
-		for (int k = 0; k < K; k++)
-			out[k] += am * w[k];
-	}
+	KFN(gemv_t)(out, bias, WT, (size_t)M, v, K, M);
+}
+
+/* out[k] += sum_m a[m] W[m][k]: the transpose product of the backward (W in PyTorch layout). */
+static inline void KFN(matvec_acc)(float *out, const float *restrict a, const float *restrict W,
+				   int M, int K)
+{
+	KFN(gemv_t)(out, out, W, (size_t)K, a, M, K);
 }
 
 /* db[m] += sum_n A[n][m]. */
@@ -74,42 +109,52 @@ static void KFN(atb_narrow)(float *restrict dW, int M, int K, int k0, int k1,
 
 /* dW[m][k] += sum_n A[n][m] Bm[n][k]  (dW [M][K] += A^T Bm): the weight gradient, summed over
  * all steps at once after the time loop instead of an outer product per step. Blocks of 4 rows
- * by 8 columns stay in registers over a run of n. */
+ * by 16 (or 8) columns stay in registers over the whole run of n. */
 static void KFN(atb_acc)(float *restrict dW, int M, int K, const float *restrict A, size_t lda,
 			 const float *restrict Bm, size_t ldb, int N, float *restrict tmp)
 {
-	const int K8 = K & ~7, M4 = M & ~3;
-	for (int k0 = 0; k0 < K8; k0 += 8) {
+	const int M4 = M & ~3;
+	int k0 = 0;
+	for (; k0 + 16 <= K; k0 += 16)
 		for (int m0 = 0; m0 < M4; m0 += 4) {
-			float acc[4][8];
-			for (int r = 0; r < 4; r++)
-				for (int u = 0; u < 8; u++)
-					acc[r][u] = 0.0f;
+			const V8 zero = { 0 };
+			V8 c[4][2] = { { zero, zero }, { zero, zero }, { zero, zero }, { zero, zero } };
 			for (int n = 0; n < N; n++) {
 				const float *restrict a = A + (size_t)n * lda + m0;
-				const float *restrict bb = Bm + (size_t)n * ldb + k0;
-				for (int r = 0; r < 4; r++)
-					for (int u = 0; u < 8; u++)
-						acc[r][u] += a[r] * bb[u];
+				const V8 b0 = LD8(Bm + (size_t)n * ldb + k0);
+				const V8 b1 = LD8(Bm + (size_t)n * ldb + k0 + 8);
+				for (int r = 0; r < 4; r++) {
+					c[r][0] += a[r] * b0;
+					c[r][1] += a[r] * b1;
+				}
 			}
-			for (int r = 0; r < 4; r++)
-				for (int u = 0; u < 8; u++)
-					dW[(size_t)(m0 + r) * K + k0 + u] += acc[r][u];
+			for (int r = 0; r < 4; r++) {
+				float *d = dW + (size_t)(m0 + r) * K + k0;
+				ST8(d, LD8(d) + c[r][0]);
+				ST8(d + 8, LD8(d + 8) + c[r][1]);
+			}
 		}
-		for (int m = M4; m < M; m++) {
-			float acc[8] = { 0 };
+	for (; k0 + 8 <= K; k0 += 8)
+		for (int m0 = 0; m0 < M4; m0 += 4) {
+			const V8 zero = { 0 };
+			V8 c[4] = { zero, zero, zero, zero };
 			for (int n = 0; n < N; n++) {
-				const float am = A[(size_t)n * lda + m];
-				const float *restrict bb = Bm + (size_t)n * ldb + k0;
-				for (int u = 0; u < 8; u++)
-					acc[u] += am * bb[u];
+				const float *restrict a = A + (size_t)n * lda + m0;
+				const V8 b0 = LD8(Bm + (size_t)n * ldb + k0);
+				for (int r = 0; r < 4; r++)
+					c[r] += a[r] * b0;
 			}
-			for (int u = 0; u < 8; u++)
-				dW[(size_t)m * K + k0 + u] += acc[u];
+			for (int r = 0; r < 4; r++) {
+				float *d = dW + (size_t)(m0 + r) * K + k0;
+				ST8(d, LD8(d) + c[r]);
+			}
 		}
-	}
-	if (K8 < K)
-		KFN(atb_narrow)(dW, M, K, K8, K, A, lda, Bm, ldb, N, tmp);
+	/* Rows past the last block of 4 (M = O = 1 for the head, odd G H) and the last < 8 columns. */
+	if (M4 < M && k0 > 0)
+		for (int m = M4; m < M; m++)
+			KFN(atb_narrow)(dW + (size_t)m * K, 1, K, 0, k0, A + m, lda, Bm, ldb, N, tmp);
+	for (; k0 < K; k0 += 8)
+		KFN(atb_narrow)(dW, M, K, k0, k0 + 8 < K ? k0 + 8 : K, A, lda, Bm, ldb, N, tmp);
 }
 
 /* ---------------------------------------------------------------- one step of each cell */
