@@ -29,7 +29,7 @@ override CFLAGS += -DRFX_VERSION=\"$(VERSION)\"
 # Debian packages: building, then testing, then hosts. `make deps` installs them all.
 DEB_BUILD = build-essential pkg-config libjansson-dev libsndfile1-dev portaudio19-dev lv2-dev \
 	    liblilv-dev libsamplerate0-dev
-DEB_TEST = valgrind clang libclang-rt-14-dev sox python3 lilv-utils serdi sordi jalv jackd2 \
+DEB_TEST = valgrind clang libclang-rt-14-dev locales sox python3 lilv-utils serdi sordi jalv jackd2 \
 	   libjack-jackd2-dev
 DEB_EXTRA = python3-torch python3-numpy
 
@@ -73,6 +73,8 @@ TEST_BINS := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 # Scripts run by the test runner after the programs (fragments append host tests here).
 CHECK_SCRIPTS ?=
 
+$(BUILD)/tests/%.o: override CFLAGS += $(JANSSON_CFLAGS)
+
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/harness.o $(LIBDSP)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS_DSP)
 
@@ -115,7 +117,7 @@ deps:
 	fi
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-* 
 
 install: all
 uninstall:

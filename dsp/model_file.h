@@ -3,7 +3,7 @@
  *
  * Loaders check every field, size, shape and value before returning a model, and on error fill an
  * optional `detail` buffer with a sentence naming the field and what was expected versus found, e.g.
- * "tensor 'weight_hh_l0': 3072 values, expected 768". They never print. They allocate, so they are
+ * "tensor 'weight_hh_l0': shape [48,8] has 384 values, expected [48,16] (768)". They never print. They allocate, so they are
  * for a worker or a program's main thread, never the audio thread.
  */
 #ifndef RFX_MODEL_FILE_H
@@ -15,7 +15,7 @@
 
 #define RFX_MODEL_FORMAT "rnnfx-model"
 #define RFX_MODEL_VERSION 1
-#define RFX_MODEL_FILE_MAX_BYTES (64u << 20) /* refused past this, before parsing */
+#define RFX_MODEL_FILE_MAX_BYTES (128u << 20) /* refused past this, before parsing */
 
 RfxStatus rfx_model_load_file(const char *path, RfxModel **out, char *detail, size_t detail_size);
 RfxStatus rfx_model_load_string(const char *text, size_t len, RfxModel **out, char *detail,
