@@ -3,8 +3,8 @@
  *
  * Loaders check every field, size, shape and value before returning a model, and on error fill an
  * optional `detail` buffer with a sentence naming the field and what was expected versus found, e.g.
- * "tensor 'weight_hh_l0': shape [48,8] has 384 values, expected [48,16] (768)". They never print. They allocate, so they are
- * for a worker or a program's main thread, never the audio thread.
+ * "tensor 'weight_hh_l0': shape [48,8] has 384 values, expected [48,16] (768)". They never print.
+ * They allocate, so they are for a worker or a program's main thread, never the audio thread.
  */
 #ifndef RFX_MODEL_FILE_H
 #define RFX_MODEL_FILE_H
