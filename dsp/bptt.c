@@ -433,6 +433,15 @@ RfxStatus rfx_bptt_train(RfxBptt *bp, const RfxBpttBatch *batch, double *loss)
 	return RFX_OK;
 }
 
+const char *rfx_bptt_kernel_name(const RfxBptt *bp)
+{
+#ifdef RFX_BP_HAVE_AVX2
+	if (bp && bp->seg_forward == rfx_bp_seg_forward_avx2)
+		return "avx2";
+#endif
+	return "generic";
+}
+
 const float *rfx_bptt_outputs(const RfxBptt *bp)
 {
 	return bp ? bp->out : NULL;

@@ -33,7 +33,10 @@
  * Threads and determinism: n_threads workers (a pool created once) share the batch in fixed
  * chunks of RFX_BPTT_CHUNK segments; every chunk has its own gradient buffer and the buffers are
  * summed in chunk order. The result is therefore bit-identical for the same inputs whatever
- * n_threads is, and between runs. Losses are reduced on the calling thread.
+ * n_threads is, and between runs, for a given kernel: an AVX2+FMA kernel is chosen at create when
+ * the CPU has it (rfx_bptt_kernel_name), and differs from the portable one in the last bits;
+ * RFX_BPTT_KERNEL=generic in the environment forces the portable one. Losses are reduced on the
+ * calling thread.
  *
  * Memory: everything is allocated by rfx_bptt_create (rfx_bptt_memory_bytes says how much); the
  * calls allocate nothing. Not thread-safe: one caller thread per RfxBptt.
@@ -97,6 +100,9 @@ RfxStatus rfx_bptt_train(RfxBptt *bp, const RfxBpttBatch *batch, double *loss);
 
 /* Outputs of the last rfx_bptt_train: [B][T][O] packed; NULL before the first. */
 const float *rfx_bptt_outputs(const RfxBptt *bp);
+
+/* "generic" or "avx2": the kernel chosen at create, for benchmarks and reproducibility notes. */
+const char *rfx_bptt_kernel_name(const RfxBptt *bp);
 
 /* The flat gradient (model->n_params floats); the caller may scale or clip it in place. */
 float *rfx_bptt_grad(RfxBptt *bp);

@@ -20,9 +20,8 @@
 #define GRAD_REL_TOL 1e-4
 #define LOSS_REL_TOL 1e-5
 
-#ifndef FIXTURE_DIR
-#define FIXTURE_DIR "tests/fixtures"
-#endif
+/* Usage: test_grad_reference [fixture-dir]   (default tests/fixtures, from the repository root) */
+static const char *fixture_dir = "tests/fixtures";
 
 static float *read_array(json_t *data, size_t *n)
 {
@@ -127,7 +126,7 @@ static void check_case(const char *file, RfxModel *m, json_t *root, json_t *c)
 static void run_fixture(const char *name)
 {
 	char path[512];
-	snprintf(path, sizeof path, "%s/%s", FIXTURE_DIR, name);
+	snprintf(path, sizeof path, "%s/%s", fixture_dir, name);
 	json_error_t err;
 	json_t *root = json_load_file(path, JSON_DECODE_ANY, &err);
 	rt_case(name);
@@ -149,8 +148,10 @@ static void run_fixture(const char *name)
 	json_decref(root);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc > 1)
+		fixture_dir = argv[1];
 	static const char *const files[] = { "grad_rnn.json", "grad_gru.json", "grad_lstm.json",
 					     "grad_classifier_gru.json" };
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
