@@ -18,6 +18,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -112,6 +113,11 @@ typedef struct {
 	float bypass;      /* 1 = processed, 0 = bypassed */
 	float bypass_step;
 	float x_dry[CHUNK], x_in[CHUNK], wet[CHUNK], wet_old[CHUNK];
+
+	/* restore() without a worker hands its engine over here; restore() may run concurrently with
+	 * run() (state:threadSafeRestore), so the hand-over is one atomic exchange each side. */
+	_Atomic(RfxEngine *) restored;
+	atomic_int restore_failed;
 
 	/* What state:save stores: written by whoever builds an engine (worker, or restore without
 	 * one), read by save(). Never touched by the audio thread. */
@@ -236,6 +242,8 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
 		free(self);
 		return NULL;
 	}
+	atomic_init(&self->restored, NULL);
+	atomic_init(&self->restore_failed, 0);
 	self->rate = rate;
 	self->fade_len = rfx_plugin_fade_len(rate, RFX_PLUGIN_SWAP_FADE_S);
 	self->bypass_step = 1.0f / (float)rfx_plugin_fade_len(rate, RFX_PLUGIN_BYPASS_FADE_S);
@@ -465,6 +473,15 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 		self->first_run = false;
 	}
 
+	/* An engine from restore() without a worker. */
+	RfxEngine *r = atomic_exchange(&self->restored, NULL);
+	if (r) {
+		retire(self, self->next);
+		self->next = r;
+		self->load_failed = false;
+	} else if (atomic_exchange(&self->restore_failed, 0)) {
+		self->load_failed = true;
+	}
 	adopt_next(self);
 
 	const float coef = self->smooth_coef;
@@ -549,6 +566,7 @@ static void cleanup(LV2_Handle instance)
 	rfx_engine_free(self->cur);
 	rfx_engine_free(self->prev);
 	rfx_engine_free(self->next);
+	rfx_engine_free(atomic_load(&self->restored));
 	while (self->garbage) {
 		RfxEngine *e = self->garbage;
 		self->garbage = e->next;
@@ -702,9 +720,11 @@ static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store
 	return status;
 }
 
-/* Instantiation class (never concurrent with run()): loads the saved model. With a worker in
- * `features` the load goes to it; without one (Ardour 7 on session load) it happens here, and the
- * engine is handed to run() through `next`, so it still fades in. */
+/* State class; with state:threadSafeRestore (which the plugin supports) it may run concurrently
+ * with run(). Loads the saved model. With a worker in `features` the load goes to it (jalv, for
+ * instance, gives one only to plugins that support state:threadSafeRestore); without one (Ardour 7
+ * on session load) it happens here, and the engine reaches run() through one atomic exchange, so
+ * it still cross-fades in. Never touches the audio thread's engines. */
 static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function retrieve,
 				LV2_State_Handle handle, uint32_t flags,
 				const LV2_Feature *const *features)
@@ -763,12 +783,11 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
 	free(path);
 	free(json);
 	if (st != RFX_OK) {
-		self->load_failed = true;
+		atomic_store(&self->restore_failed, 1);
 		return LV2_STATE_SUCCESS; /* the plugin keeps running with what it had */
 	}
-	rfx_engine_free(self->next);
-	self->next = e;
-	self->load_failed = false;
+	/* An engine restore() left earlier and run() has not taken yet was never heard. */
+	rfx_engine_free(atomic_exchange(&self->restored, e));
 	return LV2_STATE_SUCCESS;
 }
 

@@ -1,0 +1,108 @@
+#!/bin/sh
+# The plugin in a real-time host: jalv on a JACK dummy server (no sound card, no realtime
+# priority). jalv loads a state folder written the way a preset will be (rnnfx:model = a model file
+# beside it), a click source feeds the plugin, jack_rec captures the plugin's output and the dry
+# input in the same cycle; the capture must match the offline runner (tools/rnnfx-run, same dsp
+# code) after a warm-up (the plugin's stream had history before the capture began; a contracting
+# model forgets it). Prints "N passed, N failed"; 77 = skipped (tools missing).
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+# A private /dev/shm (JACK keeps its server registry, semaphores and sockets there) when we can
+# have one: other JACK servers on the machine, or stale entries they left, cannot then collide
+# with ours ("Too many servers already active").
+if [ -z "${RFX_JACK_PRIVATE:-}" ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 &&
+	unshare -m true 2>/dev/null; then
+	export RFX_JACK_PRIVATE=1
+	exec unshare -m bash -c 'mount -t tmpfs -o size=256m tmpfs /dev/shm && exec bash "$0" "$@"' "$0" "$@"
+fi
+set -u
+BUILD=${BUILD:-build}
+URI='https://rnnfx.org/plugins/rnnfx#effect'
+for t in jackd jalv jack_metro jack_rec jack_connect jack_lsp jack_wait sox python3; do
+	command -v $t >/dev/null 2>&1 || { echo "skipped: $t missing (apt-get install -y jalv jackd2 sox)"; exit 77; }
+done
+RUN=$BUILD/tools/rnnfx-run
+MK=$BUILD/tests/lv2/mkmodel
+[ -x "$RUN" ] && [ -x "$MK" ] && [ -f "$BUILD/rnnfx.lv2/rnnfx.so" ] || { echo "run make first"; echo "0 passed, 1 failed"; exit 1; }
+pass=0; fail=0
+ok() { pass=$((pass + 1)); echo "ok $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+
+W=$(mktemp -d)
+PIDS=""
+cleanup() { exec 7>&- 2>/dev/null; for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$W"; }
+trap cleanup EXIT
+export JACK_NO_AUDIO_RESERVATION=1 JACK_DEFAULT_SERVER=rfx$$
+mkdir -p "$W/lv2" "$W/state"
+ln -s "$(cd "$BUILD/rnnfx.lv2" && pwd)" "$W/lv2/rnnfx.lv2"
+export LV2_PATH="$W/lv2:/usr/lib/lv2"
+
+# A state folder like a preset: the model by relative path.
+$MK "$W/state/model.json" gru 8 1 7 48000 || { ko "mkmodel"; echo "$pass passed, $fail failed"; exit 1; }
+cat > "$W/state/manifest.ttl" <<TTL
+@prefix lv2: <http://lv2plug.in/ns/lv2core#> .
+@prefix pset: <http://lv2plug.in/ns/ext/presets#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<state.ttl> a pset:Preset ; lv2:appliesTo <$URI> ; rdfs:seeAlso <state.ttl> .
+TTL
+cat > "$W/state/state.ttl" <<TTL
+@prefix lv2: <http://lv2plug.in/ns/lv2core#> .
+@prefix pset: <http://lv2plug.in/ns/ext/presets#> .
+@prefix state: <http://lv2plug.in/ns/ext/state#> .
+<> a pset:Preset ; lv2:appliesTo <$URI> ;
+	state:state [ <https://rnnfx.org/plugins/rnnfx#model> <model.json> ] .
+TTL
+
+jackd --no-realtime -n "$JACK_DEFAULT_SERVER" -d dummy -r 48000 -p 256 > "$W/jackd.log" 2>&1 &
+JACKD=$!; PIDS="$PIDS $JACKD"
+jack_wait -w -t 10 > /dev/null || { cat "$W/jackd.log"; ko "jackd"; echo "$pass passed, $fail failed"; exit 1; }
+
+mkfifo "$W/jalv.in"
+stdbuf -oL jalv -p -t -n dut -l "$W/state" < "$W/jalv.in" > "$W/jalv.log" 2>&1 &
+JALV=$!; PIDS="$PIDS $JALV"
+exec 7> "$W/jalv.in"
+for i in $(seq 50); do jack_lsp | grep -q '^dut:out' && break; sleep 0.1; done
+if jack_lsp | grep -q '^dut:out'; then ok "jalv hosts the plugin"; else
+	cat "$W/jalv.log"; ko "jalv hosts the plugin"; echo "$pass passed, $fail failed"; exit 1; fi
+
+jack_metro -n metro -b 300 -f 660 -A 0.3 -D 40 > "$W/metro.log" 2>&1 7>&- &
+PIDS="$PIDS $!"
+for i in $(seq 50); do jack_lsp | grep -q '^metro:' && break; sleep 0.1; done
+MPORT=$(jack_lsp | grep '^metro:' | head -1)
+jack_connect "$MPORT" dut:in && jack_connect dut:out system:playback_1
+timeout 10 jack_rec -f "$W/rec.wav" -b 24 -d 3 dut:out "$MPORT" > "$W/rec.log" 2>&1 7>&-
+sleep 0.3
+if ! grep -q "cannot load" "$W/jalv.log"; then ok "model loaded from the state folder (no load error logged)"; else
+	grep -v '^$' "$W/jalv.log" | tail -20; ko "model loaded from the state folder (no load error logged)"; fi
+echo "set out_gain -6" >&7; sleep 0.3
+
+# Offline reference over the captured dry input, compared after a 0.5 s warm-up.
+sox "$W/rec.wav" -e floating-point -b 32 "$W/dry.wav" remix 2
+sox "$W/rec.wav" -e floating-point -b 32 "$W/wet.wav" remix 1
+"$RUN" -q --model "$W/state/model.json" --format float "$W/dry.wav" "$W/ref.wav" || ko "rnnfx-run"
+if python3 - "$W/wet.wav" "$W/ref.wav" "$W/dry.wav" <<'PY'
+import struct, sys
+def f32(path):
+    d = open(path, "rb").read()
+    i = d.find(b"data")
+    n = struct.unpack("<I", d[i + 4:i + 8])[0]
+    return struct.unpack("<%df" % (n // 4), d[i + 8:i + 8 + n])
+wet, ref, dry = (f32(p) for p in sys.argv[1:4])
+skip = 24000
+diff = max(abs(a - b) for a, b in zip(wet[skip:], ref[skip:]))
+dd = max(abs(a - b) for a, b in zip(wet[skip:], dry[skip:]))
+peak = max(abs(a) for a in dry)
+print("capture %d samples, dry peak %.3f, |plugin - offline| max %.3g, |plugin - dry| max %.3g"
+      % (len(wet), peak, diff, dd))
+# 24-bit capture: 1.2e-7 per step; 1e-4 leaves room for state the warm-up has not fully erased.
+sys.exit(0 if peak > 0.1 and diff < 1e-4 and dd > 1e-3 else 1)
+PY
+then ok "capture matches the offline runner"; else ko "capture matches the offline runner"; fi
+
+echo "controls" >&7; sleep 0.3
+if grep -q 'out_gain = -6' "$W/jalv.log"; then ok "jalv set out_gain"; else ko "jalv set out_gain"; fi
+exec 7>&-
+for i in $(seq 50); do kill -0 $JALV 2>/dev/null || break; sleep 0.1; done
+if kill -0 $JALV 2>/dev/null; then ko "jalv exits on EOF"; else ok "jalv exits on EOF"; fi
+grep -E "^(status|model_rate|latency) =" "$W/jalv.log" | tail -3
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
