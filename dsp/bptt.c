@@ -86,8 +86,16 @@ static RfxStatus start_pool(RfxBptt *bp)
 {
 	if (pthread_mutex_init(&bp->mu, NULL))
 		return RFX_ERR_NOMEM;
-	pthread_cond_init(&bp->start_cv, NULL);
-	pthread_cond_init(&bp->done_cv, NULL);
+	if (pthread_cond_init(&bp->start_cv, NULL)) {
+		pthread_mutex_destroy(&bp->mu);
+		return RFX_ERR_NOMEM;
+	}
+	if (pthread_cond_init(&bp->done_cv, NULL)) {
+		pthread_cond_destroy(&bp->start_cv);
+		pthread_mutex_destroy(&bp->mu);
+		return RFX_ERR_NOMEM;
+	}
+	bp->pool_ready = 1;
 	for (int w = 1; w < bp->n_threads; w++) {
 		void **arg = malloc(2 * sizeof *arg);
 		if (!arg)
@@ -271,7 +279,7 @@ void rfx_bptt_destroy(RfxBptt *bp)
 		for (int w = 1; w <= bp->n_started; w++)
 			pthread_join(bp->threads[w], NULL);
 	}
-	if (bp->n_threads > 0 && bp->scratch) {
+	if (bp->pool_ready) {
 		pthread_mutex_destroy(&bp->mu);
 		pthread_cond_destroy(&bp->start_cv);
 		pthread_cond_destroy(&bp->done_cv);

@@ -65,7 +65,8 @@ struct RfxBptt {
 	size_t job_y_stride;
 
 	pthread_t threads[RFX_BPTT_MAX_THREADS];
-	int n_started;
+	int n_started;              /* workers 1..n_started are running */
+	int pool_ready;             /* mutex and condition variables initialised */
 	pthread_mutex_t mu;
 	pthread_cond_t start_cv, done_cv;
 	unsigned generation;
