@@ -118,10 +118,12 @@ static float *alloc_floats(RfxBptt *bp, size_t n, int *failed)
 {
 	if (n == 0)
 		return NULL;
+	bp->mem_bytes += n * sizeof(float);
+	if (bp->count_only)
+		return NULL;
 	float *p = calloc(n, sizeof *p);
 	if (!p)
 		*failed = 1;
-	bp->mem_bytes += n * sizeof *p;
 	return p;
 }
 
@@ -223,21 +225,9 @@ static void pick_kernels(RfxBptt *bp)
 #endif
 }
 
-RfxStatus rfx_bptt_create(RfxModel *model, const RfxBpttConfig *cfg, RfxBptt **out)
+/* Sizes and tensor offsets from the model and config (checked by the caller). */
+static RfxStatus setup(RfxBptt *bp, RfxModel *model, const RfxBpttConfig *cfg)
 {
-	if (!out)
-		return RFX_ERR_INVALID;
-	*out = NULL;
-	if (!model || !cfg || !model->params)
-		return RFX_ERR_INVALID;
-	RfxStatus st = rfx_model_spec_check(&model->spec, NULL, 0);
-	if (st == RFX_OK)
-		st = check_config(model, cfg);
-	if (st != RFX_OK)
-		return st;
-	RfxBptt *bp = calloc(1, sizeof *bp);
-	if (!bp)
-		return RFX_ERR_NOMEM;
 	const RfxModelSpec *s = &model->spec;
 	bp->model = model;
 	bp->cfg = *cfg;
@@ -252,8 +242,47 @@ RfxStatus rfx_bptt_create(RfxModel *model, const RfxBpttConfig *cfg, RfxBptt **o
 	bp->O = s->n_outputs;
 	bp->skip = s->mode == RFX_MODE_EFFECT && s->skip;
 	bp->Tm = cfg->max_steps;
+	return layout(bp);
+}
+
+static RfxStatus check_all(const RfxModel *model, const RfxBpttConfig *cfg)
+{
+	if (!model || !cfg || !model->params)
+		return RFX_ERR_INVALID;
+	RfxStatus st = rfx_model_spec_check(&model->spec, NULL, 0);
+	return st == RFX_OK ? check_config(model, cfg) : st;
+}
+
+size_t rfx_bptt_memory_needed(const RfxModel *model, const RfxBpttConfig *cfg)
+{
+	if (check_all(model, cfg) != RFX_OK)
+		return 0;
+	RfxBptt *bp = calloc(1, sizeof *bp);
+	if (!bp)
+		return 0;
+	bp->count_only = 1;
+	size_t bytes = 0;
+	/* setup() only reads the model; the cast is for the shared struct field. */
+	if (setup(bp, (RfxModel *)model, cfg) == RFX_OK && allocate(bp) == RFX_OK)
+		bytes = bp->mem_bytes;
+	free(bp->scratch);
+	free(bp);
+	return bytes;
+}
+
+RfxStatus rfx_bptt_create(RfxModel *model, const RfxBpttConfig *cfg, RfxBptt **out)
+{
+	if (!out)
+		return RFX_ERR_INVALID;
+	*out = NULL;
+	RfxStatus st = check_all(model, cfg);
+	if (st != RFX_OK)
+		return st;
+	RfxBptt *bp = calloc(1, sizeof *bp);
+	if (!bp)
+		return RFX_ERR_NOMEM;
 	pick_kernels(bp);
-	st = layout(bp);
+	st = setup(bp, model, cfg);
 	if (st == RFX_OK)
 		st = allocate(bp);
 	if (st == RFX_OK)

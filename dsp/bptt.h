@@ -81,6 +81,10 @@ RfxStatus rfx_bptt_create(RfxModel *model, const RfxBpttConfig *cfg, RfxBptt **o
 void rfx_bptt_destroy(RfxBptt *bp);
 /* Bytes allocated by create (caches, per-chunk gradient buffers, state). */
 size_t rfx_bptt_memory_bytes(const RfxBptt *bp);
+/* The same figure before creating, so a program can refuse a configuration that would not fit
+ * (0 for an invalid model or config). The caches dominate: about 4 B T L H k bytes with
+ * k = 1 (rnn), 5 (gru), 7 (lstm); e.g. GRU H=16, B=32, T=2048: 21 MB. */
+size_t rfx_bptt_memory_needed(const RfxModel *model, const RfxBpttConfig *cfg);
 
 /* Every slot's carried state := the model's initial state (zeros, or h0/c0 as now in params). */
 void rfx_bptt_reset_state(RfxBptt *bp);

@@ -54,6 +54,7 @@ struct RfxBptt {
 	RfxBpScratch *scratch;      /* [n_threads] */
 	int from_init;              /* no forward since the last reset: the start state is h0 */
 	size_t mem_bytes;
+	int count_only;             /* rfx_bptt_memory_needed: allocate() only adds up sizes */
 	RfxBpForwardFn seg_forward;
 	RfxBpBackwardFn seg_backward;
 

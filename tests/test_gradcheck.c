@@ -483,6 +483,10 @@ static void api_case(void)
 	b.target = NULL;
 	RT_CHECK(rfx_bptt_train(bp, &b, NULL) == RFX_ERR_INVALID, "no target");
 	RT_CHECK(rfx_bptt_memory_bytes(bp) > 0, "memory bytes");
+	RT_CHECK(rfx_bptt_memory_needed(m, &cfg) == rfx_bptt_memory_bytes(bp), "needed %zu vs %zu",
+		 rfx_bptt_memory_needed(m, &cfg), rfx_bptt_memory_bytes(bp));
+	cfg.max_steps = 0;
+	RT_CHECK(rfx_bptt_memory_needed(m, &cfg) == 0, "needed for an invalid config");
 	rfx_bptt_destroy(bp);
 	rfx_model_free(m);
 	rfx_model_free(k);
