@@ -50,7 +50,9 @@
 #include "loss.h"
 #include "model.h"
 
-#define RFX_BPTT_CHUNK 8   /* segments per work unit and per gradient buffer */
+#define RFX_BPTT_CHUNK 4   /* segments per work unit and per gradient buffer: small enough that
+			    * a batch of 8 keeps 2 threads busy, large enough that the chunk
+			    * buffers (n_params floats each) stay small next to the caches */
 #define RFX_BPTT_MAX_THREADS 64
 
 typedef struct {

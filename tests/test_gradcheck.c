@@ -223,7 +223,7 @@ static void threads_case(void)
 {
 	rt_case("threads 1, 2, 3: bit-identical loss and gradient");
 	Problem p = { 0 };
-	p.B = 19; /* three chunks, the last one partial */
+	p.B = 19; /* chunks of RFX_BPTT_CHUNK segments, the last one partial */
 	p.T = 40;
 	p.warmup = 5;
 	p.I = 1;
