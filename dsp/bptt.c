@@ -41,9 +41,9 @@ static void run_share(RfxBptt *bp, int w)
 
 static void *worker_main(void *arg)
 {
-	RfxBptt *bp = ((void **)arg)[0];
-	const int id = (int)(intptr_t)((void **)arg)[1];
-	free(arg);
+	const RfxBpWorker *self = arg;
+	RfxBptt *bp = self->bp;
+	const int id = self->id;
 	/* Generation 0 is the one before any phase: starting from it (not from the current value)
 	 * means a phase begun before this thread first takes the lock is not missed. */
 	unsigned seen = 0;
@@ -97,15 +97,10 @@ static RfxStatus start_pool(RfxBptt *bp)
 	}
 	bp->pool_ready = 1;
 	for (int w = 1; w < bp->n_threads; w++) {
-		void **arg = malloc(2 * sizeof *arg);
-		if (!arg)
+		bp->workers[w].bp = bp;
+		bp->workers[w].id = w;
+		if (pthread_create(&bp->threads[w], NULL, worker_main, &bp->workers[w]))
 			return RFX_ERR_NOMEM;
-		arg[0] = bp;
-		arg[1] = (void *)(intptr_t)w;
-		if (pthread_create(&bp->threads[w], NULL, worker_main, arg)) {
-			free(arg);
-			return RFX_ERR_NOMEM;
-		}
 		bp->n_started = w;
 	}
 	return RFX_OK;

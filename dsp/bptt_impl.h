@@ -33,6 +33,12 @@ typedef struct {
 	float *gates;               /* [GH] */
 } RfxBpScratch;
 
+/* What a pool thread is told at start: its object and its worker index (1..n_threads-1). */
+typedef struct {
+	RfxBptt *bp;
+	int id;
+} RfxBpWorker;
+
 typedef void (*RfxBpForwardFn)(RfxBptt *bp, RfxBpScratch *sc, int b, const float *x, int T,
 			       float *y);
 typedef void (*RfxBpBackwardFn)(const RfxBptt *bp, RfxBpScratch *sc, int b, const float *x, int T,
@@ -66,6 +72,7 @@ struct RfxBptt {
 	size_t job_y_stride;
 
 	pthread_t threads[RFX_BPTT_MAX_THREADS];
+	RfxBpWorker workers[RFX_BPTT_MAX_THREADS];
 	int n_started;              /* workers 1..n_started are running */
 	int pool_ready;             /* mutex and condition variables initialised */
 	pthread_mutex_t mu;
