@@ -7,7 +7,7 @@
  *     rfx_bptt_create(model, &cfg, &bp);
  *     for each epoch, for each batch of segments:
  *         rfx_bptt_reset_state(bp);                   every slot back to the model's h0 (c0)
- *         rfx_bptt_forward(bp, &warmup_batch, NULL);  forward only, ~1000 steps: moves the state
+ *         rfx_bptt_forward(bp, &warmup_batch, NULL, 0);  forward only, ~1000 steps: moves the state
  *         for each window of ~2048 steps:
  *             rfx_bptt_zero_grad(bp);
  *             rfx_bptt_train(bp, &window_batch, &loss);   forward + loss + backward, grads += ...
@@ -20,7 +20,10 @@
  * rfx_bptt_reset_state (no forward since), the gradient with respect to the starting state is
  * added to h0_l<l> / c0_l<l> (trainable ones only; a segment starting from zeros has nothing to
  * learn). Inside one call, batch->warmup steps run forward (and are backpropagated through) but
- * add no loss; the loss is exactly rfx_loss_compute over steps [warmup, T).
+ * add no loss; the loss is exactly rfx_loss_compute over steps [warmup, T). So a trained h0
+ * learns only when the first window follows the reset directly: warm up with batch->warmup
+ * inside that rfx_bptt_train call, not with a separate rfx_bptt_forward (which, as in Wright et
+ * al., detaches the warm-up from the gradient).
  *
  * Weights are read from model->params at every call (packed into internal layouts then), so an
  * optimiser may update params in place between calls. The model must outlive the RfxBptt and keep
