@@ -21,13 +21,22 @@ done
 W=$(mktemp -d "${TMPDIR:-/tmp}/rnnfx-live.XXXXXX")
 export JACK_NO_AUDIO_RESERVATION=1
 export JACK_DEFAULT_SERVER=rnnfx$$
-PIDS=""
+PIDS=""     # clients this script started; the server is JACKD
+JACKD=""
+# Clients first, then the server: a JACK client whose server is gone can hang in its SIGTERM
+# handler, so every process gets SIGKILL if it outlives a grace period, and there is no bare
+# `wait` that could block on one.
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
+	for p in $PIDS; do gone "$p" || kill -9 "$p" 2>/dev/null; done
+	if [ -n "$JACKD" ]; then
+		kill "$JACKD" 2>/dev/null
+		gone "$JACKD" || kill -9 "$JACKD" 2>/dev/null
+	fi
 	rm -rf "$W"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 passed=0
 failed=0
 ok() { passed=$((passed + 1)); echo "ok   $1"; }
@@ -37,7 +46,7 @@ wait_port() { for i in $(seq 100); do jack_lsp 2>/dev/null | grep -q "^$1" && re
 gone() { for i in $(seq 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done; return 1; }
 
 jackd --no-realtime -n "$JACK_DEFAULT_SERVER" -d dummy -r 48000 -p 256 >"$W/jackd.log" 2>&1 &
-PIDS="$PIDS $!"
+JACKD=$!
 if ! jack_wait -w -t 10 >/dev/null 2>&1; then
 	echo "skipped: jackd (dummy driver) cannot start here: $(tail -n 1 "$W/jackd.log")"
 	exit 77
@@ -52,7 +61,7 @@ MPORT=$(jack_lsp | grep '^metro:' | head -n 1)
 "$H/mkmodel" "$W/C.json" --cell gru --hidden 8 --classes 3 --seed 13
 cp "$W/A.json" "$W/cur.json"
 
-"$LIVE" --list-devices >"$W/list.log" 2>&1
+timeout 20 "$LIVE" --list-devices >"$W/list.log" 2>&1
 grep -q 'JACK.*in  *[1-9].*out  *[1-9]' "$W/list.log" && ok "--list-devices shows the JACK device" ||
 	{ bad "--list-devices"; cat "$W/list.log"; }
 
@@ -93,7 +102,7 @@ else
 	bad "rnnfx-live did not appear in JACK"; cat "$W/live.err"
 	kill $LP 2>/dev/null
 fi
-wait $LP 2>/dev/null
+gone $LP || kill -9 $LP 2>/dev/null
 
 # 2. --watch: a new file reloads; a broken file is refused and the old model keeps running.
 cp "$W/A.json" "$W/cur.json"
@@ -114,21 +123,21 @@ grep -q 'reloaded' "$W/watch.err" && grep -q 'reload failed; still running' "$W/
 	ok "--watch: reloaded once, refused the broken file, exit 0" || { bad "--watch (exit $rc)"; cat "$W/watch.err"; }
 
 # 3. A classifier shows its class and confidence once a second.
-"$LIVE" --model "$W/C.json" --device JACK --seconds 2.5 >"$W/cls.out" 2>"$W/cls.err"
+timeout 20 "$LIVE" --model "$W/C.json" --device JACK --seconds 2.5 >"$W/cls.out" 2>"$W/cls.err"
 rc=$?
 [ $rc = 0 ] && grep -q "class [0-2] '.*' [01]\.[0-9][0-9]" "$W/cls.out" && ok "classifier: $(tail -n 1 "$W/cls.out")" ||
 	{ bad "classifier status (exit $rc)"; cat "$W/cls.out" "$W/cls.err"; }
 
 # 4. Devices that cannot be opened: named, with PortAudio's reason, and a non-zero exit.
-"$LIVE" --model "$W/A.json" --device nosuchcard --seconds 1 >/dev/null 2>"$W/err.log"
+timeout 20 "$LIVE" --model "$W/A.json" --device nosuchcard --seconds 1 >/dev/null 2>"$W/err.log"
 rc=$?
 [ $rc != 0 ] && grep -q 'nosuchcard: no device name contains this' "$W/err.log" && ok "unknown device: exit $rc" ||
 	{ bad "unknown device (exit $rc)"; cat "$W/err.log"; }
-"$LIVE" --model "$W/A.json" --device JACK --rate 12345 --seconds 1 >/dev/null 2>"$W/err.log"
+timeout 20 "$LIVE" --model "$W/A.json" --device JACK --rate 12345 --seconds 1 >/dev/null 2>"$W/err.log"
 rc=$?
 [ $rc != 0 ] && grep -q "cannot open device 0 'JACK.*12345 Hz.*: " "$W/err.log" && ok "unusable rate: $(grep cannot "$W/err.log")" ||
 	{ bad "unusable rate (exit $rc)"; cat "$W/err.log"; }
-"$LIVE" --model "$W/none.json" --device JACK >/dev/null 2>"$W/err.log"
+timeout 20 "$LIVE" --model "$W/none.json" --device JACK >/dev/null 2>"$W/err.log"
 rc=$?
 [ $rc != 0 ] && grep -q "rnnfx-live: $W/none.json: " "$W/err.log" && ok "missing model: exit $rc" || { bad "missing model"; cat "$W/err.log"; }
 
