@@ -288,11 +288,16 @@ RfxStatus rfx_model_import_string(const char *text, size_t len, RfxModel **out,
 	case RFX_IMPORT_NAM: st = rfx_imp_nam(&d, root, out); break;
 	case RFX_IMPORT_GUITARML: st = rfx_imp_guitarml(&d, root, out); break;
 	default:
-		st = rfx_imp_fail(&d, RFX_ERR_FORMAT, "%s is not a model format rnnfx reads: expected "
-				  "an object with \"format\" (rnnfx), \"layers\" (AIDA-X), "
-				  "\"architecture\" (NAM) or \"model_data\" and \"state_dict\" "
-				  "(GuitarML)", json_is_object(root) ? "this object" :
-				  rfx_imp_type_name(root));
+		/* worded so it also serves rfx_model_load_string, which hands over files without
+		 * "format" */
+		if (json_is_object(root))
+			st = rfx_imp_fail(&d, RFX_ERR_FORMAT, "'format' missing (expected \"%s\"), and "
+					  "no sign of another format rnnfx reads: \"layers\" (AIDA-X), "
+					  "\"architecture\" (NAM), \"model_data\" and \"state_dict\" "
+					  "(GuitarML)", RFX_MODEL_FORMAT);
+		else
+			st = rfx_imp_fail(&d, RFX_ERR_FORMAT, "the file holds %s, expected an object: an "
+					  "rnnfx, AIDA-X, NAM or GuitarML model", rfx_imp_type_name(root));
 		break;
 	}
 	json_decref(root);

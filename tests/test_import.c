@@ -458,10 +458,11 @@ static void test_refusals(void)
 	RfxModel *m = NULL;
 	RfxImportFormat f;
 	RfxStatus st = import_text("{\"foo\": 1}", &m, &f, detail, sizeof detail);
-	RT_CHECK(st == RFX_ERR_FORMAT && f == RFX_IMPORT_NONE && strstr(detail, "not a model format"),
+	RT_CHECK(st == RFX_ERR_FORMAT && f == RFX_IMPORT_NONE && strstr(detail, "'format' missing") &&
+		 strstr(detail, "AIDA-X"),
 		 "%d %s", st, detail);
 	st = import_text("[1, 2]", &m, &f, detail, sizeof detail);
-	RT_CHECK(st == RFX_ERR_FORMAT && strstr(detail, "an array"), "%d %s", st, detail);
+	RT_CHECK(st == RFX_ERR_FORMAT && strstr(detail, "holds an array"), "%d %s", st, detail);
 	RfxModelSpec s = { .cell = RFX_CELL_GRU, .n_layers = 2, .n_inputs = 1, .hidden = 3,
 			   .mode = RFX_MODE_EFFECT, .n_outputs = 1, .skip = 1, .sample_rate = 96000 };
 	RfxModel *a = NULL;
