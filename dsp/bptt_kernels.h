@@ -69,11 +69,51 @@ static inline void KFN(matvec_t)(float *restrict out, const float *restrict bias
 	KFN(gemv_t)(out, bias, WT, (size_t)M, v, K, M);
 }
 
-/* out[k] += sum_m a[m] W[m][k]: the transpose product of the backward (W in PyTorch layout). */
+/* out[k] += sum_m a[m] W[m][k]: the transpose product of the backward (W in PyTorch layout).
+ * Here the outputs are few (H) and the sum is long (G H), and the next step of the backward waits
+ * for the result. Blocks of 32 outputs have four chains already (gemv_t); narrower ones split the
+ * sum over m between accumulators so they too have four (measured: GRU H=16 trains ~20% faster,
+ * while splitting the 32-blocks as well made H=32 slower). */
 static inline void KFN(matvec_acc)(float *out, const float *restrict a, const float *restrict W,
 				   int M, int K)
 {
-	KFN(gemv_t)(out, out, W, (size_t)K, a, M, K);
+	const V8 zero = { 0 };
+	int k = K & ~31;
+	if (k)
+		KFN(gemv_t)(out, out, W, (size_t)K, a, M, k);
+	for (; k + 16 <= K; k += 16) {
+		V8 p0 = LD8(out + k), p1 = LD8(out + k + 8), q0 = zero, q1 = zero;
+		int m = 0;
+		for (; m + 2 <= M; m += 2) {
+			const float *restrict w = W + (size_t)m * K + k;
+			p0 += a[m] * LD8(w);
+			p1 += a[m] * LD8(w + 8);
+			q0 += a[m + 1] * LD8(w + K);
+			q1 += a[m + 1] * LD8(w + K + 8);
+		}
+		if (m < M) {
+			p0 += a[m] * LD8(W + (size_t)m * K + k);
+			p1 += a[m] * LD8(W + (size_t)m * K + k + 8);
+		}
+		ST8(out + k, p0 + q0);
+		ST8(out + k + 8, p1 + q1);
+	}
+	for (; k + 8 <= K; k += 8) {
+		V8 p0 = LD8(out + k), q0 = zero, r0 = zero, s0 = zero;
+		int m = 0;
+		for (; m + 4 <= M; m += 4) {
+			const float *restrict w = W + (size_t)m * K + k;
+			p0 += a[m] * LD8(w);
+			q0 += a[m + 1] * LD8(w + K);
+			r0 += a[m + 2] * LD8(w + 2 * K);
+			s0 += a[m + 3] * LD8(w + 3 * K);
+		}
+		for (; m < M; m++)
+			p0 += a[m] * LD8(W + (size_t)m * K + k);
+		ST8(out + k, (p0 + q0) + (r0 + s0));
+	}
+	if (k < K)
+		KFN(gemv_t)(out + k, out + k, W + k, (size_t)K, a, M, K - k);
 }
 
 /* db[m] += sum_n A[n][m]. */

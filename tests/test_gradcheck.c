@@ -192,6 +192,22 @@ static void gradcheck_cases(void)
 			}
 }
 
+/* H = 34: the register-blocked kernels' 32-wide blocks plus their 8-wide and scalar tails. */
+static void wide_case(void)
+{
+	rt_case("gradcheck gru L=2 H=34 esr_dc (32-wide blocks and tails)");
+	Problem p = { 0 };
+	p.B = 2;
+	p.T = 12;
+	p.warmup = 3;
+	p.I = 1;
+	p.O = 1;
+	p.m = make_model(RFX_CELL_GRU, 2, 34, 1, 0, 1, RFX_INIT_TRAINED, rt_seed() + 51);
+	make_data(&p, rt_seed() + 52);
+	check_grads("gru H=34", &p, RFX_LOSS_ESR_DC);
+	free_problem(&p);
+}
+
 /* h0/c0 given but fixed (RFX_INIT_VECTOR): they shape the loss but get no gradient. */
 static void fixed_h0_case(void)
 {
@@ -496,6 +512,7 @@ int main(void)
 {
 	gradcheck_cases();
 	fixed_h0_case();
+	wide_case();
 	threads_case();
 	blocks_case();
 	kernels_case();
