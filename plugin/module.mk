@@ -88,6 +88,7 @@ RFX_LV2_TESTS := $(RFX_BUNDLE)/rnnfx$(LIB_EXT) $(RFX_TTL) $(RFX_LV2T)/lv2host $(
 lv2-tests: $(RFX_LV2_TESTS)
 check: $(RFX_LV2_TESTS)
 
-CHECK_SCRIPTS += tests/lv2/check-ttl.sh tests/lv2/check-host.sh tests/lv2/check-jalv.sh
+CHECK_SCRIPTS += tests/lv2/check-ttl.sh tests/lv2/check-host.sh tests/lv2/check-jalv.sh \
+	tests/lv2/check-ardour.sh
 
 .PHONY: install-lv2 uninstall-lv2 lv2-tests
