@@ -217,9 +217,37 @@ def classifier_fixture(cell, seed):
                                    "cases": cases})
 
 
+def adam_fixture(seed):
+    """torch.optim.AdamW (decoupled decay) on a vector with given gradients, in float64: the
+    parameters after every step, for rfx_adam_step to reproduce."""
+    torch.manual_seed(seed)
+    n, steps = 12, 6
+    p0 = torch.empty(n).uniform_(-1, 1)
+    grads = torch.empty(steps, n).uniform_(-2, 2)
+    grads[:, 3] = 0.0  # a parameter that only decays
+    cfg = {"lr": 0.01, "beta1": 0.9, "beta2": 0.99, "eps": 1e-8, "weight_decay": 0.1}
+    p = p0.double().clone().requires_grad_(True)
+    opt = torch.optim.AdamW([p], lr=cfg["lr"], betas=(cfg["beta1"], cfg["beta2"]), eps=cfg["eps"],
+                            weight_decay=cfg["weight_decay"])
+    after = []
+    for k in range(steps):
+        p.grad = grads[k].double().clone()
+        opt.step()
+        after.append(p.detach().clone())
+    doc = dict(cfg)
+    doc["params"] = entry(p0)
+    doc["grads"] = entry(grads)
+    doc["after"] = entry(torch.stack(after))
+    path = os.path.join(OUT_DIR, "grad_adam.json")
+    with open(path, "w") as f:
+        f.write(obj(doc) + "\n")
+    print("wrote", path)
+
+
 def main():
     torch.set_num_threads(1)
     os.makedirs(OUT_DIR, exist_ok=True)
+    adam_fixture(SEED + 5)
     effect_fixture("rnn", 1, False, "zeros", SEED + 1)
     effect_fixture("gru", 1, True, "trained", SEED + 2)
     effect_fixture("lstm", 2, True, "trained", SEED + 3)
