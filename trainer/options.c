@@ -25,7 +25,7 @@ static const char USAGE[] =
 	"  --arch rnn|gru|lstm (gru)  --hidden H (16)  --layers L (1)  --skip  --init-state zeros|trained\n"
 	"  --seed N (1)\n"
 	"training:\n"
-	"  --segment S (0.5 s)  --warmup N (1000)  --window N (2048)  --batch N (32)  --lr X (5e-3)\n"
+	"  --segment S (0.5 s)  --warmup N (1000)  --window N (2048)  --batch N (8)  --lr X (1e-2)\n"
 	"  --betas B1,B2 (0.9,0.999)  --weight-decay X (0)  --clip X (1, 0 = off)  --loss esr|mse (esr)\n"
 	"  --patience N (25 validations)  --plateau N (5)  --epochs N (0 = no limit)\n"
 	"  --time-budget S (0 = none)  --val-every N batches (0 = per epoch)  --threads N (all cores)\n"

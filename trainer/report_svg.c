@@ -177,7 +177,7 @@ int trn_report_svg_write(const char *path, const TrnReport *r, TrnError *err)
 		snprintf(err->msg, sizeof err->msg, "cannot write the report");
 		return -1;
 	}
-	int H = r->n ? 900 : 360;
+	int H = r->n ? 840 : 360;
 	fprintf(f, "<?xml version='1.0' encoding='UTF-8'?>\n<svg xmlns='http://www.w3.org/2000/svg' "
 		"width='%d' height='%d' viewBox='0 0 %d %d' font-family='sans-serif' font-size='12'>\n"
 		"<rect width='100%%' height='100%%' fill='white'/>\n<text x='%d' y='24' font-size='16' "

@@ -16,9 +16,9 @@ void trn_train_config_default(TrnTrainConfig *c)
 	c->segment_s = 0.5;
 	c->warmup = 1000;
 	c->window = 2048;
-	c->batch = 32;
+	c->batch = 8;
 	c->adam = rfx_adam_config_default();
-	c->adam.lr = 5e-3f;
+	c->adam.lr = 1e-2f;
 	c->clip = 1.0f;
 	c->loss = RFX_LOSS_ESR_DC;
 	c->patience = 25;
