@@ -41,6 +41,9 @@
  * RFX_BPTT_KERNEL=generic in the environment forces the portable one. Losses are reduced on the
  * calling thread.
  *
+ * Denormals are flushed to zero inside the calls (x86 MXCSR FTZ/DAZ, restored afterwards), as in
+ * the stream (stream.h), so a state decaying through silence costs no more than any other.
+ *
  * Memory: everything is allocated by rfx_bptt_create (rfx_bptt_memory_bytes says how much); the
  * calls allocate nothing. Not thread-safe: one caller thread per RfxBptt.
  */
