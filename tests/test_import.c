@@ -18,6 +18,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "../dsp/import.h"
 #include "../dsp/model_file.h"
@@ -118,6 +120,14 @@ static RfxModel *load_fixture(int i, RfxImportFormat *f, char *detail, size_t si
 	RfxStatus st = rfx_model_import_file(path, &m, f, detail, size);
 	RT_CHECK(st == RFX_OK, "%s: %s: %s", path, rfx_strerror(st), detail);
 	return m;
+}
+
+static int fixture_index(const char *name)
+{
+	for (int i = 0; i < N_FIXTURES; i++)
+		if (strcmp(fixtures[i][0], name) == 0)
+			return i;
+	abort(); /* a test bug: the names are all in the table above */
 }
 
 static int same_model(const RfxModel *a, const RfxModel *b)
@@ -571,6 +581,63 @@ static void test_export(void)
 	}
 }
 
+/* ------------------------------------------------------------------ the command-line tool */
+
+/* Runs a shell command; its exit status, or -1 when it did not exit normally. */
+static int run(const char *fmt, const char *a, const char *b, const char *c)
+{
+	char cmd[2048];
+	snprintf(cmd, sizeof cmd, fmt, a, b, c);
+	int rc = system(cmd);
+	return rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* $BUILD/rnnfx-convert, when `make` built it (make check does; a sanitizer unit run may not). */
+static void test_convert_tool(void)
+{
+	char tool[512], dir[] = "/tmp/rfx-test-import-XXXXXX", out[600], out2[600], detail[256];
+	const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
+	snprintf(tool, sizeof tool, "%s/rnnfx-convert", build);
+	if (access(tool, X_OK) != 0) {
+		printf("  %s not built: the tool's cases are left out\n", tool);
+		return;
+	}
+	rt_case("rnnfx-convert: NAM -> rnnfx file equal to the import, with the file name in metadata");
+	RT_CHECK(mkdtemp(dir) != NULL, "mkdtemp failed");
+	snprintf(out, sizeof out, "%s/a.json", dir);
+	snprintf(out2, sizeof out2, "%s/b.aidax", dir);
+	RfxModel *m = NULL, *back = NULL;
+	int i_nam = fixture_index("import_nam_lstm2"), i_gru = fixture_index("import_aidax_gru");
+	RT_CHECK(run("'%s' '%s/import_nam_lstm2.nam' '%s' >/dev/null", tool, fixture_dir, out) == 0,
+		 "conversion failed");
+	m = load_fixture(i_nam, NULL, detail, sizeof detail);
+	RfxStatus st = rfx_model_load_file(out, &back, detail, sizeof detail);
+	RT_CHECK(st == RFX_OK && m && same_model(m, back) &&
+		 strstr(back->metadata, "\"source_file\":\"import_nam_lstm2.nam\""),
+		 "%s: %s", rfx_strerror(st), detail);
+	rfx_model_free(back);
+	rfx_model_free(m);
+
+	rt_case("rnnfx-convert --to aidax: refuses a 2-layer model (exit 1, no file), exports a GRU");
+	RT_CHECK(run("'%s' --to aidax '%s' '%s' 2>/dev/null", tool, out, out2) == 1, "not exit 1");
+	RT_CHECK(access(out2, F_OK) != 0, "a refused export left '%s'", out2);
+	RT_CHECK(run("'%s' --to aidax '%s/import_aidax_gru.json' '%s' >/dev/null", tool, fixture_dir,
+		     out2) == 0, "export failed");
+	m = load_fixture(i_gru, NULL, detail, sizeof detail);
+	back = NULL;
+	st = rfx_model_import_file(out2, &back, NULL, detail, sizeof detail);
+	RT_CHECK(st == RFX_OK && m && same_model(m, back), "%s: %s", rfx_strerror(st), detail);
+	rfx_model_free(back);
+	rfx_model_free(m);
+
+	rt_case("rnnfx-convert: a missing input is exit 1, a usage error exit 2");
+	RT_CHECK(run("'%s' '%s/none.nam' '%s' 2>/dev/null", tool, dir, out) == 1, "not exit 1");
+	RT_CHECK(run("'%s' '%s' %s 2>/dev/null", tool, out, "") == 2, "not exit 2");
+	unlink(out);
+	unlink(out2);
+	rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -580,5 +647,6 @@ int main(int argc, char **argv)
 	test_layouts();
 	test_refusals();
 	test_export();
+	test_convert_tool();
 	return rt_finish();
 }
