@@ -504,6 +504,22 @@ static void api_case(void)
 	cfg.max_steps = 0;
 	RT_CHECK(rfx_bptt_memory_needed(m, &cfg) == 0, "needed for an invalid config");
 	rfx_bptt_destroy(bp);
+
+	rt_case("CE with every step unlabelled is refused");
+	cfg.max_steps = 10;
+	cfg.loss = rfx_loss_config_default(RFX_LOSS_CE);
+	RT_CHECK(rfx_bptt_create(k, &cfg, &bp) == RFX_OK, "create");
+	int32_t lab[40];
+	for (int i = 0; i < 40; i++)
+		lab[i] = -1;
+	RfxBpttBatch cb = { 4, 10, 0, x, 0, NULL, 0, lab, 0 };
+	double loss = 0;
+	RT_CHECK(bp && rfx_bptt_train(bp, &cb, &loss) == RFX_ERR_INVALID, "all ignored");
+	lab[5] = 3; /* past the 3 classes */
+	RT_CHECK(bp && rfx_bptt_train(bp, &cb, &loss) == RFX_ERR_INVALID, "label >= K");
+	lab[5] = 2;
+	RT_CHECK(bp && rfx_bptt_train(bp, &cb, &loss) == RFX_OK && isfinite(loss), "one label");
+	rfx_bptt_destroy(bp);
 	rfx_model_free(m);
 	rfx_model_free(k);
 }
