@@ -442,6 +442,8 @@ RfxStatus rfx_bptt_train(RfxBptt *bp, const RfxBpttBatch *batch, double *loss)
 	if (!bp || !batch_ok(bp, batch) || batch->T > bp->Tm || batch->warmup < 0 ||
 	    batch->warmup >= batch->T)
 		return RFX_ERR_INVALID;
+	if (bp->cfg.loss.kind == RFX_LOSS_CE ? !batch->label : !batch->target)
+		return RFX_ERR_INVALID;
 	const int O = bp->O, B = batch->B, T = batch->T;
 	const size_t np = bp->model->n_params;
 	pack_weights(bp);

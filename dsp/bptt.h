@@ -107,9 +107,9 @@ RfxStatus rfx_bptt_forward(RfxBptt *bp, const RfxBpttBatch *batch, float *y, siz
 
 /* Forward with caching, loss over steps [warmup, T), backward; adds the gradient to
  * rfx_bptt_grad(bp) and writes the loss to *loss (may be NULL). T <= max_steps. The outputs of
- * this call stay readable through rfx_bptt_outputs until the next call. A batch the loss refuses
- * (RFX_ERR_INVALID: no target, no labelled step, a label >= K) is found after the forward: the
- * carried state has then moved, and no gradient is added. */
+ * this call stay readable through rfx_bptt_outputs until the next call. A missing target or
+ * label array is refused up front; labels the loss refuses (no labelled step, a label >= K) are
+ * found after the forward: the carried state has then moved, and no gradient is added. */
 RfxStatus rfx_bptt_train(RfxBptt *bp, const RfxBpttBatch *batch, double *loss);
 
 /* Outputs of the last rfx_bptt_train: [B][T][O] packed; NULL before the first. */
