@@ -23,7 +23,7 @@ $(BUILD)/tools/%.o: override CFLAGS += -I. $(SNDFILE_CFLAGS) $(PORTAUDIO_CFLAGS)
 $(RFX_RUN): $(BUILD)/tools/rnnfx-run.o $(BUILD)/tools/progress.o $(LIBDSP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SNDFILE_LIBS) $(LDLIBS_DSP)
 
-$(RFX_LIVE): $(BUILD)/tools/rnnfx-live.o $(LIBDSP)
+$(RFX_LIVE): $(BUILD)/tools/rnnfx-live.o $(BUILD)/tools/live_engine.o $(LIBDSP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PORTAUDIO_LIBS) $(LDLIBS_DSP)
 
 # Test helpers: a model maker, a test-signal maker and a checker that runs the dsp library directly.
@@ -32,9 +32,18 @@ $(BUILD)/tests/runners/%.o: override CFLAGS += -I. $(SNDFILE_CFLAGS)
 $(RUNNER_HELPERS): $(BUILD)/tests/runners/%: $(BUILD)/tests/runners/%.o $(LIBDSP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SNDFILE_LIBS) $(LDLIBS_DSP)
 
-runner-helpers: $(RUNNER_HELPERS)
-check: $(RUNNER_HELPERS)
-CHECK_SCRIPTS += tests/runners/test_run.sh tests/runners/test_live.sh
+# rnnfx-live's handoff, stressed with two threads under ThreadSanitizer (left out when the build
+# already uses another sanitizer, which TSan cannot be combined with).
+HANDOFF_STRESS := $(BUILD)/tests/runners/handoff_stress
+HANDOFF_TSAN := $(if $(findstring -fsanitize,$(CFLAGS) $(LDFLAGS)),,-fsanitize=thread)
+$(HANDOFF_STRESS): tests/runners/handoff_stress.c tools/live_engine.c tools/live_engine.h $(LIBDSP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -I. $(HANDOFF_TSAN) $(LDFLAGS) -o $@ tests/runners/handoff_stress.c \
+		tools/live_engine.c $(LIBDSP) $(LDLIBS_DSP)
+
+runner-helpers: $(RUNNER_HELPERS) $(HANDOFF_STRESS)
+check: $(RUNNER_HELPERS) $(HANDOFF_STRESS)
+CHECK_SCRIPTS += tests/runners/test_run.sh tests/runners/test_handoff.sh tests/runners/test_live.sh
 
 install: install-tools
 uninstall: uninstall-tools

@@ -10,13 +10,11 @@
  *     line once a second and handles signals (flags only, set by the handlers).
  *
  * Reloading (SIGHUP, or --watch seeing the file change): the main thread loads the model and builds
- * a complete new Engine (one stream per channel) in fresh memory, then publishes it in `pending`.
- * The callback takes it with an atomic exchange, crossfades from the old engine to the new over
- * FADE_MS, and hands the old one back in `retired`; the main thread collects and frees it. The
- * callback takes a new engine only when `retired` is empty, so each slot holds at most one engine
- * and neither side ever waits for the other.
+ * a complete new LiveModel (one stream per channel) in fresh memory and posts it; the callback
+ * takes it with an atomic exchange, crossfades from the old model to the new over FADE_MS, and
+ * hands the old one back for the main thread to free. The handoff lives in live_engine.c, apart
+ * from PortAudio, so a stress test can run it under ThreadSanitizer.
  */
-#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -32,12 +30,10 @@
 
 #include <portaudio.h>
 
-#include "dsp/model_file.h"
-#include "dsp/stream.h"
+#include "tools/live_engine.h"
 
 #define PROG "rnnfx-live"
-#define MAX_CHANNELS 8
-#define CHUNK 512           /* frames per processing step inside one callback */
+#define MAX_CHANNELS LIVE_MAX_CHANNELS
 #define FADE_MS 20.0
 #define POLL_MS 100
 #define WATCH_MS 250
@@ -50,34 +46,8 @@ typedef struct {
 	int channels;
 	int watch, list, verbose;
 	double seconds;           /* stop after this long; 0 = until SIGINT */
-	int n_cond;
-	int cond_index[RFX_MAX_INPUTS];
-	float cond_value[RFX_MAX_INPUTS];
+	LiveCond cond;
 } Options;
-
-/* One loaded model, ready to run: a stream per channel and its scratch. */
-typedef struct {
-	RfxStream *st[MAX_CHANNELS];
-	int C, K;                 /* channels; outputs per sample (1 = effect, K classes) */
-	float *out;               /* CHUNK * max(C, K): per-channel audio, or one channel's probs */
-	char labels[RFX_MAX_CLASSES][RFX_MAX_LABEL];
-} Engine;
-
-/* State shared by the callback and the main thread. Plain fields are the callback's alone
- * while the stream runs; the main thread touches them only before start and after stop. */
-typedef struct {
-	int C;
-	Engine *cur, *fading;
-	uint32_t fade_pos, fade_len;
-	uint32_t nonfinite_base;  /* caught by engines already retired */
-	float in[CHUNK];          /* one channel of input, deinterleaved */
-	_Atomic(Engine *) pending;  /* main -> callback */
-	_Atomic(Engine *) retired;  /* callback -> main */
-	atomic_uint in_underflow, in_overflow, out_underflow, out_overflow;
-	atomic_uint nonfinite, swaps;
-	atomic_uint class_idx, class_conf_bits; /* classifier: the last chunk's winner */
-	atomic_ullong frames;
-} Live;
 
 static volatile sig_atomic_t stop_requested = 0, reload_requested = 0;
 
@@ -105,196 +75,30 @@ static int fail(const char *what, const char *fmt, ...)
 	return 1;
 }
 
-/* ------------------------------------------------------------------ engines (main thread) */
-
-static void engine_free(Engine *e)
-{
-	if (!e)
-		return;
-	for (int c = 0; c < e->C; c++)
-		rfx_stream_destroy(e->st[c]);
-	free(e->out);
-	free(e);
-}
-
-/* Loads M and builds an engine for C channels at `rate`; NULL (with a message) on failure. */
-static Engine *engine_load(const Options *o, int C, double rate)
-{
-	char detail[256] = "";
-	RfxModel *m = NULL;
-	RfxStatus s = rfx_model_load_file(o->model_path, &m, detail, sizeof detail);
-	if (s != RFX_OK) {
-		fail(o->model_path, "%s%s%s", rfx_strerror(s), detail[0] ? ": " : "", detail);
-		return NULL;
-	}
-	Engine *e = calloc(1, sizeof *e);
-	int ok = e != NULL;
-	for (int idx = 1; ok && idx < m->spec.n_inputs; idx++) {
-		int given = 0;
-		for (int k = 0; k < o->n_cond; k++)
-			given |= o->cond_index[k] == idx;
-		if (!given)
-			ok = !fail(o->model_path, "input %d is a conditioning input; give its value "
-				   "with --cond %d=V", idx, idx);
-	}
-	if (ok && m->spec.sample_rate != rate)
-		fprintf(stderr, "%s: %s: warning: the model was trained at %g Hz, running at %g Hz\n",
-			PROG, o->model_path, m->spec.sample_rate, rate);
-	if (ok) {
-		e->C = C;
-		e->K = m->spec.mode == RFX_MODE_CLASSIFIER ? m->spec.n_outputs : 1;
-		e->out = malloc((size_t)CHUNK * (size_t)(C > e->K ? C : e->K) * sizeof(float));
-		memcpy(e->labels, m->labels, sizeof e->labels);
-		ok = e->out != NULL;
-	}
-	for (int c = 0; ok && c < C; c++) {
-		s = rfx_stream_create(m, &e->st[c]);
-		if (s != RFX_OK)
-			ok = !fail(o->model_path, "cannot make a stream: %s", rfx_strerror(s));
-		for (int k = 0; ok && k < o->n_cond; k++)
-			rfx_stream_set_input(e->st[c], o->cond_index[k], o->cond_value[k]);
-	}
-	rfx_model_free(m);
-	if (!ok) {
-		engine_free(e);
-		return NULL;
-	}
-	return e;
-}
-
 /* ------------------------------------------------------------------ the audio callback */
 
-static void count_flags(Live *lv, PaStreamCallbackFlags f)
-{
-	if (f & paInputUnderflow)
-		atomic_fetch_add_explicit(&lv->in_underflow, 1, memory_order_relaxed);
-	if (f & paInputOverflow)
-		atomic_fetch_add_explicit(&lv->in_overflow, 1, memory_order_relaxed);
-	if (f & paOutputUnderflow)
-		atomic_fetch_add_explicit(&lv->out_underflow, 1, memory_order_relaxed);
-	if (f & paOutputOverflow)
-		atomic_fetch_add_explicit(&lv->out_overflow, 1, memory_order_relaxed);
-}
-
-static uint32_t engine_nonfinite(const Engine *e)
-{
-	uint32_t n = 0;
-	for (int c = 0; c < e->C; c++)
-		n += rfx_stream_nonfinite_count(e->st[c]);
-	return n;
-}
-
-/* Gives the old engine back to the main thread. Callback only; `retired` is known empty. */
-static void retire(Live *lv, Engine *old)
-{
-	lv->nonfinite_base += engine_nonfinite(old);
-	atomic_store_explicit(&lv->retired, old, memory_order_release);
-	atomic_fetch_add_explicit(&lv->swaps, 1, memory_order_relaxed);
-}
-
-/* Takes a pending engine when no crossfade runs and the retired slot is free. An effect fades
- * into an effect; when a classifier is on either side there is no audio to fade, so it swaps. */
-static void take_pending(Live *lv)
-{
-	if (lv->fading || atomic_load_explicit(&lv->retired, memory_order_acquire))
-		return;
-	Engine *e = atomic_exchange_explicit(&lv->pending, NULL, memory_order_acq_rel);
-	if (!e)
-		return;
-	Engine *old = lv->cur;
-	lv->cur = e;
-	if (old->K == 1 && e->K == 1) {
-		lv->fading = old;
-		lv->fade_pos = 0;
-	} else {
-		retire(lv, old);
-	}
-}
-
-/* Runs channel c of `e` over lv->in (m frames). An effect writes e->out + c * CHUNK; a classifier
- * adds its probabilities into acc (K sums) and leaves the audio alone. */
-static void engine_run(Live *lv, Engine *e, int c, uint32_t m, double *acc)
-{
-	if (e->K == 1) {
-		rfx_stream_process(e->st[c], lv->in, e->out + (size_t)c * CHUNK, m);
-		return;
-	}
-	rfx_stream_process(e->st[c], lv->in, e->out, m);
-	for (uint32_t i = 0; i < m; i++)
-		for (int k = 0; k < e->K; k++)
-			acc[k] += e->out[i * (uint32_t)e->K + (uint32_t)k];
-}
-
-static void publish_class(Live *lv, const double *acc, int K, double n)
-{
-	int best = 0;
-	for (int k = 1; k < K; k++)
-		if (acc[k] > acc[best])
-			best = k;
-	float conf = (float)(acc[best] / n);
-	uint32_t bits;
-	memcpy(&bits, &conf, sizeof bits);
-	atomic_store_explicit(&lv->class_idx, (unsigned)best, memory_order_relaxed);
-	atomic_store_explicit(&lv->class_conf_bits, bits, memory_order_relaxed);
-}
-
-/* Output for m frames at offset `off`: the current engine, or during a crossfade a linear ramp
- * from the old engine's output to the new one's. A classifier passes its input through. */
-static void mix_out(Live *lv, const float *in, float *out, uint32_t m)
-{
-	const int C = lv->C;
-	Engine *e = lv->cur, *old = lv->fading;
-	for (uint32_t i = 0; i < m; i++) {
-		float g = old ? (float)(lv->fade_pos + i + 1) / (float)lv->fade_len : 1;
-		if (g > 1)
-			g = 1;
-		for (int c = 0; c < C; c++) {
-			float y = e->K == 1 ? e->out[(size_t)c * CHUNK + i] : (in ? in[i * C + c] : 0);
-			if (old)
-				y = g * y + (1 - g) * old->out[(size_t)c * CHUNK + i];
-			out[i * C + c] = y;
-		}
-	}
-	if (old) {
-		lv->fade_pos += m;
-		if (lv->fade_pos >= lv->fade_len) {
-			lv->fading = NULL;
-			retire(lv, old);
-		}
-	}
-}
-
-/* PortAudio's real-time thread: runs the streams and counts. Must not allocate, lock, print or
- * free; everything it needs was built by the main thread. */
+/* PortAudio's real-time thread. Only live_process: it runs the streams, mixes a crossfade and
+ * counts into atomics; it does not allocate, lock, print or free. */
 static int audio_cb(const void *input, void *output, unsigned long n,
-		    const PaStreamCallbackTimeInfo *ti, PaStreamCallbackFlags flags, void *user)
+		    const PaStreamCallbackTimeInfo *ti, PaStreamCallbackFlags f, void *user)
 {
-	Live *lv = user;
-	const float *in = input;
-	float *out = output;
-	const int C = lv->C;
+	unsigned flags = (f & paInputUnderflow ? LIVE_IN_UNDERFLOW : 0) |
+			 (f & paInputOverflow ? LIVE_IN_OVERFLOW : 0) |
+			 (f & paOutputUnderflow ? LIVE_OUT_UNDERFLOW : 0) |
+			 (f & paOutputOverflow ? LIVE_OUT_OVERFLOW : 0);
 	(void)ti;
-	count_flags(lv, flags);
-	take_pending(lv);
-	double acc[RFX_MAX_CLASSES] = { 0 };
-	for (unsigned long off = 0; off < n; off += CHUNK) {
-		uint32_t m = n - off < CHUNK ? (uint32_t)(n - off) : CHUNK;
-		const float *inb = in ? in + off * C : NULL;
-		for (int c = 0; c < C; c++) {
-			for (uint32_t i = 0; i < m; i++)
-				lv->in[i] = inb ? inb[i * C + c] : 0;
-			engine_run(lv, lv->cur, c, m, acc);
-			if (lv->fading)
-				engine_run(lv, lv->fading, c, m, acc);
-		}
-		mix_out(lv, inb, out + off * C, m);
-	}
-	if (lv->cur->K > 1 && n > 0)
-		publish_class(lv, acc, lv->cur->K, (double)n * C);
-	atomic_store_explicit(&lv->nonfinite, lv->nonfinite_base + engine_nonfinite(lv->cur),
-			      memory_order_relaxed);
-	atomic_fetch_add_explicit(&lv->frames, n, memory_order_relaxed);
+	live_process(user, input, output, n, flags);
 	return paContinue;
+}
+
+/* Loads the model for the main thread, saying why when it cannot. */
+static LiveModel *load(const Options *o, int C)
+{
+	char msg[512];
+	LiveModel *e = live_model_load(o->model_path, C, &o->cond, msg, sizeof msg);
+	if (!e)
+		fail(o->model_path, "%s", msg);
+	return e;
 }
 
 /* ------------------------------------------------------------------ options */
@@ -321,14 +125,14 @@ static int parse_cond(Options *o, const char *arg)
 {
 	char *end;
 	long index = strtol(arg, &end, 10);
-	if (end == arg || *end != '=' || o->n_cond >= RFX_MAX_INPUTS)
+	if (end == arg || *end != '=' || o->cond.n >= RFX_MAX_INPUTS)
 		return -1;
 	const char *vs = end + 1;
 	float v = strtof(vs, &end);
 	if (end == vs || *end || !isfinite(v))
 		return -1;
-	o->cond_index[o->n_cond] = (int)index;
-	o->cond_value[o->n_cond++] = v;
+	o->cond.index[o->cond.n] = (int)index;
+	o->cond.value[o->cond.n++] = v;
 	return 0;
 }
 
@@ -538,37 +342,36 @@ static int stamp_changed(const struct stat *a, const struct stat *b)
 
 /* Loads the model again and posts it to the callback. A model that fails to load is reported
  * and the running one stays. */
-static Engine *reload(const Options *o, Live *lv, double rate)
+static LiveModel *reload(const Options *o, Live *lv, double rate)
 {
-	Engine *e = engine_load(o, lv->C, rate);
+	LiveModel *e = load(o, lv->C);
 	if (!e) {
 		fprintf(stderr, "%s: %s: reload failed; still running the previous model\n", PROG,
 			o->model_path);
 		return NULL;
 	}
-	/* If the callback has not taken the previous pending engine yet, it never will: free it. */
-	Engine *stale = atomic_exchange_explicit(&lv->pending, e, memory_order_acq_rel);
-	engine_free(stale);
+	if (live_model_rate(e) != rate)
+		fprintf(stderr, "%s: %s: warning: the model was trained at %g Hz, running at %g Hz\n",
+			PROG, o->model_path, live_model_rate(e), rate);
+	live_model_free(live_post(lv, e));
 	fprintf(stderr, "%s: %s: reloaded\n", PROG, o->model_path);
 	return e;
 }
 
-/* `latest` is the engine the main thread built last: the callback runs it, or soon will. Its
- * labels never change and only this thread frees engines, so reading them here is safe. */
-static void print_status(PaStream *s, Live *lv, const Engine *latest)
+/* `latest` is the model the main thread built last: the callback runs it, or soon will. Its
+ * labels never change and only this thread frees models, so reading them here is safe. */
+static void print_status(PaStream *s, Live *lv, const LiveModel *latest)
 {
 	printf("cpu %5.1f%%  in under/over %u/%u  out under/over %u/%u  non-finite %u  reloads %u",
 	       100.0 * Pa_GetStreamCpuLoad(s), atomic_load(&lv->in_underflow),
 	       atomic_load(&lv->in_overflow), atomic_load(&lv->out_underflow),
 	       atomic_load(&lv->out_overflow), atomic_load(&lv->nonfinite), atomic_load(&lv->swaps));
-	const Engine *e = latest;
-	if (e->K > 1) {
-		unsigned k = atomic_load(&lv->class_idx);
-		uint32_t bits = atomic_load(&lv->class_conf_bits);
+	int K = live_model_outputs(latest);
+	if (K > 1) {
 		float conf;
-		memcpy(&conf, &bits, sizeof conf);
-		if (k < (unsigned)e->K)
-			printf("  class %u '%s' %.2f", k, e->labels[k], conf);
+		unsigned k = live_class(lv, &conf);
+		if (k < (unsigned)K)
+			printf("  class %u '%s' %.2f", k, live_model_label(latest, (int)k), conf);
 	}
 	putchar('\n');
 	fflush(stdout);
@@ -577,14 +380,14 @@ static void print_status(PaStream *s, Live *lv, const Engine *latest)
 /* Runs until SIGINT/SIGTERM, --seconds, or the stream stops by itself. */
 static int main_loop(const Options *o, PaStream *s, Live *lv, double rate)
 {
-	const Engine *latest = lv->cur;
+	const LiveModel *latest = lv->cur;
 	struct stat seen = { 0 }, now;
 	int have_stamp = file_stamp(o->model_path, &seen) == 0;
 	double t0 = now_s(), next_status = t0 + 1, next_watch = t0;
 	struct timespec poll = { 0, POLL_MS * 1000000L };
 	while (!stop_requested) {
 		nanosleep(&poll, NULL);
-		engine_free(atomic_exchange_explicit(&lv->retired, NULL, memory_order_acq_rel));
+		live_model_free(live_collect(lv));
 		double t = now_s();
 		if (o->watch && t >= next_watch) {
 			next_watch = t + WATCH_MS * 1e-3;
@@ -596,7 +399,7 @@ static int main_loop(const Options *o, PaStream *s, Live *lv, double rate)
 		}
 		if (reload_requested) {
 			reload_requested = 0;
-			const Engine *e = reload(o, lv, rate);
+			const LiveModel *e = reload(o, lv, rate);
 			if (e)
 				latest = e;
 		}
@@ -612,33 +415,18 @@ static int main_loop(const Options *o, PaStream *s, Live *lv, double rate)
 	return 0;
 }
 
-static void free_all(Live *lv)
-{
-	engine_free(lv->cur);
-	engine_free(lv->fading);
-	engine_free(atomic_exchange(&lv->pending, NULL));
-	engine_free(atomic_exchange(&lv->retired, NULL));
-	lv->cur = lv->fading = NULL;
-}
-
 static int run(const Options *o)
 {
 	static Live lv;   /* static: the callback's scratch stays off the main thread's stack */
 	PaStream *s = NULL;
-	double rate = o->rate;
-	RfxModel *probe = NULL;
-	char detail[256] = "";
-	RfxStatus st = rfx_model_load_file(o->model_path, &probe, detail, sizeof detail);
-	if (st != RFX_OK)
-		return fail(o->model_path, "%s%s%s", rfx_strerror(st), detail[0] ? ": " : "", detail);
-	if (rate == 0)
-		rate = probe->spec.sample_rate;
-	rfx_model_free(probe);
-	lv.C = o->channels;
-	lv.fade_len = (uint32_t)(FADE_MS * 1e-3 * rate) + 1;
-	lv.cur = engine_load(o, lv.C, rate);
-	if (!lv.cur)
+	LiveModel *first = load(o, o->channels);
+	if (!first)
 		return 1;
+	double rate = o->rate > 0 ? o->rate : live_model_rate(first);
+	if (live_model_rate(first) != rate)
+		fprintf(stderr, "%s: %s: warning: the model was trained at %g Hz, running at %g Hz\n",
+			PROG, o->model_path, live_model_rate(first), rate);
+	live_init(&lv, o->channels, rate, FADE_MS, first);
 	int rc = open_stream(o, &lv, rate, &s);
 	if (!rc) {
 		fprintf(stderr, "%s: running '%s' at %g Hz, %d channel(s); Ctrl-C stops%s\n", PROG,
@@ -647,7 +435,7 @@ static int run(const Options *o)
 		Pa_StopStream(s);
 		Pa_CloseStream(s);
 	}
-	free_all(&lv);
+	live_free_all(&lv);
 	return rc;
 }
 

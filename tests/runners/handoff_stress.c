@@ -1,0 +1,234 @@
+/* handoff_stress — rnnfx-live's model handoff (tools/live_engine.c) without PortAudio.
+ *
+ *   crossfade exact   one thread: after live_post, the output is the stated linear ramp from the
+ *                     old model's output to the new one's, then exactly the new one's, and the
+ *                     old model comes back through live_collect
+ *   classifier swap   an effect -> classifier swap passes the input through and reports a class
+ *   threads           an "audio" thread calls live_process back to back while the main thread
+ *                     loads, posts and frees models as fast as it can; every output is finite and
+ *                     bounded and every model is accounted for. Built with -fsanitize=thread
+ *                     (tools/module.mk), so a data race in the handoff fails the run.
+ *
+ * Models are random (rfx_model_init_random, fixed seeds) and written to a directory in /tmp.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dsp/model_file.h"
+#include "dsp/stream.h"
+#include "tools/live_engine.h"
+
+#define RATE 48000.0
+#define FADE_MS 20.0
+#define N_RELOADS 300
+#define BLOCK 256
+
+static int passed, failed;
+
+static void report(const char *name, int ok, const char *detail)
+{
+	if (ok)
+		passed++, printf("ok   %s%s%s\n", name, detail[0] ? ": " : "", detail);
+	else
+		failed++, printf("FAIL %s: %s\n", name, detail);
+}
+
+static int write_model(const char *path, RfxCellType cell, int classes, uint64_t seed)
+{
+	RfxModelSpec spec = { .cell = cell, .n_layers = 1, .n_inputs = 1, .hidden = 8,
+			      .mode = classes ? RFX_MODE_CLASSIFIER : RFX_MODE_EFFECT,
+			      .n_outputs = classes ? classes : 1, .sample_rate = RATE };
+	RfxModel *m = NULL;
+	char detail[256];
+	int ok = rfx_model_new(&spec, &m) == RFX_OK;
+	if (ok) {
+		rfx_model_init_random(m, seed);
+		ok = rfx_model_save_file(m, path, detail, sizeof detail) == RFX_OK;
+	}
+	rfx_model_free(m);
+	return ok;
+}
+
+static void signal_block(float *x, unsigned long n, unsigned long start)
+{
+	for (unsigned long i = 0; i < n; i++)
+		x[i] = 0.5f * sinf((float)(start + i) * 0.031f) + 0.1f * sinf((float)(start + i) * 0.0017f);
+}
+
+static LiveModel *load_or_die(const char *path)
+{
+	char msg[256];
+	LiveModel *e = live_model_load(path, 1, NULL, msg, sizeof msg);
+	if (!e) {
+		printf("FAIL loading %s: %s\n", path, msg);
+		exit(1);
+	}
+	return e;
+}
+
+/* The output around a swap is g * new + (1 - g) * old with g = (k + 1) / fade_len for the k-th
+ * frame after the swap, computed exactly as live_engine.c does; then the new model alone. */
+static void test_crossfade(const char *pa, const char *pb)
+{
+	enum { PRE = 1000, POST = 3000 };
+	static Live lv;
+	float x[PRE + POST], y[PRE + POST], ya[PRE + POST], yb[POST];
+	RfxModel *ma = NULL, *mb = NULL;
+	RfxStream *sa = NULL, *sb = NULL;
+	char d[256];
+	signal_block(x, PRE + POST, 0);
+	rfx_model_load_file(pa, &ma, d, sizeof d);
+	rfx_model_load_file(pb, &mb, d, sizeof d);
+	rfx_stream_create(ma, &sa);
+	rfx_stream_create(mb, &sb);
+	rfx_stream_process(sa, x, ya, PRE + POST);
+	rfx_stream_process(sb, x + PRE, yb, POST);   /* the new model starts at the swap */
+	live_init(&lv, 1, RATE, FADE_MS, load_or_die(pa));
+	live_process(&lv, x, y, PRE, 0);
+	LiveModel *stale = live_post(&lv, load_or_die(pb));
+	LiveModel *early = live_collect(&lv);
+	/* Odd block sizes, so the fade crosses block and chunk edges. */
+	for (unsigned long off = PRE; off < PRE + POST; off += 700) {
+		unsigned long n = PRE + POST - off < 700 ? PRE + POST - off : 700;
+		live_process(&lv, x + off, y + off, n, 0);
+	}
+	LiveModel *old = live_collect(&lv);
+	uint32_t L = lv.fade_len;
+	int bad = -1;
+	for (int i = 0; i < PRE + POST && bad < 0; i++) {
+		float want = ya[i];
+		if (i >= PRE) {
+			uint32_t k = (uint32_t)(i - PRE);
+			float g = k + 1 < L ? (float)(k + 1) / (float)L : 1;
+			want = k + 1 < L ? g * yb[k] + (1 - g) * ya[i] : yb[k];
+		}
+		if (memcmp(&want, &y[i], sizeof want))
+			bad = i;
+	}
+	char msg[200];
+	snprintf(msg, sizeof msg, "%s; fade %u frames, old model %s", bad < 0 ? "bit-exact" : "differs",
+		 L, old ? "returned" : "NOT returned");
+	if (bad >= 0)
+		snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "; first difference at frame %d", bad);
+	report("crossfade exact", bad < 0 && old && !stale && !early && L == 961, msg);
+	live_model_free(old);
+	live_free_all(&lv);
+	rfx_stream_destroy(sa), rfx_stream_destroy(sb);
+	rfx_model_free(ma), rfx_model_free(mb);
+}
+
+static void test_classifier_swap(const char *pa, const char *pc)
+{
+	static Live lv;
+	float x[BLOCK], y[BLOCK], conf = -1;
+	signal_block(x, BLOCK, 0);
+	live_init(&lv, 1, RATE, FADE_MS, load_or_die(pa));
+	live_process(&lv, x, y, BLOCK, 0);
+	live_model_free(live_post(&lv, load_or_die(pc)));
+	live_process(&lv, x, y, BLOCK, 0);
+	LiveModel *old = live_collect(&lv);
+	unsigned k = live_class(&lv, &conf);
+	int ok = old && !memcmp(x, y, sizeof x) && k < 3 && conf >= 1.0f / 3 && conf <= 1;
+	char msg[120];
+	snprintf(msg, sizeof msg, "input passed through, class %u confidence %.3f", k, conf);
+	report("classifier swap", ok, msg);
+	live_model_free(old);
+	live_free_all(&lv);
+}
+
+/* ------------------------------------------------------------------ two threads */
+
+static Live shared;
+static atomic_int stop_audio;
+static atomic_uint bad_samples;
+static atomic_ulong callbacks;
+
+static void *audio_thread(void *arg)
+{
+	float in[BLOCK], out[BLOCK];
+	unsigned long t = 0;
+	(void)arg;
+	while (!atomic_load(&stop_audio)) {
+		signal_block(in, BLOCK, t);
+		live_process(&shared, in, out, BLOCK, 0);
+		for (int i = 0; i < BLOCK; i++)
+			if (!(fabsf(out[i]) < 100))
+				atomic_fetch_add(&bad_samples, 1);
+		t += BLOCK;
+		atomic_fetch_add(&callbacks, 1);
+	}
+	return NULL;
+}
+
+static void test_threads(const char *paths[3])
+{
+	pthread_t th;
+	unsigned loaded = 0, stale = 0, collected = 0;
+	uint64_t rng = 12345;
+	live_init(&shared, 1, RATE, FADE_MS, load_or_die(paths[0]));
+	if (pthread_create(&th, NULL, audio_thread, NULL)) {
+		report("threads", 0, "pthread_create failed");
+		return;
+	}
+	for (int r = 0; r < N_RELOADS; r++) {
+		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+		LiveModel *e = load_or_die(paths[(rng >> 33) % 3]);
+		loaded++;
+		LiveModel *s = live_post(&shared, e);
+		stale += s != NULL;
+		live_model_free(s);
+		LiveModel *c = live_collect(&shared);
+		collected += c != NULL;
+		live_model_free(c);
+		struct timespec ts = { 0, (long)((rng >> 20) % 2000000) };   /* 0..2 ms */
+		nanosleep(&ts, NULL);
+	}
+	atomic_store(&stop_audio, 1);
+	pthread_join(th, NULL);
+	LiveModel *c = live_collect(&shared);
+	collected += c != NULL;
+	live_model_free(c);
+	unsigned pending = atomic_load(&shared.pending) != NULL;
+	unsigned swaps = atomic_load(&shared.swaps), fading = shared.fading != NULL;
+	/* Every model loaded was either never taken (stale or still pending) or taken; every take
+	 * retired the model before it, except one still fading. */
+	int ok = loaded == stale + pending + swaps + fading && collected == swaps &&
+		 atomic_load(&bad_samples) == 0 && swaps > 0;
+	char msg[200];
+	snprintf(msg, sizeof msg, "%u loads, %u swaps, %u replaced before taken, %u callbacks, "
+		 "%u bad samples", loaded, swaps, stale, (unsigned)atomic_load(&callbacks),
+		 atomic_load(&bad_samples));
+	report("threads", ok, msg);
+	live_free_all(&shared);
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/rnnfx-handoff.XXXXXX";
+	char pa[64], pb[64], pc[64];
+	if (!mkdtemp(dir)) {
+		printf("FAIL mkdtemp\n0 passed, 1 failed\n");
+		return 1;
+	}
+	snprintf(pa, sizeof pa, "%s/a.json", dir);
+	snprintf(pb, sizeof pb, "%s/b.json", dir);
+	snprintf(pc, sizeof pc, "%s/c.json", dir);
+	if (!write_model(pa, RFX_CELL_GRU, 0, 1) || !write_model(pb, RFX_CELL_LSTM, 0, 2) ||
+	    !write_model(pc, RFX_CELL_GRU, 3, 3)) {
+		printf("FAIL writing models in %s\n0 passed, 1 failed\n", dir);
+		return 1;
+	}
+	test_crossfade(pa, pb);
+	test_classifier_swap(pa, pc);
+	const char *paths[3] = { pa, pb, pc };
+	test_threads(paths);
+	unlink(pa), unlink(pb), unlink(pc), rmdir(dir);
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
