@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,15 +327,22 @@ static RfxStatus read_file(RfxImpDetail *d, const char *path, char **text, size_
 		return rfx_imp_fail(d, RFX_ERR_IO, "cannot open: %s",
 				    strerror_r(errno, why, sizeof why) == 0 ? why : "unknown error");
 	struct stat sb;
-	size_t cap = 1 << 16, n = 0;
-	if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+	size_t cap = 1 << 16, n = 0; /* the first guess for a pipe or device, whose size is unknown */
+	RfxStatus st = RFX_OK;
+	if (fstat(fileno(f), &sb) != 0)
+		st = rfx_imp_fail(d, RFX_ERR_IO, "cannot stat: %s",
+				  strerror_r(errno, why, sizeof why) == 0 ? why : "unknown error");
+	else if (S_ISDIR(sb.st_mode))
+		st = rfx_imp_fail(d, RFX_ERR_IO, "is a directory, not a model file");
+	else if (S_ISREG(sb.st_mode) && (uint64_t)sb.st_size > RFX_MODEL_FILE_MAX_BYTES)
+		st = rfx_imp_fail(d, RFX_ERR_TOO_LARGE, "%lld bytes, a model file may have at most %u",
+				  (long long)sb.st_size, RFX_MODEL_FILE_MAX_BYTES);
+	else if (S_ISREG(sb.st_mode))
+		cap = (size_t)sb.st_size + 1; /* + 1: end of file shows without a second read */
+	if (st != RFX_OK) {
 		fclose(f);
-		return rfx_imp_fail(d, RFX_ERR_IO, "is a directory, not a model file");
+		return st;
 	}
-	if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size >= 0)
-		cap = (size_t)sb.st_size + 1;
-	if (cap > (size_t)RFX_MODEL_FILE_MAX_BYTES + 1)
-		cap = (size_t)RFX_MODEL_FILE_MAX_BYTES + 1;
 	char *buf = malloc(cap);
 	while (buf) {
 		n += fread(buf + n, 1, cap - n, f);
@@ -350,7 +358,6 @@ static RfxStatus read_file(RfxImpDetail *d, const char *path, char **text, size_
 	}
 	int failed = ferror(f);
 	fclose(f);
-	RfxStatus st = RFX_OK;
 	if (!buf)
 		return rfx_imp_fail(d, RFX_ERR_NOMEM, "out of memory reading the file");
 	if (failed)
@@ -371,14 +378,16 @@ static RfxStatus read_file(RfxImpDetail *d, const char *path, char **text, size_
 static RfxStatus add_source_file(RfxImpDetail *d, RfxModel *m, const char *path)
 {
 	const char *base = strrchr(path, '/');
-	base = base ? base + 1 : path;
+	json_t *name = json_string(base ? base + 1 : path);
+	if (!name)
+		return RFX_OK; /* not UTF-8 (jansson refuses it): the name is left out, not fatal */
 	json_t *o = m->metadata ? json_loads(m->metadata, 0, NULL) : json_object();
-	int bad = !json_is_object(o) || json_object_set_new(o, "source_file", json_string(base)) != 0;
-	char *text = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	char *text = NULL;
+	if (json_is_object(o) && json_object_set_new(o, "source_file", name) == 0)
+		text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	else if (!json_is_object(o))
+		json_decref(name);
 	json_decref(o);
-	/* json_string refuses a name that is not UTF-8: the file name is then left out, not fatal */
-	if (!text && bad)
-		return RFX_OK;
 	RfxStatus st = text ? rfx_model_set_metadata(m, text) : RFX_ERR_NOMEM;
 	free(text);
 	return st == RFX_OK ? RFX_OK : rfx_imp_fail(d, st, "out of memory writing the metadata");
