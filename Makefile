@@ -29,7 +29,7 @@ override CFLAGS += -DRFX_VERSION=\"$(VERSION)\"
 # Debian packages: building, then testing, then hosts. `make deps` installs them all.
 DEB_BUILD = build-essential pkg-config libjansson-dev libsndfile1-dev portaudio19-dev lv2-dev \
 	    liblilv-dev libsamplerate0-dev nettle-dev
-DEB_TEST = valgrind clang libclang-rt-14-dev locales sox python3 lilv-utils serdi sordi jalv jackd2 \
+DEB_TEST = valgrind clang libclang-rt-14-dev locales sox python3 ardour lilv-utils serdi sordi jalv jackd2 \
 	   libjack-jackd2-dev
 DEB_EXTRA = python3-torch python3-numpy
 

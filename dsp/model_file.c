@@ -10,6 +10,7 @@
  * 17 digits (twice the file size for float weights) and through the C locale's decimal point.
  */
 #include "model_file.h"
+#include "import.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -453,6 +454,12 @@ RfxStatus rfx_model_load_string(const char *text, size_t len, RfxModel **out, ch
 	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
 	if (!root)
 		return fail(&d, RFX_ERR_JSON, "line %d, column %d: %s", err.line, err.column, err.text);
+	/* No "format": a model from another program (AIDA-X, NAM, GuitarML), which the importers
+	 * recognise by its content (docs/formats.md). */
+	if (json_is_object(root) && !json_object_get(root, "format")) {
+		json_decref(root);
+		return rfx_model_import_string(text, len, out, NULL, detail, detail_size);
+	}
 	RfxStatus st = model_from_json(&d, root, out);
 	json_decref(root);
 	return st;

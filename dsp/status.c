@@ -11,7 +11,7 @@ const char *rfx_strerror(int status)
 	case RFX_ERR_JSON: return "file is not valid JSON";
 	case RFX_ERR_FORMAT: return "file is not an rnnfx model (\"format\" must be \"rnnfx-model\")";
 	case RFX_ERR_VERSION: return "model file version is not supported by this build";
-	case RFX_ERR_CELL: return "unknown cell type (expected \"rnn\", \"gru\" or \"lstm\")";
+	case RFX_ERR_CELL: return "unknown cell type or model architecture";
 	case RFX_ERR_FIELD: return "a required field is missing or has the wrong type";
 	case RFX_ERR_TENSOR_MISSING: return "a weight tensor is missing";
 	case RFX_ERR_SHAPE: return "a weight tensor has the wrong size";
