@@ -1,6 +1,9 @@
 #!/usr/bin/python3
 """Writes tests/fixtures/grad_*.json: PyTorch autograd gradients that tests/test_grad_reference.c
-compares with rnnfx's BPTT (dsp/bptt.h).
+compares with rnnfx's BPTT (dsp/bptt.h) and optimiser (dsp/optim.h). Besides the per-cell files
+described below there are grad_tbptt_lstm.json (a forward-only warm-up, then windows from the
+carried, detached state: each window's loss and gradients) and grad_adam.json (torch.optim.AdamW
+steps on a vector).
 
 Each file holds one model and one batch, and one case per loss:
 
@@ -244,6 +247,57 @@ def adam_fixture(seed):
     print("wrote", path)
 
 
+def tbptt_fixture(cell, seed):
+    """Truncated BPTT as Wright et al. train: a forward-only warm-up (no gradient), then windows
+    that each start from the previous window's final state, detached. Every window's loss and
+    gradients (zeroed per window); h0/c0 are trained but get nothing, since no window starts at
+    them."""
+    warm, win, inner = 8, 16, 2
+    rnn, params32, x = make(cell, 1, True, "trained", 0, seed)
+    target = torch.tanh(1.5 * torch.roll(x[..., :1], 1, dims=1)) * 0.7 + 0.05
+    model, order = model_object(cell, 1, True, "trained", 0, params32)
+    net = copy.deepcopy(rnn).double()
+    with torch.no_grad():
+        for n, p in net.named_parameters():
+            p.copy_(params32[n])
+    hw = params32["head.weight"].double().clone().requires_grad_(True)
+    hb = params32["head.bias"].double().clone().requires_grad_(True)
+    h0 = torch.stack([params32["h0_l%d" % l] for l in range(L)])[:, None, :].expand(L, B, H).double()
+    state = h0.contiguous()
+    if cell == "lstm":
+        c0 = torch.stack([params32["c0_l%d" % l] for l in range(L)])[:, None, :].expand(L, B, H)
+        state = (state, c0.double().contiguous())
+    xd, td = x.double(), target.double()
+    with torch.no_grad():
+        _, state = net(xd[:, :warm], state)
+    windows = []
+    for t0 in range(warm, T, win):
+        net.zero_grad()
+        hw.grad = hb.grad = None
+        state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+        h, state = net(xd[:, t0:t0 + win], state)
+        y = h @ hw.T + hb + xd[:, t0:t0 + win, :1]
+        loss = esr_dc(y, td[:, t0:t0 + win], inner, 0.85, 0.75, 0.25)
+        loss.backward()
+        named = dict(net.named_parameters())
+        grads = {}
+        for n in order:
+            if n in named:
+                grads[n] = entry(named[n].grad)
+            elif n == "head.weight":
+                grads[n] = entry(hw.grad)
+            elif n == "head.bias":
+                grads[n] = entry(hb.grad)
+            else:
+                grads[n] = entry(torch.zeros(H))  # h0/c0: not reached
+        windows.append({"start": t0, "steps": win, "value": float("%.12g" % loss.item()),
+                        "grads": grads})
+    write("tbptt_%s" % cell, {"model": model, "input": entry(x), "target": entry(target),
+                              "warmup_forward": warm, "warmup": inner, "loss": "esr_dc",
+                              "pre_emph": 0.85, "esr_weight": 0.75, "dc_weight": 0.25,
+                              "windows": windows})
+
+
 def main():
     torch.set_num_threads(1)
     os.makedirs(OUT_DIR, exist_ok=True)
@@ -252,6 +306,7 @@ def main():
     effect_fixture("gru", 1, True, "trained", SEED + 2)
     effect_fixture("lstm", 2, True, "trained", SEED + 3)
     classifier_fixture("gru", SEED + 4)
+    tbptt_fixture("lstm", SEED + 6)
 
 
 if __name__ == "__main__":

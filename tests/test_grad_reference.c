@@ -43,6 +43,44 @@ static int shape_dim(json_t *t, size_t i)
 	return (int)json_integer_value(json_array_get(json_object_get(t, "shape"), i));
 }
 
+/* Every gradient tensor in `grads` (a JSON object by name) against ours; all must be there. */
+static void compare_grads(const char *file, const char *what, const RfxModel *m, const float *grad,
+			  json_t *grads)
+{
+	const char *name;
+	json_t *g;
+	int n_checked = 0;
+	json_object_foreach(grads, name, g) {
+		const RfxTensor *t = rfx_model_tensor(m, name);
+		size_t n = 0;
+		float *want = read_floats(g, &n);
+		RT_CHECK(t && (size_t)t->rows * t->cols == n, "%s: tensor %s missing or resized", file, name);
+		if (!t || (size_t)t->rows * t->cols != n) {
+			free(want);
+			continue;
+		}
+		const float *got = grad + t->offset;
+		double scale = 0, worst = 0;
+		size_t wi = 0;
+		for (size_t i = 0; i < n; i++)
+			scale = fmax(scale, fabs(want[i]));
+		for (size_t i = 0; i < n; i++)
+			if (fabs(got[i] - want[i]) > worst) {
+				worst = fabs(got[i] - want[i]);
+				wi = i;
+			}
+		RT_CHECK(worst <= GRAD_REL_TOL * scale, "%s %s: %s[%zu] = %.9g vs torch %.9g (max |g| %.3g)",
+			 file, what, name, wi, got[wi], want[wi], scale);
+		if (getenv("RFX_VERBOSE"))
+			printf("  %s %s %-14s worst/scale %.2e\n", file, what, name,
+			       scale > 0 ? worst / scale : 0.0);
+		n_checked++;
+		free(want);
+	}
+	RT_CHECK(n_checked == m->n_tensors, "%s: %d of %d tensors checked", file, n_checked,
+		 m->n_tensors);
+}
+
 static void check_case(const char *file, RfxModel *m, json_t *root, json_t *c)
 {
 	const char *loss_name = json_string_value(json_object_get(c, "loss"));
@@ -85,38 +123,8 @@ static void check_case(const char *file, RfxModel *m, json_t *root, json_t *c)
 	const double ref = json_number_value(json_object_get(c, "value"));
 	RT_CHECK(fabs(loss - ref) <= LOSS_REL_TOL * fabs(ref), "%s %s: loss %.9g vs torch %.9g", file,
 		 loss_name, loss, ref);
-	const char *name;
-	json_t *g;
-	int n_checked = 0;
-	json_object_foreach(json_object_get(c, "grads"), name, g) {
-		const RfxTensor *t = rfx_model_tensor(m, name);
-		size_t n = 0;
-		float *want = read_floats(g, &n);
-		RT_CHECK(t && (size_t)t->rows * t->cols == n, "%s: tensor %s missing or resized", file, name);
-		if (!t || !bp || (size_t)t->rows * t->cols != n) {
-			free(want);
-			continue;
-		}
-		const float *got = rfx_bptt_grad(bp) + t->offset;
-		double scale = 0, worst = 0;
-		size_t wi = 0;
-		for (size_t i = 0; i < n; i++)
-			scale = fmax(scale, fabs(want[i]));
-		for (size_t i = 0; i < n; i++)
-			if (fabs(got[i] - want[i]) > worst) {
-				worst = fabs(got[i] - want[i]);
-				wi = i;
-			}
-		RT_CHECK(worst <= GRAD_REL_TOL * scale, "%s %s: %s[%zu] = %.9g vs torch %.9g (max |g| %.3g)",
-			 file, loss_name, name, wi, got[wi], want[wi], scale);
-		if (getenv("RFX_VERBOSE"))
-			printf("  %s %s %-14s worst/scale %.2e\n", file, loss_name, name,
-			       scale > 0 ? worst / scale : 0.0);
-		n_checked++;
-		free(want);
-	}
-	RT_CHECK(n_checked == m->n_tensors, "%s: %d of %d tensors checked", file, n_checked,
-		 m->n_tensors);
+	if (bp)
+		compare_grads(file, loss_name, m, rfx_bptt_grad(bp), json_object_get(c, "grads"));
 	rfx_bptt_destroy(bp);
 	free(x);
 	free(target);
@@ -190,6 +198,65 @@ static void adam_reference(void)
 	json_decref(root);
 }
 
+/* Truncated BPTT (grad_tbptt_lstm.json): reset, a forward-only warm-up, then windows that each
+ * start from the last one's final state. Checks each window's loss and gradients, so the carried
+ * h and c, the detached warm-up, and "no gradient into h0/c0 after the first call" are all
+ * compared with PyTorch. Same tolerances as above. */
+static void tbptt_reference(void)
+{
+	const char *name = "grad_tbptt_lstm.json";
+	rt_case(name);
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s", fixture_dir, name);
+	json_error_t err;
+	json_t *root = json_load_file(path, 0, &err);
+	RT_CHECK(root != NULL, "%s: %s", path, err.text);
+	if (!root)
+		return;
+	char *text = json_dumps(json_object_get(root, "model"), JSON_COMPACT);
+	RfxModel *m = NULL;
+	RT_CHECK(text && rfx_model_load_string(text, strlen(text), &m, NULL, 0) == RFX_OK, "model");
+	free(text);
+	json_t *in = json_object_get(root, "input"), *windows = json_object_get(root, "windows");
+	const int B = shape_dim(in, 0), T = shape_dim(in, 1);
+	size_t nx = 0, nt = 0;
+	float *x = read_floats(in, &nx), *target = read_floats(json_object_get(root, "target"), &nt);
+	RfxBpttConfig cfg = { B, 16, 2, rfx_loss_config_default(RFX_LOSS_ESR_DC) };
+	cfg.loss.pre_emph = (float)json_number_value(json_object_get(root, "pre_emph"));
+	cfg.loss.esr_weight = (float)json_number_value(json_object_get(root, "esr_weight"));
+	cfg.loss.dc_weight = (float)json_number_value(json_object_get(root, "dc_weight"));
+	RfxBptt *bp = NULL;
+	RT_CHECK(m && nx == (size_t)B * T && nt == nx && rfx_bptt_create(m, &cfg, &bp) == RFX_OK,
+		 "setup");
+	if (bp) {
+		const int warm = (int)json_integer_value(json_object_get(root, "warmup_forward"));
+		RfxBpttBatch wb = { B, warm, 0, x, (size_t)T, NULL, 0, NULL, 0 };
+		rfx_bptt_reset_state(bp);
+		RT_CHECK(rfx_bptt_forward(bp, &wb, NULL, 0) == RFX_OK, "warm-up");
+		for (size_t k = 0; k < json_array_size(windows); k++) {
+			json_t *w = json_array_get(windows, k);
+			const int t0 = (int)json_integer_value(json_object_get(w, "start"));
+			RfxBpttBatch b = { B, (int)json_integer_value(json_object_get(w, "steps")),
+					   (int)json_integer_value(json_object_get(root, "warmup")), x + t0,
+					   (size_t)T, target + t0, (size_t)T, NULL, 0 };
+			double loss = NAN, ref = json_number_value(json_object_get(w, "value"));
+			char what[32];
+			snprintf(what, sizeof what, "window %zu", k);
+			rfx_bptt_zero_grad(bp);
+			RT_CHECK(rfx_bptt_train(bp, &b, &loss) == RFX_OK, "%s: train", what);
+			RT_CHECK(fabs(loss - ref) <= LOSS_REL_TOL * fabs(ref), "%s: loss %.9g vs torch %.9g",
+				 what, loss, ref);
+			compare_grads(name, what, m, rfx_bptt_grad(bp), json_object_get(w, "grads"));
+		}
+		RT_CHECK(json_array_size(windows) >= 2, "windows: %zu", json_array_size(windows));
+	}
+	rfx_bptt_destroy(bp);
+	rfx_model_free(m);
+	free(x);
+	free(target);
+	json_decref(root);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -198,6 +265,7 @@ int main(int argc, char **argv)
 					     "grad_classifier_gru.json" };
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
 		run_fixture(files[i]);
+	tbptt_reference();
 	adam_reference();
 	return rt_finish();
 }
