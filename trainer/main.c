@@ -93,22 +93,40 @@ static void make_splits(App *a)
 	trn_data_split(&a->train, vf, tf, a->tr, &a->n_tr, va, &n_va, te, &n_te);
 	a->va_data = a->o.val.n_in ? &a->val : &a->train;
 	a->te_data = a->o.test.n_in ? &a->test : &a->train;
-	if (a->o.val.n_in)
+	if (a->o.val.n_in) {
 		trn_data_whole(&a->val, a->va, &a->n_va);
-	else
-		memcpy(a->va, va, sizeof va), a->n_va = n_va;
-	if (a->o.test.n_in)
+	} else {
+		memcpy(a->va, va, sizeof va);
+		a->n_va = n_va;
+	}
+	if (a->o.test.n_in) {
 		trn_data_whole(&a->test, a->te, &a->n_te);
-	else
-		memcpy(a->te, te, sizeof te), a->n_te = n_te;
+	} else {
+		memcpy(a->te, te, sizeof te);
+		a->n_te = n_te;
+	}
 }
 
-static int too_short(App *a, const TrnData *d, const char *what, double need_s, size_t have)
+static int too_short(App *a, const char *path, const char *what, double need_s, double have_s)
 {
-	snprintf(a->err.file, sizeof a->err.file, "%s", d->pairs[0].path_in);
-	snprintf(a->err.msg, sizeof a->err.msg, "too short: %s has %.3f s, needs at least %.3f s",
-		 what, (double)have / d->rate, need_s);
+	snprintf(a->err.file, sizeof a->err.file, "%s", path);
+	snprintf(a->err.msg, sizeof a->err.msg, "too short: %s has %.3f s, needs more than %.3f s",
+		 what, have_s, need_s);
 	return -1;
+}
+
+/* Every evaluation span must be longer than the warm-up it leaves out, or it measures nothing. */
+static int check_eval_spans(App *a, const TrnData *d, const TrnSpan *s, int n, const char *what)
+{
+	size_t warm = (size_t)a->o.train_cfg.warmup;
+	double need = 2.0 * (double)warm / a->train.rate;
+	if (n == 0)
+		return too_short(a, a->train.pairs[0].path_in, what, need, 0);
+	for (int i = 0; i < n; i++)
+		if (s[i].n <= 2 * warm)
+			return too_short(a, d->pairs[s[i].pair].path_in, what, need,
+					 (double)s[i].n / d->rate);
+	return 0;
 }
 
 static int check_lengths(App *a)
@@ -121,21 +139,13 @@ static int check_lengths(App *a)
 		a->err.file[0] = '\0';
 		return -1;
 	}
-	TrnSpan segs[1];
-	if (trn_segments(a->tr, a->n_tr, seg, 0, segs, 1) == 0)
-		return too_short(a, &a->train, "the training part", c->segment_s,
-				 trn_spans_total(a->tr, a->n_tr));
-	/* An evaluation span shorter than the warm-up it skips would measure nothing. */
-	double need = 2.0 * c->warmup / a->train.rate;
-	for (int i = 0; i < a->n_va; i++)
-		if (a->va[i].n <= 2 * (size_t)c->warmup)
-			return too_short(a, a->va_data, "the validation part", need, a->va[i].n);
-	if (a->n_va == 0)
-		return too_short(a, &a->train, "the validation part", need, 0);
-	for (int i = 0; i < a->n_te; i++)
-		if (a->te[i].n <= 2 * (size_t)c->warmup)
-			return too_short(a, a->te_data, "the test part", need, a->te[i].n);
-	return 0;
+	TrnSpan one[1];
+	if (trn_segments(a->tr, a->n_tr, seg, 0, one, 1) == 0)
+		return too_short(a, a->train.pairs[0].path_in, "the training part", c->segment_s,
+				 (double)trn_spans_total(a->tr, a->n_tr) / a->train.rate);
+	if (check_eval_spans(a, a->va_data, a->va, a->n_va, "the validation part"))
+		return -1;
+	return a->n_te ? check_eval_spans(a, a->te_data, a->te, a->n_te, "the test part") : 0;
 }
 
 static int load_data(App *a)
@@ -369,16 +379,12 @@ static int finish(App *a, TrnStop stop)
 		snprintf(a->err.msg, sizeof a->err.msg, "%s", detail[0] ? detail : rfx_strerror(rc));
 		return -1;
 	}
-	char summary[512];
-	snprintf(summary, sizeof summary, "validation ESR %.4g (epoch %lld)%s%.4g%s, %lld epochs, "
-		 "%lld steps, %.0f s, stopped by %s", a->st.best_val, (long long)a->st.best_epoch,
-		 a->n_te ? ", test ESR " : "", a->n_te ? test_esr : 0.0, a->n_te ? "" : "",
+	char summary[512], test[64] = "";
+	if (a->n_te)
+		snprintf(test, sizeof test, ", test ESR %.4g", test_esr);
+	snprintf(summary, sizeof summary, "validation ESR %.4g (epoch %lld)%s, %lld epochs, %lld steps, "
+		 "%.0f s, stopped by %s", a->st.best_val, (long long)a->st.best_epoch, test,
 		 (long long)a->st.epoch, (long long)a->st.steps, a->st.elapsed, stop_name(stop));
-	if (!a->n_te) /* no test part: drop the placeholder number */
-		snprintf(summary, sizeof summary, "validation ESR %.4g (epoch %lld), %lld epochs, "
-			 "%lld steps, %.0f s, stopped by %s", a->st.best_val,
-			 (long long)a->st.best_epoch, (long long)a->st.epoch, (long long)a->st.steps,
-			 a->st.elapsed, stop_name(stop));
 	trn_progress_break(&a->pd);
 	log_cb(a, 0, a->o.out, summary);
 	if (!a->o.no_report) {

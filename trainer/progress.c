@@ -45,10 +45,11 @@ static void draw(TrnProgressDisplay *pd, const TrnProgress *p, const char *prefi
 	for (int i = 0; i < 20; i++)
 		bar[i] = i < fill ? '#' : '.';
 	bar[20] = '\0';
-	fprintf(pd->f, "%sepoch %lld [%s] %lld/%lld  loss %.4g  val ESR %.4g (best %.4g)  lr %.2g  "
-		"%.0fk samples/s  %s  ETA %s%s",
+	fprintf(pd->f, "%sepoch %lld [%s] %lld/%lld  step %lld  loss %.4g  val ESR %.4g (best %.4g)  "
+		"lr %.2g  %.0fk samples/s  %s  ETA %s%s",
 		prefix, (long long)st->epoch, bar, (long long)st->batch, (long long)p->n_batches,
-		p->loss, p->last_val, st->best_val, p->lr, p->samples_per_s / 1000, el, eta, end);
+		(long long)st->steps, p->loss, p->last_val, st->best_val, p->lr, p->samples_per_s / 1000,
+		el, eta, end);
 	fflush(pd->f);
 }
 

@@ -79,4 +79,8 @@ printf 'garbage' > "$T/bad.ckpt"
 "$TRAIN" $SMALL --epochs 2 --no-report --out "$T/x.json" --resume "$T/bad.ckpt" 2>"$T/err"
 [ $? -ne 0 ] && grep -q "not an rnnfx-train checkpoint" "$T/err" && ok "--resume refuses a bad file" ||
 	bad "--resume bad file" "$(cat "$T/err")"
+head -c 2000 "$CK" > "$T/short.ckpt"
+"$TRAIN" $SMALL --epochs 2 --seed 7 --no-report --out "$T/x.json" --resume "$T/short.ckpt" 2>"$T/err"
+[ $? -ne 0 ] && grep -q "rnnfx-train: $T/short.ckpt: truncated or corrupt checkpoint" "$T/err" &&
+	ok "--resume refuses a truncated checkpoint" || bad "--resume truncated" "$(cat "$T/err")"
 finish
