@@ -28,7 +28,8 @@ $(BUILD)/tests/trainer/%.o: override CFLAGS += $(SNDFILE_CFLAGS) $(JANSSON_CFLAG
 
 PROGRAMS += $(TRAINER)
 check: $(TRAINER_TESTTOOL)
-CHECK_SCRIPTS += tests/trainer/test_data_checks.sh tests/trainer/test_training.sh
+CHECK_SCRIPTS += tests/trainer/test_data_checks.sh tests/trainer/test_options.sh \
+	tests/trainer/test_training.sh
 
 install-trainer: $(TRAINER)
 	install -d $(DESTDIR)$(BINDIR)
