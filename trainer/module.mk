@@ -39,3 +39,17 @@ uninstall-trainer:
 install: install-trainer
 uninstall: uninstall-trainer
 .PHONY: install-trainer uninstall-trainer
+
+# The trainer end to end on the demo data (a few minutes): sox-made DI and amp recordings, then a
+# GRU-16 per amp with a five-minute budget. Outputs land in $(BUILD)/demo-train.
+DEMO_TRAIN_DIR := $(BUILD)/demo-train
+DEMO_TRAIN_BUDGET ?= 300
+demo-train: $(TRAINER)
+	sh scripts/make_demo_data.sh $(DEMO_TRAIN_DIR)
+	for amp in amp_a amp_b; do \
+		$(TRAINER) --input $(DEMO_TRAIN_DIR)/di.wav --target $(DEMO_TRAIN_DIR)/$$amp.wav \
+			--test-input $(DEMO_TRAIN_DIR)/di_test.wav --test-target $(DEMO_TRAIN_DIR)/$${amp}_test.wav \
+			--arch gru --hidden 16 --time-budget $(DEMO_TRAIN_BUDGET) \
+			--out $(DEMO_TRAIN_DIR)/$$amp.json || exit 1; \
+	done
+.PHONY: demo-train
