@@ -443,9 +443,13 @@ int main(int argc, char **argv)
 {
 	Options o;
 	int p = parse_args(argc, argv, &o);
+	if (p == 2) {
+		usage(stdout);
+		return 0;
+	}
 	if (p) {
-		usage(p == 2 ? stdout : stderr);
-		return p == 2 ? 0 : 2;
+		fprintf(stderr, "%s: try '%s --help'\n", PROG, PROG);
+		return 2;
 	}
 	struct sigaction sa_stop = { .sa_handler = on_stop, .sa_flags = SA_RESETHAND };
 	struct sigaction sa_hup = { .sa_handler = on_hup };

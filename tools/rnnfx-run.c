@@ -130,6 +130,36 @@ static int parse_cond(Options *o, const char *arg)
 	return 0;
 }
 
+/* One option that takes a value; returns 0, or 1 after saying what is wrong. */
+static int parse_option(Options *o, const char *a, const char *v)
+{
+	char *end;
+	if (!strcmp(a, "--model") || !strcmp(a, "-m")) {
+		o->model_path = v;
+	} else if (!strcmp(a, "--block")) {
+		o->block = strtol(v, &end, 10);
+		if (end == v || *end || o->block < 0)
+			return fprintf(stderr, "%s: --block '%s': expected a frame count >= 1, or 0\n",
+				       PROG, v), 1;
+	} else if (!strcmp(a, "--hop")) {
+		o->hop_ms = strtod(v, &end);
+		if (end == v || *end || !(o->hop_ms > 0) || !isfinite(o->hop_ms))
+			return fprintf(stderr, "%s: --hop '%s': expected milliseconds > 0\n", PROG, v), 1;
+	} else if (!strcmp(a, "--format") || !strcmp(a, "--subtype")) {
+		o->subtype = subtype_from_name(v);
+		if (!o->subtype)
+			return fprintf(stderr, "%s: %s '%s': expected pcm16, pcm24, pcm32, float or "
+				       "double\n", PROG, a, v), 1;
+	} else if (!strcmp(a, "--cond")) {
+		if (parse_cond(o, v))
+			return fprintf(stderr, "%s: --cond '%s': expected INDEX=VALUE, e.g. 1=0.5\n",
+				       PROG, v), 1;
+	} else {
+		return fprintf(stderr, "%s: unknown option '%s'\n", PROG, a), 1;
+	}
+	return 0;
+}
+
 /* Returns 0 to run, 1 for a usage error, 2 when help was asked for. */
 static int parse_args(int argc, char **argv, Options *o)
 {
@@ -140,55 +170,17 @@ static int parse_args(int argc, char **argv, Options *o)
 	o->hop_ms = DEFAULT_HOP_MS;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		char *end;
 		if (!strcmp(a, "-h") || !strcmp(a, "--help"))
 			return 2;
 		if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
 			o->quiet = 1;
-			continue;
-		}
-		if (a[0] != '-' || !a[1]) {
-			if (n_pos == 2) {
-				fprintf(stderr, "%s: too many files: '%s'\n", PROG, a);
-				return 1;
-			}
+		} else if (a[0] != '-' || !a[1]) {
+			if (n_pos == 2)
+				return fprintf(stderr, "%s: too many files: '%s'\n", PROG, a), 1;
 			pos[n_pos++] = a;
-			continue;
-		}
-		if (!v) {
-			fprintf(stderr, "%s: option '%s' needs a value (or is unknown)\n", PROG, a);
-			return 1;
-		}
-		i++;
-		if (!strcmp(a, "--model") || !strcmp(a, "-m")) {
-			o->model_path = v;
-		} else if (!strcmp(a, "--block")) {
-			o->block = strtol(v, &end, 10);
-			if (end == v || *end || o->block < 0) {
-				fprintf(stderr, "%s: --block '%s': expected a frame count >= 1, or 0\n", PROG, v);
-				return 1;
-			}
-		} else if (!strcmp(a, "--hop")) {
-			o->hop_ms = strtod(v, &end);
-			if (end == v || *end || !(o->hop_ms > 0) || !isfinite(o->hop_ms)) {
-				fprintf(stderr, "%s: --hop '%s': expected milliseconds > 0\n", PROG, v);
-				return 1;
-			}
-		} else if (!strcmp(a, "--format") || !strcmp(a, "--subtype")) {
-			o->subtype = subtype_from_name(v);
-			if (!o->subtype) {
-				fprintf(stderr, "%s: %s '%s': expected pcm16, pcm24, pcm32, float or double\n",
-					PROG, a, v);
-				return 1;
-			}
-		} else if (!strcmp(a, "--cond")) {
-			if (parse_cond(o, v)) {
-				fprintf(stderr, "%s: --cond '%s': expected INDEX=VALUE, e.g. 1=0.5\n", PROG, v);
-				return 1;
-			}
-		} else {
-			fprintf(stderr, "%s: unknown option '%s'\n", PROG, a);
+		} else if (i + 1 == argc) {
+			return fprintf(stderr, "%s: option '%s' needs a value (or is unknown)\n", PROG, a), 1;
+		} else if (parse_option(o, a, argv[++i])) {
 			return 1;
 		}
 	}
@@ -539,9 +531,13 @@ int main(int argc, char **argv)
 {
 	Options o;
 	int p = parse_args(argc, argv, &o);
+	if (p == 2) {
+		usage(stdout);
+		return 0;
+	}
 	if (p) {
-		usage(p == 2 ? stdout : stderr);
-		return p == 2 ? 0 : 2;
+		fprintf(stderr, "%s: try '%s --help'\n", PROG, PROG);
+		return 2;
 	}
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);

@@ -85,7 +85,29 @@ for i, r in enumerate(body):
 print("%d rows, classes seen %s" % (len(body), sorted({r[1] for r in body})))
 PY
 
-# 7. Errors: a message naming the file, a non-zero exit, and no output left behind.
+# 7. Non-finite input samples: the library takes them as 0, the output stays finite, the runner warns.
+python3 - "$W/nan.wav" <<'PY'
+import math, struct, sys
+x = [0.3 * math.sin(i * 0.05) for i in range(4800)]
+x[100] = float("nan"); x[2000] = float("inf")
+data = struct.pack("<%df" % len(x), *x)
+fmt = struct.pack("<HHIIHH", 3, 1, 48000, 48000 * 4, 4, 32)   # WAVE_FORMAT_IEEE_FLOAT, mono
+body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
+open(sys.argv[1], "wb").write(b"RIFF" + struct.pack("<I", len(body)) + body)
+PY
+"$RUN" -q --model "$W/gru.json" "$W/nan.wav" "$W/nan.out.wav" 2>"$W/nan.log"
+check "non-finite input: output finite" python3 - "$W/nan.out.wav" <<'PY'
+import math, struct, sys
+b = open(sys.argv[1], "rb").read()
+i = b.index(b"data") + 8
+y = struct.unpack("<%df" % ((len(b) - i) // 4), b[i:])
+assert len(y) == 4800 and all(math.isfinite(v) for v in y), "non-finite output"
+print("4800 finite samples")
+PY
+grep -q 'warning: 2 non-finite' "$W/nan.log" && ok "non-finite input: warned ($(cat "$W/nan.log"))" ||
+	{ bad "non-finite input: no warning"; cat "$W/nan.log"; }
+
+# 8. Errors: a message naming the file, a non-zero exit, and no output left behind.
 expect_error() {  # name, pattern, args...
 	name=$1 pat=$2; shift 2
 	rm -f "$W/err.out"*
@@ -112,7 +134,7 @@ expect_error "--cond for a model without conditioning" "has 0 conditioning input
 expect_error "bad --block" "--block" --model "$W/gru.json" --block -3 "$W/mono.wav" "$W/err.out.wav"
 expect_error "unwritable output" "cannot create" --model "$W/gru.json" "$W/mono.wav" "$W/nodir/err.out.wav"
 
-# 8. A failed run leaves an existing output untouched.
+# 9. A failed run leaves an existing output untouched.
 cp "$W/gru.out.wav" "$W/keep2.wav"
 "$RUN" -q --model "$W/gru.json" "$W/r44.wav" "$W/keep2.wav" 2>/dev/null
 cmp -s "$W/gru.out.wav" "$W/keep2.wav" && ok "failed run keeps the old output file" || bad "failed run touched the output"
