@@ -267,8 +267,25 @@ static void make_tmp_path(Run *r, const char *out_path)
 	snprintf(r->tmp_path, sizeof r->tmp_path, "%s.tmp-%ld", out_path, (long)getpid());
 }
 
+/* A name that says the other kind of output is almost always a slip (a classifier's CSV in
+ * out.wav, or audio in out.csv), so it is refused before anything is written. */
+static int check_output_name(const Options *o, const Run *r)
+{
+	const char *dot = strrchr(o->out_path, '.');
+	int csv_name = dot && !strcasecmp(dot, ".csv");
+	if (r->model->spec.mode == RFX_MODE_CLASSIFIER && major_from_extension(o->out_path))
+		return fail(o->out_path, "the model is a classifier, which writes CSV, not audio; "
+			    "name the output .csv");
+	if (r->model->spec.mode != RFX_MODE_CLASSIFIER && csv_name)
+		return fail(o->out_path, "the model is an effect, which writes audio, not CSV; "
+			    "name the output .wav, .flac, ...");
+	return 0;
+}
+
 static int open_output(const Options *o, Run *r)
 {
+	if (check_output_name(o, r))
+		return 1;
 	make_tmp_path(r, o->out_path);
 	if (r->model->spec.mode == RFX_MODE_CLASSIFIER) {
 		r->csv = fopen(r->tmp_path, "w");

@@ -132,6 +132,8 @@ expect_error "rate mismatch (model 44.1k)" "sample rate 48000 Hz, but the model 
 expect_error "unmappable channels (conditioning not given)" "cannot map the file's channels.*--cond 2=V" --model "$W/cond.json" --cond 1=0 "$W/mono.wav" "$W/err.out.wav"
 expect_error "--cond for a model without conditioning" "has 0 conditioning input" --model "$W/gru.json" --cond 1=0 "$W/mono.wav" "$W/err.out.wav"
 expect_error "bad --block" "--block" --model "$W/gru.json" --block -3 "$W/mono.wav" "$W/err.out.wav"
+expect_error "classifier into a .wav name" "classifier, which writes CSV" --model "$W/cls.json" "$W/mono.wav" "$W/err.out.wav"
+expect_error "effect into a .csv name" "effect, which writes audio" --model "$W/gru.json" "$W/mono.wav" "$W/err.out.csv"
 expect_error "unwritable output" "cannot create" --model "$W/gru.json" "$W/mono.wav" "$W/nodir/err.out.wav"
 
 # 9. A failed run leaves an existing output untouched.
