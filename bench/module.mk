@@ -8,3 +8,13 @@ bench: $(BENCH_INFER)
 	@echo "== inference: one stream, blocks of 256, 10 s of noise at 48 kHz, median of 5 =="
 	@$(BENCH_INFER) $(BUILD)/bench/infer.csv
 	@echo "(CSV: $(BUILD)/bench/infer.csv)"
+
+BENCH_TRAIN := $(BUILD)/bench/bench_train
+$(BENCH_TRAIN): $(BUILD)/bench/bench_train.o $(LIBDSP)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_DSP)
+
+bench: bench-train
+bench-train: $(BENCH_TRAIN)
+	@echo "== training: batch 32 x window 2048, 2 threads, forward + backward + Adam, median of 7 =="
+	@sh bench/compare-train.sh $(BENCH_TRAIN) $(BUILD)/bench
+.PHONY: bench-train
