@@ -10,6 +10,16 @@ LILV_CFLAGS := $(shell $(PKG_CONFIG) --cflags lilv-0 2>/dev/null)
 LILV_LIBS := $(shell $(PKG_CONFIG) --libs lilv-0 2>/dev/null)
 endif
 
+# dsp/rate.c resamples with libsamplerate. Until the top Makefile adds it to LDLIBS_DSP, the links
+# that use dsp/rate.o add it here.
+SAMPLERATE_LIBS := $(shell $(PKG_CONFIG) --libs samplerate 2>/dev/null)
+ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
+ifeq ($(SAMPLERATE_LIBS),)
+$(error libsamplerate not found by pkg-config: run 'make deps' (or apt-get install libsamplerate0-dev))
+endif
+endif
+$(BUILD)/tests/test_rate: TEST_LIBS += $(SAMPLERATE_LIBS)
+
 LIB_EXT := .so
 RFX_BUNDLE := $(BUILD)/rnnfx.lv2
 RFX_PLUGIN_SRC := plugin/rnnfx.c plugin/engine.c
