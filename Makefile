@@ -26,14 +26,21 @@ LDLIBS_DSP = $(JANSSON_LIBS) -lm -lpthread
 VERSION := 0.1.0
 override CFLAGS += -DRFX_VERSION=\"$(VERSION)\"
 
-# Debian packages: building, then testing, then hosts. `make deps` installs them all.
+# Debian packages: building, then testing and hosts; `make deps` installs those. DEB_EXTRA is for
+# maintainers (`make deps-dev`): PyTorch regenerates the reference fixtures (`make fixtures`) and
+# is the training-speed yardstick in `make bench`; tests never need it.
 DEB_BUILD = build-essential pkg-config libjansson-dev libsndfile1-dev portaudio19-dev lv2-dev \
 	    liblilv-dev libsamplerate0-dev nettle-dev
 DEB_TEST = valgrind clang libclang-rt-14-dev locales sox python3 ardour lilv-utils serdi sordi jalv jackd2 \
 	   libjack-jackd2-dev
 DEB_EXTRA = python3-torch python3-numpy
 
-ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
+# `make check` and `make demo` first install what is missing (deps-if-missing), then run the real
+# work in a sub-make; library look-ups and their errors only matter to the goals that build.
+RFX_WRAPPER_GOALS := deps deps-dev deps-if-missing clean check demo
+RFX_NEED_LIBS := $(if $(MAKECMDGOALS),$(if $(filter-out $(RFX_WRAPPER_GOALS),$(MAKECMDGOALS)),yes),yes)
+
+ifeq ($(RFX_NEED_LIBS),yes)
 JANSSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
 JANSSON_LIBS := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null)
 ifeq ($(JANSSON_LIBS),)
@@ -92,7 +99,11 @@ include $(sort $(wildcard */*.mk))
 all: $(PROGRAMS)
 
 # Everything: unit programs, then the scripts (hosts, tools, fuzzing), then the sanitizer build.
-check: all $(TEST_BINS)
+check:
+	@$(MAKE) --no-print-directory deps-if-missing
+	@$(MAKE) --no-print-directory check-all
+
+check-all: all $(TEST_BINS)
 	@BUILD=$(BUILD) MAKE="$(MAKE)" sh tests/run-tests.sh $(TEST_BINS) -- $(CHECK_SCRIPTS) tests/sanitizers.sh
 
 # The same unit tests under AddressSanitizer + UndefinedBehaviorSanitizer, in their own build tree.
@@ -108,12 +119,26 @@ check-valgrind: $(TEST_BINS)
 	@BUILD=$(BUILD) VALGRIND=1 sh tests/run-tests.sh $(TEST_BINS) --
 
 # ---------------------------------------------------------------- setup
+DEB_ALL = $(DEB_BUILD) $(DEB_TEST)
+
+# Installs only when a package is missing, so `make check` and `make demo` stay quick after the
+# first run (and work without root once everything is there).
+deps-if-missing:
+	@missing=$$(for p in $(DEB_ALL); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "missing Debian packages:" $$missing; $(MAKE) --no-print-directory deps; fi
+
 deps:
-	@if [ "$$(id -u)" = 0 ]; then \
-		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-			$(DEB_BUILD) $(DEB_TEST) $(DEB_EXTRA); \
+	@$(call apt_install,$(DEB_ALL))
+
+deps-dev:
+	@$(call apt_install,$(DEB_ALL) $(DEB_EXTRA))
+
+apt_install = if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends $(1); \
 	else \
-		echo "run as root: apt-get install -y $(DEB_BUILD) $(DEB_TEST) $(DEB_EXTRA)"; exit 1; \
+		echo "run as root: apt-get install -y $(1)"; exit 1; \
 	fi
 
 clean:
@@ -122,6 +147,6 @@ clean:
 install: all
 uninstall:
 
-.PHONY: all check check-unit check-asan check-valgrind deps clean install uninstall bench demo fixtures fuzz
+.PHONY: all check check-all deps-dev deps-if-missing check-unit check-asan check-valgrind deps clean install uninstall bench demo fixtures fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,7 +1,7 @@
 # tools/ — the command-line runners over dsp/: rnnfx-run (files, libsndfile) and rnnfx-live
 # (real time, PortAudio). tests/runners/ holds their test scripts and the small C helpers those use.
 
-ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
+ifeq ($(RFX_NEED_LIBS),yes)
 SNDFILE_CFLAGS := $(shell $(PKG_CONFIG) --cflags sndfile 2>/dev/null)
 SNDFILE_LIBS := $(shell $(PKG_CONFIG) --libs sndfile 2>/dev/null)
 ifeq ($(SNDFILE_LIBS),)
@@ -42,7 +42,7 @@ $(HANDOFF_STRESS): tests/runners/handoff_stress.c tools/live_engine.c tools/live
 		tools/live_engine.c $(LIBDSP) $(LDLIBS_DSP)
 
 runner-helpers: $(RUNNER_HELPERS) $(HANDOFF_STRESS)
-check: $(RUNNER_HELPERS) $(HANDOFF_STRESS)
+check-all: $(RUNNER_HELPERS) $(HANDOFF_STRESS)
 CHECK_SCRIPTS += tests/runners/test_run.sh tests/runners/test_handoff.sh tests/runners/test_live.sh
 
 install: install-tools
