@@ -21,7 +21,7 @@ BUILD ?= build
 OPT ?= -O2
 CFLAGS ?= $(OPT) -g
 override CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -fPIC -MMD -MP
-LDLIBS_DSP = $(JANSSON_LIBS) -lm -lpthread
+LDLIBS_DSP = $(JANSSON_LIBS) $(SAMPLERATE_LIBS_DSP) -lm -lpthread
 
 VERSION := 0.1.0
 override CFLAGS += -DRFX_VERSION=\"$(VERSION)\"
@@ -45,6 +45,11 @@ JANSSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
 JANSSON_LIBS := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null)
 ifeq ($(JANSSON_LIBS),)
 $(error jansson not found by pkg-config: run 'make deps' (or apt-get install libjansson-dev))
+endif
+# dsp/rate.c resamples with libsamplerate.
+SAMPLERATE_LIBS_DSP := $(shell $(PKG_CONFIG) --libs samplerate 2>/dev/null)
+ifeq ($(SAMPLERATE_LIBS_DSP),)
+$(error libsamplerate not found by pkg-config: run 'make deps' (or apt-get install libsamplerate0-dev))
 endif
 endif
 

@@ -1,7 +1,7 @@
 # rnnfx LV2 plugin: the bundle $(BUILD)/rnnfx.lv2 (shared object + TTL generated from ttl/*.in),
 # install/uninstall into $(DESTDIR)$(LV2DIR)/rnnfx.lv2, and the plugin's tests (tests/lv2/).
 
-ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
+ifeq ($(RFX_NEED_LIBS),yes)
 LV2_CFLAGS := $(shell $(PKG_CONFIG) --cflags lv2 2>/dev/null)
 ifneq ($(shell $(PKG_CONFIG) --exists lv2 && echo yes),yes)
 $(error lv2 headers not found by pkg-config: run 'make deps' (or apt-get install lv2-dev))
@@ -13,7 +13,7 @@ endif
 # dsp/rate.c resamples with libsamplerate. Until the top Makefile adds it to LDLIBS_DSP, the links
 # that use dsp/rate.o add it here.
 SAMPLERATE_LIBS := $(shell $(PKG_CONFIG) --libs samplerate 2>/dev/null)
-ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
+ifeq ($(RFX_NEED_LIBS),yes)
 ifeq ($(SAMPLERATE_LIBS),)
 $(error libsamplerate not found by pkg-config: run 'make deps' (or apt-get install libsamplerate0-dev))
 endif
@@ -96,7 +96,7 @@ RFX_LV2_TESTS := $(RFX_BUNDLE)/rnnfx$(LIB_EXT) $(RFX_TTL) $(RFX_LV2T)/lv2host $(
 	$(RFX_ASAN_BUNDLE)/rnnfx$(LIB_EXT) $(RFX_TTL:$(RFX_BUNDLE)/%=$(RFX_ASAN_BUNDLE)/%)
 
 lv2-tests: $(RFX_LV2_TESTS)
-check: $(RFX_LV2_TESTS)
+check-all: $(RFX_LV2_TESTS)
 
 CHECK_SCRIPTS += tests/lv2/check-ttl.sh tests/lv2/check-host.sh tests/lv2/check-jalv.sh \
 	tests/lv2/check-ardour.sh

@@ -3,7 +3,7 @@ TRAINER_SRC := $(wildcard trainer/*.c)
 TRAINER_OBJ := $(TRAINER_SRC:%.c=$(BUILD)/%.o)
 TRAINER := $(BUILD)/rnnfx-train
 
-ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
+ifeq ($(RFX_NEED_LIBS),yes)
 SNDFILE_CFLAGS := $(shell $(PKG_CONFIG) --cflags sndfile 2>/dev/null)
 SNDFILE_LIBS := $(shell $(PKG_CONFIG) --libs sndfile 2>/dev/null)
 NETTLE_LIBS := $(shell $(PKG_CONFIG) --libs nettle 2>/dev/null)
@@ -27,7 +27,7 @@ $(TRAINER_TESTTOOL): $(BUILD)/tests/trainer/trn_testtool.o $(LIBDSP)
 $(BUILD)/tests/trainer/%.o: override CFLAGS += $(SNDFILE_CFLAGS) $(JANSSON_CFLAGS)
 
 PROGRAMS += $(TRAINER)
-check: $(TRAINER_TESTTOOL)
+check-all: $(TRAINER_TESTTOOL)
 CHECK_SCRIPTS += tests/trainer/test_data_checks.sh tests/trainer/test_options.sh \
 	tests/trainer/test_training.sh
 
