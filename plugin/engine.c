@@ -17,8 +17,8 @@ static char *dup_string(const char *s)
 	return d;
 }
 
-RfxStatus rfx_engine_load(const char *path, const char *json, size_t json_len, RfxEngine **out,
-			  char *detail, size_t detail_size)
+RfxStatus rfx_engine_load(const char *path, const char *json, size_t json_len, double host_rate,
+			  RfxEngine **out, char *detail, size_t detail_size)
 {
 	if (detail && detail_size)
 		detail[0] = '\0';
@@ -44,30 +44,35 @@ RfxStatus rfx_engine_load(const char *path, const char *json, size_t json_len, R
 	}
 
 	RfxEngine *e = calloc(1, sizeof *e);
-	size_t size = rfx_stream_get_size(model);
-	size_t padded = (size + RFX_STREAM_ALIGN - 1) / RFX_STREAM_ALIGN * RFX_STREAM_ALIGN;
-	if (!e || size == 0) {
-		st = e ? RFX_ERR_INVALID : RFX_ERR_NOMEM;
-		free(e);
+	if (!e) {
 		rfx_model_free(model);
-		return st;
+		return RFX_ERR_NOMEM;
 	}
 	e->rate = model->spec.sample_rate;
-	e->mem = aligned_alloc(RFX_STREAM_ALIGN, padded);
+	st = rfx_rate_create(model, host_rate, RFX_RATE_QUALITY_DEFAULT, &e->stream, detail,
+			     detail_size);
 	e->json = rfx_model_to_string(model);
+	rfx_model_free(model); /* the stream keeps its own copy of the weights */
+	if (st != RFX_OK) {
+		rfx_engine_free(e);
+		return st;
+	}
 	e->path = path ? dup_string(path) : NULL;
-	if (!e->mem || !e->json || (path && !e->path)) {
-		rfx_model_free(model);
+	if (!e->json || (path && !e->path)) {
 		rfx_engine_free(e);
 		return RFX_ERR_NOMEM;
 	}
-	st = rfx_stream_init(e->mem, padded, model, &e->stream);
-	rfx_model_free(model); /* the stream keeps its own copy of the weights */
-	if (st != RFX_OK) {
+	e->resampling = rfx_rate_is_resampling(e->stream);
+	e->latency = rfx_rate_latency(e->stream);
+	/* The dry path is delayed by the latency through a fixed-size line (run() never
+	 * allocates); a latency past it would need a ratio far beyond any audio rate pair. */
+	if (e->latency >= RFX_PLUGIN_MAX_LATENCY) {
 		if (detail && detail_size)
-			snprintf(detail, detail_size, "the stream could not be set up");
+			snprintf(detail, detail_size,
+				 "resampling %g Hz -> %g Hz needs %u samples of latency, more than the "
+				 "plugin's %u", e->rate, host_rate, e->latency, RFX_PLUGIN_MAX_LATENCY - 1);
 		rfx_engine_free(e);
-		return st;
+		return RFX_ERR_INVALID;
 	}
 
 	/* Settle the state on silence here, off the audio thread, so the model is not heard
@@ -76,7 +81,7 @@ RfxStatus rfx_engine_load(const char *path, const char *json, size_t json_len, R
 	float scratch[256];
 	for (unsigned done = 0; done < RFX_PLUGIN_PRERUN; done += 256) {
 		unsigned n = RFX_PLUGIN_PRERUN - done < 256 ? RFX_PLUGIN_PRERUN - done : 256;
-		rfx_stream_process(e->stream, zeros, scratch, n);
+		rfx_rate_process(e->stream, zeros, scratch, n);
 	}
 	*out = e;
 	return RFX_OK;
@@ -86,7 +91,7 @@ void rfx_engine_free(RfxEngine *e)
 {
 	if (!e)
 		return;
-	free(e->mem);
+	rfx_rate_destroy(e->stream);
 	free(e->json);
 	free(e->path);
 	free(e);

@@ -36,7 +36,7 @@ $(BUILD)/plugin/%.o: override CFLAGS += -fvisibility=hidden $(LV2_CFLAGS)
 $(RFX_BUNDLE)/rnnfx$(LIB_EXT): $(RFX_PLUGIN_OBJ) $(LIBDSP) plugin/rnnfx.map
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(RFX_PLUGIN_LDFLAGS) -o $@ $(RFX_PLUGIN_OBJ) $(LIBDSP) \
-		$(LDLIBS_DSP)
+		$(SAMPLERATE_LIBS) $(LDLIBS_DSP)
 
 $(RFX_BUNDLE)/%.ttl: ttl/%.ttl.in Makefile
 	@mkdir -p $(@D)
@@ -69,7 +69,7 @@ $(RFX_LV2T)/lv2host.o $(RFX_LV2T)/mkmodel.o: override CFLAGS += $(LV2_CFLAGS) $(
 	$(JANSSON_CFLAGS)
 
 $(RFX_LV2T)/lv2host: $(RFX_LV2T)/lv2host.o $(BUILD)/tests/harness.o $(LIBDSP)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LILV_LIBS) $(LDLIBS_DSP) -ldl
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LILV_LIBS) $(SAMPLERATE_LIBS) $(LDLIBS_DSP) -ldl
 
 $(RFX_LV2T)/mkmodel: $(RFX_LV2T)/mkmodel.o $(LIBDSP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_DSP)
@@ -82,7 +82,7 @@ $(BUILD)/lv2-asan/obj/%.o: %.c
 $(RFX_ASAN_BUNDLE)/rnnfx$(LIB_EXT): $(RFX_PLUGIN_SRC:%.c=$(BUILD)/lv2-asan/obj/%.o) $(LIBDSP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(RFX_ASAN_FLAGS) -shared -Wl,--version-script=plugin/rnnfx.map \
-		-Wl,--exclude-libs,ALL -o $@ $^ $(LDLIBS_DSP)
+		-Wl,--exclude-libs,ALL -o $@ $^ $(SAMPLERATE_LIBS) $(LDLIBS_DSP)
 
 $(RFX_ASAN_BUNDLE)/%.ttl: $(RFX_BUNDLE)/%.ttl
 	@mkdir -p $(@D)
@@ -90,7 +90,7 @@ $(RFX_ASAN_BUNDLE)/%.ttl: $(RFX_BUNDLE)/%.ttl
 
 $(RFX_LV2T)/lv2host-asan: $(BUILD)/lv2-asan/obj/tests/lv2/lv2host.o \
 		$(BUILD)/lv2-asan/obj/tests/harness.o $(LIBDSP)
-	$(CC) $(CFLAGS) $(RFX_ASAN_FLAGS) -o $@ $^ $(LILV_LIBS) $(LDLIBS_DSP) -ldl
+	$(CC) $(CFLAGS) $(RFX_ASAN_FLAGS) -o $@ $^ $(LILV_LIBS) $(SAMPLERATE_LIBS) $(LDLIBS_DSP) -ldl
 
 RFX_LV2_TESTS := $(RFX_BUNDLE)/rnnfx$(LIB_EXT) $(RFX_TTL) $(RFX_LV2T)/lv2host $(RFX_LV2T)/mkmodel $(RFX_LV2T)/lv2host-asan \
 	$(RFX_ASAN_BUNDLE)/rnnfx$(LIB_EXT) $(RFX_TTL:$(RFX_BUNDLE)/%=$(RFX_ASAN_BUNDLE)/%)

@@ -9,8 +9,13 @@
  * Signal path, per sample (g_* are smoothed, x is the input with NaN/Inf taken as 0):
  *
  *     wet = model(g_in * x)                (identity when no model is loaded)
- *     y   = g_out * (mix * wet + (1 - mix) * x)
- *     out = b * y + (1 - b) * x            (b: the bypass cross-fade, 1 when enabled)
+ *     d   = x delayed by L                 (L: the model's latency, 0 at the model's own rate)
+ *     y   = g_out * (mix * wet + (1 - mix) * d)
+ *     out = b * y + (1 - b) * d            (b: the bypass cross-fade, 1 when enabled)
+ *
+ * A model trained at another rate than the host's runs resampled (dsp/rate.h): its output is L
+ * samples late, L goes to the latency port, and the dry path is delayed to match so the mix and
+ * the bypass stay aligned with what the host compensates.
  *
  * State keeps the model's path (made portable through state:mapPath) and its JSON text, so a
  * session that moved to another machine still has its model.
@@ -112,7 +117,9 @@ typedef struct {
 	Smoother g_in, g_out, g_mix;
 	float bypass;      /* 1 = processed, 0 = bypassed */
 	float bypass_step;
-	float x_dry[CHUNK], x_in[CHUNK], wet[CHUNK], wet_old[CHUNK];
+	float x_dry[CHUNK], x_del[CHUNK], x_in[CHUNK], wet[CHUNK], wet_old[CHUNK];
+	float dly[RFX_PLUGIN_MAX_LATENCY]; /* the dry delay line (x_dry history) */
+	unsigned dly_pos;
 
 	/* restore() without a worker hands its engine over here; restore() may run concurrently with
 	 * run() (state:threadSafeRestore), so the hand-over is one atomic exchange each side. */
@@ -169,14 +176,15 @@ static RfxStatus load_engine(RnnFx *self, const char *path, const char *json, Rf
 	RfxStatus st = RFX_ERR_INVALID;
 	*out = NULL;
 	if (json) {
-		st = rfx_engine_load(path, json, strlen(json), out, detail, sizeof detail);
+		st = rfx_engine_load(path, json, strlen(json), self->rate, out, detail,
+				     sizeof detail);
 		if (st != RFX_OK)
 			rfx_log(self, self->uris.log_Warning,
 				"rnnfx: model saved in the state is unusable: %s%s%s%s\n",
 				rfx_strerror(st), detail[0] ? " (" : "", detail, detail[0] ? ")" : "");
 	}
 	if (st != RFX_OK && path) {
-		st = rfx_engine_load(path, NULL, 0, out, detail, sizeof detail);
+		st = rfx_engine_load(path, NULL, 0, self->rate, out, detail, sizeof detail);
 		if (st != RFX_OK)
 			rfx_log(self, self->uris.log_Error, "rnnfx: cannot load model '%s': %s%s%s%s\n",
 				path, rfx_strerror(st), detail[0] ? " (" : "", detail,
@@ -184,11 +192,11 @@ static RfxStatus load_engine(RnnFx *self, const char *path, const char *json, Rf
 	}
 	if (st != RFX_OK)
 		return st;
-	if (fabs((*out)->rate - self->rate) > 0.5)
-		rfx_log(self, self->uris.log_Warning,
-			"rnnfx: model '%s' was trained at %g Hz, the host runs at %g Hz; it runs "
-			"unresampled and will sound different\n",
-			path ? path : "(from state)", (*out)->rate, self->rate);
+	if ((*out)->resampling)
+		rfx_log(self, self->uris.log_Note,
+			"rnnfx: model '%s' was trained at %g Hz, the host runs at %g Hz: resampling, "
+			"latency %u samples\n",
+			path ? path : "(from state)", (*out)->rate, self->rate, (*out)->latency);
 	persist_set(self, *out);
 	return RFX_OK;
 }
@@ -417,13 +425,13 @@ static void end_fade(RnnFx *self)
 static void process_wet(RnnFx *self, uint32_t n)
 {
 	if (self->cur)
-		rfx_stream_process(self->cur->stream, self->x_in, self->wet, n);
+		rfx_rate_process(self->cur->stream, self->x_in, self->wet, n);
 	else
 		memcpy(self->wet, self->x_in, n * sizeof(float));
 	if (!self->fading)
 		return;
 	if (self->prev)
-		rfx_stream_process(self->prev->stream, self->x_in, self->wet_old, n);
+		rfx_rate_process(self->prev->stream, self->x_in, self->wet_old, n);
 	else
 		memcpy(self->wet_old, self->x_in, n * sizeof(float));
 	const float inv = 1.0f / (float)self->fade_len;
@@ -434,6 +442,19 @@ static void process_wet(RnnFx *self, uint32_t n)
 	}
 	if (self->fade_pos >= self->fade_len)
 		end_fade(self);
+}
+
+/* The dry signal delayed by the current model's latency, into x_del (x_dry itself when 0). The
+ * line always records the input, so a new latency reads real history at once. */
+static void delay_dry(RnnFx *self, uint32_t n)
+{
+	const unsigned mask = RFX_PLUGIN_MAX_LATENCY - 1;
+	const unsigned L = self->cur ? self->cur->latency : 0;
+	for (uint32_t i = 0; i < n; ++i) {
+		self->dly[self->dly_pos] = self->x_dry[i];
+		self->x_del[i] = self->dly[(self->dly_pos - L) & mask];
+		self->dly_pos = (self->dly_pos + 1) & mask;
+	}
 }
 
 /* Audio class: processes n samples (any n, 0 included; `in` and `out` may be the same buffer).
@@ -491,6 +512,7 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 			float x = self->in[off + i];
 			self->x_dry[i] = isfinite(x) ? x : 0.0f;
 		}
+		delay_dry(self, n);
 		if (self->bypass == 0.0f && bypass_target == 0.0f) {
 			/* Fully bypassed: the models rest, a pending swap completes at once. */
 			if (self->fading)
@@ -498,7 +520,7 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 			adopt_next(self);
 			if (self->fading)
 				end_fade(self);
-			memcpy(self->out + off, self->x_dry, n * sizeof(float));
+			memcpy(self->out + off, self->x_del, n * sizeof(float));
 			off += n;
 			continue;
 		}
@@ -508,7 +530,7 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 		for (uint32_t i = 0; i < n; ++i) {
 			const float mix = smooth_step(&self->g_mix, coef);
 			const float go = smooth_step(&self->g_out, coef);
-			float y = go * (mix * self->wet[i] + (1.0f - mix) * self->x_dry[i]);
+			float y = go * (mix * self->wet[i] + (1.0f - mix) * self->x_del[i]);
 			if (self->bypass != bypass_target) {
 				self->bypass += bypass_target > self->bypass ? self->bypass_step
 									      : -self->bypass_step;
@@ -517,7 +539,7 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 					self->bypass = bypass_target;
 			}
 			if (self->bypass != 1.0f)
-				y = self->bypass * y + (1.0f - self->bypass) * self->x_dry[i];
+				y = self->bypass * y + (1.0f - self->bypass) * self->x_del[i];
 			self->out[off + i] = isfinite(y) ? y : 0.0f;
 		}
 		if (!self->fading)
@@ -531,14 +553,16 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 	if (forging)
 		lv2_atom_forge_pop(&self->forge, &seq_frame);
 
+	/* The host re-reads the latency port after run(); a new model with another latency changes
+	 * it here, which is how LV2 announces it. */
 	if (self->latency)
-		*self->latency = 0.0f;
+		*self->latency = self->cur ? (float)self->cur->latency : 0.0f;
 	if (self->status) {
 		RfxPluginStatus s = RFX_PLUGIN_STATUS_NONE;
 		if (self->load_failed)
 			s = RFX_PLUGIN_STATUS_LOAD_ERROR;
-		else if (self->cur && fabs(self->cur->rate - self->rate) > 0.5)
-			s = RFX_PLUGIN_STATUS_RATE;
+		else if (self->cur && self->cur->resampling)
+			s = RFX_PLUGIN_STATUS_RESAMPLING;
 		else if (self->cur)
 			s = RFX_PLUGIN_STATUS_OK;
 		*self->status = (float)s;

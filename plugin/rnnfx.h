@@ -16,7 +16,7 @@ typedef enum {
 	RFX_PORT_OUT_GAIN,    /* "out_gain"   dB, after the dry/wet mix */
 	RFX_PORT_MIX,         /* "mix"        0 = dry .. 1 = wet */
 	RFX_PORT_ENABLED,     /* "enabled"    lv2:enabled; 0 = bypass (cross-faded) */
-	RFX_PORT_LATENCY,     /* "latency"    output, samples (0) */
+	RFX_PORT_LATENCY,     /* "latency"    output, samples (the resampler's, 0 at the model's rate) */
 	RFX_PORT_STATUS,      /* "status"     output, RfxPluginStatus */
 	RFX_PORT_MODEL_RATE,  /* "model_rate" output, Hz the model was trained at (0 = none) */
 	RFX_PORT_COUNT
@@ -27,8 +27,16 @@ typedef enum {
 	RFX_PLUGIN_STATUS_NONE = 0,      /* no model loaded: the wet path passes the input through */
 	RFX_PLUGIN_STATUS_OK = 1,
 	RFX_PLUGIN_STATUS_LOAD_ERROR = 2, /* the last load failed; the previous model keeps running */
-	RFX_PLUGIN_STATUS_RATE = 3        /* running, but trained at another sample rate */
+	/* Running, trained at another sample rate: resampled to the model's rate and back, with the
+	 * latency on the latency port. (Before resampling existed, 3 meant the same mismatch run
+	 * unresampled; the value keeps meaning "model rate != host rate".) */
+	RFX_PLUGIN_STATUS_RESAMPLING = 3,
+	RFX_PLUGIN_STATUS_RATE = RFX_PLUGIN_STATUS_RESAMPLING /* the old name */
 } RfxPluginStatus;
+
+/* The dry signal is delayed by the model's latency so dry, wet and bypass stay aligned; this is
+ * the delay line's length (a power of two), and engines with more latency are refused. */
+#define RFX_PLUGIN_MAX_LATENCY 8192u
 
 /* Zeros a new stream runs on the worker before it is heard, so its state has settled on silence. */
 #define RFX_PLUGIN_PRERUN 2048

@@ -47,6 +47,7 @@
 
 #include "../../dsp/model.h"
 #include "../../dsp/model_file.h"
+#include "../../dsp/rate.h"
 #include "../../dsp/stream.h"
 #include "../../plugin/rnnfx.h"
 #include "../../plugin/uris.h"
@@ -350,7 +351,8 @@ static int32_t opt_block = MAX_BLOCK;
 static LV2_Options_Option options[4];
 static LV2_Feature f_options = {LV2_OPTIONS__options, options};
 
-static Host *host_new(bool threaded)
+/* A host running at `rate` Hz. */
+static Host *host_new_at(bool threaded, double rate)
 {
 	Host *h = calloc(1, sizeof *h);
 	Worker *w = calloc(1, sizeof *w);
@@ -365,7 +367,8 @@ static Host *host_new(bool threaded)
 	h->f_schedule.URI = LV2_WORKER__schedule;
 	h->f_schedule.data = &h->schedule;
 	const LV2_Feature *features[] = {&f_map, &f_unmap, &f_log, &f_options, &h->f_schedule, NULL};
-	h->inst = lilv_plugin_instantiate(plugin, RATE, features);
+	opt_rate = (float)rate;
+	h->inst = lilv_plugin_instantiate(plugin, rate, features);
 	if (!h->inst) {
 		fprintf(stderr, "lv2host: cannot instantiate the plugin\n");
 		exit(1);
@@ -398,6 +401,11 @@ static Host *host_new(bool threaded)
 	lilv_instance_connect_port(i, RFX_PORT_STATUS, &h->status);
 	lilv_instance_connect_port(i, RFX_PORT_MODEL_RATE, &h->model_rate);
 	return h;
+}
+
+static Host *host_new(bool threaded)
+{
+	return host_new_at(threaded, RATE);
 }
 
 static void host_activate(Host *h)
@@ -501,6 +509,18 @@ static RfxStream *ref_stream(const RfxModel *m)
 	float z[RFX_PLUGIN_PRERUN] = {0}, o[RFX_PLUGIN_PRERUN];
 	rfx_stream_process(st, z, o, RFX_PLUGIN_PRERUN);
 	return st;
+}
+
+/* The plugin's engine for a host at `rate`: the rate stream (dsp/rate.h, at the quality the plugin
+ * uses), then RFX_PLUGIN_PRERUN zeros at the host rate. */
+static RfxRateStream *ref_rate_stream(const RfxModel *m, double rate)
+{
+	RfxRateStream *rs = NULL;
+	if (rfx_rate_create(m, rate, RFX_RATE_QUALITY_DEFAULT, &rs, NULL, 0) != RFX_OK)
+		abort();
+	static float z[RFX_PLUGIN_PRERUN], o[RFX_PLUGIN_PRERUN];
+	rfx_rate_process(rs, z, o, RFX_PLUGIN_PRERUN);
+	return rs;
 }
 
 static void write_model(const char *path, RfxCellType cell, int hidden, int layers, uint64_t seed,
@@ -895,7 +915,8 @@ static void case_swaps(bool threaded, int n_swaps)
 		}
 	}
 	RT_CHECK(nonfinite == 0, "%zu non-finite output samples", nonfinite);
-	/* Settle: every job done, every fade over, then model C (a 44.1 kHz model, status 3). */
+	/* Settle: every job done, every fade over, then model C (a 44.1 kHz model: resampled,
+	 * status 3). */
 	worker_wait_idle(h->worker);
 	host_run(h, sig_in, sig_out, 4096, NULL, false);
 	worker_wait_idle(h->worker);
@@ -907,9 +928,9 @@ static void case_swaps(bool threaded, int n_swaps)
 	long start = first_with_status(nb, 3.0f);
 	RT_CHECK(start >= 0, "model C never active");
 	if (start >= 0) {
-		RfxStream *st = ref_stream(mc);
-		rfx_stream_process(st, sig_in + start, sig_exp + start, (uint32_t)(total - (size_t)start));
-		rfx_stream_destroy(st);
+		RfxRateStream *rs = ref_rate_stream(mc, RATE);
+		rfx_rate_process(rs, sig_in + start, sig_exp + start, (uint32_t)(total - (size_t)start));
+		rfx_rate_destroy(rs);
 		size_t from = (size_t)start + rfx_plugin_fade_len(RATE, RFX_PLUGIN_SWAP_FADE_S);
 		size_t first;
 		size_t bad = count_mismatch(sig_out, sig_exp, from, total, &first);
@@ -917,6 +938,71 @@ static void case_swaps(bool threaded, int n_swaps)
 	}
 	host_free(h);
 	rfx_model_free(mc);
+}
+
+/* A 48 kHz model in a 44.1 kHz host: resampled (status 3), the latency port says how much, and
+ * the output is the rate stream's, bit for bit (full wet, 0 dB), after the identity -> model fade.
+ * Then the dry path: at mix 0 the output is the input delayed by exactly that latency. */
+static void case_resampling(bool threaded)
+{
+	const double host_rate = 44100.0;
+	char name[128];
+	snprintf(name, sizeof name, "48 kHz model at 44.1 kHz: status 3, latency, bit-exact with "
+		 "RfxRateStream (%s worker)", threaded ? "threaded" : "synchronous");
+	rt_case(name);
+	RfxModel *m = load_model(path_a);
+	Host *h = host_new_at(threaded, host_rate);
+	host_activate(h);
+	size_t total = 40000;
+	fill_input(sig_in, total, 0.8f);
+	int nb = run_blocks(h, total, path_a, threaded);
+	long start = first_with_status(nb, 3.0f);
+	RT_CHECK(start >= 0, "the model never ran resampled (last status %g)", h->status);
+	RT_CHECK(h->model_rate == 48000.0f, "model_rate %g", h->model_rate);
+	RfxRateStream *rs = ref_rate_stream(m, host_rate);
+	const uint32_t L = rfx_rate_latency(rs);
+	RT_CHECK(L > 0 && h->latency == (float)L, "latency port %g, rfx_rate_latency %u", h->latency,
+		 L);
+	if (start >= 0) {
+		const unsigned fade = rfx_plugin_fade_len(host_rate, RFX_PLUGIN_SWAP_FADE_S);
+		const float inv = 1.0f / (float)fade;
+		for (size_t i = 0; i < total; ++i) {
+			float x = sig_in[i], wet = x;
+			if ((long)i >= start) {
+				float r;
+				rfx_rate_process(rs, &x, &r, 1);
+				size_t pos = i - (size_t)start;
+				wet = pos < fade ? x + (float)pos * inv * (r - x) : r;
+			}
+			sig_exp[i] = wet;
+		}
+		size_t first;
+		size_t bad = count_mismatch(sig_out, sig_exp, 0, total, &first);
+		RT_CHECK(bad == 0, "%zu of %zu differ (model heard from %ld), first at %zu", bad, total,
+			 start, first);
+	}
+	/* Dry only: the input L samples late, so a host that compensates L keeps it aligned. */
+	h->mix = 0.0f;
+	size_t more = 20000;
+	fill_input(sig_in + total, more, 0.5f);
+	for (size_t pos = total; pos < total + more;) {
+		uint32_t n = random_block(512);
+		if (n > total + more - pos)
+			n = (uint32_t)(total + more - pos);
+		host_run(h, sig_in + pos, sig_out + pos, n, NULL, false);
+		pos += n;
+	}
+	/* The mix smoother snaps to 0 once within 1e-5 of it: after ln(1e5) = 11.5 time constants;
+	 * 14 leaves room. */
+	const size_t settle = (size_t)(14 * RFX_PLUGIN_SMOOTH_S * host_rate);
+	size_t bad = 0;
+	for (size_t i = total + settle; i < total + more; ++i)
+		bad += sig_out[i] != sig_in[i - L];
+	RT_CHECK(settle < more && bad == 0, "mix 0: %zu samples are not the input delayed by %u", bad,
+		 L);
+	rfx_rate_destroy(rs);
+	host_free(h);
+	rfx_model_free(m);
 }
 
 static void case_nonfinite_bypass(void)
@@ -1047,6 +1133,8 @@ int main(int argc, char **argv)
 	case_state(true, true);
 	case_state(false, false);
 	case_nonfinite_bypass();
+	case_resampling(false);
+	case_resampling(true);
 	case_swaps(true, 1000);
 	case_swaps(false, 1000);
 
