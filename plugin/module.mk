@@ -10,16 +10,6 @@ LILV_CFLAGS := $(shell $(PKG_CONFIG) --cflags lilv-0 2>/dev/null)
 LILV_LIBS := $(shell $(PKG_CONFIG) --libs lilv-0 2>/dev/null)
 endif
 
-# dsp/rate.c resamples with libsamplerate. Until the top Makefile adds it to LDLIBS_DSP, the links
-# that use dsp/rate.o add it here.
-SAMPLERATE_LIBS := $(shell $(PKG_CONFIG) --libs samplerate 2>/dev/null)
-ifeq ($(RFX_NEED_LIBS),yes)
-ifeq ($(SAMPLERATE_LIBS),)
-$(error libsamplerate not found by pkg-config: run 'make deps' (or apt-get install libsamplerate0-dev))
-endif
-endif
-$(BUILD)/tests/test_rate: TEST_LIBS += $(SAMPLERATE_LIBS)
-
 LIB_EXT := .so
 RFX_BUNDLE := $(BUILD)/rnnfx.lv2
 RFX_PLUGIN_SRC := plugin/rnnfx.c plugin/engine.c
@@ -36,7 +26,7 @@ $(BUILD)/plugin/%.o: override CFLAGS += -fvisibility=hidden $(LV2_CFLAGS)
 $(RFX_BUNDLE)/rnnfx$(LIB_EXT): $(RFX_PLUGIN_OBJ) $(LIBDSP) plugin/rnnfx.map
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(RFX_PLUGIN_LDFLAGS) -o $@ $(RFX_PLUGIN_OBJ) $(LIBDSP) \
-		$(SAMPLERATE_LIBS) $(LDLIBS_DSP)
+		$(LDLIBS_DSP)
 
 $(RFX_BUNDLE)/%.ttl: ttl/%.ttl.in Makefile
 	@mkdir -p $(@D)
@@ -69,7 +59,7 @@ $(RFX_LV2T)/lv2host.o $(RFX_LV2T)/mkmodel.o: override CFLAGS += $(LV2_CFLAGS) $(
 	$(JANSSON_CFLAGS)
 
 $(RFX_LV2T)/lv2host: $(RFX_LV2T)/lv2host.o $(BUILD)/tests/harness.o $(LIBDSP)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LILV_LIBS) $(SAMPLERATE_LIBS) $(LDLIBS_DSP) -ldl
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LILV_LIBS) $(LDLIBS_DSP) -ldl
 
 $(RFX_LV2T)/mkmodel: $(RFX_LV2T)/mkmodel.o $(LIBDSP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_DSP)
@@ -82,7 +72,7 @@ $(BUILD)/lv2-asan/obj/%.o: %.c
 $(RFX_ASAN_BUNDLE)/rnnfx$(LIB_EXT): $(RFX_PLUGIN_SRC:%.c=$(BUILD)/lv2-asan/obj/%.o) $(LIBDSP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(RFX_ASAN_FLAGS) -shared -Wl,--version-script=plugin/rnnfx.map \
-		-Wl,--exclude-libs,ALL -o $@ $^ $(SAMPLERATE_LIBS) $(LDLIBS_DSP)
+		-Wl,--exclude-libs,ALL -o $@ $^ $(LDLIBS_DSP)
 
 $(RFX_ASAN_BUNDLE)/%.ttl: $(RFX_BUNDLE)/%.ttl
 	@mkdir -p $(@D)
@@ -90,7 +80,7 @@ $(RFX_ASAN_BUNDLE)/%.ttl: $(RFX_BUNDLE)/%.ttl
 
 $(RFX_LV2T)/lv2host-asan: $(BUILD)/lv2-asan/obj/tests/lv2/lv2host.o \
 		$(BUILD)/lv2-asan/obj/tests/harness.o $(LIBDSP)
-	$(CC) $(CFLAGS) $(RFX_ASAN_FLAGS) -o $@ $^ $(LILV_LIBS) $(SAMPLERATE_LIBS) $(LDLIBS_DSP) -ldl
+	$(CC) $(CFLAGS) $(RFX_ASAN_FLAGS) -o $@ $^ $(LILV_LIBS) $(LDLIBS_DSP) -ldl
 
 RFX_LV2_TESTS := $(RFX_BUNDLE)/rnnfx$(LIB_EXT) $(RFX_TTL) $(RFX_LV2T)/lv2host $(RFX_LV2T)/mkmodel $(RFX_LV2T)/lv2host-asan \
 	$(RFX_ASAN_BUNDLE)/rnnfx$(LIB_EXT) $(RFX_TTL:$(RFX_BUNDLE)/%=$(RFX_ASAN_BUNDLE)/%)
