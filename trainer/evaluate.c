@@ -6,33 +6,56 @@
  * block in cache. */
 #define EVAL_BLOCK 4096
 
+/* Sums of squared error and squared target, plain and pre-emphasised. */
+typedef struct {
+	double num, den, num_p, den_p;
+	double y1, t1;              /* previous output and target, for the pre-emphasis */
+} EsrSums;
+
+/* Adds samples [from, n) of a block that starts `base` samples into its span; the pre-emphasis
+ * history runs over every sample, counted or not, and the span's first sample has none. */
+static void accumulate(EsrSums *s, const float *y, const float *t, size_t n, size_t from,
+		       size_t base)
+{
+	for (size_t j = 0; j < n; j++) {
+		if (j >= from) {
+			double e = (double)y[j] - t[j];
+			s->num += e * e;
+			s->den += (double)t[j] * t[j];
+			if (base + j > 0) {
+				double py = y[j] - TRN_PRE_EMPH * s->y1, pt = t[j] - TRN_PRE_EMPH * s->t1;
+				s->num_p += (py - pt) * (py - pt);
+				s->den_p += pt * pt;
+			}
+		}
+		s->y1 = y[j];
+		s->t1 = t[j];
+	}
+}
+
 int trn_eval_esr(const RfxModel *model, const TrnData *d, const TrnSpan *spans, int n_spans,
-		 size_t skip, double *esr)
+		 size_t skip, double *esr, double *esr_pre)
 {
 	RfxStream *st = NULL;
 	int rc = rfx_stream_create(model, &st);
 	if (rc != RFX_OK)
 		return rc;
-	double num = 0, den = 0;
+	EsrSums s = { 0 };
 	float y[EVAL_BLOCK];
-	for (int s = 0; s < n_spans; s++) {
-		const TrnPair *p = &d->pairs[spans[s].pair];
-		const float *x = p->in + spans[s].start, *t = p->tgt + spans[s].start;
+	for (int k = 0; k < n_spans; k++) {
+		const TrnPair *p = &d->pairs[spans[k].pair];
+		const float *x = p->in + spans[k].start, *t = p->tgt + spans[k].start;
 		rfx_stream_reset(st);
-		for (size_t i = 0; i < spans[s].n; i += EVAL_BLOCK) {
-			size_t m = spans[s].n - i < EVAL_BLOCK ? spans[s].n - i : EVAL_BLOCK;
+		for (size_t i = 0; i < spans[k].n; i += EVAL_BLOCK) {
+			size_t m = spans[k].n - i < EVAL_BLOCK ? spans[k].n - i : EVAL_BLOCK;
 			rfx_stream_process(st, x + i, y, (uint32_t)m);
-			for (size_t j = 0; j < m; j++) {
-				if (i + j < skip)
-					continue;
-				double e = (double)y[j] - t[i + j];
-				num += e * e;
-				den += (double)t[i + j] * t[i + j];
-			}
+			accumulate(&s, y, t + i, m, skip > i ? (skip - i < m ? skip - i : m) : 0, i);
 		}
 	}
 	rfx_stream_destroy(st);
-	*esr = num / (den + 1e-10);
+	*esr = s.num / (s.den + 1e-10);
+	if (esr_pre)
+		*esr_pre = s.num_p / (s.den_p + 1e-10);
 	return RFX_OK;
 }
 

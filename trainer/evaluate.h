@@ -9,11 +9,16 @@
 #include "dataset.h"
 #include "../dsp/model.h"
 
+/* Pre-emphasis of the ESR+DC training loss (dsp/loss.h), for reporting ESR the way Wright et al.
+ * do, next to the plain one. */
+#define TRN_PRE_EMPH 0.85
+
 /* Error-to-signal ratio sum (y - t)^2 / sum t^2 pooled over all spans. Each span is run from the
  * model's initial state; its first `skip` samples settle the state and are left out of the sums.
+ * `esr_pre` (may be NULL) gets the same ratio on signals pre-emphasised by 1 - 0.85 z^-1.
  * Returns RFX_OK or an RfxStatus from the stream. */
 int trn_eval_esr(const RfxModel *model, const TrnData *d, const TrnSpan *spans, int n_spans,
-		 size_t skip, double *esr);
+		 size_t skip, double *esr, double *esr_pre);
 
 /* Runs `n` samples of `in` from the initial state into `out`. */
 int trn_predict(const RfxModel *model, const float *in, size_t n, float *out);

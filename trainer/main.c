@@ -285,7 +285,7 @@ static json_t *num_or_null(double v)
 	return isfinite(v) ? json_real(v) : json_null();
 }
 
-static char *make_metadata(const App *a, double test_esr, TrnStop stop)
+static char *make_metadata(const App *a, double test_esr, double test_pre, TrnStop stop)
 {
 	const RfxModelSpec *s = &a->model->spec;
 	const TrnTrainConfig *c = &a->o.train_cfg;
@@ -299,6 +299,7 @@ static char *make_metadata(const App *a, double test_esr, TrnStop stop)
 		return NULL;
 	json_object_set_new(m, "validation_esr", num_or_null(a->st.best_val));
 	json_object_set_new(m, "test_esr", num_or_null(test_esr));
+	json_object_set_new(m, "test_esr_pre_emphasis", num_or_null(test_pre));
 	json_object_set_new(m, "initial_validation_esr",
 			    num_or_null(a->st.n_hist ? a->st.hist[0].val_esr : NAN));
 	json_object_set_new(m, "best_epoch", json_integer(a->st.best_epoch));
@@ -359,13 +360,13 @@ static int finish(App *a, TrnStop stop)
 {
 	if (isfinite(a->st.best_val))
 		memcpy(a->model->params, a->st.best_params, a->model->n_params * sizeof *a->model->params);
-	double test_esr = NAN;
+	double test_esr = NAN, test_pre = NAN;
 	if (a->n_te && trn_eval_esr(a->model, a->te_data, a->te, a->n_te,
-				    (size_t)a->o.train_cfg.warmup, &test_esr) != RFX_OK) {
+				    (size_t)a->o.train_cfg.warmup, &test_esr, &test_pre) != RFX_OK) {
 		snprintf(a->err.msg, sizeof a->err.msg, "test evaluation failed");
 		return -1;
 	}
-	char *meta = make_metadata(a, test_esr, stop);
+	char *meta = make_metadata(a, test_esr, test_pre, stop);
 	if (!meta || rfx_model_set_metadata(a->model, meta) != RFX_OK) {
 		free(meta);
 		snprintf(a->err.msg, sizeof a->err.msg, "out of memory for the metadata");
@@ -379,9 +380,9 @@ static int finish(App *a, TrnStop stop)
 		snprintf(a->err.msg, sizeof a->err.msg, "%s", detail[0] ? detail : rfx_strerror(rc));
 		return -1;
 	}
-	char summary[512], test[64] = "";
+	char summary[512], test[96] = "";
 	if (a->n_te)
-		snprintf(test, sizeof test, ", test ESR %.4g", test_esr);
+		snprintf(test, sizeof test, ", test ESR %.4g (pre-emphasised %.4g)", test_esr, test_pre);
 	snprintf(summary, sizeof summary, "validation ESR %.4g (epoch %lld)%s, %lld epochs, %lld steps, "
 		 "%.0f s, stopped by %s", a->st.best_val, (long long)a->st.best_epoch, test,
 		 (long long)a->st.epoch, (long long)a->st.steps, a->st.elapsed, stop_name(stop));

@@ -210,7 +210,7 @@ static int validate(Run *r)
 {
 	TrnState *st = r->st;
 	double esr = NAN;
-	int rc = trn_eval_esr(r->model, r->d, r->val, r->n_val, (size_t)r->cfg->warmup, &esr);
+	int rc = trn_eval_esr(r->model, r->d, r->val, r->n_val, (size_t)r->cfg->warmup, &esr, NULL);
 	if (rc != RFX_OK) {
 		set_err(r->err, "validation failed: %s", rfx_strerror(rc));
 		return -1;
