@@ -21,7 +21,9 @@
 static volatile long n_allocs = 0;
 static volatile int counting = 0;
 #if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/allocator_interface.h>
+/* From the sanitizer runtime (sanitizer/allocator_interface.h, which GCC does not install). */
+int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),
+					      void (*free_hook)(const volatile void *));
 static void on_alloc(const volatile void *p, size_t n)
 {
 	(void)p;
