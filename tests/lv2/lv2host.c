@@ -14,9 +14,13 @@
  *   - gains and mix set from the first block: the same, through the documented signal path;
  *   - patch:Get answered on the notify port; broken and missing files keep the old model running
  *     and set status 2 with a log:log message; a model at another rate gives status 3;
+ *   - a 48 kHz model in a 44.1 kHz host: status 3 (resampling), the latency port equals
+ *     rfx_rate_latency, the output equals RfxRateStream's bit for bit (both worker modes), and at
+ *     mix 0 the output is the input delayed by exactly that latency;
  *   - state: lilv saves to a folder, the model file is deleted, a new instance restores (with the
  *     worker and without) and gives the reference output;
- *   - 1000 model swaps while running blocks, both worker modes;
+ *   - 1000 model swaps while running blocks, both worker modes, ending on a resampled model
+ *     compared with RfxRateStream;
  *   - NaN/Inf input, in-place buffers, bypass;
  *   - zero allocations and frees on the audio thread (run() and work_response()), counted by
  *     a malloc interposer (not in the ASan build, whose allocator cannot be interposed).
