@@ -196,7 +196,7 @@ static double now_s(void)
 static double compare(const RfxModel *m, double host, RfxRateQuality q, double *cpu)
 {
 	uint64_t seed = rt_seed();
-	const size_t n = (size_t)(3.0 * host);
+	const size_t n = (size_t)(2.0 * host);
 	float *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y), *ref = malloc((n + 64) * sizeof *ref);
 	guitar(x, n, host, &seed);
 	size_t nref = reference(m, x, n, host, ref);
@@ -205,7 +205,7 @@ static double compare(const RfxModel *m, double host, RfxRateQuality q, double *
 	if (rs) {
 		double t0 = now_s();
 		run_blocks(rs, x, y, n, 512, &seed);
-		*cpu = (now_s() - t0) / 3.0;
+		*cpu = (now_s() - t0) / 2.0;
 		const size_t L = rfx_rate_latency(rs);
 		/* Warm-up: 0.1 s, past both resamplers' start-up and the model's response to it; the
 		 * last 0.1 s is left out too (the offline reference ends with its end-of-input flush). */
