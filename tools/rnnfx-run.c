@@ -30,6 +30,7 @@
 #include <sndfile.h>
 
 #include "dsp/model_file.h"
+#include "dsp/rate.h"
 #include "dsp/stream.h"
 #include "tools/progress.h"
 
@@ -56,7 +57,8 @@ typedef struct {
 	FILE *csv;
 	char tmp_path[4096];
 	int C, K;                    /* channels, outputs per sample (1 or classes) */
-	RfxStream **st;
+	RfxRateStream **st;       /* one per channel; plain streams when the rates agree */
+	int64_t skip;              /* leading outputs still to drop (the resampling latency) */
 	float *ibuf, *obuf;          /* interleaved frames */
 	float *chan_in, *chan_out;   /* one channel, block and block * K */
 	double *acc;                 /* classifier: K sums over the current hop */
@@ -304,7 +306,10 @@ static int open_output(const Options *o, Run *r)
 	return 0;
 }
 
-/* One stream per channel, all from the same model, conditioning inputs set. */
+/* One stream per channel, all from the same model, conditioning inputs set. When the file's rate
+ * is not the model's, each stream resamples around the model (dsp/rate.h) at the best quality:
+ * offline, CPU matters less than fidelity, and the delay it adds is taken out again (run_blocks
+ * drops the first `latency` outputs, flush_tail feeds as many zeros at the end). */
 static int make_streams(const Options *o, Run *r, size_t block)
 {
 	r->st = calloc((size_t)r->C, sizeof *r->st);
@@ -317,12 +322,15 @@ static int make_streams(const Options *o, Run *r, size_t block)
 	if (!r->st || !r->ibuf || !r->obuf || !r->chan_in || !r->chan_out || !r->acc)
 		return fail(o->in_path, "out of memory for blocks of %zu frames", block);
 	for (int c = 0; c < r->C; c++) {
-		RfxStatus s = rfx_stream_create(r->model, &r->st[c]);
+		char detail[256] = "";
+		RfxStatus s = rfx_rate_create(r->model, r->in_info.samplerate, RFX_RATE_QUALITY_BEST,
+					      &r->st[c], detail, sizeof detail);
 		if (s != RFX_OK)
-			return fail(o->model_path, "cannot make a stream: %s", rfx_strerror(s));
+			return fail(o->in_path, "%s%s%s", rfx_strerror(s), detail[0] ? ": " : "", detail);
 		for (int k = 0; k < o->n_cond; k++)
-			rfx_stream_set_input(r->st[c], o->cond_index[k], o->cond_value[k]);
+			rfx_rate_set_input(r->st[c], o->cond_index[k], o->cond_value[k]);
 	}
+	r->skip = rfx_rate_latency(r->st[0]);
 	return 0;
 }
 
@@ -391,7 +399,7 @@ static void process_block(Run *r, int64_t n)
 	for (int c = 0; c < C; c++) {
 		for (int64_t i = 0; i < n; i++)
 			r->chan_in[i] = r->ibuf[i * C + c];
-		rfx_stream_process(r->st[c], r->chan_in, r->chan_out, (uint32_t)n);
+		rfx_rate_process(r->st[c], r->chan_in, r->chan_out, (uint32_t)n);
 		if (K == 1) {
 			for (int64_t i = 0; i < n; i++)
 				r->obuf[i * C + c] = r->chan_out[i];
@@ -402,6 +410,34 @@ static void process_block(Run *r, int64_t n)
 	}
 	if (K > 1)
 		classify_block(r, r->obuf, n);
+}
+
+/* Writes n processed frames of r->obuf, less those still to skip (the resampling latency). */
+static int write_audio(const Options *o, Run *r, int64_t n)
+{
+	int64_t drop = r->skip < n ? r->skip : n;
+	r->skip -= drop;
+	if (!r->out || n == drop)
+		return 0;
+	if (sf_writef_float(r->out, r->obuf + drop * r->C, n - drop) != n - drop)
+		return fail(o->out_path, "write error: %s", sf_strerror(r->out));
+	return 0;
+}
+
+/* After the last input frame: as many zeros as the latency, so the output is as long as the
+ * input and every input frame's response is out. */
+static int flush_tail(const Options *o, Run *r, int64_t block)
+{
+	int64_t left = r->out ? (int64_t)rfx_rate_latency(r->st[0]) : 0;
+	while (left > 0) {
+		int64_t n = left < block ? left : block;
+		memset(r->ibuf, 0, (size_t)(n * r->C) * sizeof(float));
+		process_block(r, n);
+		if (write_audio(o, r, n))
+			return 1;
+		left -= n;
+	}
+	return 0;
 }
 
 /* Reads, processes and writes block after block; returns the frames done, or -1 on error. */
@@ -415,12 +451,10 @@ static int64_t run_blocks(const Options *o, Run *r, int64_t block, Progress *pg)
 			return -1;
 		}
 		if (n == 0)
-			break;
+			return flush_tail(o, r, block) ? -1 : done;
 		process_block(r, n);
-		if (r->out && sf_writef_float(r->out, r->obuf, n) != n) {
-			fail(o->out_path, "write error: %s", sf_strerror(r->out));
+		if (write_audio(o, r, n))
 			return -1;
-		}
 		done += n;
 		progress_update(pg, done);
 		if (interrupted) {
@@ -460,7 +494,7 @@ static void run_close(Run *r)
 {
 	if (r->st)
 		for (int c = 0; c < r->C; c++)
-			rfx_stream_destroy(r->st[c]);
+			rfx_rate_destroy(r->st[c]);
 	free(r->st);
 	free(r->ibuf);
 	free(r->obuf);
@@ -486,12 +520,6 @@ static int open_input(const Options *o, Run *r)
 	r->in = sf_open(o->in_path, SFM_READ, &r->in_info);
 	if (!r->in)
 		return fail(o->in_path, "cannot read audio: %s", sf_strerror(NULL));
-	double want = r->model->spec.sample_rate;
-	if ((double)r->in_info.samplerate != want)
-		return fail(o->in_path,
-			    "sample rate %d Hz, but the model '%s' was trained at %g Hz; resample the "
-			    "input first (e.g. sox IN -r %g OUT)",
-			    r->in_info.samplerate, o->model_path, want, want);
 	r->C = r->in_info.channels;
 	r->K = r->model->spec.mode == RFX_MODE_CLASSIFIER ? r->model->spec.n_outputs : 1;
 	return 0;
@@ -501,12 +529,16 @@ static void summary(const Options *o, const Run *r, int64_t frames, double secon
 {
 	uint32_t nonfinite = 0;
 	for (int c = 0; c < r->C; c++)
-		nonfinite += rfx_stream_nonfinite_count(r->st[c]);
+		nonfinite += rfx_rate_nonfinite_count(r->st[c]);
 	if (nonfinite)
 		fprintf(stderr, "%s: %s: warning: %u non-finite input samples or states were caught "
 			"(taken as 0, or the state reset)\n", PROG, o->in_path, nonfinite);
 	if (o->quiet)
 		return;
+	if (rfx_rate_is_resampling(r->st[0]))
+		fprintf(stderr, "%s: %s: resampled %d Hz -> %g Hz (the model's rate) and back; the %u "
+			"samples of delay this adds were taken out\n", PROG, o->in_path,
+			r->in_info.samplerate, r->model->spec.sample_rate, rfx_rate_latency(r->st[0]));
 	double audio = (double)frames / r->in_info.samplerate;
 	fprintf(stderr, "%s: %s: %.2f s of audio, %d channel%s, in %.3f s (%.1fx real time)\n",
 		PROG, o->in_path, audio, r->C, r->C == 1 ? "" : "s", seconds,
