@@ -4,7 +4,7 @@
  * Dense(H -> 1), with optional in_skip (y = x + net(x)) and in_gain/out_gain in dB applied before and
  * after the net. Keras stores the matrices transposed ([in][gates*H]) with gate blocks z, r, h (GRU)
  * and i, f, c, o (LSTM); a GRU has two bias rows (input, recurrent), an LSTM one bias.
- * /work/shared/model-formats.md E1 and docs/cells.md ("Importing from other layouts") have the
+ * docs/formats.md and docs/cells.md ("Importing from other layouts") have the
  * details; docs/formats.md says what is refused.
  */
 #include <jansson.h>

@@ -6,7 +6,7 @@
  * The recurrent layer is a PyTorch nn.LSTM / nn.GRU / nn.RNN, so its tensors are rnnfx's already
  * (same names after "rec.", same shapes, same gate orders: i,f,g,o and r,z,n); "lin" is the head.
  * y = lin(h) + x when skip is 1, which is what Proteus assumes. The file has no rate: models are
- * trained at 44.1 kHz. See /work/shared/model-formats.md E3.
+ * trained at 44.1 kHz. See docs/formats.md.
  */
 #include <jansson.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * NAM's LSTM is PyTorch's nn.LSTM (gates i, f, g, o) with a stored initial state and a linear head,
  * flattened into one array ("weights"): for each layer l, W = [weight_ih | weight_hh] as a
  * 4H x (I_l + H) row-major matrix, then b = bias_ih + bias_hh (4H), then h0 (H) and c0 (H); after
- * the layers the head's weight (out x H) and bias (out). See /work/shared/model-formats.md E2.
+ * the layers the head's weight (out x H) and bias (out). See docs/formats.md.
  * The other NAM architectures (WaveNet, ConvNet, ...) are convolutional: refused by name.
  */
 #include <jansson.h>

@@ -3,7 +3,7 @@
 each should compute, for tests/test_import.c.
 
 For every fixture a PyTorch module with random weights is built, written in the foreign format
-by hand, following the published description of that format (/work/shared/model-formats.md), and
+by hand, following the published description of that format (summarised in docs/formats.md), and
 run by PyTorch on a fixed input. Beside each model file, <name>.expected.json holds:
 
     {"format": "aidax", "cell": "gru", "layers": 1, "inputs": 2, "hidden": 6, "skip": true,
