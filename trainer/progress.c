@@ -1,6 +1,7 @@
 #include "progress.h"
 
 #include <math.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,23 +34,39 @@ static void fmt_time(char *buf, size_t n, double s)
 		snprintf(buf, n, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
 }
 
-static void draw(TrnProgressDisplay *pd, const TrnProgress *p, const char *prefix, const char *end)
+/* Terminal width, so the redrawn line never wraps (a wrapped line cannot be redrawn in place). */
+static int term_cols(FILE *f)
+{
+	struct winsize ws;
+	if (ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
+		return ws.ws_col;
+	return 80;
+}
+
+static void draw(TrnProgressDisplay *pd, const TrnProgress *p, int in_place)
 {
 	const TrnState *st = p->st;
-	char el[32], eta[32];
+	char el[32], eta[32], line[512];
 	fmt_time(el, sizeof el, st->elapsed);
 	fmt_time(eta, sizeof eta, p->eta_s);
 	double done = p->n_batches ? (double)st->batch / (double)p->n_batches : 0;
-	char bar[21];
-	int fill = (int)(done * 20);
-	for (int i = 0; i < 20; i++)
+	char bar[11];
+	int fill = (int)(done * 10);
+	for (int i = 0; i < 10; i++)
 		bar[i] = i < fill ? '#' : '.';
-	bar[20] = '\0';
-	fprintf(pd->f, "%sepoch %lld [%s] %lld/%lld  step %lld  loss %.4g  val ESR %.4g (best %.4g)  "
-		"lr %.2g  %.0fk samples/s  %s  ETA %s%s",
-		prefix, (long long)st->epoch, bar, (long long)st->batch, (long long)p->n_batches,
-		(long long)st->steps, p->loss, p->last_val, st->best_val, p->lr, p->samples_per_s / 1000,
-		el, eta, end);
+	bar[10] = '\0';
+	/* Most important first: a narrow terminal cuts the end of the line. */
+	int n = snprintf(line, sizeof line, "epoch %lld [%s] %lld/%lld  loss %.4g  val ESR %.4g "
+			 "(best %.4g)  %s ETA %s  step %lld  %.2fM samples/s  lr %.2g",
+			 (long long)st->epoch, bar, (long long)st->batch, (long long)p->n_batches, p->loss,
+			 p->last_val, st->best_val, el, eta, (long long)st->steps, p->samples_per_s / 1e6,
+			 p->lr);
+	if (in_place) {
+		int cols = term_cols(pd->f) - 1;
+		fprintf(pd->f, "\r\033[K%.*s", n < cols ? n : cols, line);
+	} else {
+		fprintf(pd->f, "%s\n", line);
+	}
 	fflush(pd->f);
 }
 
@@ -60,14 +77,14 @@ void trn_progress_update(void *ctx, const TrnProgress *p)
 		return;
 	if (!pd->tty) {
 		if (p->validated)
-			draw(pd, p, "", "\n");
+			draw(pd, p, 0);
 		return;
 	}
 	double t = now_s();
 	if (!p->validated && t - pd->last_draw < 1.0 / REDRAW_HZ)
 		return;
 	pd->last_draw = t;
-	draw(pd, p, "\r\033[K", "");
+	draw(pd, p, 1);
 	pd->line_open = 1;
 	if (p->validated) {
 		fputc('\n', pd->f);
