@@ -1,4 +1,4 @@
-# rnnfx LV2 plugin: the bundle $(BUILD)/rnnfx.lv2 (shared object + TTL generated from ttl/*.in),
+# rnnfx LV2 plugins (effect + classifier): the bundle $(BUILD)/rnnfx.lv2 (shared object + TTL generated from ttl/*.in),
 # install/uninstall into $(DESTDIR)$(LV2DIR)/rnnfx.lv2, and the plugin's tests (tests/lv2/).
 
 ifeq ($(RFX_NEED_LIBS),yes)
@@ -12,7 +12,7 @@ endif
 
 LIB_EXT := .so
 RFX_BUNDLE := $(BUILD)/rnnfx.lv2
-RFX_PLUGIN_SRC := plugin/rnnfx.c plugin/engine.c
+RFX_PLUGIN_SRC := plugin/rnnfx.c plugin/classifier.c plugin/core.c plugin/engine.c
 RFX_PLUGIN_OBJ := $(RFX_PLUGIN_SRC:%.c=$(BUILD)/%.o)
 RFX_TTL := $(patsubst ttl/%.ttl.in,$(RFX_BUNDLE)/%.ttl,$(wildcard ttl/*.ttl.in))
 RFX_VERSION_MINOR := $(word 2,$(subst ., ,$(VERSION)))

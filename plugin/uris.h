@@ -1,6 +1,6 @@
 /* rnnfx LV2 plugin — every URI the plugin speaks, mapped once at instantiate.
  *
- * The plugin URI, the parameter URIs and the port symbols in ttl/rnnfx.ttl.in are a public
+ * The plugin URIs, the parameter URIs and the port symbols in ttl/rnnfx.ttl.in are a public
  * contract: sessions, presets and automation key on them, so they never change once released.
  */
 #ifndef RFX_PLUGIN_URIS_H
@@ -8,16 +8,20 @@
 
 #include <lv2/atom/atom.h>
 #include <lv2/log/log.h>
+#include <lv2/midi/midi.h>
 #include <lv2/patch/patch.h>
 #include <lv2/state/state.h>
 #include <lv2/urid/urid.h>
 
 #define RFX_URI "https://rnnfx.org/plugins/rnnfx"
 #define RFX_PLUGIN_URI RFX_URI "#effect"
+#define RFX_CLASSIFIER_URI RFX_URI "#classifier"
 /* The model file, a patch:writable parameter with rdfs:range atom:Path. */
 #define RFX_PARAM_MODEL RFX_URI "#model"
 /* State only: the model's JSON text, so a session that moved still has its model. */
 #define RFX_STATE_MODEL_DATA RFX_URI "#modelData"
+/* The classifier's class labels joined by ",", a patch:readable parameter (rdfs:range atom:String). */
+#define RFX_PARAM_LABELS RFX_URI "#labels"
 
 typedef struct {
 	LV2_URID atom_Path;
@@ -32,6 +36,8 @@ typedef struct {
 	LV2_URID patch_value;
 	LV2_URID rfx_model;
 	LV2_URID rfx_modelData;
+	LV2_URID rfx_labels;
+	LV2_URID midi_MidiEvent;
 	LV2_URID log_Error;
 	LV2_URID log_Warning;
 	LV2_URID log_Note;
@@ -51,6 +57,8 @@ static inline void rfx_uris_map(RfxUris *u, LV2_URID_Map *map)
 	u->patch_value = map->map(map->handle, LV2_PATCH__value);
 	u->rfx_model = map->map(map->handle, RFX_PARAM_MODEL);
 	u->rfx_modelData = map->map(map->handle, RFX_STATE_MODEL_DATA);
+	u->rfx_labels = map->map(map->handle, RFX_PARAM_LABELS);
+	u->midi_MidiEvent = map->map(map->handle, LV2_MIDI__MidiEvent);
 	u->log_Error = map->map(map->handle, LV2_LOG__Error);
 	u->log_Warning = map->map(map->handle, LV2_LOG__Warning);
 	u->log_Note = map->map(map->handle, LV2_LOG__Note);

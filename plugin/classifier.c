@@ -1,0 +1,379 @@
+/* rnnfx LV2 classifier plugin — a recurrent classifier listening to a mono signal.
+ *
+ * The audio passes through untouched (bit for bit; in-place allowed). A classifier model
+ * (dsp/model.h, mode "classifier", K <= 16 classes) runs on the input, NaN/Inf taken as 0, and
+ * gives K class probabilities per sample. Per sample, with a the one-pole coefficient of the
+ * `smoothing` time (classifier.h) and p_k the model's probabilities:
+ *
+ *     s_k += a * (p_k - s_k)               (s_k = p_k on the first sample of a model)
+ *     b    = argmax_k s_k                  (the lowest index on a tie)
+ *     if b != winner and s_b > threshold:  winner = b   -> MIDI note-off old, note-on new
+ *
+ * Ports at the end of each block: `class` = winner (-1 before any class passed the threshold),
+ * `confidence` = s_winner, `p0`..`p7` = s_0..s_7 (0 past K).
+ *
+ * MIDI (`midi_out`): when the winner changes at frame t, a note-off of the sounding note then a
+ * note-on of base_note + winner (velocity round(127 * s_winner), at least 1), both at frame t,
+ * channel 1. A model swap, disabling the plugin and deactivate() end the sounding note (the last
+ * at frame 0 of the first run() after the next activate(): a plugin cannot write events outside
+ * run()). A class whose note would pass 127 changes the ports but sends no note.
+ *
+ * Loading, the worker and state are the effect's (plugin/core.c): patch:Set of rnnfx:model, a
+ * load on the worker, the model's path and JSON in the state. Effect models are refused (status
+ * 4), and so are classifiers trained at another sample rate than the host's (status 3: dsp/rate.h
+ * does not resample class probabilities, and a recurrent classifier's features are per sample);
+ * either way the current classifier keeps running. The labels are a patch:readable parameter
+ * rnnfx:labels, sent on `notify` after each load and in reply to patch:Get.
+ */
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__SSE__) || defined(__x86_64__)
+#include <xmmintrin.h>
+#define RFX_HAVE_MXCSR 1
+#endif
+
+#include <lv2/atom/forge.h>
+#include <lv2/atom/util.h>
+#include <lv2/core/lv2.h>
+#include <lv2/midi/midi.h>
+
+#include "classifier.h"
+#include "core.h"
+#include "engine.h"
+#include "uris.h"
+
+/* Samples per inner pass (the probability buffer holds CHUNK * RFX_MAX_CLASSES floats). */
+#define CHUNK 128
+/* Bytes one 3-byte MIDI event takes in a sequence: event header + atom header + padded body. */
+#define MIDI_EVENT_BYTES (sizeof(LV2_Atom_Event) + 8)
+
+typedef struct {
+	/* Features, URIDs, notify forge, loading, state (plugin/core.h); must stay the first member. */
+	RfxCore core;
+
+	/* Ports */
+	const float *in;
+	float *out;
+	const LV2_Atom_Sequence *control;
+	LV2_Atom_Sequence *notify;
+	LV2_Atom_Sequence *midi_out;
+	const float *smoothing;
+	const float *threshold;
+	const float *base_note;
+	const float *enabled;
+	float *class_out;
+	float *confidence;
+	float *status;
+	float *latency;
+	float *model_rate;
+	float *p[RFX_CLS_N_PROB_PORTS];
+
+	/* Audio-thread state */
+	LV2_Atom_Forge midi_forge;
+	RfxEngine *cur;          /* the classifier running now, or NULL */
+	bool announce_model;     /* send patch:Set rnnfx:model on notify */
+	bool announce_labels;    /* send patch:Set rnnfx:labels on notify */
+	bool fresh;              /* the next sample sets s = p (a new model, or re-enabled) */
+	bool reset_pending;      /* activate()/deactivate() happened: end the note, forget the class */
+	float smooth_ms;         /* the smoothing the coefficient was computed for */
+	float coef;
+	int winner;              /* -1 = none */
+	int sounding;            /* MIDI note on now, -1 = none */
+	float s[RFX_MAX_CLASSES];
+	float x_in[CHUNK];
+	float probs[CHUNK * RFX_MAX_CLASSES];
+} RfxClassifier;
+
+/* Instantiation class: allocates the instance, checks features, maps URIs. NULL when a required
+ * feature is missing (logged when the host gives log:log). */
+static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, const char *bundle_path,
+			      const LV2_Feature *const *features)
+{
+	(void)descriptor;
+	(void)bundle_path;
+	RfxClassifier *self = calloc(1, sizeof *self);
+	if (!self)
+		return NULL;
+	if (!rfx_core_init(&self->core, RFX_MODE_CLASSIFIER, "rnnfx classifier", rate, features)) {
+		free(self);
+		return NULL;
+	}
+	lv2_atom_forge_init(&self->midi_forge, self->core.map);
+	self->smooth_ms = RFX_CLS_DEFAULT_SMOOTHING_MS;
+	self->coef = rfx_cls_smooth_coef(rate, self->smooth_ms);
+	self->winner = -1;
+	self->sounding = -1;
+	self->fresh = true;
+	return self;
+}
+
+/* Audio class: stores a port's buffer pointer, nothing else. */
+static void connect_port(LV2_Handle instance, uint32_t port, void *data)
+{
+	RfxClassifier *self = instance;
+	if (port >= RFX_CLS_PORT_P0 && port <= RFX_CLS_PORT_P7) {
+		self->p[port - RFX_CLS_PORT_P0] = data;
+		return;
+	}
+	switch ((RfxClsPortIndex)port) {
+	case RFX_CLS_PORT_IN: self->in = data; break;
+	case RFX_CLS_PORT_OUT: self->out = data; break;
+	case RFX_CLS_PORT_CONTROL: self->control = data; break;
+	case RFX_CLS_PORT_NOTIFY: self->notify = data; break;
+	case RFX_CLS_PORT_MIDI_OUT: self->midi_out = data; break;
+	case RFX_CLS_PORT_SMOOTHING: self->smoothing = data; break;
+	case RFX_CLS_PORT_THRESHOLD: self->threshold = data; break;
+	case RFX_CLS_PORT_BASE_NOTE: self->base_note = data; break;
+	case RFX_CLS_PORT_ENABLED: self->enabled = data; break;
+	case RFX_CLS_PORT_CLASS: self->class_out = data; break;
+	case RFX_CLS_PORT_CONFIDENCE: self->confidence = data; break;
+	case RFX_CLS_PORT_STATUS: self->status = data; break;
+	case RFX_CLS_PORT_LATENCY: self->latency = data; break;
+	case RFX_CLS_PORT_MODEL_RATE: self->model_rate = data; break;
+	default: break;
+	}
+}
+
+/* Instantiation class: the next run() starts without a class (ending a note left sounding). */
+static void activate(LV2_Handle instance)
+{
+	RfxClassifier *self = instance;
+	self->reset_pending = true;
+}
+
+/* Instantiation class: no run() follows until activate(); the sounding note is ended at frame 0
+ * of the next run(), the first chance the plugin has to write MIDI. */
+static void deactivate(LV2_Handle instance)
+{
+	RfxClassifier *self = instance;
+	self->reset_pending = true;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Audio thread helpers: no allocation, no lock, no I/O. */
+
+/* Room for `n` more MIDI events in the sequence being forged. */
+static bool midi_room(const RfxClassifier *self, unsigned n)
+{
+	const LV2_Atom_Forge *f = &self->midi_forge;
+	return f->buf && f->offset + n * MIDI_EVENT_BYTES <= f->size;
+}
+
+static void midi_write(RfxClassifier *self, uint32_t frame, uint8_t status, int note, int vel)
+{
+	LV2_Atom_Forge *f = &self->midi_forge;
+	const uint8_t msg[3] = {status, (uint8_t)note, (uint8_t)vel};
+	lv2_atom_forge_frame_time(f, frame);
+	lv2_atom_forge_atom(f, 3, self->core.uris.midi_MidiEvent);
+	lv2_atom_forge_write(f, msg, 3);
+}
+
+/* Ends the sounding note at `frame`, when there is one and room for the event (when there is no
+ * room the note stays recorded as sounding and the next chance ends it). */
+static void note_off(RfxClassifier *self, uint32_t frame)
+{
+	if (self->sounding < 0 || !midi_room(self, 1))
+		return;
+	midi_write(self, frame, LV2_MIDI_MSG_NOTE_OFF, self->sounding, 0);
+	self->sounding = -1;
+}
+
+/* The winner became `k` at `frame`: note-off of the old note, note-on of the new one, both or
+ * neither (so on/off stay paired when the buffer is nearly full). */
+static void winner_changed(RfxClassifier *self, uint32_t frame, int k, int base)
+{
+	const int note = base + k;
+	const bool on = note <= 127;
+	const unsigned need = (self->sounding >= 0 ? 1u : 0u) + (on ? 1u : 0u);
+	if (!midi_room(self, need))
+		return;
+	note_off(self, frame);
+	if (!on)
+		return;
+	float v = 127.0f * self->s[k] + 0.5f;
+	int vel = v >= 127.0f ? 127 : (v >= 1.0f ? (int)v : 1);
+	midi_write(self, frame, LV2_MIDI_MSG_NOTE_ON, note, vel);
+	self->sounding = note;
+}
+
+/* Forgets the class: the next sample starts the smoothing afresh. */
+static void forget_class(RfxClassifier *self)
+{
+	self->winner = -1;
+	self->fresh = true;
+	memset(self->s, 0, sizeof self->s);
+}
+
+/* Audio class: processes n samples (any n, 0 included; `in` and `out` may be the same buffer).
+ * Real-time: no allocation, no lock, no I/O. FTZ/DAZ set for the call and restored. */
+static void run(LV2_Handle instance, uint32_t n_samples)
+{
+	RfxClassifier *self = instance;
+	RfxCore *core = &self->core;
+#ifdef RFX_HAVE_MXCSR
+	const unsigned int mxcsr = _mm_getcsr();
+	_mm_setcsr(mxcsr | 0x8040); /* FTZ | DAZ */
+#endif
+	/* The audio, untouched. */
+	if (self->out != self->in && n_samples)
+		memcpy(self->out, self->in, n_samples * sizeof(float));
+
+	LV2_Atom_Forge_Frame notify_frame, midi_frame;
+	bool notifying = false, midi = false;
+	if (self->notify) {
+		lv2_atom_forge_set_buffer(&core->forge, (uint8_t *)self->notify,
+					  self->notify->atom.size);
+		notifying = lv2_atom_forge_sequence_head(&core->forge, &notify_frame, 0) != 0;
+	}
+	if (self->midi_out) {
+		lv2_atom_forge_set_buffer(&self->midi_forge, (uint8_t *)self->midi_out,
+					  self->midi_out->atom.size);
+		midi = lv2_atom_forge_sequence_head(&self->midi_forge, &midi_frame, 0) != 0;
+	}
+	if (!midi)
+		self->midi_forge.buf = NULL; /* midi_room() is false: no events */
+
+	if (self->control) {
+		LV2_ATOM_SEQUENCE_FOREACH (self->control, ev) {
+			LV2_URID get = 0;
+			if (!lv2_atom_forge_is_object_type(&core->forge, ev->body.type) ||
+			    !rfx_core_handle_patch(core, (const LV2_Atom_Object *)&ev->body, &get))
+				continue;
+			if (get == 0 || get == core->uris.rfx_model)
+				self->announce_model = true;
+			if (get == 0 || get == core->uris.rfx_labels)
+				self->announce_labels = true;
+		}
+	}
+
+	/* Controls: NaN and out-of-range values fall back to the default or the nearest limit. */
+	float ms = self->smoothing ? *self->smoothing : RFX_CLS_DEFAULT_SMOOTHING_MS;
+	if (!(ms >= 0.0f))
+		ms = ms < 0.0f ? 0.0f : RFX_CLS_DEFAULT_SMOOTHING_MS;
+	if (ms > 10000.0f)
+		ms = 10000.0f;
+	if (ms != self->smooth_ms) {
+		self->smooth_ms = ms;
+		self->coef = rfx_cls_smooth_coef(core->rate, ms);
+	}
+	float thr = self->threshold ? *self->threshold : RFX_CLS_DEFAULT_THRESHOLD;
+	if (thr != thr)
+		thr = RFX_CLS_DEFAULT_THRESHOLD;
+	float bn = self->base_note ? *self->base_note : (float)RFX_CLS_DEFAULT_BASE_NOTE;
+	const int base = bn >= 0.0f ? (bn <= 127.0f ? (int)(bn + 0.5f) : 127)
+				    : (bn < 0.0f ? 0 : RFX_CLS_DEFAULT_BASE_NOTE);
+	const bool enabled = !self->enabled || *self->enabled > 0.5f;
+
+	if (self->reset_pending) {
+		note_off(self, 0);
+		forget_class(self);
+		self->reset_pending = false;
+	}
+
+	/* A new classifier (from the worker or a restore without one) replaces the current one at
+	 * once: the audio does not depend on it, so there is nothing to cross-fade. */
+	rfx_core_take_restored(core);
+	if (core->next) {
+		rfx_core_retire(core, self->cur);
+		self->cur = core->next;
+		core->next = NULL;
+		note_off(self, 0);
+		forget_class(self);
+		self->announce_model = self->announce_labels = true;
+	}
+
+	if (!enabled) {
+		/* The model rests (its state kept); no class while disabled. */
+		note_off(self, 0);
+		forget_class(self);
+	} else if (self->cur) {
+		const int K = self->cur->n_outputs;
+		const float a = self->coef;
+		for (uint32_t off = 0; off < n_samples;) {
+			const uint32_t n = n_samples - off < CHUNK ? n_samples - off : CHUNK;
+			for (uint32_t i = 0; i < n; ++i) {
+				const float x = self->in[off + i];
+				self->x_in[i] = isfinite(x) ? x : 0.0f;
+			}
+			rfx_rate_process(self->cur->stream, self->x_in, self->probs, n);
+			for (uint32_t i = 0; i < n; ++i) {
+				const float *p = self->probs + (size_t)i * (size_t)K;
+				int best = 0;
+				for (int k = 0; k < K; ++k) {
+					const float pk = isfinite(p[k]) ? p[k] : 0.0f;
+					if (self->fresh)
+						self->s[k] = pk;
+					else
+						self->s[k] += a * (pk - self->s[k]);
+					if (self->s[k] > self->s[best])
+						best = k;
+				}
+				self->fresh = false;
+				if (best != self->winner && self->s[best] > thr) {
+					self->winner = best;
+					winner_changed(self, off + i, best, base);
+				}
+			}
+			off += n;
+		}
+	}
+
+	if (notifying && self->cur) {
+		if (self->announce_model && self->cur->path)
+			rfx_core_notify(core, core->uris.rfx_model, core->uris.atom_Path,
+					self->cur->path);
+		if (self->announce_labels)
+			rfx_core_notify(core, core->uris.rfx_labels, core->uris.atom_String,
+					self->cur->labels);
+	}
+	self->announce_model = self->announce_labels = false;
+	if (notifying)
+		lv2_atom_forge_pop(&core->forge, &notify_frame);
+	if (midi)
+		lv2_atom_forge_pop(&self->midi_forge, &midi_frame);
+
+	if (self->class_out)
+		*self->class_out = (float)self->winner;
+	if (self->confidence)
+		*self->confidence = self->winner >= 0 ? self->s[self->winner] : 0.0f;
+	for (int k = 0; k < RFX_CLS_N_PROB_PORTS; ++k)
+		if (self->p[k])
+			*self->p[k] = self->s[k];
+	if (self->latency)
+		*self->latency = 0.0f;
+	if (self->status) {
+		RfxClsStatus s = self->cur ? RFX_CLS_STATUS_OK : RFX_CLS_STATUS_NONE;
+		switch (core->failed) {
+		case RFX_ENGINE_FAIL_NONE: break;
+		case RFX_ENGINE_FAIL_LOAD: s = RFX_CLS_STATUS_LOAD_ERROR; break;
+		case RFX_ENGINE_FAIL_KIND: s = RFX_CLS_STATUS_NOT_CLASSIFIER; break;
+		case RFX_ENGINE_FAIL_RATE: s = RFX_CLS_STATUS_RATE; break;
+		}
+		*self->status = (float)s;
+	}
+	if (self->model_rate)
+		*self->model_rate = self->cur ? (float)self->cur->rate : 0.0f;
+
+	rfx_core_flush_garbage(core);
+#ifdef RFX_HAVE_MXCSR
+	_mm_setcsr(mxcsr);
+#endif
+}
+
+/* Instantiation class: frees everything (the host has stopped the worker). */
+static void cleanup(LV2_Handle instance)
+{
+	RfxClassifier *self = instance;
+	rfx_engine_free(self->cur);
+	rfx_core_cleanup(&self->core);
+	free(self);
+}
+
+const LV2_Descriptor rfx_classifier_descriptor = {
+	RFX_CLASSIFIER_URI, instantiate, connect_port, activate, run, deactivate, cleanup,
+	rfx_core_extension_data,
+};

@@ -1,0 +1,486 @@
+/* rnnfx LV2 plugins — the shared core: features, loading on the worker, engine hand-over, state.
+ * See core.h for which thread calls what. */
+#include "core.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lv2/atom/util.h>
+#include <lv2/state/state.h>
+
+/* Longest model path accepted from a patch:Set (it travels through the worker's ring). */
+#define MAX_PATH_MSG 2048
+
+/* Worker messages and responses: a type, then a payload. */
+typedef enum {
+	MSG_LOAD_PATH = 1, /* payload: NUL-terminated path */
+	MSG_LOAD_REQ,      /* payload: LoadRequest *, owned by the worker from then on */
+	MSG_FREE,          /* payload: RfxEngine * to free */
+	RESP_ENGINE,       /* payload: RfxEngine *, a new engine for the audio thread */
+	RESP_ERROR         /* payload: int, the RfxEngineFail of a failed load */
+} MsgType;
+
+typedef struct {
+	uint32_t type;
+	uint32_t size; /* payload bytes */
+} MsgHeader;
+
+/* A load from restored state: the embedded JSON first, the path as fallback. */
+typedef struct {
+	char *path;
+	char *json;
+} LoadRequest;
+
+/* Logging through log:log when the host gives it; silent otherwise. Never on the audio thread. */
+static void core_log(const RfxCore *c, LV2_URID type, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void core_log(const RfxCore *c, LV2_URID type, const char *fmt, ...)
+{
+	if (!c->log)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	c->log->vprintf(c->log->handle, type, fmt, ap);
+	va_end(ap);
+}
+
+static char *dup_string(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = malloc(n);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+bool rfx_core_init(RfxCore *c, RfxOutputMode mode, const char *name, double rate,
+		   const LV2_Feature *const *features)
+{
+	/* One table of the features: required ones refuse instantiation when absent. */
+	struct {
+		const char *uri;
+		void **data;
+		bool required;
+	} wanted[] = {
+		{LV2_URID__map, (void **)&c->map, true},
+		{LV2_WORKER__schedule, (void **)&c->schedule, true},
+		{LV2_LOG__log, (void **)&c->log, false},
+	};
+	const size_t n_wanted = sizeof wanted / sizeof wanted[0];
+	for (size_t f = 0; features && features[f]; ++f)
+		for (size_t w = 0; w < n_wanted; ++w)
+			if (!strcmp(features[f]->URI, wanted[w].uri))
+				*wanted[w].data = features[f]->data;
+	bool missing = false;
+	for (size_t w = 0; w < n_wanted; ++w) {
+		if (wanted[w].required && !*wanted[w].data) {
+			missing = true;
+			if (c->log && c->map)
+				c->log->printf(c->log->handle,
+					       c->map->map(c->map->handle, LV2_LOG__Error),
+					       "%s: the host does not provide %s\n", name, wanted[w].uri);
+		}
+	}
+	if (missing)
+		return false;
+	if (pthread_mutex_init(&c->persist_lock, NULL) != 0)
+		return false;
+	rfx_uris_map(&c->uris, c->map);
+	lv2_atom_forge_init(&c->forge, c->map);
+	atomic_init(&c->restored, NULL);
+	atomic_init(&c->restore_failed, RFX_ENGINE_FAIL_NONE);
+	c->rate = rate;
+	c->mode = mode;
+	c->name = name;
+	c->failed = RFX_ENGINE_FAIL_NONE;
+	return true;
+}
+
+void rfx_core_cleanup(RfxCore *c)
+{
+	rfx_engine_free(c->next);
+	rfx_engine_free(atomic_load(&c->restored));
+	while (c->garbage) {
+		RfxEngine *e = c->garbage;
+		c->garbage = e->next;
+		rfx_engine_free(e);
+	}
+	free(c->persist_path);
+	free(c->persist_json);
+	pthread_mutex_destroy(&c->persist_lock);
+}
+
+/* Off the audio thread: remembers what save() should store after a successful load. */
+static void persist_set(RfxCore *c, const RfxEngine *e)
+{
+	char *p = e->path ? dup_string(e->path) : NULL;
+	char *j = dup_string(e->json);
+	pthread_mutex_lock(&c->persist_lock);
+	free(c->persist_path);
+	free(c->persist_json);
+	c->persist_path = p;
+	c->persist_json = j;
+	pthread_mutex_unlock(&c->persist_lock);
+}
+
+/* Off the audio thread: builds an engine from JSON text or a path, logs why when it fails.
+ * With both, the JSON wins and the path is the fallback. */
+static RfxStatus load_engine(RfxCore *c, const char *path, const char *json, RfxEngine **out,
+			     RfxEngineFail *fail)
+{
+	char detail[256];
+	RfxStatus st = RFX_ERR_INVALID;
+	*out = NULL;
+	*fail = RFX_ENGINE_FAIL_LOAD;
+	if (json) {
+		st = rfx_engine_load(path, json, strlen(json), c->rate, c->mode, out, fail, detail,
+				     sizeof detail);
+		if (st != RFX_OK)
+			core_log(c, c->uris.log_Warning,
+				 "%s: model saved in the state is unusable: %s%s%s%s\n", c->name,
+				 rfx_strerror(st), detail[0] ? " (" : "", detail, detail[0] ? ")" : "");
+	}
+	if (st != RFX_OK && path) {
+		st = rfx_engine_load(path, NULL, 0, c->rate, c->mode, out, fail, detail,
+				     sizeof detail);
+		if (st != RFX_OK)
+			core_log(c, c->uris.log_Error, "%s: cannot load model '%s': %s%s%s%s\n",
+				 c->name, path, rfx_strerror(st), detail[0] ? " (" : "", detail,
+				 detail[0] ? ")" : "");
+	}
+	if (st != RFX_OK)
+		return st;
+	if ((*out)->resampling)
+		core_log(c, c->uris.log_Note,
+			 "%s: model '%s' was trained at %g Hz, the host runs at %g Hz: resampling, "
+			 "latency %u samples\n",
+			 c->name, path ? path : "(from state)", (*out)->rate, c->rate,
+			 (*out)->latency);
+	persist_set(c, *out);
+	return RFX_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Audio thread: no allocation, no lock, no I/O. */
+
+void rfx_core_retire(RfxCore *c, RfxEngine *e)
+{
+	if (!e)
+		return;
+	e->next = c->garbage;
+	c->garbage = e;
+}
+
+void rfx_core_flush_garbage(RfxCore *c)
+{
+	while (c->garbage) {
+		RfxEngine *e = c->garbage;
+		struct {
+			MsgHeader h;
+			RfxEngine *e;
+		} msg = {{MSG_FREE, sizeof(RfxEngine *)}, e};
+		c->garbage = e->next;
+		e->next = NULL;
+		if (c->schedule->schedule_work(c->schedule->handle, sizeof msg, &msg) !=
+		    LV2_WORKER_SUCCESS) {
+			e->next = c->garbage;
+			c->garbage = e;
+			return;
+		}
+	}
+}
+
+bool rfx_core_notify(RfxCore *c, LV2_URID property, LV2_URID type, const char *value)
+{
+	LV2_Atom_Forge *f = &c->forge;
+	LV2_Atom_Forge_Frame frame;
+	if (!lv2_atom_forge_frame_time(f, 0))
+		return false;
+	if (!lv2_atom_forge_object(f, &frame, 0, c->uris.patch_Set))
+		return false;
+	lv2_atom_forge_key(f, c->uris.patch_property);
+	lv2_atom_forge_urid(f, property);
+	lv2_atom_forge_key(f, c->uris.patch_value);
+	const LV2_Atom_Forge_Ref ref =
+		lv2_atom_forge_typed_string(f, type, value, (uint32_t)strlen(value));
+	lv2_atom_forge_pop(f, &frame);
+	return ref != 0;
+}
+
+bool rfx_core_handle_patch(RfxCore *c, const LV2_Atom_Object *obj, LV2_URID *get_property)
+{
+	const RfxUris *u = &c->uris;
+	if (obj->body.otype == u->patch_Set) {
+		const LV2_Atom *property = NULL, *value = NULL;
+		lv2_atom_object_get(obj, u->patch_property, &property, u->patch_value, &value, 0);
+		if (!property || property->type != u->atom_URID ||
+		    ((const LV2_Atom_URID *)property)->body != u->rfx_model)
+			return false;
+		if (!value || (value->type != u->atom_Path && value->type != u->atom_String) ||
+		    value->size < 2 || value->size > MAX_PATH_MSG)
+			return false;
+		const char *path = LV2_ATOM_BODY_CONST(value);
+		size_t len = strnlen(path, value->size);
+		if (len == 0 || len == value->size)
+			return false; /* empty, or not NUL-terminated */
+		struct {
+			MsgHeader h;
+			char path[MAX_PATH_MSG];
+		} msg;
+		msg.h.type = MSG_LOAD_PATH;
+		msg.h.size = (uint32_t)len + 1;
+		memcpy(msg.path, path, len + 1);
+		if (c->schedule->schedule_work(c->schedule->handle, (uint32_t)(sizeof msg.h + len + 1),
+					       &msg) != LV2_WORKER_SUCCESS)
+			c->failed = RFX_ENGINE_FAIL_LOAD;
+		return false;
+	}
+	if (obj->body.otype == u->patch_Get) {
+		const LV2_Atom *property = NULL;
+		lv2_atom_object_get(obj, u->patch_property, &property, 0);
+		if (property && property->type != u->atom_URID)
+			return false;
+		*get_property = property ? ((const LV2_Atom_URID *)property)->body : 0;
+		return true;
+	}
+	return false;
+}
+
+void rfx_core_take_restored(RfxCore *c)
+{
+	RfxEngine *r = atomic_exchange(&c->restored, NULL);
+	int fail = atomic_exchange(&c->restore_failed, RFX_ENGINE_FAIL_NONE);
+	if (r) {
+		rfx_core_retire(c, c->next);
+		c->next = r;
+		c->failed = RFX_ENGINE_FAIL_NONE;
+	} else if (fail != RFX_ENGINE_FAIL_NONE) {
+		c->failed = (RfxEngineFail)fail;
+	}
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Worker */
+
+/* Worker class (a non-real-time thread, or synchronously inside run() in some hosts, e.g. an
+ * Ardour export): loads models and frees engines. May allocate, read files and log. */
+static LV2_Worker_Status work(LV2_Handle instance, LV2_Worker_Respond_Function respond,
+			      LV2_Worker_Respond_Handle handle, uint32_t size, const void *data)
+{
+	RfxCore *c = instance;
+	MsgHeader h;
+	if (size < sizeof h)
+		return LV2_WORKER_ERR_UNKNOWN;
+	memcpy(&h, data, sizeof h);
+	const char *payload = (const char *)data + sizeof h;
+	if (h.size > size - sizeof h)
+		return LV2_WORKER_ERR_UNKNOWN;
+
+	RfxEngine *e = NULL;
+	RfxEngineFail fail = RFX_ENGINE_FAIL_NONE;
+	RfxStatus st;
+	switch ((MsgType)h.type) {
+	case MSG_FREE:
+		if (h.size != sizeof e)
+			return LV2_WORKER_ERR_UNKNOWN;
+		memcpy(&e, payload, sizeof e);
+		rfx_engine_free(e);
+		return LV2_WORKER_SUCCESS;
+	case MSG_LOAD_PATH:
+		if (h.size == 0 || payload[h.size - 1] != '\0')
+			return LV2_WORKER_ERR_UNKNOWN;
+		st = load_engine(c, payload, NULL, &e, &fail);
+		break;
+	case MSG_LOAD_REQ: {
+		LoadRequest *req;
+		if (h.size != sizeof req)
+			return LV2_WORKER_ERR_UNKNOWN;
+		memcpy(&req, payload, sizeof req);
+		st = load_engine(c, req->path, req->json, &e, &fail);
+		free(req->path);
+		free(req->json);
+		free(req);
+		break;
+	}
+	default:
+		return LV2_WORKER_ERR_UNKNOWN;
+	}
+	if (st != RFX_OK) {
+		struct {
+			MsgHeader h;
+			int fail;
+		} r = {{RESP_ERROR, sizeof(int)}, (int)fail};
+		respond(handle, sizeof r, &r);
+		return LV2_WORKER_SUCCESS;
+	}
+	struct {
+		MsgHeader h;
+		RfxEngine *e;
+	} r = {{RESP_ENGINE, sizeof e}, e};
+	if (respond(handle, sizeof r, &r) != LV2_WORKER_SUCCESS) {
+		rfx_engine_free(e); /* the audio thread will never see it */
+		return LV2_WORKER_ERR_NO_SPACE;
+	}
+	return LV2_WORKER_SUCCESS;
+}
+
+/* Audio class (called after run(), or at once from inside schedule_work() when the host runs the
+ * worker synchronously): takes a worker's result. A new engine waits in `next` until the plugin
+ * adopts it; a newer one replaces it (the replaced one was never heard and goes back to the
+ * worker). Never allocates or frees. */
+static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size, const void *data)
+{
+	RfxCore *c = instance;
+	MsgHeader h;
+	if (size < sizeof h)
+		return LV2_WORKER_ERR_UNKNOWN;
+	memcpy(&h, data, sizeof h);
+	const char *payload = (const char *)data + sizeof h;
+	if (h.type == RESP_ENGINE && h.size == sizeof(RfxEngine *)) {
+		RfxEngine *e;
+		memcpy(&e, payload, sizeof e);
+		rfx_core_retire(c, c->next);
+		c->next = e;
+		c->failed = RFX_ENGINE_FAIL_NONE;
+	} else if (h.type == RESP_ERROR && h.size == sizeof(int)) {
+		int fail;
+		memcpy(&fail, payload, sizeof fail);
+		c->failed = fail > RFX_ENGINE_FAIL_NONE && fail <= RFX_ENGINE_FAIL_RATE
+				    ? (RfxEngineFail)fail
+				    : RFX_ENGINE_FAIL_LOAD;
+	}
+	return LV2_WORKER_SUCCESS;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* State */
+
+static const void *feature_data(const LV2_Feature *const *features, const char *uri)
+{
+	for (size_t i = 0; features && features[i]; ++i)
+		if (!strcmp(features[i]->URI, uri))
+			return features[i]->data;
+	return NULL;
+}
+
+/* State class (may run concurrently with run()): stores the model's path, mapped through
+ * state:mapPath when the host gives it, and the model's JSON text. Reads only the persist copy,
+ * under its lock; never touches the audio thread's engines. */
+static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store,
+			     LV2_State_Handle handle, uint32_t flags,
+			     const LV2_Feature *const *features)
+{
+	(void)flags;
+	RfxCore *c = instance;
+	const LV2_State_Map_Path *map_path = feature_data(features, LV2_STATE__mapPath);
+	const LV2_State_Free_Path *free_path = feature_data(features, LV2_STATE__freePath);
+	LV2_State_Status status = LV2_STATE_SUCCESS;
+
+	pthread_mutex_lock(&c->persist_lock);
+	if (c->persist_path) {
+		char *apath = map_path ? map_path->abstract_path(map_path->handle, c->persist_path)
+				       : c->persist_path;
+		if (apath) {
+			status = store(handle, c->uris.rfx_model, apath, strlen(apath) + 1,
+				       c->uris.atom_Path, LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE);
+			if (map_path) {
+				if (free_path)
+					free_path->free_path(free_path->handle, apath);
+				else
+					free(apath);
+			}
+		}
+	}
+	if (c->persist_json && status == LV2_STATE_SUCCESS)
+		status = store(handle, c->uris.rfx_modelData, c->persist_json,
+			       strlen(c->persist_json) + 1, c->uris.atom_String,
+			       LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE);
+	pthread_mutex_unlock(&c->persist_lock);
+	return status;
+}
+
+/* State class; with state:threadSafeRestore (which the plugins support) it may run concurrently
+ * with run(). Loads the saved model. With a worker in `features` the load goes to it (jalv, for
+ * instance, gives one only to plugins that support state:threadSafeRestore); without one (Ardour 7
+ * on session load) it happens here, and the engine reaches run() through one atomic exchange.
+ * Never touches the audio thread's engines. */
+static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function retrieve,
+				LV2_State_Handle handle, uint32_t flags,
+				const LV2_Feature *const *features)
+{
+	(void)flags;
+	RfxCore *c = instance;
+	const LV2_State_Map_Path *map_path = feature_data(features, LV2_STATE__mapPath);
+	const LV2_State_Free_Path *free_path = feature_data(features, LV2_STATE__freePath);
+	const LV2_Worker_Schedule *schedule = feature_data(features, LV2_WORKER__schedule);
+
+	size_t size = 0;
+	uint32_t type = 0, vflags = 0;
+	char *path = NULL, *json = NULL;
+
+	const void *value = retrieve(handle, c->uris.rfx_model, &size, &type, &vflags);
+	if (value && size > 1 && (type == c->uris.atom_Path || type == c->uris.atom_String) &&
+	    memchr(value, '\0', size)) {
+		if (map_path) {
+			char *abs = map_path->absolute_path(map_path->handle, value);
+			if (abs) {
+				path = dup_string(abs);
+				if (free_path)
+					free_path->free_path(free_path->handle, abs);
+				else
+					free(abs);
+			}
+		} else {
+			path = dup_string(value);
+		}
+	}
+	value = retrieve(handle, c->uris.rfx_modelData, &size, &type, &vflags);
+	if (value && size > 1 && type == c->uris.atom_String && memchr(value, '\0', size))
+		json = dup_string(value);
+
+	if (!path && !json)
+		return LV2_STATE_SUCCESS; /* saved without a model */
+
+	if (schedule) {
+		LoadRequest *req = malloc(sizeof *req);
+		if (req) {
+			req->path = path;
+			req->json = json;
+			struct {
+				MsgHeader h;
+				LoadRequest *req;
+			} msg = {{MSG_LOAD_REQ, sizeof req}, req};
+			if (schedule->schedule_work(schedule->handle, sizeof msg, &msg) ==
+			    LV2_WORKER_SUCCESS)
+				return LV2_STATE_SUCCESS;
+			free(req);
+		}
+	}
+
+	RfxEngine *e = NULL;
+	RfxEngineFail fail;
+	RfxStatus st = load_engine(c, path, json, &e, &fail);
+	free(path);
+	free(json);
+	if (st != RFX_OK) {
+		atomic_store(&c->restore_failed, (int)fail);
+		return LV2_STATE_SUCCESS; /* the plugin keeps running with what it had */
+	}
+	/* An engine restore() left earlier and run() has not taken yet was never heard. */
+	rfx_engine_free(atomic_exchange(&c->restored, e));
+	return LV2_STATE_SUCCESS;
+}
+
+const void *rfx_core_extension_data(const char *uri)
+{
+	static const LV2_Worker_Interface worker = {work, work_response, NULL};
+	static const LV2_State_Interface state = {save, restore};
+	if (!strcmp(uri, LV2_WORKER__interface))
+		return &worker;
+	if (!strcmp(uri, LV2_STATE__interface))
+		return &state;
+	return NULL;
+}
