@@ -143,7 +143,7 @@ void trn_pair_options_default(TrnPairOptions *o)
 {
 	memset(o, 0, sizeof *o);
 	o->max_length_diff_s = 0.1;
-	o->max_lag_ms = 20.0;
+	o->max_lag_ms = 50.0;
 	o->warn_lag_ms = 1.0;
 }
 
@@ -303,9 +303,12 @@ static void align_pair(TrnPair *p, double rate, const TrnPairOptions *o, TrnLogF
 	      "target %s input by %ld samples (%.2f ms, correlation %.2f)%s",
 	      p->lag >= 0 ? "lags" : "leads", labs(p->lag), fabs(ms), corr,
 	      late && !o->align ? "; pass --align to compensate" : "");
-	if (fabs(corr) < 0.1)
-		logf_(log, ctx, 1, p->path_tgt, "barely correlated with the input (%.2f): is it the "
-		      "same take?", corr);
+	/* Even heavy distortion keeps input and target well correlated once aligned; a weak peak
+	 * means another take, or a delay outside the search range. */
+	if (fabs(corr) < 0.3)
+		logf_(log, ctx, 1, p->path_tgt, "weakly correlated with the input (%.2f): not the same "
+		      "take, or a delay past --max-lag %g ms? (the delay estimate is unreliable)", corr,
+		      o->max_lag_ms);
 	long d = o->align_samples_set ? o->align_samples : o->align ? p->lag : 0;
 	if (d == 0 || (size_t)labs(d) >= p->n)
 		return;
