@@ -24,7 +24,8 @@
 #include "train_loop.h"
 
 #define PROG "rnnfx-train"
-/* Exit status after Ctrl-C, as a shell reports a SIGINT death: the run did not finish. */
+/* Exit status after Ctrl-C (or SIGTERM), as a shell reports a SIGINT death: the run did not
+ * finish, but its checkpoint is written. */
 #define EXIT_INTERRUPTED 130
 
 static volatile sig_atomic_t interrupted;
@@ -425,6 +426,7 @@ static int run(App *a)
 	sa.sa_handler = on_sigint;
 	sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills at once */
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL); /* kill, timeout, a job scheduler: keep the work too */
 	TrnHooks hooks = { hook_progress, save_checkpoint, &interrupted, a };
 	TrnStop stop = trn_train(&a->o.train_cfg, &a->train, a->tr, a->n_tr, a->va, a->n_va, a->model,
 				 a->adam, &a->st, &hooks, &a->err);
