@@ -16,7 +16,9 @@
  * note-on of base_note + winner (velocity round(127 * s_winner), at least 1), both at frame t,
  * channel 1. A model swap, disabling the plugin and deactivate() end the sounding note (the last
  * at frame 0 of the first run() after the next activate(): a plugin cannot write events outside
- * run()). A class whose note would pass 127 changes the ports but sends no note.
+ * run()). Events only go into blocks of at least one frame (a note-off due in a 0-frame run()
+ * waits for frame 0 of the next). A class whose note would pass 127 changes the ports but sends
+ * no note.
  *
  * Loading, the worker and state are the effect's (plugin/core.c): patch:Set of rnnfx:model, a
  * load on the worker, the model's path and JSON in the state. Effect models are refused (status
@@ -79,6 +81,7 @@ typedef struct {
 	bool announce_labels;    /* send patch:Set rnnfx:labels on notify */
 	bool fresh;              /* the next sample sets s = p (a new model, or re-enabled) */
 	bool reset_pending;      /* activate()/deactivate() happened: end the note, forget the class */
+	uint32_t block_len;      /* this run()'s n: events go only into blocks of at least 1 frame */
 	float smooth_ms;         /* the smoothing the coefficient was computed for */
 	float coef;
 	int winner;              /* -1 = none */
@@ -160,7 +163,7 @@ static void deactivate(LV2_Handle instance)
 static bool midi_room(const RfxClassifier *self, unsigned n)
 {
 	const LV2_Atom_Forge *f = &self->midi_forge;
-	return f->buf && f->offset + n * MIDI_EVENT_BYTES <= f->size;
+	return self->block_len > 0 && f->buf && f->offset + n * MIDI_EVENT_BYTES <= f->size;
 }
 
 static void midi_write(RfxClassifier *self, uint32_t frame, uint8_t status, int note, int vel)
@@ -236,6 +239,7 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 	}
 	if (!midi)
 		self->midi_forge.buf = NULL; /* midi_room() is false: no events */
+	self->block_len = n_samples;
 
 	if (self->control) {
 		LV2_ATOM_SEQUENCE_FOREACH (self->control, ev) {
