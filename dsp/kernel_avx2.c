@@ -184,6 +184,284 @@ static inline float dot_avx2(const float *a, const float *b, int n)
 }
 
 #include "kernel_impl.h"
+
+/* ---------------------------------------------------------------- one-layer effect models
+ *
+ * The common case (one layer, input 1, one output, H a multiple of 8 up to 64) gets its own loop
+ * over the block's samples, compiled once per H so every loop over gate blocks unrolls:
+ *   - the input projection is folded into the accumulators' start: gi + gh for r and z (LSTM: every
+ *     gate) is b_i + b_h + x * w_i + sum_k h[k] Wh[k], one chain per gate block, no gi/gh buffers;
+ *   - the state stays in registers for the whole block (loaded once, stored once), and for H <= 16
+ *     h[k] is broadcast from its register (vpermps) rather than through memory;
+ *   - the head's dot product and the NaN/Inf check work on those registers.
+ * The guards are the generic loop's, sample by sample: a non-finite input resets the state before
+ * the step and is taken as 0; a non-finite state after the step resets it before the head. */
+#define FX_MAXB 8 /* H / 8 blocks: H <= 64 */
+
+static inline __m256 bcast_h(const __m256 *hv, const float *hmem, int k, int in_regs)
+{
+	if (in_regs)
+		return _mm256_permutevar8x32_ps(hv[k >> 3], _mm256_set1_epi32(k & 7));
+	return _mm256_broadcast_ss(hmem + k);
+}
+
+/* sigmoid of v[0..ns) and tanh of v[ns..ns+nt), in place: the arithmetic of sigmoid8 and tanh8
+ * (so the same results to the bit), but each step applied to every vector before the next step.
+ * One activation is a chain of some 25 dependent operations; written one after the other, the
+ * chains of different gate blocks do not fit in the out-of-order window together and run almost
+ * in series. Interleaved, the core overlaps them. Both are 1/(1 + e^u): u = -x for sigmoid, 2x for
+ * tanh (which then takes 1 - 2q, or its odd series near 0). */
+#define FX_MAXV (4 * FX_MAXB)
+static inline __attribute__((always_inline)) void act_batch(__m256 *v, const int ns, const int nt)
+{
+	const int N = ns + nt;
+	__m256 x[FX_MAXV], fn[FX_MAXV], p[FX_MAXV];
+	const __m256 one = _mm256_set1_ps(1.0f), shifter = _mm256_set1_ps(12582912.0f);
+	for (int i = 0; i < N; i++) {
+		if (i < ns) {
+			__m256 xc = _mm256_max_ps(_mm256_min_ps(v[i], _mm256_set1_ps(40.0f)), _mm256_set1_ps(-40.0f));
+			x[i] = _mm256_sub_ps(_mm256_setzero_ps(), xc);
+		} else {
+			__m256 xc = _mm256_max_ps(_mm256_min_ps(v[i], _mm256_set1_ps(9.0f)), _mm256_set1_ps(-9.0f));
+			x[i] = _mm256_add_ps(xc, xc);
+		}
+		x[i] = _mm256_max_ps(_mm256_min_ps(x[i], _mm256_set1_ps(88.0f)), _mm256_set1_ps(-87.0f));
+	}
+	for (int i = 0; i < N; i++)
+		fn[i] = _mm256_sub_ps(_mm256_fmadd_ps(x[i], _mm256_set1_ps(1.44269504088896341f), shifter), shifter);
+	for (int i = 0; i < N; i++)
+		x[i] = _mm256_fnmadd_ps(fn[i], _mm256_set1_ps(0.693145751953125f), x[i]);
+	for (int i = 0; i < N; i++)
+		x[i] = _mm256_fnmadd_ps(fn[i], _mm256_set1_ps(1.42860682030941723e-6f), x[i]);
+	static const float c[7] = { 1.0f / 720.0f, 1.0f / 120.0f, 1.0f / 24.0f, 1.0f / 6.0f, 0.5f, 1.0f, 1.0f };
+	for (int i = 0; i < N; i++)
+		p[i] = _mm256_fmadd_ps(_mm256_set1_ps(1.0f / 5040.0f), x[i], _mm256_set1_ps(c[0]));
+	for (int d = 1; d < 7; d++)
+		for (int i = 0; i < N; i++)
+			p[i] = _mm256_fmadd_ps(p[i], x[i], _mm256_set1_ps(c[d]));
+	for (int i = 0; i < N; i++) {
+		__m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fn[i]), _mm256_set1_epi32(127)), 23);
+		p[i] = _mm256_mul_ps(p[i], _mm256_castsi256_ps(bits));
+	}
+	for (int i = 0; i < ns; i++)
+		v[i] = _mm256_div_ps(one, _mm256_add_ps(one, p[i]));
+	for (int i = ns; i < N; i++) {
+		const __m256 big = _mm256_sub_ps(one, _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(p[i], one)));
+		const __m256 x2 = _mm256_mul_ps(v[i], v[i]);
+		__m256 q = _mm256_fmadd_ps(x2, _mm256_set1_ps(-17.0f / 315.0f), _mm256_set1_ps(2.0f / 15.0f));
+		q = _mm256_fmadd_ps(x2, q, _mm256_set1_ps(-1.0f / 3.0f));
+		q = _mm256_fmadd_ps(x2, q, one);
+		const __m256 small = _mm256_mul_ps(v[i], q);
+		const __m256 ax = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v[i]);
+		v[i] = _mm256_blendv_ps(big, small, _mm256_cmp_ps(ax, _mm256_set1_ps(0.125f), _CMP_LT_OQ));
+	}
+}
+
+/* True when any lane of v is NaN or +-Inf (v - v is NaN exactly then). */
+static inline __m256 nonfinite_mask(__m256 v)
+{
+	return _mm256_cmp_ps(_mm256_sub_ps(v, v), _mm256_setzero_ps(), _CMP_NEQ_UQ);
+}
+
+static inline float hsum8(__m256 v)
+{
+	__m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+	s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+	s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+	return _mm_cvtss_f32(s);
+}
+
+/* G gate blocks of the pre-activation: acc[g][b] = init[g][b] + sum_k h[k] * Wh[k][g*H + 8b..].
+ * With few output blocks (G * B <= 4) each gets two chains (even and odd k, summed at the end) to
+ * hide the FMA latency; with more, the blocks themselves are enough chains, and a second set of
+ * accumulators would not fit in the 16 registers. */
+static inline __attribute__((always_inline)) void fx_matvec(const float *restrict Wh, int GHp,
+							      const __m256 *hv, const float *hmem,
+							      int in_regs, int H, int G,
+							      __m256 acc[][FX_MAXB])
+{
+	const int B = H / 8;
+	if (G * B <= 4) {
+		__m256 odd[4][FX_MAXB];
+		for (int g = 0; g < G; g++)
+			for (int b = 0; b < B; b++)
+				odd[g][b] = _mm256_setzero_ps();
+		for (int k = 0; k < H; k += 2) {
+			const __m256 h0 = bcast_h(hv, hmem, k, in_regs);
+			const __m256 h1 = bcast_h(hv, hmem, k + 1, in_regs);
+			const float *w0 = Wh + (size_t)k * GHp, *w1 = w0 + GHp;
+			for (int g = 0; g < G; g++)
+				for (int b = 0; b < B; b++) {
+					const int o = g * H + 8 * b;
+					acc[g][b] = _mm256_fmadd_ps(h0, _mm256_load_ps(w0 + o), acc[g][b]);
+					odd[g][b] = _mm256_fmadd_ps(h1, _mm256_load_ps(w1 + o), odd[g][b]);
+				}
+		}
+		for (int g = 0; g < G; g++)
+			for (int b = 0; b < B; b++)
+				acc[g][b] = _mm256_add_ps(acc[g][b], odd[g][b]);
+		return;
+	}
+	for (int k = 0; k < H; k++) {
+		const __m256 hk = bcast_h(hv, hmem, k, in_regs);
+		const float *w = Wh + (size_t)k * GHp;
+		for (int g = 0; g < G; g++)
+			for (int b = 0; b < B; b++)
+				acc[g][b] = _mm256_fmadd_ps(hk, _mm256_load_ps(w + g * H + 8 * b), acc[g][b]);
+	}
+}
+
+static inline __attribute__((always_inline)) void fx_run(RfxStream *st, const float *in, float *out,
+							  uint32_t n, const int H, const RfxCellType cell)
+{
+	const int B = H / 8, GHp = st->GHp, skip = st->skip;
+	const int G = cell == RFX_CELL_LSTM ? 4 : cell == RFX_CELL_GRU ? 3 : 1;
+	const int in_regs = H <= 16;
+	const RfxPackedLayer *ly = &st->layer[0];
+	float *hstate = ly->h, *cstate = ly->c;
+	/* Per-block constants: summed biases (GRU's n gate keeps b_hn apart: r multiplies it). */
+	__m256 wi[4][FX_MAXB], bsum[4][FX_MAXB], bhn[FX_MAXB], hw[FX_MAXB];
+	for (int g = 0; g < G; g++)
+		for (int b = 0; b < B; b++) {
+			const int o = g * H + 8 * b;
+			wi[g][b] = _mm256_load_ps(ly->Wi + o);
+			bsum[g][b] = (cell == RFX_CELL_GRU && g == 2)
+					     ? _mm256_load_ps(ly->bi + o)
+					     : _mm256_add_ps(_mm256_load_ps(ly->bi + o), _mm256_load_ps(ly->bh + o));
+		}
+	for (int b = 0; b < B; b++) {
+		bhn[b] = cell == RFX_CELL_GRU ? _mm256_load_ps(ly->bh + 2 * H + 8 * b) : _mm256_setzero_ps();
+		hw[b] = _mm256_loadu_ps(st->head_w + 8 * b);
+	}
+	const float hb = st->head_b[0];
+	__m256 h[FX_MAXB], c[FX_MAXB];
+	_Alignas(32) float hmem[64];
+	for (int b = 0; b < B; b++) {
+		h[b] = _mm256_loadu_ps(hstate + 8 * b);
+		c[b] = cell == RFX_CELL_LSTM ? _mm256_loadu_ps(cstate + 8 * b) : _mm256_setzero_ps();
+		if (!in_regs)
+			_mm256_store_ps(hmem + 8 * b, h[b]);
+	}
+	float x = st->x[0];
+	for (uint32_t t = 0; t < n; t++) {
+		x = in[t]; /* read before out[t] is written: in == out is fine */
+		if (!isfinite(x)) {
+			x = 0.0f;
+			st->nonfinite++;
+			for (int b = 0; b < B; b++) {
+				h[b] = _mm256_loadu_ps(ly->h0 + 8 * b);
+				if (cell == RFX_CELL_LSTM)
+					c[b] = _mm256_loadu_ps(ly->c0 + 8 * b);
+				if (!in_regs)
+					_mm256_store_ps(hmem + 8 * b, h[b]);
+			}
+		}
+		const __m256 xv = _mm256_set1_ps(x);
+		__m256 acc[4][FX_MAXB];
+		for (int g = 0; g < G; g++)
+			for (int b = 0; b < B; b++)
+				acc[g][b] = (cell == RFX_CELL_GRU && g == 2) ? bhn[b]
+									      : _mm256_fmadd_ps(xv, wi[g][b], bsum[g][b]);
+		fx_matvec(ly->Wh, GHp, h, hmem, in_regs, H, G, acc);
+		__m256 bad = _mm256_setzero_ps();
+		__m256 a[FX_MAXV];
+		if (cell == RFX_CELL_RNN) {
+			act_batch(acc[0], 0, B);
+			for (int b = 0; b < B; b++)
+				h[b] = acc[0][b];
+		} else if (cell == RFX_CELL_GRU) {
+			for (int b = 0; b < B; b++) {
+				a[b] = acc[0][b];
+				a[B + b] = acc[1][b];
+			}
+			act_batch(a, 2 * B, 0); /* r, z */
+			__m256 nn[FX_MAXB];
+			for (int b = 0; b < B; b++)
+				nn[b] = _mm256_fmadd_ps(a[b], acc[2][b], _mm256_fmadd_ps(xv, wi[2][b], bsum[2][b]));
+			act_batch(nn, 0, B);
+			for (int b = 0; b < B; b++)
+				h[b] = _mm256_fmadd_ps(a[B + b], _mm256_sub_ps(h[b], nn[b]), nn[b]);
+		} else {
+			for (int b = 0; b < B; b++) {
+				a[b] = acc[0][b];         /* i */
+				a[B + b] = acc[1][b];     /* f */
+				a[2 * B + b] = acc[3][b]; /* o */
+				a[3 * B + b] = acc[2][b]; /* g */
+			}
+			act_batch(a, 3 * B, B);
+			for (int b = 0; b < B; b++)
+				c[b] = _mm256_fmadd_ps(a[B + b], c[b], _mm256_mul_ps(a[b], a[3 * B + b]));
+			__m256 tc[FX_MAXB];
+			for (int b = 0; b < B; b++)
+				tc[b] = c[b];
+			act_batch(tc, 0, B);
+			for (int b = 0; b < B; b++) {
+				h[b] = _mm256_mul_ps(a[2 * B + b], tc[b]);
+				bad = _mm256_or_ps(bad, nonfinite_mask(c[b]));
+			}
+		}
+		for (int b = 0; b < B; b++)
+			bad = _mm256_or_ps(bad, nonfinite_mask(h[b]));
+		if (__builtin_expect(_mm256_movemask_ps(bad) != 0, 0)) {
+			st->nonfinite++;
+			for (int b = 0; b < B; b++) {
+				h[b] = _mm256_loadu_ps(ly->h0 + 8 * b);
+				if (cell == RFX_CELL_LSTM)
+					c[b] = _mm256_loadu_ps(ly->c0 + 8 * b);
+			}
+		}
+		if (!in_regs)
+			for (int b = 0; b < B; b++)
+				_mm256_store_ps(hmem + 8 * b, h[b]);
+		__m256 y = _mm256_mul_ps(hw[0], h[0]);
+		for (int b = 1; b < B; b++)
+			y = _mm256_fmadd_ps(hw[b], h[b], y);
+		const float yo = hb + hsum8(y);
+		out[t] = skip ? yo + x : yo;
+	}
+	for (int b = 0; b < B; b++) {
+		_mm256_storeu_ps(hstate + 8 * b, h[b]);
+		if (cell == RFX_CELL_LSTM)
+			_mm256_storeu_ps(cstate + 8 * b, c[b]);
+	}
+	st->x[0] = x;
+}
+
+#define FX_DEFINE(cellname, CELL, HH)                                                               \
+	static void fx_##cellname##_##HH(RfxStream *st, const float *in, float *out, uint32_t n)     \
+	{                                                                                            \
+		fx_run(st, in, out, n, HH, CELL);                                                        \
+	}
+#define FX_DEFINE_ALL(cellname, CELL)                                                               \
+	FX_DEFINE(cellname, CELL, 8)                                                                 \
+	FX_DEFINE(cellname, CELL, 16)                                                                \
+	FX_DEFINE(cellname, CELL, 24)                                                                \
+	FX_DEFINE(cellname, CELL, 32)                                                                \
+	FX_DEFINE(cellname, CELL, 40)                                                                \
+	FX_DEFINE(cellname, CELL, 48)                                                                \
+	FX_DEFINE(cellname, CELL, 56)                                                                \
+	FX_DEFINE(cellname, CELL, 64)                                                                \
+	static const RfxProcessFn fx_##cellname[FX_MAXB] = {                                         \
+		fx_##cellname##_8, fx_##cellname##_16, fx_##cellname##_24, fx_##cellname##_32,           \
+		fx_##cellname##_40, fx_##cellname##_48, fx_##cellname##_56, fx_##cellname##_64,          \
+	};
+FX_DEFINE_ALL(rnn, RFX_CELL_RNN)
+FX_DEFINE_ALL(gru, RFX_CELL_GRU)
+FX_DEFINE_ALL(lstm, RFX_CELL_LSTM)
+
+RfxProcessFn rfx_kernel_fx_avx2(const RfxStream *st)
+{
+	if (st->n_layers != 1 || st->n_inputs != 1 || st->mode != RFX_MODE_EFFECT || st->O != 1 ||
+	    st->H % 8 != 0 || st->H > 8 * FX_MAXB)
+		return NULL;
+	const int i = st->H / 8 - 1;
+	switch (st->cell) {
+	case RFX_CELL_RNN: return fx_rnn[i];
+	case RFX_CELL_GRU: return fx_gru[i];
+	case RFX_CELL_LSTM: return fx_lstm[i];
+	default: return NULL;
+	}
+}
 #else
 typedef int rfx_kernel_avx2_unused; /* ISO C wants something in a translation unit */
 #endif

@@ -99,21 +99,54 @@ static const RfxTensor *tensor_l(const RfxModel *m, const char *stem, int l)
 	return rfx_model_tensor(m, name);
 }
 
+/* The kernels, best first. Each has its general loop (any shape) and may have a specialised one
+ * for the stream's shape (`special`, NULL when it has none); both give the same results up to float
+ * rounding, and a stream always uses the same one, so its output never depends on block sizes. */
+typedef struct {
+	const char *name;
+	int (*supported)(void);
+	RfxProcessFn process;
+	RfxProcessFn (*special)(const RfxStream *st);
+} RfxKernel;
+
+#if defined(__x86_64__) || defined(__i386__)
+static int have_avx2(void)
+{
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+#endif
+
+static int have_always(void)
+{
+	return 1;
+}
+
+static const RfxKernel kernels[] = {
+#if defined(__x86_64__) || defined(__i386__)
+	{ "avx2", have_avx2, rfx_kernel_process_avx2, rfx_kernel_fx_avx2 },
+	/* The same without the specialised loops: never the default, there for tests and benchmarks. */
+	{ "avx2-loop", have_avx2, rfx_kernel_process_avx2, NULL },
+#endif
+	{ "generic", have_always, rfx_kernel_process_generic, NULL },
+};
+#define N_KERNELS (sizeof kernels / sizeof kernels[0])
+
+/* The best kernel this CPU runs, or the one named by RFX_KERNEL when the CPU runs it (tests and
+ * benchmarks compare them; "generic" is the scalar reference). Chosen once, here. */
 static void pick_kernel(RfxStream *st)
 {
-	st->process = rfx_kernel_process_generic;
-	st->kernel_name = "generic";
-#if defined(__x86_64__) || defined(__i386__)
-	/* RFX_KERNEL=generic forces the reference kernel (tests compare the two). */
 	const char *force = getenv("RFX_KERNEL");
-	if (force && strcmp(force, "generic") == 0)
-		return;
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-		st->process = rfx_kernel_process_avx2;
-		st->kernel_name = "avx2";
-	}
-#endif
+	const RfxKernel *k = NULL;
+	for (size_t i = 0; i < N_KERNELS && force; i++)
+		if (strcmp(force, kernels[i].name) == 0 && kernels[i].supported())
+			k = &kernels[i];
+	for (size_t i = 0; i < N_KERNELS && !k; i++)
+		if (kernels[i].supported())
+			k = &kernels[i];
+	RfxProcessFn special = k->special ? k->special(st) : NULL;
+	st->process = special ? special : k->process;
+	st->kernel_name = k->name;
 }
 
 RfxStatus rfx_stream_init(void *mem, size_t size, const RfxModel *m, RfxStream **out)

@@ -47,6 +47,8 @@ struct RfxStream {
 void rfx_kernel_process_generic(RfxStream *st, const float *in, float *out, uint32_t n);
 #if defined(__x86_64__) || defined(__i386__)
 void rfx_kernel_process_avx2(RfxStream *st, const float *in, float *out, uint32_t n);
+/* The AVX2 kernel's specialised loop for this stream's shape, or NULL when it has none. */
+RfxProcessFn rfx_kernel_fx_avx2(const RfxStream *st);
 #endif
 
 /* Back to the initial state; also used by the kernels when the state goes non-finite. */
