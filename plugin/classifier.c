@@ -29,6 +29,7 @@
  */
 #include <math.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,9 @@ typedef struct {
 	float x_in[CHUNK];
 	float probs[CHUNK * RFX_MAX_CLASSES];
 } RfxClassifier;
+
+/* The worker and state callbacks of plugin/core.c take the instance as its RfxCore. */
+_Static_assert(offsetof(RfxClassifier, core) == 0, "RfxCore must be the first member");
 
 /* Instantiation class: allocates the instance, checks features, maps URIs. NULL when a required
  * feature is missing (logged when the host gives log:log). */

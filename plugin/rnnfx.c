@@ -23,6 +23,7 @@
  */
 #include <math.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,9 @@ typedef struct {
 	float dly[RFX_PLUGIN_MAX_LATENCY]; /* the dry delay line (x_dry history) */
 	unsigned dly_pos;
 } RnnFx;
+
+/* The worker and state callbacks of plugin/core.c take the instance as its RfxCore. */
+_Static_assert(offsetof(RnnFx, core) == 0, "RfxCore must be the first member");
 
 /* Instantiation class: allocates the instance, maps URIs, checks features.
  * Returns NULL when a required feature is missing (and logs which, when it can). */
