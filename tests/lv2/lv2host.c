@@ -1409,9 +1409,8 @@ static int cls_win_exp[1 << 17];
 static void case_classifier(bool threaded)
 {
 	char name[200];
-	snprintf(name, sizeof name, "classifier (%s worker): audio bit-exact, ports == smoothed dsp "
-		 "probabilities, class switch latency, MIDI, labels, refusals, swap, bypass, "
-		 "deactivate", threaded ? "threaded" : "synchronous");
+	snprintf(name, sizeof name, "classifier (%s): audio exact, ports, switch latency, MIDI, "
+		 "labels, refusals, swap, bypass, deactivate", threaded ? "threaded" : "synchronous");
 	rt_case(name);
 	RfxModel *m = load_model(path_cls_known);
 	Host *h = host_new_cls(threaded, RATE);
