@@ -26,10 +26,16 @@ $(TRAINER_TESTTOOL): $(BUILD)/tests/trainer/trn_testtool.o $(LIBDSP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SNDFILE_LIBS) $(LDLIBS_DSP)
 $(BUILD)/tests/trainer/%.o: override CFLAGS += $(SNDFILE_CFLAGS) $(JANSSON_CFLAGS)
 
+# Unit tests of the trainer's own modules, linked with them (they are not in the dsp library).
+TRAINER_TEST_DATASET := $(BUILD)/tests/trainer/test_dataset
+$(TRAINER_TEST_DATASET): $(BUILD)/tests/trainer/test_dataset.o $(BUILD)/trainer/dataset.o \
+		$(BUILD)/trainer/sha256.o $(BUILD)/tests/harness.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SNDFILE_LIBS) $(NETTLE_LIBS) -lm
+
 PROGRAMS += $(TRAINER)
-check-all: $(TRAINER_TESTTOOL)
-CHECK_SCRIPTS += tests/trainer/test_data_checks.sh tests/trainer/test_options.sh \
-	tests/trainer/test_training.sh
+check-all: $(TRAINER_TESTTOOL) $(TRAINER_TEST_DATASET)
+CHECK_SCRIPTS += tests/trainer/test_dataset.sh tests/trainer/test_data_checks.sh \
+	tests/trainer/test_options.sh tests/trainer/test_training.sh
 
 install-trainer: $(TRAINER)
 	install -d $(DESTDIR)$(BINDIR)
