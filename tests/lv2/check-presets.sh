@@ -46,6 +46,9 @@ for f in $psets; do
 		echo "$man" | grep -qF "$subj <http://lv2plug.in/ns/lv2core#appliesTo> <$URI>"; then
 		ok "manifest lists $base as $subj"; else ko "manifest lists $base ($subj)"; fi
 	label=$(echo "$nt" | awk -v s="$subj" -v p="$RDFS_LABEL" '$1 == s && $2 == p' | sed -n 's/^[^"]*"\(.*\)"[^"]*$/\1/p' | head -1)
+	if [ -n "$label" ] && echo "$man" | grep -qxF "$subj $RDFS_LABEL \"$label\" ."; then
+		ok "manifest label of $base is the file's ('$label')"; else
+		echo "$man" | grep -F "$subj $RDFS_LABEL"; ko "manifest label of $base is the file's ('$label')"; fi
 	if [ -n "$label" ] && echo "$plist" | grep -qxF "$(printf '\t         %s' "$label")"; then
 		ok "lv2info lists '$label'"; else echo "$plist"; ko "lv2info lists '$label' ($base)"; fi
 done
