@@ -123,6 +123,36 @@ check-unit: $(TEST_BINS)
 check-valgrind: $(TEST_BINS)
 	@BUILD=$(BUILD) VALGRIND=1 sh tests/run-tests.sh $(TEST_BINS) --
 
+# ---------------------------------------------------------------- demo
+# The main job end to end: demo audio made with sox (a guitar-like DI and the same DI through a
+# made-up two-stage drive), a GRU trained on it, the held-out DI run through the trained model, and
+# the plugin bundle with its presets. About two minutes on two cores.
+DEMO_DIR := $(BUILD)/demo
+DEMO_EPOCHS ?= 12
+
+demo:
+	@$(MAKE) --no-print-directory deps-if-missing
+	@$(MAKE) --no-print-directory demo-run
+
+demo-run: all
+	@echo "== 1/4 demo audio (scripts/make_demo_data.sh)"
+	@sh scripts/make_demo_data.sh $(DEMO_DIR)
+	@echo "== 2/4 training a GRU-16 on the DI and the drive's output ($(DEMO_EPOCHS) epochs)"
+	$(BUILD)/rnnfx-train --input $(DEMO_DIR)/di.wav --target $(DEMO_DIR)/amp_b.wav \
+		--test-input $(DEMO_DIR)/di_test.wav --test-target $(DEMO_DIR)/amp_b_test.wav \
+		--arch gru --hidden 16 --epochs $(DEMO_EPOCHS) --out $(DEMO_DIR)/drive.json
+	@echo "== 3/4 the held-out DI through the trained model (rnnfx-run)"
+	$(BUILD)/tools/rnnfx-run --model $(DEMO_DIR)/drive.json $(DEMO_DIR)/di_test.wav \
+		$(DEMO_DIR)/di_test-through-model.wav
+	@echo "== 4/4 the LV2 bundle and its presets"
+	@LV2_PATH=$(abspath $(BUILD)):/usr/lib/lv2 lv2info https://rnnfx.org/plugins/rnnfx#effect \
+		2>/dev/null | sed -n '/^\tName:/p;/^\tPresets:/,/^$$/p'
+	@echo
+	@echo "Done. Listen and compare: $(DEMO_DIR)/di_test.wav (dry), $(DEMO_DIR)/amp_b_test.wav (the"
+	@echo "'amp'), $(DEMO_DIR)/di_test-through-model.wav (the model); training curves and a test"
+	@echo "excerpt: $(DEMO_DIR)/drive.svg. In Ardour: 'make install' (or 'make install"
+	@echo "LV2DIR=~/.lv2'), insert 'rnnfx' on a mono track, pick a preset or load $(DEMO_DIR)/drive.json."
+
 # ---------------------------------------------------------------- setup
 DEB_ALL = $(DEB_BUILD) $(DEB_TEST)
 
@@ -152,6 +182,6 @@ clean:
 install: all
 uninstall:
 
-.PHONY: all check check-all deps-dev deps-if-missing check-unit check-asan check-valgrind deps clean install uninstall bench demo fixtures fuzz
+.PHONY: demo-run all check check-all deps-dev deps-if-missing check-unit check-asan check-valgrind deps clean install uninstall bench demo fixtures fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
