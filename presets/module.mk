@@ -27,7 +27,7 @@ uninstall-lv2: uninstall-presets
 
 # ---------------------------------------------------------------- preset tests (tests/lv2/)
 # presethost: a lilv host that applies every preset and the default state (check-presets.sh);
-#
+# check-presets-ardour.sh lists and applies them in Ardour 7, headless (tests/lv2/ardour/preset-*.lua).
 $(RFX_LV2T)/presethost.o: override CFLAGS += $(LV2_CFLAGS) $(LILV_CFLAGS) $(JANSSON_CFLAGS)
 
 $(RFX_LV2T)/presethost: $(RFX_LV2T)/presethost.o $(BUILD)/tests/harness.o $(LIBDSP)
@@ -36,4 +36,4 @@ $(RFX_LV2T)/presethost: $(RFX_LV2T)/presethost.o $(BUILD)/tests/harness.o $(LIBD
 RFX_PRESET_TESTS := $(RFX_BUNDLE)/rnnfx$(LIB_EXT) $(RFX_TTL) $(PRESET_BUNDLE_FILES) \
 	$(RFX_LV2T)/presethost $(BUILD)/tools/rnnfx-run
 check-all: $(RFX_PRESET_TESTS)
-CHECK_SCRIPTS += tests/lv2/check-presets.sh
+CHECK_SCRIPTS += tests/lv2/check-presets.sh tests/lv2/check-presets-ardour.sh
