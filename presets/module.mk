@@ -37,3 +37,7 @@ RFX_PRESET_TESTS := $(RFX_BUNDLE)/rnnfx$(LIB_EXT) $(RFX_TTL) $(PRESET_BUNDLE_FIL
 	$(RFX_LV2T)/presethost $(BUILD)/tools/rnnfx-run
 check-all: $(RFX_PRESET_TESTS)
 CHECK_SCRIPTS += tests/lv2/check-presets.sh tests/lv2/check-presets-ardour.sh
+
+# A preset whose model is missing stops the build with the reason (instead of "No rule to make").
+presets/%.json:
+	@echo "$@ is missing: the model of preset presets/$*.ttl; 'make presets' trains it (several minutes)" >&2; exit 1
