@@ -191,11 +191,16 @@ static inline float dot_avx2(const float *a, const float *b, int n)
  * over the block's samples, compiled once per H so every loop over gate blocks unrolls:
  *   - the input projection is folded into the accumulators' start: gi + gh for r and z (LSTM: every
  *     gate) is b_i + b_h + x * w_i + sum_k h[k] Wh[k], one chain per gate block, no gi/gh buffers;
- *   - the state stays in registers for the whole block (loaded once, stored once), and for H <= 16
- *     h[k] is broadcast from its register (vpermps) rather than through memory;
+ *   - the state stays in registers for the whole block (loaded once, stored once); for H = 8 h[k] is
+ *     broadcast from its register (vpermps), for larger H from a copy in memory (vbroadcastss, which
+ *     uses a load port instead of the shuffle unit: measured faster from H = 16 on);
  *   - the head's dot product and the NaN/Inf check work on those registers.
  * The guards are the generic loop's, sample by sample: a non-finite input resets the state before
- * the step and is taken as 0; a non-finite state after the step resets it before the head. */
+ * the step and is taken as 0; a non-finite state after the step resets it before the head. The
+ * state check stays per sample: with finite weights and input h is bounded for GRU, but a
+ * pre-activation can still overflow to Inf and Inf - Inf give NaN (the loader bounds no weight's
+ * size), and LSTM's c is not bounded at all. It costs a compare and an OR per vector and a branch
+ * that is never taken, off the recurrence's critical path. */
 #define FX_MAXB 8 /* H / 8 blocks: H <= 64 */
 
 static inline __m256 bcast_h(const __m256 *hv, const float *hmem, int k, int in_regs)
@@ -362,7 +367,7 @@ static inline __attribute__((always_inline)) void fx_run(RfxStream *st, const fl
 {
 	const int B = H / 8, GHp = st->GHp, skip = st->skip;
 	const int G = cell == RFX_CELL_LSTM ? 4 : cell == RFX_CELL_GRU ? 3 : 1;
-	const int in_regs = H <= 16;
+	const int in_regs = H <= 8; /* H = 16: memory broadcasts measured 61 -> 55 ns */
 	const RfxPackedLayer *ly = &st->layer[0];
 	float *hstate = ly->h, *cstate = ly->c;
 	/* Per-block constants: summed biases (GRU's n gate keeps b_hn apart: r multiplies it). */
