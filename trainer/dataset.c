@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <samplerate.h>
 #include <sndfile.h>
 
 #include "sha256.h"
@@ -323,6 +324,30 @@ static void align_pair(TrnPair *p, double rate, const TrnPairOptions *o, TrnLogF
 	      : "later", a);
 }
 
+/* Resamples a loaded file to `rate` in place (libsamplerate, best quality, whole file at once:
+ * offline, fidelity matters more than time). */
+static TrnStatus resample(TrnAudio *a, double rate, const char *path, TrnError *err)
+{
+	double ratio = rate / a->rate;
+	size_t cap = (size_t)ceil((double)a->n * ratio) + 16;
+	float *y = malloc(cap * sizeof *y);
+	if (!y)
+		return fail(err, TRN_ERR_NOMEM, path, "out of memory to resample to %g Hz", rate);
+	SRC_DATA sd = { .data_in = a->x, .data_out = y, .input_frames = (long)a->n,
+			.output_frames = (long)cap, .src_ratio = ratio, .end_of_input = 1 };
+	int e = src_simple(&sd, SRC_SINC_BEST_QUALITY, 1);
+	if (e) {
+		free(y);
+		return fail(err, TRN_ERR_READ, path, "cannot resample %g -> %g Hz: %s", a->rate, rate,
+			    src_strerror(e));
+	}
+	free(a->x);
+	a->x = y;
+	a->n = (size_t)sd.output_frames_gen;
+	a->rate = rate;
+	return TRN_OK;
+}
+
 TrnStatus trn_data_add_pair(TrnData *d, const char *path_in, const char *path_tgt, int channel,
 			    const TrnPairOptions *o, TrnLogFn log, void *ctx, TrnError *err)
 {
@@ -341,7 +366,14 @@ TrnStatus trn_data_add_pair(TrnData *d, const char *path_in, const char *path_tg
 	if (in.rate != tg.rate)
 		st = fail(err, TRN_ERR_RATE, path_tgt, "sample rate %g Hz, but the input is at %g Hz",
 			  tg.rate, in.rate);
-	else if (d->n_pairs > 0 && in.rate != d->rate)
+	else if (o->rate > 0 && o->rate != in.rate) {
+		logf_(log, ctx, 0, path_in, "resampling this pair from %g Hz to %g Hz (--rate)", in.rate,
+		      o->rate);
+		st = resample(&in, o->rate, path_in, err);
+		if (st == TRN_OK)
+			st = resample(&tg, o->rate, path_tgt, err);
+	}
+	if (st == TRN_OK && d->n_pairs > 0 && in.rate != d->rate)
 		st = fail(err, TRN_ERR_RATE, path_in, "sample rate %g Hz, but earlier files are at %g Hz",
 			  in.rate, d->rate);
 	if (st == TRN_OK)

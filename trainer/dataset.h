@@ -61,6 +61,7 @@ typedef struct {
 	int align_samples_set;    /* 1: use align_samples instead of estimating */
 	long align_samples;
 	double warn_lag_ms;       /* delays past this are reported as a warning */
+	double rate;              /* > 0: resample every file to this rate (Hz) before anything else */
 } TrnPairOptions;
 
 void trn_pair_options_default(TrnPairOptions *o);

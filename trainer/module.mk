@@ -30,7 +30,7 @@ $(BUILD)/tests/trainer/%.o: override CFLAGS += $(SNDFILE_CFLAGS) $(JANSSON_CFLAG
 TRAINER_TEST_DATASET := $(BUILD)/tests/trainer/test_dataset
 $(TRAINER_TEST_DATASET): $(BUILD)/tests/trainer/test_dataset.o $(BUILD)/trainer/dataset.o \
 		$(BUILD)/trainer/sha256.o $(BUILD)/tests/harness.o
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SNDFILE_LIBS) $(NETTLE_LIBS) -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SNDFILE_LIBS) $(NETTLE_LIBS) $(SAMPLERATE_LIBS_DSP) -lm
 
 PROGRAMS += $(TRAINER)
 check-all: $(TRAINER_TESTTOOL) $(TRAINER_TEST_DATASET)

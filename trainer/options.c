@@ -22,6 +22,7 @@ static const char USAGE[] =
 	"  --channel N                  use channel N (1-based) of multi-channel files\n"
 	"  --align[=SAMPLES]            shift the target by the estimated (or given) delay\n"
 	"  --max-lag MS                 delay search range for the estimate (50 ms)\n"
+	"  --rate HZ                    resample the data to HZ and train a model for that rate\n"
 	"model:\n"
 	"  --arch rnn|gru|lstm (gru)  --hidden H (16)  --layers L (1)  --skip  --init-state zeros|trained\n"
 	"  --seed N (1)\n"
@@ -36,7 +37,7 @@ static const char USAGE[] =
 
 enum {
 	O_INPUT = 256, O_TARGET, O_VAL_IN, O_VAL_TGT, O_TEST_IN, O_TEST_TGT, O_VAL_SPLIT, O_TEST_SPLIT,
-	O_CHANNEL, O_ALIGN, O_MAX_LAG, O_ARCH, O_HIDDEN, O_LAYERS, O_SKIP, O_INIT, O_SEED, O_SEGMENT, O_WARMUP,
+	O_CHANNEL, O_ALIGN, O_MAX_LAG, O_RATE, O_ARCH, O_HIDDEN, O_LAYERS, O_SKIP, O_INIT, O_SEED, O_SEGMENT, O_WARMUP,
 	O_WINDOW, O_BATCH, O_LR, O_BETAS, O_WD, O_CLIP, O_LOSS, O_PATIENCE, O_PLATEAU, O_EPOCHS,
 	O_BUDGET, O_VAL_EVERY, O_THREADS, O_OUT, O_REPORT, O_NO_REPORT, O_CKPT, O_RESUME, O_QUIET,
 	O_HELP, O_VERSION
@@ -48,6 +49,7 @@ static const struct option LONG[] = {
 	{ "test-input", 1, 0, O_TEST_IN }, { "test-target", 1, 0, O_TEST_TGT },
 	{ "val-split", 1, 0, O_VAL_SPLIT }, { "test-split", 1, 0, O_TEST_SPLIT },
 	{ "channel", 1, 0, O_CHANNEL }, { "align", 2, 0, O_ALIGN }, { "max-lag", 1, 0, O_MAX_LAG },
+	{ "rate", 1, 0, O_RATE },
 	{ "arch", 1, 0, O_ARCH }, { "hidden", 1, 0, O_HIDDEN }, { "layers", 1, 0, O_LAYERS },
 	{ "skip", 0, 0, O_SKIP }, { "init-state", 1, 0, O_INIT }, { "seed", 1, 0, O_SEED },
 	{ "segment", 1, 0, O_SEGMENT }, { "warmup", 1, 0, O_WARMUP }, { "window", 1, 0, O_WINDOW },
@@ -162,6 +164,7 @@ static int parse_data(TrnOptions *o, int c, const char *arg)
 		o->pair.align_samples_set = 1;
 		return whole("align", arg, -1000000, 1000000, &o->pair.align_samples);
 	case O_MAX_LAG: return num("max-lag", arg, 0.1, 1000, &o->pair.max_lag_ms);
+	case O_RATE: return num("rate", arg, 1000, 384000, &o->pair.rate);
 	case O_OUT: o->out = arg; return 0;
 	case O_REPORT: o->report = arg; return 0;
 	case O_NO_REPORT: o->no_report = 1; return 0;

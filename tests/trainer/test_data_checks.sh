@@ -26,6 +26,17 @@ expect_error "different sample rates" "$T/tgt44.wav" "sample rate 44100 Hz" -- \
 	--input "$T/in.wav" --target "$T/tgt44.wav" $O $QUICK
 expect_error "second pair at another rate" "$T/in44.wav" "earlier files are at 48000" -- \
 	--input "$T/in.wav" --target "$T/tgt.wav" --input "$T/in44.wav" --target "$T/tgt44.wav" $O $QUICK
+# --rate resamples every pair to one rate first: then pairs at 44.1 and 48 kHz train together, and
+# the model says it was trained at that rate.
+expect_success "--rate resamples pairs at other rates" "from 44100 Hz to 48000 Hz" -- \
+	--input "$T/in.wav" --target "$T/tgt.wav" --input "$T/in44.wav" --target "$T/tgt44.wav" \
+	--rate 48000 $O $QUICK
+rate=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["sample_rate"])' "$T/m.json" 2>/dev/null)
+[ "$rate" = 48000 ] && ok "--rate: the model's sample_rate is 48000" || bad "--rate: model rate" "got '$rate'"
+expect_success "--rate 96000 on a 48 kHz pair" "to 96000 Hz" -- \
+	--input "$T/in.wav" --target "$T/tgt.wav" --rate 96000 $O $QUICK
+rate=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["sample_rate"])' "$T/m.json" 2>/dev/null)
+[ "$rate" = 96000 ] && ok "--rate: the model's sample_rate is 96000" || bad "--rate: model rate" "got '$rate'"
 expect_error "lengths differ" "$T/tgt1.wav" "same take" -- \
 	--input "$T/in.wav" --target "$T/tgt1.wav" $O $QUICK
 expect_success "small length difference is trimmed" "trimmed both" -- \
