@@ -18,3 +18,13 @@ bench-train: $(BENCH_TRAIN)
 	@echo "== training: batch 32 x window 2048, 2 threads, forward + backward + Adam, median of 7 =="
 	@sh bench/compare-train.sh $(BENCH_TRAIN) $(BUILD)/bench
 .PHONY: bench-train
+
+BENCH_PRESETS := $(BUILD)/bench/bench_presets
+$(BENCH_PRESETS): $(BUILD)/bench/bench_presets.o $(LIBDSP)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_DSP)
+
+bench: bench-presets
+bench-presets: $(BENCH_PRESETS)
+	@echo "== shipped presets: CPU per second of audio at 48 kHz, one stream, blocks of 256 =="
+	@$(BENCH_PRESETS) $(sort $(wildcard presets/*.json))
+.PHONY: bench-presets
