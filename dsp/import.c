@@ -317,63 +317,6 @@ RfxStatus rfx_model_import_string(const char *text, size_t len, RfxModel **out,
 
 /* ------------------------------------------------------------------ files */
 
-/* Reads at most the model-file limit (plus one byte, to know it was past it). */
-static RfxStatus read_file(RfxImpDetail *d, const char *path, char **text, size_t *len)
-{
-	char why[128];
-	FILE *f = fopen(path, "rb");
-	/* XSI strerror_r: strerror's buffer is shared, and two plugin instances may load at once */
-	if (!f)
-		return rfx_imp_fail(d, RFX_ERR_IO, "cannot open: %s",
-				    strerror_r(errno, why, sizeof why) == 0 ? why : "unknown error");
-	struct stat sb;
-	size_t cap = 1 << 16, n = 0; /* the first guess for a pipe or device, whose size is unknown */
-	RfxStatus st = RFX_OK;
-	if (fstat(fileno(f), &sb) != 0)
-		st = rfx_imp_fail(d, RFX_ERR_IO, "cannot stat: %s",
-				  strerror_r(errno, why, sizeof why) == 0 ? why : "unknown error");
-	else if (S_ISDIR(sb.st_mode))
-		st = rfx_imp_fail(d, RFX_ERR_IO, "is a directory, not a model file");
-	else if (S_ISREG(sb.st_mode) && (uint64_t)sb.st_size > RFX_MODEL_FILE_MAX_BYTES)
-		st = rfx_imp_fail(d, RFX_ERR_TOO_LARGE, "%lld bytes, a model file may have at most %u",
-				  (long long)sb.st_size, RFX_MODEL_FILE_MAX_BYTES);
-	else if (S_ISREG(sb.st_mode))
-		cap = (size_t)sb.st_size + 1; /* + 1: end of file shows without a second read */
-	if (st != RFX_OK) {
-		fclose(f);
-		return st;
-	}
-	char *buf = malloc(cap);
-	while (buf) {
-		n += fread(buf + n, 1, cap - n, f);
-		if (n < cap || cap > RFX_MODEL_FILE_MAX_BYTES)
-			break;
-		size_t more = cap * 2 < (size_t)RFX_MODEL_FILE_MAX_BYTES + 1 ?
-				      cap * 2 : (size_t)RFX_MODEL_FILE_MAX_BYTES + 1;
-		char *bigger = realloc(buf, more);
-		if (!bigger)
-			free(buf);
-		buf = bigger;
-		cap = more;
-	}
-	int failed = ferror(f);
-	fclose(f);
-	if (!buf)
-		return rfx_imp_fail(d, RFX_ERR_NOMEM, "out of memory reading the file");
-	if (failed)
-		st = rfx_imp_fail(d, RFX_ERR_IO, "read error");
-	else if (n > RFX_MODEL_FILE_MAX_BYTES)
-		st = rfx_imp_fail(d, RFX_ERR_TOO_LARGE, "more than %u bytes, the limit for a model file",
-				  RFX_MODEL_FILE_MAX_BYTES);
-	if (st != RFX_OK) {
-		free(buf);
-		return st;
-	}
-	*text = buf;
-	*len = n;
-	return RFX_OK;
-}
-
 /* Adds "source_file" to an imported model's metadata (an object, as rfx_imp_set_metadata made it). */
 static RfxStatus add_source_file(RfxImpDetail *d, RfxModel *m, const char *path)
 {
@@ -409,7 +352,7 @@ RfxStatus rfx_model_import_file(const char *path, RfxModel **out, RfxImportForma
 	char *text = NULL;
 	size_t len = 0;
 	RfxImportFormat f = RFX_IMPORT_NONE;
-	RfxStatus st = read_file(&d, path, &text, &len);
+	RfxStatus st = rfx_model_read_text(path, &text, &len, detail, detail_size);
 	if (st == RFX_OK)
 		st = rfx_model_import_string(text, len, out, &f, detail, detail_size);
 	free(text);

@@ -510,8 +510,14 @@ static RfxStatus read_all(Detail *d, FILE *f, size_t cap, char **text, size_t *l
 }
 
 /* Opens and reads a file, refusing it before reading when its size is already past the limit. */
-static RfxStatus read_file(Detail *d, const char *path, char **text, size_t *len)
+RfxStatus rfx_model_read_text(const char *path, char **text, size_t *len, char *detail,
+			      size_t detail_size)
 {
+	Detail dd = { detail, detail_size };
+	Detail *d = &dd;
+	clear_detail(d);
+	if (!path || !text || !len)
+		return fail(d, RFX_ERR_INVALID, "no file name or no place for the text");
 	char err[128];
 	FILE *f = fopen(path, "rb");
 	if (!f)
@@ -544,7 +550,7 @@ RfxStatus rfx_model_load_file(const char *path, RfxModel **out, char *detail, si
 		return fail(&d, RFX_ERR_INVALID, "no path or no place to put the model");
 	char *text = NULL;
 	size_t len = 0;
-	RfxStatus st = read_file(&d, path, &text, &len);
+	RfxStatus st = rfx_model_read_text(path, &text, &len, detail, detail_size);
 	if (st != RFX_OK)
 		return st;
 	st = rfx_model_load_string(text, len, out, detail, detail_size);

@@ -21,6 +21,12 @@ RfxStatus rfx_model_load_file(const char *path, RfxModel **out, char *detail, si
 RfxStatus rfx_model_load_string(const char *text, size_t len, RfxModel **out, char *detail,
 				size_t detail_size);
 
+/* The bytes of a model file (any format), read with the size limit: refused before reading when
+ * the file is already past RFX_MODEL_FILE_MAX_BYTES, and never more than one byte past it from a
+ * pipe. *text is malloc'd (the caller frees it) and not NUL-terminated. */
+RfxStatus rfx_model_read_text(const char *path, char **text, size_t *len, char *detail,
+			      size_t detail_size);
+
 /* The model as JSON text (floats with 9 significant digits, so loading it back is bit-exact).
  * Returns a malloc'd string the caller frees, or NULL when out of memory. */
 char *rfx_model_to_string(const RfxModel *model);
