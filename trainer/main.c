@@ -15,6 +15,7 @@
 
 #include "../dsp/model_file.h"
 #include "checkpoint.h"
+#include "classify.h"
 #include "dataset.h"
 #include "evaluate.h"
 #include "options.h"
@@ -448,6 +449,9 @@ static int run(App *a)
 int main(int argc, char **argv)
 {
 	static App a;
+	int task = trn_task_select(&argc, argv); /* --task classify: trainer/classify.c */
+	if (task)
+		return task == 1 ? trn_classify_main(argc, argv) : 2;
 	int rc = trn_options_parse(&a.o, argc, argv);
 	if (rc)
 		return rc == 1 ? 0 : rc;

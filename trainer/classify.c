@@ -1,0 +1,1005 @@
+#include "classify.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "../dsp/bptt.h"
+#include "../dsp/model_file.h"
+#include "../dsp/optim.h"
+#include "checkpoint.h"
+#include "labels.h"
+#include "metrics.h"
+#include "sha256.h"
+#include "train_loop.h"
+
+#define PROG "rnnfx-train"
+#define EXIT_INTERRUPTED 130
+#define MAX_SOURCES 8
+/* Consecutive non-finite steps after which the run is declared diverged (as the effect loop). */
+#define MAX_BAD_RUN 50
+
+static const char USAGE[] =
+	"usage: " PROG " --task classify (--classes DIR | --labels F.csv) --out MODEL.json [options]\n"
+	"data (each repeatable up to 8 times; all files at one sample rate):\n"
+	"  --classes DIR        one sub-folder per class; folder name = label; audio files inside\n"
+	"  --labels F.csv       lines file,start,end,label (seconds; paths relative to the CSV)\n"
+	"  --val-classes DIR / --val-labels F.csv    validation data instead of --val-split\n"
+	"  --test-classes DIR / --test-labels F.csv  held-out test data (metrics in the metadata)\n"
+	"  --val-split X        the last X of every training file is validation (0.15)\n"
+	"  --class-names a,b,c  fix the classes and their order (else sorted labels)\n"
+	"  --no-class-weights   plain cross-entropy (default: inverse class frequency, normalised)\n"
+	"model:\n"
+	"  --arch rnn|gru|lstm (gru)  --hidden H (16)  --layers L (1)  --seed N (1)\n"
+	"training:\n"
+	"  --segment S (0.5 s)  --warmup N (1000)  --window N (2048)  --batch N (8)  --lr X (5e-3)\n"
+	"  --clip X (1)  --epochs N  --time-budget S  --patience N (25)  --plateau N (5)\n"
+	"  --batches N (batches per epoch; default: the training audio once)  --threads N (all cores)\n"
+	"output:\n"
+	"  --out F  --report F.svg (confusion matrix; default next to --out)  --no-report\n"
+	"  --checkpoint F (OUT.ckpt)  --resume CHECKPOINT  --quiet\n"
+	"  --eval MODEL         only measure MODEL on the --classes/--labels data (no training)\n";
+
+enum {
+	O_TASK = 256, O_CLASSES, O_LABELS, O_VCLASSES, O_VLABELS, O_TCLASSES, O_TLABELS, O_VSPLIT,
+	O_NAMES, O_NOWEIGHTS, O_ARCH, O_HIDDEN, O_LAYERS, O_SEED, O_SEGMENT, O_WARMUP, O_WINDOW,
+	O_BATCH, O_LR, O_CLIP, O_EPOCHS, O_BUDGET, O_PATIENCE, O_PLATEAU, O_BATCHES, O_THREADS, O_OUT,
+	O_REPORT, O_NOREPORT, O_CKPT, O_RESUME, O_QUIET, O_EVAL, O_HELP
+};
+
+static const struct option LONG[] = {
+	{ "task", 1, 0, O_TASK }, { "classes", 1, 0, O_CLASSES }, { "labels", 1, 0, O_LABELS },
+	{ "val-classes", 1, 0, O_VCLASSES }, { "val-labels", 1, 0, O_VLABELS },
+	{ "test-classes", 1, 0, O_TCLASSES }, { "test-labels", 1, 0, O_TLABELS },
+	{ "val-split", 1, 0, O_VSPLIT }, { "class-names", 1, 0, O_NAMES },
+	{ "no-class-weights", 0, 0, O_NOWEIGHTS }, { "arch", 1, 0, O_ARCH },
+	{ "hidden", 1, 0, O_HIDDEN }, { "layers", 1, 0, O_LAYERS }, { "seed", 1, 0, O_SEED },
+	{ "segment", 1, 0, O_SEGMENT }, { "warmup", 1, 0, O_WARMUP }, { "window", 1, 0, O_WINDOW },
+	{ "batch", 1, 0, O_BATCH }, { "lr", 1, 0, O_LR }, { "clip", 1, 0, O_CLIP },
+	{ "epochs", 1, 0, O_EPOCHS }, { "time-budget", 1, 0, O_BUDGET },
+	{ "patience", 1, 0, O_PATIENCE }, { "plateau", 1, 0, O_PLATEAU },
+	{ "batches", 1, 0, O_BATCHES }, { "threads", 1, 0, O_THREADS }, { "out", 1, 0, O_OUT },
+	{ "report", 1, 0, O_REPORT }, { "no-report", 0, 0, O_NOREPORT },
+	{ "checkpoint", 1, 0, O_CKPT }, { "resume", 1, 0, O_RESUME }, { "quiet", 0, 0, O_QUIET },
+	{ "eval", 1, 0, O_EVAL }, { "help", 0, 0, O_HELP }, { 0, 0, 0, 0 }
+};
+
+/* Where one set's data comes from: folders and CSVs. */
+typedef struct {
+	const char *dir[MAX_SOURCES], *csv[MAX_SOURCES];
+	int n_dir, n_csv;
+} Sources;
+
+typedef struct {
+	Sources train, val, test;
+	double val_split;
+	const char *class_names;
+	int no_weights;
+	RfxCellType cell;
+	int hidden, layers;
+	uint64_t seed;
+	double segment_s;
+	int warmup, window, batch;
+	float lr, clip;
+	long epochs, patience, plateau, batches;
+	double budget;
+	int threads;
+	const char *out, *report, *ckpt, *resume, *eval;
+	int quiet, no_report;
+	char cmdline[4096];
+} Opts;
+
+typedef struct {
+	Opts o;
+	TrnClassSet cs;
+	TrnTrackList tl_train, tl_val, tl_test;
+	TrnClsSet train, val, test;
+	float weights[RFX_MAX_CLASSES];
+	RfxModel *model;
+	RfxAdam *adam;
+	TrnState st;
+	char *fingerprint;
+	char ckpt_path[1024], report_path[1024];
+	TrnError err;
+	/* the loop */
+	RfxBptt *bp;
+	uint8_t *mask;
+	size_t seg_len;
+	float *xbuf;
+	int32_t *lbuf;
+	size_t *runs;               /* per class: pairs (start, cumulative count end) into train */
+	size_t n_runs[RFX_MAX_CLASSES], run_off[RFX_MAX_CLASSES];
+	int64_t bad_run;
+	TrnClsMetrics last;
+} App;
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static int fail(App *a)
+{
+	if (a->err.file[0])
+		fprintf(stderr, PROG ": %s: %s\n", a->err.file, a->err.msg);
+	else
+		fprintf(stderr, PROG ": %s\n", a->err.msg);
+	return 1;
+}
+
+static int set_err(App *a, const char *file, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int set_err(App *a, const char *file, const char *fmt, ...)
+{
+	snprintf(a->err.file, sizeof a->err.file, "%s", file ? file : "");
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(a->err.msg, sizeof a->err.msg, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void note(const App *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void note(const App *a, const char *fmt, ...)
+{
+	if (a->o.quiet)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fputs(PROG ": ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+/* ---------------------------------------------------------------- options */
+
+int trn_task_select(int *argc, char **argv)
+{
+	for (int i = 1; i < *argc; i++) {
+		const char *v = NULL;
+		int used = 0;
+		if (strcmp(argv[i], "--task") == 0) {
+			if (i + 1 >= *argc) {
+				fprintf(stderr, PROG ": --task: needs effect or classify\n");
+				return 2;
+			}
+			v = argv[i + 1];
+			used = 2;
+		} else if (strncmp(argv[i], "--task=", 7) == 0) {
+			v = argv[i] + 7;
+			used = 1;
+		} else {
+			continue;
+		}
+		if (strcmp(v, "classify") == 0)
+			return 1;
+		if (strcmp(v, "effect") != 0) {
+			fprintf(stderr, PROG ": --task: '%s' is not effect or classify\n", v);
+			return 2;
+		}
+		for (int j = i; j + used <= *argc; j++)
+			argv[j] = argv[j + used];
+		*argc -= used;
+		return 0;
+	}
+	return 0;
+}
+
+static int bad(const char *opt, const char *val, const char *want)
+{
+	fprintf(stderr, PROG ": --%s: '%s' is not %s\n", opt, val, want);
+	return 2;
+}
+
+static int num(const char *opt, const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi) {
+		char want[96];
+		snprintf(want, sizeof want, "a number from %g to %g", lo, hi);
+		return bad(opt, s, want);
+	}
+	*out = v;
+	return 0;
+}
+
+static int whole(const char *opt, const char *s, long lo, long hi, long *out)
+{
+	double d;
+	if (num(opt, s, (double)lo, (double)hi, &d))
+		return 2;
+	if (d != floor(d))
+		return bad(opt, s, "a whole number");
+	*out = (long)d;
+	return 0;
+}
+
+static int add_src(const char **list, int *n, const char *opt, const char *v)
+{
+	if (*n >= MAX_SOURCES) {
+		fprintf(stderr, PROG ": --%s: at most %d\n", opt, MAX_SOURCES);
+		return 2;
+	}
+	list[(*n)++] = v;
+	return 0;
+}
+
+static int parse_one(Opts *o, int c, const char *v)
+{
+	double d;
+	long l;
+	int rc;
+	switch (c) {
+	case O_TASK: return 0;
+	case O_CLASSES: return add_src(o->train.dir, &o->train.n_dir, "classes", v);
+	case O_LABELS: return add_src(o->train.csv, &o->train.n_csv, "labels", v);
+	case O_VCLASSES: return add_src(o->val.dir, &o->val.n_dir, "val-classes", v);
+	case O_VLABELS: return add_src(o->val.csv, &o->val.n_csv, "val-labels", v);
+	case O_TCLASSES: return add_src(o->test.dir, &o->test.n_dir, "test-classes", v);
+	case O_TLABELS: return add_src(o->test.csv, &o->test.n_csv, "test-labels", v);
+	case O_VSPLIT: return num("val-split", v, 0.01, 0.5, &o->val_split);
+	case O_NAMES: o->class_names = v; return 0;
+	case O_NOWEIGHTS: o->no_weights = 1; return 0;
+	case O_ARCH:
+		o->cell = rfx_cell_from_name(v);
+		return o->cell == RFX_CELL_COUNT ? bad("arch", v, "rnn, gru or lstm") : 0;
+	case O_HIDDEN: rc = whole("hidden", v, 1, RFX_MAX_HIDDEN, &l); o->hidden = (int)l; return rc;
+	case O_LAYERS: rc = whole("layers", v, 1, RFX_MAX_LAYERS, &l); o->layers = (int)l; return rc;
+	case O_SEED: rc = whole("seed", v, 0, 1000000000000L, &l); o->seed = (uint64_t)l; return rc;
+	case O_SEGMENT: return num("segment", v, 0.001, 60, &o->segment_s);
+	case O_WARMUP: rc = whole("warmup", v, 0, 1000000, &l); o->warmup = (int)l; return rc;
+	case O_WINDOW: rc = whole("window", v, 1, 1000000, &l); o->window = (int)l; return rc;
+	case O_BATCH: rc = whole("batch", v, 1, 4096, &l); o->batch = (int)l; return rc;
+	case O_LR: rc = num("lr", v, 1e-7, 1, &d); o->lr = (float)d; return rc;
+	case O_CLIP: rc = num("clip", v, 0, 1e6, &d); o->clip = (float)d; return rc;
+	case O_EPOCHS: return whole("epochs", v, 0, 100000000, &o->epochs);
+	case O_BUDGET: return num("time-budget", v, 0, 1e9, &o->budget);
+	case O_PATIENCE: return whole("patience", v, 0, 1000000, &o->patience);
+	case O_PLATEAU: return whole("plateau", v, 1, 1000000, &o->plateau);
+	case O_BATCHES: return whole("batches", v, 0, 100000000, &o->batches);
+	case O_THREADS: rc = whole("threads", v, 1, 64, &l); o->threads = (int)l; return rc;
+	case O_OUT: o->out = v; return 0;
+	case O_REPORT: o->report = v; return 0;
+	case O_NOREPORT: o->no_report = 1; return 0;
+	case O_CKPT: o->ckpt = v; return 0;
+	case O_RESUME: o->resume = v; return 0;
+	case O_QUIET: o->quiet = 1; return 0;
+	case O_EVAL: o->eval = v; return 0;
+	default: return -1;
+	}
+}
+
+/* 0 to run, 1 after --help, 2 on a usage error (printed). */
+static int parse(Opts *o, int argc, char **argv)
+{
+	memset(o, 0, sizeof *o);
+	o->val_split = 0.15;
+	o->cell = RFX_CELL_GRU;
+	o->hidden = 16;
+	o->layers = 1;
+	o->seed = 1;
+	o->segment_s = 0.5;
+	o->warmup = 1000;
+	o->window = 2048;
+	o->batch = 8;
+	o->lr = 5e-3f;
+	o->clip = 1.0f;
+	o->patience = 25;
+	o->plateau = 5;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	o->threads = cores > 0 ? (int)(cores < 64 ? cores : 64) : 1;
+	size_t len = 0;
+	for (int i = 0; i < argc && len + 1 < sizeof o->cmdline; i++) {
+		int w = snprintf(o->cmdline + len, sizeof o->cmdline - len, "%s%s", i ? " " : "", argv[i]);
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+	int c;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", LONG, NULL)) != -1) {
+		if (c == O_HELP) {
+			fputs(USAGE, stdout);
+			return 1;
+		}
+		if (c == '?' || c == ':') {
+			fprintf(stderr, PROG ": %s: unknown option or missing value for --task classify "
+				"(see --task classify --help)\n", argv[optind - 1]);
+			return 2;
+		}
+		int rc = parse_one(o, c, optarg);
+		if (rc)
+			return 2;
+	}
+	if (optind < argc) {
+		fprintf(stderr, PROG ": %s: unexpected argument\n", argv[optind]);
+		return 2;
+	}
+	if (o->train.n_dir + o->train.n_csv == 0) {
+		fprintf(stderr, PROG ": --task classify needs --classes DIR or --labels F.csv (see "
+			"--task classify --help)\n");
+		return 2;
+	}
+	if (o->eval)
+		return 0;
+	if (!o->out) {
+		fprintf(stderr, PROG ": need --out MODEL.json\n");
+		return 2;
+	}
+	if (o->epochs == 0 && o->budget == 0 && o->patience == 0) {
+		fprintf(stderr, PROG ": nothing would stop training: give --epochs, --time-budget or "
+			"--patience\n");
+		return 2;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- data */
+
+static int load_sources(App *a, TrnTrackList *tl, const Sources *s)
+{
+	for (int i = 0; i < s->n_dir; i++)
+		if (trn_tracks_load_dir(tl, s->dir[i], &a->cs, &a->err))
+			return -1;
+	for (int i = 0; i < s->n_csv; i++)
+		if (trn_tracks_load_csv(tl, s->csv[i], &a->cs, &a->err))
+			return -1;
+	const char *where = s->n_dir ? s->dir[0] : s->csv[0];
+	if (trn_tracks_check_classes(tl, &a->cs, where, &a->err))
+		return -1;
+	if (a->tl_train.rate && tl->rate != a->tl_train.rate)
+		return set_err(a, tl->rate_file, "sample rate %g Hz, but the training files are at %g Hz",
+			       tl->rate, a->tl_train.rate);
+	return 0;
+}
+
+static int has(const Sources *s)
+{
+	return s->n_dir + s->n_csv > 0;
+}
+
+static int build(App *a, TrnClsSet *s, const TrnTrackList *tl, int part, const char *what)
+{
+	if (trn_clsset_build(s, tl, part, a->o.val_split, a->o.seed) != 0)
+		return set_err(a, NULL, "out of memory for the %s set", what);
+	return 0;
+}
+
+static int load_data(App *a)
+{
+	if (a->o.class_names && trn_classes_parse(a->o.class_names, &a->cs, &a->err))
+		return -1;
+	if (load_sources(a, &a->tl_train, &a->o.train))
+		return -1;
+	if (a->o.eval)
+		return build(a, &a->test, &a->tl_train, 0, "evaluation");
+	if (has(&a->o.val) && load_sources(a, &a->tl_val, &a->o.val))
+		return -1;
+	if (has(&a->o.test) && load_sources(a, &a->tl_test, &a->o.test))
+		return -1;
+	int split = !has(&a->o.val);
+	if (build(a, &a->train, &a->tl_train, split ? 1 : 0, "training") ||
+	    build(a, &a->val, split ? &a->tl_train : &a->tl_val, split ? 2 : 0, "validation") ||
+	    (has(&a->o.test) && build(a, &a->test, &a->tl_test, 0, "test")))
+		return -1;
+	const char *where = has(&a->o.train) && a->o.train.n_dir ? a->o.train.dir[0] : a->o.train.csv[0];
+	for (int k = 0; k < a->cs.n; k++)
+		if (a->train.count[k] == 0)
+			return set_err(a, where, "class '%s' has no training examples left after the split",
+				       a->cs.name[k]);
+	a->seg_len = (size_t)llround(a->o.segment_s * a->train.rate);
+	if (a->seg_len <= (size_t)a->o.warmup)
+		return set_err(a, NULL, "--segment %.3f s (%zu samples) must be longer than --warmup %d "
+			       "samples", a->o.segment_s, a->seg_len, a->o.warmup);
+	if (a->train.n < a->seg_len)
+		return set_err(a, where, "too short: %.3f s of training audio, a segment is %.3f s",
+			       (double)a->train.n / a->train.rate, a->o.segment_s);
+	if (a->val.n <= 2 * (size_t)a->o.warmup)
+		return set_err(a, where, "too short: the validation part has %.3f s, needs more than "
+			       "twice the warm-up", (double)a->val.n / a->train.rate);
+	/* Inverse class frequency, normalised so the mean weight per labelled sample is 1. */
+	size_t total = 0;
+	for (int k = 0; k < a->cs.n; k++)
+		total += a->train.count[k];
+	for (int k = 0; k < a->cs.n; k++)
+		a->weights[k] = a->o.no_weights ? 1.0f
+			: (float)((double)total / ((double)a->cs.n * (double)a->train.count[k]));
+	return 0;
+}
+
+static char *make_fingerprint(const App *a)
+{
+	size_t cap = 1024;
+	const TrnTrackList *lists[2] = { &a->tl_train, &a->tl_val };
+	for (int k = 0; k < 2; k++)
+		cap += 40 * (size_t)lists[k]->n_tracks;
+	char *s = malloc(cap);
+	if (!s)
+		return NULL;
+	int len = snprintf(s, cap, "task=classify seed=%llu segment=%.6g warmup=%d window=%d batch=%d "
+			   "batches=%ld val-split=%g weights=%d classes=", (unsigned long long)a->o.seed,
+			   a->o.segment_s, a->o.warmup, a->o.window, a->o.batch, a->o.batches,
+			   has(&a->o.val) ? 0 : a->o.val_split, !a->o.no_weights);
+	for (int k = 0; k < a->cs.n && (size_t)len < cap; k++)
+		len += snprintf(s + len, cap - (size_t)len, "%.20s,", a->cs.name[k]);
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < lists[k]->n_tracks && (size_t)len < cap; i++) {
+			char hex[65];
+			trn_sha256_hex(lists[k]->tracks[i].sha256, hex);
+			len += snprintf(s + len, cap - (size_t)len, "%.16s,", hex);
+		}
+	return s;
+}
+
+/* ---------------------------------------------------------------- model */
+
+static int make_model(App *a)
+{
+	RfxModelSpec spec = {
+		.cell = a->o.cell, .n_layers = a->o.layers, .n_inputs = 1, .hidden = a->o.hidden,
+		.mode = RFX_MODE_CLASSIFIER, .n_outputs = a->cs.n, .sample_rate = a->train.rate,
+	};
+	char detail[256] = "";
+	if (rfx_model_spec_check(&spec, detail, sizeof detail) != RFX_OK)
+		return set_err(a, NULL, "model: %s", detail);
+	RfxAdamConfig ac = rfx_adam_config_default();
+	ac.lr = a->o.lr;
+	if (rfx_model_new(&spec, &a->model) != RFX_OK ||
+	    rfx_adam_create(a->model->n_params, &ac, &a->adam) != RFX_OK ||
+	    trn_state_init(&a->st, a->model->n_params) != 0)
+		return set_err(a, NULL, "out of memory for the model");
+	rfx_model_init_random(a->model, a->o.seed);
+	for (int k = 0; k < a->cs.n; k++)
+		snprintf(a->model->labels[k], RFX_MAX_LABEL, "%s", a->cs.name[k]);
+	return 0;
+}
+
+static int resume(App *a)
+{
+	char *fp = NULL;
+	if (trn_checkpoint_load(a->o.resume, &a->model, &a->adam, &a->st, &fp, &a->err) != 0)
+		return -1;
+	int same = fp && strcmp(fp, a->fingerprint) == 0;
+	free(fp);
+	if (!same || a->model->spec.mode != RFX_MODE_CLASSIFIER || a->model->spec.n_outputs != a->cs.n)
+		return set_err(a, a->o.resume, "made with other data or options (seed, classes, "
+			       "--segment, --warmup, --window, --batch, --batches, splits); resume with "
+			       "the command that wrote it");
+	note(a, "%s: resuming at epoch %lld (best validation accuracy %.2f %%)", a->o.resume,
+	     (long long)a->st.epoch, 100 * (1 - a->st.best_val));
+	return 0;
+}
+
+/* ---------------------------------------------------------------- the loop */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static uint64_t mix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+/* The runs of every class in the training signal, as (start, cumulative length) pairs, so a
+ * uniformly drawn sample of class k is one binary search away. */
+static int index_runs(App *a)
+{
+	const TrnClsSet *s = &a->train;
+	size_t n_total = 0;
+	for (size_t i = 0; i < s->n; i++)
+		n_total += s->lab[i] >= 0 && (i == 0 || s->lab[i - 1] != s->lab[i]);
+	a->runs = malloc((n_total + 1) * 2 * sizeof *a->runs);
+	if (!a->runs)
+		return -1;
+	size_t off = 0;
+	for (int k = 0; k < a->cs.n; k++) {
+		a->run_off[k] = off;
+		size_t cum = 0;
+		for (size_t i = 0; i < s->n; i++) {
+			if (s->lab[i] != k || (i > 0 && s->lab[i - 1] == k))
+				continue;
+			size_t j = i;
+			while (j < s->n && s->lab[j] == k)
+				j++;
+			cum += j - i;
+			a->runs[2 * off] = i;
+			a->runs[2 * off + 1] = cum;
+			off++;
+		}
+		a->n_runs[k] = off - a->run_off[k];
+	}
+	return 0;
+}
+
+static size_t draw_sample(const App *a, int k, uint64_t r)
+{
+	const size_t *runs = a->runs + 2 * a->run_off[k];
+	size_t n = a->n_runs[k], total = runs[2 * (n - 1) + 1], target = r % total;
+	size_t lo = 0, hi = n - 1;
+	while (lo < hi) {           /* first run whose cumulative end > target */
+		size_t mid = (lo + hi) / 2;
+		if (runs[2 * mid + 1] > target)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	size_t before = lo ? runs[2 * (lo - 1) + 1] : 0;
+	return runs[2 * lo] + (target - before);
+}
+
+/* Segment b of a batch is anchored on class (first + b) mod K: a sample of that class drawn
+ * uniformly lands at a random place in the segment's loss part. */
+static void fill_batch(App *a, int B, uint64_t g)
+{
+	const size_t S = a->seg_len, warm = (size_t)a->o.warmup, N = a->train.n;
+	int first = (int)(mix(&g) % (uint64_t)a->cs.n);
+	for (int b = 0; b < B; b++) {
+		int k = (first + b) % a->cs.n;
+		size_t p = draw_sample(a, k, mix(&g));
+		size_t o = warm + (size_t)(mix(&g) % (S - warm));
+		size_t start = p > o ? p - o : 0;
+		if (start + S > N)
+			start = N - S;
+		memcpy(a->xbuf + (size_t)b * S, a->train.x + start, S * sizeof *a->xbuf);
+		memcpy(a->lbuf + (size_t)b * S, a->train.lab + start, S * sizeof *a->lbuf);
+	}
+}
+
+/* 1 when a step was taken, 0 skipped, -1 error. */
+static int train_window(App *a, const RfxBpttBatch *wb, double *loss)
+{
+	rfx_bptt_zero_grad(a->bp);
+	RfxStatus rc = rfx_bptt_train(a->bp, wb, loss);
+	if (rc != RFX_OK)
+		return set_err(a, NULL, "training step failed: %s", rfx_strerror(rc));
+	float *g = rfx_bptt_grad(a->bp);
+	size_t n = a->model->n_params;
+	double norm = a->o.clip > 0 ? rfx_optim_clip_grad_norm(g, n, a->o.clip)
+				    : rfx_optim_grad_norm(g, n);
+	if (!isfinite(*loss) || !isfinite(norm)) {
+		a->st.skipped++;
+		if (++a->bad_run > MAX_BAD_RUN)
+			return set_err(a, NULL, "training diverged (%d non-finite steps in a row); try a "
+				       "lower --lr or --clip", MAX_BAD_RUN);
+		return 0;
+	}
+	a->bad_run = 0;
+	rfx_adam_step(a->adam, a->model->params, g, a->mask);
+	a->st.steps++;
+	return 1;
+}
+
+static int train_batch(App *a, double *mean_loss)
+{
+	const size_t S = a->seg_len, W = (size_t)a->o.window, warm = (size_t)a->o.warmup;
+	const int B = a->o.batch;
+	uint64_t g = a->o.seed * 0xD1B54A32D192ED03ULL + (uint64_t)a->st.epoch * 0x9E3779B97F4A7C15ULL +
+		     (uint64_t)a->st.batch;
+	fill_batch(a, B, g);
+	rfx_bptt_reset_state(a->bp);
+	RfxBpttBatch wb = { .B = B, .T = (int)warm, .x = a->xbuf, .x_stride = S };
+	if (warm > 0 && rfx_bptt_forward(a->bp, &wb, NULL, 0) != RFX_OK)
+		return set_err(a, NULL, "warm-up forward pass failed");
+	double sum = 0;
+	int taken = 0;
+	for (size_t off = warm; off < S; off += W) {
+		size_t T = S - off < W ? S - off : W;
+		wb.T = (int)T;
+		wb.x = a->xbuf + off;
+		wb.label = a->lbuf + off;
+		wb.l_stride = S;
+		int labelled = 0;
+		for (int b = 0; b < B && !labelled; b++)
+			for (size_t t = 0; t < T && !labelled; t++)
+				labelled = a->lbuf[(size_t)b * S + off + t] >= 0;
+		if (!labelled) {    /* a gap in the labels: only move the state */
+			if (rfx_bptt_forward(a->bp, &wb, NULL, 0) != RFX_OK)
+				return set_err(a, NULL, "forward pass failed");
+			continue;
+		}
+		double loss = 0;
+		int rc = train_window(a, &wb, &loss);
+		if (rc < 0)
+			return -1;
+		if (rc > 0) {
+			sum += loss;
+			taken++;
+		}
+	}
+	a->st.samples += (double)B * (double)S;
+	*mean_loss = taken ? sum / taken : NAN;
+	if (taken) {
+		a->st.loss_sum += *mean_loss;
+		a->st.loss_count++;
+	}
+	return 0;
+}
+
+static void fmt_ms(char *buf, size_t n, double ms)
+{
+	if (isnan(ms))
+		snprintf(buf, n, "n/a");
+	else if (isinf(ms))
+		snprintf(buf, n, "never");
+	else
+		snprintf(buf, n, "%.1f ms", ms);
+}
+
+/* Validation frame error (1 - accuracy) is what "best" and the plateau watch. */
+static int validate(App *a, int64_t n_batches)
+{
+	TrnState *st = &a->st;
+	if (trn_cls_evaluate(a->model, &a->val, (size_t)a->o.warmup, &a->last) != RFX_OK)
+		return set_err(a, NULL, "validation failed");
+	double e = 1 - a->last.accuracy;
+	TrnPoint p = {
+		.time = st->elapsed, .loss = st->loss_count ? st->loss_sum / (double)st->loss_count : NAN,
+		.val_esr = e, .lr = a->adam->cfg.lr, .epoch = st->epoch, .steps = st->steps,
+	};
+	if (trn_state_push(st, &p) != 0)
+		return set_err(a, NULL, "out of memory");
+	st->loss_sum = 0;
+	st->loss_count = 0;
+	st->since_val = 0;
+	if (isfinite(e) && e < st->best_val) {
+		st->best_val = e;
+		st->best_epoch = st->epoch;
+		memcpy(st->best_params, a->model->params, st->n_params * sizeof *st->best_params);
+		st->bad_evals = st->plateau_bad = 0;
+	} else {
+		st->bad_evals++;
+		if (++st->plateau_bad >= a->o.plateau) {
+			float lr = a->adam->cfg.lr * 0.5f;
+			a->adam->cfg.lr = lr > 1e-5f ? lr : 1e-5f;
+			st->plateau_bad = 0;
+		}
+	}
+	if (!a->o.quiet) {
+		char med[32];
+		fmt_ms(med, sizeof med, a->last.latency_median_ms);
+		fprintf(stderr, "epoch %lld  %lld batches  loss %.4g  val accuracy %.2f %% (best %.2f %%)  "
+			"latency %s  lr %.2g  %.0f s\n", (long long)st->epoch, (long long)n_batches, p.loss,
+			100 * a->last.accuracy, 100 * (1 - st->best_val), med, p.lr, st->elapsed);
+	}
+	return 0;
+}
+
+static int setup_loop(App *a)
+{
+	RfxBpttConfig bc = {
+		.max_batch = a->o.batch, .max_steps = a->o.window, .n_threads = a->o.threads,
+		.loss = rfx_loss_config_default(RFX_LOSS_CE),
+	};
+	bc.loss.class_weights = a->weights;
+	RfxStatus rc = rfx_bptt_create(a->model, &bc, &a->bp);
+	if (rc != RFX_OK)
+		return set_err(a, NULL, "cannot set up training: %s", rfx_strerror(rc));
+	const size_t S = a->seg_len, B = (size_t)a->o.batch;
+	a->mask = malloc(a->model->n_params);
+	a->xbuf = malloc(B * S * sizeof *a->xbuf);
+	a->lbuf = malloc(B * S * sizeof *a->lbuf);
+	if (!a->mask || !a->xbuf || !a->lbuf || index_runs(a))
+		return set_err(a, NULL, "out of memory for %zu segments of %zu samples", B, S);
+	rfx_optim_trainable_mask(a->model, a->mask);
+	return 0;
+}
+
+static TrnStop train(App *a)
+{
+	TrnState *st = &a->st;
+	int64_t nb = a->o.batches;
+	if (nb <= 0) {
+		double per = (double)a->o.batch * (double)(a->seg_len - (size_t)a->o.warmup);
+		nb = (int64_t)llround((double)a->train.n / per);
+		if (nb < 1)
+			nb = 1;
+	}
+	double t0 = now_s() - st->elapsed;
+	if (st->n_hist == 0 && validate(a, 0) != 0)
+		return TRN_STOP_ERROR;
+	for (;;) {
+		if (a->o.epochs > 0 && st->epoch >= a->o.epochs)
+			return TRN_STOP_EPOCHS;
+		while (st->batch < nb) {
+			st->elapsed = now_s() - t0;
+			if (interrupted)
+				return TRN_STOP_INTERRUPT;
+			if (a->o.budget > 0 && st->elapsed >= a->o.budget) {
+				if (st->since_val > 0 && validate(a, st->batch) != 0)
+					return TRN_STOP_ERROR;
+				return TRN_STOP_BUDGET;
+			}
+			double loss;
+			if (train_batch(a, &loss) != 0)
+				return TRN_STOP_ERROR;
+			st->batch++;
+			st->since_val++;
+		}
+		st->elapsed = now_s() - t0;
+		if (validate(a, nb) != 0)
+			return TRN_STOP_ERROR;
+		st->epoch++;
+		st->batch = 0;
+		if (trn_checkpoint_save(a->ckpt_path, a->model, a->adam, st, a->fingerprint, &a->err))
+			return TRN_STOP_ERROR;
+		if (a->o.patience > 0 && st->bad_evals >= a->o.patience)
+			return TRN_STOP_EARLY;
+	}
+}
+
+/* ---------------------------------------------------------------- results */
+
+static const char *stop_name(TrnStop s)
+{
+	switch (s) {
+	case TRN_STOP_EPOCHS: return "epochs";
+	case TRN_STOP_BUDGET: return "time budget";
+	case TRN_STOP_EARLY: return "early stopping";
+	case TRN_STOP_INTERRUPT: return "interrupted";
+	default: return "error";
+	}
+}
+
+static json_t *num_or_null(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *metrics_json(const TrnClsMetrics *m, const TrnClassSet *cs)
+{
+	json_t *j = json_object(), *prec = json_object(), *rec = json_object(), *conf = json_array();
+	json_object_set_new(j, "frame_accuracy", num_or_null(m->accuracy));
+	json_object_set_new(j, "decision_latency_median_ms", num_or_null(m->latency_median_ms));
+	json_object_set_new(j, "decision_latency_p90_ms", num_or_null(m->latency_p90_ms));
+	json_object_set_new(j, "onsets", json_integer(m->n_onsets));
+	json_object_set_new(j, "undecided_onsets", json_integer(m->n_undecided));
+	json_object_set_new(j, "samples", json_integer((json_int_t)m->n));
+	for (int k = 0; k < m->K; k++) {
+		json_object_set_new(prec, cs->name[k], num_or_null(m->precision[k]));
+		json_object_set_new(rec, cs->name[k], num_or_null(m->recall[k]));
+		json_t *row = json_array();
+		for (int c = 0; c < m->K; c++)
+			json_array_append_new(row, json_integer((json_int_t)m->confusion[k][c]));
+		json_array_append_new(conf, row);
+	}
+	json_object_set_new(j, "precision", prec);
+	json_object_set_new(j, "recall", rec);
+	json_object_set_new(j, "confusion", conf);
+	return j;
+}
+
+static void add_tracks(json_t *arr, const TrnTrackList *tl, const char *role)
+{
+	for (int i = 0; i < tl->n_tracks; i++) {
+		char hex[65];
+		trn_sha256_hex(tl->tracks[i].sha256, hex);
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "role", role, "path",
+						     tl->tracks[i].path, "sha256", hex));
+	}
+}
+
+static char *make_metadata(App *a, const TrnClsMetrics *val, const TrnClsMetrics *test,
+			   TrnStop stop)
+{
+	const RfxModelSpec *s = &a->model->spec;
+	json_t *m = json_pack("{s:s, s:s, s:s, s:{s:s, s:i, s:i, s:s}, s:f}", "trainer", PROG,
+			      "rnnfx_version", RFX_VERSION, "task", "classify", "architecture", "cell",
+			      rfx_cell_name(s->cell), "hidden", s->hidden, "layers", s->n_layers,
+			      "init_state", "zeros", "sample_rate", s->sample_rate);
+	if (!m)
+		return NULL;
+	json_t *cls = json_array(), *w = json_array();
+	for (int k = 0; k < a->cs.n; k++) {
+		json_array_append_new(cls, json_string(a->cs.name[k]));
+		json_array_append_new(w, json_real(a->weights[k]));
+	}
+	json_object_set_new(m, "classes", cls);
+	json_object_set_new(m, "class_weights", w);
+	const TrnClsMetrics *main_m = test ? test : val;
+	json_object_set_new(m, "validation_frame_accuracy", num_or_null(val->accuracy));
+	if (test)
+		json_object_set_new(m, "test_frame_accuracy", num_or_null(test->accuracy));
+	json_object_set_new(m, "decision_latency_median_ms", num_or_null(main_m->latency_median_ms));
+	json_object_set_new(m, "decision_latency_p90_ms", num_or_null(main_m->latency_p90_ms));
+	json_object_set_new(m, "metrics_from", json_string(test ? "test" : "validation"));
+	json_object_set_new(m, "validation", metrics_json(val, &a->cs));
+	if (test)
+		json_object_set_new(m, "test", metrics_json(test, &a->cs));
+	json_object_set_new(m, "warmup_samples", json_integer(a->o.warmup));
+	json_object_set_new(m, "best_epoch", json_integer(a->st.best_epoch));
+	json_object_set_new(m, "epochs", json_integer(a->st.epoch));
+	json_object_set_new(m, "steps", json_integer(a->st.steps));
+	json_object_set_new(m, "wall_time_s", json_real(a->st.elapsed));
+	json_object_set_new(m, "stopped_by", json_string(stop_name(stop)));
+	json_object_set_new(m, "loss", json_string("ce"));
+	json_object_set_new(m, "seed", json_integer((json_int_t)a->o.seed));
+	json_object_set_new(m, "threads", json_integer(a->o.threads));
+	json_object_set_new(m, "command_line", json_string(a->o.cmdline));
+	json_t *data = json_array();
+	add_tracks(data, &a->tl_train, "train");
+	add_tracks(data, &a->tl_val, "validation");
+	add_tracks(data, &a->tl_test, "test");
+	json_object_set_new(m, "data", data);
+	char *text = json_dumps(m, JSON_COMPACT);
+	json_decref(m);
+	return text;
+}
+
+static int write_svg(App *a, const TrnClsMetrics *m, const char *what)
+{
+	char title[200];
+	snprintf(title, sizeof title, "rnnfx-train --task classify: %s H=%d, %s confusion matrix",
+		 rfx_cell_name(a->model->spec.cell), a->model->spec.hidden, what);
+	if (trn_cls_confusion_svg(a->report_path, m, a->model->labels, title, &a->err))
+		return -1;
+	note(a, "%s: confusion matrix", a->report_path);
+	return 0;
+}
+
+static int finish(App *a, TrnStop stop)
+{
+	if (isfinite(a->st.best_val))
+		memcpy(a->model->params, a->st.best_params, a->model->n_params * sizeof *a->model->params);
+	TrnClsMetrics val, test;
+	size_t warm = (size_t)a->o.warmup;
+	if (trn_cls_evaluate(a->model, &a->val, warm, &val) != RFX_OK ||
+	    (a->test.n && trn_cls_evaluate(a->model, &a->test, warm, &test) != RFX_OK))
+		return set_err(a, NULL, "evaluation failed");
+	const TrnClsMetrics *t = a->test.n ? &test : NULL;
+	char *meta = make_metadata(a, &val, t, stop);
+	if (!meta || rfx_model_set_metadata(a->model, meta) != RFX_OK) {
+		free(meta);
+		return set_err(a, NULL, "out of memory for the metadata");
+	}
+	free(meta);
+	char detail[256] = "";
+	RfxStatus rc = rfx_model_save_file(a->model, a->o.out, detail, sizeof detail);
+	if (rc != RFX_OK)
+		return set_err(a, a->o.out, "%s", detail[0] ? detail : rfx_strerror(rc));
+	if (!a->o.quiet) {
+		fprintf(stderr, PROG ": %s: best validation epoch %lld of %lld, %lld steps, %.0f s, stopped "
+			"by %s\nvalidation:\n", a->o.out, (long long)a->st.best_epoch,
+			(long long)a->st.epoch, (long long)a->st.steps, a->st.elapsed, stop_name(stop));
+		trn_cls_metrics_print(stderr, &val, a->model->labels);
+		if (t) {
+			fprintf(stderr, "test:\n");
+			trn_cls_metrics_print(stderr, t, a->model->labels);
+		}
+	}
+	return a->o.no_report ? 0 : write_svg(a, t ? t : &val, t ? "test" : "validation");
+}
+
+static void derive_paths(App *a)
+{
+	const char *out = a->o.out ? a->o.out : "";
+	if (a->o.ckpt)
+		snprintf(a->ckpt_path, sizeof a->ckpt_path, "%s", a->o.ckpt);
+	else
+		snprintf(a->ckpt_path, sizeof a->ckpt_path, "%s.ckpt", out);
+	size_t n = strlen(out);
+	if (a->o.report)
+		snprintf(a->report_path, sizeof a->report_path, "%s", a->o.report);
+	else if (n > 5 && strcmp(out + n - 5, ".json") == 0)
+		snprintf(a->report_path, sizeof a->report_path, "%.*s.svg", (int)(n - 5), out);
+	else
+		snprintf(a->report_path, sizeof a->report_path, "%s.svg", out);
+}
+
+/* --eval: the model's own classes, in its order, must be the data's. */
+static int evaluate_only(App *a)
+{
+	char detail[256] = "";
+	RfxStatus rc = rfx_model_load_file(a->o.eval, &a->model, detail, sizeof detail);
+	if (rc != RFX_OK)
+		return set_err(a, a->o.eval, "%s", detail[0] ? detail : rfx_strerror(rc));
+	if (a->model->spec.mode != RFX_MODE_CLASSIFIER)
+		return set_err(a, a->o.eval, "not a classifier");
+	if (!a->o.class_names) {
+		a->cs.n = a->model->spec.n_outputs;
+		for (int k = 0; k < a->cs.n; k++)
+			snprintf(a->cs.name[k], RFX_MAX_LABEL, "%s", a->model->labels[k]);
+	}
+	if (load_data(a))
+		return -1;
+	if (a->test.rate != a->model->spec.sample_rate)
+		return set_err(a, a->o.eval, "model at %g Hz, data at %g Hz", a->model->spec.sample_rate,
+			       a->test.rate);
+	TrnClsMetrics m;
+	if (trn_cls_evaluate(a->model, &a->test, (size_t)a->o.warmup, &m) != RFX_OK)
+		return set_err(a, NULL, "evaluation failed");
+	printf("%s: %.3f s of audio, %d classes\n", a->o.eval, (double)a->test.n / a->test.rate, m.K);
+	trn_cls_metrics_print(stdout, &m, a->model->labels);
+	printf("frame_accuracy %.6f\nlatency_median_ms %.3f\nlatency_p90_ms %.3f\n", m.accuracy,
+	       m.latency_median_ms, m.latency_p90_ms);
+	if (a->o.report) {
+		snprintf(a->report_path, sizeof a->report_path, "%s", a->o.report);
+		return write_svg(a, &m, "evaluation");
+	}
+	return 0;
+}
+
+static int run(App *a)
+{
+	if (a->o.eval)
+		return evaluate_only(a) ? fail(a) : 0;
+	if (load_data(a) != 0)
+		return fail(a);
+	note(a, "%d classes at %g Hz: %.1f s training, %.1f s validation%s", a->cs.n, a->train.rate,
+	     (double)a->train.n / a->train.rate, (double)a->val.n / a->train.rate,
+	     a->test.n ? "" : ", no test set");
+	if (a->test.n)
+		note(a, "%.1f s test", (double)a->test.n / a->train.rate);
+	a->fingerprint = make_fingerprint(a);
+	if (!a->fingerprint)
+		return set_err(a, NULL, "out of memory"), fail(a);
+	if ((a->o.resume ? resume(a) : make_model(a)) != 0 || setup_loop(a) != 0)
+		return fail(a);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	TrnStop stop = train(a);
+	if (stop == TRN_STOP_ERROR)
+		return fail(a);
+	if (trn_checkpoint_save(a->ckpt_path, a->model, a->adam, &a->st, a->fingerprint, &a->err))
+		return fail(a);
+	if (stop == TRN_STOP_INTERRUPT) {
+		fprintf(stderr, PROG ": %s: interrupted; continue with the same command plus --resume %s\n",
+			a->ckpt_path, a->ckpt_path);
+		return EXIT_INTERRUPTED;
+	}
+	return finish(a, stop) ? fail(a) : 0;
+}
+
+int trn_classify_main(int argc, char **argv)
+{
+	static App a;
+	int rc = parse(&a.o, argc, argv);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	derive_paths(&a);
+	rc = run(&a);
+	rfx_bptt_destroy(a.bp);
+	free(a.mask);
+	free(a.xbuf);
+	free(a.lbuf);
+	free(a.runs);
+	trn_clsset_free(&a.train);
+	trn_clsset_free(&a.val);
+	trn_clsset_free(&a.test);
+	trn_tracks_free(&a.tl_train);
+	trn_tracks_free(&a.tl_val);
+	trn_tracks_free(&a.tl_test);
+	rfx_model_free(a.model);
+	if (a.adam)
+		rfx_adam_destroy(a.adam);
+	trn_state_free(&a.st);
+	free(a.fingerprint);
+	return rc;
+}
