@@ -933,7 +933,7 @@ static int evaluate_only(App *a)
 		return set_err(a, NULL, "evaluation failed");
 	printf("%s: %.3f s of audio, %d classes\n", a->o.eval, (double)a->test.n / a->test.rate, m.K);
 	trn_cls_metrics_print(stdout, &m, a->model->labels);
-	printf("frame_accuracy %.6f\nlatency_median_ms %.3f\nlatency_p90_ms %.3f\n", m.accuracy,
+	printf("frame_accuracy %.9f\nlatency_median_ms %.3f\nlatency_p90_ms %.3f\n", m.accuracy,
 	       m.latency_median_ms, m.latency_p90_ms);
 	if (a->o.report) {
 		snprintf(a->report_path, sizeof a->report_path, "%s", a->o.report);
