@@ -37,6 +37,14 @@ check-all: $(TRAINER_TESTTOOL) $(TRAINER_TEST_DATASET)
 CHECK_SCRIPTS += tests/trainer/test_dataset.sh tests/trainer/test_data_checks.sh \
 	tests/trainer/test_options.sh tests/trainer/test_training.sh
 
+# The classifier (--task classify): cls-gen writes tiny labelled sets without sox;
+# test_classify.sh trains on one and checks every bad-label case.
+TRAINER_CLS_GEN := $(BUILD)/tests/trainer/cls-gen
+$(TRAINER_CLS_GEN): $(BUILD)/tests/trainer/cls_gen.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SNDFILE_LIBS) -lm
+check-all: $(TRAINER_CLS_GEN)
+CHECK_SCRIPTS += tests/trainer/test_classify.sh
+
 install-trainer: $(TRAINER)
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(TRAINER) $(DESTDIR)$(BINDIR)/rnnfx-train
