@@ -5,7 +5,7 @@ $(BENCH_INFER): $(BUILD)/bench/bench_infer.o $(BUILD)/bench/peak.o $(LIBDSP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_DSP)
 
 bench: $(BENCH_INFER)
-	@echo "== inference: one stream, blocks of 256, 10 s of noise at 48 kHz, median of 5 =="
+	@echo "== inference: one stream, blocks of 256, 2 s of noise at 48 kHz, best of 11 in thread CPU time =="
 	@$(BENCH_INFER) $(BUILD)/bench/infer.csv
 	@echo "(CSV: $(BUILD)/bench/infer.csv)"
 

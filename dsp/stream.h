@@ -57,7 +57,7 @@ int rfx_stream_n_outputs(const RfxStream *st);
 uint32_t rfx_stream_nonfinite_count(const RfxStream *st);
 /* The recurrent state (every layer's h, then c for LSTM), for tests and inspection. */
 const float *rfx_stream_state(const RfxStream *st, size_t *n_floats);
-/* The name of the kernel chosen at init ("generic", "avx2"), for benchmarks. */
+/* The name of the kernel chosen at init ("generic", "avx2", "avx2-loop"), for benchmarks. */
 const char *rfx_stream_kernel_name(const RfxStream *st);
 
 #endif
