@@ -38,12 +38,13 @@ CHECK_SCRIPTS += tests/trainer/test_dataset.sh tests/trainer/test_data_checks.sh
 	tests/trainer/test_options.sh tests/trainer/test_training.sh
 
 # The classifier (--task classify): cls-gen writes tiny labelled sets without sox;
-# test_classify.sh trains on one and checks every bad-label case.
+# test_classify.sh trains on one and checks every bad-label case; test_classify_preset.sh measures
+# presets/tones.json on fresh scripts/make_class_data.sh audio (skipped without sox).
 TRAINER_CLS_GEN := $(BUILD)/tests/trainer/cls-gen
 $(TRAINER_CLS_GEN): $(BUILD)/tests/trainer/cls_gen.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SNDFILE_LIBS) -lm
 check-all: $(TRAINER_CLS_GEN)
-CHECK_SCRIPTS += tests/trainer/test_classify.sh
+CHECK_SCRIPTS += tests/trainer/test_classify.sh tests/trainer/test_classify_preset.sh
 
 install-trainer: $(TRAINER)
 	install -d $(DESTDIR)$(BINDIR)
