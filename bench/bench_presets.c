@@ -33,7 +33,8 @@ static int cmp_double(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	const int n = RATE * SECONDS;
-	float *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+	/* A classifier writes K probabilities per sample. */
+	float *x = malloc(n * sizeof *x), *y = malloc((size_t)n * RFX_MAX_CLASSES * sizeof *y);
 	if (!x || !y)
 		return 1;
 	/* Decaying plucks at a few pitches: the models' state moves as it would on a guitar. */
@@ -41,7 +42,7 @@ int main(int argc, char **argv)
 		double t = (double)(i % 24000) / RATE, f = 110.0 * (1 + (i / 24000) % 4);
 		x[i] = (float)(0.5 * exp(-3.0 * t) * sin(2 * M_PI * f * t));
 	}
-	printf("%-28s %8s %14s %12s %10s %10s\n", "preset", "model", "ms CPU / s", "% of a core",
+	printf("%-28s %12s %14s %12s %10s %10s\n", "preset", "model", "ms CPU / s", "% of a core",
 	       "ns/sample", "bytes");
 	for (int a = 1; a < argc; a++) {
 		RfxModel *m = NULL;
@@ -57,15 +58,16 @@ int main(int argc, char **argv)
 			rfx_stream_reset(st);
 			double t0 = cpu_now();
 			for (int i = 0; i < n; i += BLOCK)
-				rfx_stream_process(st, x + i, y + i, BLOCK);
+				rfx_stream_process(st, x + i, y + (size_t)i * rfx_stream_n_outputs(st), BLOCK);
 			t[r] = cpu_now() - t0;
 		}
 		qsort(t, RUNS, sizeof t[0], cmp_double);
 		const double per_s = t[RUNS / 2] / SECONDS;
 		char arch[32];
-		snprintf(arch, sizeof arch, "%s %d", rfx_cell_name(m->spec.cell), m->spec.hidden);
+		snprintf(arch, sizeof arch, "%s %d%s", rfx_cell_name(m->spec.cell), m->spec.hidden,
+			 m->spec.mode == RFX_MODE_CLASSIFIER ? " cls" : "");
 		const char *name = strrchr(argv[a], '/');
-		printf("%-28s %8s %14.2f %11.2f%% %10.1f %10zu\n", name ? name + 1 : argv[a], arch,
+		printf("%-28s %12s %14.2f %11.2f%% %10.1f %10zu\n", name ? name + 1 : argv[a], arch,
 		       per_s * 1e3, per_s * 100, per_s * 1e9 / RATE, rfx_stream_get_size(m));
 		rfx_stream_destroy(st);
 		rfx_model_free(m);
