@@ -320,10 +320,11 @@ static int parse_line(char *line, const char *csv_dir, Seg *sg, const char *wher
 	if (sg->end <= sg->start)
 		return set_err(err, where, "reversed or empty segment: end %g s is not after start %g s",
 			       sg->end, sg->start);
-	if (file[0] == '/' || !csv_dir[0])
-		snprintf(sg->path, sizeof sg->path, "%s", file);
-	else
-		snprintf(sg->path, sizeof sg->path, "%s/%s", csv_dir, file);
+	int w = file[0] == '/' || !csv_dir[0]
+		? snprintf(sg->path, sizeof sg->path, "%s", file)
+		: snprintf(sg->path, sizeof sg->path, "%s/%s", csv_dir, file);
+	if (w < 0 || (size_t)w >= sizeof sg->path)
+		return set_err(err, where, "file path longer than %zu bytes", sizeof sg->path - 1);
 	snprintf(sg->label, sizeof sg->label, "%s", label);
 	return 1;
 }
