@@ -13,6 +13,7 @@
 static const char USAGE[] =
 	"usage: " PROG " --input DI.wav --target AMP.wav [--input ... --target ...] --out MODEL.json\n"
 	"                   [options]\n"
+	"       " PROG " --task classify --classes DIR --out MODEL.json [options]   (see --task classify --help)\n"
 	"data:\n"
 	"  --input F / --target F       a training pair (repeatable; WAV/FLAC/AIFF, any bit depth)\n"
 	"  --val-input F / --val-target F   validation pair(s) instead of --val-split\n"

@@ -42,6 +42,8 @@ MODEL_P='<https://rnnfx.org/plugins/rnnfx#model>'
 : > "$W/presets.txt"
 for f in "$B"/presets/*.ttl; do
 	nt=$(serdi -q -i turtle -o ntriples "$f")
+	# the effect's presets only (the classifier's have their own plugin)
+	echo "$nt" | grep -qF '<http://lv2plug.in/ns/lv2core#appliesTo> <https://rnnfx.org/plugins/rnnfx#effect>' || continue
 	subj=$(echo "$nt" | awk '$3 == "<http://lv2plug.in/ns/ext/presets#Preset>" {print $1; exit}' | tr -d '<>')
 	label=$(echo "$nt" | awk -v s="<$subj>" '$1 == s && $2 == "<http://www.w3.org/2000/01/rdf-schema#label>"' |
 		sed -n 's/^[^"]*"\(.*\)"[^"]*$/\1/p' | head -1)
