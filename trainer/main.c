@@ -18,6 +18,7 @@
 #include "classify.h"
 #include "dataset.h"
 #include "evaluate.h"
+#include "lv2_preset.h"
 #include "options.h"
 #include "progress.h"
 #include "report_svg.h"
@@ -390,6 +391,21 @@ static int finish(App *a, TrnStop stop)
 		 (long long)a->st.epoch, (long long)a->st.steps, a->st.elapsed, stop_name(stop));
 	trn_progress_break(&a->pd);
 	log_cb(a, 0, a->o.out, summary);
+	if (a->o.lv2_preset) {
+		/* The host shows the model's file name, without its folder and ".json". */
+		const char *base = strrchr(a->o.out, '/');
+		char label[256];
+		snprintf(label, sizeof label, "%s", base ? base + 1 : a->o.out);
+		char *dot = strrchr(label, '.');
+		if (dot && dot != label)
+			*dot = '\0';
+		if (trn_lv2_preset_write(a->o.lv2_preset, a->model, label, a->err.msg,
+					 sizeof a->err.msg) != 0) {
+			snprintf(a->err.file, sizeof a->err.file, "%s", a->o.lv2_preset);
+			return -1;
+		}
+		log_cb(a, 0, a->o.lv2_preset, "LV2 preset bundle (put it in ~/.lv2)");
+	}
 	if (!a->o.no_report) {
 		if (write_report(a, summary) != 0)
 			return -1;

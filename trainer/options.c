@@ -34,13 +34,14 @@ static const char USAGE[] =
 	"  --time-budget S (0 = none)  --val-every N batches (0 = per epoch)  --threads N (all cores)\n"
 	"output:\n"
 	"  --out F  --report F.svg (default: next to --out)  --no-report  --checkpoint F (F = OUT.ckpt)\n"
+	"  --lv2-preset DIR.lv2         also write an LV2 preset bundle for the plugin (put it in ~/.lv2)\n"
 	"  --resume CHECKPOINT  --quiet  --help  --version\n";
 
 enum {
 	O_INPUT = 256, O_TARGET, O_VAL_IN, O_VAL_TGT, O_TEST_IN, O_TEST_TGT, O_VAL_SPLIT, O_TEST_SPLIT,
 	O_CHANNEL, O_ALIGN, O_MAX_LAG, O_RATE, O_ARCH, O_HIDDEN, O_LAYERS, O_SKIP, O_INIT, O_SEED, O_SEGMENT, O_WARMUP,
 	O_WINDOW, O_BATCH, O_LR, O_BETAS, O_WD, O_CLIP, O_LOSS, O_PATIENCE, O_PLATEAU, O_EPOCHS,
-	O_BUDGET, O_VAL_EVERY, O_THREADS, O_OUT, O_REPORT, O_NO_REPORT, O_CKPT, O_RESUME, O_QUIET,
+	O_BUDGET, O_VAL_EVERY, O_THREADS, O_OUT, O_REPORT, O_NO_REPORT, O_CKPT, O_RESUME, O_QUIET, O_LV2_PRESET,
 	O_HELP, O_VERSION
 };
 
@@ -60,7 +61,7 @@ static const struct option LONG[] = {
 	{ "time-budget", 1, 0, O_BUDGET }, { "val-every", 1, 0, O_VAL_EVERY },
 	{ "threads", 1, 0, O_THREADS }, { "out", 1, 0, O_OUT }, { "report", 1, 0, O_REPORT },
 	{ "no-report", 0, 0, O_NO_REPORT }, { "checkpoint", 1, 0, O_CKPT }, { "resume", 1, 0, O_RESUME },
-	{ "quiet", 0, 0, O_QUIET }, { "help", 0, 0, O_HELP }, { "version", 0, 0, O_VERSION },
+	{ "quiet", 0, 0, O_QUIET }, { "lv2-preset", 1, 0, O_LV2_PRESET }, { "help", 0, 0, O_HELP }, { "version", 0, 0, O_VERSION },
 	{ 0, 0, 0, 0 }
 };
 
@@ -167,6 +168,7 @@ static int parse_data(TrnOptions *o, int c, const char *arg)
 	case O_MAX_LAG: return num("max-lag", arg, 0.1, 1000, &o->pair.max_lag_ms);
 	case O_RATE: return num("rate", arg, 1000, 384000, &o->pair.rate);
 	case O_OUT: o->out = arg; return 0;
+	case O_LV2_PRESET: o->lv2_preset = arg; return 0;
 	case O_REPORT: o->report = arg; return 0;
 	case O_NO_REPORT: o->no_report = 1; return 0;
 	case O_CKPT: o->checkpoint = arg; return 0;

@@ -14,6 +14,7 @@ typedef struct {
 typedef struct {
 	TrnFileList train, val, test;
 	const char *out, *report, *checkpoint, *resume;
+	const char *lv2_preset;     /* --lv2-preset DIR.lv2: also write an LV2 preset bundle */
 	int channel;                /* 1-based; 0 = files must be mono */
 	double val_split, test_split;
 	RfxCellType cell;

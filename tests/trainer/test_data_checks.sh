@@ -37,6 +37,18 @@ expect_success "--rate 96000 on a 48 kHz pair" "to 96000 Hz" -- \
 	--input "$T/in.wav" --target "$T/tgt.wav" --rate 96000 $O $QUICK
 rate=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["sample_rate"])' "$T/m.json" 2>/dev/null)
 [ "$rate" = 96000 ] && ok "--rate: the model's sample_rate is 96000" || bad "--rate: model rate" "got '$rate'"
+# --lv2-preset writes a preset bundle that an LV2 host lists under the effect plugin.
+expect_success "--lv2-preset writes a preset bundle" "LV2 preset bundle" -- \
+	--input "$T/in.wav" --target "$T/tgt.wav" --lv2-preset "$T/mine.lv2" --out "$T/mine.json" $QUICK
+if [ -f "$T/mine.lv2/manifest.ttl" ] && [ -f "$T/mine.lv2/preset.ttl" ] && [ -f "$T/mine.lv2/model.json" ] &&
+	cmp -s "$T/mine.json" "$T/mine.lv2/model.json"; then ok "preset bundle: manifest, preset, the model"
+else bad "preset bundle" "files missing or model differs: $(ls "$T/mine.lv2" 2>&1)"; fi
+if command -v lv2info >/dev/null 2>&1 && [ -f "$BUILD/rnnfx.lv2/manifest.ttl" ]; then
+	mkdir -p "$T/lv2" && ln -sfn "$(cd "$BUILD/rnnfx.lv2" && pwd)" "$T/lv2/rnnfx.lv2" && ln -sfn "$T/mine.lv2" "$T/lv2/mine.lv2"
+	LV2_PATH="$T/lv2:/usr/lib/lv2" lv2info https://rnnfx.org/plugins/rnnfx#effect 2>/dev/null |
+		sed -n '/Presets:/,/^$/p' | grep -qx "$(printf '\t         mine')" &&
+		ok "lv2info lists the trained preset 'mine'" || bad "lv2info" "the preset 'mine' is not listed"
+fi
 expect_error "lengths differ" "$T/tgt1.wav" "same take" -- \
 	--input "$T/in.wav" --target "$T/tgt1.wav" $O $QUICK
 expect_success "small length difference is trimmed" "trimmed both" -- \

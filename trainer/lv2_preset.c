@@ -1,0 +1,96 @@
+#include "lv2_preset.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../dsp/model_file.h"
+
+/* The plugins' URIs (ttl/rnnfx.ttl.in; they never change). */
+#define EFFECT_URI "https://rnnfx.org/plugins/rnnfx#effect"
+#define CLASSIFIER_URI "https://rnnfx.org/plugins/rnnfx#classifier"
+#define MODEL_PARAM "https://rnnfx.org/plugins/rnnfx#model"
+
+/* Writes text to path through a temporary name and a rename. */
+static int write_text(const char *path, const char *text, char *msg, size_t msg_size)
+{
+	char tmp[4200];
+	snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		snprintf(msg, msg_size, "cannot create %s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	int bad = fputs(text, f) < 0;
+	bad |= fclose(f) != 0;
+	if (bad || rename(tmp, path) != 0) {
+		snprintf(msg, msg_size, "cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* A Turtle string literal body: quotes and backslashes escaped, control characters dropped. */
+static void escape(char *out, size_t size, const char *s)
+{
+	size_t n = 0;
+	for (; *s && n + 3 < size; s++) {
+		if (*s == '"' || *s == '\\')
+			out[n++] = '\\';
+		if ((unsigned char)*s >= 0x20)
+			out[n++] = *s;
+	}
+	out[n] = '\0';
+}
+
+int trn_lv2_preset_write(const char *dir, const RfxModel *model, const char *label, char *msg,
+			 size_t msg_size)
+{
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		snprintf(msg, msg_size, "cannot create the folder: %s", strerror(errno));
+		return -1;
+	}
+	char path[4096], detail[256] = "";
+	snprintf(path, sizeof path, "%s/model.json", dir);
+	RfxStatus st = rfx_model_save_file(model, path, detail, sizeof detail);
+	if (st != RFX_OK) {
+		snprintf(msg, msg_size, "%s: %s", path, detail[0] ? detail : rfx_strerror(st));
+		return -1;
+	}
+	/* The preset's URI is its file (relative: lilv resolves it against the bundle). */
+	const int cls = model->spec.mode == RFX_MODE_CLASSIFIER;
+	char name[512], ttl[4096];
+	escape(name, sizeof name, label);
+	snprintf(ttl, sizeof ttl,
+		 "@prefix lv2:   <http://lv2plug.in/ns/lv2core#> .\n"
+		 "@prefix pset:  <http://lv2plug.in/ns/ext/presets#> .\n"
+		 "@prefix rdfs:  <http://www.w3.org/2000/01/rdf-schema#> .\n\n"
+		 "<preset.ttl>\n"
+		 "\ta pset:Preset ;\n"
+		 "\tlv2:appliesTo <%s> ;\n"
+		 "\trdfs:label \"%s\" ;\n"
+		 "\trdfs:seeAlso <preset.ttl> .\n",
+		 cls ? CLASSIFIER_URI : EFFECT_URI, name);
+	snprintf(path, sizeof path, "%s/manifest.ttl", dir);
+	if (write_text(path, ttl, msg, msg_size))
+		return -1;
+	snprintf(ttl, sizeof ttl,
+		 "@prefix lv2:   <http://lv2plug.in/ns/lv2core#> .\n"
+		 "@prefix pset:  <http://lv2plug.in/ns/ext/presets#> .\n"
+		 "@prefix rdfs:  <http://www.w3.org/2000/01/rdf-schema#> .\n"
+		 "@prefix state: <http://lv2plug.in/ns/ext/state#> .\n\n"
+		 "# Written by rnnfx-train; the model's metadata says how it was trained.\n"
+		 "<preset.ttl>\n"
+		 "\ta pset:Preset ;\n"
+		 "\tlv2:appliesTo <%s> ;\n"
+		 "\trdfs:label \"%s\" ;\n"
+		 "\tstate:state [\n"
+		 "\t\t<%s> <model.json>\n"
+		 "\t] .\n",
+		 cls ? CLASSIFIER_URI : EFFECT_URI, name, MODEL_PARAM);
+	snprintf(path, sizeof path, "%s/preset.ttl", dir);
+	return write_text(path, ttl, msg, msg_size);
+}
