@@ -330,15 +330,19 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 		}
 	}
 
+	/* An announcement that did not fit in the notify buffer is tried again next run(). */
 	if (notifying && self->cur) {
 		if (self->announce_model && self->cur->path)
-			rfx_core_notify(core, core->uris.rfx_model, core->uris.atom_Path,
-					self->cur->path);
+			self->announce_model = !rfx_core_notify(core, core->uris.rfx_model,
+								core->uris.atom_Path, self->cur->path);
+		else
+			self->announce_model = false;
 		if (self->announce_labels)
-			rfx_core_notify(core, core->uris.rfx_labels, core->uris.atom_String,
-					self->cur->labels);
+			self->announce_labels = !rfx_core_notify(core, core->uris.rfx_labels,
+								 core->uris.atom_String, self->cur->labels);
+	} else {
+		self->announce_model = self->announce_labels = false;
 	}
-	self->announce_model = self->announce_labels = false;
 	if (notifying)
 		lv2_atom_forge_pop(&core->forge, &notify_frame);
 	if (midi)

@@ -133,16 +133,22 @@ RfxStatus rfx_engine_load(const char *path, const char *json, size_t json_len, d
 		return refuse(fail, RFX_ENGINE_FAIL_LOAD, RFX_ERR_INVALID);
 	}
 
-	/* Settle the state on silence here, off the audio thread, so the model is not heard
-	 * starting from its raw initial state. A classifier gives K floats per sample. */
+	rfx_engine_settle(e);
+	*out = e;
+	return RFX_OK;
+}
+
+void rfx_engine_settle(RfxEngine *e)
+{
+	/* Settle the state on silence, off the audio thread, so the model is not heard starting
+	 * from its raw initial state. A classifier gives K floats per sample. */
 	static const float zeros[256];
 	float scratch[256 * RFX_MAX_CLASSES];
+	rfx_rate_reset(e->stream);
 	for (unsigned done = 0; done < RFX_PLUGIN_PRERUN; done += 256) {
 		unsigned n = RFX_PLUGIN_PRERUN - done < 256 ? RFX_PLUGIN_PRERUN - done : 256;
 		rfx_rate_process(e->stream, zeros, scratch, n);
 	}
-	*out = e;
-	return RFX_OK;
 }
 
 void rfx_engine_free(RfxEngine *e)

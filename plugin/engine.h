@@ -49,5 +49,8 @@ RfxStatus rfx_engine_load(const char *path, const char *json, size_t json_len, d
 
 /* NULL is fine. Never on the audio thread. */
 void rfx_engine_free(RfxEngine *e);
+/* Back to the model's initial state, then RFX_PLUGIN_PRERUN zeros through it: the state a fresh
+ * load is heard from. Not real-time (a few hundred microseconds): load time and activate(). */
+void rfx_engine_settle(RfxEngine *e);
 
 #endif

@@ -134,11 +134,17 @@ static void connect_port(LV2_Handle instance, uint32_t port, void *data)
 	}
 }
 
-/* Instantiation class: the next run() starts with the smoothers at their targets. */
+/* Instantiation class (never concurrent with run()): the next run() starts with the smoothers at
+ * their targets and no history, as LV2 asks of activate(): the dry delay line is cleared and the
+ * model goes back to the state a fresh load is heard from. */
 static void activate(LV2_Handle instance)
 {
 	RnnFx *self = instance;
 	self->first_run = true;
+	memset(self->dly, 0, sizeof self->dly);
+	self->dly_pos = 0;
+	if (self->cur)
+		rfx_engine_settle(self->cur);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -311,10 +317,12 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 		off += n;
 	}
 
+	/* An announcement that did not fit in the notify buffer is tried again next run(). */
 	if (self->announce && forging && self->cur && self->cur->path)
-		rfx_core_notify(&self->core, self->core.uris.rfx_model, self->core.uris.atom_Path,
-				self->cur->path);
-	self->announce = false;
+		self->announce = !rfx_core_notify(&self->core, self->core.uris.rfx_model,
+						  self->core.uris.atom_Path, self->cur->path);
+	else
+		self->announce = false;
 	if (forging)
 		lv2_atom_forge_pop(&self->core.forge, &seq_frame);
 

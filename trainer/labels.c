@@ -346,7 +346,10 @@ static int read_segments(const char *csv, Seg **out, int *n_out, TrnError *err)
 	if (!f)
 		return set_err(err, csv, "cannot open: %s", strerror(errno));
 	char dir[1024];
-	snprintf(dir, sizeof dir, "%s", csv);
+	if ((size_t)snprintf(dir, sizeof dir, "%s", csv) >= sizeof dir) {
+		fclose(f);
+		return set_err(err, csv, "the path is longer than %zu bytes", sizeof dir - 1);
+	}
 	char *slash = strrchr(dir, '/');
 	if (slash)
 		*slash = '\0';

@@ -33,7 +33,7 @@ typedef struct {
 
 /* One file with its per-sample labels. */
 typedef struct {
-	char path[512];
+	char path[1024];
 	float *x;
 	int32_t *lab;                               /* -1 = unlabelled */
 	size_t n;

@@ -995,8 +995,12 @@ static void case_swaps(bool threaded, int n_swaps)
 		}
 	}
 	RT_CHECK(nonfinite == 0, "%zu non-finite output samples", nonfinite);
-	/* Settle: every job done, every fade over, then model C (a 44.1 kHz model: resampled,
-	 * status 3). */
+	/* Settle: every job done, then one more good load (the last random request may have been
+	 * the broken file, or, on a loaded machine, a request the full worker queue turned away:
+	 * both rightly leave status 2), every fade over, then model C (a 44.1 kHz model:
+	 * resampled, status 3). */
+	worker_wait_idle(h->worker);
+	host_run(h, sig_in, sig_out, 64, path_a, false);
 	worker_wait_idle(h->worker);
 	host_run(h, sig_in, sig_out, 4096, NULL, false);
 	worker_wait_idle(h->worker);
