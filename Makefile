@@ -40,17 +40,21 @@ DEB_EXTRA = python3-torch python3-numpy
 RFX_WRAPPER_GOALS := deps deps-dev deps-if-missing clean check demo
 RFX_NEED_LIBS := $(if $(MAKECMDGOALS),$(if $(filter-out $(RFX_WRAPPER_GOALS),$(MAKECMDGOALS)),yes),yes)
 
+# Every library through pkg-config, in one place: $(call pkg_libs,NAME,DEBIAN-PACKAGE) stops with
+# a clear message when one is missing.
+pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
+pkg_libs = $(or $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null),$(error $(1) not found by \
+	pkg-config: run 'make deps' (or apt-get install $(2))))
+
 ifeq ($(RFX_NEED_LIBS),yes)
-JANSSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
-JANSSON_LIBS := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null)
-ifeq ($(JANSSON_LIBS),)
-$(error jansson not found by pkg-config: run 'make deps' (or apt-get install libjansson-dev))
-endif
-# dsp/rate.c resamples with libsamplerate.
-SAMPLERATE_LIBS_DSP := $(shell $(PKG_CONFIG) --libs samplerate 2>/dev/null)
-ifeq ($(SAMPLERATE_LIBS_DSP),)
-$(error libsamplerate not found by pkg-config: run 'make deps' (or apt-get install libsamplerate0-dev))
-endif
+JANSSON_CFLAGS := $(call pkg_cflags,jansson)
+JANSSON_LIBS := $(call pkg_libs,jansson,libjansson-dev)
+SAMPLERATE_LIBS_DSP := $(call pkg_libs,samplerate,libsamplerate0-dev)  # dsp/rate.c
+SNDFILE_CFLAGS := $(call pkg_cflags,sndfile)                            # tools/, trainer/
+SNDFILE_LIBS := $(call pkg_libs,sndfile,libsndfile1-dev)
+PORTAUDIO_CFLAGS := $(call pkg_cflags,portaudio-2.0)                    # tools/rnnfx-live
+PORTAUDIO_LIBS := $(call pkg_libs,portaudio-2.0,portaudio19-dev)
+NETTLE_LIBS := $(call pkg_libs,nettle,nettle-dev)                       # trainer/ (SHA-256)
 endif
 
 all:

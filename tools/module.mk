@@ -1,18 +1,7 @@
 # tools/ — the command-line runners over dsp/: rnnfx-run (files, libsndfile) and rnnfx-live
 # (real time, PortAudio). tests/runners/ holds their test scripts and the small C helpers those use.
 
-ifeq ($(RFX_NEED_LIBS),yes)
-SNDFILE_CFLAGS := $(shell $(PKG_CONFIG) --cflags sndfile 2>/dev/null)
-SNDFILE_LIBS := $(shell $(PKG_CONFIG) --libs sndfile 2>/dev/null)
-ifeq ($(SNDFILE_LIBS),)
-$(error sndfile not found by pkg-config: run 'make deps' (or apt-get install libsndfile1-dev))
-endif
-PORTAUDIO_CFLAGS := $(shell $(PKG_CONFIG) --cflags portaudio-2.0 2>/dev/null)
-PORTAUDIO_LIBS := $(shell $(PKG_CONFIG) --libs portaudio-2.0 2>/dev/null)
-ifeq ($(PORTAUDIO_LIBS),)
-$(error portaudio-2.0 not found by pkg-config: run 'make deps' (or apt-get install portaudio19-dev))
-endif
-endif
+# Libraries: SNDFILE_* and PORTAUDIO_* come from the top Makefile.
 
 RFX_RUN := $(BUILD)/tools/rnnfx-run
 RFX_LIVE := $(BUILD)/tools/rnnfx-live

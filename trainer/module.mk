@@ -3,17 +3,7 @@ TRAINER_SRC := $(wildcard trainer/*.c)
 TRAINER_OBJ := $(TRAINER_SRC:%.c=$(BUILD)/%.o)
 TRAINER := $(BUILD)/rnnfx-train
 
-ifeq ($(RFX_NEED_LIBS),yes)
-SNDFILE_CFLAGS := $(shell $(PKG_CONFIG) --cflags sndfile 2>/dev/null)
-SNDFILE_LIBS := $(shell $(PKG_CONFIG) --libs sndfile 2>/dev/null)
-NETTLE_LIBS := $(shell $(PKG_CONFIG) --libs nettle 2>/dev/null)
-ifeq ($(SNDFILE_LIBS),)
-$(error sndfile not found by pkg-config: run 'make deps' (or apt-get install libsndfile1-dev))
-endif
-ifeq ($(NETTLE_LIBS),)
-$(error nettle not found by pkg-config: apt-get install nettle-dev)
-endif
-endif
+# Libraries: SNDFILE_* and NETTLE_LIBS come from the top Makefile.
 
 $(BUILD)/trainer/%.o: override CFLAGS += $(SNDFILE_CFLAGS) $(JANSSON_CFLAGS)
 
