@@ -19,6 +19,7 @@
 #include "checkpoint.h"
 #include "labels.h"
 #include "metrics.h"
+#include "options.h"
 #include "sha256.h"
 #include "train_loop.h"
 
@@ -199,37 +200,6 @@ int trn_task_select(int *argc, char **argv)
 	return 0;
 }
 
-static int bad(const char *opt, const char *val, const char *want)
-{
-	fprintf(stderr, PROG ": --%s: '%s' is not %s\n", opt, val, want);
-	return 2;
-}
-
-static int num(const char *opt, const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi) {
-		char want[96];
-		snprintf(want, sizeof want, "a number from %g to %g", lo, hi);
-		return bad(opt, s, want);
-	}
-	*out = v;
-	return 0;
-}
-
-static int whole(const char *opt, const char *s, long lo, long hi, long *out)
-{
-	double d;
-	if (num(opt, s, (double)lo, (double)hi, &d))
-		return 2;
-	if (d != floor(d))
-		return bad(opt, s, "a whole number");
-	*out = (long)d;
-	return 0;
-}
-
 static int add_src(const char **list, int *n, const char *opt, const char *v)
 {
 	if (*n >= MAX_SOURCES) {
@@ -253,27 +223,27 @@ static int parse_one(Opts *o, int c, const char *v)
 	case O_VLABELS: return add_src(o->val.csv, &o->val.n_csv, "val-labels", v);
 	case O_TCLASSES: return add_src(o->test.dir, &o->test.n_dir, "test-classes", v);
 	case O_TLABELS: return add_src(o->test.csv, &o->test.n_csv, "test-labels", v);
-	case O_VSPLIT: return num("val-split", v, 0.01, 0.5, &o->val_split);
+	case O_VSPLIT: return trn_opt_num("val-split", v, 0.01, 0.5, &o->val_split);
 	case O_NAMES: o->class_names = v; return 0;
 	case O_NOWEIGHTS: o->no_weights = 1; return 0;
 	case O_ARCH:
 		o->cell = rfx_cell_from_name(v);
-		return o->cell == RFX_CELL_COUNT ? bad("arch", v, "rnn, gru or lstm") : 0;
-	case O_HIDDEN: rc = whole("hidden", v, 1, RFX_MAX_HIDDEN, &l); o->hidden = (int)l; return rc;
-	case O_LAYERS: rc = whole("layers", v, 1, RFX_MAX_LAYERS, &l); o->layers = (int)l; return rc;
-	case O_SEED: rc = whole("seed", v, 0, 1000000000000L, &l); o->seed = (uint64_t)l; return rc;
-	case O_SEGMENT: return num("segment", v, 0.001, 60, &o->segment_s);
-	case O_WARMUP: rc = whole("warmup", v, 0, 1000000, &l); o->warmup = (int)l; return rc;
-	case O_WINDOW: rc = whole("window", v, 1, 1000000, &l); o->window = (int)l; return rc;
-	case O_BATCH: rc = whole("batch", v, 1, 4096, &l); o->batch = (int)l; return rc;
-	case O_LR: rc = num("lr", v, 1e-7, 1, &d); o->lr = (float)d; return rc;
-	case O_CLIP: rc = num("clip", v, 0, 1e6, &d); o->clip = (float)d; return rc;
-	case O_EPOCHS: return whole("epochs", v, 0, 100000000, &o->epochs);
-	case O_BUDGET: return num("time-budget", v, 0, 1e9, &o->budget);
-	case O_PATIENCE: return whole("patience", v, 0, 1000000, &o->patience);
-	case O_PLATEAU: return whole("plateau", v, 1, 1000000, &o->plateau);
-	case O_BATCHES: return whole("batches", v, 0, 100000000, &o->batches);
-	case O_THREADS: rc = whole("threads", v, 1, 64, &l); o->threads = (int)l; return rc;
+		return o->cell == RFX_CELL_COUNT ? trn_opt_bad("arch", v, "rnn, gru or lstm") : 0;
+	case O_HIDDEN: rc = trn_opt_whole("hidden", v, 1, RFX_MAX_HIDDEN, &l); o->hidden = (int)l; return rc;
+	case O_LAYERS: rc = trn_opt_whole("layers", v, 1, RFX_MAX_LAYERS, &l); o->layers = (int)l; return rc;
+	case O_SEED: rc = trn_opt_whole("seed", v, 0, 1000000000000L, &l); o->seed = (uint64_t)l; return rc;
+	case O_SEGMENT: return trn_opt_num("segment", v, 0.001, 60, &o->segment_s);
+	case O_WARMUP: rc = trn_opt_whole("warmup", v, 0, 1000000, &l); o->warmup = (int)l; return rc;
+	case O_WINDOW: rc = trn_opt_whole("window", v, 1, 1000000, &l); o->window = (int)l; return rc;
+	case O_BATCH: rc = trn_opt_whole("batch", v, 1, 4096, &l); o->batch = (int)l; return rc;
+	case O_LR: rc = trn_opt_num("lr", v, 1e-7, 1, &d); o->lr = (float)d; return rc;
+	case O_CLIP: rc = trn_opt_num("clip", v, 0, 1e6, &d); o->clip = (float)d; return rc;
+	case O_EPOCHS: return trn_opt_whole("epochs", v, 0, 100000000, &o->epochs);
+	case O_BUDGET: return trn_opt_num("time-budget", v, 0, 1e9, &o->budget);
+	case O_PATIENCE: return trn_opt_whole("patience", v, 0, 1000000, &o->patience);
+	case O_PLATEAU: return trn_opt_whole("plateau", v, 1, 1000000, &o->plateau);
+	case O_BATCHES: return trn_opt_whole("batches", v, 0, 100000000, &o->batches);
+	case O_THREADS: rc = trn_opt_whole("threads", v, 1, 64, &l); o->threads = (int)l; return rc;
 	case O_OUT: o->out = v; return 0;
 	case O_REPORT: o->report = v; return 0;
 	case O_NOREPORT: o->no_report = 1; return 0;

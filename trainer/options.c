@@ -65,14 +65,14 @@ static const struct option LONG[] = {
 	{ 0, 0, 0, 0 }
 };
 
-static int bad(const char *opt, const char *val, const char *want)
+int trn_opt_bad(const char *opt, const char *val, const char *want)
 {
 	fprintf(stderr, PROG ": --%s: '%s' is not %s\n", opt, val, want);
 	return 2;
 }
 
 /* A number in [lo, hi]; 0 or 2 (after printing). */
-static int num(const char *opt, const char *s, double lo, double hi, double *out)
+int trn_opt_num(const char *opt, const char *s, double lo, double hi, double *out)
 {
 	char *end;
 	errno = 0;
@@ -80,13 +80,13 @@ static int num(const char *opt, const char *s, double lo, double hi, double *out
 	if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi) {
 		char want[96];
 		snprintf(want, sizeof want, "a number from %g to %g", lo, hi);
-		return bad(opt, s, want);
+		return trn_opt_bad(opt, s, want);
 	}
 	*out = v;
 	return 0;
 }
 
-static int whole(const char *opt, const char *s, long lo, long hi, long *out)
+int trn_opt_whole(const char *opt, const char *s, long lo, long hi, long *out)
 {
 	char *end;
 	errno = 0;
@@ -94,7 +94,7 @@ static int whole(const char *opt, const char *s, long lo, long hi, long *out)
 	if (errno || end == s || *end || v < lo || v > hi) {
 		char want[96];
 		snprintf(want, sizeof want, "a whole number from %ld to %ld", lo, hi);
-		return bad(opt, s, want);
+		return trn_opt_bad(opt, s, want);
 	}
 	*out = v;
 	return 0;
@@ -148,15 +148,15 @@ static int parse_data(TrnOptions *o, int c, const char *arg)
 	case O_TEST_IN: return add_file(o->test.in, &o->test.n_in, "test-input", arg);
 	case O_TEST_TGT: return add_file(o->test.tgt, &o->test.n_tgt, "test-target", arg);
 	case O_VAL_SPLIT:
-		rc = num("val-split", arg, 0.01, 0.5, &d);
+		rc = trn_opt_num("val-split", arg, 0.01, 0.5, &d);
 		o->val_split = d;
 		return rc;
 	case O_TEST_SPLIT:
-		rc = num("test-split", arg, 0, 0.5, &d);
+		rc = trn_opt_num("test-split", arg, 0, 0.5, &d);
 		o->test_split = d;
 		return rc;
 	case O_CHANNEL:
-		rc = whole("channel", arg, 1, 1024, &l);
+		rc = trn_opt_whole("channel", arg, 1, 1024, &l);
 		o->channel = (int)l;
 		return rc;
 	case O_ALIGN:
@@ -164,9 +164,9 @@ static int parse_data(TrnOptions *o, int c, const char *arg)
 		if (!arg)
 			return 0;
 		o->pair.align_samples_set = 1;
-		return whole("align", arg, -1000000, 1000000, &o->pair.align_samples);
-	case O_MAX_LAG: return num("max-lag", arg, 0.1, 1000, &o->pair.max_lag_ms);
-	case O_RATE: return num("rate", arg, 1000, 384000, &o->pair.rate);
+		return trn_opt_whole("align", arg, -1000000, 1000000, &o->pair.align_samples);
+	case O_MAX_LAG: return trn_opt_num("max-lag", arg, 0.1, 1000, &o->pair.max_lag_ms);
+	case O_RATE: return trn_opt_num("rate", arg, 1000, 384000, &o->pair.rate);
 	case O_OUT: o->out = arg; return 0;
 	case O_LV2_PRESET: o->lv2_preset = arg; return 0;
 	case O_REPORT: o->report = arg; return 0;
@@ -185,19 +185,19 @@ static int parse_model(TrnOptions *o, int c, const char *arg)
 	switch (c) {
 	case O_ARCH:
 		o->cell = rfx_cell_from_name(arg);
-		return o->cell == RFX_CELL_COUNT ? bad("arch", arg, "rnn, gru or lstm") : 0;
+		return o->cell == RFX_CELL_COUNT ? trn_opt_bad("arch", arg, "rnn, gru or lstm") : 0;
 	case O_HIDDEN:
-		rc = whole("hidden", arg, 1, RFX_MAX_HIDDEN, &l);
+		rc = trn_opt_whole("hidden", arg, 1, RFX_MAX_HIDDEN, &l);
 		o->hidden = (int)l;
 		return rc;
 	case O_LAYERS:
-		rc = whole("layers", arg, 1, RFX_MAX_LAYERS, &l);
+		rc = trn_opt_whole("layers", arg, 1, RFX_MAX_LAYERS, &l);
 		o->layers = (int)l;
 		return rc;
 	case O_SKIP: o->skip = 1; return 0;
 	case O_INIT:
 		if (strcmp(arg, "zeros") && strcmp(arg, "trained"))
-			return bad("init-state", arg, "zeros or trained");
+			return trn_opt_bad("init-state", arg, "zeros or trained");
 		o->init_trained = strcmp(arg, "trained") == 0;
 		return 0;
 	case O_SEED: {
@@ -205,7 +205,7 @@ static int parse_model(TrnOptions *o, int c, const char *arg)
 		errno = 0;
 		unsigned long long v = strtoull(arg, &end, 10);
 		if (errno || end == arg || *end)
-			return bad("seed", arg, "a whole number");
+			return trn_opt_bad("seed", arg, "a whole number");
 		o->train_cfg.seed = v;
 		return 0;
 	}
@@ -220,7 +220,7 @@ static int parse_betas(TrnTrainConfig *t, const char *arg)
 	if (*end == ',')
 		b2 = strtod(end + 1, &end);
 	if (*end || !(b1 >= 0 && b1 < 1) || !(b2 >= 0 && b2 < 1))
-		return bad("betas", arg, "two numbers in [0, 1) such as 0.9,0.999");
+		return trn_opt_bad("betas", arg, "two numbers in [0, 1) such as 0.9,0.999");
 	t->adam.beta1 = (float)b1;
 	t->adam.beta2 = (float)b2;
 	return 0;
@@ -233,32 +233,32 @@ static int parse_training(TrnOptions *o, int c, const char *arg)
 	long l = 0;
 	int rc;
 	switch (c) {
-	case O_SEGMENT: rc = num("segment", arg, 0.001, 60, &d); t->segment_s = d; return rc;
-	case O_WARMUP: rc = whole("warmup", arg, 0, 1000000, &l); t->warmup = (int)l; return rc;
-	case O_WINDOW: rc = whole("window", arg, 1, 1000000, &l); t->window = (int)l; return rc;
-	case O_BATCH: rc = whole("batch", arg, 1, 4096, &l); t->batch = (int)l; return rc;
-	case O_LR: rc = num("lr", arg, 1e-7, 1, &d); t->adam.lr = (float)d; return rc;
+	case O_SEGMENT: rc = trn_opt_num("segment", arg, 0.001, 60, &d); t->segment_s = d; return rc;
+	case O_WARMUP: rc = trn_opt_whole("warmup", arg, 0, 1000000, &l); t->warmup = (int)l; return rc;
+	case O_WINDOW: rc = trn_opt_whole("window", arg, 1, 1000000, &l); t->window = (int)l; return rc;
+	case O_BATCH: rc = trn_opt_whole("batch", arg, 1, 4096, &l); t->batch = (int)l; return rc;
+	case O_LR: rc = trn_opt_num("lr", arg, 1e-7, 1, &d); t->adam.lr = (float)d; return rc;
 	case O_BETAS: return parse_betas(t, arg);
-	case O_WD: rc = num("weight-decay", arg, 0, 1, &d); t->adam.weight_decay = (float)d; return rc;
-	case O_CLIP: rc = num("clip", arg, 0, 1e6, &d); t->clip = (float)d; return rc;
+	case O_WD: rc = trn_opt_num("weight-decay", arg, 0, 1, &d); t->adam.weight_decay = (float)d; return rc;
+	case O_CLIP: rc = trn_opt_num("clip", arg, 0, 1e6, &d); t->clip = (float)d; return rc;
 	case O_LOSS:
 		if (strcmp(arg, "esr") == 0)
 			t->loss = RFX_LOSS_ESR_DC;
 		else if (strcmp(arg, "mse") == 0)
 			t->loss = RFX_LOSS_MSE;
 		else
-			return bad("loss", arg, "esr or mse");
+			return trn_opt_bad("loss", arg, "esr or mse");
 		return 0;
-	case O_PATIENCE: rc = whole("patience", arg, 0, 1000000, &l); t->patience = (int)l; return rc;
+	case O_PATIENCE: rc = trn_opt_whole("patience", arg, 0, 1000000, &l); t->patience = (int)l; return rc;
 	case O_PLATEAU:
-		rc = whole("plateau", arg, 1, 1000000, &l);
+		rc = trn_opt_whole("plateau", arg, 1, 1000000, &l);
 		t->plateau_patience = (int)l;
 		return rc;
-	case O_EPOCHS: return whole("epochs", arg, 0, 100000000, &t->max_epochs);
-	case O_BUDGET: return num("time-budget", arg, 0, 1e9, &t->time_budget);
-	case O_VAL_EVERY: return whole("val-every", arg, 0, 100000000, &t->val_every);
+	case O_EPOCHS: return trn_opt_whole("epochs", arg, 0, 100000000, &t->max_epochs);
+	case O_BUDGET: return trn_opt_num("time-budget", arg, 0, 1e9, &t->time_budget);
+	case O_VAL_EVERY: return trn_opt_whole("val-every", arg, 0, 100000000, &t->val_every);
 	case O_THREADS:
-		rc = whole("threads", arg, 1, 64, &l);
+		rc = trn_opt_whole("threads", arg, 1, 64, &l);
 		t->threads = (int)l;
 		return rc;
 	default: return -1;

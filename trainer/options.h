@@ -29,4 +29,10 @@ typedef struct {
  * --help / --version (printed), 0 when training should run. */
 int trn_options_parse(TrnOptions *o, int argc, char **argv);
 
+/* Option values, shared with the classifier's parser (classify.c). Each returns 0, or prints
+ * `rnnfx-train: --OPT: 'VAL' is not ...` and returns 2. */
+int trn_opt_bad(const char *opt, const char *val, const char *want);
+int trn_opt_num(const char *opt, const char *s, double lo, double hi, double *out);
+int trn_opt_whole(const char *opt, const char *s, long lo, long hi, long *out);
+
 #endif
