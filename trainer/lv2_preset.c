@@ -46,10 +46,28 @@ static void escape(char *out, size_t size, const char *s)
 	out[n] = '\0';
 }
 
+/* mkdir -p: ~/.lv2 itself may not exist yet. */
+static int make_dirs(const char *dir)
+{
+	char p[4096];
+	if ((size_t)snprintf(p, sizeof p, "%s", dir) >= sizeof p) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (char *s = p + 1; *s; s++)
+		if (*s == '/') {
+			*s = '\0';
+			if (mkdir(p, 0755) != 0 && errno != EEXIST)
+				return -1;
+			*s = '/';
+		}
+	return mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 int trn_lv2_preset_write(const char *dir, const RfxModel *model, const char *label, char *msg,
 			 size_t msg_size)
 {
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+	if (make_dirs(dir) != 0) {
 		snprintf(msg, msg_size, "cannot create the folder: %s", strerror(errno));
 		return -1;
 	}

@@ -39,7 +39,8 @@ rate=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["sample_
 [ "$rate" = 96000 ] && ok "--rate: the model's sample_rate is 96000" || bad "--rate: model rate" "got '$rate'"
 # --lv2-preset writes a preset bundle that an LV2 host lists under the effect plugin.
 expect_success "--lv2-preset writes a preset bundle" "LV2 preset bundle" -- \
-	--input "$T/in.wav" --target "$T/tgt.wav" --lv2-preset "$T/mine.lv2" --out "$T/mine.json" $QUICK
+	--input "$T/in.wav" --target "$T/tgt.wav" --lv2-preset "$T/home/.lv2/mine.lv2" --out "$T/mine.json" $QUICK
+ln -sfn "$T/home/.lv2/mine.lv2" "$T/mine.lv2"   # the folders on the way were made too
 if [ -f "$T/mine.lv2/manifest.ttl" ] && [ -f "$T/mine.lv2/preset.ttl" ] && [ -f "$T/mine.lv2/model.json" ] &&
 	cmp -s "$T/mine.json" "$T/mine.lv2/model.json"; then ok "preset bundle: manifest, preset, the model"
 else bad "preset bundle" "files missing or model differs: $(ls "$T/mine.lv2" 2>&1)"; fi
