@@ -218,14 +218,24 @@ static void process_wet(RnnFx *self, uint32_t n)
 }
 
 /* The dry signal delayed by the current model's latency, into x_del (x_dry itself when 0). The
- * line always records the input, so a new latency reads real history at once. */
+ * line always records the input, so a new latency reads real history at once. While a swap
+ * cross-fades between models of different latencies, the dry signal cross-fades between the two
+ * read positions with the wet fade's gain (process_wet), so mix < 1 does not jump. */
 static void delay_dry(RnnFx *self, uint32_t n)
 {
 	const unsigned mask = RFX_PLUGIN_MAX_LATENCY - 1;
 	const unsigned L = self->cur ? self->cur->latency : 0;
+	const unsigned Lp = self->prev ? self->prev->latency : 0;
+	const bool blend = self->fading && Lp != L;
+	const float inv = 1.0f / (float)self->fade_len;
 	for (uint32_t i = 0; i < n; ++i) {
 		self->dly[self->dly_pos] = self->x_dry[i];
-		self->x_del[i] = self->dly[(self->dly_pos - L) & mask];
+		float d = self->dly[(self->dly_pos - L) & mask];
+		if (blend && self->fade_pos + i < self->fade_len) {
+			const float old = self->dly[(self->dly_pos - Lp) & mask];
+			d = old + (float)(self->fade_pos + i) * inv * (d - old);
+		}
+		self->x_del[i] = d;
 		self->dly_pos = (self->dly_pos + 1) & mask;
 	}
 }

@@ -1084,6 +1084,34 @@ static void case_resampling(bool threaded)
 		bad += sig_out[i] != sig_in[i - L];
 	RT_CHECK(settle < more && bad == 0, "mix 0: %zu samples are not the input delayed by %u", bad,
 		 L);
+	/* Still at mix 0, swap to a model at the host's rate (latency 0): the dry path must glide
+	 * from the old delay to the new one with the swap's fade, not jump. On a 100 Hz sine of 0.5
+	 * a jump of L = 95 samples is a step of about 0.6; the glide adds at most 0.6 / fade
+	 * (~5e-4) to the sine's own largest step (~7e-3), so 0.02 tells them apart. */
+	const size_t glide = 30000;
+	const size_t base = total + more;
+	for (size_t i = 0; i < glide; ++i)
+		sig_in[base + i] = 0.5f * sinf(2.0f * (float)M_PI * 100.0f * (float)(base + i) / 44100.0f);
+	float worst = 0.0f;
+	/* The first 2000 samples fill the delay line with the sine (no swap yet), so every step
+	 * checked after them is the sine's or the glide's. */
+	const size_t swap_at = base + 2000;
+	bool asked = false;
+	for (size_t pos = base; pos < base + glide;) {
+		uint32_t n = random_block(512);
+		if (n > base + glide - pos)
+			n = (uint32_t)(base + glide - pos);
+		const bool ask = !asked && pos >= swap_at;
+		host_run(h, sig_in + pos, sig_out + pos, n, ask ? path_c : NULL, false);
+		if (ask && threaded)
+			worker_wait_idle(h->worker);
+		asked |= ask;
+		pos += n;
+	}
+	for (size_t i = base + 1000; i < base + glide; ++i)
+		worst = fmaxf(worst, fabsf(sig_out[i] - sig_out[i - 1]));
+	RT_CHECK(h->latency == 0.0f, "latency %g after the swap to a 44.1 kHz model", h->latency);
+	RT_CHECK(worst < 0.02f, "mix 0, swap to latency 0: largest step %g (a jump)", worst);
 	rfx_rate_destroy(rs);
 	host_free(h);
 	rfx_model_free(m);
