@@ -233,7 +233,7 @@ static inline __m256 bcast_h(const __m256 *hv, const float *hmem, int k, int in_
 static const float fx_exp_c[7] = { 1.0f, 1.0f, 0.5f, 0.166664153f, 0.0416663513f, 0.00837513246f,
 				   0.00139411166f };
 
-static inline __attribute__((always_inline)) void act_fast(__m256 *v, const int ns, const int nt)
+static inline __attribute__((always_inline)) void act_exp(__m256 *v, const int ns, const int nt)
 {
 	const int N = ns + nt;
 	const __m256 one = _mm256_set1_ps(1.0f), shifter = _mm256_set1_ps(12583039.0f); /* 1.5*2^23 + 127 */
@@ -274,6 +274,92 @@ static inline __attribute__((always_inline)) void act_fast(__m256 *v, const int 
 		else
 			v[i] = _mm256_div_ps(_mm256_fmsub_ps(p[i], s, one), _mm256_fmadd_ps(p[i], s, one));
 	}
+}
+
+/* The short-chain activations of the specialised loops: sigmoid of v[0..ns), tanh of v[ns..ns+nt), in place,
+ * each step applied to every vector before the next (one activation is a chain of dependent
+ * operations; interleaved, the core overlaps the chains of different gate blocks).
+ *
+ * Both come from one rational function, with no exponential: tanh(x) ~ x P(x^2) / Q(x^2), P and Q
+ * of degree 4 in x^2, fitted here (near-minimax absolute error on [0, 9] by iteratively reweighted
+ * linearised least squares, 60-digit arithmetic) to 1.9e-8; past |x| = 9 the argument is clamped
+ * (1 - tanh(9) = 3e-8). sigmoid(x) = 1/2 + tanh(x/2)/2, so sigmoid uses the same P and Q with
+ * x/2 folded into the coefficients and the clamp at 18. Each is a clamp, x^2, two Estrin
+ * polynomials side by side, one multiply and one division: about 30 cycles of latency, against
+ * about 45 for the exponential, reduction and division they replace.
+ *   - x^2 is clamped (one min) in parallel with x, so the clamp does not lengthen the chain;
+ *   - with `centered`, sigmoids come out less 1/2 (the caller folds the 1/2 in where it is off the
+ *     critical path: GRU's r hn + in becomes (r - 1/2) hn + (in + hn / 2)).
+ * Measured against double precision over every third float in [-20, 20]: both under 1.5e-7 absolute
+ * (docs/performance.md), below fastmath.h's 2e-7. A NaN stays NaN (x * x and the clamps keep it as
+ * the operand they return), so it trips the state guard as in the generic kernel. */
+static const float fx_tanh_p[5] = { 0.9999999067284627f, 0.13373175246652677f, 0.003486553661397458f,
+				    2.0471318443462827e-05f, 1.3183450407991057e-08f };
+static const float fx_tanh_q[5] = { 1.0f, 0.4670647221593122f, 0.025841875654192995f,
+				    0.0003271336981605219f, 7.702359217764894e-07f };
+/* The same for sigmoid: x -> x/2 in P and Q, and the factor 1/2 of tanh in P. */
+static const float fx_sig_p[5] = { 0.9999999067284627f / 4, 0.13373175246652677f / 16,
+				   0.003486553661397458f / 64, 2.0471318443462827e-05f / 256,
+				   1.3183450407991057e-08f / 1024 };
+static const float fx_sig_q[5] = { 1.0f, 0.4670647221593122f / 4, 0.025841875654192995f / 16,
+				   0.0003271336981605219f / 64, 7.702359217764894e-07f / 256 };
+
+static inline __attribute__((always_inline)) void act_rational(__m256 *v, const int ns, const int nt,
+								const int centered)
+{
+	const int N = ns + nt;
+	__m256 xc[FX_MAXV], u[FX_MAXV], u2[FX_MAXV], u4[FX_MAXV], P[FX_MAXV], Q[FX_MAXV];
+	for (int i = 0; i < N; i++) {
+		const float b = i < ns ? 18.0f : 9.0f;
+		u[i] = _mm256_min_ps(_mm256_set1_ps(b * b), _mm256_mul_ps(v[i], v[i]));
+		xc[i] = _mm256_max_ps(_mm256_set1_ps(-b), _mm256_min_ps(_mm256_set1_ps(b), v[i]));
+	}
+	for (int i = 0; i < N; i++)
+		u2[i] = _mm256_mul_ps(u[i], u[i]);
+	for (int i = 0; i < N; i++)
+		u4[i] = _mm256_mul_ps(u2[i], u2[i]);
+#define FX_P(i, k) _mm256_set1_ps((i) < ns ? fx_sig_p[k] : fx_tanh_p[k])
+#define FX_Q(i, k) _mm256_set1_ps((i) < ns ? fx_sig_q[k] : fx_tanh_q[k])
+	for (int i = 0; i < N; i++) {
+		const __m256 pa = _mm256_fmadd_ps(FX_P(i, 1), u[i], FX_P(i, 0));
+		const __m256 pb = _mm256_fmadd_ps(FX_P(i, 3), u[i], FX_P(i, 2));
+		const __m256 qa = _mm256_fmadd_ps(FX_Q(i, 1), u[i], FX_Q(i, 0));
+		const __m256 qb = _mm256_fmadd_ps(FX_Q(i, 3), u[i], FX_Q(i, 2));
+		P[i] = _mm256_fmadd_ps(u2[i], pb, pa);
+		Q[i] = _mm256_fmadd_ps(u2[i], qb, qa);
+	}
+	for (int i = 0; i < N; i++) {
+		P[i] = _mm256_fmadd_ps(u4[i], FX_P(i, 4), P[i]);
+		Q[i] = _mm256_fmadd_ps(u4[i], FX_Q(i, 4), Q[i]);
+	}
+#undef FX_P
+#undef FX_Q
+	for (int i = 0; i < N; i++) {
+		v[i] = _mm256_div_ps(_mm256_mul_ps(xc[i], P[i]), Q[i]);
+		if (i < ns && !centered)
+			v[i] = _mm256_add_ps(v[i], _mm256_set1_ps(0.5f));
+	}
+}
+
+/* Which of the two the specialised loops use for N vectors at once: the rational one's chain is
+ * shorter but it has a few more operations, and from 5 vectors on (GRU 32, LSTM 16 and up) the loops
+ * are bound by throughput, where it measured no faster (docs/performance.md). */
+#define FX_RATIONAL(N) ((N) <= 4)
+
+/* sigmoid of v[0..ns), tanh of v[ns..ns+nt); with `centered` (rational form only) the sigmoids less
+ * 1/2. */
+static inline __attribute__((always_inline)) void act_fast_c(__m256 *v, const int ns, const int nt,
+							      const int centered)
+{
+	if (FX_RATIONAL(ns + nt))
+		act_rational(v, ns, nt, centered);
+	else
+		act_exp(v, ns, nt);
+}
+
+static inline __attribute__((always_inline)) void act_fast(__m256 *v, const int ns, const int nt)
+{
+	act_fast_c(v, ns, nt, 0);
 }
 
 /* True when any lane of v is NaN or +-Inf (v - v is NaN exactly then). */
@@ -425,10 +511,19 @@ static inline __attribute__((always_inline)) void fx_run(RfxStream *st, const fl
 				a[b] = acc[0][b];
 				a[B + b] = acc[1][b];
 			}
-			act_fast(a, 2 * B, 0); /* r, z */
+			const int ctr = FX_RATIONAL(2 * B);
+			act_fast_c(a, 2 * B, 0, ctr); /* r, z (less 1/2 when ctr) */
+			/* in + r hn = (r - 1/2) hn + (in + hn / 2): the 1/2 off the critical path */
 			__m256 nn[FX_MAXB];
-			for (int b = 0; b < B; b++)
-				nn[b] = _mm256_fmadd_ps(a[b], acc[2][b], _mm256_fmadd_ps(xv, wi[2][b], bsum[2][b]));
+			const __m256 half = _mm256_set1_ps(0.5f);
+			for (int b = 0; b < B; b++) {
+				__m256 in = _mm256_fmadd_ps(xv, wi[2][b], bsum[2][b]);
+				if (ctr)
+					in = _mm256_fmadd_ps(half, acc[2][b], in);
+				nn[b] = _mm256_fmadd_ps(a[b], acc[2][b], in);
+			}
+			for (int b = 0; b < B && ctr; b++)
+				a[B + b] = _mm256_add_ps(a[B + b], half);
 			act_fast(nn, 0, B);
 			for (int b = 0; b < B; b++)
 				h[b] = _mm256_fmadd_ps(a[B + b], _mm256_sub_ps(h[b], nn[b]), nn[b]);
@@ -439,9 +534,19 @@ static inline __attribute__((always_inline)) void fx_run(RfxStream *st, const fl
 				a[2 * B + b] = acc[3][b]; /* o */
 				a[3 * B + b] = acc[2][b]; /* g */
 			}
-			act_fast(a, 3 * B, B);
-			for (int b = 0; b < B; b++)
-				c[b] = _mm256_fmadd_ps(a[B + b], c[b], _mm256_mul_ps(a[b], a[3 * B + b]));
+			const int ctr = FX_RATIONAL(4 * B);
+			act_fast_c(a, 3 * B, B, ctr); /* i, f, o (less 1/2 when ctr), g */
+			/* f c + i g = (f - 1/2) c + c / 2 + i g: f's 1/2 off the critical path */
+			const __m256 half = _mm256_set1_ps(0.5f);
+			for (int b = 0; b < B; b++) {
+				if (!ctr) {
+					c[b] = _mm256_fmadd_ps(a[B + b], c[b], _mm256_mul_ps(a[b], a[3 * B + b]));
+					continue;
+				}
+				const __m256 fc = _mm256_fmadd_ps(a[B + b], c[b], _mm256_mul_ps(half, c[b]));
+				c[b] = _mm256_fmadd_ps(_mm256_add_ps(a[b], half), a[3 * B + b], fc);
+				a[2 * B + b] = _mm256_add_ps(a[2 * B + b], half);
+			}
 			__m256 tc[FX_MAXB];
 			for (int b = 0; b < B; b++)
 				tc[b] = c[b];
