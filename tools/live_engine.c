@@ -5,12 +5,13 @@
 #include <string.h>
 
 #include "dsp/model_file.h"
-#include "dsp/stream.h"
+#include "dsp/rate.h"
 
 struct LiveModel {
-	RfxStream *st[LIVE_MAX_CHANNELS];
+	RfxRateStream *st[LIVE_MAX_CHANNELS]; /* resampling around the model at another rate */
 	int C, K;                 /* channels; outputs per sample (1 = effect, K classes) */
 	double rate;              /* the model's training rate */
+	unsigned latency;         /* samples the resampling adds (0 at the model's rate) */
 	float *out;               /* LIVE_CHUNK * max(C, K): per-channel audio, or one channel's probs */
 	char labels[RFX_MAX_CLASSES][RFX_MAX_LABEL];
 };
@@ -22,12 +23,13 @@ void live_model_free(LiveModel *e)
 	if (!e)
 		return;
 	for (int c = 0; c < e->C; c++)
-		rfx_stream_destroy(e->st[c]);
+		rfx_rate_destroy(e->st[c]);
 	free(e->out);
 	free(e);
 }
 
 double live_model_rate(const LiveModel *e) { return e->rate; }
+unsigned live_model_latency(const LiveModel *e) { return e->latency; }
 int live_model_outputs(const LiveModel *e) { return e->K; }
 const char *live_model_label(const LiveModel *e, int k)
 {
@@ -48,7 +50,8 @@ static int missing_cond(const RfxModel *m, const LiveCond *cond)
 	return 0;
 }
 
-static LiveModel *build(const RfxModel *m, int C, const LiveCond *cond, char *msg, size_t msg_size)
+static LiveModel *build(const RfxModel *m, int C, const LiveCond *cond, double host_rate, char *msg,
+			size_t msg_size)
 {
 	LiveModel *e = calloc(1, sizeof *e);
 	if (!e) {
@@ -66,19 +69,24 @@ static LiveModel *build(const RfxModel *m, int C, const LiveCond *cond, char *ms
 		return NULL;
 	}
 	for (int c = 0; c < C; c++) {
-		RfxStatus s = rfx_stream_create(m, &e->st[c]);
+		char detail[256] = "";
+		RfxStatus s = rfx_rate_create(m, host_rate > 0 ? host_rate : m->spec.sample_rate,
+					      RFX_RATE_QUALITY_DEFAULT, &e->st[c], detail, sizeof detail);
 		if (s != RFX_OK) {
-			snprintf(msg, msg_size, "cannot make a stream: %s", rfx_strerror(s));
+			snprintf(msg, msg_size, "cannot make a stream: %s%s%s", rfx_strerror(s),
+				 detail[0] ? ": " : "", detail);
 			live_model_free(e);
 			return NULL;
 		}
 		for (int k = 0; cond && k < cond->n; k++)
-			rfx_stream_set_input(e->st[c], cond->index[k], cond->value[k]);
+			rfx_rate_set_input(e->st[c], cond->index[k], cond->value[k]);
 	}
+	e->latency = rfx_rate_latency(e->st[0]);
 	return e;
 }
 
-LiveModel *live_model_load(const char *path, int C, const LiveCond *cond, char *msg, size_t msg_size)
+LiveModel *live_model_load(const char *path, int C, const LiveCond *cond, double host_rate,
+			   char *msg, size_t msg_size)
 {
 	char detail[256] = "";
 	RfxModel *m = NULL;
@@ -104,7 +112,7 @@ LiveModel *live_model_load(const char *path, int C, const LiveCond *cond, char *
 		snprintf(msg, msg_size, "input %d is a conditioning input; give its value with "
 			 "--cond %d=V", idx, idx);
 	else
-		e = build(m, C, cond, msg, msg_size);
+		e = build(m, C, cond, host_rate, msg, msg_size);
 	rfx_model_free(m);
 	return e;
 }
@@ -167,7 +175,7 @@ static uint32_t model_nonfinite(const LiveModel *e)
 {
 	uint32_t n = 0;
 	for (int c = 0; c < e->C; c++)
-		n += rfx_stream_nonfinite_count(e->st[c]);
+		n += rfx_rate_nonfinite_count(e->st[c]);
 	return n;
 }
 
@@ -204,10 +212,10 @@ static void take_pending(Live *lv)
 static void run_model(Live *lv, LiveModel *e, int c, uint32_t m, double *acc)
 {
 	if (e->K == 1) {
-		rfx_stream_process(e->st[c], lv->in, e->out + (size_t)c * LIVE_CHUNK, m);
+		rfx_rate_process(e->st[c], lv->in, e->out + (size_t)c * LIVE_CHUNK, m);
 		return;
 	}
-	rfx_stream_process(e->st[c], lv->in, e->out, m);
+	rfx_rate_process(e->st[c], lv->in, e->out, m);
 	for (uint32_t i = 0; i < m; i++)
 		for (int k = 0; k < e->K; k++)
 			acc[k] += e->out[i * (uint32_t)e->K + (uint32_t)k];

@@ -59,11 +59,16 @@ typedef struct {
 	atomic_ullong frames;
 } Live;
 
-/* Main thread. Loads `path` and builds a model for C channels; NULL with a sentence in `msg` on
- * failure (a load error, or a conditioning input `cond` does not give). */
-LiveModel *live_model_load(const char *path, int C, const LiveCond *cond, char *msg, size_t msg_size);
+/* Main thread. Loads `path` and builds a model for C channels running at host_rate (0: the
+ * model's own rate); at another rate than the model's it resamples around the network
+ * (dsp/rate.h). NULL with a sentence in `msg` on failure (a load error, a conditioning input
+ * `cond` does not give, a classifier at another rate). */
+LiveModel *live_model_load(const char *path, int C, const LiveCond *cond, double host_rate,
+			   char *msg, size_t msg_size);
 void live_model_free(LiveModel *m);
 double live_model_rate(const LiveModel *m);
+/* Samples of delay the resampling adds (0 at the model's rate). */
+unsigned live_model_latency(const LiveModel *m);
 /* 1 for an effect, K for a classifier. */
 int live_model_outputs(const LiveModel *m);
 const char *live_model_label(const LiveModel *m, int k);

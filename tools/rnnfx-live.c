@@ -91,11 +91,11 @@ static int audio_cb(const void *input, void *output, unsigned long n,
 	return paContinue;
 }
 
-/* Loads the model for the main thread, saying why when it cannot. */
-static LiveModel *load(const Options *o, int C)
+/* Loads the model for the main thread at `rate` (0: the model's own), saying why when it cannot. */
+static LiveModel *load(const Options *o, int C, double rate)
 {
 	char msg[512];
-	LiveModel *e = live_model_load(o->model_path, C, &o->cond, msg, sizeof msg);
+	LiveModel *e = live_model_load(o->model_path, C, &o->cond, rate, msg, sizeof msg);
 	if (!e)
 		fail(o->model_path, "%s", msg);
 	return e;
@@ -344,15 +344,16 @@ static int stamp_changed(const struct stat *a, const struct stat *b)
  * and the running one stays. */
 static LiveModel *reload(const Options *o, Live *lv, double rate)
 {
-	LiveModel *e = load(o, lv->C);
+	LiveModel *e = load(o, lv->C, rate);
 	if (!e) {
 		fprintf(stderr, "%s: %s: reload failed; still running the previous model\n", PROG,
 			o->model_path);
 		return NULL;
 	}
 	if (live_model_rate(e) != rate)
-		fprintf(stderr, "%s: %s: warning: the model was trained at %g Hz, running at %g Hz\n",
-			PROG, o->model_path, live_model_rate(e), rate);
+		fprintf(stderr, "%s: %s: the model was trained at %g Hz: resampling around it at %g Hz "
+			"(%u samples of delay)\n", PROG, o->model_path, live_model_rate(e), rate,
+			live_model_latency(e));
 	live_model_free(live_post(lv, e));
 	fprintf(stderr, "%s: %s: reloaded\n", PROG, o->model_path);
 	return e;
@@ -419,13 +420,14 @@ static int run(const Options *o)
 {
 	static Live lv;   /* static: the callback's scratch stays off the main thread's stack */
 	PaStream *s = NULL;
-	LiveModel *first = load(o, o->channels);
+	LiveModel *first = load(o, o->channels, o->rate);
 	if (!first)
 		return 1;
 	double rate = o->rate > 0 ? o->rate : live_model_rate(first);
 	if (live_model_rate(first) != rate)
-		fprintf(stderr, "%s: %s: warning: the model was trained at %g Hz, running at %g Hz\n",
-			PROG, o->model_path, live_model_rate(first), rate);
+		fprintf(stderr, "%s: %s: the model was trained at %g Hz: resampling around it at %g Hz "
+			"(%u samples of delay)\n", PROG, o->model_path, live_model_rate(first), rate,
+			live_model_latency(first));
 	live_init(&lv, o->channels, rate, FADE_MS, first);
 	int rc = open_stream(o, &lv, rate, &s);
 	if (!rc) {

@@ -64,7 +64,7 @@ static void signal_block(float *x, unsigned long n, unsigned long start)
 static LiveModel *load_or_die(const char *path)
 {
 	char msg[256];
-	LiveModel *e = live_model_load(path, 1, NULL, msg, sizeof msg);
+	LiveModel *e = live_model_load(path, 1, NULL, 0, msg, sizeof msg);
 	if (!e) {
 		printf("FAIL loading %s: %s\n", path, msg);
 		exit(1);

@@ -128,6 +128,14 @@ rc=$?
 [ $rc = 0 ] && grep -q "class [0-2] '.*' [01]\.[0-9][0-9]" "$W/cls.out" && ok "classifier: $(tail -n 1 "$W/cls.out")" ||
 	{ bad "classifier status (exit $rc)"; cat "$W/cls.out" "$W/cls.err"; }
 
+# 3b. A model trained at 44.1 kHz on the 48 kHz server: resampled around, said so, runs clean.
+"$H/mkmodel" "$W/D44.json" --cell gru --hidden 8 --seed 14 --head-scale 0.2 --rate 44100
+timeout 20 "$LIVE" --model "$W/D44.json" --device JACK --rate 48000 --seconds 2.5 >"$W/rs.out" 2>"$W/rs.err"
+rc=$?
+[ $rc = 0 ] && grep -q 'trained at 44100 Hz: resampling around it at 48000 Hz' "$W/rs.err" &&
+	tail -n 1 "$W/rs.out" | grep -q 'non-finite 0 ' && ok "44.1 kHz model at 48 kHz: resampled" ||
+	{ bad "44.1 kHz model at 48 kHz (exit $rc)"; cat "$W/rs.out" "$W/rs.err"; }
+
 # 4. Devices that cannot be opened: named, with PortAudio's reason, and a non-zero exit.
 timeout 20 "$LIVE" --model "$W/A.json" --device nosuchcard --seconds 1 >/dev/null 2>"$W/err.log"
 rc=$?
