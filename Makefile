@@ -46,15 +46,17 @@ pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pkg_libs = $(or $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null),$(error $(1) not found by \
 	pkg-config: run 'make deps' (or apt-get install $(2))))
 
+# Users: dsp/ (jansson, and libsamplerate for rate.c), tools/ and trainer/ (sndfile), rnnfx-live
+# (portaudio), the trainer's SHA-256 (nettle).
 ifeq ($(RFX_NEED_LIBS),yes)
 JANSSON_CFLAGS := $(call pkg_cflags,jansson)
 JANSSON_LIBS := $(call pkg_libs,jansson,libjansson-dev)
-SAMPLERATE_LIBS_DSP := $(call pkg_libs,samplerate,libsamplerate0-dev)  # dsp/rate.c
-SNDFILE_CFLAGS := $(call pkg_cflags,sndfile)                            # tools/, trainer/
+SAMPLERATE_LIBS_DSP := $(call pkg_libs,samplerate,libsamplerate0-dev)
+SNDFILE_CFLAGS := $(call pkg_cflags,sndfile)
 SNDFILE_LIBS := $(call pkg_libs,sndfile,libsndfile1-dev)
-PORTAUDIO_CFLAGS := $(call pkg_cflags,portaudio-2.0)                    # tools/rnnfx-live
+PORTAUDIO_CFLAGS := $(call pkg_cflags,portaudio-2.0)
 PORTAUDIO_LIBS := $(call pkg_libs,portaudio-2.0,portaudio19-dev)
-NETTLE_LIBS := $(call pkg_libs,nettle,nettle-dev)                       # trainer/ (SHA-256)
+NETTLE_LIBS := $(call pkg_libs,nettle,nettle-dev)
 endif
 
 all:
