@@ -15,6 +15,7 @@ for t in "$@"; do
 	name=$(basename "$t")
 	log="$logdir/$name.log"
 	if [ "$phase" = prog ] && [ "${VALGRIND:-0}" = 1 ]; then
+		export RFX_TEST_VALGRIND=1
 		set -- valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "$t"
 	elif [ "$phase" = prog ]; then
 		set -- "$t"

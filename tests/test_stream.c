@@ -246,7 +246,13 @@ static void test_denormals(void)
 		}
 		denormal_seen |= fpclassify(y[i]) == FP_SUBNORMAL;
 	}
-	RT_CHECK(!denormal_seen, "a denormal reached the state or output");
+	/* valgrind does not emulate the MXCSR flush-to-zero modes (tests/run-tests.sh says when it
+	 * runs the tests under it), so there the check is void and only reported. */
+	if (getenv("RFX_TEST_VALGRIND"))
+		printf("     (under valgrind, which ignores FTZ/DAZ: denormals %sseen, not checked)\n",
+		       denormal_seen ? "" : "not ");
+	else
+		RT_CHECK(!denormal_seen, "a denormal reached the state or output");
 	RT_CHECK(nonzero_tail, "state died at once: the decay path was not exercised");
 	rfx_stream_destroy(st);
 	rfx_model_free(m);
