@@ -256,6 +256,44 @@ static RfxImportFormat detect(json_t *root)
 	return RFX_IMPORT_NONE;
 }
 
+RfxStatus rfx_imp_from_json(json_t *root, RfxModel **out, RfxImportFormat *format_found,
+			    char *detail, size_t detail_size)
+{
+	RfxImpDetail d = { detail, detail_size };
+	RfxImportFormat f = json_is_object(root) ? detect(root) : RFX_IMPORT_NONE;
+	if (format_found)
+		*format_found = f;
+	RfxStatus st;
+	switch (f) {
+	case RFX_IMPORT_AIDAX: st = rfx_imp_aidax(&d, root, out); break;
+	case RFX_IMPORT_NAM: st = rfx_imp_nam(&d, root, out); break;
+	case RFX_IMPORT_GUITARML: st = rfx_imp_guitarml(&d, root, out); break;
+	default:
+		/* worded so it also serves rfx_model_load_string, which hands over files without
+		 * "format" */
+		if (json_is_object(root))
+			st = rfx_imp_fail(&d, RFX_ERR_FORMAT, "'format' missing (expected \"%s\"), and "
+					  "no sign of another format rnnfx reads: \"layers\" (AIDA-X), "
+					  "\"architecture\" (NAM), \"model_data\" and \"state_dict\" "
+					  "(GuitarML)", RFX_MODEL_FORMAT);
+		else
+			st = rfx_imp_fail(&d, RFX_ERR_FORMAT, "the file holds %s, expected an object: an "
+					  "rnnfx, AIDA-X, NAM or GuitarML model", rfx_imp_type_name(root));
+		break;
+	}
+	/* Every value was checked on the way in; this catches what a conversion could still make
+	 * non-finite (a large gain folded into the weights). */
+	size_t at = 0;
+	int t = st == RFX_OK ? rfx_model_find_nonfinite(*out, &at) : -1;
+	if (t >= 0) {
+		st = rfx_imp_fail(&d, RFX_ERR_NONFINITE, "tensor '%s'[%zu] is not finite after the "
+				  "conversion (a gain too large?)", (*out)->tensors[t].name, at);
+		rfx_model_free(*out);
+		*out = NULL;
+	}
+	return st;
+}
+
 RfxStatus rfx_model_import_string(const char *text, size_t len, RfxModel **out,
 				  RfxImportFormat *format_found, char *detail, size_t detail_size)
 {
@@ -277,41 +315,16 @@ RfxStatus rfx_model_import_string(const char *text, size_t len, RfxModel **out,
 	if (!root)
 		return rfx_imp_fail(&d, RFX_ERR_JSON, "line %d, column %d: %s", err.line, err.column,
 				    err.text);
-	RfxImportFormat f = json_is_object(root) ? detect(root) : RFX_IMPORT_NONE;
-	if (format_found)
-		*format_found = f;
 	RfxStatus st;
-	switch (f) {
-	case RFX_IMPORT_RNNFX:
+	if (json_is_object(root) && detect(root) == RFX_IMPORT_RNNFX) {
+		/* rnnfx's own format: its loader, on the text (it parses on its own terms). */
+		if (format_found)
+			*format_found = RFX_IMPORT_RNNFX;
 		st = rfx_model_load_string(text, len, out, detail, detail_size);
-		break;
-	case RFX_IMPORT_AIDAX: st = rfx_imp_aidax(&d, root, out); break;
-	case RFX_IMPORT_NAM: st = rfx_imp_nam(&d, root, out); break;
-	case RFX_IMPORT_GUITARML: st = rfx_imp_guitarml(&d, root, out); break;
-	default:
-		/* worded so it also serves rfx_model_load_string, which hands over files without
-		 * "format" */
-		if (json_is_object(root))
-			st = rfx_imp_fail(&d, RFX_ERR_FORMAT, "'format' missing (expected \"%s\"), and "
-					  "no sign of another format rnnfx reads: \"layers\" (AIDA-X), "
-					  "\"architecture\" (NAM), \"model_data\" and \"state_dict\" "
-					  "(GuitarML)", RFX_MODEL_FORMAT);
-		else
-			st = rfx_imp_fail(&d, RFX_ERR_FORMAT, "the file holds %s, expected an object: an "
-					  "rnnfx, AIDA-X, NAM or GuitarML model", rfx_imp_type_name(root));
-		break;
+	} else {
+		st = rfx_imp_from_json(root, out, format_found, detail, detail_size);
 	}
 	json_decref(root);
-	/* Every value was checked on the way in; this catches what a conversion could still make
-	 * non-finite (a large gain folded into the weights). */
-	size_t at = 0;
-	int t = st == RFX_OK ? rfx_model_find_nonfinite(*out, &at) : -1;
-	if (t >= 0) {
-		st = rfx_imp_fail(&d, RFX_ERR_NONFINITE, "tensor '%s'[%zu] is not finite after the "
-				  "conversion (a gain too large?)", (*out)->tensors[t].name, at);
-		rfx_model_free(*out);
-		*out = NULL;
-	}
 	return st;
 }
 

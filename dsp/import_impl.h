@@ -46,7 +46,13 @@ RfxStatus rfx_imp_new_model(RfxImpDetail *d, const RfxModelSpec *spec, RfxModel 
 RfxStatus rfx_imp_set_metadata(RfxImpDetail *d, RfxModel *m, RfxImportFormat format,
 			       json_t *source_meta, json_t *extra);
 
-/* The importers: `root` is the parsed document, already told apart by rfx_model_import_string.
+/* A parsed document of another program's format (AIDA-X, NAM, GuitarML; `root` is borrowed):
+ * told apart, converted, checked. rfx_model_load_string calls it for documents without
+ * "format", so they are parsed once. */
+RfxStatus rfx_imp_from_json(json_t *root, RfxModel **out, RfxImportFormat *format_found,
+			    char *detail, size_t detail_size);
+
+/* The importers: `root` is the parsed document, already told apart by rfx_imp_from_json.
  * On success the detail holds "" or the note described in import.h. */
 RfxStatus rfx_imp_aidax(RfxImpDetail *d, json_t *root, RfxModel **out);
 RfxStatus rfx_imp_nam(RfxImpDetail *d, json_t *root, RfxModel **out);

@@ -11,6 +11,7 @@
  */
 #include "model_file.h"
 #include "import.h"
+#include "import_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -457,8 +458,9 @@ RfxStatus rfx_model_load_string(const char *text, size_t len, RfxModel **out, ch
 	/* No "format": a model from another program (AIDA-X, NAM, GuitarML), which the importers
 	 * recognise by its content (docs/formats.md). */
 	if (json_is_object(root) && !json_object_get(root, "format")) {
+		RfxStatus st = rfx_imp_from_json(root, out, NULL, detail, detail_size);
 		json_decref(root);
-		return rfx_model_import_string(text, len, out, NULL, detail, detail_size);
+		return st;
 	}
 	RfxStatus st = model_from_json(&d, root, out);
 	json_decref(root);
