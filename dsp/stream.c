@@ -107,6 +107,7 @@ typedef struct {
 	int (*supported)(void);
 	RfxProcessFn process;
 	RfxProcessFn (*special)(const RfxStream *st);
+	RfxPairFn (*pair)(const RfxStream *st); /* two streams in one loop, where `special` has it */
 } RfxKernel;
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -124,11 +125,11 @@ static int have_always(void)
 
 static const RfxKernel kernels[] = {
 #if defined(__x86_64__) || defined(__i386__)
-	{ "avx2", have_avx2, rfx_kernel_process_avx2, rfx_kernel_fx_avx2 },
+	{ "avx2", have_avx2, rfx_kernel_process_avx2, rfx_kernel_fx_avx2, rfx_kernel_fx_pair_avx2 },
 	/* The same without the specialised loops: never the default, there for tests and benchmarks. */
-	{ "avx2-loop", have_avx2, rfx_kernel_process_avx2, NULL },
+	{ "avx2-loop", have_avx2, rfx_kernel_process_avx2, NULL, NULL },
 #endif
-	{ "generic", have_always, rfx_kernel_process_generic, NULL },
+	{ "generic", have_always, rfx_kernel_process_generic, NULL, NULL },
 };
 #define N_KERNELS (sizeof kernels / sizeof kernels[0])
 
@@ -146,7 +147,36 @@ static void pick_kernel(RfxStream *st)
 			k = &kernels[i];
 	RfxProcessFn special = k->special ? k->special(st) : NULL;
 	st->process = special ? special : k->process;
+	st->process_pair = special && k->pair ? k->pair(st) : NULL;
 	st->kernel_name = k->name;
+}
+
+/* FNV-1a, 64 bits, over n bytes. */
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3u;
+	return h;
+}
+
+/* What two streams must share to run as a pair: every weight the step reads (packed, so padding
+ * included), the head, the skip flag and the shape. Computed once at init so the pairing check in
+ * rfx_stream_process_pair is O(1); 64 bits make an accidental match between different models a
+ * 2^-64 event. */
+static uint64_t weights_fingerprint(const RfxStream *st)
+{
+	const int shape[] = { st->cell, st->mode, st->n_layers, st->n_inputs, st->H, st->O, st->skip };
+	uint64_t h = fnv1a(0xcbf29ce484222325u, shape, sizeof shape);
+	for (int l = 0; l < st->n_layers; l++) {
+		const RfxPackedLayer *ly = &st->layer[l];
+		h = fnv1a(h, ly->Wi, (size_t)ly->n_in * st->GHp * sizeof(float));
+		h = fnv1a(h, ly->Wh, (size_t)st->H * st->GHp * sizeof(float));
+		h = fnv1a(h, ly->bi, (size_t)st->GHp * sizeof(float));
+		h = fnv1a(h, ly->bh, (size_t)st->GHp * sizeof(float));
+	}
+	h = fnv1a(h, st->head_w, (size_t)st->O * st->H * sizeof(float));
+	return fnv1a(h, st->head_b, (size_t)st->O * sizeof(float));
 }
 
 RfxStatus rfx_stream_init(void *mem, size_t size, const RfxModel *m, RfxStream **out)
@@ -189,6 +219,7 @@ RfxStatus rfx_stream_init(void *mem, size_t size, const RfxModel *m, RfxStream *
 	memcpy(st->head_w, hw->data, (size_t)st->O * st->H * sizeof(float));
 	memcpy(st->head_b, hb->data, (size_t)st->O * sizeof(float));
 	pick_kernel(st);
+	st->weights_id = weights_fingerprint(st);
 	rfx_stream_reset(st);
 	*out = st;
 	return RFX_OK;
@@ -256,6 +287,31 @@ void rfx_stream_process(RfxStream *st, const float *in, float *out, uint32_t n)
 #ifdef RFX_HAVE_MXCSR
 	_mm_setcsr(csr);
 #endif
+}
+
+void rfx_stream_process_pair(RfxStream *a, RfxStream *b, const float *in_a, const float *in_b,
+			     float *out_a, float *out_b, uint32_t n)
+{
+	if (!a || !b || a == b || !a->process_pair || a->process_pair != b->process_pair ||
+	    a->weights_id != b->weights_id || !n || !in_a || !in_b || !out_a || !out_b) {
+		rfx_stream_process(a, in_a, out_a, n);
+		rfx_stream_process(b, in_b, out_b, n);
+		return;
+	}
+#ifdef RFX_HAVE_MXCSR
+	const unsigned int csr = _mm_getcsr();
+	_mm_setcsr(csr | 0x8040u);
+#endif
+	a->process_pair(a, b, in_a, in_b, out_a, out_b, n);
+#ifdef RFX_HAVE_MXCSR
+	_mm_setcsr(csr);
+#endif
+}
+
+int rfx_stream_pairs(const RfxStream *a, const RfxStream *b)
+{
+	return a && b && a != b && a->process_pair && a->process_pair == b->process_pair &&
+	       a->weights_id == b->weights_id;
 }
 
 void rfx_stream_set_input(RfxStream *st, int index, float value)

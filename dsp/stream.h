@@ -49,6 +49,19 @@ void rfx_stream_copy_state(RfxStream *dst, const RfxStream *src);
  * For an effect, in == out is allowed. */
 void rfx_stream_process(RfxStream *st, const float *in, float *out, uint32_t n);
 
+/* Runs n samples of two streams made from the same model (the two channels of a stereo track) in
+ * one loop: each stream's output is bit for bit what rfx_stream_process would give it, but the two
+ * independent recurrences overlap in the core, so the pair costs less than two calls
+ * (docs/performance.md). When the streams do not pair (rfx_stream_pairs() says so), this is simply
+ * rfx_stream_process(a, ...) then rfx_stream_process(b, ...). in_a may equal out_a and in_b out_b;
+ * otherwise the four buffers must not overlap. Same real-time contract as rfx_stream_process. */
+void rfx_stream_process_pair(RfxStream *a, RfxStream *b, const float *in_a, const float *in_b,
+			     float *out_a, float *out_b, uint32_t n);
+/* 1 when a and b run in one loop in rfx_stream_process_pair: two different streams with equal
+ * weights (compared by a 64-bit fingerprint taken at init) whose kernel has a paired loop for their
+ * shape (today: AVX2, one layer, input 1, effect, H a multiple of 8 up to 64). */
+int rfx_stream_pairs(const RfxStream *a, const RfxStream *b);
+
 /* Conditioning input `index` (1..I-1) = value (ignored when out of range or non-finite). */
 void rfx_stream_set_input(RfxStream *st, int index, float value);
 

@@ -25,6 +25,9 @@ typedef struct {
 } RfxPackedLayer;
 
 typedef void (*RfxProcessFn)(RfxStream *st, const float *in, float *out, uint32_t n);
+/* Two streams with equal weights in one loop (rfx_stream_process_pair). */
+typedef void (*RfxPairFn)(RfxStream *a, RfxStream *b, const float *in_a, const float *in_b,
+			  float *out_a, float *out_b, uint32_t n);
 
 struct RfxStream {
 	RfxCellType cell;
@@ -32,6 +35,8 @@ struct RfxStream {
 	int n_layers, n_inputs, H, G, GHp, O, skip;
 	uint32_t nonfinite;
 	RfxProcessFn process;
+	RfxPairFn process_pair;     /* NULL: the kernel has no paired loop for this shape */
+	uint64_t weights_id;        /* fingerprint of the packed weights, head and skip (pairing check) */
 	const char *kernel_name;
 	float x[RFX_MAX_INPUTS];    /* current input vector: x[0] audio, the rest conditioning */
 	RfxPackedLayer layer[RFX_MAX_LAYERS];
@@ -49,6 +54,8 @@ void rfx_kernel_process_generic(RfxStream *st, const float *in, float *out, uint
 void rfx_kernel_process_avx2(RfxStream *st, const float *in, float *out, uint32_t n);
 /* The AVX2 kernel's specialised loop for this stream's shape, or NULL when it has none. */
 RfxProcessFn rfx_kernel_fx_avx2(const RfxStream *st);
+/* Its paired loop (two streams of one model) for this shape, or NULL. */
+RfxPairFn rfx_kernel_fx_pair_avx2(const RfxStream *st);
 #endif
 
 /* Back to the initial state; also used by the kernels when the state goes non-finite. */

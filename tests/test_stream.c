@@ -260,7 +260,7 @@ static void test_denormals(void)
 
 static void test_no_allocation(void)
 {
-	rt_case("process, reset, copy and set_input never allocate");
+	rt_case("process, process_pair, reset, copy and set_input never allocate");
 	float x[512], y[512 * 5];
 	uint64_t seed = rt_seed();
 	fill_signal(x, 512, &seed);
@@ -272,6 +272,7 @@ static void test_no_allocation(void)
 		long before = n_allocs;
 		for (int k = 0; k < 20; k++) {
 			rfx_stream_process(a, x, y, 512);
+			rfx_stream_process_pair(a, b, x, x, y, y + 256 * 5, 256);
 			rfx_stream_set_input(a, 1, 0.5f);
 			rfx_stream_copy_state(b, a);
 			rfx_stream_reset(a);
@@ -363,6 +364,124 @@ static void test_kernels_agree(void)
 	}
 }
 
+/* Runs a and b as a pair over xa, xb (in place when in_place) in random blocks, with the same
+ * block cuts for both. */
+static void run_pair_blocks(RfxStream *a, RfxStream *b, const float *xa, const float *xb, float *ya,
+			    float *yb, int n, int in_place, uint64_t *seed)
+{
+	const int O = rfx_stream_n_outputs(a);
+	if (in_place) {
+		memcpy(ya, xa, (size_t)n * sizeof *ya);
+		memcpy(yb, xb, (size_t)n * sizeof *yb);
+	}
+	for (int i = 0; i < n;) {
+		int len = (int)(rt_rand_u64(seed) % 301);
+		if (len > n - i)
+			len = n - i;
+		const float *ia = in_place ? ya + i : xa + i, *ib = in_place ? yb + i : xb + i;
+		rfx_stream_process_pair(a, b, ia, ib, ya + (size_t)i * O, yb + (size_t)i * O, (uint32_t)len);
+		i += len;
+	}
+}
+
+/* The pair of rfx_stream_process_pair against each stream alone: the same bits, for every shape
+ * the paired loops cover (cells x H = 8..64, both mat-vec forms), with a NaN and an Inf in one
+ * channel each (the other channel must not notice), different initial states and in place. */
+static void test_pairs(void)
+{
+	uint64_t seed = rt_seed();
+	enum { N = 3000 };
+	static float xa[N], xb[N], ya[N], yb[N], ra[N], rb[N];
+	static const RfxCellType cells[] = { RFX_CELL_RNN, RFX_CELL_GRU, RFX_CELL_LSTM };
+	static const RfxInitKind inits[] = { RFX_INIT_ZEROS, RFX_INIT_VECTOR, RFX_INIT_TRAINED };
+	rt_case("a pair gives each stream its own output, bit for bit");
+	int paired = 0, shapes = 0;
+	for (int c = 0; c < 3; c++)
+		for (int H = 8; H <= 64; H += 8, shapes++) {
+			RfxModel *m = make_model(cells[c], 1, H, 1, RFX_MODE_EFFECT, H % 16 == 0,
+						 inits[(H / 8) % 3], 700 + H + c);
+			RfxStream *a, *b, *sa, *sb;
+			rfx_stream_create(m, &a);
+			rfx_stream_create(m, &b);
+			rfx_stream_create(m, &sa);
+			rfx_stream_create(m, &sb);
+			paired += rfx_stream_pairs(a, b);
+			fill_signal(xa, N, &seed);
+			fill_signal(xb, N, &seed);
+			xa[500] = NAN;
+			xb[1200] = INFINITY;
+			const int in_place = H % 24 == 0;
+			run_pair_blocks(a, b, xa, xb, ya, yb, N, in_place, &seed);
+			rfx_stream_process(sa, xa, ra, N);
+			rfx_stream_process(sb, xb, rb, N);
+			size_t na, ns;
+			const float *st_a = rfx_stream_state(a, &na), *st_s = rfx_stream_state(sa, &ns);
+			RT_CHECK(memcmp(ya, ra, sizeof ya) == 0 && memcmp(yb, rb, sizeof yb) == 0,
+				 "%s H%d: paired output differs from the stream alone", rfx_cell_name(cells[c]), H);
+			RT_CHECK(na == ns && memcmp(st_a, st_s, na * sizeof *st_a) == 0,
+				 "%s H%d: paired state differs", rfx_cell_name(cells[c]), H);
+			RT_CHECK(rfx_stream_nonfinite_count(a) == 1 && rfx_stream_nonfinite_count(b) == 1,
+				 "%s H%d: non-finite counts %u %u, expected 1 each", rfx_cell_name(cells[c]), H,
+				 rfx_stream_nonfinite_count(a), rfx_stream_nonfinite_count(b));
+			rfx_stream_destroy(a);
+			rfx_stream_destroy(b);
+			rfx_stream_destroy(sa);
+			rfx_stream_destroy(sb);
+			rfx_model_free(m);
+		}
+	RfxModel *probe = make_model(RFX_CELL_GRU, 1, 8, 1, RFX_MODE_EFFECT, 1, RFX_INIT_ZEROS, 1);
+	RfxStream *ps;
+	rfx_stream_create(probe, &ps);
+	const int has_pairs = strcmp(rfx_stream_kernel_name(ps), "avx2") == 0;
+	rfx_stream_destroy(ps);
+	rfx_model_free(probe);
+	if (has_pairs)
+		RT_CHECK(paired == shapes, "only %d of %d shapes ran as pairs", paired, shapes);
+	else
+		printf("     no AVX2 here: every pair ran as two calls (checked the same way)\n");
+
+	rt_case("streams that do not pair run as two calls, with the same output");
+	for (int k = 0; k < 4; k++) {
+		/* 0: different weights (one nudged by an ulp); 1: the generic kernel; 2: a shape with no
+		 * paired loop (two layers, conditioning); 3: the same stream twice is refused. */
+		const Config *cf = k == 2 ? &configs[2] : &configs[5];
+		RfxModel *m = model_of(cf, 40), *m2 = model_of(cf, 40);
+		m2->params[m2->n_params / 2] = nextafterf(m2->params[m2->n_params / 2], 1e9f);
+		if (k == 1)
+			setenv("RFX_KERNEL", "generic", 1);
+		RfxStream *a, *b, *sa, *sb;
+		rfx_stream_create(m, &a);
+		rfx_stream_create(k == 0 ? m2 : m, &b);
+		rfx_stream_create(m, &sa);
+		rfx_stream_create(k == 0 ? m2 : m, &sb);
+		unsetenv("RFX_KERNEL");
+		RT_CHECK(!rfx_stream_pairs(a, k == 3 ? a : b), "case %d pairs", k);
+		RT_CHECK(!has_pairs || k != 0 || rfx_stream_pairs(a, sa), "the same model does not pair");
+		fill_signal(xa, N, &seed);
+		fill_signal(xb, N, &seed);
+		rfx_stream_set_input(a, 1, 0.25f);
+		rfx_stream_set_input(sa, 1, 0.25f);
+		if (k == 3) {
+			rfx_stream_process_pair(a, a, xa, xa, ya, ya, N);
+			rfx_stream_process(sa, xa, ra, N);
+			rfx_stream_process(sa, xa, ra, N);
+			RT_CHECK(memcmp(ya, ra, sizeof ya) == 0, "a stream paired with itself");
+		} else {
+			run_pair_blocks(a, b, xa, xb, ya, yb, N, 0, &seed);
+			rfx_stream_process(sa, xa, ra, N);
+			rfx_stream_process(sb, xb, rb, N);
+			RT_CHECK(memcmp(ya, ra, sizeof ya) == 0 && memcmp(yb, rb, sizeof yb) == 0,
+				 "case %d: output differs from two calls", k);
+		}
+		rfx_stream_destroy(a);
+		rfx_stream_destroy(b);
+		rfx_stream_destroy(sa);
+		rfx_stream_destroy(sb);
+		rfx_model_free(m);
+		rfx_model_free(m2);
+	}
+}
+
 int main(void)
 {
 	test_block_sizes();
@@ -372,5 +491,6 @@ int main(void)
 	test_no_allocation();
 	test_init_into_caller_memory();
 	test_kernels_agree();
+	test_pairs();
 	return rt_finish();
 }
