@@ -252,6 +252,17 @@ void rfx_rate_reset(RfxRateStream *rs)
 	fifo_prime(rs);
 }
 
+void rfx_rate_process_pair(RfxRateStream *a, RfxRateStream *b, const float *in_a, const float *in_b,
+			   float *out_a, float *out_b, uint32_t n)
+{
+	if (!a->resampling && !b->resampling) {
+		rfx_stream_process_pair(a->stream, b->stream, in_a, in_b, out_a, out_b, n);
+		return;
+	}
+	rfx_rate_process(a, in_a, out_a, n);
+	rfx_rate_process(b, in_b, out_b, n);
+}
+
 void rfx_rate_process(RfxRateStream *rs, const float *in, float *out, uint32_t n)
 {
 	if (!rs->resampling) {

@@ -74,6 +74,11 @@ void rfx_rate_reset(RfxRateStream *rs);
  * in == out is allowed for an effect. */
 void rfx_rate_process(RfxRateStream *rs, const float *in, float *out, uint32_t n);
 
+/* Two channels of one model, as rfx_rate_process on each, with the same output: through
+ * rfx_stream_process_pair (one loop for both) when neither resamples, else one after the other. */
+void rfx_rate_process_pair(RfxRateStream *a, RfxRateStream *b, const float *in_a, const float *in_b,
+			   float *out_a, float *out_b, uint32_t n);
+
 /* Conditioning input `index` (1..I-1), as rfx_stream_set_input. */
 void rfx_rate_set_input(RfxRateStream *rs, int index, float value);
 

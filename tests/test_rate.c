@@ -372,6 +372,43 @@ static void test_passthrough(void)
 	}
 }
 
+/* rfx_rate_process_pair: the same output as rfx_rate_process on each channel, at the model's rate
+ * (through the paired loop) and resampling (one after the other). */
+static void test_pair(void)
+{
+	rt_case("pair of channels: the same output as one channel at a time");
+	enum { N = 4000 };
+	static float xa[N], xb[N], ya[N], yb[N], ra[N], rb[N];
+	uint64_t seed = rt_seed();
+	RfxModel *m = make_gru(RFX_MODE_EFFECT, 8);
+	static const double hosts[] = { MODEL_RATE, 44100.0 };
+	for (int k = 0; k < 2; ++k) {
+		RfxRateStream *a = make_rate(m, hosts[k], RFX_RATE_QUALITY_DEFAULT);
+		RfxRateStream *b = make_rate(m, hosts[k], RFX_RATE_QUALITY_DEFAULT);
+		RfxRateStream *sa = make_rate(m, hosts[k], RFX_RATE_QUALITY_DEFAULT);
+		RfxRateStream *sb = make_rate(m, hosts[k], RFX_RATE_QUALITY_DEFAULT);
+		if (!a || !b || !sa || !sb)
+			return;
+		guitar(xa, N, hosts[k], &seed);
+		guitar(xb, N, hosts[k], &seed);
+		for (int i = 0; i < N;) {
+			const int len = 1 + (int)(rt_rand_u64(&seed) % 300);
+			const int n = len < N - i ? len : N - i;
+			rfx_rate_process_pair(a, b, xa + i, xb + i, ya + i, yb + i, (uint32_t)n);
+			i += n;
+		}
+		rfx_rate_process(sa, xa, ra, N);
+		rfx_rate_process(sb, xb, rb, N);
+		RT_CHECK(memcmp(ya, ra, sizeof ya) == 0 && memcmp(yb, rb, sizeof yb) == 0,
+			 "at %g Hz the pair differs from one channel at a time", hosts[k]);
+		rfx_rate_destroy(a);
+		rfx_rate_destroy(b);
+		rfx_rate_destroy(sa);
+		rfx_rate_destroy(sb);
+	}
+	rfx_model_free(m);
+}
+
 static void test_refusals(void)
 {
 	rt_case("refusals: classifier at another rate, bad rates, ratio too large");
@@ -470,6 +507,7 @@ int main(void)
 {
 	counter_install();
 	test_passthrough();
+	test_pair();
 	test_refusals();
 	test_latency();
 	test_blocks_and_reset();
