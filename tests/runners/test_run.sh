@@ -27,6 +27,8 @@ check() { name=$1; shift; if "$@" >"$W/log" 2>&1; then ok "$name"; else bad "$na
 "$H/mkaudio" "$W/st16_0.wav" --channels 2 --seconds 0.5 --seed 2 --subtype pcm16 --channel 0
 "$H/mkaudio" "$W/st16_1.wav" --channels 2 --seconds 0.5 --seed 2 --subtype pcm16 --channel 1
 "$H/mkaudio" "$W/four.wav" --channels 4 --seconds 0.25 --seed 3
+"$H/mkaudio" "$W/three.wav" --channels 3 --seconds 0.25 --seed 4
+"$H/mkmodel" "$W/pair.json" --cell gru --hidden 16 --seed 8 --skip
 
 # 1. The runner's output is the library's output, bit for bit (one call over the whole channel).
 for m in gru lstm rnn; do
@@ -44,6 +46,15 @@ for b in 1 7 64 4096; do
 done
 [ $same = 1 ] && ok "--block 1, 7, 64, 4096 and whole file: identical files" || bad "block sizes"
 check "4 channels: bit-identical to the library" "$H/rcheck" ref "$W/gru.json" "$W/four.wav" "$W/b0.wav"
+
+# 2b. A one-layer GRU 16 runs its channels two at a time through one loop (rfx_stream_process_pair
+# on AVX2 CPUs): still each channel's own output, bit for bit, with 4 channels (two pairs) and 3 (a
+# pair and one alone), in odd blocks.
+for f in four three; do
+	"$RUN" -q --model "$W/pair.json" --block 7 "$W/$f.wav" "$W/pair_$f.wav" &&
+	check "$f channels through pairs: bit-identical to the library" "$H/rcheck" ref "$W/pair.json" "$W/$f.wav" "$W/pair_$f.wav" ||
+	bad "$f channels through pairs: rnnfx-run failed"
+done
 
 # 3. Multi-channel: each channel of a stereo run equals the mono run of that channel.
 "$RUN" -q --model "$W/lstm.json" --format float "$W/st16.wav" "$W/st.out.wav"
