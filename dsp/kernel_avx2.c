@@ -376,6 +376,40 @@ static inline float hsum8(__m256 v)
 	return _mm_cvtss_f32(s);
 }
 
+/* One pass of fx_matvec's two-pass form: PER output blocks, from and back to `pre`, with the PER
+ * accumulators in registers over every k. One function per PER, so that the accumulators are
+ * exactly the registers used: with a runtime count (GRU 40's passes of 8 and 7 blocks) GCC kept them
+ * in memory and GRU 40 took 450 ns, more than GRU 48. */
+#define FX_PASS1(PER)                                                                               \
+	static inline __attribute__((always_inline)) void fx_pass1_##PER(                           \
+		const float *restrict w, int GHp, const float *h, int H, float *restrict pre)      \
+	{                                                                                           \
+		__m256 a[PER];                                                                      \
+		for (int q = 0; q < PER; q++)                                                       \
+			a[q] = _mm256_load_ps(pre + 8 * q);                                         \
+		for (int k = 0; k < H; k++, w += GHp) {                                             \
+			const __m256 hk = _mm256_broadcast_ss(h + k);                               \
+			for (int q = 0; q < PER; q++)                                               \
+				a[q] = _mm256_fmadd_ps(hk, _mm256_load_ps(w + 8 * q), a[q]);        \
+		}                                                                                   \
+		for (int q = 0; q < PER; q++)                                                       \
+			_mm256_store_ps(pre + 8 * q, a[q]);                                         \
+	}
+FX_PASS1(6)
+FX_PASS1(7)
+FX_PASS1(8)
+
+static inline __attribute__((always_inline)) void fx_pass1(int per, const float *restrict w, int GHp,
+							    const float *h, int H, float *restrict pre)
+{
+	if (per == 6)
+		fx_pass1_6(w, GHp, h, H, pre);
+	else if (per == 7)
+		fx_pass1_7(w, GHp, h, H, pre);
+	else
+		fx_pass1_8(w, GHp, h, H, pre);
+}
+
 /* G gate blocks of the pre-activation: acc[g][b] = init[g][b] + sum_k h[k] * Wh[k][g*H + 8b..].
  * With few output blocks (G * B <= 4) each gets two chains (even and odd k, summed at the end) to
  * hide the FMA latency; with more, the blocks themselves are enough chains. */
@@ -427,22 +461,10 @@ static inline __attribute__((always_inline)) void fx_matvec(const float *restric
 	for (int g = 0; g < G; g++)
 		for (int b = 0; b < B; b++)
 			_mm256_store_ps(pre + g * H + 8 * b, acc[g][b]);
-	const int npass = (NQ + 11) / 12, per = (NQ + npass - 1) / npass;
-	for (int q0 = 0; q0 < NQ; q0 += per) {
-		const int nq = q0 + per < NQ ? per : NQ - q0;
-		__m256 a[12];
-		for (int q = 0; q < nq; q++)
-			a[q] = _mm256_load_ps(pre + 8 * (q0 + q));
-		for (int k = 0; k < H; k++) {
-			const __m256 hk = bcast_h(hv, hmem, k, in_regs);
-			const float *w = Wh + (size_t)k * GHp + 8 * q0;
-			for (int q = 0; q < nq; q++)
-				a[q] = _mm256_fmadd_ps(hk, _mm256_load_ps(w + 8 * q), a[q]);
-		}
-		for (int q = 0; q < nq; q++)
-			_mm256_store_ps(pre + 8 * (q0 + q), a[q]);
-		__asm__ volatile("" ::: "memory"); /* keep the passes apart */
-	}
+	const int first = (NQ + 1) / 2; /* 13..16 blocks: 7 + 6, 7 + 7, 8 + 7, 8 + 8 */
+	fx_pass1(first, Wh, GHp, hmem, H, pre);
+	__asm__ volatile("" ::: "memory"); /* keep the passes apart */
+	fx_pass1(NQ - first, Wh + 8 * first, GHp, hmem, H, pre + 8 * first);
 	for (int g = 0; g < G; g++)
 		for (int b = 0; b < B; b++)
 			acc[g][b] = _mm256_load_ps(pre + g * H + 8 * b);
@@ -797,9 +819,20 @@ RfxProcessFn rfx_kernel_fx_avx2(const RfxStream *st)
 	}
 }
 
+/* The shapes where a pair measured faster than two calls (docs/performance.md): the small,
+ * latency-bound ones, where two recurrences overlap, and from 18 blocks the fused mat-vec, which
+ * loads the weights once for both. In between, each step is bound by throughput and two in one
+ * loop only add register pressure (GRU 32 112 -> 118 ns per channel, LSTM 32 184 -> 199), so
+ * those pairs run as two calls. */
+static int fx_pairs(const RfxStream *st)
+{
+	const int NQ = st->G * st->H / 8;
+	return NQ >= 18 || (NQ <= 6 && (st->G > 1 || NQ <= 2));
+}
+
 RfxPairFn rfx_kernel_fx_pair_avx2(const RfxStream *st)
 {
-	if (!fx_covers(st))
+	if (!fx_covers(st) || !fx_pairs(st))
 		return NULL;
 	const int i = st->H / 8 - 1;
 	switch (st->cell) {
