@@ -129,9 +129,13 @@ int main(int argc, char **argv)
 	printf("%-5s %4s %-8s %9s %9s %10s %8s %7s %7s %6s %9s %6s\n", "cell", "H", "kernel", "best ns",
 	       "median", "x realtime", "GFLOP/s", "of peak", "target", "ratio", "pair/ch", "ratio");
 	static const RfxCellType cells[] = { RFX_CELL_RNN, RFX_CELL_GRU, RFX_CELL_LSTM };
-	static const int hs[] = { 8, 16, 32, 64 };
+	/* The table's sizes; a filter may name any H from 1 to 64 (e.g. gru:24). */
+	static const int hs[] = { 8, 16, 24, 32, 40, 48, 56, 64 };
 	for (int c = 0; c < 3; c++)
-		for (int hi = 0; hi < 4; hi++) {
+		for (int hi = 0; hi < 8; hi++) {
+			const int listed = hs[hi] % 16 == 0 || hs[hi] == 8;
+			if (n_filters == 0 && !listed)
+				continue;
 			if (!selected(n_filters, filters, cells[c], hs[hi]))
 				continue;
 			RfxModelSpec sp = { .cell = cells[c], .n_layers = 1, .n_inputs = 1, .hidden = hs[hi],

@@ -28,3 +28,8 @@ bench-presets: $(BENCH_PRESETS)
 	@echo "== shipped presets: CPU per second of audio at 48 kHz, one stream, blocks of 256 =="
 	@$(BENCH_PRESETS) $(sort $(wildcard presets/*.json))
 .PHONY: bench-presets
+
+# Where the specialised loops spend their time (perf cpu-clock samples by inlined function).
+profile: $(BENCH_INFER)
+	@sh bench/profile.sh $(BENCH_INFER)
+.PHONY: profile
