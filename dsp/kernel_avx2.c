@@ -737,6 +737,9 @@ static inline __attribute__((always_inline)) void fx_run(RfxStream *st, const fl
 	fx_lane_store(&L, H, cell);
 }
 
+/* Whether the G-gate shape with NQ output blocks runs pairs in one loop (fx_pairs says why). */
+#define FX_PAIRS(G, NQ) ((NQ) >= 18 || ((NQ) <= 6 && ((G) > 1 || (NQ) <= 2)))
+
 /* Two streams of one model (a stereo pair) in one loop: the same steps as fx_run, so each stream's
  * output is bit for bit what it would be alone, but the two recurrences are independent, and the
  * core overlaps one stream's chain of dependent operations with the other's. */
@@ -746,6 +749,9 @@ static inline __attribute__((always_inline)) void fx_run2(RfxStream *sa, RfxStre
 							   const int H, const RfxCellType cell)
 {
 	const int in_regs = H <= 8;
+	if (!FX_PAIRS(cell == RFX_CELL_LSTM ? 4 : cell == RFX_CELL_GRU ? 3 : 1,
+		      (cell == RFX_CELL_LSTM ? 4 : cell == RFX_CELL_GRU ? 3 : 1) * H / 8))
+		return; /* never picked (fx_pairs): no code for it */
 	FxConst K;
 	FxLane La, Lb;
 	fx_const_load(&K, sa, H, cell);
@@ -826,8 +832,7 @@ RfxProcessFn rfx_kernel_fx_avx2(const RfxStream *st)
  * those pairs run as two calls. */
 static int fx_pairs(const RfxStream *st)
 {
-	const int NQ = st->G * st->H / 8;
-	return NQ >= 18 || (NQ <= 6 && (st->G > 1 || NQ <= 2));
+	return FX_PAIRS(st->G, st->G * st->H / 8);
 }
 
 RfxPairFn rfx_kernel_fx_pair_avx2(const RfxStream *st)
