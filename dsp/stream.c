@@ -129,6 +129,10 @@ static const RfxKernel kernels[] = {
 	/* The same without the specialised loops: never the default, there for tests and benchmarks. */
 	{ "avx2-loop", have_avx2, rfx_kernel_process_avx2, NULL, NULL },
 #endif
+#if defined(__SSE2__)
+	/* The x86-64 baseline: every x86-64 CPU has it, so it is the default where AVX2 + FMA are not. */
+	{ "sse2", have_always, rfx_kernel_process_sse2, NULL, NULL },
+#endif
 	{ "generic", have_always, rfx_kernel_process_generic, NULL, NULL },
 };
 #define N_KERNELS (sizeof kernels / sizeof kernels[0])

@@ -50,6 +50,9 @@ struct RfxStream {
 
 /* Every kernel: process n samples; defined in kernel_*.c from the one source kernel_impl.h. */
 void rfx_kernel_process_generic(RfxStream *st, const float *in, float *out, uint32_t n);
+#if defined(__SSE2__)
+void rfx_kernel_process_sse2(RfxStream *st, const float *in, float *out, uint32_t n);
+#endif
 #if defined(__x86_64__) || defined(__i386__)
 void rfx_kernel_process_avx2(RfxStream *st, const float *in, float *out, uint32_t n);
 /* The AVX2 kernel's specialised loop for this stream's shape, or NULL when it has none. */

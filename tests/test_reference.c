@@ -321,11 +321,11 @@ int main(int argc, char **argv)
 			int generic = check_against_pytorch(names[k], &f, first);
 			check_block_sizes(&f, first, again, &rng);
 			if (!generic) {
-				/* The scalar reference kernel answers to PyTorch too, and so does the
+				/* The scalar reference kernel answers to PyTorch too, and so do the
 				 * general AVX2 loop that the specialised one-layer loops stand in front
-				 * of, not only the kernel chosen on this machine (stream.c reads
-				 * RFX_KERNEL at init). */
-				static const char *const others[] = { "generic", "avx2-loop" };
+				 * of and the SSE2 kernel of CPUs without AVX2, not only the kernel
+				 * chosen on this machine (stream.c reads RFX_KERNEL at init). */
+				static const char *const others[] = { "generic", "avx2-loop", "sse2" };
 				for (size_t o = 0; o < sizeof others / sizeof others[0]; o++) {
 					setenv("RFX_KERNEL", others[o], 1);
 					check_against_pytorch(names[k], &f, again);

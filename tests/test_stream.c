@@ -315,7 +315,7 @@ static void test_init_into_caller_memory(void)
 
 /* Every kernel but the reference, by the name RFX_KERNEL knows it (stream.c); one the CPU cannot run
  * comes back under another name and is skipped. */
-static const char *const fast_kernels[] = { "avx2", "avx2-loop" };
+static const char *const fast_kernels[] = { "avx2", "avx2-loop", "sse2" };
 
 static void test_kernels_agree(void)
 {
