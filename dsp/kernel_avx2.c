@@ -126,7 +126,7 @@ static inline void rnn_gates_avx2(const float *gi, const float *gh, float *h, in
 	for (; j + 8 <= H; j += 8)
 		_mm256_storeu_ps(h + j, tanh8(_mm256_add_ps(LD(gi + j), LD(gh + j))));
 	for (; j < H; j++)
-		h[j] = rfx_tanhf(gi[j] + gh[j]);
+		rfx_rnn_unit(gi, gh, h, j);
 }
 
 static inline void gru_gates_avx2(const float *gi, const float *gh, float *h, int H)
@@ -138,12 +138,8 @@ static inline void gru_gates_avx2(const float *gi, const float *gh, float *h, in
 		__m256 n = tanh8(_mm256_fmadd_ps(r, LD(gh + 2 * H + j), LD(gi + 2 * H + j)));
 		_mm256_storeu_ps(h + j, _mm256_fmadd_ps(z, _mm256_sub_ps(LD(h + j), n), n));
 	}
-	for (; j < H; j++) {
-		float r = rfx_sigmoidf(gi[j] + gh[j]);
-		float z = rfx_sigmoidf(gi[H + j] + gh[H + j]);
-		float n = rfx_tanhf(gi[2 * H + j] + r * gh[2 * H + j]);
-		h[j] = n + z * (h[j] - n);
-	}
+	for (; j < H; j++)
+		rfx_gru_unit(gi, gh, h, H, j);
 }
 
 static inline void lstm_gates_avx2(const float *gi, const float *gh, float *h, float *c, int H)
@@ -158,14 +154,8 @@ static inline void lstm_gates_avx2(const float *gi, const float *gh, float *h, f
 		_mm256_storeu_ps(c + j, cn);
 		_mm256_storeu_ps(h + j, _mm256_mul_ps(o, tanh8(cn)));
 	}
-	for (; j < H; j++) {
-		float i = rfx_sigmoidf(gi[j] + gh[j]);
-		float f = rfx_sigmoidf(gi[H + j] + gh[H + j]);
-		float g = rfx_tanhf(gi[2 * H + j] + gh[2 * H + j]);
-		float o = rfx_sigmoidf(gi[3 * H + j] + gh[3 * H + j]);
-		c[j] = f * c[j] + i * g;
-		h[j] = o * rfx_tanhf(c[j]);
-	}
+	for (; j < H; j++)
+		rfx_lstm_unit(gi, gh, h, c, H, j);
 }
 
 static inline float dot_avx2(const float *a, const float *b, int n)

@@ -22,29 +22,19 @@ static inline void matvec_t_generic(const float *restrict Wt, const float *restr
 static inline void rnn_gates_generic(const float *gi, const float *gh, float *h, int H)
 {
 	for (int j = 0; j < H; j++)
-		h[j] = rfx_tanhf(gi[j] + gh[j]);
+		rfx_rnn_unit(gi, gh, h, j);
 }
 
 static inline void gru_gates_generic(const float *gi, const float *gh, float *h, int H)
 {
-	for (int j = 0; j < H; j++) {
-		float r = rfx_sigmoidf(gi[j] + gh[j]);
-		float z = rfx_sigmoidf(gi[H + j] + gh[H + j]);
-		float n = rfx_tanhf(gi[2 * H + j] + r * gh[2 * H + j]);
-		h[j] = n + z * (h[j] - n); /* (1 - z) * n + z * h */
-	}
+	for (int j = 0; j < H; j++)
+		rfx_gru_unit(gi, gh, h, H, j);
 }
 
 static inline void lstm_gates_generic(const float *gi, const float *gh, float *h, float *c, int H)
 {
-	for (int j = 0; j < H; j++) {
-		float i = rfx_sigmoidf(gi[j] + gh[j]);
-		float f = rfx_sigmoidf(gi[H + j] + gh[H + j]);
-		float g = rfx_tanhf(gi[2 * H + j] + gh[2 * H + j]);
-		float o = rfx_sigmoidf(gi[3 * H + j] + gh[3 * H + j]);
-		c[j] = f * c[j] + i * g;
-		h[j] = o * rfx_tanhf(c[j]);
-	}
+	for (int j = 0; j < H; j++)
+		rfx_lstm_unit(gi, gh, h, c, H, j);
 }
 
 static inline float dot_generic(const float *a, const float *b, int n)

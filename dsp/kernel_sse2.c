@@ -103,7 +103,7 @@ static inline void rnn_gates_sse2(const float *gi, const float *gh, float *h, in
 	for (; j + 4 <= H; j += 4)
 		_mm_storeu_ps(h + j, tanh4(_mm_add_ps(LD(gi + j), LD(gh + j))));
 	for (; j < H; j++)
-		h[j] = rfx_tanhf(gi[j] + gh[j]);
+		rfx_rnn_unit(gi, gh, h, j);
 }
 
 static inline void gru_gates_sse2(const float *gi, const float *gh, float *h, int H)
@@ -115,12 +115,8 @@ static inline void gru_gates_sse2(const float *gi, const float *gh, float *h, in
 		__m128 n = tanh4(_mm_add_ps(LD(gi + 2 * H + j), _mm_mul_ps(r, LD(gh + 2 * H + j))));
 		_mm_storeu_ps(h + j, _mm_add_ps(n, _mm_mul_ps(z, _mm_sub_ps(LD(h + j), n))));
 	}
-	for (; j < H; j++) {
-		float r = rfx_sigmoidf(gi[j] + gh[j]);
-		float z = rfx_sigmoidf(gi[H + j] + gh[H + j]);
-		float n = rfx_tanhf(gi[2 * H + j] + r * gh[2 * H + j]);
-		h[j] = n + z * (h[j] - n);
-	}
+	for (; j < H; j++)
+		rfx_gru_unit(gi, gh, h, H, j);
 }
 
 static inline void lstm_gates_sse2(const float *gi, const float *gh, float *h, float *c, int H)
@@ -135,14 +131,8 @@ static inline void lstm_gates_sse2(const float *gi, const float *gh, float *h, f
 		_mm_storeu_ps(c + j, cn);
 		_mm_storeu_ps(h + j, _mm_mul_ps(o, tanh4(cn)));
 	}
-	for (; j < H; j++) {
-		float i = rfx_sigmoidf(gi[j] + gh[j]);
-		float f = rfx_sigmoidf(gi[H + j] + gh[H + j]);
-		float g = rfx_tanhf(gi[2 * H + j] + gh[2 * H + j]);
-		float o = rfx_sigmoidf(gi[3 * H + j] + gh[3 * H + j]);
-		c[j] = f * c[j] + i * g;
-		h[j] = o * rfx_tanhf(c[j]);
-	}
+	for (; j < H; j++)
+		rfx_lstm_unit(gi, gh, h, c, H, j);
 }
 
 static inline float dot_sse2(const float *a, const float *b, int n)
