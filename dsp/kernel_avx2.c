@@ -434,8 +434,9 @@ static inline __attribute__((always_inline)) void fx_matvec(const float *restric
 	 * two passes, each running over every k with its accumulators in registers, through `pre` in
 	 * memory between them so no pass's results stay live in registers during the next (one
 	 * pass would keep a few accumulators in memory, each FMA then waiting for a store to forward:
-	 * 220 -> 186 ns for LSTM H = 32). More (H >= 48): the weights come from L2 and one pass, with
-	 * the compiler's spills, measured faster than passes that each stream a third of every row. */
+	 * 220 -> 186 ns for LSTM H = 32); h is read from memory there (H >= 32). More (H >= 48): the
+	 * weights come from L2 and one pass, with the compiler's spills, measured faster than passes
+	 * that each stream a part of every row (again with passes of exactly 6, 8 or 12 blocks). */
 	const int NQ = G * B;
 	if (NQ <= 12 || NQ > 16) {
 		for (int k = 0; k < H; k++) {
