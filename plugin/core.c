@@ -113,11 +113,27 @@ void rfx_core_cleanup(RfxCore *c)
 	pthread_mutex_destroy(&c->persist_lock);
 }
 
-/* Off the audio thread: remembers what save() should store after a successful load. */
-static void persist_set(RfxCore *c, const RfxEngine *e)
+/* Off the audio thread: what save() should store, the path and JSON of the engine run() takes
+ * next (copied, so the engine may be freed later). */
+typedef struct {
+	char *path, *json;
+} Persist;
+
+static Persist persist_copy(const RfxEngine *e)
 {
-	char *p = e->path ? dup_string(e->path) : NULL;
-	char *j = dup_string(e->json);
+	return (Persist){e->path ? dup_string(e->path) : NULL, dup_string(e->json)};
+}
+
+static void persist_drop(Persist *p)
+{
+	free(p->path);
+	free(p->json);
+}
+
+/* Takes over p's strings. */
+static void persist_set(RfxCore *c, Persist pe)
+{
+	char *p = pe.path, *j = pe.json;
 	pthread_mutex_lock(&c->persist_lock);
 	free(c->persist_path);
 	free(c->persist_json);
@@ -159,7 +175,6 @@ static RfxStatus load_engine(RfxCore *c, const char *path, const char *json, Rfx
 			 "latency %u samples\n",
 			 c->name, path ? path : "(from state)", (*out)->rate, c->rate,
 			 (*out)->latency);
-	persist_set(c, *out);
 	return RFX_OK;
 }
 
@@ -320,10 +335,18 @@ static LV2_Worker_Status work(LV2_Handle instance, LV2_Worker_Respond_Function r
 		MsgHeader h;
 		RfxEngine *e;
 	} r = {{RESP_ENGINE, sizeof e}, e};
+	/* What save() stores follows the engine the audio thread will take: set only once the
+	 * response is queued, so a response the host drops leaves the state naming the model that
+	 * still plays. */
+	Persist pe = persist_copy(e);
 	if (respond(handle, sizeof r, &r) != LV2_WORKER_SUCCESS) {
+		core_log(c, c->uris.log_Error, "%s: the host's worker queue is full: model not taken\n",
+			 c->name);
+		persist_drop(&pe);
 		rfx_engine_free(e); /* the audio thread will never see it */
 		return LV2_WORKER_ERR_NO_SPACE;
 	}
+	persist_set(c, pe);
 	return LV2_WORKER_SUCCESS;
 }
 
@@ -469,6 +492,7 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
 		atomic_store(&c->restore_failed, (int)fail);
 		return LV2_STATE_SUCCESS; /* the plugin keeps running with what it had */
 	}
+	persist_set(c, persist_copy(e));
 	/* An engine restore() left earlier and run() has not taken yet was never heard. */
 	rfx_engine_free(atomic_exchange(&c->restored, e));
 	return LV2_STATE_SUCCESS;

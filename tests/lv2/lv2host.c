@@ -242,6 +242,7 @@ typedef struct {
 	pthread_cond_t cond;
 	pthread_t thread;
 	bool running, quit, busy;
+	int drop_responses; /* > 0: the next responses fail as if the queue were full */
 	Queue requests, responses;
 } Worker;
 
@@ -270,7 +271,8 @@ static LV2_Worker_Status worker_respond(LV2_Worker_Respond_Handle h, uint32_t si
 {
 	Worker *w = h;
 	pthread_mutex_lock(&w->lock);
-	bool ok = queue_push(&w->responses, size, data);
+	bool ok = w->drop_responses > 0 ? (w->drop_responses--, false)
+					 : queue_push(&w->responses, size, data);
 	pthread_mutex_unlock(&w->lock);
 	return ok ? LV2_WORKER_SUCCESS : LV2_WORKER_ERR_NO_SPACE;
 }
@@ -969,6 +971,51 @@ static void case_state(bool restore_worker, bool threaded)
 	RT_CHECK(nl >= bl && !strcmp(h2->notified + nl - bl, base), "restored path '%s'", h2->notified);
 	host_free(h2);
 	rfx_model_free(m);
+}
+
+/* The host drops a worker response (its queue is full): the new model is never heard, and the
+ * state saved afterwards must name the model that still plays, not the dropped one. */
+static void case_dropped_response(bool threaded)
+{
+	char name[128];
+	snprintf(name, sizeof name, "a dropped worker response: the state keeps the playing model (%s)",
+		 threaded ? "threaded" : "synchronous");
+	rt_case(name);
+	char path_a[600], path_b[600], state_dir[600], state_file[700];
+	snprintf(path_a, sizeof path_a, "%s/kept-model-%d.json", dir, threaded);
+	snprintf(path_b, sizeof path_b, "%s/dropped-model-%d.json", dir, threaded);
+	snprintf(state_dir, sizeof state_dir, "%s/state-drop-%d", dir, threaded);
+	snprintf(state_file, sizeof state_file, "%s/state.ttl", state_dir);
+	write_model(path_a, RFX_CELL_GRU, 8, 1, 21, RATE);
+	write_model(path_b, RFX_CELL_GRU, 8, 1, 22, RATE);
+	Host *h = host_new(threaded);
+	host_activate(h);
+	fill_input(sig_in, 20000, 0.5f);
+	int nb = run_blocks(h, 20000, path_a, threaded);
+	RT_CHECK(first_with_status(nb, 1.0f) >= 0, "model A never active");
+	worker_wait_idle(h->worker);
+	pthread_mutex_lock(&h->worker->lock);
+	h->worker->drop_responses = 1;
+	pthread_mutex_unlock(&h->worker->lock);
+	log_clear();
+	run_blocks(h, 20000, path_b, threaded);
+	worker_wait_idle(h->worker);
+	RT_CHECK(strstr(log_text, "queue is full") != NULL, "no log of the dropped model: %s", log_text);
+	const LV2_Feature *sfeat[] = {&f_map, &f_unmap, &f_log, NULL};
+	LilvState *state = lilv_state_new_from_instance(plugin, h->inst, &map, NULL, NULL, state_dir,
+							state_dir, get_port_value, h,
+							LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE,
+							sfeat);
+	RT_CHECK(state != NULL, "lilv_state_new_from_instance failed");
+	if (state) {
+		RT_CHECK(lilv_state_save(world, &map, &unmap, state, NULL, state_dir, "state.ttl") == 0,
+			 "lilv_state_save failed");
+		lilv_state_free(state);
+		RT_CHECK(file_contains(state_file, "kept-model-"), "the state does not name model A");
+		RT_CHECK(!file_contains(state_file, "dropped-model-"),
+			 "the state names the model whose response was dropped");
+	}
+	host_free(h);
 }
 
 static void case_swaps(bool threaded, int n_swaps)
@@ -1764,6 +1811,8 @@ int main(int argc, char **argv)
 	case_state(false, true);
 	case_state(true, true);
 	case_state(false, false);
+	case_dropped_response(true);
+	case_dropped_response(false);
 	case_nonfinite_bypass();
 	case_resampling(false);
 	case_resampling(true);
