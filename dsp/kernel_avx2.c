@@ -529,6 +529,12 @@ static inline __attribute__((always_inline)) void fx_matvec2(const float *restri
 		}
 }
 
+/* Gate blocks per cell (rfx_cell_gates, inline so that each specialised loop folds it). */
+static inline int fx_gates(RfxCellType cell)
+{
+	return cell == RFX_CELL_LSTM ? 4 : cell == RFX_CELL_GRU ? 3 : 1;
+}
+
 /* What a specialised loop holds for a whole block. FxConst: the per-block constants, summed biases
  * (GRU's n gate keeps b_hn apart: r multiplies it) and the weights, shared by the two streams of a
  * pair (whose weights are equal). FxLane: one stream's state, in registers for the block. */
@@ -549,7 +555,7 @@ typedef struct {
 static inline __attribute__((always_inline)) void fx_const_load(FxConst *K, const RfxStream *st,
 								 const int H, const RfxCellType cell)
 {
-	const int B = H / 8, G = cell == RFX_CELL_LSTM ? 4 : cell == RFX_CELL_GRU ? 3 : 1;
+	const int B = H / 8, G = fx_gates(cell);
 	const RfxPackedLayer *ly = &st->layer[0];
 	for (int g = 0; g < G; g++)
 		for (int b = 0; b < B; b++) {
@@ -616,7 +622,7 @@ static inline __attribute__((always_inline)) float fx_begin(const FxConst *K, Fx
 							     const int in_regs, __m256 acc[][FX_MAXB])
 {
 	const int B = H / 8;
-	const int G = cell == RFX_CELL_LSTM ? 4 : cell == RFX_CELL_GRU ? 3 : 1;
+	const int G = fx_gates(cell);
 	if (!isfinite(x)) {
 		x = 0.0f;
 		fx_lane_reset(L, H, cell);
@@ -716,7 +722,7 @@ static inline __attribute__((always_inline)) void fx_run(RfxStream *st, const fl
 	const int in_regs = H <= 8; /* H = 16: memory broadcasts measured 61 -> 55 ns */
 	FxConst K;
 	FxLane L;
-	const int G = cell == RFX_CELL_LSTM ? 4 : cell == RFX_CELL_GRU ? 3 : 1;
+	const int G = fx_gates(cell);
 	fx_const_load(&K, st, H, cell);
 	fx_lane_load(&L, st, H, cell, in_regs);
 	for (uint32_t t = 0; t < n; t++) {
@@ -740,15 +746,14 @@ static inline __attribute__((always_inline)) void fx_run2(RfxStream *sa, RfxStre
 							   const int H, const RfxCellType cell)
 {
 	const int in_regs = H <= 8;
-	if (!FX_PAIRS(cell == RFX_CELL_LSTM ? 4 : cell == RFX_CELL_GRU ? 3 : 1,
-		      (cell == RFX_CELL_LSTM ? 4 : cell == RFX_CELL_GRU ? 3 : 1) * H / 8))
+	if (!FX_PAIRS(fx_gates(cell), fx_gates(cell) * H / 8))
 		return; /* never picked (fx_pairs): no code for it */
 	FxConst K;
 	FxLane La, Lb;
 	fx_const_load(&K, sa, H, cell);
 	fx_lane_load(&La, sa, H, cell, in_regs);
 	fx_lane_load(&Lb, sb, H, cell, in_regs);
-	const int G = cell == RFX_CELL_LSTM ? 4 : cell == RFX_CELL_GRU ? 3 : 1;
+	const int G = fx_gates(cell);
 	for (uint32_t t = 0; t < n; t++) {
 		__m256 acca[4][FX_MAXB], accb[4][FX_MAXB];
 		const float xa = fx_begin(&K, &La, ina[t], H, cell, in_regs, acca); /* both inputs are */

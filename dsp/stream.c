@@ -296,8 +296,7 @@ void rfx_stream_process(RfxStream *st, const float *in, float *out, uint32_t n)
 void rfx_stream_process_pair(RfxStream *a, RfxStream *b, const float *in_a, const float *in_b,
 			     float *out_a, float *out_b, uint32_t n)
 {
-	if (!a || !b || a == b || !a->process_pair || a->process_pair != b->process_pair ||
-	    a->weights_id != b->weights_id || !n || !in_a || !in_b || !out_a || !out_b) {
+	if (!rfx_stream_pairs(a, b) || !n || !in_a || !in_b || !out_a || !out_b) {
 		rfx_stream_process(a, in_a, out_a, n);
 		rfx_stream_process(b, in_b, out_b, n);
 		return;
