@@ -10,6 +10,11 @@
  *   rfx_sigmoidf absolute error < 2e-7
  * Range reduction: e^x = 2^n e^r with n = round(x / ln 2), |r| <= ln2/2, and e^r by its Taylor
  * series to degree 7 (truncation error below 5e-9 on that interval).
+ *
+ * Every input is defined behaviour, however a model got there: +-Inf and huge values are clamped
+ * like any other (rfx_expf(+Inf) = e^88, rfx_tanhf(+-Inf) = +-1, rfx_sigmoidf(-Inf) = 4e-18), and
+ * a NaN gives a NaN (never a finite value that would hide it from the stream's non-finite-state
+ * guard), computed without a float-to-int conversion or a shift of a negative number.
  */
 #ifndef RFX_FASTMATH_H
 #define RFX_FASTMATH_H
@@ -24,7 +29,8 @@ static inline float rfx_expf(float x)
 	/* Adding then subtracting 1.5 * 2^23 rounds to the nearest integer in plain float arithmetic,
 	 * which vectorises even on SSE2 (no roundps needed). */
 	const float shifter = 12582912.0f;
-	float fn = (x * 1.44269504088896341f + shifter) - shifter;
+	float t = x * 1.44269504088896341f + shifter;
+	float fn = t - shifter;
 	/* ln 2 split in a high part exact in float and a low remainder (Cody-Waite). */
 	float r = x - fn * 0.693145751953125f;
 	r = r - fn * 1.42860682030941723e-6f;
@@ -36,7 +42,13 @@ static inline float rfx_expf(float x)
 	p = p * r + 0.5f;
 	p = p * r + 1.0f;
 	p = p * r + 1.0f;
-	int32_t bits = ((int32_t)fn + 127) << 23;
+	/* 2^n from t's own bits: for |n| < 2^22 they are 0x4b400000 + n, so unsigned arithmetic
+	 * builds the exponent field with no float-to-int conversion and no signed shift. A NaN x
+	 * (the clamps keep it, so that it trips the callers' non-finite guards) gives a meaningless
+	 * scale but a NaN p, so the result is NaN, and nothing in between is undefined. */
+	uint32_t tb;
+	memcpy(&tb, &t, sizeof tb);
+	uint32_t bits = (tb - 0x4b400000u + 127u) << 23;
 	float scale;
 	memcpy(&scale, &bits, sizeof scale);
 	return p * scale;
