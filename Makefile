@@ -62,7 +62,9 @@ endif
 all:
 
 # ---------------------------------------------------------------- dsp library
-DSP_SRC := $(wildcard dsp/*.c)
+# io/ (the one input opener and output writer, POSIX only) sits below dsp/ and goes into the same
+# archive, so the library's loader and every program open and write files the same way.
+DSP_SRC := $(wildcard dsp/*.c) $(wildcard io/*.c)
 DSP_OBJ := $(DSP_SRC:%.c=$(BUILD)/%.o)
 LIBDSP := $(BUILD)/librnnfx-dsp.a
 

@@ -12,9 +12,8 @@
 #include "model_file.h"
 #include "import.h"
 #include "import_impl.h"
+#include "../io/files.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
@@ -22,8 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /* Where a loader or the writer puts its sentence for the caller. */
 typedef struct {
@@ -467,51 +464,7 @@ RfxStatus rfx_model_load_string(const char *text, size_t len, RfxModel **out, ch
 	return st;
 }
 
-/* The system's sentence for errno value e. (XSI strerror_r: strerror's buffer is shared between
- * threads, and two plugin instances may load at the same time.) */
-static const char *reason(int e, char *buf, size_t size)
-{
-	return strerror_r(e, buf, size) == 0 ? buf : "unknown error";
-}
-
-/* Reads the whole of f into a malloc'd buffer, stopping once it holds more than the limit (a pipe,
- * or a file that grew after it was measured). `cap` is the first guess at the size. */
-static RfxStatus read_all(Detail *d, FILE *f, size_t cap, char **text, size_t *len)
-{
-	char err[128];
-	size_t n = 0;
-	char *buf = malloc(cap);
-	while (buf) {
-		n += fread(buf + n, 1, cap - n, f);
-		if (n < cap || n > RFX_MODEL_FILE_MAX_BYTES)
-			break;
-		/* never more than one byte past the limit: enough to know the file is too large */
-		size_t more = cap * 2 < (size_t)RFX_MODEL_FILE_MAX_BYTES + 1 ?
-				      cap * 2 : (size_t)RFX_MODEL_FILE_MAX_BYTES + 1;
-		char *bigger = realloc(buf, more);
-		if (!bigger)
-			free(buf);
-		buf = bigger;
-		cap = more;
-	}
-	RfxStatus st = RFX_OK;
-	if (!buf)
-		return fail(d, RFX_ERR_NOMEM, "out of memory reading the file");
-	if (ferror(f))
-		st = fail(d, RFX_ERR_IO, "read error: %s", reason(errno, err, sizeof err));
-	else if (n > RFX_MODEL_FILE_MAX_BYTES)
-		st = fail(d, RFX_ERR_TOO_LARGE, "more than %u bytes, the limit for a model file",
-			  RFX_MODEL_FILE_MAX_BYTES);
-	if (st != RFX_OK) {
-		free(buf);
-		return st;
-	}
-	*text = buf;
-	*len = n;
-	return RFX_OK;
-}
-
-/* Opens and reads a file, refusing it before reading when its size is already past the limit. */
+/* Through the one input opener: a regular file (never a FIFO that would block), within the limit. */
 RfxStatus rfx_model_read_text(const char *path, char **text, size_t *len, char *detail,
 			      size_t detail_size)
 {
@@ -520,26 +473,13 @@ RfxStatus rfx_model_read_text(const char *path, char **text, size_t *len, char *
 	clear_detail(d);
 	if (!path || !text || !len)
 		return fail(d, RFX_ERR_INVALID, "no file name or no place for the text");
-	char err[128];
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return fail(d, RFX_ERR_IO, "cannot open: %s", reason(errno, err, sizeof err));
-	struct stat sb;
-	size_t cap = 1 << 16; /* for a pipe or device, whose size is unknown */
-	RfxStatus st = RFX_OK;
-	if (fstat(fileno(f), &sb) != 0)
-		st = fail(d, RFX_ERR_IO, "cannot stat: %s", reason(errno, err, sizeof err));
-	else if (S_ISDIR(sb.st_mode))
-		st = fail(d, RFX_ERR_IO, "is a directory, not a model file");
-	else if (S_ISREG(sb.st_mode) && (unsigned long long)sb.st_size > RFX_MODEL_FILE_MAX_BYTES)
-		st = fail(d, RFX_ERR_TOO_LARGE, "%lld bytes, a model file may have at most %u",
-			  (long long)sb.st_size, RFX_MODEL_FILE_MAX_BYTES);
-	else if (S_ISREG(sb.st_mode))
-		cap = (size_t)sb.st_size + 1; /* + 1 so the end of the file is seen without growing */
-	if (st == RFX_OK)
-		st = read_all(d, f, cap, text, len);
-	fclose(f);
-	return st;
+	char err[512];
+	int r = rfx_in_read(path, RFX_MODEL_FILE_MAX_BYTES, 0, text, len, err, sizeof err);
+	if (r == RFX_IN_TOO_LARGE)
+		return fail(d, RFX_ERR_TOO_LARGE, "%s (the limit for a model file)", err);
+	if (r != 0)
+		return fail(d, RFX_ERR_IO, "%s", err);
+	return RFX_OK;
 }
 
 RfxStatus rfx_model_load_file(const char *path, RfxModel **out, char *detail, size_t detail_size)
@@ -787,37 +727,6 @@ static RfxStatus check_savable(Detail *d, const RfxModel *m)
 	return RFX_OK;
 }
 
-static RfxStatus write_all(Detail *d, const char *tmp, const char *text, size_t len)
-{
-	char err[128];
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0)
-		return fail(d, RFX_ERR_IO, "cannot create '%s': %s", tmp,
-			    reason(errno, err, sizeof err));
-	size_t done = 0;
-	int e = 0; /* the first errno that went wrong */
-	while (done < len && !e) {
-		ssize_t w = write(fd, text + done, len - done);
-		if (w < 0 && errno != EINTR)
-			e = errno;
-		else if (w == 0)
-			e = ENOSPC;
-		else if (w > 0)
-			done += (size_t)w;
-	}
-	/* fsync before the rename: otherwise a crash can leave the new name on empty data. */
-	if (!e && fsync(fd) != 0)
-		e = errno;
-	if (close(fd) != 0 && !e)
-		e = errno;
-	if (e) {
-		unlink(tmp);
-		return fail(d, RFX_ERR_IO, "cannot write '%s': %s", tmp,
-			    reason(e, err, sizeof err));
-	}
-	return RFX_OK;
-}
-
 RfxStatus rfx_model_save_file(const RfxModel *m, const char *path, char *detail,
 			      size_t detail_size)
 {
@@ -837,21 +746,9 @@ RfxStatus rfx_model_save_file(const RfxModel *m, const char *path, char *detail,
 		return fail(&d, RFX_ERR_TOO_LARGE, "the model text has %zu bytes, past the %u a model "
 			    "file may have (%zu weights)", len, RFX_MODEL_FILE_MAX_BYTES, m->n_params);
 	}
-	size_t tmp_size = strlen(path) + 32;
-	char *tmp = malloc(tmp_size);
-	if (!tmp) {
-		free(text);
-		return fail(&d, RFX_ERR_NOMEM, "out of memory");
-	}
-	snprintf(tmp, tmp_size, "%s.tmp-%ld", path, (long)getpid());
-	st = write_all(&d, tmp, text, len);
+	char err[512];
+	if (rfx_out_write_file(path, text, len, err, sizeof err) != 0)
+		st = fail(&d, RFX_ERR_IO, "%s", err);
 	free(text);
-	if (st == RFX_OK && rename(tmp, path) != 0) {
-		char err[128];
-		st = fail(&d, RFX_ERR_IO, "cannot rename '%s' to '%s': %s", tmp, path,
-			  reason(errno, err, sizeof err));
-		unlink(tmp);
-	}
-	free(tmp);
 	return st;
 }

@@ -21,9 +21,9 @@ RfxStatus rfx_model_load_file(const char *path, RfxModel **out, char *detail, si
 RfxStatus rfx_model_load_string(const char *text, size_t len, RfxModel **out, char *detail,
 				size_t detail_size);
 
-/* The bytes of a model file (any format), read with the size limit: refused before reading when
- * the file is already past RFX_MODEL_FILE_MAX_BYTES, and never more than one byte past it from a
- * pipe. *text is malloc'd (the caller frees it) and not NUL-terminated. */
+/* The bytes of a model file (any format), through the one input opener (io/files.h): a regular
+ * file of at most RFX_MODEL_FILE_MAX_BYTES (refused before reading), never a FIFO or device.
+ * *text is malloc'd (the caller frees it) and NUL-terminated (the NUL not counted in *len). */
 RfxStatus rfx_model_read_text(const char *path, char **text, size_t *len, char *detail,
 			      size_t detail_size);
 
@@ -31,7 +31,8 @@ RfxStatus rfx_model_read_text(const char *path, char **text, size_t *len, char *
  * Returns a malloc'd string the caller frees, or NULL when out of memory. */
 char *rfx_model_to_string(const RfxModel *model);
 
-/* Writes to "<path>.tmp-<pid>" then renames over `path`, so a crash never leaves half a file. */
+/* Through the one output writer (io/files.h): a crash never leaves half a file, and an input or a
+ * non-regular file is never replaced. */
 RfxStatus rfx_model_save_file(const RfxModel *model, const char *path, char *detail,
 			      size_t detail_size);
 

@@ -750,7 +750,7 @@ static void test_load_files(void)
 	RT_CHECK(st == RFX_ERR_IO && !m && strstr(detail, "No such file"), "missing: %s (%s)",
 		 rfx_strerror(st), detail);
 	st = rfx_model_load_file(tmp_dir, &m, detail, sizeof detail);
-	RT_CHECK(st == RFX_ERR_IO && !m && strstr(detail, "directory"), "directory: %s (%s)",
+	RT_CHECK(st == RFX_ERR_IO && !m && strstr(detail, "folder"), "directory: %s (%s)",
 		 rfx_strerror(st), detail);
 
 	rt_case("a file past RFX_MODEL_FILE_MAX_BYTES: RFX_ERR_TOO_LARGE before reading it");
@@ -772,12 +772,18 @@ static void test_load_files(void)
 	}
 	unlink(path);
 
-	rt_case("a device of unknown size is read up to the limit and no further");
+	rt_case("a device or a FIFO is refused before any read (a FIFO would block forever)");
 	st = rfx_model_load_file("/dev/null", &m, detail, sizeof detail);
-	RT_CHECK(st == RFX_ERR_JSON && !m, "/dev/null: %s (%s)", rfx_strerror(st), detail);
-	/* endless: without the limit on reading this would never return */
+	RT_CHECK(st == RFX_ERR_IO && !m && strstr(detail, "not a regular file"), "/dev/null: %s (%s)",
+		 rfx_strerror(st), detail);
 	st = rfx_model_load_file("/dev/zero", &m, detail, sizeof detail);
-	RT_CHECK(st == RFX_ERR_TOO_LARGE && !m, "/dev/zero: %s (%s)", rfx_strerror(st), detail);
+	RT_CHECK(st == RFX_ERR_IO && !m, "/dev/zero: %s (%s)", rfx_strerror(st), detail);
+	snprintf(path, sizeof path, "%s/fifo.json", tmp_dir);
+	RT_CHECK(mkfifo(path, 0600) == 0, "mkfifo %s", path);
+	st = rfx_model_load_file(path, &m, detail, sizeof detail); /* no writer: open would block */
+	RT_CHECK(st == RFX_ERR_IO && !m && strstr(detail, "FIFO"), "FIFO: %s (%s)",
+		 rfx_strerror(st), detail);
+	unlink(path);
 }
 
 static void test_save_replaces(uint64_t *rng)
@@ -793,7 +799,7 @@ static void test_save_replaces(uint64_t *rng)
 	RT_CHECK(st == RFX_OK, "save a: %s (%s)", rfx_strerror(st), detail);
 	st = b ? rfx_model_save_file(b, path, detail, sizeof detail) : RFX_ERR_NOMEM;
 	RT_CHECK(st == RFX_OK, "save b: %s (%s)", rfx_strerror(st), detail);
-	RT_CHECK(count_dir_entries("saved.json.tmp-") == 0, "a temp file was left behind");
+	RT_CHECK(count_dir_entries(".saved.json.tmp-") == 0, "a temp file was left behind");
 	RT_CHECK(count_dir_entries("saved.json") == 1, "expected exactly saved.json");
 	st = rfx_model_load_file(path, &m, detail, sizeof detail);
 	RT_CHECK(st == RFX_OK && m && b && models_identical(m, b), "the second save did not replace "
@@ -851,9 +857,9 @@ static void test_save_failures(uint64_t *rng)
 	snprintf(path, sizeof path, "%s/a-dir", tmp_dir);
 	RT_CHECK(mkdir(path, 0700) == 0, "mkdir %s", path);
 	st = b ? rfx_model_save_file(b, path, detail, sizeof detail) : RFX_ERR_NOMEM;
-	RT_CHECK(st == RFX_ERR_IO && strstr(detail, "rename"), "rename over a directory: %s (%s)",
+	RT_CHECK(st == RFX_ERR_IO && strstr(detail, "is a folder"), "over a directory: %s (%s)",
 		 rfx_strerror(st), detail);
-	RT_CHECK(count_dir_entries("a-dir.tmp-") == 0, "rename failed and the temp file stayed");
+	RT_CHECK(count_dir_entries(".a-dir.tmp-") == 0, "refused and a temp file stayed");
 	rmdir(path);
 	/* A file-size limit makes write() fail part way (EFBIG) without needing a full disk. */
 	struct rlimit old_limit, small = { 100, 0 };
@@ -867,7 +873,8 @@ static void test_save_failures(uint64_t *rng)
 		signal(SIGXFSZ, SIG_DFL);
 		RT_CHECK(st == RFX_ERR_IO && strstr(detail, "cannot write"), "write error: %s (%s)",
 			 rfx_strerror(st), detail);
-		RT_CHECK(count_dir_entries("limited.json") == 0, "write failed and a file stayed");
+		RT_CHECK(count_dir_entries("limited.json") == 0 && count_dir_entries(".limited.json") == 0,
+			 "write failed and a file stayed");
 	}
 	rfx_model_free(b);
 }
