@@ -16,6 +16,7 @@
 
 #include "dsp/import.h"
 #include "dsp/model_file.h"
+#include "io/files.h"
 
 #define PROG "rnnfx-convert"
 
@@ -32,38 +33,6 @@ static void usage(FILE *f)
 		"  --to FORMAT   rnnfx (default) or aidax\n"
 		"  -h, --help    this text\n"
 		"  --version     the rnnfx version\n", PROG);
-}
-
-/* Writes `text` to "<path>.tmp-<pid>" and renames it over `path`, so a reader never sees half a
- * file. Returns 0, or -1 with errno set and the temp file removed. */
-static int write_atomic(const char *path, const char *text)
-{
-	char tmp[4096];
-	if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof tmp) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	FILE *f = fopen(tmp, "wb");
-	if (!f)
-		return -1;
-	size_t n = strlen(text);
-	int bad = fwrite(text, 1, n, f) != n || fputc('\n', f) == EOF || fflush(f) != 0 ||
-		  fsync(fileno(f)) != 0;
-	int e = errno;
-	if (fclose(f) != 0 && !bad) {
-		bad = 1;
-		e = errno;
-	}
-	if (!bad && rename(tmp, path) != 0) {
-		bad = 1;
-		e = errno;
-	}
-	if (bad) {
-		unlink(tmp);
-		errno = e;
-		return -1;
-	}
-	return 0;
 }
 
 /* Returns 0 to run, 1 for a usage error, 2 when help or the version was asked for. */
@@ -141,9 +110,17 @@ int main(int argc, char **argv)
 		if (!text) {
 			fprintf(stderr, "%s: %s: %s\n", PROG, in, detail);
 			rc = 1;
-		} else if (write_atomic(out, text) != 0) {
-			fprintf(stderr, "%s: %s: cannot write: %s\n", PROG, out, strerror(errno));
-			rc = 1;
+		} else {
+			RfxOutFile o;
+			char err[512];
+			FILE *f = rfx_out_begin(&o, out, err, sizeof err) == 0 ? rfx_out_stream(&o) : NULL;
+			if (f && (fputs(text, f) < 0 || fputc('\n', f) == EOF))
+				snprintf(err, sizeof err, "cannot write '%s': %s", out, strerror(errno));
+			if (!f || ferror(f) || rfx_out_commit(&o, err, sizeof err) != 0) {
+				rfx_out_abort(&o);
+				fprintf(stderr, "%s: %s\n", PROG, err);
+				rc = 1;
+			}
 		}
 		free(text);
 	} else if ((st = rfx_model_save_file(m, out, detail, sizeof detail)) != RFX_OK) {

@@ -29,13 +29,19 @@
 
 #include <sndfile.h>
 
+#include "io/files.h"
 #include "dsp/model_file.h"
 #include "dsp/rate.h"
 #include "dsp/stream.h"
 #include "tools/progress.h"
+#include "tools/sndfile_length.h"
 
 #define PROG "rnnfx-run"
 #define DEFAULT_BLOCK 4096
+/* --block's limit (and the whole file's, which then runs in blocks of this: the output is the same
+ * for any block size) and --hop's. */
+#define MAX_BLOCK (1 << 24)
+#define MAX_HOP_MS 3600000
 #define DEFAULT_HOP_MS 10.0
 
 typedef struct {
@@ -55,7 +61,7 @@ typedef struct {
 	SNDFILE *in, *out;
 	SF_INFO in_info, out_info;
 	FILE *csv;
-	char tmp_path[4096];
+	RfxOutFile of;               /* the output, through the one writer (io/files.h) */
 	int C, K;                    /* channels, outputs per sample (1 or classes) */
 	RfxRateStream **st;       /* one per channel; plain streams when the rates agree */
 	int64_t skip;              /* leading outputs still to drop (the resampling latency) */
@@ -120,8 +126,11 @@ static int subtype_from_name(const char *s)
 static int parse_cond(Options *o, const char *arg)
 {
 	char *end;
+	errno = 0;
 	long index = strtol(arg, &end, 10);
-	if (end == arg || *end != '=' || o->n_cond >= RFX_MAX_INPUTS)
+	/* checked as a long: a cast to int first would take 4294967297 for 1 */
+	if (end == arg || *end != '=' || errno || index < 1 || index > RFX_MAX_INPUTS ||
+	    o->n_cond >= RFX_MAX_INPUTS)
 		return -1;
 	const char *vs = end + 1;
 	float v = strtof(vs, &end);
@@ -140,14 +149,16 @@ static int parse_option(Options *o, const char *a, const char *v)
 	if (!strcmp(a, "--model") || !strcmp(a, "-m")) {
 		o->model_path = v;
 	} else if (!strcmp(a, "--block")) {
+		errno = 0;
 		o->block = strtol(v, &end, 10);
-		if (end == v || *end || o->block < 0)
-			return fprintf(stderr, "%s: --block '%s': expected a frame count >= 1, or 0\n",
-				       PROG, v), 1;
+		if (end == v || *end || errno || o->block < 0 || o->block > MAX_BLOCK)
+			return fprintf(stderr, "%s: --block '%s': expected a frame count from 1 to %d, "
+				       "or 0 for the whole file\n", PROG, v, MAX_BLOCK), 1;
 	} else if (!strcmp(a, "--hop")) {
 		o->hop_ms = strtod(v, &end);
-		if (end == v || *end || !(o->hop_ms > 0) || !isfinite(o->hop_ms))
-			return fprintf(stderr, "%s: --hop '%s': expected milliseconds > 0\n", PROG, v), 1;
+		if (end == v || *end || !(o->hop_ms > 0) || !(o->hop_ms <= MAX_HOP_MS))
+			return fprintf(stderr, "%s: --hop '%s': expected milliseconds > 0 and at most "
+				       "%d (an hour)\n", PROG, v, MAX_HOP_MS), 1;
 	} else if (!strcmp(a, "--format") || !strcmp(a, "--subtype")) {
 		o->subtype = subtype_from_name(v);
 		if (!o->subtype)
@@ -155,8 +166,8 @@ static int parse_option(Options *o, const char *a, const char *v)
 				       "double\n", PROG, a, v), 1;
 	} else if (!strcmp(a, "--cond")) {
 		if (parse_cond(o, v))
-			return fprintf(stderr, "%s: --cond '%s': expected INDEX=VALUE, e.g. 1=0.5\n",
-				       PROG, v), 1;
+			return fprintf(stderr, "%s: --cond '%s': expected INDEX=VALUE with INDEX from 1 "
+				       "to %d, e.g. 1=0.5\n", PROG, v, RFX_MAX_INPUTS), 1;
 	} else {
 		return fprintf(stderr, "%s: unknown option '%s'\n", PROG, a), 1;
 	}
@@ -264,12 +275,6 @@ static int choose_format(const Options *o, const SF_INFO *in, SF_INFO *out)
 		    in->channels, in->samplerate);
 }
 
-/* Temporary name in OUT's directory, so the final rename() cannot cross file systems. */
-static void make_tmp_path(Run *r, const char *out_path)
-{
-	snprintf(r->tmp_path, sizeof r->tmp_path, "%s.tmp-%ld", out_path, (long)getpid());
-}
-
 /* A name that says the other kind of output is almost always a slip (a classifier's CSV in
  * out.wav, or audio in out.csv), so it is refused before anything is written. */
 static int check_output_name(const Options *o, const Run *r)
@@ -289,18 +294,20 @@ static int open_output(const Options *o, Run *r)
 {
 	if (check_output_name(o, r))
 		return 1;
-	make_tmp_path(r, o->out_path);
+	if (r->model->spec.mode != RFX_MODE_CLASSIFIER && choose_format(o, &r->in_info, &r->out_info))
+		return 1;
+	char why[512];
+	if (rfx_out_begin(&r->of, o->out_path, why, sizeof why) != 0)
+		return fail(o->out_path, "%s", why);
 	if (r->model->spec.mode == RFX_MODE_CLASSIFIER) {
-		r->csv = fopen(r->tmp_path, "w");
+		r->csv = rfx_out_stream(&r->of);
 		if (!r->csv)
-			return fail(o->out_path, "cannot create '%s': %s", r->tmp_path, strerror(errno));
+			return fail(o->out_path, "cannot write: %s", strerror(errno));
 		return 0;
 	}
-	if (choose_format(o, &r->in_info, &r->out_info))
-		return 1;
-	r->out = sf_open(r->tmp_path, SFM_WRITE, &r->out_info);
+	r->out = sf_open_fd(r->of.fd, SFM_WRITE, &r->out_info, 0);
 	if (!r->out)
-		return fail(o->out_path, "cannot create '%s': %s", r->tmp_path, sf_strerror(NULL));
+		return fail(o->out_path, "cannot write audio: %s", sf_strerror(NULL));
 	/* Deterministic bytes (no clock-stamped PEAK chunk); integer formats clip instead of wrap. */
 	sf_command(r->out, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
 	sf_command(r->out, SFC_SET_CLIPPING, NULL, SF_TRUE);
@@ -468,8 +475,13 @@ static int64_t run_blocks(const Options *o, Run *r, int64_t block, Progress *pg)
 			fail(o->in_path, "read error: %s", sf_strerror(r->in));
 			return -1;
 		}
-		if (n == 0)
+		if (n == 0) {
+			if (r->in_info.frames > 0 && done < r->in_info.frames)
+				fprintf(stderr, "%s: %s: warning: the file is shorter than its header says "
+					"(%lld of %lld frames): truncated?\n", PROG, o->in_path,
+					(long long)done, (long long)r->in_info.frames);
 			return flush_tail(o, r, block) ? -1 : done;
+		}
 		process_block(r, n);
 		if (write_audio(o, r, n))
 			return -1;
@@ -489,22 +501,19 @@ static int finish_output(const Options *o, Run *r, int ok)
 	if (r->csv) {
 		if (ok && r->acc_frames > 0)
 			csv_row(r);
-		if (ferror(r->csv) || fclose(r->csv)) {
+		if (ferror(r->csv) || fflush(r->csv))
 			ok = ok && !fail(o->out_path, "write error: %s", strerror(errno));
-		}
-		r->csv = NULL;
+		r->csv = NULL; /* closed by the writer */
 	}
 	if (r->out) {
 		if (sf_close(r->out))
 			ok = ok && !fail(o->out_path, "write error on close");
 		r->out = NULL;
 	}
-	if (ok && rename(r->tmp_path, o->out_path)) {
-		fail(o->out_path, "cannot rename '%s' to it: %s", r->tmp_path, strerror(errno));
-		ok = 0;
-	}
-	if (!ok && r->tmp_path[0])
-		unlink(r->tmp_path);
+	char why[512];
+	if (ok && rfx_out_commit(&r->of, why, sizeof why) != 0)
+		ok = !fail(o->out_path, "%s", why);
+	rfx_out_abort(&r->of); /* nothing left to remove after a commit */
 	return ok ? 0 : 1;
 }
 
@@ -537,9 +546,17 @@ static int load_model(const Options *o, Run *r)
 
 static int open_input(const Options *o, Run *r)
 {
-	r->in = sf_open(o->in_path, SFM_READ, &r->in_info);
+	char why[512];
+	int fd = rfx_in_open(o->in_path, 0, 0, why, sizeof why);
+	if (fd < 0)
+		return fail(o->in_path, "%s", why);
+	r->in = sf_open_fd(fd, SFM_READ, &r->in_info, 1);
 	if (!r->in)
 		return fail(o->in_path, "cannot read audio: %s", sf_strerror(NULL));
+	if (rfx_sf_truncated(r->in))
+		fprintf(stderr, "%s: %s: warning: the file is shorter than its header says "
+			"(%lld frames are there): truncated?\n", PROG, o->in_path,
+			(long long)r->in_info.frames);
 	r->C = r->in_info.channels;
 	r->K = r->model->spec.mode == RFX_MODE_CLASSIFIER ? r->model->spec.n_outputs : 1;
 	return 0;
@@ -572,8 +589,14 @@ static int run(const Options *o)
 	int rc = load_model(o, &r) || open_input(o, &r) || check_conditioning(o, r.model);
 	int64_t block = o->block;
 	if (block == 0)   /* whole file; a stream of unknown length falls back to the default */
-		block = r.in_info.frames > 0 && r.in_info.frames < SF_COUNT_MAX ? r.in_info.frames
-										: DEFAULT_BLOCK;
+		block = r.in_info.frames > 0 && r.in_info.frames <= MAX_BLOCK ? r.in_info.frames
+									      : r.in_info.frames > 0 ? MAX_BLOCK
+												     : DEFAULT_BLOCK;
+	/* Every buffer holds block frames of max(C, K) floats: refuse what does not fit a size_t. */
+	size_t bytes;
+	if (!rc && __builtin_mul_overflow((size_t)block, (size_t)(r.C > r.K ? r.C : r.K) * 4, &bytes))
+		rc = fail(o->in_path, "%lld frames of %d channels are too many for one block; use "
+			  "--block N", (long long)block, r.C);
 	if (!rc)
 		rc = make_streams(o, &r, (size_t)block) || open_output(o, &r);
 	if (!rc) {
@@ -589,7 +612,7 @@ static int run(const Options *o)
 		rc = finish_output(o, &r, frames >= 0);
 		if (!rc)
 			summary(o, &r, frames, seconds);
-	} else if (r.tmp_path[0]) {
+	} else if (r.of.tmp) {
 		finish_output(o, &r, 0);
 	}
 	run_close(&r);

@@ -1,4 +1,6 @@
 #include "checkpoint.h"
+#include "../io/files.h"
+#include <errno.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -93,12 +95,13 @@ int trn_checkpoint_save(const char *path, const RfxModel *model, const RfxAdam *
 	char *json = rfx_model_to_string(model);
 	if (!json)
 		return fail(err, path, "out of memory writing the checkpoint");
-	char tmp[1024];
-	snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
-	Out o = { fopen(tmp, "wb"), 1 };
-	if (!o.f) {
+	RfxOutFile file;
+	char why[512];
+	Out o = { NULL, 1 };
+	if (rfx_out_begin(&file, path, why, sizeof why) != 0 || !(o.f = rfx_out_stream(&file))) {
+		rfx_out_abort(&file);
 		free(json);
-		return fail(err, path, "cannot write the checkpoint: %s", tmp);
+		return fail(err, path, "cannot write the checkpoint: %s", why);
 	}
 	put(&o, MAGIC, sizeof MAGIC);
 	put_text(&o, fingerprint);
@@ -107,12 +110,13 @@ int trn_checkpoint_save(const char *path, const RfxModel *model, const RfxAdam *
 	put_state(&o, st);
 	put(&o, END, sizeof END);
 	free(json);
-	if (fclose(o.f) != 0)
-		o.ok = 0;
-	if (!o.ok || rename(tmp, path) != 0) {
-		remove(tmp);
-		return fail(err, path, "cannot write the checkpoint (disk full?)");
+	if (!o.ok) {
+		snprintf(why, sizeof why, "%s", strerror(errno));
+		rfx_out_abort(&file);
+		return fail(err, path, "cannot write the checkpoint: %s", why);
 	}
+	if (rfx_out_commit(&file, why, sizeof why) != 0)
+		return fail(err, path, "cannot write the checkpoint: %s", why);
 	return 0;
 }
 
@@ -214,9 +218,16 @@ int trn_checkpoint_load(const char *path, RfxModel **model, RfxAdam **adam, TrnS
 	*adam = NULL;
 	*fingerprint = NULL;
 	memset(st, 0, sizeof *st);
-	In in = { fopen(path, "rb"), 1 };
-	if (!in.f)
-		return fail(err, path, "cannot open the checkpoint");
+	/* The checkpoint a run resumes from is the one it goes on writing: replaceable. */
+	char why[512];
+	int fd = rfx_in_open(path, 0, RFX_IN_REPLACEABLE, why, sizeof why);
+	In in = { fd >= 0 ? fdopen(fd, "rb") : NULL, 1 };
+	if (!in.f) {
+		if (fd >= 0)
+			close(fd);
+		return fail(err, path, "cannot open the checkpoint: %s",
+			    fd < 0 ? why : strerror(errno));
+	}
 	char magic[8], end[4];
 	get(&in, magic, sizeof magic);
 	if (!in.ok || memcmp(magic, MAGIC, sizeof MAGIC) != 0) {

@@ -1,3 +1,4 @@
+#include "outputs.h"
 #include "classify.h"
 
 #include <errno.h>
@@ -927,6 +928,9 @@ static int run(App *a)
 	if (!a->fingerprint)
 		return set_err(a, NULL, "out of memory"), fail(a);
 	if ((a->o.resume ? resume(a) : make_model(a)) != 0 || setup_loop(a) != 0)
+		return fail(a);
+	const char *outs[] = { a->o.out, a->ckpt_path, a->o.no_report ? NULL : a->report_path };
+	if (trn_outputs_check(outs, 3, &a->err) != 0)
 		return fail(a);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);

@@ -1,4 +1,6 @@
 #include "dataset.h"
+#include "../io/files.h"
+#include "../tools/sndfile_length.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -69,11 +71,18 @@ TrnStatus trn_audio_load(const char *path, int channel, TrnAudio *out, TrnError 
 	memset(out, 0, sizeof *out);
 	SF_INFO info;
 	memset(&info, 0, sizeof info);
-	SNDFILE *sf = sf_open(path, SFM_READ, &info);
+	char why[512];
+	int fd = rfx_in_open(path, 0, 0, why, sizeof why);
+	if (fd < 0)
+		return fail(err, TRN_ERR_READ, path, "%s", why);
+	SNDFILE *sf = sf_open_fd(fd, SFM_READ, &info, 1);
 	if (!sf)
 		return fail(err, TRN_ERR_READ, path, "cannot read audio: %s", sf_strerror(NULL));
 	TrnStatus st = TRN_OK;
-	if (channel == 0 && info.channels != 1)
+	if (rfx_sf_truncated(sf))
+		st = fail(err, TRN_ERR_READ, path, "truncated: the file is shorter than its header "
+			  "says (only %lld frames are there)", (long long)info.frames);
+	else if (channel == 0 && info.channels != 1)
 		st = fail(err, TRN_ERR_CHANNELS, path,
 			  "%d channels; the trainer needs mono, or pick one with --channel N (1 to %d)",
 			  info.channels, info.channels);

@@ -1,4 +1,6 @@
 #include "labels.h"
+#include "../io/files.h"
+#include <unistd.h>
 
 #include <ctype.h>
 #include <dirent.h>
@@ -342,9 +344,14 @@ static int seg_cmp(const void *a, const void *b)
 
 static int read_segments(const char *csv, Seg **out, int *n_out, TrnError *err)
 {
-	FILE *f = fopen(csv, "r");
-	if (!f)
-		return set_err(err, csv, "cannot open: %s", strerror(errno));
+	char why[512];
+	int fd = rfx_in_open(csv, 64u << 20, 0, why, sizeof why);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return set_err(err, csv, "%s", fd < 0 ? why : strerror(errno));
+	}
 	char dir[1024];
 	if ((size_t)snprintf(dir, sizeof dir, "%s", csv) >= sizeof dir) {
 		fclose(f);
@@ -417,10 +424,11 @@ int trn_tracks_load_csv(TrnTrackList *tl, const char *csv, TrnClassSet *cs, TrnE
 				continue;
 			if (seen.n == RFX_MAX_CLASSES) {
 				snprintf(where, sizeof where, "%s:%d", csv, segs[i].line);
+				set_err(err, where, "label '%s' makes more than %d classes",
+					segs[i].label, RFX_MAX_CLASSES);
 				free(names);
-				free(segs);
-				return set_err(err, where, "label '%s' makes more than %d classes",
-					       segs[i].label, RFX_MAX_CLASSES);
+				free(segs); /* after the message: it quotes the label */
+				return -1;
 			}
 			snprintf(seen.name[seen.n++], RFX_MAX_LABEL, "%s", segs[i].label);
 		}

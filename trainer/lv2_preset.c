@@ -7,30 +7,17 @@
 #include <unistd.h>
 
 #include "../dsp/model_file.h"
+#include "../io/files.h"
 
 /* The plugins' URIs (ttl/rnnfx.ttl.in; they never change). */
 #define EFFECT_URI "https://rnnfx.org/plugins/rnnfx#effect"
 #define CLASSIFIER_URI "https://rnnfx.org/plugins/rnnfx#classifier"
 #define MODEL_PARAM "https://rnnfx.org/plugins/rnnfx#model"
 
-/* Writes text to path through a temporary name and a rename. */
+/* Through the one output writer (io/files.h). */
 static int write_text(const char *path, const char *text, char *msg, size_t msg_size)
 {
-	char tmp[4200];
-	snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		snprintf(msg, msg_size, "cannot create %s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	int bad = fputs(text, f) < 0;
-	bad |= fclose(f) != 0;
-	if (bad || rename(tmp, path) != 0) {
-		snprintf(msg, msg_size, "cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	return rfx_out_write_file(path, text, strlen(text), msg, msg_size);
 }
 
 /* A Turtle string literal body: quotes and backslashes escaped, control characters dropped. */

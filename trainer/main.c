@@ -19,6 +19,7 @@
 #include "dataset.h"
 #include "evaluate.h"
 #include "lv2_preset.h"
+#include "outputs.h"
 #include "options.h"
 #include "progress.h"
 #include "report_svg.h"
@@ -437,6 +438,9 @@ static int run(App *a)
 		return fail(a);
 	a->fingerprint = make_fingerprint(a);
 	if (!a->fingerprint || (a->o.resume ? resume(a) : make_model(a)) != 0)
+		return fail(a);
+	const char *outs[] = { a->o.out, a->ckpt_path, a->o.no_report ? NULL : a->report_path };
+	if (trn_outputs_check(outs, 3, &a->err) != 0)
 		return fail(a);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);

@@ -1,4 +1,5 @@
 #include "metrics.h"
+#include "../io/files.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -178,12 +179,12 @@ static void xml_text(FILE *f, const char *s)
 int trn_cls_confusion_svg(const char *path, const TrnClsMetrics *m,
 			  const char labels[][RFX_MAX_LABEL], const char *title, TrnError *err)
 {
-	char tmp[1100];
-	snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "w");
+	RfxOutFile out;
+	FILE *f = rfx_out_begin(&out, path, err->msg, sizeof err->msg) == 0 ? rfx_out_stream(&out)
+									     : NULL;
 	if (!f) {
+		rfx_out_abort(&out);
 		snprintf(err->file, sizeof err->file, "%s", path);
-		snprintf(err->msg, sizeof err->msg, "cannot write the confusion matrix");
 		return -1;
 	}
 	const int K = m->K, cell = 56, left = 130, top = 110;
@@ -228,11 +229,8 @@ int trn_cls_confusion_svg(const char *path, const TrnClsMetrics *m,
 			top + k * cell + cell / 2 + 4, 100 * m->recall[k]);
 	}
 	fputs("</svg>\n", f);
-	int bad = ferror(f);
-	if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-		remove(tmp);
+	if (rfx_out_commit(&out, err->msg, sizeof err->msg) != 0) {
 		snprintf(err->file, sizeof err->file, "%s", path);
-		snprintf(err->msg, sizeof err->msg, "cannot write the confusion matrix");
 		return -1;
 	}
 	return 0;

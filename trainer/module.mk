@@ -19,8 +19,9 @@ $(BUILD)/tests/trainer/%.o: override CFLAGS += $(SNDFILE_CFLAGS) $(JANSSON_CFLAG
 # Unit tests of the trainer's own modules, linked with them (they are not in the dsp library).
 TRAINER_TEST_DATASET := $(BUILD)/tests/trainer/test_dataset
 $(TRAINER_TEST_DATASET): $(BUILD)/tests/trainer/test_dataset.o $(BUILD)/trainer/dataset.o \
-		$(BUILD)/trainer/sha256.o $(BUILD)/tests/harness.o
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SNDFILE_LIBS) $(NETTLE_LIBS) $(SAMPLERATE_LIBS_DSP) -lm
+		$(BUILD)/trainer/sha256.o $(BUILD)/io/files.o $(BUILD)/tests/harness.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SNDFILE_LIBS) $(NETTLE_LIBS) $(SAMPLERATE_LIBS_DSP) -lm \
+		-lpthread
 
 PROGRAMS += $(TRAINER)
 check-all: $(TRAINER_TESTTOOL) $(TRAINER_TEST_DATASET)

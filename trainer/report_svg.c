@@ -1,4 +1,5 @@
 #include "report_svg.h"
+#include "../io/files.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -169,12 +170,12 @@ static void wave_panels(FILE *f, const TrnReport *r, int top)
 
 int trn_report_svg_write(const char *path, const TrnReport *r, TrnError *err)
 {
-	char tmp[1024];
-	snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "w");
+	RfxOutFile out;
+	FILE *f = rfx_out_begin(&out, path, err->msg, sizeof err->msg) == 0 ? rfx_out_stream(&out)
+									     : NULL;
 	if (!f) {
+		rfx_out_abort(&out);
 		snprintf(err->file, sizeof err->file, "%s", path);
-		snprintf(err->msg, sizeof err->msg, "cannot write the report");
 		return -1;
 	}
 	int H = r->n ? 840 : 360;
@@ -190,11 +191,8 @@ int trn_report_svg_write(const char *path, const TrnReport *r, TrnError *err)
 	if (r->n)
 		wave_panels(f, r, 400);
 	fputs("</svg>\n", f);
-	int bad = ferror(f);
-	if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-		remove(tmp);
+	if (rfx_out_commit(&out, err->msg, sizeof err->msg) != 0) {
 		snprintf(err->file, sizeof err->file, "%s", path);
-		snprintf(err->msg, sizeof err->msg, "cannot write the report (disk full?)");
 		return -1;
 	}
 	return 0;

@@ -1,14 +1,22 @@
 #include "sha256.h"
 
 #include <stdio.h>
+#include <unistd.h>
+
+#include "../io/files.h"
 
 #include <nettle/sha2.h>
 
 int trn_sha256_file(const char *path, uint8_t digest[32])
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	char why[512];
+	int fd = rfx_in_open(path, 0, 0, why, sizeof why);
+	FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		return -1;
+	}
 	struct sha256_ctx ctx;
 	sha256_init(&ctx);
 	uint8_t buf[1 << 16];
