@@ -32,7 +32,8 @@ $(HANDOFF_STRESS): tests/runners/handoff_stress.c tools/live_engine.c tools/live
 
 runner-helpers: $(RUNNER_HELPERS) $(HANDOFF_STRESS)
 check-all: $(RUNNER_HELPERS) $(HANDOFF_STRESS)
-CHECK_SCRIPTS += tests/runners/test_run.sh tests/runners/test_handoff.sh tests/runners/test_live.sh
+CHECK_SCRIPTS += tests/runners/test_run.sh tests/runners/test_handoff.sh tests/runners/test_live.sh \
+	tests/hostile/test_hostile.sh
 
 install: install-tools
 uninstall: uninstall-tools
