@@ -307,14 +307,10 @@ RfxStatus rfx_model_import_string(const char *text, size_t len, RfxModel **out,
 	*out = NULL;
 	if (!text)
 		return rfx_imp_fail(&d, RFX_ERR_INVALID, "no model text");
-	if (len > RFX_MODEL_FILE_MAX_BYTES)
-		return rfx_imp_fail(&d, RFX_ERR_TOO_LARGE, "%zu bytes, a model file may have at most %u",
-				    len, RFX_MODEL_FILE_MAX_BYTES);
-	json_error_t err;
-	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
-	if (!root)
-		return rfx_imp_fail(&d, RFX_ERR_JSON, "line %d, column %d: %s", err.line, err.column,
-				    err.text);
+	json_t *root = NULL;
+	RfxStatus pst = rfx_model_parse_json(text, len, &root, detail, detail_size);
+	if (pst != RFX_OK)
+		return pst;
 	RfxStatus st;
 	if (json_is_object(root) && detect(root) == RFX_IMPORT_RNNFX) {
 		/* rnnfx's own format: its loader, on the text (it parses on its own terms). */

@@ -19,6 +19,11 @@ typedef struct {
 RfxStatus rfx_imp_fail(RfxImpDetail *d, RfxStatus st, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The one JSON parse of a model text (model_file.c): the size and structure bounds of
+ * model_file.h, then jansson, duplicate keys refused. *root is the caller's to json_decref. */
+RfxStatus rfx_model_parse_json(const char *text, size_t len, json_t **root, char *detail,
+			       size_t detail_size);
+
 /* "an object", "a string", ... for "expected X, found Y" sentences. */
 const char *rfx_imp_type_name(const json_t *v);
 

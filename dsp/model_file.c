@@ -275,6 +275,12 @@ static RfxStatus read_metadata(Detail *d, json_t *root, RfxModel *m)
 	char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!text)
 		return fail(d, RFX_ERR_NOMEM, "out of memory copying 'metadata'");
+	if (strlen(text) > RFX_MODEL_MAX_METADATA) {
+		size_t n = strlen(text);
+		free(text);
+		return fail(d, RFX_ERR_TOO_LARGE, "'metadata' has %zu bytes, at most %u are allowed", n,
+			    RFX_MODEL_MAX_METADATA);
+	}
 	/* Copied so the model owns memory from malloc even if jansson was given its own allocator. */
 	RfxStatus st = rfx_model_set_metadata(m, text);
 	free(text);
@@ -434,6 +440,41 @@ static RfxStatus model_from_json(Detail *d, json_t *root, RfxModel **out)
 	return RFX_OK;
 }
 
+/* Objects and arrays in the text, counted without parsing (strings skipped), so a file of a
+ * million empty objects is refused before jansson spends gigabytes on it. */
+static size_t count_containers(const char *t, size_t len, size_t stop_after)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len && n <= stop_after; i++) {
+		if (t[i] == '"') {
+			for (i++; i < len && t[i] != '"'; i++)
+				i += t[i] == '\\';
+		} else if (t[i] == '{' || t[i] == '[') {
+			n++;
+		}
+	}
+	return n;
+}
+
+RfxStatus rfx_model_parse_json(const char *text, size_t len, json_t **root, char *detail,
+			       size_t detail_size)
+{
+	Detail d = { detail, detail_size };
+	*root = NULL;
+	if (len > RFX_MODEL_FILE_MAX_BYTES)
+		return fail(&d, RFX_ERR_TOO_LARGE, "%zu bytes, a model file may have at most %u",
+			    len, RFX_MODEL_FILE_MAX_BYTES);
+	if (count_containers(text, len, RFX_MODEL_MAX_CONTAINERS) > RFX_MODEL_MAX_CONTAINERS)
+		return fail(&d, RFX_ERR_TOO_LARGE, "more than %u JSON objects and arrays, the limit "
+			    "for a model file", RFX_MODEL_MAX_CONTAINERS);
+	json_error_t err;
+	/* Duplicate keys are refused: with two "hidden" keys, which one the author meant is unknown. */
+	*root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+	if (!*root)
+		return fail(&d, RFX_ERR_JSON, "line %d, column %d: %s", err.line, err.column, err.text);
+	return RFX_OK;
+}
+
 RfxStatus rfx_model_load_string(const char *text, size_t len, RfxModel **out, char *detail,
 				size_t detail_size)
 {
@@ -444,14 +485,10 @@ RfxStatus rfx_model_load_string(const char *text, size_t len, RfxModel **out, ch
 	*out = NULL;
 	if (!text)
 		return fail(&d, RFX_ERR_INVALID, "no model text");
-	if (len > RFX_MODEL_FILE_MAX_BYTES)
-		return fail(&d, RFX_ERR_TOO_LARGE, "%zu bytes, a model file may have at most %u",
-			    len, RFX_MODEL_FILE_MAX_BYTES);
-	json_error_t err;
-	/* Duplicate keys are refused: with two "hidden" keys, which one the author meant is unknown. */
-	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
-	if (!root)
-		return fail(&d, RFX_ERR_JSON, "line %d, column %d: %s", err.line, err.column, err.text);
+	json_t *root = NULL;
+	RfxStatus pst = rfx_model_parse_json(text, len, &root, detail, detail_size);
+	if (pst != RFX_OK)
+		return pst;
 	/* No "format": a model from another program (AIDA-X, NAM, GuitarML), which the importers
 	 * recognise by its content (docs/formats.md). */
 	if (json_is_object(root) && !json_object_get(root, "format")) {

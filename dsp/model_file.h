@@ -16,6 +16,11 @@
 #define RFX_MODEL_FORMAT "rnnfx-model"
 #define RFX_MODEL_VERSION 1
 #define RFX_MODEL_FILE_MAX_BYTES (128u << 20) /* refused past this, before parsing */
+/* Bounds on what a file may hold, so a small valid file cannot cost gigabytes to parse: objects
+ * and arrays (the weights of the largest model are flat or one array per row: far fewer), and the
+ * metadata's compact text. */
+#define RFX_MODEL_MAX_CONTAINERS (1u << 18)
+#define RFX_MODEL_MAX_METADATA (4u << 20)
 
 RfxStatus rfx_model_load_file(const char *path, RfxModel **out, char *detail, size_t detail_size);
 RfxStatus rfx_model_load_string(const char *text, size_t len, RfxModel **out, char *detail,

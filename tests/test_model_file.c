@@ -786,6 +786,57 @@ static void test_load_files(void)
 	unlink(path);
 }
 
+/* A small valid file that would cost gigabytes to parse (63 MB of empty objects took 4.97 GB), and
+ * metadata past its bound, are refused before jansson builds them. */
+static void test_bounded_json(void)
+{
+	char detail[256];
+	RfxModel *m = NULL;
+	rt_case("more JSON objects than a model can need: RFX_ERR_TOO_LARGE before parsing");
+	size_t n = RFX_MODEL_MAX_CONTAINERS + 1, len = 0;
+	char *t = malloc(3 * n + 64);
+	RT_CHECK(t != NULL, "malloc");
+	if (!t)
+		return;
+	len += (size_t)sprintf(t, "{\"metadata\":{\"x\":[");
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)sprintf(t + len, i ? ",{}" : "{}");
+	len += (size_t)sprintf(t + len, "]}}");
+	RfxStatus st = rfx_model_load_string(t, len, &m, detail, sizeof detail);
+	RT_CHECK(st == RFX_ERR_TOO_LARGE && !m && strstr(detail, "objects and arrays"), "%s (%s)",
+		 rfx_strerror(st), detail);
+	/* braces inside strings are text, not structure */
+	len = (size_t)sprintf(t, "{\"metadata\":{\"x\":\"");
+	for (size_t i = 0; i < n; i++)
+		t[len++] = '{';
+	len += (size_t)sprintf(t + len, "\"}}");
+	st = rfx_model_load_string(t, len, &m, detail, sizeof detail);
+	RT_CHECK(st == RFX_ERR_FORMAT, "braces in a string: %s (%s)", rfx_strerror(st), detail);
+	free(t);
+
+	rt_case("metadata past RFX_MODEL_MAX_METADATA: RFX_ERR_TOO_LARGE");
+	char *text = NULL;
+	RfxModel *ok = NULL;
+	st = rfx_model_load_file("tests/data/models/example-gru.json", &ok, detail, sizeof detail);
+	RT_CHECK(st == RFX_OK, "example: %s (%s)", rfx_strerror(st), detail);
+	size_t big = RFX_MODEL_MAX_METADATA + 16;
+	char *meta = malloc(big + 16);
+	if (ok && meta) {
+		memcpy(meta, "{\"x\":\"", 6);
+		memset(meta + 6, 'a', big);
+		memcpy(meta + 6 + big, "\"}", 3);
+		rfx_model_set_metadata(ok, meta);
+		text = rfx_model_to_string(ok);
+		st = text ? rfx_model_load_string(text, strlen(text), &m, detail, sizeof detail)
+			  : RFX_ERR_NOMEM;
+		RT_CHECK(st == RFX_ERR_TOO_LARGE && !m && strstr(detail, "'metadata'"), "%s (%s)",
+			 rfx_strerror(st), detail);
+	}
+	free(text);
+	free(meta);
+	rfx_model_free(ok);
+}
+
 static void test_save_replaces(uint64_t *rng)
 {
 	char path[128], detail[256];
@@ -950,6 +1001,7 @@ int main(void)
 	test_bad_shapes();
 	test_bad_values();
 	test_load_files();
+	test_bounded_json();
 	test_save_replaces(&rng);
 	test_save_refuses(&rng);
 	test_save_failures(&rng);
