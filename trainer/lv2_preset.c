@@ -20,15 +20,45 @@ static int write_text(const char *path, const char *text, char *msg, size_t msg_
 	return rfx_out_write_file(path, text, strlen(text), msg, msg_size);
 }
 
-/* A Turtle string literal body: quotes and backslashes escaped, control characters dropped. */
-static void escape(char *out, size_t size, const char *s)
+/* Bytes in the UTF-8 sequence that starts at s (1..4), or 0 when it is not valid UTF-8
+ * (overlong forms, surrogates and code points past U+10FFFF included). */
+static int utf8_length(const unsigned char *s)
 {
+	if (s[0] < 0x80)
+		return 1;
+	int n = s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+						 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+	for (int i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
+		return 0;
+	return n;
+}
+
+/* A Turtle string literal body: quotes and backslashes escaped, control characters dropped, and
+ * every byte that is not UTF-8 (a file name in Latin-1) written as U+FFFD, since a manifest that
+ * is not UTF-8 is not Turtle. */
+static void escape(char *out, size_t size, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
 	size_t n = 0;
-	for (; *s && n + 3 < size; s++) {
+	while (*s && n + 5 < size) {
+		int len = utf8_length(s);
+		if (!len) {
+			memcpy(out + n, "\xef\xbf\xbd", 3);
+			n += 3;
+			s++;
+			continue;
+		}
 		if (*s == '"' || *s == '\\')
 			out[n++] = '\\';
-		if ((unsigned char)*s >= 0x20)
-			out[n++] = *s;
+		if (*s >= 0x20) {
+			memcpy(out + n, s, (size_t)len);
+			n += (size_t)len;
+		}
+		s += len;
 	}
 	out[n] = '\0';
 }

@@ -120,6 +120,16 @@ grep -q "shorter than its header" "$W/err" && ok "rnnfx-run: a truncated WAV is 
 refused "the trainer: a truncated WAV is refused" "truncated" -- \
 	"$TRAIN" --input "$W/short.wav" --target "$W/short.wav" --epochs 1 --out "$W/s.json"
 
+# 12. A model name that is not UTF-8 (a Latin-1 file name) still gives a preset bundle that is Turtle.
+lat=$(printf 'caf\351')
+$T "$TRAIN" --input "$W/in.wav" --target "$W/tg.wav" --epochs 1 --segment 0.2 --warmup 200 --window 512 \
+	--batch 4 --no-report --out "$W/$lat.json" --lv2-preset "$W/$lat.lv2" >"$W/out" 2>"$W/err"
+if iconv -f UTF-8 -t UTF-8 "$W/$lat.lv2/manifest.ttl" >/dev/null 2>&1 &&
+	serdi -i turtle "$W/$lat.lv2/manifest.ttl" >/dev/null 2>&1 &&
+	serdi -i turtle "$W/$lat.lv2/preset.ttl" >/dev/null 2>&1; then
+	ok "--lv2-preset with a non-UTF-8 name: valid UTF-8 Turtle"; else
+	bad "--lv2-preset with a non-UTF-8 name: valid UTF-8 Turtle"; fi
+
 ls -A "$W" | grep -q '^\..*\.tmp-' && bad "no temporary file is left behind" || ok "no temporary file is left behind"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
