@@ -21,6 +21,10 @@ BUILD ?= build
 OPT ?= -O2
 CFLAGS ?= $(OPT) -g
 override CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -fPIC -MMD -MP
+# Hardening for everything installed (programs, plugin, library): fortified libc calls, stack
+# canaries, a read-only GOT. Measured in docs/performance.md: the dsp loops do not slow down.
+override CFLAGS += -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+override LDFLAGS += -Wl,-z,relro,-z,now
 LDLIBS_DSP = $(JANSSON_LIBS) $(SAMPLERATE_LIBS_DSP) -lm -lpthread
 
 VERSION := 0.1.0
