@@ -23,6 +23,24 @@ $(FUZZ_BIN): $(FUZZ_SRC) $(wildcard dsp/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(JANSSON_CFLAGS) -o $@ $(FUZZ_SRC) $(JANSSON_LIBS) -lm
 
+# The trainer's file readers: the labels CSV and the checkpoint (fuzz/fuzz_trainer_files.c).
+$(FUZZ_DIR)/fuzz_labels: fuzz/fuzz_trainer_files.c trainer/labels.c trainer/dataset.c trainer/sha256.c io/files.c \
+		$(wildcard trainer/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -DFUZZ_LABELS $(SNDFILE_CFLAGS) -o $@ $(filter %.c,$^) \
+		$(SNDFILE_LIBS) $(SAMPLERATE_LIBS_DSP) $(NETTLE_LIBS) -lm -lpthread
+$(FUZZ_DIR)/fuzz_checkpoint: fuzz/fuzz_trainer_files.c trainer/checkpoint.c dsp/optim.c \
+		$(filter-out fuzz/fuzz_model_load.c,$(FUZZ_SRC)) $(wildcard trainer/*.h dsp/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(JANSSON_CFLAGS) -o $@ $(filter %.c,$^) $(JANSSON_LIBS) -lm -lpthread
+
+# fuzz-labels, fuzz-checkpoint: FUZZ_SECONDS each, from their own seed corpora.
+fuzz-labels fuzz-checkpoint: fuzz-%: $(FUZZ_DIR)/fuzz_%
+	@rm -rf $(FUZZ_DIR)/corpus-$* && mkdir -p $(FUZZ_DIR)/corpus-$* && \
+		cp fuzz/corpus-$*/* $(FUZZ_DIR)/corpus-$*/
+	$(FUZZ_DIR)/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
+		-artifact_prefix=$(FUZZ_DIR)/$*- -print_final_stats=1 $(FUZZ_DIR)/corpus-$*
+
 fuzz: $(FUZZ_BIN)
 	@rm -rf $(FUZZ_DIR)/corpus && mkdir -p $(FUZZ_DIR)/corpus && cp fuzz/corpus/* $(FUZZ_DIR)/corpus/
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 \
@@ -31,4 +49,4 @@ fuzz: $(FUZZ_BIN)
 
 CHECK_SCRIPTS += fuzz/run-short.sh
 
-.PHONY: fuzz
+.PHONY: fuzz fuzz-labels fuzz-checkpoint

@@ -84,6 +84,14 @@ static void remember_input(const struct stat *sb)
 	pthread_mutex_unlock(&inputs_lock);
 }
 
+/* The plugin is a shared object a host may unload: free the list with it, or each unload leaks it. */
+__attribute__((destructor)) static void forget_inputs(void)
+{
+	free(inputs);
+	inputs = NULL;
+	n_inputs = cap_inputs = 0;
+}
+
 static int is_input(const struct stat *sb)
 {
 	pthread_mutex_lock(&inputs_lock);

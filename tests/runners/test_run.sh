@@ -134,7 +134,7 @@ expect_error() {  # name, pattern, args...
 printf 'not audio at all\n' > "$W/corrupt.wav"
 printf '{"format": "rnnfx-model", "version": 1, ' > "$W/corrupt.json"
 "$H/mkaudio" "$W/r44.wav" --rate 44100 --seconds 0.1
-expect_error "missing input" "rnnfx-run: $W/none.wav: cannot read audio" --model "$W/gru.json" "$W/none.wav" "$W/err.out.wav"
+expect_error "missing input" "rnnfx-run: $W/none.wav: cannot open .*No such file" --model "$W/gru.json" "$W/none.wav" "$W/err.out.wav"
 expect_error "corrupt input" "rnnfx-run: $W/corrupt.wav: cannot read audio" --model "$W/gru.json" "$W/corrupt.wav" "$W/err.out.wav"
 expect_error "missing model" "rnnfx-run: $W/none.json: " --model "$W/none.json" "$W/mono.wav" "$W/err.out.wav"
 expect_error "corrupt model" "rnnfx-run: $W/corrupt.json: .*JSON" --model "$W/corrupt.json" "$W/mono.wav" "$W/err.out.wav"
