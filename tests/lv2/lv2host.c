@@ -20,6 +20,7 @@
  *     mix 0 the output is the input delayed by exactly that latency;
  *   - state: lilv saves to a folder, the model file is deleted, a new instance restores (with the
  *     worker and without) and gives the reference output;
+ *   - a 1 MHz model at 192 kHz: model_rate reads 1000000, inside both plugins' TTL range;
  *   - 1000 model swaps while running blocks, both worker modes, ending on a resampled model
  *     compared with RfxRateStream;
  *   - NaN/Inf input, in-place buffers, bypass;
@@ -1739,6 +1740,45 @@ static void case_classifier_state(bool restore_worker)
 	rfx_model_free(m);
 }
 
+/* ------------------------------------------------------------------ model_rate range */
+/* The model format allows rates up to 1 MHz; a host at 192 kHz resamples a 1 MHz model (ratio
+ * 5.2 < 16). The model_rate port must report it within the range the TTL declares. */
+static void case_model_rate_range(void)
+{
+	rt_case("model_rate: a 1 MHz model at 192 kHz reads 1000000, inside the TTL's range");
+	char path[600];
+	snprintf(path, sizeof path, "%s/mhz.json", dir);
+	write_model(path, RFX_CELL_GRU, 4, 1, 61, 1e6);
+	Host *h = host_new_at(false, 192000.0);
+	host_activate(h);
+	float buf[256] = {0}, out[256];
+	host_run(h, buf, out, 64, path, false);
+	for (int k = 0; k < 4; ++k)
+		host_run(h, buf, out, 256, NULL, false);
+	RT_CHECK(h->status == 3.0f, "status %g (log: %s)", h->status, log_text);
+	RT_CHECK(h->model_rate == 1e6f, "model_rate %g", h->model_rate);
+	const LilvPlugin *ps[2] = {plugin, cls_plugin};
+	for (int k = 0; k < 2; ++k) {
+		LilvNode *sym = lilv_new_string(world, "model_rate");
+		const LilvPort *port = lilv_plugin_get_port_by_symbol(ps[k], sym);
+		lilv_node_free(sym);
+		LilvNode *def = NULL, *min = NULL, *max = NULL;
+		if (port)
+			lilv_port_get_range(ps[k], port, &def, &min, &max);
+		const float hi = max ? lilv_node_as_float(max) : -1.0f;
+		const float lo = min ? lilv_node_as_float(min) : 1.0f;
+		RT_CHECK(lo <= 0.0f && hi >= 1e6f, "%s: model_rate range %g .. %g, models go to 1000000",
+			 k ? "classifier" : "effect", lo, hi);
+		if (k == 0)
+			RT_CHECK(h->model_rate <= hi, "model_rate %g above the TTL's maximum %g",
+				 h->model_rate, hi);
+		lilv_node_free(def);
+		lilv_node_free(min);
+		lilv_node_free(max);
+	}
+	host_free(h);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -1822,6 +1862,7 @@ int main(int argc, char **argv)
 	case_classifier(true);
 	case_classifier_state(true);
 	case_classifier_state(false);
+	case_model_rate_range();
 
 #ifdef COUNT_ALLOCS
 	rt_case("no allocation or free on the audio thread (run, work_response)");
