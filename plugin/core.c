@@ -11,14 +11,18 @@
 #include <lv2/atom/util.h>
 #include <lv2/state/state.h>
 
-/* Longest model path accepted from a patch:Set (it travels through the worker's ring). */
+/* Longest model path accepted from a patch:Set, NUL included (it travels through the worker's
+ * ring): 2047 bytes of path. */
 #define MAX_PATH_MSG 2048
+/* Bytes of a refused path that reach the log. */
+#define REFUSED_HEAD 256
 
 /* Worker messages and responses: a type, then a payload. */
 typedef enum {
 	MSG_LOAD_PATH = 1, /* payload: NUL-terminated path */
 	MSG_LOAD_REQ,      /* payload: LoadRequest *, owned by the worker from then on */
 	MSG_FREE,          /* payload: RfxEngine * to free */
+	MSG_REFUSED,       /* payload: Refusal, a patch:Set the audio thread refused, to log */
 	RESP_ENGINE,       /* payload: RfxEngine *, a new engine for the audio thread */
 	RESP_ERROR         /* payload: int, the RfxEngineFail of a failed load */
 } MsgType;
@@ -27,6 +31,20 @@ typedef struct {
 	uint32_t type;
 	uint32_t size; /* payload bytes */
 } MsgHeader;
+
+/* Why the audio thread refused a patch:Set of the model, and what of the path the log shows. */
+typedef enum {
+	REFUSE_TYPE = 1, /* the value is not an atom:Path (or atom:String) */
+	REFUSE_EMPTY,    /* empty, or not NUL-terminated */
+	REFUSE_LONG,     /* longer than MAX_PATH_MSG - 1 bytes */
+	REFUSE_RELATIVE  /* not absolute */
+} RefuseWhy;
+
+typedef struct {
+	uint32_t why;    /* a RefuseWhy */
+	uint32_t len;    /* the path's length in bytes */
+	char head[REFUSED_HEAD]; /* its start, NUL-terminated (cut at a UTF-8 character) */
+} Refusal;
 
 /* A load from restored state: the embedded JSON first, the path as fallback. */
 typedef struct {
@@ -225,6 +243,30 @@ bool rfx_core_notify(RfxCore *c, LV2_URID property, LV2_URID type, const char *v
 	return ref != 0;
 }
 
+/* Audio class: a patch:Set of the model the plugin will not load goes to the worker, which logs
+ * why and answers with a load error (status 2); the current model keeps playing. When the
+ * worker cannot take the message, the status still says so. */
+static void refuse_path(RfxCore *c, RefuseWhy why, const char *path, size_t len)
+{
+	struct {
+		MsgHeader h;
+		Refusal r;
+	} msg;
+	memset(&msg, 0, sizeof msg);
+	msg.h.type = MSG_REFUSED;
+	msg.h.size = sizeof msg.r;
+	msg.r.why = why;
+	msg.r.len = (uint32_t)(len < UINT32_MAX ? len : UINT32_MAX);
+	size_t n = len < REFUSED_HEAD - 1 ? len : REFUSED_HEAD - 1;
+	if (n < len)
+		while (n > 0 && ((unsigned char)path[n] & 0xc0) == 0x80)
+			n--; /* do not cut a UTF-8 character */
+	if (path)
+		memcpy(msg.r.head, path, n);
+	if (c->schedule->schedule_work(c->schedule->handle, sizeof msg, &msg) != LV2_WORKER_SUCCESS)
+		c->failed = RFX_ENGINE_FAIL_LOAD;
+}
+
 bool rfx_core_handle_patch(RfxCore *c, const LV2_Atom_Object *obj, LV2_URID *get_property)
 {
 	const RfxUris *u = &c->uris;
@@ -234,13 +276,26 @@ bool rfx_core_handle_patch(RfxCore *c, const LV2_Atom_Object *obj, LV2_URID *get
 		if (!property || property->type != u->atom_URID ||
 		    ((const LV2_Atom_URID *)property)->body != u->rfx_model)
 			return false;
-		if (!value || (value->type != u->atom_Path && value->type != u->atom_String) ||
-		    value->size < 2 || value->size > MAX_PATH_MSG)
+		if (!value || (value->type != u->atom_Path && value->type != u->atom_String)) {
+			refuse_path(c, REFUSE_TYPE, NULL, 0);
 			return false;
+		}
 		const char *path = LV2_ATOM_BODY_CONST(value);
-		size_t len = strnlen(path, value->size);
-		if (len == 0 || len == value->size)
-			return false; /* empty, or not NUL-terminated */
+		const size_t len = strnlen(path, value->size);
+		if (len == 0 || len == value->size) {
+			refuse_path(c, REFUSE_EMPTY, NULL, 0); /* empty, or not NUL-terminated */
+			return false;
+		}
+		if (len > MAX_PATH_MSG - 1) {
+			refuse_path(c, REFUSE_LONG, path, len);
+			return false;
+		}
+		/* The docs ask for an absolute path; a relative one would be resolved against the
+		 * host's working directory, which is nothing the user chose. */
+		if (path[0] != '/') {
+			refuse_path(c, REFUSE_RELATIVE, path, len);
+			return false;
+		}
 		struct {
 			MsgHeader h;
 			char path[MAX_PATH_MSG];
@@ -309,6 +364,39 @@ static LV2_Worker_Status work(LV2_Handle instance, LV2_Worker_Respond_Function r
 			return LV2_WORKER_ERR_UNKNOWN;
 		st = load_engine(c, payload, NULL, &e, &fail);
 		break;
+	case MSG_REFUSED: {
+		Refusal r;
+		if (h.size != sizeof r)
+			return LV2_WORKER_ERR_UNKNOWN;
+		memcpy(&r, payload, sizeof r);
+		r.head[REFUSED_HEAD - 1] = '\0';
+		const char *cut = strlen(r.head) < r.len ? "..." : "";
+		switch ((RefuseWhy)r.why) {
+		case REFUSE_TYPE:
+			core_log(c, c->uris.log_Error, "%s: cannot load model: the patch:Set value is "
+				 "not an atom:Path\n", c->name);
+			break;
+		case REFUSE_EMPTY:
+			core_log(c, c->uris.log_Error, "%s: cannot load model: the path is empty (or "
+				 "not NUL-terminated)\n", c->name);
+			break;
+		case REFUSE_LONG:
+			core_log(c, c->uris.log_Error, "%s: cannot load model '%s%s': the path has %u "
+				 "bytes, longer than the %d bytes a model path may have\n", c->name,
+				 r.head, cut, r.len, MAX_PATH_MSG - 1);
+			break;
+		case REFUSE_RELATIVE:
+			core_log(c, c->uris.log_Error, "%s: cannot load model '%s%s': not an absolute "
+				 "path (a model path must start with '/'; a relative one would depend on "
+				 "the host's working directory)\n", c->name, r.head, cut);
+			break;
+		default:
+			return LV2_WORKER_ERR_UNKNOWN;
+		}
+		fail = RFX_ENGINE_FAIL_LOAD;
+		st = RFX_ERR_INVALID;
+		break;
+	}
 	case MSG_LOAD_REQ: {
 		LoadRequest *req;
 		if (h.size != sizeof req)
@@ -459,6 +547,12 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
 		} else {
 			path = dup_string(value);
 		}
+	}
+	if (path && path[0] != '/') {
+		core_log(c, c->uris.log_Warning, "%s: the model path in the state, '%s', is not "
+			 "absolute: ignored\n", c->name, path);
+		free(path);
+		path = NULL;
 	}
 	value = retrieve(handle, c->uris.rfx_modelData, &size, &type, &vflags);
 	if (value && size > 1 && type == c->uris.atom_String && memchr(value, '\0', size))

@@ -20,6 +20,8 @@
  *     mix 0 the output is the input delayed by exactly that latency;
  *   - state: lilv saves to a folder, the model file is deleted, a new instance restores (with the
  *     worker and without) and gives the reference output;
+ *   - patch:Set of a path over 2047 bytes or of a relative one: status 2, the reason in the log,
+ *     the model keeps running exactly; a path of exactly 2047 bytes loads;
  *   - a 1 MHz model at 192 kHz: model_rate reads 1000000, inside both plugins' TTL range;
  *   - 1000 model swaps while running blocks, both worker modes, ending on a resampled model
  *     compared with RfxRateStream;
@@ -1740,6 +1742,100 @@ static void case_classifier_state(bool restore_worker)
 	rfx_model_free(m);
 }
 
+/* ------------------------------------------------------------------ refused paths */
+/* A patch:Set path the plugin cannot take: status 2, a reason in the log, the model keeps playing
+ * exactly. Too long (past the 2047 bytes that travel through the worker) and relative (a path
+ * would be resolved against the host's working directory, which no user chose). */
+static void case_refused_paths(bool threaded)
+{
+	char name[200];
+	snprintf(name, sizeof name, "patch:Set of a path over 2047 bytes, and of a relative path: "
+		 "refused with a reason, the model keeps running (%s worker)",
+		 threaded ? "threaded" : "synchronous");
+	rt_case(name);
+	RfxModel *m = load_model(path_a);
+	Host *h = host_new(threaded);
+	host_activate(h);
+	size_t total = 20000;
+	fill_input(sig_in, total, 0.5f);
+	int nb = run_blocks(h, total, path_a, threaded);
+	long start = first_with_status(nb, 1.0f);
+	RT_CHECK(start >= 0, "model A never active");
+	if (start < 0) {
+		host_free(h);
+		rfx_model_free(m);
+		return;
+	}
+
+	/* Paths: 2048 bytes and 5000 bytes ("/" then 'x'), and "b.json" with the working directory
+	 * where b.json is (so the old behaviour would load it). */
+	static char longp[2][5001];
+	const size_t long_len[2] = {2048, 5000};
+	for (int k = 0; k < 2; ++k) {
+		longp[k][0] = '/';
+		memset(longp[k] + 1, 'x', long_len[k] - 1);
+		longp[k][long_len[k]] = '\0';
+	}
+	char cwd[1024];
+	RT_CHECK(getcwd(cwd, sizeof cwd) != NULL, "getcwd");
+	RT_CHECK(chdir(dir) == 0, "chdir %s", dir);
+	const char *paths[] = {longp[0], longp[1], "b.json", "./b.json"};
+	const char *why[] = {"longer than", "longer than", "not an absolute path",
+			     "not an absolute path"};
+	RfxStream *st = ref_stream(m);
+	const size_t per = 6000, n_paths = sizeof paths / sizeof paths[0];
+	fill_input(sig_in + total, n_paths * per, 0.5f);
+	rfx_stream_process(st, sig_in + start, sig_exp + start,
+			   (uint32_t)(total + n_paths * per - (size_t)start));
+	size_t pos = total;
+	for (size_t k = 0; k < n_paths; ++k) {
+		log_clear();
+		host_run(h, sig_in + pos, sig_out + pos, 0, paths[k], false);
+		worker_wait_idle(h->worker);
+		for (size_t end = pos + per; pos < end;) {
+			uint32_t n = random_block(512);
+			if (n > end - pos)
+				n = (uint32_t)(end - pos);
+			host_run(h, sig_in + pos, sig_out + pos, n, NULL, false);
+			pos += n;
+		}
+		RT_CHECK(h->status == 2.0f, "status %g after a path of %zu bytes ('%.20s')", h->status,
+			 strlen(paths[k]), paths[k]);
+		RT_CHECK(log_contains(why[k]), "log lacks '%s' for '%.20s': %s", why[k], paths[k],
+			 log_text);
+	}
+	RT_CHECK(chdir(cwd) == 0, "chdir back");
+	size_t first;
+	size_t bad = count_mismatch(sig_out, sig_exp, total, pos, &first);
+	RT_CHECK(bad == 0, "the model did not keep running: %zu differ from %zu", bad, first);
+	rfx_stream_destroy(st);
+
+	/* A path of exactly 2047 bytes to a real file is taken. */
+	char p[2100];
+	int n = snprintf(p, sizeof p, "%s", dir);
+	while (n + 1 + 200 + 1 + 10 < 2047) { /* folders of 200 'd's while a file name still fits */
+		p[n++] = '/';
+		memset(p + n, 'd', 200);
+		n += 200;
+		p[n] = '\0';
+		mkdir(p, 0755);
+	}
+	p[n++] = '/';
+	memset(p + n, 'm', (size_t)(2047 - 5 - n));
+	n = 2047 - 5;
+	snprintf(p + n, sizeof p - (size_t)n, ".json");
+	RT_CHECK(strlen(p) == 2047, "test path of %zu bytes", strlen(p));
+	write_model(p, RFX_CELL_GRU, 8, 1, 1, RATE);
+	log_clear();
+	host_run(h, sig_in, sig_out, 64, p, false);
+	worker_wait_idle(h->worker);
+	for (int k = 0; k < 2; ++k) /* the response, then a run() that reports it */
+		host_run(h, sig_in, sig_out, 64, NULL, false);
+	RT_CHECK(h->status == 1.0f, "a path of 2047 bytes: status %g, log: %s", h->status, log_text);
+	host_free(h);
+	rfx_model_free(m);
+}
+
 /* ------------------------------------------------------------------ model_rate range */
 /* The model format allows rates up to 1 MHz; a host at 192 kHz resamples a 1 MHz model (ratio
  * 5.2 < 16). The model_rate port must report it within the range the TTL declares. */
@@ -1862,6 +1958,8 @@ int main(int argc, char **argv)
 	case_classifier(true);
 	case_classifier_state(true);
 	case_classifier_state(false);
+	case_refused_paths(true);
+	case_refused_paths(false);
 	case_model_rate_range();
 
 #ifdef COUNT_ALLOCS
