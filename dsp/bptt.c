@@ -2,6 +2,7 @@
  * The per-segment numerics live in bptt_kernels.h. */
 #include "bptt_impl.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,25 @@
 #include <xmmintrin.h>
 #define RFX_BP_HAVE_MXCSR 1
 #endif
+
+/* The object as allocated: the struct the kernels share (bptt_impl.h), then the cancel flag,
+ * which only this file and rfx_bp_cancel_poll read. */
+typedef struct {
+	struct RfxBptt bp;          /* first, so an RfxBptt * points at the whole object */
+	const atomic_int *cancel;   /* rfx_bptt_set_cancel; NULL: never cancelled */
+	int cancelled;              /* the last call stopped early */
+} RfxBpttObj;
+
+static RfxBpttObj *obj_of(RfxBptt *bp)
+{
+	return (RfxBpttObj *)(void *)bp;
+}
+
+int rfx_bp_cancel_poll(const RfxBptt *bp)
+{
+	const RfxBpttObj *o = (const RfxBpttObj *)(const void *)bp;
+	return o->cancel && atomic_load_explicit(o->cancel, memory_order_relaxed) != 0;
+}
 
 /* ---------------------------------------------------------------- thread pool
  * Workers are created once. A phase bumps `generation`; worker w (the caller is worker 0) runs
@@ -27,7 +47,7 @@ static void run_chunk(RfxBptt *bp, RfxBpScratch *sc, int ch)
 	float *g = bp->cgrad + (size_t)ch * bp->model->n_params;
 	if (bp->job_backward)
 		memset(g, 0, sizeof *g * bp->model->n_params);
-	for (int b = b0; b < b1; b++) {
+	for (int b = b0; b < b1 && !rfx_bp_cancel_poll(bp); b++) {
 		const float *x = bt->x + (size_t)b * xs + bp->job_x_t0 * I;
 		if (bp->job_backward)
 			bp->seg_backward(bp, sc, b, x, T, bp->dy + (size_t)b * T * O, g);
@@ -289,9 +309,10 @@ RfxStatus rfx_bptt_create(RfxModel *model, const RfxBpttConfig *cfg, RfxBptt **o
 	RfxStatus st = check_all(model, cfg);
 	if (st != RFX_OK)
 		return st;
-	RfxBptt *bp = calloc(1, sizeof *bp);
-	if (!bp)
+	RfxBpttObj *o = calloc(1, sizeof *o);
+	if (!o)
 		return RFX_ERR_NOMEM;
+	RfxBptt *bp = &o->bp;
 	pick_kernels(bp);
 	st = setup(bp, model, cfg);
 	if (st == RFX_OK)
@@ -419,6 +440,8 @@ RfxStatus rfx_bptt_forward(RfxBptt *bp, const RfxBpttBatch *batch, float *y, siz
 {
 	if (!bp || !batch_ok(bp, batch))
 		return RFX_ERR_INVALID;
+	RfxBpttObj *o = obj_of(bp);
+	o->cancelled = 0;
 	const int O = bp->O;
 	pack_weights(bp);
 	bp->job = batch;
@@ -428,12 +451,18 @@ RfxStatus rfx_bptt_forward(RfxBptt *bp, const RfxBpttBatch *batch, float *y, siz
 	bp->job_y = y ? y : bp->out;
 	bp->job_y_stride = y ? (y_stride ? y_stride : (size_t)batch->T * O) : (size_t)bp->Tm * O;
 	for (int t0 = 0; t0 < batch->T; t0 += bp->Tm) {
+		if (rfx_bp_cancel_poll(bp)) {
+			o->cancelled = 1;
+			break;
+		}
 		bp->job_T = batch->T - t0 < bp->Tm ? batch->T - t0 : bp->Tm;
 		bp->job_x_t0 = (size_t)t0;
 		bp->job_y_t0 = y ? (size_t)t0 : 0;
 		run_phase(bp);
 		bp->from_init = 0;
 	}
+	/* A flag raised during the last block may have cut a segment short. */
+	o->cancelled |= rfx_bp_cancel_poll(bp);
 	return RFX_OK;
 }
 
@@ -444,6 +473,14 @@ RfxStatus rfx_bptt_train(RfxBptt *bp, const RfxBpttBatch *batch, double *loss)
 		return RFX_ERR_INVALID;
 	if (bp->cfg.loss.kind == RFX_LOSS_CE ? !batch->label : !batch->target)
 		return RFX_ERR_INVALID;
+	RfxBpttObj *o = obj_of(bp);
+	o->cancelled = 0;
+	if (rfx_bp_cancel_poll(bp)) {
+		o->cancelled = 1;
+		if (loss)
+			*loss = NAN;
+		return RFX_OK;
+	}
 	const int O = bp->O, B = batch->B, T = batch->T;
 	const size_t np = bp->model->n_params;
 	pack_weights(bp);
@@ -456,6 +493,13 @@ RfxStatus rfx_bptt_train(RfxBptt *bp, const RfxBpttBatch *batch, double *loss)
 	bp->job_y_stride = (size_t)T * O;
 	bp->job_backward = 0;
 	run_phase(bp);
+	if (rfx_bp_cancel_poll(bp)) {
+		o->cancelled = 1;
+		bp->from_init = 0;
+		if (loss)
+			*loss = NAN;
+		return RFX_OK;
+	}
 
 	/* The loss needs the whole batch (ESR divides by the batch's energy), so it runs here,
 	 * between the two parallel phases. */
@@ -470,6 +514,12 @@ RfxStatus rfx_bptt_train(RfxBptt *bp, const RfxBpttBatch *batch, double *loss)
 	bp->job_backward = 1;
 	run_phase(bp);
 	bp->from_init = 0;
+	if (rfx_bp_cancel_poll(bp)) { /* some chunk may have stopped part-way: add nothing */
+		o->cancelled = 1;
+		if (loss)
+			*loss = NAN;
+		return RFX_OK;
+	}
 
 	/* Chunk buffers are added in chunk order: the sum does not depend on the thread count. */
 	const int n_chunks = (B + RFX_BPTT_CHUNK - 1) / RFX_BPTT_CHUNK;
@@ -481,6 +531,17 @@ RfxStatus rfx_bptt_train(RfxBptt *bp, const RfxBpttBatch *batch, double *loss)
 	if (loss)
 		*loss = l;
 	return RFX_OK;
+}
+
+void rfx_bptt_set_cancel(RfxBptt *bp, const atomic_int *flag)
+{
+	if (bp)
+		obj_of(bp)->cancel = flag;
+}
+
+int rfx_bptt_cancelled(const RfxBptt *bp)
+{
+	return bp ? ((const RfxBpttObj *)(const void *)bp)->cancelled : 0;
 }
 
 const char *rfx_bptt_kernel_name(const RfxBptt *bp)

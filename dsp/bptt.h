@@ -46,10 +46,17 @@
  *
  * Memory: everything is allocated by rfx_bptt_create (rfx_bptt_memory_bytes says how much); the
  * calls allocate nothing. Not thread-safe: one caller thread per RfxBptt.
+ *
+ * Cancelling: a call on a large model can run for minutes (an LSTM with H = 512 and 4 layers
+ * takes about a minute per window of 2048 steps of 8 segments on two cores). With a flag set by
+ * rfx_bptt_set_cancel, every thread polls it every RFX_BPTT_POLL steps of each time loop and
+ * between segments, so a call stops within milliseconds of the flag becoming non-zero, whatever
+ * the model size.
  */
 #ifndef RFX_BPTT_H
 #define RFX_BPTT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,6 +67,7 @@
 			    * a batch of 8 keeps 2 threads busy, large enough that the chunk
 			    * buffers (n_params floats each) stay small next to the caches */
 #define RFX_BPTT_MAX_THREADS 64
+#define RFX_BPTT_POLL 32   /* time steps between two looks at the cancel flag (a power of 2) */
 
 typedef struct {
 	int max_batch;              /* B: segment slots, 1.. */
@@ -111,6 +119,18 @@ RfxStatus rfx_bptt_forward(RfxBptt *bp, const RfxBpttBatch *batch, float *y, siz
  * label array is refused up front; labels the loss refuses (no labelled step, a label >= K) are
  * found after the forward: the carried state has then moved, and no gradient is added. */
 RfxStatus rfx_bptt_train(RfxBptt *bp, const RfxBpttBatch *batch, double *loss);
+
+/* Cancelling (see the top): `flag` (owned by the caller; NULL, the default, turns it off) is read
+ * by every thread of the calls that follow, so a signal handler or another thread may set it at any
+ * time. A call that finds it non-zero (at its start or while it runs) stops early and
+ * rfx_bptt_cancelled() returns 1 until the next call: that call's outputs and loss (*loss is NaN)
+ * mean nothing, it added no gradient, and the carried state is unspecified (rfx_bptt_reset_state
+ * before using it again). The call still returns RFX_OK, since the status list (status.h) has no
+ * code for it: a caller that sets a flag checks rfx_bptt_cancelled after each call. A cleared flag
+ * lets the next calls run normally. Without a flag, or while it stays 0, results are bit for bit
+ * those of a build without cancelling. */
+void rfx_bptt_set_cancel(RfxBptt *bp, const atomic_int *flag);
+int rfx_bptt_cancelled(const RfxBptt *bp);
 
 /* Outputs of the last rfx_bptt_train: [B][T][O] packed; NULL before the first. */
 const float *rfx_bptt_outputs(const RfxBptt *bp);

@@ -11,6 +11,16 @@
 #include "bptt_impl.h"
 #include "fastmath.h"
 
+/* Non-zero once the caller's cancel flag is up (rfx_bptt_set_cancel; defined in bptt.c, which
+ * owns the flag). The loops below look every RFX_BPTT_POLL steps and return early, leaving caches
+ * and the carried state unspecified, which the caller then discards. Guarded so the two
+ * instruction-set builds of this file declare it once each. */
+#ifndef RFX_BP_CANCEL_POLL_DECLARED
+#define RFX_BP_CANCEL_POLL_DECLARED
+int rfx_bp_cancel_poll(const RfxBptt *bp);
+#define BP_POLL(bp, t) (((t) & (RFX_BPTT_POLL - 1)) == RFX_BPTT_POLL - 1 && rfx_bp_cancel_poll(bp))
+#endif
+
 #define BP_CAT2(a, b) a##_##b
 #define BP_CAT(a, b) BP_CAT2(a, b)
 #define KFN(name) BP_CAT(name, KSUFFIX)
@@ -335,9 +345,14 @@ static void KFN(layer_forward)(RfxBptt *bp, RfxBpScratch *sc, int l, int b, cons
 	if (cs)
 		memcpy(cs, st + (size_t)(bp->L + l) * H, sizeof *cs * (size_t)H);
 	/* The input projection has no recurrence, so it runs for the whole window first. */
-	for (int t = 0; t < T; t++)
-		KFN(matvec_t)(sc->xp + (size_t)t * GH, bi, ly->WiT, x + (size_t)t * I, I, GH);
 	for (int t = 0; t < T; t++) {
+		KFN(matvec_t)(sc->xp + (size_t)t * GH, bi, ly->WiT, x + (size_t)t * I, I, GH);
+		if (BP_POLL(bp, t))
+			return;
+	}
+	for (int t = 0; t < T; t++) {
+		if (BP_POLL(bp, t))
+			return;
 		const float *xp = sc->xp + (size_t)t * GH, *hp = hs + (size_t)t * H;
 		float *h = hs + (size_t)(t + 1) * H;
 		switch (bp->cell) {
@@ -365,6 +380,8 @@ void KFN(rfx_bp_seg_forward)(RfxBptt *bp, RfxBpScratch *sc, int b, const float *
 	for (int l = 0; l < L; l++) {
 		const float *in = l == 0 ? x : KFN(slot)(bp->layer[l - 1].hs, bp, b) + H;
 		KFN(layer_forward)(bp, sc, l, b, in, T);
+		if (rfx_bp_cancel_poll(bp))
+			return;
 	}
 	const float *p = bp->model->params;
 	const float *Wo = p + bp->off_hw, *bo = p + bp->off_hb;
@@ -394,6 +411,8 @@ static void KFN(layer_backward_time)(const RfxBptt *bp, RfxBpScratch *sc, int l,
 	memset(sc->dh, 0, sizeof *sc->dh * (size_t)H);
 	memset(sc->dc, 0, sizeof *sc->dc * (size_t)H);
 	for (int t = T - 1; t >= 0; t--) {
+		if (BP_POLL(bp, t))
+			return;
 		const float *dhin = sc->dhin + (size_t)t * H;
 		for (int j = 0; j < H; j++)
 			sc->dh[j] += dhin[j];
@@ -438,10 +457,14 @@ void KFN(rfx_bp_seg_backward)(const RfxBptt *bp, RfxBpScratch *sc, int b, const 
 		const RfxBpLayer *ly = &bp->layer[l];
 		const int I = ly->n_in;
 		KFN(layer_backward_time)(bp, sc, l, b, T, g);
+		if (rfx_bp_cancel_poll(bp))
+			return;
 		/* pre_ih = W_ih x + b_ih,  pre_hh = W_hh h_prev + b_hh */
 		const float *in = l == 0 ? x : KFN(slot)(bp->layer[l - 1].hs, bp, b) + H;
 		const float *hprev = KFN(slot)(ly->hs, bp, b);
 		KFN(atb_acc)(g + ly->off_wi, GH, I, sc->xp, (size_t)GH, in, (size_t)I, T, sc->tmp);
+		if (rfx_bp_cancel_poll(bp))
+			return;
 		KFN(atb_acc)(g + ly->off_wh, GH, H, sc->dgh, (size_t)GH, hprev, (size_t)H, T, sc->tmp);
 		KFN(colsum_acc)(g + ly->off_bi, sc->xp, (size_t)GH, T, GH);
 		KFN(colsum_acc)(g + ly->off_bh, sc->dgh, (size_t)GH, T, GH);
@@ -449,8 +472,11 @@ void KFN(rfx_bp_seg_backward)(const RfxBptt *bp, RfxBpScratch *sc, int b, const 
 			break;
 		/* dLoss/dh of the layer below: dx = W_ih^T d(pre_ih) */
 		memset(sc->dhin, 0, sizeof *sc->dhin * (size_t)T * H);
-		for (int t = 0; t < T; t++)
+		for (int t = 0; t < T; t++) {
 			KFN(matvec_acc)(sc->dhin + (size_t)t * H, sc->xp + (size_t)t * GH,
 					p + ly->off_wi, GH, H);
+			if (BP_POLL(bp, t))
+				return;
+		}
 	}
 }
