@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -122,6 +121,8 @@ typedef struct {
 	size_t n_runs[RFX_MAX_CLASSES], run_off[RFX_MAX_CLASSES];
 	int64_t bad_run;
 	TrnClsMetrics last;
+	TrnStopper stop;            /* SIGINT/SIGTERM and the budget stop a batch part-way */
+	TrnUndo undo;               /* the state before the running batch */
 } App;
 
 static volatile sig_atomic_t interrupted;
@@ -213,8 +214,8 @@ static int add_src(const char **list, int *n, const char *opt, const char *v)
 
 static int parse_one(Opts *o, int c, const char *v)
 {
-	double d;
-	long l;
+	double d = 0;
+	long l = 0;
 	int rc;
 	switch (c) {
 	case O_TASK: return 0;
@@ -462,9 +463,7 @@ static int resume(App *a)
 
 static double now_s(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+	return trn_now_s();
 }
 
 static uint64_t mix(uint64_t *s)
@@ -540,13 +539,15 @@ static void fill_batch(App *a, int B, uint64_t g)
 	}
 }
 
-/* 1 when a step was taken, 0 skipped, -1 error. */
+/* 1 when a step was taken, 0 skipped, 2 stopped part-way (nothing applied), -1 error. */
 static int train_window(App *a, const RfxBpttBatch *wb, double *loss)
 {
 	rfx_bptt_zero_grad(a->bp);
 	RfxStatus rc = rfx_bptt_train(a->bp, wb, loss);
 	if (rc != RFX_OK)
 		return set_err(a, NULL, "training step failed: %s", rfx_strerror(rc));
+	if (rfx_bptt_cancelled(a->bp))
+		return 2;
 	float *g = rfx_bptt_grad(a->bp);
 	size_t n = a->model->n_params;
 	double norm = a->o.clip > 0 ? rfx_optim_clip_grad_norm(g, n, a->o.clip)
@@ -564,6 +565,13 @@ static int train_window(App *a, const RfxBpttBatch *wb, double *loss)
 	return 1;
 }
 
+static int undo_batch(App *a)
+{
+	trn_undo_restore(&a->undo, a->model, a->adam, &a->st, &a->bad_run);
+	return 1;
+}
+
+/* 0 when done, 1 when stopped part-way (and undone), -1 on error. */
 static int train_batch(App *a, double *mean_loss)
 {
 	const size_t S = a->seg_len, W = (size_t)a->o.window, warm = (size_t)a->o.warmup;
@@ -571,10 +579,13 @@ static int train_batch(App *a, double *mean_loss)
 	uint64_t g = a->o.seed * 0xD1B54A32D192ED03ULL + (uint64_t)a->st.epoch * 0x9E3779B97F4A7C15ULL +
 		     (uint64_t)a->st.batch;
 	fill_batch(a, B, g);
+	trn_undo_save(&a->undo, a->model, a->adam, &a->st, a->bad_run);
 	rfx_bptt_reset_state(a->bp);
 	RfxBpttBatch wb = { .B = B, .T = (int)warm, .x = a->xbuf, .x_stride = S };
 	if (warm > 0 && rfx_bptt_forward(a->bp, &wb, NULL, 0) != RFX_OK)
 		return set_err(a, NULL, "warm-up forward pass failed");
+	if (rfx_bptt_cancelled(a->bp))
+		return undo_batch(a);
 	double sum = 0;
 	int taken = 0;
 	for (size_t off = warm; off < S; off += W) {
@@ -590,12 +601,16 @@ static int train_batch(App *a, double *mean_loss)
 		if (!labelled) {    /* a gap in the labels: only move the state */
 			if (rfx_bptt_forward(a->bp, &wb, NULL, 0) != RFX_OK)
 				return set_err(a, NULL, "forward pass failed");
+			if (rfx_bptt_cancelled(a->bp))
+				return undo_batch(a);
 			continue;
 		}
 		double loss = 0;
 		int rc = train_window(a, &wb, &loss);
 		if (rc < 0)
 			return -1;
+		if (rc == 2)
+			return undo_batch(a);
 		if (rc > 0) {
 			sum += loss;
 			taken++;
@@ -661,35 +676,51 @@ static int validate(App *a, int64_t n_batches)
 
 static int setup_loop(App *a)
 {
+	const size_t S = a->seg_len, B = (size_t)a->o.batch;
 	RfxBpttConfig bc = {
-		.max_batch = a->o.batch, .max_steps = a->o.window, .n_threads = a->o.threads,
-		.loss = rfx_loss_config_default(RFX_LOSS_CE),
+		.max_batch = a->o.batch, .max_steps = trn_max_steps(a->o.window, S, a->o.warmup),
+		.n_threads = a->o.threads, .loss = rfx_loss_config_default(RFX_LOSS_CE),
 	};
 	bc.loss.class_weights = a->weights;
+	/* The BPTT, the batch's input and labels, the undo copy. */
+	size_t more = B * S * (sizeof(float) + sizeof(int32_t)) + 3 * a->model->n_params * sizeof(float);
+	if (trn_memory_check(a->model, &bc, more, a->err.msg, sizeof a->err.msg) != 0) {
+		a->err.file[0] = '\0';
+		return -1;
+	}
 	RfxStatus rc = rfx_bptt_create(a->model, &bc, &a->bp);
 	if (rc != RFX_OK)
 		return set_err(a, NULL, "cannot set up training: %s", rfx_strerror(rc));
-	const size_t S = a->seg_len, B = (size_t)a->o.batch;
 	a->mask = malloc(a->model->n_params);
 	a->xbuf = malloc(B * S * sizeof *a->xbuf);
 	a->lbuf = malloc(B * S * sizeof *a->lbuf);
-	if (!a->mask || !a->xbuf || !a->lbuf || index_runs(a))
+	if (!a->mask || !a->xbuf || !a->lbuf || index_runs(a) ||
+	    trn_undo_init(&a->undo, a->model->n_params) != 0)
 		return set_err(a, NULL, "out of memory for %zu segments of %zu samples", B, S);
 	rfx_optim_trainable_mask(a->model, a->mask);
 	return 0;
 }
 
-static TrnStop train(App *a)
+/* As the effect loop's check_budget (train_loop.c): a batch that outlasts the budget left would be
+ * stopped part-way and undone every time, so nothing would be learned. */
+static void check_budget(App *a, double t0)
+{
+	double batch_s, step_s, left = a->o.budget - (now_s() - t0);
+	if (left <= 0)              /* a resumed run past its budget: it stops at once */
+		return;
+	trn_estimate_batch(a->bp, a->xbuf, a->o.batch, a->seg_len, a->o.warmup, a->o.window,
+			   &batch_s, &step_s);
+	if (batch_s > left)
+		fprintf(stderr, PROG ": warning: one batch takes about %.3g s here (estimated; its first "
+			"optimiser step %.3g s), more than the %.3g s left of --time-budget: the budget will "
+			"end inside the first batch, and a batch stopped part-way is discarded, so the model "
+			"would not train. Give a longer --time-budget, or a smaller --batch, --segment, "
+			"--window, --hidden or --layers\n", batch_s, step_s, left > 0 ? left : 0);
+}
+
+static TrnStop train_epochs(App *a, int64_t nb, double t0)
 {
 	TrnState *st = &a->st;
-	int64_t nb = a->o.batches;
-	if (nb <= 0) {
-		double per = (double)a->o.batch * (double)(a->seg_len - (size_t)a->o.warmup);
-		nb = (int64_t)llround((double)a->train.n / per);
-		if (nb < 1)
-			nb = 1;
-	}
-	double t0 = now_s() - st->elapsed;
 	if (st->n_hist == 0 && validate(a, 0) != 0)
 		return TRN_STOP_ERROR;
 	for (;;) {
@@ -697,16 +728,20 @@ static TrnStop train(App *a)
 			return TRN_STOP_EPOCHS;
 		while (st->batch < nb) {
 			st->elapsed = now_s() - t0;
-			if (interrupted)
+			const int why = atomic_load(&a->stop.flag);
+			if (why == TRN_CANCEL_SIGNAL)
 				return TRN_STOP_INTERRUPT;
-			if (a->o.budget > 0 && st->elapsed >= a->o.budget) {
+			if (why == TRN_CANCEL_BUDGET || (a->o.budget > 0 && st->elapsed >= a->o.budget)) {
 				if (st->since_val > 0 && validate(a, st->batch) != 0)
 					return TRN_STOP_ERROR;
 				return TRN_STOP_BUDGET;
 			}
 			double loss;
-			if (train_batch(a, &loss) != 0)
+			int rc = train_batch(a, &loss);
+			if (rc < 0)
 				return TRN_STOP_ERROR;
+			if (rc > 0)     /* stopped part-way and undone: the checks above say why */
+				continue;
 			st->batch++;
 			st->since_val++;
 		}
@@ -720,6 +755,30 @@ static TrnStop train(App *a)
 		if (a->o.patience > 0 && st->bad_evals >= a->o.patience)
 			return TRN_STOP_EARLY;
 	}
+}
+
+/* The loop, with the stopper watching SIGINT/SIGTERM and the budget's deadline (trn_stopper_block
+ * was called before setup_loop created the BPTT's threads). */
+static TrnStop train(App *a)
+{
+	int64_t nb = a->o.batches;
+	if (nb <= 0) {
+		double per = (double)a->o.batch * (double)(a->seg_len - (size_t)a->o.warmup);
+		nb = (int64_t)llround((double)a->train.n / per);
+		if (nb < 1)
+			nb = 1;
+	}
+	double t0 = now_s() - a->st.elapsed;
+	if (trn_stopper_start(&a->stop, &interrupted, a->o.budget > 0 ? t0 + a->o.budget : 0) != 0) {
+		set_err(a, NULL, "cannot start a thread");
+		return TRN_STOP_ERROR;
+	}
+	rfx_bptt_set_cancel(a->bp, &a->stop.flag);
+	if (a->o.budget > 0)
+		check_budget(a, t0);
+	TrnStop stop = train_epochs(a, nb, t0);
+	trn_stopper_stop(&a->stop);
+	return stop;
 }
 
 /* ---------------------------------------------------------------- results */
@@ -927,8 +986,15 @@ static int run(App *a)
 	a->fingerprint = make_fingerprint(a);
 	if (!a->fingerprint)
 		return set_err(a, NULL, "out of memory"), fail(a);
-	if ((a->o.resume ? resume(a) : make_model(a)) != 0 || setup_loop(a) != 0)
+	if ((a->o.resume ? resume(a) : make_model(a)) != 0)
 		return fail(a);
+	/* SIGINT/SIGTERM blocked from here in this thread and the BPTT's (trn_stopper_block); the
+	 * stopper's thread takes them while train() runs, and this thread again after it. */
+	trn_stopper_block(&a->stop);
+	if (setup_loop(a) != 0) {
+		trn_stopper_stop(&a->stop);
+		return fail(a);
+	}
 	const char *outs[] = { a->o.out, a->ckpt_path, a->o.no_report ? NULL : a->report_path };
 	if (trn_outputs_check(outs, 3, &a->err) != 0)
 		return fail(a);
@@ -960,6 +1026,7 @@ int trn_classify_main(int argc, char **argv)
 	derive_paths(&a);
 	rc = run(&a);
 	rfx_bptt_destroy(a.bp);
+	trn_undo_free(&a.undo);
 	free(a.mask);
 	free(a.xbuf);
 	free(a.lbuf);

@@ -448,7 +448,7 @@ static int run(App *a)
 	sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills at once */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL); /* kill, timeout, a job scheduler: keep the work too */
-	TrnHooks hooks = { hook_progress, save_checkpoint, &interrupted, a };
+	TrnHooks hooks = { hook_progress, save_checkpoint, &interrupted, a, log_cb };
 	TrnStop stop = trn_train(&a->o.train_cfg, &a->train, a->tr, a->n_tr, a->va, a->n_va, a->model,
 				 a->adam, &a->st, &hooks, &a->err);
 	trn_progress_break(&a->pd);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../dsp/bptt.h"
 #include "evaluate.h"
@@ -81,13 +82,201 @@ typedef struct {
 	double t0;              /* monotonic time at which elapsed was 0 */
 	double last_val;
 	int64_t bad_run;        /* consecutive skipped steps */
+	TrnStopper stop;        /* SIGINT/SIGTERM and the budget's deadline stop a batch part-way */
+	TrnUndo undo;           /* the state before the running batch */
 } Run;
 
-static double now_s(void)
+double trn_now_s(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double now_s(void)
+{
+	return trn_now_s();
+}
+
+/* ------------------------------------------------------------------ stopping part-way */
+
+/* The watcher takes SIGINT and SIGTERM itself with sigtimedwait, so no handler runs while
+ * training does: `timeout` sends its SIGTERM twice (to the process and to its group), and with the
+ * program's one-shot handler (SA_RESETHAND: a second Ctrl-C kills at once) the copy that came
+ * second killed the run before its checkpoint about one time in four. Here a second signal kills
+ * only when it comes STOPPER_SECOND_S after the first, as a person's second Ctrl-C does. The
+ * wait is also the clock's tick: a stop is seen within STOPPER_TICK_S, and the BPTT stops within
+ * RFX_BPTT_POLL time steps of it. */
+#define STOPPER_TICK_S 0.01
+#define STOPPER_SECOND_S 0.5
+
+static void stopper_raise(TrnStopper *s, int why)
+{
+	int none = TRN_CANCEL_NONE;
+	atomic_compare_exchange_strong(&s->flag, &none, why);
+}
+
+/* The second signal: die of it, as the program's handler would have had it. */
+static void die_of(int sig)
+{
+	struct sigaction dfl;
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	sigaction(sig, &dfl, NULL);
+	sigset_t one;
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+	raise(sig);
+}
+
+static void *stopper_main(void *arg)
+{
+	TrnStopper *s = arg;
+	double first = 0;
+	while (!atomic_load(&s->quit)) {
+		double t = now_s();
+		/* *interrupt: a signal handled before the stopper started (while loading data). */
+		if (s->interrupt && *s->interrupt)
+			stopper_raise(s, TRN_CANCEL_SIGNAL);
+		if (s->deadline > 0 && t >= s->deadline)
+			stopper_raise(s, TRN_CANCEL_BUDGET);
+		double wait = STOPPER_TICK_S;
+		if (s->deadline > t && s->deadline - t < wait)
+			wait = s->deadline - t;
+		struct timespec ts = { 0, (long)(wait * 1e9) + 1 };
+		int sig = sigtimedwait(&s->signals, NULL, &ts);
+		if (sig <= 0)
+			continue;       /* the tick (EAGAIN), or EINTR */
+		if (s->interrupt)
+			*s->interrupt = 1;
+		stopper_raise(s, TRN_CANCEL_SIGNAL);
+		s->got[sig == SIGINT ? 0 : 1] = 1;
+		t = now_s();
+		if (first == 0)
+			first = t;
+		else if (t - first >= STOPPER_SECOND_S)
+			die_of(sig);
+	}
+	return NULL;
+}
+
+void trn_stopper_block(TrnStopper *s)
+{
+	memset(s, 0, sizeof *s);
+	atomic_init(&s->flag, TRN_CANCEL_NONE);
+	atomic_init(&s->quit, 0);
+	sigset_t both;
+	sigemptyset(&both);
+	sigaddset(&both, SIGINT);
+	sigaddset(&both, SIGTERM);
+	s->blocked = pthread_sigmask(SIG_BLOCK, &both, &s->old_mask) == 0;
+	/* The watcher takes only the signals the caller had not blocked itself. */
+	sigemptyset(&s->signals);
+	if (s->blocked) {
+		if (!sigismember(&s->old_mask, SIGINT))
+			sigaddset(&s->signals, SIGINT);
+		if (!sigismember(&s->old_mask, SIGTERM))
+			sigaddset(&s->signals, SIGTERM);
+	}
+}
+
+int trn_stopper_start(TrnStopper *s, volatile sig_atomic_t *interrupt, double deadline)
+{
+	s->interrupt = interrupt;
+	s->deadline = deadline;
+	if (pthread_create(&s->thread, NULL, stopper_main, s) != 0) {
+		trn_stopper_stop(s);
+		return -1;
+	}
+	s->running = 1;
+	return 0;
+}
+
+void trn_stopper_stop(TrnStopper *s)
+{
+	if (s->running) {
+		atomic_store(&s->quit, 1);
+		pthread_join(s->thread, NULL);
+		s->running = 0;
+	}
+	/* A one-shot handler (SA_RESETHAND) that the watcher stood in for is spent, as if it had
+	 * run: the next Ctrl-C kills at once. */
+	for (int k = 0; k < 2; k++) {
+		const int sig = k ? SIGTERM : SIGINT;
+		struct sigaction cur;
+		if (s->got[k] && sigaction(sig, NULL, &cur) == 0 && (cur.sa_flags & SA_RESETHAND)) {
+			cur.sa_handler = SIG_DFL;
+			cur.sa_flags &= ~(SA_RESETHAND | SA_SIGINFO);
+			sigaction(sig, &cur, NULL);
+		}
+		s->got[k] = 0;
+	}
+	if (s->blocked) {
+		pthread_sigmask(SIG_SETMASK, &s->old_mask, NULL);
+		s->blocked = 0;
+	}
+}
+
+int trn_max_steps(int window, size_t seg_len, int warmup)
+{
+	size_t left = seg_len > (size_t)warmup ? seg_len - (size_t)warmup : 1;
+	return left < (size_t)window ? (int)left : window;
+}
+
+int trn_memory_check(const RfxModel *m, const RfxBpttConfig *bc, size_t more, char *msg,
+		     size_t cap)
+{
+	const size_t bptt = rfx_bptt_memory_needed(m, bc);
+	const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+	if (pages <= 0 || page <= 0 || bptt == 0)
+		return 0;               /* unknown: let the allocations say */
+	const double need = (double)bptt + (double)more, have = (double)pages * (double)page;
+	if (need <= have)
+		return 0;
+	snprintf(msg, cap, "training would need %.3g GB of memory, more than the %.3g GB this machine "
+		 "has: the caches grow with --batch x --window (up to the segment) x --hidden x "
+		 "--layers, the audio buffers with --batch x --segment", need / 1e9, have / 1e9);
+	return -1;
+}
+
+/* A forward pass of T steps over the batch, timed. */
+static double time_forward(RfxBptt *bp, const float *x, int batch, size_t seg_len, int T)
+{
+	RfxBpttBatch b = { .B = batch, .T = T, .x = x, .x_stride = seg_len };
+	double t0 = now_s();
+	rfx_bptt_forward(bp, &b, NULL, 0);
+	return now_s() - t0;
+}
+
+/* The probe doubles its length from 16 steps until it takes 30 ms (or reaches 256 steps, or the
+ * segment): long enough that timer noise and the per-call cost (packing the weights) do not
+ * dominate, at most about 60 ms. */
+#define PROBE_MIN_S 0.03
+#define PROBE_MAX_T 256
+
+void trn_estimate_batch(RfxBptt *bp, float *x, int batch, size_t seg_len, int warmup, int window,
+			double *batch_s, double *step_s)
+{
+	const int T_max = seg_len < PROBE_MAX_T ? (int)seg_len : PROBE_MAX_T;
+	for (int b = 0; b < batch; b++)
+		memset(x + (size_t)b * seg_len, 0, (size_t)T_max * sizeof *x);
+	rfx_bptt_reset_state(bp);
+	int T = T_max < 16 ? T_max : 16;
+	double t = time_forward(bp, x, batch, seg_len, T);
+	while (t < PROBE_MIN_S && 2 * T <= T_max) {
+		T *= 2;
+		t = time_forward(bp, x, batch, seg_len, T);
+	}
+	rfx_bptt_reset_state(bp);
+	/* Per step of the whole batch, the per-call cost included (so a little high for long
+	 * windows); forward + backward of a step is about 2.3 forwards (measured 1.9 to 2.6). */
+	const double per = t / T, train = 2.3;
+	const size_t left = seg_len > (size_t)warmup ? seg_len - (size_t)warmup : 0;
+	const size_t first = left < (size_t)window ? left : (size_t)window;
+	const double warm = warmup * per;
+	*step_s = warm + train * (double)first * per;
+	*batch_s = warm + train * (double)left * per;
 }
 
 static void set_err(TrnError *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -134,7 +323,8 @@ static int64_t batches_in_epoch(const Run *r)
 /* Consecutive non-finite steps after which the run is declared diverged. */
 #define MAX_BAD_RUN 50
 
-/* One optimiser step on one window; returns 1 when taken, 0 when skipped, -1 on error. */
+/* One optimiser step on one window; returns 1 when taken, 0 when skipped, 2 when stopped
+ * part-way (nothing applied), -1 on error. */
 static int train_window(Run *r, const RfxBpttBatch *wb, double *loss)
 {
 	rfx_bptt_zero_grad(r->bp);
@@ -143,6 +333,8 @@ static int train_window(Run *r, const RfxBpttBatch *wb, double *loss)
 		set_err(r->err, "training step failed: %s", rfx_strerror(rc));
 		return -1;
 	}
+	if (rfx_bptt_cancelled(r->bp))
+		return 2;
 	float *g = rfx_bptt_grad(r->bp);
 	size_t n = r->model->n_params;
 	double norm = r->cfg->clip > 0 ? rfx_optim_clip_grad_norm(g, n, r->cfg->clip)
@@ -162,7 +354,59 @@ static int train_window(Run *r, const RfxBpttBatch *wb, double *loss)
 	return 1;
 }
 
-/* Warm-up then every window of one batch; *mean_loss gets the mean over the windows taken. */
+int trn_undo_init(TrnUndo *u, size_t n_params)
+{
+	memset(u, 0, sizeof *u);
+	u->n = n_params;
+	u->buf = malloc(3 * n_params * sizeof *u->buf);
+	return u->buf ? 0 : -1;
+}
+
+void trn_undo_free(TrnUndo *u)
+{
+	free(u->buf);
+	memset(u, 0, sizeof *u);
+}
+
+void trn_undo_save(TrnUndo *u, const RfxModel *m, const RfxAdam *a, const TrnState *st,
+		   int64_t bad_run)
+{
+	const size_t n = u->n;
+	memcpy(u->buf, m->params, n * sizeof *u->buf);
+	memcpy(u->buf + n, a->m, n * sizeof *u->buf);
+	memcpy(u->buf + 2 * n, a->v, n * sizeof *u->buf);
+	u->adam_step = a->step;
+	u->steps = st->steps;
+	u->skipped = st->skipped;
+	u->loss_count = st->loss_count;
+	u->bad_run = bad_run;
+	u->samples = st->samples;
+	u->loss_sum = st->loss_sum;
+}
+
+void trn_undo_restore(const TrnUndo *u, RfxModel *m, RfxAdam *a, TrnState *st, int64_t *bad_run)
+{
+	const size_t n = u->n;
+	memcpy(m->params, u->buf, n * sizeof *u->buf);
+	memcpy(a->m, u->buf + n, n * sizeof *u->buf);
+	memcpy(a->v, u->buf + 2 * n, n * sizeof *u->buf);
+	a->step = u->adam_step;
+	st->steps = u->steps;
+	st->skipped = u->skipped;
+	st->loss_count = u->loss_count;
+	st->samples = u->samples;
+	st->loss_sum = u->loss_sum;
+	*bad_run = u->bad_run;
+}
+
+static int undo_batch(Run *r)
+{
+	trn_undo_restore(&r->undo, r->model, r->adam, r->st, &r->bad_run);
+	return 1;
+}
+
+/* Warm-up then every window of one batch; *mean_loss gets the mean over the windows taken.
+ * 0 when done, 1 when stopped part-way (and undone), -1 on error. */
 static int train_batch(Run *r, int64_t b, double *mean_loss)
 {
 	const size_t S = r->seg_len, W = (size_t)r->cfg->window, warm = (size_t)r->cfg->warmup;
@@ -174,12 +418,15 @@ static int train_batch(Run *r, int64_t b, double *mean_loss)
 		memcpy(r->xbuf + (size_t)i * S, p->in + s->start, S * sizeof *r->xbuf);
 		memcpy(r->tbuf + (size_t)i * S, p->tgt + s->start, S * sizeof *r->tbuf);
 	}
+	trn_undo_save(&r->undo, r->model, r->adam, r->st, r->bad_run);
 	rfx_bptt_reset_state(r->bp);
 	RfxBpttBatch wb = { .B = B, .T = (int)warm, .x = r->xbuf, .x_stride = S };
 	if (warm > 0 && rfx_bptt_forward(r->bp, &wb, NULL, 0) != RFX_OK) {
 		set_err(r->err, "warm-up forward pass failed");
 		return -1;
 	}
+	if (rfx_bptt_cancelled(r->bp))
+		return undo_batch(r);
 	double sum = 0;
 	int taken = 0;
 	for (size_t off = warm; off < S; off += W) {
@@ -191,6 +438,8 @@ static int train_batch(Run *r, int64_t b, double *mean_loss)
 		int rc = train_window(r, &wb, &loss);
 		if (rc < 0)
 			return -1;
+		if (rc == 2)
+			return undo_batch(r);
 		if (rc > 0) {
 			sum += loss;
 			taken++;
@@ -269,9 +518,17 @@ static int setup(Run *r, const TrnSpan *train, int n_train)
 	const TrnTrainConfig *c = r->cfg;
 	r->seg_len = (size_t)llround(c->segment_s * r->d->rate);
 	RfxBpttConfig bc = {
-		.max_batch = c->batch, .max_steps = c->window, .n_threads = c->threads,
-		.loss = rfx_loss_config_default(c->loss),
+		.max_batch = c->batch, .max_steps = trn_max_steps(c->window, r->seg_len, c->warmup),
+		.n_threads = c->threads, .loss = rfx_loss_config_default(c->loss),
 	};
+	/* The BPTT, the batch's input and target, the undo copy. */
+	size_t more = 2 * (size_t)c->batch * r->seg_len * sizeof(float) +
+		      3 * r->model->n_params * sizeof(float);
+	char why[400];
+	if (trn_memory_check(r->model, &bc, more, why, sizeof why) != 0) {
+		set_err(r->err, "%s", why);
+		return -1;
+	}
 	RfxStatus rc = rfx_bptt_create(r->model, &bc, &r->bp);
 	if (rc != RFX_OK) {
 		set_err(r->err, "cannot set up training: %s", rfx_strerror(rc));
@@ -282,12 +539,37 @@ static int setup(Run *r, const TrnSpan *train, int n_train)
 	r->mask = malloc(r->model->n_params);
 	r->xbuf = malloc((size_t)c->batch * r->seg_len * sizeof *r->xbuf);
 	r->tbuf = malloc((size_t)c->batch * r->seg_len * sizeof *r->tbuf);
-	if (!r->segs || !r->mask || !r->xbuf || !r->tbuf) {
+	if (!r->segs || !r->mask || !r->xbuf || !r->tbuf ||
+	    trn_undo_init(&r->undo, r->model->n_params) != 0) {
 		set_err(r->err, "out of memory for %d segments of %zu samples", c->batch, r->seg_len);
 		return -1;
 	}
 	rfx_optim_trainable_mask(r->model, r->mask);
 	return 0;
+}
+
+/* A batch that would outlast the budget left is never completed, so nothing would be learned
+ * (a batch stopped part-way is undone): say so before the run spends the budget. */
+static void check_budget(Run *r, const TrnSpan *train, int n_train)
+{
+	const TrnTrainConfig *c = r->cfg;
+	double batch_s, step_s, left = c->time_budget - (now_s() - r->t0);
+	if (left <= 0)              /* a resumed run past its budget: it stops at once */
+		return;
+	/* The first epoch's batches: `batch` segments, or all there are when fewer. */
+	size_t n_segs = trn_segments(train, n_train, r->seg_len, 0, r->segs, r->cap_segs);
+	int B = n_segs < (size_t)c->batch ? (int)n_segs : c->batch;
+	trn_estimate_batch(r->bp, r->xbuf, B > 0 ? B : 1, r->seg_len, c->warmup, c->window,
+			   &batch_s, &step_s);
+	if (batch_s <= left || !r->hooks || !r->hooks->log)
+		return;
+	char msg[512];
+	snprintf(msg, sizeof msg, "one batch takes about %.3g s here (estimated; its first optimiser "
+		 "step %.3g s), more than the %.3g s left of --time-budget: the budget will end inside "
+		 "the first batch, and a batch stopped part-way is discarded, so the model would not "
+		 "train. Give a longer --time-budget, or a smaller --batch, --segment, --window, "
+		 "--hidden or --layers", batch_s, step_s, left > 0 ? left : 0);
+	r->hooks->log(r->hooks->ctx, 1, "", msg);
 }
 
 static void teardown(Run *r)
@@ -297,6 +579,7 @@ static void teardown(Run *r)
 	free(r->mask);
 	free(r->xbuf);
 	free(r->tbuf);
+	trn_undo_free(&r->undo);
 }
 
 static int early_stop(const Run *r)
@@ -313,16 +596,20 @@ static int run_epoch(Run *r, const TrnSpan *train, int n_train, double t_run0, d
 	int64_t nb = batches_in_epoch(r);
 	while (st->batch < nb) {
 		st->elapsed = now_s() - r->t0;
-		if (r->hooks && r->hooks->interrupt && *r->hooks->interrupt)
+		const int why = atomic_load(&r->stop.flag);
+		if (why == TRN_CANCEL_SIGNAL)
 			return TRN_STOP_INTERRUPT;
-		if (c->time_budget > 0 && st->elapsed >= c->time_budget) {
+		if (why == TRN_CANCEL_BUDGET || (c->time_budget > 0 && st->elapsed >= c->time_budget)) {
 			if (st->since_val > 0 && validate(r) != 0)
 				return TRN_STOP_ERROR;
 			return TRN_STOP_BUDGET;
 		}
 		double loss = NAN;
-		if (train_batch(r, st->batch, &loss) != 0)
+		int rc = train_batch(r, st->batch, &loss);
+		if (rc < 0)
 			return TRN_STOP_ERROR;
+		if (rc > 0)     /* stopped part-way and undone: the checks above say why */
+			continue;
 		st->batch++;
 		st->since_val++;
 		st->elapsed = now_s() - r->t0;
@@ -348,9 +635,18 @@ TrnStop trn_train(const TrnTrainConfig *cfg, const TrnData *d, const TrnSpan *tr
 		.hooks = hooks, .err = err, .last_val = NAN,
 	};
 	TrnStop stop = TRN_STOP_ERROR;
+	trn_stopper_block(&r.stop); /* before the BPTT's threads exist, so they inherit the mask */
 	if (setup(&r, train, n_train) != 0)
 		goto out;
 	r.t0 = now_s() - st->elapsed;
+	if (trn_stopper_start(&r.stop, hooks ? hooks->interrupt : NULL,
+			      cfg->time_budget > 0 ? r.t0 + cfg->time_budget : 0) != 0) {
+		set_err(err, "cannot start a thread");
+		goto out;
+	}
+	rfx_bptt_set_cancel(r.bp, &r.stop.flag);
+	if (cfg->time_budget > 0)
+		check_budget(&r, train, n_train);
 	double t_run0 = now_s(), s_run0 = st->samples;
 	if (st->n_hist > 0)
 		r.last_val = st->hist[st->n_hist - 1].val_esr;
@@ -381,6 +677,7 @@ TrnStop trn_train(const TrnTrainConfig *cfg, const TrnData *d, const TrnSpan *tr
 	}
 out:
 	st->elapsed = now_s() - r.t0;
+	trn_stopper_stop(&r.stop);
 	teardown(&r);
 	return stop;
 }
