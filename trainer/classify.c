@@ -233,7 +233,7 @@ static int parse_one(Opts *o, int c, const char *v)
 		return o->cell == RFX_CELL_COUNT ? trn_opt_bad("arch", v, "rnn, gru or lstm") : 0;
 	case O_HIDDEN: rc = trn_opt_whole("hidden", v, 1, RFX_MAX_HIDDEN, &l); o->hidden = (int)l; return rc;
 	case O_LAYERS: rc = trn_opt_whole("layers", v, 1, RFX_MAX_LAYERS, &l); o->layers = (int)l; return rc;
-	case O_SEED: rc = trn_opt_whole("seed", v, 0, 1000000000000L, &l); o->seed = (uint64_t)l; return rc;
+	case O_SEED: return trn_opt_u64("seed", v, TRN_MAX_SEED, &o->seed);
 	case O_SEGMENT: return trn_opt_num("segment", v, 0.001, 60, &o->segment_s);
 	case O_WARMUP: rc = trn_opt_whole("warmup", v, 0, 1000000, &l); o->warmup = (int)l; return rc;
 	case O_WINDOW: rc = trn_opt_whole("window", v, 1, 1000000, &l); o->window = (int)l; return rc;

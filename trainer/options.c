@@ -86,6 +86,21 @@ int trn_opt_num(const char *opt, const char *s, double lo, double hi, double *ou
 	return 0;
 }
 
+int trn_opt_u64(const char *opt, const char *s, uint64_t hi, uint64_t *out)
+{
+	/* strtoull would take "-1" for 2^64 - 1 (and skip blanks and a sign): digits only. */
+	char *end;
+	errno = 0;
+	unsigned long long v = s[0] >= '0' && s[0] <= '9' ? strtoull(s, &end, 10) : 0;
+	if (!(s[0] >= '0' && s[0] <= '9') || errno || *end || v > hi) {
+		char want[96];
+		snprintf(want, sizeof want, "a whole number from 0 to %llu", (unsigned long long)hi);
+		return trn_opt_bad(opt, s, want);
+	}
+	*out = v;
+	return 0;
+}
+
 int trn_opt_whole(const char *opt, const char *s, long lo, long hi, long *out)
 {
 	char *end;
@@ -137,8 +152,8 @@ static void record_cmdline(TrnOptions *o, int argc, char **argv)
 /* Data and output options; -1 when `c` is not one of them. */
 static int parse_data(TrnOptions *o, int c, const char *arg)
 {
-	double d;
-	long l;
+	double d = 0;
+	long l = 0;
 	int rc;
 	switch (c) {
 	case O_INPUT: return add_file(o->train.in, &o->train.n_in, "input", arg);
@@ -180,7 +195,7 @@ static int parse_data(TrnOptions *o, int c, const char *arg)
 
 static int parse_model(TrnOptions *o, int c, const char *arg)
 {
-	long l;
+	long l = 0;
 	int rc;
 	switch (c) {
 	case O_ARCH:
@@ -200,26 +215,22 @@ static int parse_model(TrnOptions *o, int c, const char *arg)
 			return trn_opt_bad("init-state", arg, "zeros or trained");
 		o->init_trained = strcmp(arg, "trained") == 0;
 		return 0;
-	case O_SEED: {
-		char *end;
-		errno = 0;
-		unsigned long long v = strtoull(arg, &end, 10);
-		if (errno || end == arg || *end)
-			return trn_opt_bad("seed", arg, "a whole number");
-		o->train_cfg.seed = v;
-		return 0;
-	}
+	case O_SEED: return trn_opt_u64("seed", arg, TRN_MAX_SEED, &o->train_cfg.seed);
 	default: return -1;
 	}
 }
 
 static int parse_betas(TrnTrainConfig *t, const char *arg)
 {
-	char *end;
-	double b1 = strtod(arg, &end), b2 = -1;
-	if (*end == ',')
-		b2 = strtod(end + 1, &end);
-	if (*end || !(b1 >= 0 && b1 < 1) || !(b2 >= 0 && b2 < 1))
+	char *end, *end1;
+	double b1 = strtod(arg, &end1), b2 = -1;
+	end = end1;
+	if (end1 != arg && *end1 == ',') {
+		b2 = strtod(end1 + 1, &end);
+		if (end == end1 + 1)    /* nothing after the comma */
+			b2 = -1;
+	}
+	if (end1 == arg || *end || !(b1 >= 0 && b1 < 1) || !(b2 >= 0 && b2 < 1))
 		return trn_opt_bad("betas", arg, "two numbers in [0, 1) such as 0.9,0.999");
 	t->adam.beta1 = (float)b1;
 	t->adam.beta2 = (float)b2;

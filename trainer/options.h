@@ -2,6 +2,8 @@
 #ifndef TRN_OPTIONS_H
 #define TRN_OPTIONS_H
 
+#include <stdint.h>
+
 #include "../dsp/model.h"
 #include "dataset.h"
 #include "train_loop.h"
@@ -34,5 +36,10 @@ int trn_options_parse(TrnOptions *o, int argc, char **argv);
 int trn_opt_bad(const char *opt, const char *val, const char *want);
 int trn_opt_num(const char *opt, const char *s, double lo, double hi, double *out);
 int trn_opt_whole(const char *opt, const char *s, long lo, long hi, long *out);
+/* Digits only (no sign, no blank), at most hi. */
+int trn_opt_u64(const char *opt, const char *s, uint64_t hi, uint64_t *out);
+
+/* Seeds go into the model's metadata as JSON integers (int64). */
+#define TRN_MAX_SEED 9223372036854775807ull
 
 #endif

@@ -43,4 +43,59 @@ grep -q '"h0_l1"' "$T/m.json" && ok "trained initial state saved" || bad "h0_l1"
 "$TRAIN" --input "$T/in.wav" --target "$T/tgt.wav" $O $QUICK --segment 0.001 2>"$T/err"
 [ $? -eq 1 ] && grep -q "^rnnfx-train: --segment 0.001 s (48 samples) must be longer than --warmup" "$T/err" &&
 	ok "--segment must be longer than --warmup" || bad "--segment vs --warmup" "$(cat "$T/err")"
+
+# --- every numeric option refuses what is not in its range (issue 12, item 11), naming the
+# option and the range: overflow past 32 and 64 bits, negatives, NaN and infinities, absurd values.
+# bad_value OPTION VALUE RANGE-TEXT [classify]
+bad_value() {
+	if [ "${4:-}" = classify ]; then
+		set -- "$1" "$2" "$3" --task classify --classes "$T" --out "$T/m.json"
+	else
+		set -- "$1" "$2" "$3" --input "$T/in.wav" --target "$T/tgt.wav" $O
+	fi
+	opt=$1 val=$2 want=$3
+	shift 3
+	expect_error "$opt '$val' refused" "$opt" "'$val' is not $want" -- "$@" "$opt=$val"
+}
+W="a whole number from"
+N="a number from"
+for v in 4294967297 -1 0 513 nan 1e3 ""; do bad_value --hidden "$v" "$W 1 to 512"; done
+for v in 4294967297 0 5; do bad_value --layers "$v" "$W 1 to 4"; done
+for v in -1 18446744073709551617 9223372036854775808 " 1" +1 1e3; do
+	bad_value --seed "$v" "$W 0 to 9223372036854775807"
+done
+for v in 4294967298 0 -2; do bad_value --threads "$v" "$W 1 to 64"; done
+for v in -8 0 4294967304 99999999999999999999; do bad_value --batch "$v" "$W 1 to 4096"; done
+for v in 0 4294967297; do bad_value --window "$v" "$W 1 to 1000000"; done
+bad_value --warmup -1 "$W 0 to 1000000"
+for v in -1 1e300 4294967297000; do bad_value --epochs "$v" "$W 0 to 100000000"; done
+bad_value --patience 4294967296 "$W 0 to 1000000"
+bad_value --plateau 0 "$W 1 to 1000000"
+bad_value --val-every -1 "$W 0 to 100000000"
+bad_value --channel 4294967297 "$W 1 to 1024"
+bad_value --align 4294967297 "$W -1000000 to 1000000"
+for v in nan inf -inf -0.5 0 1e300; do bad_value --segment "$v" "$N 0.001 to 60"; done
+for v in nan inf 0 2 -1e-3; do bad_value --lr "$v" "$N 1e-07 to 1"; done
+for v in -1 inf nan; do bad_value --clip "$v" "$N 0 to 1e+06"; done
+bad_value --weight-decay nan "$N 0 to 1"
+for v in nan inf -1 1e300 1e-400; do bad_value --time-budget "$v" "$N 0 to 1e+09"; done
+for v in 0 0.9 nan; do bad_value --val-split "$v" "$N 0.01 to 0.5"; done
+bad_value --test-split -0.1 "$N 0 to 0.5"
+for v in 1e300 nan 0; do bad_value --max-lag "$v" "$N 0.1 to 1000"; done
+for v in 1e300 0 nan 44100.5e3; do bad_value --rate "$v" "$N 1000 to 384000"; done
+for v in ,0.9 0.9, nan,0.9 1,0.5 0.9,0.999,0.5 0.9; do
+	bad_value --betas "$v" "two numbers in [0, 1) such as 0.9,0.999"
+done
+# The classifier's parser uses the same checks.
+bad_value --batches -1 "$W 0 to 100000000" classify
+bad_value --seed -1 "$W 0 to 9223372036854775807" classify
+bad_value --hidden 4294967297 "$W 1 to 512" classify
+bad_value --time-budget nan "$N 0 to 1e+09" classify
+bad_value --warmup 4294967296 "$W 0 to 1000000" classify
+# Values each in range that together cannot fit: refused before anything is allocated.
+"$TRAIN" --input "$T/in.wav" --target "$T/tgt.wav" $O --batch 4096 --window 1000000 --segment 1 \
+	--hidden 512 --layers 4 --epochs 1 2>"$T/err"
+[ $? -eq 1 ] && grep -q "^rnnfx-train: training would need .* GB of memory, more than the" "$T/err" &&
+	ok "a configuration past the machine's memory is refused" ||
+	bad "memory refusal" "$(cat "$T/err")"
 finish
