@@ -64,7 +64,7 @@ expect_error "corrupt file" "$T/garbage.wav" "cannot read audio" -- \
 	--input "$T/in.wav" --target "$T/garbage.wav" $O $QUICK
 expect_error "header without audio" "$T/header_only.wav" "" -- \
 	--input "$T/header_only.wav" --target "$T/tgt.wav" $O $QUICK
-expect_error "missing file" "$T/nope.wav" "cannot open.*No such file" -- \
+expect_error "missing file" "$T/nope.wav" "No such file or directory" -- \
 	--input "$T/nope.wav" --target "$T/tgt.wav" $O $QUICK
 expect_error "stereo without --channel" "$T/stereo.wav" "--channel" -- \
 	--input "$T/stereo.wav" --target "$T/stereo_t.wav" $O $QUICK
