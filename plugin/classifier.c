@@ -21,9 +21,10 @@
  * no note.
  *
  * Loading, the worker and state are the effect's (plugin/core.c): patch:Set of rnnfx:model, a
- * load on the worker, the model's path and JSON in the state. Effect models are refused (status
- * 4), and so are classifiers trained at another sample rate than the host's (status 3: dsp/rate.h
- * does not resample class probabilities, and a recurrent classifier's features are per sample);
+ * load on the worker, the model's path and the model itself (labels included) in the state.
+ * Effect models are refused (status 4), and so are classifiers trained at another sample rate
+ * than the host's (status 3: dsp/rate.h does not resample class probabilities, and a recurrent
+ * classifier's features are per sample);
  * either way the current classifier keeps running. The labels are a patch:readable parameter
  * rnnfx:labels, sent on `notify` after each load and in reply to patch:Get.
  */

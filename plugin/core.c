@@ -46,7 +46,7 @@ typedef struct {
 	char head[REFUSED_HEAD]; /* its start, NUL-terminated (cut at a UTF-8 character) */
 } Refusal;
 
-/* A load from restored state: the embedded JSON first, the path as fallback. */
+/* A load from restored state: the embedded model's JSON (decoded) first, the path as fallback. */
 typedef struct {
 	char *path;
 	char *json;
@@ -72,6 +72,80 @@ static char *dup_string(const char *s)
 	if (d)
 		memcpy(d, s, n);
 	return d;
+}
+
+/* RFC 4648 base64 (no line breaks) of n bytes: the embedded model's form in the state. A
+ * malloc'd NUL-terminated string, or NULL when out of memory. */
+static char *base64_encode(const char *s, size_t n)
+{
+	static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *out = malloc((n + 2) / 3 * 4 + 1);
+	if (!out)
+		return NULL;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t o = 0, i = 0;
+	for (; i + 3 <= n; i += 3) {
+		const uint32_t v = (uint32_t)u[i] << 16 | (uint32_t)u[i + 1] << 8 | u[i + 2];
+		out[o++] = al[v >> 18];
+		out[o++] = al[v >> 12 & 63];
+		out[o++] = al[v >> 6 & 63];
+		out[o++] = al[v & 63];
+	}
+	if (i < n) {
+		const uint32_t v = (uint32_t)u[i] << 16 | (i + 1 < n ? (uint32_t)u[i + 1] << 8 : 0);
+		out[o++] = al[v >> 18];
+		out[o++] = al[v >> 12 & 63];
+		out[o++] = i + 1 < n ? al[v >> 6 & 63] : '=';
+		out[o++] = '=';
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static int base64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Strict RFC 4648 base64: length a multiple of 4, the alphabet, '=' only as the last one or two
+ * characters. The decoded bytes, NUL-terminated (malloc'd), or NULL when the text is not
+ * base64 (*bad set) or memory ran out (*bad clear). */
+static char *base64_decode(const char *s, size_t n, size_t *out_len, bool *bad)
+{
+	*bad = n == 0 || n % 4 != 0;
+	if (*bad)
+		return NULL;
+	const size_t pad = s[n - 1] == '=' ? (s[n - 2] == '=' ? 2 : 1) : 0;
+	char *out = malloc(n / 4 * 3 + 1);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	for (size_t i = 0; i < n; i += 4) {
+		uint32_t v = 0;
+		for (size_t k = 0; k < 4; ++k) {
+			const bool padding = i + k >= n - pad;
+			const int d = padding ? 0 : base64_value(s[i + k]);
+			if (d < 0) {
+				*bad = true;
+				free(out);
+				return NULL;
+			}
+			v = v << 6 | (uint32_t)d;
+		}
+		out[o++] = (char)(v >> 16);
+		out[o++] = (char)(v >> 8 & 0xff);
+		out[o++] = (char)(v & 0xff);
+	}
+	o -= pad;
+	out[o] = '\0';
+	*out_len = o;
+	return out;
 }
 
 bool rfx_core_init(RfxCore *c, RfxOutputMode mode, const char *name, double rate,
@@ -127,36 +201,37 @@ void rfx_core_cleanup(RfxCore *c)
 		rfx_engine_free(e);
 	}
 	free(c->persist_path);
-	free(c->persist_json);
+	free(c->persist_model);
 	pthread_mutex_destroy(&c->persist_lock);
 }
 
-/* Off the audio thread: what save() should store, the path and JSON of the engine run() takes
- * next (copied, so the engine may be freed later). */
+/* Off the audio thread: what save() should store for the engine run() takes next, its path and
+ * its model in base64 (copied, so the engine may be freed later). Either may be NULL when
+ * memory ran out; save() then stores what it has. */
 typedef struct {
-	char *path, *json;
+	char *path, *model;
 } Persist;
 
 static Persist persist_copy(const RfxEngine *e)
 {
-	return (Persist){e->path ? dup_string(e->path) : NULL, dup_string(e->json)};
+	return (Persist){e->path ? dup_string(e->path) : NULL,
+			 base64_encode(e->json, strlen(e->json))};
 }
 
 static void persist_drop(Persist *p)
 {
 	free(p->path);
-	free(p->json);
+	free(p->model);
 }
 
 /* Takes over p's strings. */
 static void persist_set(RfxCore *c, Persist pe)
 {
-	char *p = pe.path, *j = pe.json;
 	pthread_mutex_lock(&c->persist_lock);
 	free(c->persist_path);
-	free(c->persist_json);
-	c->persist_path = p;
-	c->persist_json = j;
+	free(c->persist_model);
+	c->persist_path = pe.path;
+	c->persist_model = pe.model;
 	pthread_mutex_unlock(&c->persist_lock);
 }
 
@@ -478,8 +553,9 @@ static const void *feature_data(const LV2_Feature *const *features, const char *
 }
 
 /* State class (may run concurrently with run()): stores the model's path, mapped through
- * state:mapPath when the host gives it, and the model's JSON text. Reads only the persist copy,
- * under its lock; never touches the audio thread's engines. */
+ * state:mapPath when the host gives it, and the model itself (RFX_STATE_MODEL_BASE64: base64 of
+ * its JSON, metadata reduced to the name). Reads only the persist copy, under its lock; never
+ * touches the audio thread's engines. */
 static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store,
 			     LV2_State_Handle handle, uint32_t flags,
 			     const LV2_Feature *const *features)
@@ -505,9 +581,9 @@ static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store
 			}
 		}
 	}
-	if (c->persist_json && status == LV2_STATE_SUCCESS)
-		status = store(handle, c->uris.rfx_modelData, c->persist_json,
-			       strlen(c->persist_json) + 1, c->uris.atom_String,
+	if (c->persist_model && status == LV2_STATE_SUCCESS)
+		status = store(handle, c->uris.rfx_modelBase64, c->persist_model,
+			       strlen(c->persist_model) + 1, c->uris.atom_String,
 			       LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE);
 	pthread_mutex_unlock(&c->persist_lock);
 	return status;
@@ -554,7 +630,17 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
 		free(path);
 		path = NULL;
 	}
-	value = retrieve(handle, c->uris.rfx_modelData, &size, &type, &vflags);
+	/* The model itself: base64 of its JSON; states saved before that hold the JSON text. */
+	value = retrieve(handle, c->uris.rfx_modelBase64, &size, &type, &vflags);
+	if (value && size > 1 && type == c->uris.atom_String && memchr(value, '\0', size)) {
+		size_t len = 0;
+		bool bad = false;
+		json = base64_decode(value, strlen(value), &len, &bad);
+		if (bad)
+			core_log(c, c->uris.log_Warning, "%s: the model saved in the state is not "
+				 "base64 text: ignored\n", c->name);
+	}
+	value = json ? NULL : retrieve(handle, c->uris.rfx_modelData, &size, &type, &vflags);
 	if (value && size > 1 && type == c->uris.atom_String && memchr(value, '\0', size))
 		json = dup_string(value);
 

@@ -55,7 +55,7 @@ typedef struct {
 	 * one), read by save(). Never touched by the audio thread. */
 	pthread_mutex_t persist_lock;
 	char *persist_path;
-	char *persist_json;
+	char *persist_model; /* base64 of the model's JSON (RFX_STATE_MODEL_BASE64) */
 } RfxCore;
 
 /* Instantiation class: reads the features (urid:map and work:schedule are required; logs which is

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "../dsp/model_file.h"
 #include "rnnfx.h"
 
@@ -40,6 +42,31 @@ static char *join_labels(const RfxModel *model)
 	}
 	s[len] = '\0';
 	return s;
+}
+
+/* What of the metadata the state keeps: the model's "name" when it is a string of at most
+ * RFX_ENGINE_NAME_MAX bytes, nothing else. Training commands, hashes, logs and metrics do not
+ * run the model, can be megabytes, and the state is copied into every saved session and snapshot.
+ * 0 when done (the metadata may now be NULL), -1 when out of memory. */
+static int keep_essential_metadata(RfxModel *model)
+{
+	if (!model->metadata)
+		return 0;
+	json_t *meta = json_loads(model->metadata, 0, NULL);
+	json_t *name = json_object_get(meta, "name");
+	char *kept = NULL;
+	int rc = 0;
+	if (json_is_string(name) && json_string_length(name) <= RFX_ENGINE_NAME_MAX) {
+		json_t *o = json_pack("{s:O}", "name", name);
+		kept = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		json_decref(o);
+		rc = kept ? 0 : -1;
+	}
+	json_decref(meta);
+	if (rc == 0 && rfx_model_set_metadata(model, kept) != RFX_OK)
+		rc = -1;
+	free(kept);
+	return rc;
 }
 
 static RfxStatus refuse(RfxEngineFail *fail, RfxEngineFail why, RfxStatus st)
@@ -107,7 +134,8 @@ RfxStatus rfx_engine_load(const char *path, const char *json, size_t json_len, d
 	e->n_outputs = model->spec.n_outputs;
 	st = rfx_rate_create(model, host_rate, RFX_RATE_QUALITY_DEFAULT, &e->stream, detail,
 			     detail_size);
-	e->json = rfx_model_to_string(model);
+	if (keep_essential_metadata(model) == 0)
+		e->json = rfx_model_to_string(model);
 	if (mode == RFX_MODE_CLASSIFIER)
 		e->labels = join_labels(model);
 	rfx_model_free(model); /* the stream keeps its own copy of the weights */

@@ -23,6 +23,9 @@ typedef enum {
 	RFX_ENGINE_FAIL_RATE   /* a classifier trained at another rate than the host's */
 } RfxEngineFail;
 
+/* The longest metadata "name" (bytes) an engine keeps for the state. */
+#define RFX_ENGINE_NAME_MAX 256
+
 typedef struct RfxEngine {
 	RfxRateStream *stream;
 	double rate;              /* Hz the model was trained at */
@@ -32,7 +35,8 @@ typedef struct RfxEngine {
 	char *labels;             /* classifier: the K labels joined by ',' (empty ones as their index,
 				   * commas inside a label as ';'); NULL for an effect */
 	char *path;               /* absolute path of the model file, or NULL */
-	char *json;               /* the model as JSON text, for state:save */
+	char *json;               /* the model as JSON text for state:save: the header, labels and
+				   * weights; of the metadata only its "name" */
 	struct RfxEngine *next;   /* link in the plugin's list of engines waiting to be freed */
 } RfxEngine;
 

@@ -21,7 +21,7 @@ RFX_VERSION_MICRO := $(word 3,$(subst ., ,$(VERSION)))
 RFX_PLUGIN_LDFLAGS := -shared -Wl,--version-script=plugin/rnnfx.map -Wl,--exclude-libs,ALL \
 	-Wl,-z,defs
 
-$(BUILD)/plugin/%.o: override CFLAGS += -fvisibility=hidden $(LV2_CFLAGS)
+$(BUILD)/plugin/%.o: override CFLAGS += -fvisibility=hidden $(LV2_CFLAGS) $(JANSSON_CFLAGS)
 
 $(RFX_BUNDLE)/rnnfx$(LIB_EXT): $(RFX_PLUGIN_OBJ) $(LIBDSP) plugin/rnnfx.map
 	@mkdir -p $(@D)

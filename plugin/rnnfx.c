@@ -17,8 +17,9 @@
  * samples late, L goes to the latency port, and the dry path is delayed to match so the mix and
  * the bypass stay aligned with what the host compensates.
  *
- * State keeps the model's path (made portable through state:mapPath) and its JSON text, so a
- * session that moved to another machine still has its model. Loading, the worker and state are
+ * State keeps the model's path (made portable through state:mapPath) and the model itself (its
+ * JSON text without the bulk of its metadata, in base64), so a session that moved to another
+ * machine still has its model. Loading, the worker and state are
  * shared with the classifier plugin (plugin/core.c).
  */
 #include <math.h>

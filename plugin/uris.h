@@ -18,7 +18,16 @@
 #define RFX_CLASSIFIER_URI RFX_URI "#classifier"
 /* The model file, a patch:writable parameter with rdfs:range atom:Path. */
 #define RFX_PARAM_MODEL RFX_URI "#model"
-/* State only: the model's JSON text, so a session that moved still has its model. */
+/* State only: the model itself, so a session that moved (or whose model file was deleted) still
+ * has it: base64 (RFC 4648, no line breaks) of the model's JSON text, in an atom:String. Base64
+ * because JSON text does not survive every host's Turtle round trip: serd 0.30 (lilv, Ardour)
+ * writes a multi-line string as a long literal, and reads the character after a '"' inside
+ * one as it is, not as the start of an escape: the JSON text "\\server" then fails to parse
+ * (invalid escape '\s') and "\\tx" comes back with a tab in it, no longer JSON. Base64 text
+ * has no quote, backslash or newline. */
+#define RFX_STATE_MODEL_BASE64 RFX_URI "#modelBase64"
+/* State only, read but no longer written: the model's JSON text as it is (versions before
+ * rnnfx:modelBase64). */
 #define RFX_STATE_MODEL_DATA RFX_URI "#modelData"
 /* The classifier's class labels joined by ",", a patch:readable parameter (rdfs:range atom:String). */
 #define RFX_PARAM_LABELS RFX_URI "#labels"
@@ -35,6 +44,7 @@ typedef struct {
 	LV2_URID patch_property;
 	LV2_URID patch_value;
 	LV2_URID rfx_model;
+	LV2_URID rfx_modelBase64;
 	LV2_URID rfx_modelData;
 	LV2_URID rfx_labels;
 	LV2_URID midi_MidiEvent;
@@ -56,6 +66,7 @@ static inline void rfx_uris_map(RfxUris *u, LV2_URID_Map *map)
 	u->patch_property = map->map(map->handle, LV2_PATCH__property);
 	u->patch_value = map->map(map->handle, LV2_PATCH__value);
 	u->rfx_model = map->map(map->handle, RFX_PARAM_MODEL);
+	u->rfx_modelBase64 = map->map(map->handle, RFX_STATE_MODEL_BASE64);
 	u->rfx_modelData = map->map(map->handle, RFX_STATE_MODEL_DATA);
 	u->rfx_labels = map->map(map->handle, RFX_PARAM_LABELS);
 	u->midi_MidiEvent = map->map(map->handle, LV2_MIDI__MidiEvent);

@@ -19,7 +19,11 @@
  *     rfx_rate_latency, the output equals RfxRateStream's bit for bit (both worker modes), and at
  *     mix 0 the output is the input delayed by exactly that latency;
  *   - state: lilv saves to a folder, the model file is deleted, a new instance restores (with the
- *     worker and without) and gives the reference output;
+ *     worker and without) and gives the reference output; the same with metadata and classifier
+ *     labels full of backslashes, tabs, newlines, quotes, """ and UTF-8 (the file must read back,
+ *     the embedded model, read through lilv by a stand-in instance, must keep the name and labels
+ *     byte for byte); a model with 1 MB of metadata gives a small embedded model; a state saved the
+ *     old way (JSON text under rnnfx:modelData) still restores;
  *   - patch:Set of a path over 2047 bytes or of a relative one: status 2, the reason in the log,
  *     the model keeps running exactly; a path of exactly 2047 bytes loads;
  *   - a 1 MHz model at 192 kHz: model_rate reads 1000000, inside both plugins' TTL range;
@@ -52,6 +56,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <lilv/lilv.h>
 #include <lv2/atom/forge.h>
 #include <lv2/atom/util.h>
@@ -596,8 +601,8 @@ static RfxRateStream *ref_rate_stream(const RfxModel *m, double rate)
 	return rs;
 }
 
-static void write_model(const char *path, RfxCellType cell, int hidden, int layers, uint64_t seed,
-			double rate)
+/* A random effect model (PyTorch's initialisation, seeded). */
+static RfxModel *make_model(RfxCellType cell, int hidden, int layers, uint64_t seed, double rate)
 {
 	RfxModelSpec spec = {0};
 	spec.cell = cell;
@@ -609,14 +614,26 @@ static void write_model(const char *path, RfxCellType cell, int hidden, int laye
 	spec.skip = 1;
 	spec.sample_rate = rate;
 	RfxModel *m = NULL;
-	char detail[256];
 	if (rfx_model_new(&spec, &m) != RFX_OK)
 		abort();
 	rfx_model_init_random(m, seed);
+	return m;
+}
+
+static void save_model(const RfxModel *m, const char *path)
+{
+	char detail[256];
 	if (rfx_model_save_file(m, path, detail, sizeof detail) != RFX_OK) {
 		fprintf(stderr, "lv2host: cannot write %s: %s\n", path, detail);
 		exit(1);
 	}
+}
+
+static void write_model(const char *path, RfxCellType cell, int hidden, int layers, uint64_t seed,
+			double rate)
+{
+	RfxModel *m = make_model(cell, hidden, layers, seed, rate);
+	save_model(m, path);
 	rfx_model_free(m);
 }
 
@@ -935,7 +952,7 @@ static void case_state(bool restore_worker, bool threaded)
 	RT_CHECK(rc == 0, "lilv_state_save: %d", rc);
 	lilv_state_free(state);
 	host_free(h1);
-	RT_CHECK(file_contains(state_file, "modelData"), "state.ttl has no embedded model");
+	RT_CHECK(file_contains(state_file, "modelBase64"), "state.ttl has no embedded model");
 	RT_CHECK(file_contains(state_file, "state-model-"), "state.ttl has no model path");
 	RT_CHECK(unlink(model_path) == 0, "cannot delete %s", model_path);
 
@@ -1237,7 +1254,7 @@ static void case_nonfinite_bypass(void)
  * 15 - 10 (h_a + h_b): class 0 ("silence") on silence, class 1 ("loud,tone") on a loud signal. */
 static char path_cls_known[600], path_cls_44k[600];
 
-static void write_energy_classifier(const char *path, double rate)
+static RfxModel *make_energy_classifier(double rate)
 {
 	RfxModelSpec spec = {0};
 	spec.cell = RFX_CELL_RNN;
@@ -1248,7 +1265,6 @@ static void write_energy_classifier(const char *path, double rate)
 	spec.n_outputs = 2;
 	spec.sample_rate = rate;
 	RfxModel *m = NULL;
-	char detail[256];
 	if (rfx_model_new(&spec, &m) != RFX_OK)
 		abort();
 	const float w_ih[] = {8.0f, -8.0f}, w_hh[] = {0.5f, 0.0f, 0.0f, 0.5f}, b_ih[] = {1.0f, 1.0f},
@@ -1260,10 +1276,13 @@ static void write_energy_classifier(const char *path, double rate)
 	memcpy(rfx_model_tensor(m, "head.bias")->data, hb, sizeof hb);
 	snprintf(m->labels[0], RFX_MAX_LABEL, "silence");
 	snprintf(m->labels[1], RFX_MAX_LABEL, "loud,tone");
-	if (rfx_model_save_file(m, path, detail, sizeof detail) != RFX_OK) {
-		fprintf(stderr, "lv2host: cannot write %s: %s\n", path, detail);
-		exit(1);
-	}
+	return m;
+}
+
+static void write_energy_classifier(const char *path, double rate)
+{
+	RfxModel *m = make_energy_classifier(rate);
+	save_model(m, path);
 	rfx_model_free(m);
 }
 
@@ -1699,7 +1718,7 @@ static void case_classifier_state(bool restore_worker)
 	RT_CHECK(rc == 0, "lilv_state_save: %d", rc);
 	lilv_state_free(state);
 	host_free(h1);
-	RT_CHECK(file_contains(state_file, "modelData"), "state.ttl has no embedded model");
+	RT_CHECK(file_contains(state_file, "modelBase64"), "state.ttl has no embedded model");
 	RT_CHECK(unlink(model_path) == 0, "cannot delete %s", model_path);
 
 	LilvState *loaded = lilv_state_new_from_file(world, &map, NULL, state_file);
@@ -1739,6 +1758,453 @@ static void case_classifier_state(bool restore_worker)
 		rfx_stream_destroy(ref.st);
 	}
 	host_free(h2);
+	rfx_model_free(m);
+}
+
+/* ------------------------------------------------------------------ state: what lilv stores */
+/* The state key the plugin stores its model under: base64 (RFC 4648) of the model's JSON text, so
+ * no character of the model (labels, name) meets Turtle's escaping. The old key, the JSON text
+ * itself, is still read. */
+#define KEY_MODEL_BASE64 "https://rnnfx.org/plugins/rnnfx#modelBase64"
+#define KEY_MODEL_DATA_OLD "https://rnnfx.org/plugins/rnnfx#modelData"
+
+/* A stand-in instance for lilv's state API: restore() records one property as lilv hands it over
+ * (what a host read back from state.ttl), save() stores the properties it is given (a state as an
+ * earlier plugin version wrote it). */
+typedef struct {
+	const char *key;      /* restore: the property to record */
+	char *value;          /* restore: a copy of its value, NUL added; NULL when absent */
+	size_t size;
+	uint32_t type;
+	const char *save_key; /* save: one string property to store */
+	const char *save_value;
+} Probe;
+
+static LV2_State_Status probe_save(LV2_Handle instance, LV2_State_Store_Function store,
+				   LV2_State_Handle handle, uint32_t flags,
+				   const LV2_Feature *const *features)
+{
+	(void)flags;
+	(void)features;
+	Probe *p = instance;
+	if (!p->save_key)
+		return LV2_STATE_SUCCESS;
+	return store(handle, map_uri(NULL, p->save_key), p->save_value, strlen(p->save_value) + 1,
+		     map_uri(NULL, LV2_ATOM__String), LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE);
+}
+
+static LV2_State_Status probe_restore(LV2_Handle instance, LV2_State_Retrieve_Function retrieve,
+				      LV2_State_Handle handle, uint32_t flags,
+				      const LV2_Feature *const *features)
+{
+	(void)flags;
+	(void)features;
+	Probe *p = instance;
+	size_t size = 0;
+	uint32_t type = 0, vflags = 0;
+	const void *v = retrieve(handle, map_uri(NULL, p->key), &size, &type, &vflags);
+	free(p->value);
+	p->value = NULL;
+	p->size = 0;
+	p->type = type;
+	if (v) {
+		p->value = malloc(size + 1);
+		memcpy(p->value, v, size);
+		p->value[size] = '\0';
+		p->size = size;
+	}
+	return LV2_STATE_SUCCESS;
+}
+
+static const void *probe_extension_data(const char *uri)
+{
+	static const LV2_State_Interface iface = {probe_save, probe_restore};
+	return !strcmp(uri, LV2_STATE__interface) ? &iface : NULL;
+}
+
+static const LV2_Descriptor probe_descriptor = {
+	RFX_PLUGIN_URI, NULL, NULL, NULL, NULL, NULL, NULL, probe_extension_data,
+};
+
+/* The value of `key` in the state file, as lilv gives it to a plugin's restore(). */
+static bool probe_read(const char *state_file, const char *key, Probe *p)
+{
+	LilvState *st = lilv_state_new_from_file(world, &map, NULL, state_file);
+	if (!st)
+		return false;
+	memset(p, 0, sizeof *p);
+	p->key = key;
+	LilvInstance inst = {&probe_descriptor, p, NULL};
+	lilv_state_restore(st, &inst, NULL, NULL, 0, NULL);
+	lilv_state_free(st);
+	return true;
+}
+
+/* RFC 4648 base64, strict: the alphabet, '=' padding only at the end, length a multiple of 4.
+ * Returns a malloc'd NUL-terminated copy of the bytes, or NULL. */
+static char *b64_decode(const char *s, size_t n, size_t *out_len)
+{
+	static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	if (n % 4)
+		return NULL;
+	char *out = malloc(n / 4 * 3 + 1);
+	size_t len = 0;
+	for (size_t i = 0; i < n; i += 4) {
+		uint32_t v = 0;
+		int pad = 0;
+		for (int k = 0; k < 4; ++k) {
+			const char c = s[i + (size_t)k];
+			const char *at = c ? strchr(al, c) : NULL;
+			if (c == '=' && i + 4 == n && k >= 2 && (k == 3 || s[i + 3] == '='))
+				pad++;
+			else if (!at || pad) {
+				free(out);
+				return NULL;
+			}
+			v = v << 6 | (uint32_t)(at ? at - al : 0);
+		}
+		out[len++] = (char)(v >> 16);
+		if (pad < 2)
+			out[len++] = (char)(v >> 8 & 0xff);
+		if (pad < 1)
+			out[len++] = (char)(v & 0xff);
+	}
+	out[len] = '\0';
+	*out_len = len;
+	return out;
+}
+
+/* The model the plugin embedded in a saved state.ttl (checked to be base64 in an atom:String),
+ * or NULL; *stored = the stored value's size in bytes. */
+static RfxModel *embedded_model(const char *state_file, size_t *stored)
+{
+	Probe p;
+	*stored = 0;
+	if (!probe_read(state_file, KEY_MODEL_BASE64, &p) || !p.value)
+		return NULL;
+	*stored = p.size;
+	RfxModel *m = NULL;
+	size_t len = 0;
+	char *json = p.type == map_uri(NULL, LV2_ATOM__String) && p.size > 0
+			     ? b64_decode(p.value, strlen(p.value), &len)
+			     : NULL;
+	char detail[256];
+	if (json && rfx_model_load_string(json, len, &m, detail, sizeof detail) != RFX_OK)
+		fprintf(stderr, "lv2host: the embedded model does not load: %s\n", detail);
+	free(json);
+	free(p.value);
+	return m;
+}
+
+/* Saves h's state with lilv into state_dir/state.ttl, as a host does (link_dir = the state dir). */
+static bool save_state(const LilvPlugin *p, LilvInstance *inst, Host *h, const char *state_dir)
+{
+	const LV2_Feature *sfeat[] = {&f_map, &f_unmap, &f_log, NULL};
+	LilvState *state = lilv_state_new_from_instance(p, inst, &map, NULL, NULL, state_dir,
+							state_dir, get_port_value, h,
+							LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE,
+							sfeat);
+	if (!state)
+		return false;
+	int rc = lilv_state_save(world, &map, &unmap, state, NULL, state_dir, "state.ttl");
+	lilv_state_free(state);
+	return rc == 0;
+}
+
+/* Loads state_file with lilv and restores it into h (its worker in restore's features or not).
+ * False when lilv cannot read the file back. */
+static bool restore_state(const char *state_file, Host *h, bool restore_worker)
+{
+	LilvState *loaded = lilv_state_new_from_file(world, &map, NULL, state_file);
+	if (!loaded)
+		return false;
+	const LV2_Feature *rfeat_w[] = {&f_map, &f_unmap, &f_log, &h->f_schedule, NULL};
+	const LV2_Feature *rfeat[] = {&f_map, &f_unmap, &f_log, NULL};
+	lilv_state_restore(loaded, h->inst, set_port_value, h, 0, restore_worker ? rfeat_w : rfeat);
+	lilv_state_free(loaded);
+	return true;
+}
+
+static long file_size(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+/* Runs sig_in through a freshly restored effect h and compares with model m heard from the first
+ * block whose status is 1 (from 0 when restored without a worker). */
+static void check_restored_effect(Host *h, const RfxModel *m, bool restore_worker, float out_db)
+{
+	host_activate(h);
+	size_t total = 30000;
+	fill_input(sig_in, total, 0.5f);
+	int nb = run_blocks(h, total, NULL, h->worker->threaded);
+	long start = first_with_status(nb, 1.0f);
+	RT_CHECK(start >= 0, "restored model never active (status %g, log: %s)", h->status, log_text);
+	if (!restore_worker)
+		RT_CHECK(start == 0, "synchronous restore: model heard from %ld, not 0", start);
+	if (start >= 0) {
+		const float go = out_db == 0.0f ? 1.0f : powf(10.0f, out_db / 20.0f);
+		expected_output(m, total, start, 1.0f, go, 1.0f, sig_exp);
+		size_t first;
+		size_t bad = count_mismatch(sig_out, sig_exp, 0, total, &first);
+		RT_CHECK(bad == 0, "%zu samples differ from the reference, first at %zu", bad, first);
+	}
+}
+
+/* Strings that break a Turtle long literal written without escaping: a UNC path, TeX-like
+ * escapes, tab, newline, quotes, triple quotes, a trailing quote and backslash, non-ASCII. */
+static const char hostile_name[] =
+	"\\\\server\\share\\amp.json \\tx \t\"q\" \"\"\" '''\nline 2 \xc3\xbc \xe2\x9c\x93 \xe3\x82\xae\\\"";
+static const char *const hostile_meta[][2] = {
+	{"unc", "\\\\server\\share"},
+	{"tab", "\tx"},
+	{"newline", "a\nb"},
+	{"quotes", "\"\"\" \" ''' \\\""},
+	{"utf8", "Gitarrenverst\xc3\xa4rker \xe2\x80\x94 \xe3\x82\xae\xe3\x82\xbf\xe3\x83\xbc"},
+};
+static const char *const hostile_labels[2] = {
+	"\\\\srv\\share \\s \t\"q\"\"\"",            /* a comma-free one */
+	"a\nb, \"\"\" \xc3\xbc \xe2\x9c\x93\\",       /* with a comma: notified as ';' */
+};
+
+static char *hostile_metadata(void)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "name", json_string(hostile_name));
+	for (size_t i = 0; i < sizeof hostile_meta / sizeof hostile_meta[0]; ++i)
+		json_object_set_new(o, hostile_meta[i][0], json_string(hostile_meta[i][1]));
+	char *text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return text;
+}
+
+/* The name kept in an embedded model's metadata, or NULL. */
+static char *metadata_name(const RfxModel *m)
+{
+	if (!m->metadata)
+		return NULL;
+	json_t *v = json_loads(m->metadata, 0, NULL);
+	json_t *n = json_object_get(v, "name");
+	char *s = json_is_string(n) ? strdup(json_string_value(n)) : NULL;
+	json_decref(v);
+	return s;
+}
+
+static void case_state_hostile(bool restore_worker)
+{
+	char name[200];
+	snprintf(name, sizeof name, "state with hostile strings (backslashes, tab, newline, quotes, "
+		 "\"\"\", UTF-8) in metadata: saved, read back by lilv, restored (%s)",
+		 restore_worker ? "worker in restore" : "no worker in restore");
+	rt_case(name);
+	char model_path[600], state_dir[600], state_file[700];
+	snprintf(model_path, sizeof model_path, "%s/hostile-%d.json", dir, restore_worker);
+	snprintf(state_dir, sizeof state_dir, "%s/state-hostile-%d", dir, restore_worker);
+	snprintf(state_file, sizeof state_file, "%s/state.ttl", state_dir);
+	RfxModel *m = make_model(RFX_CELL_GRU, 10, 1, 31, RATE);
+	char *meta = hostile_metadata();
+	if (rfx_model_set_metadata(m, meta) != RFX_OK)
+		abort();
+	free(meta);
+	save_model(m, model_path);
+
+	Host *h1 = host_new(true);
+	host_activate(h1);
+	fill_input(sig_in, 10000, 0.5f);
+	int nb = run_blocks(h1, 10000, model_path, true);
+	RT_CHECK(first_with_status(nb, 1.0f) >= 0, "model never active in the first instance");
+	worker_wait_idle(h1->worker);
+	RT_CHECK(save_state(plugin, h1->inst, h1, state_dir), "saving the state failed");
+	host_free(h1);
+	RT_CHECK(unlink(model_path) == 0, "cannot delete %s", model_path);
+
+	size_t stored = 0;
+	RfxModel *em = embedded_model(state_file, &stored);
+	RT_CHECK(em != NULL, "no model embedded under %s that loads (lilv reads the file: %s)",
+		 KEY_MODEL_BASE64, lilv_state_new_from_file(world, &map, NULL, state_file) ? "yes" : "no");
+	if (em) {
+		char *n = metadata_name(em);
+		RT_CHECK(n && !strcmp(n, hostile_name), "the embedded name came back as '%s'",
+			 n ? n : "(none)");
+		free(n);
+		rfx_model_free(em);
+	}
+
+	Host *h2 = host_new(true);
+	log_clear();
+	RT_CHECK(restore_state(state_file, h2, restore_worker),
+		 "lilv cannot read the saved state.ttl back");
+	check_restored_effect(h2, m, restore_worker, 0.0f);
+	RT_CHECK(!log_contains("unusable"), "log: %s", log_text);
+	host_free(h2);
+	rfx_model_free(m);
+}
+
+static void case_classifier_state_hostile(bool restore_worker)
+{
+	char name[200];
+	snprintf(name, sizeof name, "classifier state with hostile labels and metadata: saved, read "
+		 "back by lilv, restored (%s)", restore_worker ? "worker in restore" : "no worker in restore");
+	rt_case(name);
+	char model_path[600], state_dir[600], state_file[700];
+	snprintf(model_path, sizeof model_path, "%s/cls-hostile-%d.json", dir, restore_worker);
+	snprintf(state_dir, sizeof state_dir, "%s/cls-state-hostile-%d", dir, restore_worker);
+	snprintf(state_file, sizeof state_file, "%s/state.ttl", state_dir);
+	RfxModel *m = make_energy_classifier(RATE);
+	for (int k = 0; k < 2; ++k)
+		snprintf(m->labels[k], RFX_MAX_LABEL, "%s", hostile_labels[k]);
+	char *meta = hostile_metadata();
+	if (rfx_model_set_metadata(m, meta) != RFX_OK)
+		abort();
+	free(meta);
+	save_model(m, model_path);
+	/* What the plugin announces: the labels joined by ',', a comma inside one as ';'. */
+	char want[300];
+	snprintf(want, sizeof want, "%s,%s", hostile_labels[0], hostile_labels[1]);
+	for (char *c = want + strlen(hostile_labels[0]) + 1; *c; ++c)
+		if (*c == ',')
+			*c = ';';
+
+	Host *h1 = host_new_cls(true, RATE);
+	host_activate(h1);
+	fill_cls_signal(2000, 2000, 2000);
+	int nb = 0;
+	n_got = n_exp = 0;
+	cls_run(h1, 0, 6000, model_path, true, &nb);
+	RT_CHECK(h1->status == 1.0f, "status %g", h1->status);
+	worker_wait_idle(h1->worker);
+	RT_CHECK(save_state(cls_plugin, h1->inst, h1, state_dir), "saving the state failed");
+	host_free(h1);
+	RT_CHECK(unlink(model_path) == 0, "cannot delete %s", model_path);
+
+	size_t stored = 0;
+	RfxModel *em = embedded_model(state_file, &stored);
+	RT_CHECK(em != NULL, "no model embedded under %s that loads", KEY_MODEL_BASE64);
+	if (em) {
+		for (int k = 0; k < 2; ++k)
+			RT_CHECK(!strcmp(em->labels[k], hostile_labels[k]), "label %d came back as '%s'", k,
+				 em->labels[k]);
+		rfx_model_free(em);
+	}
+
+	Host *h2 = host_new_cls(true, RATE);
+	log_clear();
+	RT_CHECK(restore_state(state_file, h2, restore_worker),
+		 "lilv cannot read the saved state.ttl back");
+	host_activate(h2);
+	if (restore_worker)
+		worker_wait_idle(h2->worker);
+	const size_t total = 30000;
+	fill_cls_signal(5000, 15000, 10000);
+	nb = 0;
+	n_got = n_exp = 0;
+	cls_run(h2, 0, total, NULL, false, &nb);
+	long start = first_with_status(nb, 1.0f);
+	RT_CHECK(start >= 0, "restored classifier never active (status %g, log: %s)", h2->status,
+		 log_text);
+	if (start >= 0) {
+		ClsRef ref;
+		clsref_init(&ref, m);
+		size_t bad = clsref_check(&ref, (size_t)start, total, 0, nb,
+					  rfx_cls_smooth_coef(RATE, h2->smoothing), h2->threshold,
+					  (int)h2->base_note, cls_s_exp, cls_win_exp);
+		RT_CHECK(bad == 0, "%zu blocks differ from the reference", bad);
+		rfx_stream_destroy(ref.st);
+	}
+	h2->labels[0] = '\0';
+	float z[1] = {0}, zo[1];
+	host_run(h2, z, zo, 0, NULL, true);
+	RT_CHECK(!strcmp(h2->labels, want), "labels '%s', expected '%s'", h2->labels, want);
+	host_free(h2);
+	rfx_model_free(m);
+}
+
+/* 1 MB of metadata stays out of the state: the embedded model holds what runs it. */
+static void case_state_small(void)
+{
+	rt_case("state of a model with 1 MB of metadata: the embedded model is small, restores exactly");
+	char model_path[600], state_dir[600], state_file[700];
+	snprintf(model_path, sizeof model_path, "%s/big-metadata.json", dir);
+	snprintf(state_dir, sizeof state_dir, "%s/state-big-metadata", dir);
+	snprintf(state_file, sizeof state_file, "%s/state.ttl", state_dir);
+	RfxModel *m = make_model(RFX_CELL_LSTM, 8, 1, 41, RATE);
+	const size_t meta_bytes = 1u << 20;
+	char *blob = malloc(meta_bytes + 1);
+	for (size_t i = 0; i < meta_bytes; ++i)
+		blob[i] = (char)('a' + i % 26);
+	blob[meta_bytes] = '\0';
+	json_t *o = json_object();
+	json_object_set_new(o, "name", json_string("big metadata"));
+	json_object_set_new(o, "training_log", json_string(blob));
+	free(blob);
+	char *meta = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (rfx_model_set_metadata(m, meta) != RFX_OK)
+		abort();
+	free(meta);
+	save_model(m, model_path);
+	const long model_file = file_size(model_path);
+
+	Host *h1 = host_new(false);
+	h1->out_gain = -2.0f;
+	host_activate(h1);
+	fill_input(sig_in, 10000, 0.5f);
+	int nb = run_blocks(h1, 10000, model_path, false);
+	RT_CHECK(first_with_status(nb, 1.0f) >= 0, "model never active in the first instance");
+	RT_CHECK(save_state(plugin, h1->inst, h1, state_dir), "saving the state failed");
+	host_free(h1);
+	RT_CHECK(unlink(model_path) == 0, "cannot delete %s", model_path);
+
+	/* The weights alone as JSON are about 13 bytes a float (4/3 of that in base64): for this
+	 * model some 5 kB; 64 kB leaves room for any header, and is 1/16 of the metadata. */
+	const long ttl = file_size(state_file);
+	size_t stored = 0;
+	RfxModel *em = embedded_model(state_file, &stored);
+	printf("state of a model file of %ld bytes (1 MB metadata): state.ttl %ld bytes, embedded "
+	       "model %zu bytes\n", model_file, ttl, stored);
+	RT_CHECK(em != NULL, "no model embedded under %s", KEY_MODEL_BASE64);
+	RT_CHECK(stored > 0 && stored < 65536, "embedded model %zu bytes", stored);
+	RT_CHECK(ttl > 0 && ttl < 65536 + 4096, "state.ttl %ld bytes", ttl);
+	if (em) {
+		char *n = metadata_name(em);
+		RT_CHECK(n && !strcmp(n, "big metadata"), "name '%s'", n ? n : "(none)");
+		free(n);
+		rfx_model_free(em);
+	}
+	Host *h2 = host_new(false);
+	RT_CHECK(restore_state(state_file, h2, false), "lilv cannot read the state back");
+	RT_CHECK(h2->out_gain == -2.0f, "out_gain restored as %g", h2->out_gain);
+	check_restored_effect(h2, m, false, -2.0f);
+	host_free(h2);
+	rfx_model_free(m);
+}
+
+/* A state as earlier versions saved it: the model's JSON text under rnnfx:modelData. */
+static void case_state_old_key(bool restore_worker)
+{
+	char name[160];
+	snprintf(name, sizeof name, "a state saved by an earlier version (JSON under rnnfx:modelData, "
+		 "no file) still restores (%s)", restore_worker ? "worker in restore" : "no worker in restore");
+	rt_case(name);
+	char state_dir[600], state_file[700];
+	snprintf(state_dir, sizeof state_dir, "%s/state-old-%d", dir, restore_worker);
+	snprintf(state_file, sizeof state_file, "%s/state.ttl", state_dir);
+	RfxModel *m = make_model(RFX_CELL_GRU, 6, 2, 51, RATE);
+	char *json = rfx_model_to_string(m);
+	Probe p = {0};
+	p.save_key = KEY_MODEL_DATA_OLD;
+	p.save_value = json;
+	LilvInstance inst = {&probe_descriptor, &p, NULL};
+	Host dummy = {0};
+	dummy.mix = dummy.enabled = 1.0f;
+	RT_CHECK(save_state(plugin, &inst, &dummy, state_dir), "saving the old-style state failed");
+	free(json);
+	Host *h = host_new(true);
+	log_clear();
+	RT_CHECK(restore_state(state_file, h, restore_worker), "lilv cannot read the state back");
+	check_restored_effect(h, m, restore_worker, 0.0f);
+	host_free(h);
 	rfx_model_free(m);
 }
 
@@ -1958,6 +2424,13 @@ int main(int argc, char **argv)
 	case_classifier(true);
 	case_classifier_state(true);
 	case_classifier_state(false);
+	case_state_hostile(true);
+	case_state_hostile(false);
+	case_classifier_state_hostile(true);
+	case_classifier_state_hostile(false);
+	case_state_small();
+	case_state_old_key(true);
+	case_state_old_key(false);
 	case_refused_paths(true);
 	case_refused_paths(false);
 	case_model_rate_range();
