@@ -58,6 +58,68 @@ for port in $(echo "$nt" | awk -v c="$C" '$1 == c && $2 == "<http://lv2plug.in/n
 done
 if [ $midi_ok = yes ]; then ok "classifier: a midi:MidiEvent output"; else ko "classifier: a midi:MidiEvent output"; fi
 
+# What lv2lint (not in Debian 12) asks of each plugin, from the TTL's triples: a licence, a
+# maintainer with a name, a mailbox and a homepage (on the plugin or its lv2:project), a project,
+# a short and a long description, a released (even) lv2:minorVersion, and units on the ports
+# whose values have one.
+DOAP=http://usefulinc.com/ns/doap#
+FOAF=http://xmlns.com/foaf/0.1/
+LV2=http://lv2plug.in/ns/lv2core#
+UNITS=http://lv2plug.in/ns/extensions/units#
+objects() { # subject predicate-uri: the objects, one a line
+	echo "$nt" | awk -v s="$1" -v p="<$2>" '$1 == s && $2 == p {
+		$1 = ""; $2 = ""; sub(/^ +/, ""); sub(/ *\.$/, ""); print }'
+}
+port_of() { # plugin symbol: the port's node
+	for port in $(objects "$1" "${LV2}port"); do
+		if [ "$(objects "$port" "${LV2}symbol")" = "\"$2\"" ]; then echo "$port"; return; fi
+	done
+}
+for P in "<$URI>" "<$CURI>"; do
+	lic=$(objects "$P" "${DOAP}license")
+	case "$lic" in
+	"<http://opensource.org/licenses/isc>"|"<http://opensource.org/licenses/GPL-2.0>"|"<http://usefulinc.com/doap/licenses/gpl>")
+		ok "$P: doap:license $lic" ;;
+	*) ko "$P: doap:license (found '$lic')" ;;
+	esac
+	proj=$(objects "$P" "${LV2}project")
+	if [ -n "$proj" ]; then ok "$P: lv2:project $proj"; else ko "$P: lv2:project"; fi
+	who=$(objects "$P" "${DOAP}maintainer" | head -n 1)
+	[ -n "$who" ] || who=$(objects "$P" "${DOAP}developer" | head -n 1)
+	[ -n "$who" ] || [ -z "$proj" ] || who=$(objects "$proj" "${DOAP}maintainer" | head -n 1)
+	if [ -n "$who" ]; then ok "$P: maintainer $who"; else ko "$P: doap:maintainer or author"; fi
+	for f in name mbox homepage; do
+		v=$([ -n "$who" ] && objects "$who" "$FOAF$f")
+		case "$f:$v" in
+		name:\"?*\"|mbox:\<mailto:?*\>|homepage:\<http*://?*\>) ok "$P: foaf:$f $v" ;;
+		*) ko "$P: maintainer's foaf:$f (found '$v')" ;;
+		esac
+	done
+	for pred in "${DOAP}shortdesc" "http://www.w3.org/2000/01/rdf-schema#comment"; do
+		v=$(objects "$P" "$pred")
+		case "$v" in \"?*) ok "$P: <$pred>" ;; *) ko "$P: <$pred> (found '$v')" ;; esac
+	done
+	# LV2's convention: an odd minor (or micro) version, or minor 0, is a development version.
+	minor=$(objects "$P" "${LV2}minorVersion" | sed -n 's/^"\([0-9]*\)".*/\1/p')
+	micro=$(objects "$P" "${LV2}microVersion" | sed -n 's/^"\([0-9]*\)".*/\1/p')
+	if [ -n "$minor" ] && [ -n "$micro" ] && [ "$minor" -gt 0 ] && [ $((minor % 2)) -eq 0 ] &&
+	   [ $((micro % 2)) -eq 0 ]; then
+		ok "$P: lv2:minorVersion $minor, microVersion $micro (a release)"
+	else
+		echo "  lv2:minorVersion '$minor', microVersion '$micro': LV2 treats an odd one (or minor 0) as a"
+		echo "  development version; the TTL takes them from VERSION in the top Makefile"
+		ko "$P: an even, non-zero lv2:minorVersion and an even microVersion"
+	fi
+done
+for want in "<$URI> in_gain db" "<$URI> out_gain db" "<$URI> latency frame" \
+	    "<$URI> model_rate hz" "<$CURI> smoothing ms" "<$CURI> base_note midiNote" \
+	    "<$CURI> latency frame" "<$CURI> model_rate hz"; do
+	set -- $want
+	port=$(port_of "$1" "$2")
+	unit=$([ -n "$port" ] && objects "$port" "${UNITS}unit")
+	if [ "$unit" = "<$UNITS$3>" ]; then ok "$1 $2: units:$3"; else ko "$1 $2: units:$3 (found '$unit')"; fi
+done
+
 # Only lv2_descriptor is exported.
 exp=$(nm -D --defined-only "$B/rnnfx.so" | awk '{print $3}' | tr '\n' ' ')
 if [ "$exp" = "lv2_descriptor " ]; then ok "exports"; else echo "exported: $exp"; ko "exports"; fi
