@@ -103,7 +103,7 @@ if timeout 120 ardour7-lua "$H/ardour/reload.lua" > "$W/reload.log" 2>&1 && grep
 if grep -q '^PARAM status = 1$' "$W/reload.log"; then ok "status 1 after session load"; else ko "status 1 after session load"; fi
 sdir=$(sed -n 's/.*<lv2 [^>]*state-dir="\([^"]*\)".*/\1/p' "$SESS_DIR/$SESS_NAME.ardour" | tail -1)
 st=$(ls -d "$SESS_DIR"/plugins/*/"$sdir" | head -1)/state.ttl
-if grep -q 'rnnfx#modelData' "$st"; then ok "saved state embeds the model ($sdir)"; else
+if grep -q 'rnnfx#modelBase64' "$st"; then ok "saved state embeds the model ($sdir)"; else
 	ko "saved state embeds the model ($sdir)"; fi
 
 rm -f "$W/model.json"
