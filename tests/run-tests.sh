@@ -4,7 +4,11 @@
 # Each program prints its own "N passed, N failed"; a program that crashes or exits non-zero
 # without counting a failure counts as one failed.
 # VALGRIND=1 runs the programs under valgrind's memcheck (scripts run as they are).
+# Each test is stopped after RFX_TEST_TIMEOUT seconds (600; the sanitizer pass and valgrind get
+# three times that), with everything it started: a hang is a reported failure, never a CI run
+# that ends without a summary.
 set -u
+limit=${RFX_TEST_TIMEOUT:-600}
 total_pass=0
 total_fail=0
 logdir=${BUILD:-build}/test-logs
@@ -22,10 +26,18 @@ for t in "$@"; do
 	else
 		set -- sh "$t"
 	fi
+	lim=$limit
+	case "$name" in sanitizers.sh) lim=$((limit * 3)) ;; esac
+	[ "${VALGRIND:-0}" = 1 ] && lim=$((limit * 3))
+	echo "run  $name" >"$log"
 	start=$(date +%s)
-	"$@" >"$log" 2>&1
+	# timeout(1) puts the test in its own process group and signals the whole group.
+	timeout -k 10 "$lim" "$@" >>"$log" 2>&1
 	rc=$?
 	end=$(date +%s)
+	if [ "$rc" -eq 124 ] || { [ "$rc" -eq 137 ] && [ $((end - start)) -ge "$lim" ]; }; then
+		echo "timed out after ${lim}s (RFX_TEST_TIMEOUT)" >>"$log"
+	fi
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
 	p=$(echo "$line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
 	f=$(echo "$line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')

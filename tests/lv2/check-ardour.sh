@@ -35,9 +35,9 @@ export LV2_PATH="$W/lv2:/usr/lib/lv2" SESS_DIR=$W/sess SESS_NAME=sess PLUGIN_URI
 # ardour7-export 7.3 sometimes aborts with heap corruption before it finishes: retry, and accept
 # only a run that printed "* Done".
 export_retry() { # out.wav log
-	for i in 1 2 3 4 5 6; do
+	for i in 1 2 3 4; do
 		rm -f "$1"
-		if timeout 300 ardour7-export -b 24 -o "$1" "$SESS_DIR" "$SESS_NAME" > "$2" 2>&1 &&
+		if timeout 120 ardour7-export -b 24 -o "$1" "$SESS_DIR" "$SESS_NAME" > "$2" 2>&1 &&
 			grep -q '^\* Done' "$2"; then
 			[ "$i" -gt 1 ] && echo "(ardour7-export needed $i attempts)"
 			return 0

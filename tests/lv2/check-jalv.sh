@@ -28,8 +28,21 @@ ok() { pass=$((pass + 1)); echo "ok $1"; }
 ko() { fail=$((fail + 1)); echo "FAIL $1"; }
 
 W=$(mktemp -d)
-PIDS=""
-cleanup() { exec 7>&- 2>/dev/null; for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$W"; }
+PIDS=""   # clients; the server is JACKD
+JACKD=""
+# Clients first, then the server, each given 5 s before SIGKILL: jackd killed together with its
+# clients waits for their deactivation (5 s each), and a wedged one must not hang the test.
+gone() { for i in $(seq 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done; return 1; }
+cleanup() {
+	exec 7>&- 2>/dev/null
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	for p in $PIDS; do gone "$p" || { echo "pid $p ignored SIGTERM: SIGKILL"; kill -9 "$p" 2>/dev/null; }; done
+	if [ -n "$JACKD" ]; then
+		kill "$JACKD" 2>/dev/null
+		gone "$JACKD" || { echo "jackd ignored SIGTERM: SIGKILL"; kill -9 "$JACKD" 2>/dev/null; }
+	fi
+	rm -rf "$W"
+}
 trap cleanup EXIT
 export JACK_NO_AUDIO_RESERVATION=1 JACK_DEFAULT_SERVER=rfx$$
 mkdir -p "$W/lv2" "$W/state"
@@ -53,22 +66,22 @@ cat > "$W/state/state.ttl" <<TTL
 TTL
 
 jackd --no-realtime -n "$JACK_DEFAULT_SERVER" -d dummy -r 48000 -p 256 > "$W/jackd.log" 2>&1 &
-JACKD=$!; PIDS="$PIDS $JACKD"
+JACKD=$!
 jack_wait -w -t 10 > /dev/null || { cat "$W/jackd.log"; ko "jackd"; echo "$pass passed, $fail failed"; exit 1; }
 
 mkfifo "$W/jalv.in"
 stdbuf -oL jalv -p -t -n dut -l "$W/state" < "$W/jalv.in" > "$W/jalv.log" 2>&1 &
 JALV=$!; PIDS="$PIDS $JALV"
 exec 7> "$W/jalv.in"
-for i in $(seq 50); do jack_lsp | grep -q '^dut:out' && break; sleep 0.1; done
-if jack_lsp | grep -q '^dut:out'; then ok "jalv hosts the plugin"; else
+for i in $(seq 50); do timeout 5 jack_lsp | grep -q '^dut:out' && break; sleep 0.1; done
+if timeout 5 jack_lsp | grep -q '^dut:out'; then ok "jalv hosts the plugin"; else
 	cat "$W/jalv.log"; ko "jalv hosts the plugin"; echo "$pass passed, $fail failed"; exit 1; fi
 
 jack_metro -n metro -b 300 -f 660 -A 0.3 -D 40 > "$W/metro.log" 2>&1 7>&- &
 PIDS="$PIDS $!"
-for i in $(seq 50); do jack_lsp | grep -q '^metro:' && break; sleep 0.1; done
-MPORT=$(jack_lsp | grep '^metro:' | head -1)
-jack_connect "$MPORT" dut:in && jack_connect dut:out system:playback_1
+for i in $(seq 50); do timeout 5 jack_lsp | grep -q '^metro:' && break; sleep 0.1; done
+MPORT=$(timeout 5 jack_lsp | grep '^metro:' | head -1)
+timeout 5 jack_connect "$MPORT" dut:in && timeout 5 jack_connect dut:out system:playback_1
 timeout 10 jack_rec -f "$W/rec.wav" -b 24 -d 3 dut:out "$MPORT" > "$W/rec.log" 2>&1 7>&-
 sleep 0.3
 if ! grep -q "cannot load" "$W/jalv.log"; then ok "model loaded from the state folder (no load error logged)"; else

@@ -65,9 +65,9 @@ reference() { # model.json out.wav
 # ardour7-export 7.3 sometimes aborts with heap corruption before it finishes: retry, and accept
 # only a run that printed "* Done".
 export_retry() { # snapshot out.wav log
-	for i in 1 2 3 4 5 6; do
+	for i in 1 2 3 4; do
 		rm -f "$2"
-		if timeout 300 ardour7-export -b 24 -o "$2" "$SESS_DIR" "$1" > "$3" 2>&1 &&
+		if timeout 120 ardour7-export -b 24 -o "$2" "$SESS_DIR" "$1" > "$3" 2>&1 &&
 			grep -q '^\* Done' "$3"; then
 			[ "$i" -gt 1 ] && echo "(ardour7-export needed $i attempts)"
 			return 0
