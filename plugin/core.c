@@ -20,7 +20,6 @@
 /* Worker messages and responses: a type, then a payload. */
 typedef enum {
 	MSG_LOAD_PATH = 1, /* payload: NUL-terminated path */
-	MSG_LOAD_REQ,      /* payload: LoadRequest *, owned by the worker from then on */
 	MSG_FREE,          /* payload: RfxEngine * to free */
 	MSG_REFUSED,       /* payload: Refusal, a patch:Set the audio thread refused, to log */
 	RESP_ENGINE,       /* payload: RfxEngine *, a new engine for the audio thread */
@@ -45,12 +44,6 @@ typedef struct {
 	uint32_t len;    /* the path's length in bytes */
 	char head[REFUSED_HEAD]; /* its start, NUL-terminated (cut at a UTF-8 character) */
 } Refusal;
-
-/* A load from restored state: the embedded model's JSON (decoded) first, the path as fallback. */
-typedef struct {
-	char *path;
-	char *json;
-} LoadRequest;
 
 /* Logging through log:log when the host gives it; silent otherwise. Never on the audio thread. */
 static void core_log(const RfxCore *c, LV2_URID type, const char *fmt, ...)
@@ -472,17 +465,6 @@ static LV2_Worker_Status work(LV2_Handle instance, LV2_Worker_Respond_Function r
 		st = RFX_ERR_INVALID;
 		break;
 	}
-	case MSG_LOAD_REQ: {
-		LoadRequest *req;
-		if (h.size != sizeof req)
-			return LV2_WORKER_ERR_UNKNOWN;
-		memcpy(&req, payload, sizeof req);
-		st = load_engine(c, req->path, req->json, &e, &fail);
-		free(req->path);
-		free(req->json);
-		free(req);
-		break;
-	}
 	default:
 		return LV2_WORKER_ERR_UNKNOWN;
 	}
@@ -590,10 +572,12 @@ static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store
 }
 
 /* State class; with state:threadSafeRestore (which the plugins support) it may run concurrently
- * with run(). Loads the saved model. With a worker in `features` the load goes to it (jalv, for
- * instance, gives one only to plugins that support state:threadSafeRestore); without one (Ardour 7
- * on session load) it happens here, and the engine reaches run() through one atomic exchange.
- * Never touches the audio thread's engines. */
+ * with run(). Loads the saved model here, in the caller's thread, even when `features` offers a
+ * worker: when restore() returns, the model waits for the next run() or activate() through one
+ * atomic exchange. A load on the worker would finish at a time that depends on the host's threads,
+ * so what follows a session load (an Ardour export starts with activate()) could begin with the
+ * old model or in a cross-fade; loaded here, the model is heard from the first sample after
+ * activate() every time. Never touches the audio thread's engines. */
 static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function retrieve,
 				LV2_State_Handle handle, uint32_t flags,
 				const LV2_Feature *const *features)
@@ -602,8 +586,6 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
 	RfxCore *c = instance;
 	const LV2_State_Map_Path *map_path = feature_data(features, LV2_STATE__mapPath);
 	const LV2_State_Free_Path *free_path = feature_data(features, LV2_STATE__freePath);
-	const LV2_Worker_Schedule *schedule = feature_data(features, LV2_WORKER__schedule);
-
 	size_t size = 0;
 	uint32_t type = 0, vflags = 0;
 	char *path = NULL, *json = NULL;
@@ -646,22 +628,6 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
 
 	if (!path && !json)
 		return LV2_STATE_SUCCESS; /* saved without a model */
-
-	if (schedule) {
-		LoadRequest *req = malloc(sizeof *req);
-		if (req) {
-			req->path = path;
-			req->json = json;
-			struct {
-				MsgHeader h;
-				LoadRequest *req;
-			} msg = {{MSG_LOAD_REQ, sizeof req}, req};
-			if (schedule->schedule_work(schedule->handle, sizeof msg, &msg) ==
-			    LV2_WORKER_SUCCESS)
-				return LV2_STATE_SUCCESS;
-			free(req);
-		}
-	}
 
 	RfxEngine *e = NULL;
 	RfxEngineFail fail;

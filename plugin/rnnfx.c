@@ -135,15 +135,33 @@ static void connect_port(LV2_Handle instance, uint32_t port, void *data)
 	}
 }
 
+static void adopt_next(RnnFx *self);
+static void end_fade(RnnFx *self);
+
+/* Nothing has been heard since activate(): a model that waits (from restore() or the worker)
+ * becomes the current one at once and a cross-fade in progress ends, so the output never depends
+ * on when a load finished relative to activate(). */
+static void adopt_now(RnnFx *self)
+{
+	rfx_core_take_restored(&self->core);
+	if (self->fading)
+		end_fade(self);
+	adopt_next(self);
+	if (self->fading)
+		end_fade(self);
+}
+
 /* Instantiation class (never concurrent with run()): the next run() starts with the smoothers at
- * their targets and no history, as LV2 asks of activate(): the dry delay line is cleared and the
- * model goes back to the state a fresh load is heard from. */
+ * their targets and no history, as LV2 asks of activate(): the dry delay line is cleared, a
+ * waiting model is taken without a cross-fade and the model goes back to the state a fresh load
+ * is heard from. */
 static void activate(LV2_Handle instance)
 {
 	RnnFx *self = instance;
 	self->first_run = true;
 	memset(self->dly, 0, sizeof self->dly);
 	self->dly_pos = 0;
+	adopt_now(self);
 	if (self->cur)
 		rfx_engine_settle(self->cur);
 }
@@ -275,6 +293,7 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 	self->g_mix.target = m >= 0.0f ? (m <= 1.0f ? m : 1.0f) : 0.0f; /* NaN -> 0 */
 	const float bypass_target = (!self->enabled || *self->enabled > 0.5f) ? 1.0f : 0.0f;
 	if (self->first_run) {
+		adopt_now(self); /* a model restored after activate(): heard from this first sample */
 		self->g_in.value = self->g_in.target;
 		self->g_out.value = self->g_out.target;
 		self->g_mix.value = self->g_mix.target;

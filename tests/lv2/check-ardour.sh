@@ -6,8 +6,9 @@
 #   3. ardour7-export renders the session: Ardour restores the state without a worker (a
 #      synchronous load in restore()), and the export matches the offline runner (tools/rnnfx-run,
 #      same dsp code) after a warm-up (Ardour fades the first 0.1 s in, the model's state forgets);
-#   4. reload.lua opens and saves the session: the new state embeds the model (rnnfx:modelData);
-#   5. the model file is deleted and the session exported again: same output, from the state.
+#   4. reload.lua opens and saves the session: the new state embeds the model (rnnfx:modelBase64);
+#   5. the model file is deleted; open + save + export is repeated under CPU load, and every export
+#      must equal the first sample for sample.
 # Prints "N passed, N failed"; 77 = skipped (Ardour not installed).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
@@ -98,16 +99,44 @@ if export_retry "$W/export1.wav" "$W/export1.log" && compare "$W/export1.wav"; t
 	ok "export with the model from its path matches the offline runner"; else
 	ko "export with the model from its path matches the offline runner"; fi
 
-if timeout 120 ardour7-lua "$H/ardour/reload.lua" > "$W/reload.log" 2>&1 && grep -q RELOAD_OK "$W/reload.log"; then
-	grep '^PARAM' "$W/reload.log"; ok "reload and save"; else tail -20 "$W/reload.log"; ko "reload and save"; fi
-if grep -q '^PARAM status = 1$' "$W/reload.log"; then ok "status 1 after session load"; else ko "status 1 after session load"; fi
-sdir=$(sed -n 's/.*<lv2 [^>]*state-dir="\([^"]*\)".*/\1/p' "$SESS_DIR/$SESS_NAME.ardour" | tail -1)
-st=$(ls -d "$SESS_DIR"/plugins/*/"$sdir" | head -1)/state.ttl
-if grep -q 'rnnfx#modelBase64' "$st"; then ok "saved state embeds the model ($sdir)"; else
-	ko "saved state embeds the model ($sdir)"; fi
-
-rm -f "$W/model.json"
-if export_retry "$W/export2.wav" "$W/export2.log" && compare "$W/export2.wav"; then
-	ok "model file deleted: export from the embedded model matches"; else
-	ko "model file deleted: export from the embedded model matches"; fi
+# Round trips (the soak): open + save, then export, RFX_ARDOUR_ROUNDS times (5) while two busy
+# loops load both cores. The model file is deleted after the first, so later rounds play the model
+# embedded in the state. Every export must equal the first one sample for sample: a restore
+# without a worker, the default state or a swap landing inside an export would show here.
+rounds=${RFX_ARDOUR_ROUNDS:-5}
+load() { while :; do :; done; }
+load & L1=$!; load & L2=$!
+trap 'kill $L1 $L2 2>/dev/null; rm -rf "$W"' EXIT
+samples() { sox "$1" -t f32 -c 1 - remix 1 2>/dev/null; }
+samples "$W/export1.wav" > "$W/export1.f32"
+r_ok=0; s_ok=0; x_ok=0; same=0
+for k in $(seq "$rounds"); do
+	if timeout 120 ardour7-lua "$H/ardour/reload.lua" > "$W/reload.log" 2>&1 && grep -q RELOAD_OK "$W/reload.log"; then
+		r_ok=$((r_ok + 1)); else tail -20 "$W/reload.log"; fi
+	grep -q '^PARAM status = 1$' "$W/reload.log" && s_ok=$((s_ok + 1))
+	[ "$k" -eq 1 ] && grep '^PARAM' "$W/reload.log"
+	sdir=$(sed -n 's/.*<lv2 [^>]*state-dir="\([^"]*\)".*/\1/p' "$SESS_DIR/$SESS_NAME.ardour" | tail -1)
+	st=$(ls -d "$SESS_DIR"/plugins/*/"$sdir" | head -1)/state.ttl
+	grep -q 'rnnfx#modelBase64' "$st" && x_ok=$((x_ok + 1))
+	rm -f "$W/model.json"
+	if export_retry "$W/export2.wav" "$W/export2.log" && compare "$W/export2.wav"; then
+		samples "$W/export2.wav" > "$W/export2.f32"
+		if cmp -s "$W/export1.f32" "$W/export2.f32"; then same=$((same + 1)); else
+			python3 - "$W/export1.f32" "$W/export2.f32" <<'PY'
+import array, sys
+a, b = array.array("f"), array.array("f")
+a.frombytes(open(sys.argv[1], "rb").read()); b.frombytes(open(sys.argv[2], "rb").read())
+d = [i for i in range(min(len(a), len(b))) if a[i] != b[i]]
+print("round differs from the first export: %d vs %d frames, %d samples differ, first at %s, max %.3g"
+      % (len(a), len(b), len(d), d[0] if d else "-", max((abs(a[i] - b[i]) for i in d), default=0)))
+PY
+		fi
+	fi
+done
+kill $L1 $L2 2>/dev/null
+[ "$r_ok" -eq "$rounds" ] && ok "reload and save, $rounds rounds under load" || ko "reload and save ($r_ok of $rounds)"
+[ "$s_ok" -eq "$rounds" ] && ok "status 1 after each session load" || ko "status 1 after session load ($s_ok of $rounds)"
+[ "$x_ok" -eq "$rounds" ] && ok "each saved state embeds the model" || ko "saved state embeds the model ($x_ok of $rounds)"
+[ "$same" -eq "$rounds" ] && ok "model file deleted: $rounds exports from the embedded model equal the first, sample for sample" ||
+	ko "exports from the embedded model equal the first ($same of $rounds)"
 finish
