@@ -254,7 +254,9 @@ static int make_temp(const char *path, char **tmp, char *err, size_t err_size)
 	}
 	int fd = mkstemp(*tmp); /* O_CREAT | O_EXCL: never follows or reuses what is there */
 	if (fd < 0) {
-		say(err, err_size, "cannot create a file beside '%s': %s", path, SYS(errno));
+		const char *slash = strrchr(path, '/');
+		say(err, err_size, "cannot create a file in the folder '%.*s': %s",
+		    slash ? (int)(slash - path + (slash == path)) : 1, slash ? path : ".", SYS(errno));
 		free(*tmp);
 		*tmp = NULL;
 		return -1;

@@ -130,6 +130,31 @@ if iconv -f UTF-8 -t UTF-8 "$W/$lat.lv2/manifest.ttl" >/dev/null 2>&1 &&
 	ok "--lv2-preset with a non-UTF-8 name: valid UTF-8 Turtle"; else
 	bad "--lv2-preset with a non-UTF-8 name: valid UTF-8 Turtle"; fi
 
+# Item 13: an output folder the trainer cannot write is refused before the first epoch, with the
+# system's reason. As a user: a folder without write permission (as root, the trainer runs as
+# nobody for this); as root: also a read-only bind mount (EROFS holds for root too).
+mkdir -p "$W/ro" && chmod 555 "$W/ro" && chmod o+rx "$W"
+TRARGS="--input $W/in.wav --target $W/tg.wav --epochs 50 --hidden 8"
+if [ "$(id -u)" != 0 ]; then
+	refused "read-only output folder (no write permission): refused before training" "Permission denied" -- \
+		"$TRAIN" $TRARGS --out "$W/ro/m.json"
+elif command -v setpriv >/dev/null 2>&1 && setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null &&
+	setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$TRAIN"; then
+	refused "read-only output folder (no write permission, as nobody): refused before training" \
+		"Permission denied" -- setpriv --reuid=65534 --regid=65534 --clear-groups "$TRAIN" $TRARGS --out "$W/ro/m.json"
+else
+	echo "     (no unprivileged run: $TRAIN not reachable as nobody)"
+fi
+grep -q "epoch" "$W/err" && bad "the refusal came after training started"
+if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
+	mkdir -p "$W/rom"
+	refused "read-only file system as output folder (root): refused before training" "Read-only file system" -- \
+		unshare -m sh -c 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" "$1" && shift && exec "$@"' \
+		sh "$W/rom" "$TRAIN" $TRARGS --out "$W/rom/m.json"
+	grep -q "epoch" "$W/err" && bad "the refusal came after training started"
+fi
+chmod 755 "$W/ro"
+
 ls -A "$W" | grep -q '^\..*\.tmp-' && bad "no temporary file is left behind" || ok "no temporary file is left behind"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -82,6 +82,11 @@ for P in "<$URI>" "<$CURI>"; do
 		ok "$P: doap:license $lic" ;;
 	*) ko "$P: doap:license (found '$lic')" ;;
 	esac
+	# The licence the plugin declares is the one the sources carry.
+	case "$lic" in
+	*isc*) grep -q '^ISC License' LICENSE 2>/dev/null && ok "$P: LICENSE is the ISC licence it declares" ||
+		ko "$P: declares ISC but LICENSE is not the ISC licence" ;;
+	esac
 	proj=$(objects "$P" "${LV2}project")
 	if [ -n "$proj" ]; then ok "$P: lv2:project $proj"; else ko "$P: lv2:project"; fi
 	who=$(objects "$P" "${DOAP}maintainer" | head -n 1)

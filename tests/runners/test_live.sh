@@ -122,6 +122,21 @@ rc=$?
 grep -q 'reloaded' "$W/watch.err" && grep -q 'reload failed; still running' "$W/watch.err" && [ $rc = 0 ] &&
 	ok "--watch: reloaded once, refused the broken file, exit 0" || { bad "--watch (exit $rc)"; cat "$W/watch.err"; }
 
+# 2b. --watch when the model is replaced by a FIFO: refused without opening it for reading (that
+# would block until a writer came), the old model keeps running, and --seconds still ends the run.
+cp "$W/A.json" "$W/fifo.json"
+timeout 20 "$LIVE" --model "$W/fifo.json" --device JACK --watch --seconds 3 >"$W/fifo.out" 2>"$W/fifo.err" &
+LP=$!
+PIDS="$PIDS $LP"
+wait_port PortAudio:out_0
+sleep 0.5
+rm -f "$W/fifo.json" && mkfifo "$W/fifo.json"
+wait $LP
+rc=$?
+grep -q 'reload failed; still running' "$W/fifo.err" && grep -qi 'not a regular file' "$W/fifo.err" && [ $rc = 0 ] &&
+	ok "--watch: a FIFO in place of the model is refused, --seconds ends the run (exit 0)" ||
+	{ bad "--watch with a FIFO (exit $rc)"; cat "$W/fifo.err"; }
+
 # 3. A classifier shows its class and confidence once a second.
 timeout 20 "$LIVE" --model "$W/C.json" --device JACK --seconds 2.5 >"$W/cls.out" 2>"$W/cls.err"
 rc=$?
