@@ -30,56 +30,41 @@ RfxCellType rfx_cell_from_name(const char *name)
 	return RFX_CELL_COUNT;
 }
 
-#define DETAIL(...) ((detail && detail_size) ? (void)snprintf(detail, detail_size, __VA_ARGS__) : (void)0)
-
 RfxStatus rfx_model_spec_check(const RfxModelSpec *s, char *detail, size_t detail_size)
 {
-	if (!s) {
-		DETAIL("no model spec");
-		return RFX_ERR_INVALID;
-	}
-	if ((unsigned)s->cell >= RFX_CELL_COUNT) {
-		DETAIL("cell type %d is not rnn, gru or lstm", (int)s->cell);
-		return RFX_ERR_CELL;
-	}
-	if (s->n_layers < 1 || s->n_layers > RFX_MAX_LAYERS) {
-		DETAIL("'layers': %d, expected 1 to %d", s->n_layers, RFX_MAX_LAYERS);
-		return RFX_ERR_LIMIT;
-	}
-	if (s->hidden < 1 || s->hidden > RFX_MAX_HIDDEN) {
-		DETAIL("'hidden': %d, expected 1 to %d", s->hidden, RFX_MAX_HIDDEN);
-		return RFX_ERR_LIMIT;
-	}
-	if (s->n_inputs < 1 || s->n_inputs > RFX_MAX_INPUTS) {
-		DETAIL("'inputs': %d, expected 1 to %d", s->n_inputs, RFX_MAX_INPUTS);
-		return RFX_ERR_LIMIT;
-	}
-	if ((unsigned)s->mode >= RFX_MODE_COUNT) {
-		DETAIL("output mode %d is not effect or classifier", (int)s->mode);
-		return RFX_ERR_FIELD;
-	}
-	if (s->mode == RFX_MODE_EFFECT && s->n_outputs != 1) {
-		DETAIL("'outputs': %d, an effect has exactly 1", s->n_outputs);
-		return RFX_ERR_LIMIT;
-	}
-	if (s->mode == RFX_MODE_CLASSIFIER && (s->n_outputs < 2 || s->n_outputs > RFX_MAX_CLASSES)) {
-		DETAIL("'outputs': %d classes, expected 2 to %d", s->n_outputs, RFX_MAX_CLASSES);
-		return RFX_ERR_LIMIT;
-	}
-	if (s->mode == RFX_MODE_CLASSIFIER && s->skip) {
-		DETAIL("'skip' is for effects only, not classifiers");
-		return RFX_ERR_FIELD;
-	}
-	if (!(s->sample_rate > 0 && s->sample_rate <= 1e6)) {
-		DETAIL("'sample_rate': %g, expected a rate in Hz above 0 and at most 1000000", s->sample_rate);
-		return RFX_ERR_FIELD;
-	}
+	RfxDiag d = { detail, detail_size };
+	if (!s)
+		return rfx_diag_set(&d, RFX_ERR_INVALID, "no model spec");
+	if ((unsigned)s->cell >= RFX_CELL_COUNT)
+		return rfx_diag_set(&d, RFX_ERR_CELL, "cell type %d is not rnn, gru or lstm",
+				    (int)s->cell);
+	if (s->n_layers < 1 || s->n_layers > RFX_MAX_LAYERS)
+		return rfx_diag_set(&d, RFX_ERR_LIMIT, "'layers': %d, expected 1 to %d", s->n_layers,
+				    RFX_MAX_LAYERS);
+	if (s->hidden < 1 || s->hidden > RFX_MAX_HIDDEN)
+		return rfx_diag_set(&d, RFX_ERR_LIMIT, "'hidden': %d, expected 1 to %d", s->hidden,
+				    RFX_MAX_HIDDEN);
+	if (s->n_inputs < 1 || s->n_inputs > RFX_MAX_INPUTS)
+		return rfx_diag_set(&d, RFX_ERR_LIMIT, "'inputs': %d, expected 1 to %d", s->n_inputs,
+				    RFX_MAX_INPUTS);
+	if ((unsigned)s->mode >= RFX_MODE_COUNT)
+		return rfx_diag_set(&d, RFX_ERR_FIELD, "output mode %d is not effect or classifier",
+				    (int)s->mode);
+	if (s->mode == RFX_MODE_EFFECT && s->n_outputs != 1)
+		return rfx_diag_set(&d, RFX_ERR_LIMIT, "'outputs': %d, an effect has exactly 1",
+				    s->n_outputs);
+	if (s->mode == RFX_MODE_CLASSIFIER && (s->n_outputs < 2 || s->n_outputs > RFX_MAX_CLASSES))
+		return rfx_diag_set(&d, RFX_ERR_LIMIT, "'outputs': %d classes, expected 2 to %d",
+				    s->n_outputs, RFX_MAX_CLASSES);
+	if (s->mode == RFX_MODE_CLASSIFIER && s->skip)
+		return rfx_diag_set(&d, RFX_ERR_FIELD, "'skip' is for effects only, not classifiers");
+	if (!(s->sample_rate > 0 && s->sample_rate <= 1e6))
+		return rfx_diag_set(&d, RFX_ERR_FIELD, "'sample_rate': %g, expected a rate in Hz above 0 "
+				    "and at most 1000000", s->sample_rate);
 	for (int l = 0; l < s->n_layers; l++)
-		if ((unsigned)s->init[l] >= RFX_INIT_COUNT) {
-			DETAIL("layer %d: initial-state kind %d is not zeros, vector or trained", l,
-			       (int)s->init[l]);
-			return RFX_ERR_FIELD;
-		}
+		if ((unsigned)s->init[l] >= RFX_INIT_COUNT)
+			return rfx_diag_set(&d, RFX_ERR_FIELD, "layer %d: initial-state kind %d is not "
+					    "zeros, vector or trained", l, (int)s->init[l]);
 	return RFX_OK;
 }
 

@@ -3,7 +3,6 @@
 
 #include <math.h>
 #include <samplerate.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,12 +26,6 @@ struct RfxRateStream {
 	size_t fifo_cap, rd, wr;
 	uint32_t nonfinite, faults;
 };
-
-static void set_detail(char *detail, size_t size, const char *fmt, double a, double b)
-{
-	if (detail && size)
-		snprintf(detail, size, fmt, a, b);
-}
 
 static int src_type(RfxRateQuality q)
 {
@@ -128,34 +121,25 @@ static uint32_t find_latency(RfxRateStream *rs)
 	return (uint32_t)deficit_max + 1u + (uint32_t)ceil(rs->ratio_up);
 }
 
-static RfxStatus check_args(const RfxModel *model, double host_rate, RfxRateQuality quality,
-			    char *detail, size_t detail_size)
+static RfxStatus check_args(RfxDiag *d, const RfxModel *model, double host_rate,
+			    RfxRateQuality quality)
 {
-	if (!model || !(host_rate > 0.0) || !isfinite(host_rate) || src_type(quality) < 0) {
-		set_detail(detail, detail_size, "bad argument (host rate %g Hz, quality %g)",
-			   host_rate, (double)quality);
-		return RFX_ERR_INVALID;
-	}
+	if (!model || !(host_rate > 0.0) || !isfinite(host_rate) || src_type(quality) < 0)
+		return rfx_diag_set(d, RFX_ERR_INVALID, "bad argument (host rate %g Hz, quality %d)",
+				    host_rate, (int)quality);
 	double fm = model->spec.sample_rate;
-	if (!(fm > 0.0) || !isfinite(fm)) {
-		set_detail(detail, detail_size, "the model's sample rate %g Hz is not usable (host %g Hz)", fm,
-			   host_rate);
-		return RFX_ERR_INVALID;
-	}
+	if (!(fm > 0.0) || !isfinite(fm))
+		return rfx_diag_set(d, RFX_ERR_INVALID, "the model's sample rate %g Hz is not usable "
+				    "(host %g Hz)", fm, host_rate);
 	if (fabs(host_rate - fm) <= RFX_RATE_SAME_HZ)
 		return RFX_OK;
-	if (host_rate / fm > RFX_RATE_MAX_RATIO || fm / host_rate > RFX_RATE_MAX_RATIO) {
-		set_detail(detail, detail_size,
-			   "host rate %g Hz and model rate %g Hz are too far apart to resample", host_rate,
-			   fm);
-		return RFX_ERR_INVALID;
-	}
-	if (model->spec.mode != RFX_MODE_EFFECT) {
-		set_detail(detail, detail_size,
-			   "a classifier runs only at its own rate (%g Hz), not at %g Hz: its class "
-			   "probabilities are not resampled", fm, host_rate);
-		return RFX_ERR_INVALID;
-	}
+	if (host_rate / fm > RFX_RATE_MAX_RATIO || fm / host_rate > RFX_RATE_MAX_RATIO)
+		return rfx_diag_set(d, RFX_ERR_INVALID, "host rate %g Hz and model rate %g Hz are too "
+				    "far apart to resample", host_rate, fm);
+	if (model->spec.mode != RFX_MODE_EFFECT)
+		return rfx_diag_set(d, RFX_ERR_INVALID, "a classifier runs only at its own rate (%g Hz), "
+				    "not at %g Hz: its class probabilities are not resampled", fm,
+				    host_rate);
 	return RFX_OK;
 }
 
@@ -196,12 +180,12 @@ static RfxStatus setup_resampling(RfxRateStream *rs, RfxRateQuality quality)
 RfxStatus rfx_rate_create(const RfxModel *model, double host_rate, RfxRateQuality quality,
 			  RfxRateStream **out, char *detail, size_t detail_size)
 {
-	if (detail && detail_size)
-		detail[0] = '\0';
+	RfxDiag d = { detail, detail_size };
+	rfx_diag_clear(&d);
 	if (!out)
 		return RFX_ERR_INVALID;
 	*out = NULL;
-	RfxStatus st = check_args(model, host_rate, quality, detail, detail_size);
+	RfxStatus st = check_args(&d, model, host_rate, quality);
 	if (st != RFX_OK)
 		return st;
 	RfxRateStream *rs = calloc(1, sizeof *rs);
@@ -217,9 +201,7 @@ RfxStatus rfx_rate_create(const RfxModel *model, double host_rate, RfxRateQualit
 			st = setup_resampling(rs, quality);
 	}
 	if (st != RFX_OK) {
-		if (detail && detail_size)
-			snprintf(detail, detail_size, "the rate stream could not be set up: %s",
-				 rfx_strerror(st));
+		rfx_diag_set(&d, st, "the rate stream could not be set up: %s", rfx_strerror(st));
 		rfx_rate_destroy(rs);
 		return st;
 	}

@@ -1,5 +1,8 @@
 #include "status.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 const char *rfx_strerror(int status)
 {
 	switch (status) {
@@ -19,4 +22,21 @@ const char *rfx_strerror(int status)
 	case RFX_ERR_LIMIT: return "model sizes are past the supported limits";
 	default: return "unknown error";
 	}
+}
+
+RfxStatus rfx_diag_set(RfxDiag *d, RfxStatus st, const char *fmt, ...)
+{
+	if (d && d->text && d->size) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(d->text, d->size, fmt, ap);
+		va_end(ap);
+	}
+	return st;
+}
+
+void rfx_diag_clear(RfxDiag *d)
+{
+	if (d && d->text && d->size)
+		d->text[0] = '\0';
 }

@@ -6,6 +6,8 @@
 #ifndef RFX_STATUS_H
 #define RFX_STATUS_H
 
+#include <stddef.h>
+
 typedef enum {
 	RFX_OK = 0,
 	RFX_ERR_NOMEM = -1,         /* an allocation failed */
@@ -26,5 +28,27 @@ typedef enum {
 
 /* A sentence that tells the user what went wrong, for any status (unknown ones included). */
 const char *rfx_strerror(int status);
+
+/* Where a fallible function puts the sentence that goes with its status: the caller's buffer,
+ * named by the `char *detail, size_t detail_size` of the public functions. text == NULL or
+ * size == 0 means the caller wants no sentence. Every module fills it the same way:
+ *
+ *     RfxDiag d = { detail, detail_size };
+ *     rfx_diag_clear(&d);
+ *     ...
+ *     return rfx_diag_set(&d, RFX_ERR_SHAPE, "tensor '%s': data has %zu values, ...", ...);
+ *
+ * A sentence too long for the buffer is cut (and NUL-terminated), never overrun. */
+typedef struct {
+	char *text;
+	size_t size;
+} RfxDiag;
+
+/* Writes the sentence (d may be NULL) and returns `st`, so a check reads
+ * `return rfx_diag_set(d, RFX_ERR_FIELD, "...")`. With RFX_OK it leaves a note on success. */
+RfxStatus rfx_diag_set(RfxDiag *d, RfxStatus st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Empties the sentence (""), as every public function does first. */
+void rfx_diag_clear(RfxDiag *d);
 
 #endif
