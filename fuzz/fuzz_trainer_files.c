@@ -12,42 +12,6 @@
 
 static char dir[64], path[128];
 
-#ifndef FUZZ_LABELS
-#include <math.h>
-/* The training state's three helpers, as trainer/train_loop.c has them: linking train_loop.c would
- * bring in all of BPTT and the trainer for three small functions the checkpoint reader calls. */
-int trn_state_init(TrnState *s, size_t n_params)
-{
-	memset(s, 0, sizeof *s);
-	s->best_val = INFINITY;
-	s->best_epoch = -1;
-	s->n_params = n_params;
-	s->best_params = calloc(n_params, sizeof *s->best_params);
-	return s->best_params ? 0 : -1;
-}
-
-void trn_state_free(TrnState *s)
-{
-	free(s->best_params);
-	free(s->hist);
-	memset(s, 0, sizeof *s);
-}
-
-int trn_state_push(TrnState *s, const TrnPoint *p)
-{
-	if (s->n_hist == s->cap_hist) {
-		size_t cap = s->cap_hist ? 2 * s->cap_hist : 64;
-		TrnPoint *h = realloc(s->hist, cap * sizeof *h);
-		if (!h)
-			return -1;
-		s->hist = h;
-		s->cap_hist = cap;
-	}
-	s->hist[s->n_hist++] = *p;
-	return 0;
-}
-#endif
-
 /* A mono 16-bit WAV of 4800 frames at 48 kHz, written once. */
 static void setup(void)
 {

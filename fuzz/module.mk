@@ -29,7 +29,7 @@ $(FUZZ_DIR)/fuzz_labels: fuzz/fuzz_trainer_files.c trainer/labels.c trainer/data
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -DFUZZ_LABELS $(SNDFILE_CFLAGS) -o $@ $(filter %.c,$^) \
 		$(SNDFILE_LIBS) $(SAMPLERATE_LIBS_DSP) $(NETTLE_LIBS) -lm -lpthread
-$(FUZZ_DIR)/fuzz_checkpoint: fuzz/fuzz_trainer_files.c trainer/checkpoint.c dsp/optim.c \
+$(FUZZ_DIR)/fuzz_checkpoint: fuzz/fuzz_trainer_files.c trainer/checkpoint.c trainer/train_state.c dsp/optim.c \
 		$(filter-out fuzz/fuzz_model_load.c,$(FUZZ_SRC)) $(wildcard trainer/*.h dsp/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(JANSSON_CFLAGS) -o $@ $(filter %.c,$^) $(JANSSON_LIBS) -lm -lpthread

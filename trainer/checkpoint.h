@@ -12,7 +12,7 @@
 #include "../dsp/model.h"
 #include "../dsp/optim.h"
 #include "dataset.h"
-#include "train_loop.h"
+#include "train_state.h"
 
 /* Returns 0, or -1 with `err` filled. */
 int trn_checkpoint_save(const char *path, const RfxModel *model, const RfxAdam *adam,
