@@ -47,7 +47,7 @@
 
 #include "classifier.h"
 #include "core.h"
-#include "engine.h"
+#include "loaded.h"
 #include "uris.h"
 
 /* Samples per inner pass (the probability buffer holds CHUNK * RFX_MAX_CLASSES floats). */
@@ -78,7 +78,7 @@ typedef struct {
 
 	/* Audio-thread state */
 	LV2_Atom_Forge midi_forge;
-	RfxEngine *cur;          /* the classifier running now, or NULL */
+	RfxLoaded *cur;          /* the classifier running now, or NULL */
 	bool announce_model;     /* send patch:Set rnnfx:model on notify */
 	bool announce_labels;    /* send patch:Set rnnfx:labels on notify */
 	bool fresh;              /* the next sample sets s = p (a new model, or re-enabled) */
@@ -300,7 +300,7 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 		note_off(self, 0);
 		forget_class(self);
 	} else if (self->cur) {
-		const int K = self->cur->n_outputs;
+		const int K = rfx_engine_outputs(self->cur->engine);
 		const float a = self->coef;
 		for (uint32_t off = 0; off < n_samples;) {
 			const uint32_t n = n_samples - off < CHUNK ? n_samples - off : CHUNK;
@@ -308,7 +308,7 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 				const float x = self->in[off + i];
 				self->x_in[i] = isfinite(x) ? x : 0.0f;
 			}
-			rfx_rate_process(self->cur->stream, self->x_in, self->probs, n);
+			rfx_engine_process(self->cur->engine, self->x_in, self->probs, n);
 			for (uint32_t i = 0; i < n; ++i) {
 				const float *p = self->probs + (size_t)i * (size_t)K;
 				int best = 0;
@@ -361,15 +361,15 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 	if (self->status) {
 		RfxClsStatus s = self->cur ? RFX_CLS_STATUS_OK : RFX_CLS_STATUS_NONE;
 		switch (core->failed) {
-		case RFX_ENGINE_FAIL_NONE: break;
-		case RFX_ENGINE_FAIL_LOAD: s = RFX_CLS_STATUS_LOAD_ERROR; break;
-		case RFX_ENGINE_FAIL_KIND: s = RFX_CLS_STATUS_NOT_CLASSIFIER; break;
-		case RFX_ENGINE_FAIL_RATE: s = RFX_CLS_STATUS_RATE; break;
+		case RFX_LOAD_FAIL_NONE: break;
+		case RFX_LOAD_FAIL_LOAD: s = RFX_CLS_STATUS_LOAD_ERROR; break;
+		case RFX_LOAD_FAIL_KIND: s = RFX_CLS_STATUS_NOT_CLASSIFIER; break;
+		case RFX_LOAD_FAIL_RATE: s = RFX_CLS_STATUS_RATE; break;
 		}
 		*self->status = (float)s;
 	}
 	if (self->model_rate)
-		*self->model_rate = self->cur ? (float)self->cur->rate : 0.0f;
+		*self->model_rate = self->cur ? (float)rfx_engine_model_rate(self->cur->engine) : 0.0f;
 
 	rfx_core_flush_garbage(core);
 #ifdef RFX_HAVE_MXCSR
@@ -381,7 +381,7 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 static void cleanup(LV2_Handle instance)
 {
 	RfxClassifier *self = instance;
-	rfx_engine_free(self->cur);
+	rfx_loaded_free(self->cur);
 	rfx_core_cleanup(&self->core);
 	free(self);
 }

@@ -20,10 +20,10 @@
 /* Worker messages and responses: a type, then a payload. */
 typedef enum {
 	MSG_LOAD_PATH = 1, /* payload: NUL-terminated path */
-	MSG_FREE,          /* payload: RfxEngine * to free */
+	MSG_FREE,          /* payload: RfxLoaded * to free */
 	MSG_REFUSED,       /* payload: Refusal, a patch:Set the audio thread refused, to log */
-	RESP_ENGINE,       /* payload: RfxEngine *, a new engine for the audio thread */
-	RESP_ERROR         /* payload: int, the RfxEngineFail of a failed load */
+	RESP_ENGINE,       /* payload: RfxLoaded *, a new engine for the audio thread */
+	RESP_ERROR         /* payload: int, the RfxLoadFail of a failed load */
 } MsgType;
 
 typedef struct {
@@ -56,15 +56,6 @@ static void core_log(const RfxCore *c, LV2_URID type, const char *fmt, ...)
 	va_start(ap, fmt);
 	c->log->vprintf(c->log->handle, type, fmt, ap);
 	va_end(ap);
-}
-
-static char *dup_string(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *d = malloc(n);
-	if (d)
-		memcpy(d, s, n);
-	return d;
 }
 
 /* RFC 4648 base64 (no line breaks) of n bytes: the embedded model's form in the state. A
@@ -176,38 +167,38 @@ bool rfx_core_init(RfxCore *c, RfxOutputMode mode, const char *name, double rate
 	rfx_uris_map(&c->uris, c->map);
 	lv2_atom_forge_init(&c->forge, c->map);
 	atomic_init(&c->restored, NULL);
-	atomic_init(&c->restore_failed, RFX_ENGINE_FAIL_NONE);
+	atomic_init(&c->restore_failed, RFX_LOAD_FAIL_NONE);
 	c->rate = rate;
 	c->mode = mode;
 	c->name = name;
-	c->failed = RFX_ENGINE_FAIL_NONE;
+	c->failed = RFX_LOAD_FAIL_NONE;
 	return true;
 }
 
 void rfx_core_cleanup(RfxCore *c)
 {
-	rfx_engine_free(c->next);
-	rfx_engine_free(atomic_load(&c->restored));
+	rfx_loaded_free(c->next);
+	rfx_loaded_free(atomic_load(&c->restored));
 	while (c->garbage) {
-		RfxEngine *e = c->garbage;
+		RfxLoaded *e = c->garbage;
 		c->garbage = e->next;
-		rfx_engine_free(e);
+		rfx_loaded_free(e);
 	}
 	free(c->persist_path);
 	free(c->persist_model);
 	pthread_mutex_destroy(&c->persist_lock);
 }
 
-/* Off the audio thread: what save() should store for the engine run() takes next, its path and
+/* Off the audio thread: what save() should store for the model run() takes next, its path and
  * its model in base64 (copied, so the engine may be freed later). Either may be NULL when
  * memory ran out; save() then stores what it has. */
 typedef struct {
 	char *path, *model;
 } Persist;
 
-static Persist persist_copy(const RfxEngine *e)
+static Persist persist_copy(const RfxLoaded *e)
 {
-	return (Persist){e->path ? dup_string(e->path) : NULL,
+	return (Persist){e->path ? strdup(e->path) : NULL,
 			 base64_encode(e->json, strlen(e->json))};
 }
 
@@ -228,17 +219,17 @@ static void persist_set(RfxCore *c, Persist pe)
 	pthread_mutex_unlock(&c->persist_lock);
 }
 
-/* Off the audio thread: builds an engine from JSON text or a path, logs why when it fails.
+/* Off the audio thread: builds a model from JSON text or a path, logs why when it fails.
  * With both, the JSON wins and the path is the fallback. */
-static RfxStatus load_engine(RfxCore *c, const char *path, const char *json, RfxEngine **out,
-			     RfxEngineFail *fail)
+static RfxStatus load_engine(RfxCore *c, const char *path, const char *json, RfxLoaded **out,
+			     RfxLoadFail *fail)
 {
 	char detail[256];
 	RfxStatus st = RFX_ERR_INVALID;
 	*out = NULL;
-	*fail = RFX_ENGINE_FAIL_LOAD;
+	*fail = RFX_LOAD_FAIL_LOAD;
 	if (json) {
-		st = rfx_engine_load(path, json, strlen(json), c->rate, c->mode, out, fail, detail,
+		st = rfx_loaded_load(path, json, strlen(json), c->rate, c->mode, out, fail, detail,
 				     sizeof detail);
 		if (st != RFX_OK)
 			core_log(c, c->uris.log_Warning,
@@ -246,7 +237,7 @@ static RfxStatus load_engine(RfxCore *c, const char *path, const char *json, Rfx
 				 rfx_strerror(st), detail[0] ? " (" : "", detail, detail[0] ? ")" : "");
 	}
 	if (st != RFX_OK && path) {
-		st = rfx_engine_load(path, NULL, 0, c->rate, c->mode, out, fail, detail,
+		st = rfx_loaded_load(path, NULL, 0, c->rate, c->mode, out, fail, detail,
 				     sizeof detail);
 		if (st != RFX_OK)
 			core_log(c, c->uris.log_Error, "%s: cannot load model '%s': %s%s%s%s\n",
@@ -255,19 +246,20 @@ static RfxStatus load_engine(RfxCore *c, const char *path, const char *json, Rfx
 	}
 	if (st != RFX_OK)
 		return st;
-	if ((*out)->resampling)
+	const RfxEngine *e = (*out)->engine;
+	if (rfx_engine_is_resampling(e))
 		core_log(c, c->uris.log_Note,
 			 "%s: model '%s' was trained at %g Hz, the host runs at %g Hz: resampling, "
 			 "latency %u samples\n",
-			 c->name, path ? path : "(from state)", (*out)->rate, c->rate,
-			 (*out)->latency);
+			 c->name, path ? path : "(from state)", rfx_engine_model_rate(e), c->rate,
+			 (unsigned)rfx_engine_latency(e));
 	return RFX_OK;
 }
 
 /* ------------------------------------------------------------------------------------------ */
 /* Audio thread: no allocation, no lock, no I/O. */
 
-void rfx_core_retire(RfxCore *c, RfxEngine *e)
+void rfx_core_retire(RfxCore *c, RfxLoaded *e)
 {
 	if (!e)
 		return;
@@ -278,11 +270,11 @@ void rfx_core_retire(RfxCore *c, RfxEngine *e)
 void rfx_core_flush_garbage(RfxCore *c)
 {
 	while (c->garbage) {
-		RfxEngine *e = c->garbage;
+		RfxLoaded *e = c->garbage;
 		struct {
 			MsgHeader h;
-			RfxEngine *e;
-		} msg = {{MSG_FREE, sizeof(RfxEngine *)}, e};
+			RfxLoaded *e;
+		} msg = {{MSG_FREE, sizeof(RfxLoaded *)}, e};
 		c->garbage = e->next;
 		e->next = NULL;
 		if (c->schedule->schedule_work(c->schedule->handle, sizeof msg, &msg) !=
@@ -332,7 +324,7 @@ static void refuse_path(RfxCore *c, RefuseWhy why, const char *path, size_t len)
 	if (path)
 		memcpy(msg.r.head, path, n);
 	if (c->schedule->schedule_work(c->schedule->handle, sizeof msg, &msg) != LV2_WORKER_SUCCESS)
-		c->failed = RFX_ENGINE_FAIL_LOAD;
+		c->failed = RFX_LOAD_FAIL_LOAD;
 }
 
 bool rfx_core_handle_patch(RfxCore *c, const LV2_Atom_Object *obj, LV2_URID *get_property)
@@ -373,7 +365,7 @@ bool rfx_core_handle_patch(RfxCore *c, const LV2_Atom_Object *obj, LV2_URID *get
 		memcpy(msg.path, path, len + 1);
 		if (c->schedule->schedule_work(c->schedule->handle, (uint32_t)(sizeof msg.h + len + 1),
 					       &msg) != LV2_WORKER_SUCCESS)
-			c->failed = RFX_ENGINE_FAIL_LOAD;
+			c->failed = RFX_LOAD_FAIL_LOAD;
 		return false;
 	}
 	if (obj->body.otype == u->patch_Get) {
@@ -389,14 +381,14 @@ bool rfx_core_handle_patch(RfxCore *c, const LV2_Atom_Object *obj, LV2_URID *get
 
 void rfx_core_take_restored(RfxCore *c)
 {
-	RfxEngine *r = atomic_exchange(&c->restored, NULL);
-	int fail = atomic_exchange(&c->restore_failed, RFX_ENGINE_FAIL_NONE);
+	RfxLoaded *r = atomic_exchange(&c->restored, NULL);
+	int fail = atomic_exchange(&c->restore_failed, RFX_LOAD_FAIL_NONE);
 	if (r) {
 		rfx_core_retire(c, c->next);
 		c->next = r;
-		c->failed = RFX_ENGINE_FAIL_NONE;
-	} else if (fail != RFX_ENGINE_FAIL_NONE) {
-		c->failed = (RfxEngineFail)fail;
+		c->failed = RFX_LOAD_FAIL_NONE;
+	} else if (fail != RFX_LOAD_FAIL_NONE) {
+		c->failed = (RfxLoadFail)fail;
 	}
 }
 
@@ -404,7 +396,7 @@ void rfx_core_take_restored(RfxCore *c)
 /* Worker */
 
 /* Worker class (a non-real-time thread, or synchronously inside run() in some hosts, e.g. an
- * Ardour export): loads models and frees engines. May allocate, read files and log. */
+ * Ardour export): loads models and frees models. May allocate, read files and log. */
 static LV2_Worker_Status work(LV2_Handle instance, LV2_Worker_Respond_Function respond,
 			      LV2_Worker_Respond_Handle handle, uint32_t size, const void *data)
 {
@@ -417,15 +409,15 @@ static LV2_Worker_Status work(LV2_Handle instance, LV2_Worker_Respond_Function r
 	if (h.size > size - sizeof h)
 		return LV2_WORKER_ERR_UNKNOWN;
 
-	RfxEngine *e = NULL;
-	RfxEngineFail fail = RFX_ENGINE_FAIL_NONE;
+	RfxLoaded *e = NULL;
+	RfxLoadFail fail = RFX_LOAD_FAIL_NONE;
 	RfxStatus st;
 	switch ((MsgType)h.type) {
 	case MSG_FREE:
 		if (h.size != sizeof e)
 			return LV2_WORKER_ERR_UNKNOWN;
 		memcpy(&e, payload, sizeof e);
-		rfx_engine_free(e);
+		rfx_loaded_free(e);
 		return LV2_WORKER_SUCCESS;
 	case MSG_LOAD_PATH:
 		if (h.size == 0 || payload[h.size - 1] != '\0')
@@ -461,7 +453,7 @@ static LV2_Worker_Status work(LV2_Handle instance, LV2_Worker_Respond_Function r
 		default:
 			return LV2_WORKER_ERR_UNKNOWN;
 		}
-		fail = RFX_ENGINE_FAIL_LOAD;
+		fail = RFX_LOAD_FAIL_LOAD;
 		st = RFX_ERR_INVALID;
 		break;
 	}
@@ -478,9 +470,9 @@ static LV2_Worker_Status work(LV2_Handle instance, LV2_Worker_Respond_Function r
 	}
 	struct {
 		MsgHeader h;
-		RfxEngine *e;
+		RfxLoaded *e;
 	} r = {{RESP_ENGINE, sizeof e}, e};
-	/* What save() stores follows the engine the audio thread will take: set only once the
+	/* What save() stores follows the model the audio thread will take: set only once the
 	 * response is queued, so a response the host drops leaves the state naming the model that
 	 * still plays. */
 	Persist pe = persist_copy(e);
@@ -488,7 +480,7 @@ static LV2_Worker_Status work(LV2_Handle instance, LV2_Worker_Respond_Function r
 		core_log(c, c->uris.log_Error, "%s: the host's worker queue is full: model not taken\n",
 			 c->name);
 		persist_drop(&pe);
-		rfx_engine_free(e); /* the audio thread will never see it */
+		rfx_loaded_free(e); /* the audio thread will never see it */
 		return LV2_WORKER_ERR_NO_SPACE;
 	}
 	persist_set(c, pe);
@@ -507,18 +499,18 @@ static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size, const
 		return LV2_WORKER_ERR_UNKNOWN;
 	memcpy(&h, data, sizeof h);
 	const char *payload = (const char *)data + sizeof h;
-	if (h.type == RESP_ENGINE && h.size == sizeof(RfxEngine *)) {
-		RfxEngine *e;
+	if (h.type == RESP_ENGINE && h.size == sizeof(RfxLoaded *)) {
+		RfxLoaded *e;
 		memcpy(&e, payload, sizeof e);
 		rfx_core_retire(c, c->next);
 		c->next = e;
-		c->failed = RFX_ENGINE_FAIL_NONE;
+		c->failed = RFX_LOAD_FAIL_NONE;
 	} else if (h.type == RESP_ERROR && h.size == sizeof(int)) {
 		int fail;
 		memcpy(&fail, payload, sizeof fail);
-		c->failed = fail > RFX_ENGINE_FAIL_NONE && fail <= RFX_ENGINE_FAIL_RATE
-				    ? (RfxEngineFail)fail
-				    : RFX_ENGINE_FAIL_LOAD;
+		c->failed = fail > RFX_LOAD_FAIL_NONE && fail <= RFX_LOAD_FAIL_RATE
+				    ? (RfxLoadFail)fail
+				    : RFX_LOAD_FAIL_LOAD;
 	}
 	return LV2_WORKER_SUCCESS;
 }
@@ -537,7 +529,7 @@ static const void *feature_data(const LV2_Feature *const *features, const char *
 /* State class (may run concurrently with run()): stores the model's path, mapped through
  * state:mapPath when the host gives it, and the model itself (RFX_STATE_MODEL_BASE64: base64 of
  * its JSON, metadata reduced to the name). Reads only the persist copy, under its lock; never
- * touches the audio thread's engines. */
+ * touches the audio thread's models. */
 static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store,
 			     LV2_State_Handle handle, uint32_t flags,
 			     const LV2_Feature *const *features)
@@ -577,7 +569,7 @@ static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store
  * atomic exchange. A load on the worker would finish at a time that depends on the host's threads,
  * so what follows a session load (an Ardour export starts with activate()) could begin with the
  * old model or in a cross-fade; loaded here, the model is heard from the first sample after
- * activate() every time. Never touches the audio thread's engines. */
+ * activate() every time. Never touches the audio thread's models. */
 static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function retrieve,
 				LV2_State_Handle handle, uint32_t flags,
 				const LV2_Feature *const *features)
@@ -596,14 +588,14 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
 		if (map_path) {
 			char *abs = map_path->absolute_path(map_path->handle, value);
 			if (abs) {
-				path = dup_string(abs);
+				path = strdup(abs);
 				if (free_path)
 					free_path->free_path(free_path->handle, abs);
 				else
 					free(abs);
 			}
 		} else {
-			path = dup_string(value);
+			path = strdup(value);
 		}
 	}
 	if (path && path[0] != '/') {
@@ -624,23 +616,25 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
 	}
 	value = json ? NULL : retrieve(handle, c->uris.rfx_modelData, &size, &type, &vflags);
 	if (value && size > 1 && type == c->uris.atom_String && memchr(value, '\0', size))
-		json = dup_string(value);
+		json = strdup(value);
 
 	if (!path && !json)
 		return LV2_STATE_SUCCESS; /* saved without a model */
 
-	RfxEngine *e = NULL;
-	RfxEngineFail fail;
+	RfxLoaded *e = NULL;
+	RfxLoadFail fail;
 	RfxStatus st = load_engine(c, path, json, &e, &fail);
 	free(path);
 	free(json);
 	if (st != RFX_OK) {
+		/* The plugin keeps running with what it had; the status port says the load failed (from
+		 * the next run()), load_engine logged why, and the host hears it too. */
 		atomic_store(&c->restore_failed, (int)fail);
-		return LV2_STATE_SUCCESS; /* the plugin keeps running with what it had */
+		return LV2_STATE_ERR_UNKNOWN;
 	}
 	persist_set(c, persist_copy(e));
-	/* An engine restore() left earlier and run() has not taken yet was never heard. */
-	rfx_engine_free(atomic_exchange(&c->restored, e));
+	/* A model restore() left earlier and run() has not taken yet was never heard. */
+	rfx_loaded_free(atomic_exchange(&c->restored, e));
 	return LV2_STATE_SUCCESS;
 }
 

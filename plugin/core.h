@@ -1,5 +1,5 @@
 /* rnnfx LV2 plugins — what the effect and the classifier share: host features, URIDs, model
- * loading on the worker, the hand-over of engines to the audio thread and back, and state.
+ * loading on the worker, the hand-over of models to the audio thread and back, and state.
  *
  * Each plugin's instance struct starts with an RfxCore, so the worker and state callbacks here
  * take the LV2_Handle as an RfxCore and serve both plugins (rfx_core_extension_data).
@@ -8,7 +8,7 @@
  *   - instantiation: rfx_core_init, rfx_core_cleanup;
  *   - audio: rfx_core_handle_patch, rfx_core_take_restored, rfx_core_retire,
  *     rfx_core_flush_garbage, rfx_core_notify_* and work_response: no allocation, lock or I/O;
- *   - worker: work (loads and frees engines, logs);
+ *   - worker: work (loads and frees models, logs);
  *   - state: save and restore (may run concurrently with run(); they touch only the persist
  *     copy under its mutex, and `restored` through one atomic exchange).
  */
@@ -25,7 +25,7 @@
 #include <lv2/urid/urid.h>
 #include <lv2/worker/worker.h>
 
-#include "engine.h"
+#include "loaded.h"
 #include "uris.h"
 
 typedef struct {
@@ -40,18 +40,18 @@ typedef struct {
 	RfxOutputMode mode;   /* the kind of model this plugin runs */
 	const char *name;     /* log prefix: "rnnfx", "rnnfx classifier" */
 
-	/* Audio thread: an engine from the worker waiting to be adopted by the plugin, engines
+	/* Audio thread: a model from the worker waiting to be adopted by the plugin, models
 	 * waiting to go back to the worker, and why the last load failed (NONE after a success). */
-	RfxEngine *next;
-	RfxEngine *garbage;
-	RfxEngineFail failed;
+	RfxLoaded *next;
+	RfxLoaded *garbage;
+	RfxLoadFail failed;
 
-	/* restore() without a worker hands its engine over here; restore() may run concurrently with
+	/* restore() without a worker hands its model over here; restore() may run concurrently with
 	 * run() (state:threadSafeRestore), so the hand-over is one atomic exchange each side. */
-	_Atomic(RfxEngine *) restored;
-	atomic_int restore_failed; /* an RfxEngineFail */
+	_Atomic(RfxLoaded *) restored;
+	atomic_int restore_failed; /* an RfxLoadFail */
 
-	/* What state:save stores: written by whoever builds an engine (worker, or restore without
+	/* What state:save stores: written by whoever builds a model (worker, or restore without
 	 * one), read by save(). Never touched by the audio thread. */
 	pthread_mutex_t persist_lock;
 	char *persist_path;
@@ -63,20 +63,20 @@ typedef struct {
 bool rfx_core_init(RfxCore *c, RfxOutputMode mode, const char *name, double rate,
 		   const LV2_Feature *const *features);
 /* Instantiation class: frees every engine the core holds (next, restored, garbage), and the
- * persist copy. The plugin frees the engines it holds itself. */
+ * persist copy. The plugin frees the models it holds itself. */
 void rfx_core_cleanup(RfxCore *c);
 
 /* Audio class: one patch message from the control port. A patch:Set of rnnfx:model goes to the
  * worker. Returns true for a patch:Get, with *get_property the property asked for (0 = all). */
 bool rfx_core_handle_patch(RfxCore *c, const LV2_Atom_Object *obj, LV2_URID *get_property);
 
-/* Audio class: an engine restore() built without a worker becomes `next`; a failed restore
+/* Audio class: a model restore() built without a worker becomes `next`; a failed restore
  * sets `failed`. Call at the start of run(). */
 void rfx_core_take_restored(RfxCore *c);
 
-/* Audio class: queues an engine (NULL is fine) for the worker to free. */
-void rfx_core_retire(RfxCore *c, RfxEngine *e);
-/* Audio class: hands retired engines to the worker; any the host cannot take now stay queued. */
+/* Audio class: queues a model (NULL is fine) for the worker to free. */
+void rfx_core_retire(RfxCore *c, RfxLoaded *e);
+/* Audio class: hands retired models to the worker; any the host cannot take now stay queued. */
 void rfx_core_flush_garbage(RfxCore *c);
 
 /* Audio class: writes patch:Set <property> <value> as an event at frame 0 into the sequence

@@ -12,7 +12,7 @@ endif
 
 LIB_EXT := .so
 RFX_BUNDLE := $(BUILD)/rnnfx.lv2
-RFX_PLUGIN_SRC := plugin/rnnfx.c plugin/classifier.c plugin/core.c plugin/engine.c
+RFX_PLUGIN_SRC := plugin/rnnfx.c plugin/classifier.c plugin/core.c plugin/loaded.c
 RFX_PLUGIN_OBJ := $(RFX_PLUGIN_SRC:%.c=$(BUILD)/%.o)
 RFX_TTL := $(patsubst ttl/%.ttl.in,$(RFX_BUNDLE)/%.ttl,$(wildcard ttl/*.ttl.in))
 RFX_VERSION_MINOR := $(word 2,$(subst ., ,$(VERSION)))

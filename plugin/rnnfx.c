@@ -1,10 +1,10 @@
 /* rnnfx LV2 plugin — a recurrent-network model run as a mono audio effect.
  *
  * The host picks a model file through the patch:writable parameter rnnfx:model. Loading happens on
- * the LV2 worker: the worker reads and checks the file, builds a stream and settles it on silence
- * (plugin/engine.c); the audio thread only swaps a pointer in work_response() and cross-fades from
- * the old model to the new one. Engines that are no longer heard go back to the worker to be freed,
- * so run() never allocates, frees, locks or prints.
+ * the LV2 worker: the worker reads and checks the file, builds an engine (dsp/engine.h) and settles
+ * it on silence (plugin/loaded.c); the audio thread only swaps a pointer in work_response() and
+ * cross-fades from the old model to the new one (rfx_engine_swap_*). Models that are no longer
+ * heard go back to the worker to be freed, so run() never allocates, frees, locks or prints.
  *
  * Signal path, per sample (g_* are smoothed, x is the input with NaN/Inf taken as 0):
  *
@@ -41,7 +41,7 @@
 
 #include "classifier.h"
 #include "core.h"
-#include "engine.h"
+#include "loaded.h"
 #include "rnnfx.h"
 #include "uris.h"
 
@@ -73,17 +73,14 @@ typedef struct {
 
 	/* Audio-thread state: the engine heard now and the one fading out (NULL = the identity);
 	 * core.next waits for the current fade to end. */
-	RfxEngine *cur;
-	RfxEngine *prev;
-	unsigned fade_len, fade_pos; /* fade_pos < fade_len while cross-fading prev -> cur */
-	bool fading;
+	RfxEngineSwap swap;
 	bool announce;     /* send patch:Set of the current path on the notify port */
 	bool first_run;    /* snap the smoothers to their targets */
 	float smooth_coef;
 	Smoother g_in, g_out, g_mix;
 	float bypass;      /* 1 = processed, 0 = bypassed */
 	float bypass_step;
-	float x_dry[CHUNK], x_del[CHUNK], x_in[CHUNK], wet[CHUNK], wet_old[CHUNK];
+	float x_dry[CHUNK], x_del[CHUNK], x_in[CHUNK], wet[CHUNK];
 	float dly[RFX_PLUGIN_MAX_LATENCY]; /* the dry delay line (x_dry history) */
 	unsigned dly_pos;
 } RnnFx;
@@ -106,7 +103,7 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
 		free(self);
 		return NULL;
 	}
-	self->fade_len = rfx_plugin_fade_len(rate, RFX_PLUGIN_SWAP_FADE_S);
+	rfx_engine_swap_init(&self->swap, 1, rfx_plugin_fade_len(rate, RFX_PLUGIN_SWAP_FADE_S));
 	self->bypass_step = 1.0f / (float)rfx_plugin_fade_len(rate, RFX_PLUGIN_BYPASS_FADE_S);
 	self->smooth_coef = (float)(1.0 - exp(-1.0 / (rate * RFX_PLUGIN_SMOOTH_S)));
 	self->bypass = 1.0f;
@@ -144,11 +141,9 @@ static void end_fade(RnnFx *self);
 static void adopt_now(RnnFx *self)
 {
 	rfx_core_take_restored(&self->core);
-	if (self->fading)
-		end_fade(self);
+	end_fade(self);
 	adopt_next(self);
-	if (self->fading)
-		end_fade(self);
+	end_fade(self);
 }
 
 /* Instantiation class (never concurrent with run()): the next run() starts with the smoothers at
@@ -162,8 +157,8 @@ static void activate(LV2_Handle instance)
 	memset(self->dly, 0, sizeof self->dly);
 	self->dly_pos = 0;
 	adopt_now(self);
-	if (self->cur)
-		rfx_engine_settle(self->cur);
+	if (self->swap.cur)
+		rfx_engine_settle(self->swap.cur);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -191,49 +186,37 @@ static inline float smooth_step(Smoother *s, float coef)
 	return s->value;
 }
 
-/* Starts the cross-fade to the pending engine, when one waits and no fade runs. */
+/* Starts the cross-fade to the pending engine, when one waits and no fade runs (an effect fades
+ * into an effect, so the swap never hands an engine back here). */
 static void adopt_next(RnnFx *self)
 {
-	if (!self->core.next || self->fading)
+	if (!self->core.next || self->swap.fading)
 		return;
-	self->prev = self->cur;
-	self->cur = self->core.next;
+	rfx_core_retire(&self->core, rfx_loaded_of(rfx_engine_swap_start(&self->swap,
+									 self->core.next->engine)));
 	self->core.next = NULL;
-	self->fading = true;
-	self->fade_pos = 0;
 	self->announce = true;
 }
 
+/* Ends a cross-fade at once, when one runs; the old model goes back to the worker. */
 static void end_fade(RnnFx *self)
 {
-	rfx_core_retire(&self->core, self->prev);
-	self->prev = NULL;
-	self->fading = false;
-	self->fade_pos = 0;
+	if (self->swap.fading)
+		rfx_core_retire(&self->core, rfx_loaded_of(rfx_engine_swap_finish(&self->swap)));
 }
 
 /* The wet signal for one pass: the current engine (or the identity), cross-faded from the
- * previous one while a swap is in progress. */
+ * previous one while a swap is in progress (dsp/engine.h). */
 static void process_wet(RnnFx *self, uint32_t n)
 {
-	if (self->cur)
-		rfx_rate_process(self->cur->stream, self->x_in, self->wet, n);
-	else
-		memcpy(self->wet, self->x_in, n * sizeof(float));
-	if (!self->fading)
-		return;
-	if (self->prev)
-		rfx_rate_process(self->prev->stream, self->x_in, self->wet_old, n);
-	else
-		memcpy(self->wet_old, self->x_in, n * sizeof(float));
-	const float inv = 1.0f / (float)self->fade_len;
-	uint32_t i = 0;
-	for (; i < n && self->fade_pos < self->fade_len; ++i, ++self->fade_pos) {
-		float g = (float)self->fade_pos * inv;
-		self->wet[i] = self->wet_old[i] + g * (self->wet[i] - self->wet_old[i]);
-	}
-	if (self->fade_pos >= self->fade_len)
-		end_fade(self);
+	rfx_core_retire(&self->core, rfx_loaded_of(rfx_engine_swap_process(&self->swap, self->x_in,
+									   self->wet, n)));
+}
+
+/* The latency of an engine (0 for the identity). */
+static unsigned latency_of(const RfxEngine *e)
+{
+	return e ? rfx_engine_latency(e) : 0;
 }
 
 /* The dry signal delayed by the current model's latency, into x_del (x_dry itself when 0). The
@@ -243,16 +226,17 @@ static void process_wet(RnnFx *self, uint32_t n)
 static void delay_dry(RnnFx *self, uint32_t n)
 {
 	const unsigned mask = RFX_PLUGIN_MAX_LATENCY - 1;
-	const unsigned L = self->cur ? self->cur->latency : 0;
-	const unsigned Lp = self->prev ? self->prev->latency : 0;
-	const bool blend = self->fading && Lp != L;
-	const float inv = 1.0f / (float)self->fade_len;
+	const RfxEngineSwap *sw = &self->swap;
+	const unsigned L = latency_of(sw->cur);
+	const unsigned Lp = latency_of(sw->prev);
+	const bool blend = sw->fading && Lp != L;
+	const float inv = 1.0f / (float)sw->fade_len;
 	for (uint32_t i = 0; i < n; ++i) {
 		self->dly[self->dly_pos] = self->x_dry[i];
 		float d = self->dly[(self->dly_pos - L) & mask];
-		if (blend && self->fade_pos + i < self->fade_len) {
+		if (blend && sw->fade_pos + i < sw->fade_len) {
 			const float old = self->dly[(self->dly_pos - Lp) & mask];
-			d = old + (float)(self->fade_pos + i) * inv * (d - old);
+			d = old + (float)(sw->fade_pos + i) * inv * (d - old);
 		}
 		self->x_del[i] = d;
 		self->dly_pos = (self->dly_pos + 1) & mask;
@@ -315,11 +299,9 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 		delay_dry(self, n);
 		if (self->bypass == 0.0f && bypass_target == 0.0f) {
 			/* Fully bypassed: the models rest, a pending swap completes at once. */
-			if (self->fading)
-				end_fade(self);
+			end_fade(self);
 			adopt_next(self);
-			if (self->fading)
-				end_fade(self);
+			end_fade(self);
 			memcpy(self->out + off, self->x_del, n * sizeof(float));
 			off += n;
 			continue;
@@ -342,15 +324,16 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 				y = self->bypass * y + (1.0f - self->bypass) * self->x_del[i];
 			self->out[off + i] = isfinite(y) ? y : 0.0f;
 		}
-		if (!self->fading)
+		if (!self->swap.fading)
 			adopt_next(self);
 		off += n;
 	}
 
 	/* An announcement that did not fit in the notify buffer is tried again next run(). */
-	if (self->announce && forging && self->cur && self->cur->path)
+	const RfxLoaded *cur = rfx_loaded_of(self->swap.cur);
+	if (self->announce && forging && cur && cur->path)
 		self->announce = !rfx_core_notify(&self->core, self->core.uris.rfx_model,
-						  self->core.uris.atom_Path, self->cur->path);
+						  self->core.uris.atom_Path, cur->path);
 	else
 		self->announce = false;
 	if (forging)
@@ -359,19 +342,19 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 	/* The host re-reads the latency port after run(); a new model with another latency changes
 	 * it here, which is how LV2 announces it. */
 	if (self->latency)
-		*self->latency = self->cur ? (float)self->cur->latency : 0.0f;
+		*self->latency = (float)latency_of(self->swap.cur);
 	if (self->status) {
 		RfxPluginStatus s = RFX_PLUGIN_STATUS_NONE;
-		if (self->core.failed != RFX_ENGINE_FAIL_NONE)
+		if (self->core.failed != RFX_LOAD_FAIL_NONE)
 			s = RFX_PLUGIN_STATUS_LOAD_ERROR;
-		else if (self->cur && self->cur->resampling)
+		else if (cur && rfx_engine_is_resampling(cur->engine))
 			s = RFX_PLUGIN_STATUS_RESAMPLING;
-		else if (self->cur)
+		else if (cur)
 			s = RFX_PLUGIN_STATUS_OK;
 		*self->status = (float)s;
 	}
 	if (self->model_rate)
-		*self->model_rate = self->cur ? (float)self->cur->rate : 0.0f;
+		*self->model_rate = cur ? (float)rfx_engine_model_rate(cur->engine) : 0.0f;
 
 	rfx_core_flush_garbage(&self->core);
 #ifdef RFX_HAVE_MXCSR
@@ -390,8 +373,8 @@ static void deactivate(LV2_Handle instance)
 static void cleanup(LV2_Handle instance)
 {
 	RnnFx *self = instance;
-	rfx_engine_free(self->cur);
-	rfx_engine_free(self->prev);
+	rfx_loaded_free(rfx_loaded_of(self->swap.cur));
+	rfx_loaded_free(rfx_loaded_of(self->swap.prev));
 	rfx_core_cleanup(&self->core);
 	free(self);
 }

@@ -7,6 +7,8 @@
 #ifndef RFX_PLUGIN_H
 #define RFX_PLUGIN_H
 
+#include "../dsp/engine.h"
+
 typedef enum {
 	RFX_PORT_IN = 0,      /* "in"         audio input */
 	RFX_PORT_OUT,         /* "out"        audio output */
@@ -38,8 +40,9 @@ typedef enum {
  * the delay line's length (a power of two), and engines with more latency are refused. */
 #define RFX_PLUGIN_MAX_LATENCY 8192u
 
-/* Zeros a new stream runs on the worker before it is heard, so its state has settled on silence. */
-#define RFX_PLUGIN_PRERUN 2048
+/* Zeros a new model runs on the worker before it is heard, so its state has settled on silence
+ * (rfx_engine_settle). */
+#define RFX_PLUGIN_PRERUN RFX_ENGINE_SETTLE_FRAMES
 /* Old model -> new model cross-fade, linear. */
 #define RFX_PLUGIN_SWAP_FADE_S 0.030
 /* Bypass cross-fade, linear. */
@@ -50,8 +53,7 @@ typedef enum {
 /* Fade length in samples at `rate` (at least 1). */
 static inline unsigned rfx_plugin_fade_len(double rate, double seconds)
 {
-	double n = rate * seconds + 0.5;
-	return n < 1.0 ? 1u : (unsigned)n;
+	return rfx_engine_fade_frames(rate, seconds);
 }
 
 #endif

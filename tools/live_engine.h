@@ -1,17 +1,18 @@
 /* rnnfx tools — the real-time core of rnnfx-live, apart from PortAudio so that it can be tested
  * with threads of its own (tests/runners/handoff_stress.c, under ThreadSanitizer).
  *
- * A LiveModel is one loaded model ready to run: a stream per channel and scratch space. A Live
- * runs the current LiveModel in live_process() (the audio thread) and swaps in a new one posted
- * by live_post() (the main thread):
+ * The engine and its cross-faded swap are the library's (dsp/engine.h), the same code the LV2
+ * plugin runs; this file is only the hand-over between rnnfx-live's two threads. A Live runs the
+ * current engine in live_process() (the audio thread) and swaps in a new one posted by
+ * live_post() (the main thread):
  *
  *   main thread                          audio thread (live_process)
- *   m = live_model_load(...)
- *   free(live_post(lv, m))  ── pending ──> takes m when no fade runs and `retired` is empty,
- *                                          crossfades old -> m over fade_len frames,
- *   free(live_collect(lv))  <── retired ── hands the old model back
+ *   e = live_load(...)
+ *   destroy(live_post(lv, e)) ─ pending ─> takes e when no fade runs and `retired` is empty,
+ *                                          cross-fades old -> e (rfx_engine_swap_start),
+ *   destroy(live_collect(lv)) <─ retired ─ hands the old engine back
  *
- * Each slot holds at most one model, both sides only exchange pointers atomically, and neither
+ * Each slot holds at most one engine, both sides only exchange pointers atomically, and neither
  * ever waits for the other; the audio thread never allocates, frees, locks or prints.
  */
 #ifndef RFX_TOOLS_LIVE_ENGINE_H
@@ -21,12 +22,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dsp/engine.h"
 #include "dsp/model.h"
 
-#define LIVE_MAX_CHANNELS 8
-#define LIVE_CHUNK 512            /* frames per processing step inside one live_process call */
-
-typedef struct LiveModel LiveModel;
+#define LIVE_MAX_CHANNELS RFX_ENGINE_SWAP_MAX_CHANNELS
 
 /* Conditioning inputs held constant: index 1..I-1 and value. */
 typedef struct {
@@ -46,41 +45,36 @@ enum {
 typedef struct {
 	/* The audio thread's own; the main thread reads them only before start and after stop. */
 	int C;
-	LiveModel *cur, *fading;
-	uint32_t fade_pos, fade_len;
-	uint32_t nonfinite_base;      /* caught by models already retired */
-	float in[LIVE_CHUNK];         /* one channel of input, deinterleaved */
+	RfxEngineSwap swap;           /* swap.cur: the engine heard now */
+	uint32_t nonfinite_base;      /* caught by engines already retired */
+	float probs[RFX_ENGINE_CHUNK * RFX_MAX_CLASSES]; /* a classifier's output for one pass */
 	/* Shared. */
-	_Atomic(LiveModel *) pending; /* main -> audio */
-	_Atomic(LiveModel *) retired; /* audio -> main */
+	_Atomic(RfxEngine *) pending; /* main -> audio */
+	_Atomic(RfxEngine *) retired; /* audio -> main */
 	atomic_uint in_underflow, in_overflow, out_underflow, out_overflow;
 	atomic_uint nonfinite, swaps;
 	atomic_uint class_idx, class_conf_bits; /* classifier: the last buffer's winner */
 	atomic_ullong frames;
 } Live;
 
-/* Main thread. Loads `path` and builds a model for C channels running at host_rate (0: the
- * model's own rate); at another rate than the model's it resamples around the network
- * (dsp/rate.h). NULL with a sentence in `msg` on failure (a load error, a conditioning input
- * `cond` does not give, a classifier at another rate). */
-LiveModel *live_model_load(const char *path, int C, const LiveCond *cond, double host_rate,
-			   char *msg, size_t msg_size);
-void live_model_free(LiveModel *m);
-double live_model_rate(const LiveModel *m);
-/* Samples of delay the resampling adds (0 at the model's rate). */
-unsigned live_model_latency(const LiveModel *m);
-/* 1 for an effect, K for a classifier. */
-int live_model_outputs(const LiveModel *m);
-const char *live_model_label(const LiveModel *m, int k);
+/* Main thread. Loads `path` and builds an engine for C channels running at host_rate (0: the
+ * model's own rate; at another it resamples around the network, dsp/rate.h), with the
+ * conditioning inputs `cond` set, settled on silence (rfx_engine_settle) as the plugin does. NULL
+ * with a sentence in `msg` on failure (a load error, a conditioning input `cond` does not give,
+ * a classifier at another rate). Free it with rfx_engine_destroy. */
+RfxEngine *live_load(const char *path, int C, const LiveCond *cond, double host_rate, char *msg,
+		     size_t msg_size);
 
-/* Main thread, before the audio starts: `first` becomes the current model. */
-void live_init(Live *lv, int C, double rate, double fade_ms, LiveModel *first);
-/* Main thread: offers `m` to the audio thread. Returns the model it replaces in the pending slot
- * (one the audio thread never took), for the caller to free, or NULL. */
-LiveModel *live_post(Live *lv, LiveModel *m);
-/* Main thread: the model the audio thread has finished with, for the caller to free, or NULL. */
-LiveModel *live_collect(Live *lv);
-/* Main thread, after the audio stopped: frees every model the Live still holds. */
+/* Main thread, before the audio starts: `first` becomes the current engine, heard at once. Swaps
+ * cross-fade over fade_ms. */
+void live_init(Live *lv, int C, double rate, double fade_ms, RfxEngine *first);
+/* Main thread: offers `e` to the audio thread. Returns the engine it replaces in the pending slot
+ * (one the audio thread never took), for the caller to destroy, or NULL. */
+RfxEngine *live_post(Live *lv, RfxEngine *e);
+/* Main thread: the engine the audio thread has finished with, for the caller to destroy, or
+ * NULL. */
+RfxEngine *live_collect(Live *lv);
+/* Main thread, after the audio stopped: destroys every engine the Live still holds. */
 void live_free_all(Live *lv);
 
 /* Audio thread: n interleaved frames of C channels; `in` may be NULL (taken as silence).

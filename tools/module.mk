@@ -9,10 +9,10 @@ PROGRAMS += $(RFX_RUN) $(RFX_LIVE)
 
 $(BUILD)/tools/%.o: override CFLAGS += -I. $(SNDFILE_CFLAGS) $(PORTAUDIO_CFLAGS)
 
-$(RFX_RUN): $(BUILD)/tools/rnnfx-run.o $(BUILD)/tools/progress.o $(LIBDSP)
+$(RFX_RUN): $(BUILD)/tools/rnnfx-run.o $(BUILD)/tools/progress.o $(BUILD)/tools/cli.o $(LIBDSP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SNDFILE_LIBS) $(LDLIBS_DSP)
 
-$(RFX_LIVE): $(BUILD)/tools/rnnfx-live.o $(BUILD)/tools/live_engine.o $(LIBDSP)
+$(RFX_LIVE): $(BUILD)/tools/rnnfx-live.o $(BUILD)/tools/live_engine.o $(BUILD)/tools/cli.o $(LIBDSP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PORTAUDIO_LIBS) $(LDLIBS_DSP)
 
 # Test helpers: a model maker, a test-signal maker and a checker that runs the dsp library directly.

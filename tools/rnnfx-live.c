@@ -10,14 +10,14 @@
  *     line once a second and handles signals (flags only, set by the handlers).
  *
  * Reloading (SIGHUP, or --watch seeing the file change): the main thread loads the model and builds
- * a complete new LiveModel (one stream per channel) in fresh memory and posts it; the callback
- * takes it with an atomic exchange, crossfades from the old model to the new over FADE_MS, and
- * hands the old one back for the main thread to free. The handoff lives in live_engine.c, apart
- * from PortAudio, so a stress test can run it under ThreadSanitizer.
+ * a complete new engine (dsp/engine.h: one stream per channel, settled on silence as the LV2
+ * plugin settles it) in fresh memory and posts it; the callback takes it with an atomic exchange,
+ * cross-fades from the old engine to the new over FADE_MS (rfx_engine_swap_*, the plugin's fade),
+ * and hands the old one back for the main thread to free. The handoff lives in live_engine.c,
+ * apart from PortAudio, so a stress test can run it under ThreadSanitizer.
  */
 #include <math.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +30,7 @@
 
 #include <portaudio.h>
 
+#include "tools/cli.h"
 #include "tools/live_engine.h"
 
 #define PROG "rnnfx-live"
@@ -63,17 +64,7 @@ static void on_hup(int sig)
 	reload_requested = 1;
 }
 
-static int fail(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(const char *what, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "%s: %s: ", PROG, what);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	return 1;
-}
+const char cli_prog[] = PROG;
 
 /* ------------------------------------------------------------------ the audio callback */
 
@@ -92,10 +83,10 @@ static int audio_cb(const void *input, void *output, unsigned long n,
 }
 
 /* Loads the model for the main thread at `rate` (0: the model's own), saying why when it cannot. */
-static LiveModel *load(const Options *o, int C, double rate)
+static RfxEngine *load(const Options *o, int C, double rate)
 {
 	char msg[512];
-	LiveModel *e = live_model_load(o->model_path, C, &o->cond, rate, msg, sizeof msg);
+	RfxEngine *e = live_load(o->model_path, C, &o->cond, rate, msg, sizeof msg);
 	if (!e)
 		fail(o->model_path, "%s", msg);
 	return e;
@@ -342,37 +333,37 @@ static int stamp_changed(const struct stat *a, const struct stat *b)
 
 /* Loads the model again and posts it to the callback. A model that fails to load is reported
  * and the running one stays. */
-static LiveModel *reload(const Options *o, Live *lv, double rate)
+static RfxEngine *reload(const Options *o, Live *lv, double rate)
 {
-	LiveModel *e = load(o, lv->C, rate);
+	RfxEngine *e = load(o, lv->C, rate);
 	if (!e) {
 		fprintf(stderr, "%s: %s: reload failed; still running the previous model\n", PROG,
 			o->model_path);
 		return NULL;
 	}
-	if (live_model_rate(e) != rate)
+	if (rfx_engine_model_rate(e) != rate)
 		fprintf(stderr, "%s: %s: the model was trained at %g Hz: resampling around it at %g Hz "
-			"(%u samples of delay)\n", PROG, o->model_path, live_model_rate(e), rate,
-			live_model_latency(e));
-	live_model_free(live_post(lv, e));
+			"(%u samples of delay)\n", PROG, o->model_path, rfx_engine_model_rate(e), rate,
+			rfx_engine_latency(e));
+	rfx_engine_destroy(live_post(lv, e));
 	fprintf(stderr, "%s: %s: reloaded\n", PROG, o->model_path);
 	return e;
 }
 
 /* `latest` is the model the main thread built last: the callback runs it, or soon will. Its
  * labels never change and only this thread frees models, so reading them here is safe. */
-static void print_status(PaStream *s, Live *lv, const LiveModel *latest)
+static void print_status(PaStream *s, Live *lv, const RfxEngine *latest)
 {
 	printf("cpu %5.1f%%  in under/over %u/%u  out under/over %u/%u  non-finite %u  reloads %u",
 	       100.0 * Pa_GetStreamCpuLoad(s), atomic_load(&lv->in_underflow),
 	       atomic_load(&lv->in_overflow), atomic_load(&lv->out_underflow),
 	       atomic_load(&lv->out_overflow), atomic_load(&lv->nonfinite), atomic_load(&lv->swaps));
-	int K = live_model_outputs(latest);
+	int K = rfx_engine_outputs(latest);
 	if (K > 1) {
 		float conf;
 		unsigned k = live_class(lv, &conf);
 		if (k < (unsigned)K)
-			printf("  class %u '%s' %.2f", k, live_model_label(latest, (int)k), conf);
+			printf("  class %u '%s' %.2f", k, rfx_engine_label(latest, (int)k), conf);
 	}
 	putchar('\n');
 	fflush(stdout);
@@ -381,14 +372,14 @@ static void print_status(PaStream *s, Live *lv, const LiveModel *latest)
 /* Runs until SIGINT/SIGTERM, --seconds, or the stream stops by itself. */
 static int main_loop(const Options *o, PaStream *s, Live *lv, double rate)
 {
-	const LiveModel *latest = lv->cur;
+	const RfxEngine *latest = lv->swap.cur;
 	struct stat seen = { 0 }, now;
 	int have_stamp = file_stamp(o->model_path, &seen) == 0;
 	double t0 = now_s(), next_status = t0 + 1, next_watch = t0;
 	struct timespec poll = { 0, POLL_MS * 1000000L };
 	while (!stop_requested) {
 		nanosleep(&poll, NULL);
-		live_model_free(live_collect(lv));
+		rfx_engine_destroy(live_collect(lv));
 		double t = now_s();
 		if (o->watch && t >= next_watch) {
 			next_watch = t + WATCH_MS * 1e-3;
@@ -400,7 +391,7 @@ static int main_loop(const Options *o, PaStream *s, Live *lv, double rate)
 		}
 		if (reload_requested) {
 			reload_requested = 0;
-			const LiveModel *e = reload(o, lv, rate);
+			const RfxEngine *e = reload(o, lv, rate);
 			if (e)
 				latest = e;
 		}
@@ -420,14 +411,14 @@ static int run(const Options *o)
 {
 	static Live lv;   /* static: the callback's scratch stays off the main thread's stack */
 	PaStream *s = NULL;
-	LiveModel *first = load(o, o->channels, o->rate);
+	RfxEngine *first = load(o, o->channels, o->rate);
 	if (!first)
 		return 1;
-	double rate = o->rate > 0 ? o->rate : live_model_rate(first);
-	if (live_model_rate(first) != rate)
+	double rate = o->rate > 0 ? o->rate : rfx_engine_model_rate(first);
+	if (rfx_engine_model_rate(first) != rate)
 		fprintf(stderr, "%s: %s: the model was trained at %g Hz: resampling around it at %g Hz "
-			"(%u samples of delay)\n", PROG, o->model_path, live_model_rate(first), rate,
-			live_model_latency(first));
+			"(%u samples of delay)\n", PROG, o->model_path, rfx_engine_model_rate(first), rate,
+			rfx_engine_latency(first));
 	live_init(&lv, o->channels, rate, FADE_MS, first);
 	int rc = open_stream(o, &lv, rate, &s);
 	if (!rc) {

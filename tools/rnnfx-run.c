@@ -4,7 +4,9 @@
  *   rnnfx-run --model M [--hop MS] IN OUT.csv                                     (classifier)
  *
  * Every channel of IN gets its own stream (its own hidden state) made from the same model, so a
- * stereo file is two independent mono runs. Samples are processed as 32-bit floats. The file is
+ * stereo file is two independent mono runs: one engine (dsp/engine.h) of C channels, the code the
+ * LV2 plugin and rnnfx-live run, without the settle on silence (the file is heard from the model's
+ * initial state). Samples are processed as 32-bit floats. The file is
  * read and written in blocks of N frames, and because a stream's output never depends on how its
  * input was cut into calls, the output is bit-identical for every N (tests/runners/test_run.sh).
  *
@@ -20,7 +22,6 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +31,9 @@
 #include <sndfile.h>
 
 #include "io/files.h"
+#include "dsp/engine.h"
 #include "dsp/model_file.h"
-#include "dsp/rate.h"
-#include "dsp/stream.h"
+#include "tools/cli.h"
 #include "tools/progress.h"
 #include "tools/sndfile_length.h"
 
@@ -63,11 +64,9 @@ typedef struct {
 	FILE *csv;
 	RfxOutFile of;               /* the output, through the one writer (io/files.h) */
 	int C, K;                    /* channels, outputs per sample (1 or classes) */
-	RfxRateStream **st;       /* one per channel; plain streams when the rates agree */
-	int64_t skip;              /* leading outputs still to drop (the resampling latency) */
+	RfxEngine *eng;              /* C channels; plain streams when the rates agree */
+	int64_t skip;                /* leading outputs still to drop (the resampling latency) */
 	float *ibuf, *obuf;          /* interleaved frames */
-	float *chan_in, *chan_out;   /* one channel, block and block * K */
-	float *chan_in2, *chan_out2; /* the second channel of a pair (effects), block each */
 	double *acc;                 /* classifier: K sums over the current hop */
 	int64_t acc_frames, hop_frames, hop_start;
 } Run;
@@ -80,18 +79,7 @@ static void on_signal(int sig)
 	interrupted = 1;
 }
 
-/* Prints "rnnfx-run: FILE: message" and returns the exit status for an error. */
-static int fail(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(const char *file, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "%s: %s: ", PROG, file);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	return 1;
-}
+const char cli_prog[] = PROG;
 
 static void usage(FILE *f)
 {
@@ -314,34 +302,26 @@ static int open_output(const Options *o, Run *r)
 	return 0;
 }
 
-/* One stream per channel, all from the same model, conditioning inputs set. When the file's rate
- * is not the model's, each stream resamples around the model (dsp/rate.h) at the best quality:
- * offline, CPU matters less than fidelity, and the delay it adds is taken out again (run_blocks
- * drops the first `latency` outputs, flush_tail feeds as many zeros at the end). */
-static int make_streams(const Options *o, Run *r, size_t block)
+/* One engine of C channels, conditioning inputs set. When the file's rate is not the model's,
+ * each channel resamples around the model (dsp/rate.h) at the best quality: offline, CPU matters
+ * less than fidelity, and the delay it adds is taken out again (run_blocks drops the first
+ * `latency` outputs, flush_tail feeds as many zeros at the end). */
+static int make_engine(const Options *o, Run *r, size_t block)
 {
-	r->st = calloc((size_t)r->C, sizeof *r->st);
 	r->ibuf = malloc(block * (size_t)r->C * sizeof(float));
 	/* obuf holds audio (C per frame) or the channel-summed probabilities (K per frame). */
 	r->obuf = malloc(block * (size_t)(r->C > r->K ? r->C : r->K) * sizeof(float));
-	r->chan_in = malloc(block * sizeof(float));
-	r->chan_out = malloc(block * (size_t)r->K * sizeof(float));
-	r->chan_in2 = malloc(block * sizeof(float));
-	r->chan_out2 = malloc(block * sizeof(float));
 	r->acc = calloc((size_t)r->K, sizeof(double));
-	if (!r->st || !r->ibuf || !r->obuf || !r->chan_in || !r->chan_out || !r->chan_in2 ||
-	    !r->chan_out2 || !r->acc)
+	if (!r->ibuf || !r->obuf || !r->acc)
 		return fail(o->in_path, "out of memory for blocks of %zu frames", block);
-	for (int c = 0; c < r->C; c++) {
-		char detail[256] = "";
-		RfxStatus s = rfx_rate_create(r->model, r->in_info.samplerate, RFX_RATE_QUALITY_BEST,
-					      &r->st[c], detail, sizeof detail);
-		if (s != RFX_OK)
-			return fail(o->in_path, "%s%s%s", rfx_strerror(s), detail[0] ? ": " : "", detail);
-		for (int k = 0; k < o->n_cond; k++)
-			rfx_rate_set_input(r->st[c], o->cond_index[k], o->cond_value[k]);
-	}
-	r->skip = rfx_rate_latency(r->st[0]);
+	char detail[256] = "";
+	RfxStatus s = rfx_engine_create(r->model, r->C, r->in_info.samplerate, RFX_RATE_QUALITY_BEST,
+					&r->eng, detail, sizeof detail);
+	if (s != RFX_OK)
+		return fail(o->in_path, "%s%s%s", rfx_strerror(s), detail[0] ? ": " : "", detail);
+	for (int k = 0; k < o->n_cond; k++)
+		rfx_engine_set_input(r->eng, o->cond_index[k], o->cond_value[k]);
+	r->skip = rfx_engine_latency(r->eng);
 	return 0;
 }
 
@@ -401,39 +381,12 @@ static void classify_block(Run *r, const float *probs, int64_t n)
 	}
 }
 
-/* Runs n frames of r->ibuf through the streams into r->obuf (audio) or the hop sums. An effect's
- * channels go two at a time through one loop (rfx_rate_process_pair: same output, less time). */
+/* Runs n frames of r->ibuf through the engine into r->obuf (audio) or the hop sums (n <=
+ * MAX_BLOCK, so it fits the engine's uint32_t). */
 static void process_block(Run *r, int64_t n)
 {
-	const int C = r->C, K = r->K;
-	int c = 0;
-	for (; K == 1 && c + 1 < C; c += 2) {
-		for (int64_t i = 0; i < n; i++) {
-			r->chan_in[i] = r->ibuf[i * C + c];
-			r->chan_in2[i] = r->ibuf[i * C + c + 1];
-		}
-		rfx_rate_process_pair(r->st[c], r->st[c + 1], r->chan_in, r->chan_in2, r->chan_out,
-				      r->chan_out2, (uint32_t)n);
-		for (int64_t i = 0; i < n; i++) {
-			r->obuf[i * C + c] = r->chan_out[i];
-			r->obuf[i * C + c + 1] = r->chan_out2[i];
-		}
-	}
-	if (K > 1)
-		memset(r->obuf, 0, (size_t)n * K * sizeof(float));
-	for (; c < C; c++) {
-		for (int64_t i = 0; i < n; i++)
-			r->chan_in[i] = r->ibuf[i * C + c];
-		rfx_rate_process(r->st[c], r->chan_in, r->chan_out, (uint32_t)n);
-		if (K == 1) {
-			for (int64_t i = 0; i < n; i++)
-				r->obuf[i * C + c] = r->chan_out[i];
-		} else {
-			for (int64_t i = 0; i < n * K; i++)
-				r->obuf[i] += r->chan_out[i];
-		}
-	}
-	if (K > 1)
+	rfx_engine_process(r->eng, r->ibuf, r->obuf, (uint32_t)n);
+	if (r->K > 1)
 		classify_block(r, r->obuf, n);
 }
 
@@ -453,7 +406,7 @@ static int write_audio(const Options *o, Run *r, int64_t n)
  * input and every input frame's response is out. */
 static int flush_tail(const Options *o, Run *r, int64_t block)
 {
-	int64_t left = r->out ? (int64_t)rfx_rate_latency(r->st[0]) : 0;
+	int64_t left = r->out ? (int64_t)rfx_engine_latency(r->eng) : 0;
 	while (left > 0) {
 		int64_t n = left < block ? left : block;
 		memset(r->ibuf, 0, (size_t)(n * r->C) * sizeof(float));
@@ -519,16 +472,9 @@ static int finish_output(const Options *o, Run *r, int ok)
 
 static void run_close(Run *r)
 {
-	if (r->st)
-		for (int c = 0; c < r->C; c++)
-			rfx_rate_destroy(r->st[c]);
-	free(r->st);
+	rfx_engine_destroy(r->eng);
 	free(r->ibuf);
 	free(r->obuf);
-	free(r->chan_in);
-	free(r->chan_out);
-	free(r->chan_in2);
-	free(r->chan_out2);
 	free(r->acc);
 	if (r->in)
 		sf_close(r->in);
@@ -564,18 +510,16 @@ static int open_input(const Options *o, Run *r)
 
 static void summary(const Options *o, const Run *r, int64_t frames, double seconds)
 {
-	uint32_t nonfinite = 0;
-	for (int c = 0; c < r->C; c++)
-		nonfinite += rfx_rate_nonfinite_count(r->st[c]);
+	uint32_t nonfinite = rfx_engine_nonfinite_count(r->eng);
 	if (nonfinite)
 		fprintf(stderr, "%s: %s: warning: %u non-finite input samples or states were caught "
 			"(taken as 0, or the state reset)\n", PROG, o->in_path, nonfinite);
 	if (o->quiet)
 		return;
-	if (rfx_rate_is_resampling(r->st[0]))
+	if (rfx_engine_is_resampling(r->eng))
 		fprintf(stderr, "%s: %s: resampled %d Hz -> %g Hz (the model's rate) and back; the %u "
 			"samples of delay this adds were taken out\n", PROG, o->in_path,
-			r->in_info.samplerate, r->model->spec.sample_rate, rfx_rate_latency(r->st[0]));
+			r->in_info.samplerate, r->model->spec.sample_rate, rfx_engine_latency(r->eng));
 	double audio = (double)frames / r->in_info.samplerate;
 	fprintf(stderr, "%s: %s: %.2f s of audio, %d channel%s, in %.3f s (%.1fx real time)\n",
 		PROG, o->in_path, audio, r->C, r->C == 1 ? "" : "s", seconds,
@@ -598,7 +542,7 @@ static int run(const Options *o)
 		rc = fail(o->in_path, "%lld frames of %d channels are too many for one block; use "
 			  "--block N", (long long)block, r.C);
 	if (!rc)
-		rc = make_streams(o, &r, (size_t)block) || open_output(o, &r);
+		rc = make_engine(o, &r, (size_t)block) || open_output(o, &r);
 	if (!rc) {
 		r.hop_frames = llround(o->hop_ms * 1e-3 * r.in_info.samplerate);
 		if (r.hop_frames < 1)

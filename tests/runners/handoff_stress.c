@@ -1,8 +1,10 @@
 /* handoff_stress — rnnfx-live's model handoff (tools/live_engine.c) without PortAudio.
  *
  *   crossfade exact   one thread: after live_post, the output is the stated linear ramp from the
- *                     old model's output to the new one's, then exactly the new one's, and the
- *                     old model comes back through live_collect
+ *                     old model's output to the new one's (dsp/engine.h's swap, the plugin's:
+ *                     old + g * (new - old), g = k / fade_len), then exactly the new one's, both
+ *                     models settled on RFX_ENGINE_SETTLE_FRAMES zeros first, and the old engine
+ *                     comes back through live_collect
  *   classifier swap   an effect -> classifier swap passes the input through and reports a class
  *   threads           an "audio" thread calls live_process back to back while the main thread
  *                     loads, posts and frees models as fast as it can; every output is finite and
@@ -61,10 +63,10 @@ static void signal_block(float *x, unsigned long n, unsigned long start)
 		x[i] = 0.5f * sinf((float)(start + i) * 0.031f) + 0.1f * sinf((float)(start + i) * 0.0017f);
 }
 
-static LiveModel *load_or_die(const char *path)
+static RfxEngine *load_or_die(const char *path)
 {
 	char msg[256];
-	LiveModel *e = live_model_load(path, 1, NULL, 0, msg, sizeof msg);
+	RfxEngine *e = live_load(path, 1, NULL, 0, msg, sizeof msg);
 	if (!e) {
 		printf("FAIL loading %s: %s\n", path, msg);
 		exit(1);
@@ -72,8 +74,15 @@ static LiveModel *load_or_die(const char *path)
 	return e;
 }
 
-/* The output around a swap is g * new + (1 - g) * old with g = (k + 1) / fade_len for the k-th
- * frame after the swap, computed exactly as live_engine.c does; then the new model alone. */
+/* A plain stream of m settled as an engine is (rfx_engine_settle): RFX_ENGINE_SETTLE_FRAMES zeros. */
+static void settle(RfxStream *st)
+{
+	static float z[RFX_ENGINE_SETTLE_FRAMES], o[RFX_ENGINE_SETTLE_FRAMES];
+	rfx_stream_process(st, z, o, RFX_ENGINE_SETTLE_FRAMES);
+}
+
+/* The output around a swap is old + g * (new - old) with g = k * (1 / fade_len) (floats) for the
+ * k-th frame after the swap, computed exactly as dsp/engine.c does; then the new model alone. */
 static void test_crossfade(const char *pa, const char *pb)
 {
 	enum { PRE = 1000, POST = 3000 };
@@ -87,26 +96,29 @@ static void test_crossfade(const char *pa, const char *pb)
 	rfx_model_load_file(pb, &mb, d, sizeof d);
 	rfx_stream_create(ma, &sa);
 	rfx_stream_create(mb, &sb);
+	settle(sa);
+	settle(sb);
 	rfx_stream_process(sa, x, ya, PRE + POST);
 	rfx_stream_process(sb, x + PRE, yb, POST);   /* the new model starts at the swap */
 	live_init(&lv, 1, RATE, FADE_MS, load_or_die(pa));
 	live_process(&lv, x, y, PRE, 0);
-	LiveModel *stale = live_post(&lv, load_or_die(pb));
-	LiveModel *early = live_collect(&lv);
+	RfxEngine *stale = live_post(&lv, load_or_die(pb));
+	RfxEngine *early = live_collect(&lv);
 	/* Odd block sizes, so the fade crosses block and chunk edges. */
 	for (unsigned long off = PRE; off < PRE + POST; off += 700) {
 		unsigned long n = PRE + POST - off < 700 ? PRE + POST - off : 700;
 		live_process(&lv, x + off, y + off, n, 0);
 	}
-	LiveModel *old = live_collect(&lv);
-	uint32_t L = lv.fade_len;
+	RfxEngine *old = live_collect(&lv);
+	uint32_t L = lv.swap.fade_len;
+	const float inv = 1.0f / (float)L;
 	int bad = -1;
 	for (int i = 0; i < PRE + POST && bad < 0; i++) {
 		float want = ya[i];
 		if (i >= PRE) {
 			uint32_t k = (uint32_t)(i - PRE);
-			float g = k + 1 < L ? (float)(k + 1) / (float)L : 1;
-			want = k + 1 < L ? g * yb[k] + (1 - g) * ya[i] : yb[k];
+			float g = (float)k * inv;
+			want = k < L ? ya[i] + g * (yb[k] - ya[i]) : yb[k];
 		}
 		if (memcmp(&want, &y[i], sizeof want))
 			bad = i;
@@ -116,8 +128,8 @@ static void test_crossfade(const char *pa, const char *pb)
 		 L, old ? "returned" : "NOT returned");
 	if (bad >= 0)
 		snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "; first difference at frame %d", bad);
-	report("crossfade exact", bad < 0 && old && !stale && !early && L == 961, msg);
-	live_model_free(old);
+	report("crossfade exact", bad < 0 && old && !stale && !early && L == 960, msg);
+	rfx_engine_destroy(old);
 	live_free_all(&lv);
 	rfx_stream_destroy(sa), rfx_stream_destroy(sb);
 	rfx_model_free(ma), rfx_model_free(mb);
@@ -130,15 +142,15 @@ static void test_classifier_swap(const char *pa, const char *pc)
 	signal_block(x, BLOCK, 0);
 	live_init(&lv, 1, RATE, FADE_MS, load_or_die(pa));
 	live_process(&lv, x, y, BLOCK, 0);
-	live_model_free(live_post(&lv, load_or_die(pc)));
+	rfx_engine_destroy(live_post(&lv, load_or_die(pc)));
 	live_process(&lv, x, y, BLOCK, 0);
-	LiveModel *old = live_collect(&lv);
+	RfxEngine *old = live_collect(&lv);
 	unsigned k = live_class(&lv, &conf);
 	int ok = old && !memcmp(x, y, sizeof x) && k < 3 && conf >= 1.0f / 3 && conf <= 1;
 	char msg[120];
 	snprintf(msg, sizeof msg, "input passed through, class %u confidence %.3f", k, conf);
 	report("classifier swap", ok, msg);
-	live_model_free(old);
+	rfx_engine_destroy(old);
 	live_free_all(&lv);
 }
 
@@ -178,24 +190,24 @@ static void test_threads(const char *paths[3])
 	}
 	for (int r = 0; r < N_RELOADS; r++) {
 		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
-		LiveModel *e = load_or_die(paths[(rng >> 33) % 3]);
+		RfxEngine *e = load_or_die(paths[(rng >> 33) % 3]);
 		loaded++;
-		LiveModel *s = live_post(&shared, e);
+		RfxEngine *s = live_post(&shared, e);
 		stale += s != NULL;
-		live_model_free(s);
-		LiveModel *c = live_collect(&shared);
+		rfx_engine_destroy(s);
+		RfxEngine *c = live_collect(&shared);
 		collected += c != NULL;
-		live_model_free(c);
+		rfx_engine_destroy(c);
 		struct timespec ts = { 0, (long)((rng >> 20) % 2000000) };   /* 0..2 ms */
 		nanosleep(&ts, NULL);
 	}
 	atomic_store(&stop_audio, 1);
 	pthread_join(th, NULL);
-	LiveModel *c = live_collect(&shared);
+	RfxEngine *c = live_collect(&shared);
 	collected += c != NULL;
-	live_model_free(c);
+	rfx_engine_destroy(c);
 	unsigned pending = atomic_load(&shared.pending) != NULL;
-	unsigned swaps = atomic_load(&shared.swaps), fading = shared.fading != NULL;
+	unsigned swaps = atomic_load(&shared.swaps), fading = shared.swap.fading != 0;
 	/* Every model loaded was either never taken (stale or still pending) or taken; every take
 	 * retired the model before it, except one still fading. */
 	int ok = loaded == stale + pending + swaps + fading && collected == swaps &&

@@ -1,0 +1,182 @@
+/* rnnfx LV2 plugins — loaded models: model file or text -> checked model -> settled engine. */
+#include "loaded.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "../dsp/model_file.h"
+#include "rnnfx.h"
+
+/* The classifier's labels joined by ',' for the host (an empty label reads as its index; a comma
+ * inside a label becomes ';' so the list splits back into exactly K names). */
+static char *join_labels(const RfxModel *model)
+{
+	const int k = model->spec.n_outputs;
+	char *s = malloc((size_t)k * (RFX_MAX_LABEL + 1) + 1);
+	if (!s)
+		return NULL;
+	size_t len = 0;
+	for (int c = 0; c < k; ++c) {
+		if (c)
+			s[len++] = ',';
+		const char *l = model->labels[c];
+		if (!l[0]) {
+			len += (size_t)sprintf(s + len, "%d", c);
+			continue;
+		}
+		for (size_t i = 0; l[i] && i < RFX_MAX_LABEL; ++i)
+			s[len++] = l[i] == ',' ? ';' : l[i];
+	}
+	s[len] = '\0';
+	return s;
+}
+
+/* What of the metadata the state keeps: the model's "name" when it is a string of at most
+ * RFX_LOADED_NAME_MAX bytes, nothing else. Training commands, hashes, logs and metrics do not
+ * run the model, can be megabytes, and the state is copied into every saved session and snapshot.
+ * 0 when done (the metadata may now be NULL), -1 when out of memory. */
+static int keep_essential_metadata(RfxModel *model)
+{
+	if (!model->metadata)
+		return 0;
+	json_t *meta = json_loads(model->metadata, 0, NULL);
+	json_t *name = json_object_get(meta, "name");
+	char *kept = NULL;
+	int rc = 0;
+	if (json_is_string(name) && json_string_length(name) <= RFX_LOADED_NAME_MAX) {
+		json_t *o = json_pack("{s:O}", "name", name);
+		kept = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		json_decref(o);
+		rc = kept ? 0 : -1;
+	}
+	json_decref(meta);
+	if (rc == 0 && rfx_model_set_metadata(model, kept) != RFX_OK)
+		rc = -1;
+	free(kept);
+	return rc;
+}
+
+static RfxStatus refuse(RfxLoadFail *fail, RfxLoadFail why, RfxStatus st)
+{
+	if (fail)
+		*fail = why;
+	return st;
+}
+
+/* The plugins' policy, before an engine is built: the effect plugin runs mono effects (one audio
+ * input, conditioning inputs at their defaults, one output per sample); the classifier plugin
+ * runs classifiers at their own rate only (dsp/rate.h does not resample class probabilities).
+ * RFX_OK, or the status with `detail` filled and *why set. */
+static RfxStatus check_kind(const RfxModel *model, RfxOutputMode mode, double host_rate,
+			    RfxLoadFail *why, char *detail, size_t detail_size)
+{
+	if (mode == RFX_MODE_EFFECT &&
+	    (model->spec.mode != RFX_MODE_EFFECT || model->spec.n_outputs != 1)) {
+		if (detail && detail_size)
+			snprintf(detail, detail_size,
+				 "a classifier model (%d outputs); this plugin runs effect models",
+				 model->spec.n_outputs);
+		*why = RFX_LOAD_FAIL_KIND;
+		return RFX_ERR_FIELD;
+	}
+	if (mode == RFX_MODE_CLASSIFIER && model->spec.mode != RFX_MODE_CLASSIFIER) {
+		if (detail && detail_size)
+			snprintf(detail, detail_size,
+				 "an effect model; this plugin runs classifier models (use the rnnfx "
+				 "effect plugin for it)");
+		*why = RFX_LOAD_FAIL_KIND;
+		return RFX_ERR_FIELD;
+	}
+	if (mode == RFX_MODE_CLASSIFIER &&
+	    fabs(model->spec.sample_rate - host_rate) > RFX_RATE_SAME_HZ) {
+		if (detail && detail_size)
+			snprintf(detail, detail_size,
+				 "rate mismatch: the classifier was trained at %g Hz, the host runs at "
+				 "%g Hz; a classifier runs only at its own rate",
+				 model->spec.sample_rate, host_rate);
+		*why = RFX_LOAD_FAIL_RATE;
+		return RFX_ERR_INVALID;
+	}
+	return RFX_OK;
+}
+
+RfxStatus rfx_loaded_load(const char *path, const char *json, size_t json_len, double host_rate,
+			  RfxOutputMode mode, RfxLoaded **out, RfxLoadFail *fail, char *detail,
+			  size_t detail_size)
+{
+	if (detail && detail_size)
+		detail[0] = '\0';
+	if (fail)
+		*fail = RFX_LOAD_FAIL_NONE;
+	if (!out || (!path && !json))
+		return refuse(fail, RFX_LOAD_FAIL_LOAD, RFX_ERR_INVALID);
+	*out = NULL;
+
+	RfxModel *model = NULL;
+	RfxStatus st = json ? rfx_model_load_string(json, json_len, &model, detail, detail_size)
+			    : rfx_model_load_file(path, &model, detail, detail_size);
+	if (st != RFX_OK)
+		return refuse(fail, RFX_LOAD_FAIL_LOAD, st);
+	RfxLoadFail why = RFX_LOAD_FAIL_LOAD;
+	st = check_kind(model, mode, host_rate, &why, detail, detail_size);
+	if (st != RFX_OK) {
+		rfx_model_free(model);
+		return refuse(fail, why, st);
+	}
+
+	RfxLoaded *m = calloc(1, sizeof *m);
+	if (!m) {
+		rfx_model_free(model);
+		return refuse(fail, RFX_LOAD_FAIL_LOAD, RFX_ERR_NOMEM);
+	}
+	st = rfx_engine_create(model, 1, host_rate, RFX_RATE_QUALITY_DEFAULT, &m->engine, detail,
+			       detail_size);
+	if (keep_essential_metadata(model) == 0)
+		m->json = rfx_model_to_string(model);
+	if (mode == RFX_MODE_CLASSIFIER)
+		m->labels = join_labels(model);
+	const double model_rate = model->spec.sample_rate;
+	rfx_model_free(model); /* the engine keeps its own copy of the weights */
+	if (st != RFX_OK) {
+		rfx_loaded_free(m);
+		return refuse(fail, RFX_LOAD_FAIL_LOAD, st);
+	}
+	rfx_engine_set_user(m->engine, m);
+	m->path = path ? strdup(path) : NULL;
+	if (!m->json || (path && !m->path) || (mode == RFX_MODE_CLASSIFIER && !m->labels)) {
+		rfx_loaded_free(m);
+		return refuse(fail, RFX_LOAD_FAIL_LOAD, RFX_ERR_NOMEM);
+	}
+	/* The dry path is delayed by the latency through a fixed-size line (run() never
+	 * allocates); a latency past it would need a ratio far beyond any audio rate pair. */
+	const unsigned latency = rfx_engine_latency(m->engine);
+	if (latency >= RFX_PLUGIN_MAX_LATENCY) {
+		if (detail && detail_size)
+			snprintf(detail, detail_size,
+				 "resampling %g Hz -> %g Hz needs %u samples of latency, more than the "
+				 "plugin's %u", model_rate, host_rate, latency, RFX_PLUGIN_MAX_LATENCY - 1);
+		rfx_loaded_free(m);
+		return refuse(fail, RFX_LOAD_FAIL_LOAD, RFX_ERR_INVALID);
+	}
+
+	/* Settled on silence, off the audio thread, so the model is not heard starting from its
+	 * raw initial state. */
+	rfx_engine_settle(m->engine);
+	*out = m;
+	return RFX_OK;
+}
+
+void rfx_loaded_free(RfxLoaded *m)
+{
+	if (!m)
+		return;
+	rfx_engine_destroy(m->engine);
+	free(m->json);
+	free(m->labels);
+	free(m->path);
+	free(m);
+}
