@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "bptt_impl.h"
-#include "fastmath.h"
+#include "cell_step.h"
 
 /* Non-zero once the caller's cancel flag is up (rfx_bptt_set_cancel; defined in bptt.c, which
  * owns the flag). The loops below look every RFX_BPTT_POLL steps and return early, leaving caches
@@ -209,14 +209,17 @@ static void KFN(atb_acc)(float *restrict dW, int M, int K, const float *restrict
 
 /* ---------------------------------------------------------------- one step of each cell */
 
-/* rnn:  h = tanh(xp + W_hh h_prev + b_hh) */
+/* The forward of each cell is cell_step.h's, on xp = W_ih x + b_ih (computed for the whole window
+ * first) and gh = W_hh h_prev + b_hh; the training forward adds the cache row. */
+
+/* rnn:  h = tanh(xp + W_hh h_prev + b_hh)  (rfx_rnn_step) */
 static inline void KFN(rnn_forward)(const RfxBptt *bp, const RfxBpLayer *ly, const float *restrict bh,
 				    const float *restrict xp, const float *restrict hp, float *restrict h, float *restrict gh)
 {
 	const int H = bp->H;
 	KFN(matvec_t)(gh, bh, ly->WhT, hp, H, H);
 	for (int j = 0; j < H; j++)
-		h[j] = rfx_tanhf(xp[j] + gh[j]);
+		h[j] = rfx_rnn_step(xp, gh, j);
 }
 
 /* dpre = dh (1 - h^2);  dh_prev = W_hh^T dpre */
@@ -273,28 +276,15 @@ static inline void KFN(gru_backward)(const RfxBptt *bp, const float *restrict Wh
 }
 
 /* lstm: g4 = xp + W_hh h_prev + b_hh;  i, f, o = s(.), g = tanh(.);  c = f c_prev + i g;
- *       h = o tanh(c).   Caches i, f, g, o, tanh(c). */
+ *       h = o tanh(c).   Caches i, f, g, o, tanh(c).  (rfx_lstm_step) */
 static inline void KFN(lstm_forward)(const RfxBptt *bp, const RfxBpLayer *ly, const float *restrict bh,
 				     const float *restrict xp, const float *restrict hp, const float *restrict cp, float *restrict h,
 				     float *restrict c, float *restrict gc, float *restrict gh)
 {
 	const int H = bp->H;
 	KFN(matvec_t)(gh, bh, ly->WhT, hp, H, 4 * H);
-	for (int j = 0; j < H; j++) {
-		float i = rfx_sigmoidf(xp[j] + gh[j]);
-		float f = rfx_sigmoidf(xp[H + j] + gh[H + j]);
-		float g = rfx_tanhf(xp[2 * H + j] + gh[2 * H + j]);
-		float o = rfx_sigmoidf(xp[3 * H + j] + gh[3 * H + j]);
-		float cj = f * cp[j] + i * g;
-		float tc = rfx_tanhf(cj);
-		c[j] = cj;
-		h[j] = o * tc;
-		gc[j] = i;
-		gc[H + j] = f;
-		gc[2 * H + j] = g;
-		gc[3 * H + j] = o;
-		gc[4 * H + j] = tc;
-	}
+	for (int j = 0; j < H; j++)
+		h[j] = rfx_lstm_step(xp, gh, cp[j], &c[j], H, j, gc);
 }
 
 static inline void KFN(lstm_backward)(const RfxBptt *bp, const float *restrict Wh, const float *restrict gc,

@@ -126,7 +126,7 @@ static inline void rnn_gates_avx2(const float *gi, const float *gh, float *h, in
 	for (; j + 8 <= H; j += 8)
 		_mm256_storeu_ps(h + j, tanh8(_mm256_add_ps(LD(gi + j), LD(gh + j))));
 	for (; j < H; j++)
-		rfx_rnn_unit(gi, gh, h, j);
+		h[j] = rfx_rnn_step(gi, gh, j);
 }
 
 static inline void gru_gates_avx2(const float *gi, const float *gh, float *h, int H)
@@ -139,7 +139,7 @@ static inline void gru_gates_avx2(const float *gi, const float *gh, float *h, in
 		_mm256_storeu_ps(h + j, _mm256_fmadd_ps(z, _mm256_sub_ps(LD(h + j), n), n));
 	}
 	for (; j < H; j++)
-		rfx_gru_unit(gi, gh, h, H, j);
+		h[j] = rfx_gru_step(gi, gh, h[j], H, j, NULL);
 }
 
 static inline void lstm_gates_avx2(const float *gi, const float *gh, float *h, float *c, int H)
@@ -155,7 +155,7 @@ static inline void lstm_gates_avx2(const float *gi, const float *gh, float *h, f
 		_mm256_storeu_ps(h + j, _mm256_mul_ps(o, tanh8(cn)));
 	}
 	for (; j < H; j++)
-		rfx_lstm_unit(gi, gh, h, c, H, j);
+		h[j] = rfx_lstm_step(gi, gh, c[j], &c[j], H, j, NULL);
 }
 
 static inline float dot_avx2(const float *a, const float *b, int n)

@@ -22,19 +22,19 @@ static inline void matvec_t_generic(const float *restrict Wt, const float *restr
 static inline void rnn_gates_generic(const float *gi, const float *gh, float *h, int H)
 {
 	for (int j = 0; j < H; j++)
-		rfx_rnn_unit(gi, gh, h, j);
+		h[j] = rfx_rnn_step(gi, gh, j);
 }
 
 static inline void gru_gates_generic(const float *gi, const float *gh, float *h, int H)
 {
 	for (int j = 0; j < H; j++)
-		rfx_gru_unit(gi, gh, h, H, j);
+		h[j] = rfx_gru_step(gi, gh, h[j], H, j, NULL);
 }
 
 static inline void lstm_gates_generic(const float *gi, const float *gh, float *h, float *c, int H)
 {
 	for (int j = 0; j < H; j++)
-		rfx_lstm_unit(gi, gh, h, c, H, j);
+		h[j] = rfx_lstm_step(gi, gh, c[j], &c[j], H, j, NULL);
 }
 
 static inline float dot_generic(const float *a, const float *b, int n)

@@ -103,7 +103,7 @@ static inline void rnn_gates_sse2(const float *gi, const float *gh, float *h, in
 	for (; j + 4 <= H; j += 4)
 		_mm_storeu_ps(h + j, tanh4(_mm_add_ps(LD(gi + j), LD(gh + j))));
 	for (; j < H; j++)
-		rfx_rnn_unit(gi, gh, h, j);
+		h[j] = rfx_rnn_step(gi, gh, j);
 }
 
 static inline void gru_gates_sse2(const float *gi, const float *gh, float *h, int H)
@@ -116,7 +116,7 @@ static inline void gru_gates_sse2(const float *gi, const float *gh, float *h, in
 		_mm_storeu_ps(h + j, _mm_add_ps(n, _mm_mul_ps(z, _mm_sub_ps(LD(h + j), n))));
 	}
 	for (; j < H; j++)
-		rfx_gru_unit(gi, gh, h, H, j);
+		h[j] = rfx_gru_step(gi, gh, h[j], H, j, NULL);
 }
 
 static inline void lstm_gates_sse2(const float *gi, const float *gh, float *h, float *c, int H)
@@ -132,7 +132,7 @@ static inline void lstm_gates_sse2(const float *gi, const float *gh, float *h, f
 		_mm_storeu_ps(h + j, _mm_mul_ps(o, tanh4(cn)));
 	}
 	for (; j < H; j++)
-		rfx_lstm_unit(gi, gh, h, c, H, j);
+		h[j] = rfx_lstm_step(gi, gh, c[j], &c[j], H, j, NULL);
 }
 
 static inline float dot_sse2(const float *a, const float *b, int n)
