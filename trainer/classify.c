@@ -26,8 +26,6 @@
 #define PROG "rnnfx-train"
 #define EXIT_INTERRUPTED 130
 #define MAX_SOURCES 8
-/* Consecutive non-finite steps after which the run is declared diverged (as the effect loop). */
-#define MAX_BAD_RUN 50
 
 static const char USAGE[] =
 	"usage: " PROG " --task classify (--classes DIR | --labels F.csv) --out MODEL.json [options]\n"
@@ -111,18 +109,11 @@ typedef struct {
 	char *fingerprint;
 	char ckpt_path[1024], report_path[1024];
 	TrnError err;
-	/* the loop */
-	RfxBptt *bp;
-	uint8_t *mask;
+	/* the task */
 	size_t seg_len;
-	float *xbuf;
-	int32_t *lbuf;
 	size_t *runs;               /* per class: pairs (start, cumulative count end) into train */
 	size_t n_runs[RFX_MAX_CLASSES], run_off[RFX_MAX_CLASSES];
-	int64_t bad_run;
-	TrnClsMetrics last;
-	TrnStopper stop;            /* SIGINT/SIGTERM and the budget stop a batch part-way */
-	TrnUndo undo;               /* the state before the running batch */
+	TrnClsMetrics last;         /* of the latest validation */
 } App;
 
 static volatile sig_atomic_t interrupted;
@@ -459,20 +450,7 @@ static int resume(App *a)
 	return 0;
 }
 
-/* ---------------------------------------------------------------- the loop */
-
-static double now_s(void)
-{
-	return trn_now_s();
-}
-
-static uint64_t mix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
+/* ---------------------------------------------------------------- the task */
 
 /* The runs of every class in the training signal, as (start, cumulative length) pairs, so a
  * uniformly drawn sample of class k is one binary search away. */
@@ -521,107 +499,52 @@ static size_t draw_sample(const App *a, int k, uint64_t r)
 	return runs[2 * lo] + (target - before);
 }
 
-/* Segment b of a batch is anchored on class (first + b) mod K: a sample of that class drawn
- * uniformly lands at a random place in the segment's loss part. */
-static void fill_batch(App *a, int B, uint64_t g)
+/* Every epoch has --batches batches, or as many as hold the training audio once. */
+static int64_t plan(void *ctx, int64_t epoch)
 {
-	const size_t S = a->seg_len, warm = (size_t)a->o.warmup, N = a->train.n;
-	int first = (int)(mix(&g) % (uint64_t)a->cs.n);
-	for (int b = 0; b < B; b++) {
-		int k = (first + b) % a->cs.n;
-		size_t p = draw_sample(a, k, mix(&g));
-		size_t o = warm + (size_t)(mix(&g) % (S - warm));
+	const App *a = ctx;
+	(void)epoch;
+	if (a->o.batches > 0)
+		return a->o.batches;
+	double per = (double)a->o.batch * (double)(a->seg_len - (size_t)a->o.warmup);
+	int64_t nb = (int64_t)llround((double)a->train.n / per);
+	return nb < 1 ? 1 : nb;
+}
+
+/* Batch b of epoch e is drawn from (seed, e, b) alone. Segment i is anchored on class
+ * (first + i) mod K: a sample of that class drawn uniformly lands at a random place in the
+ * segment's loss part. */
+static int fill(void *ctx, int64_t epoch, int64_t b, size_t S, float *x, float *t, int32_t *lab)
+{
+	const App *a = ctx;
+	(void)t;
+	const size_t warm = (size_t)a->o.warmup, N = a->train.n;
+	uint64_t g = a->o.seed * 0xD1B54A32D192ED03ULL + (uint64_t)epoch * 0x9E3779B97F4A7C15ULL +
+		     (uint64_t)b;
+	int first = (int)(trn_mix(&g) % (uint64_t)a->cs.n);
+	for (int i = 0; i < a->o.batch; i++) {
+		int k = (first + i) % a->cs.n;
+		size_t p = draw_sample(a, k, trn_mix(&g));
+		size_t o = warm + (size_t)(trn_mix(&g) % (S - warm));
 		size_t start = p > o ? p - o : 0;
 		if (start + S > N)
 			start = N - S;
-		memcpy(a->xbuf + (size_t)b * S, a->train.x + start, S * sizeof *a->xbuf);
-		memcpy(a->lbuf + (size_t)b * S, a->train.lab + start, S * sizeof *a->lbuf);
+		memcpy(x + (size_t)i * S, a->train.x + start, S * sizeof *x);
+		memcpy(lab + (size_t)i * S, a->train.lab + start, S * sizeof *lab);
 	}
+	return a->o.batch;
 }
 
-/* 1 when a step was taken, 0 skipped, 2 stopped part-way (nothing applied), -1 error. */
-static int train_window(App *a, const RfxBpttBatch *wb, double *loss)
+/* Validation frame error (1 - accuracy) is what "best" and the plateau watch. */
+static int score(void *ctx, const RfxModel *m, double *err, TrnError *e)
 {
-	rfx_bptt_zero_grad(a->bp);
-	RfxStatus rc = rfx_bptt_train(a->bp, wb, loss);
-	if (rc != RFX_OK)
-		return set_err(a, NULL, "training step failed: %s", rfx_strerror(rc));
-	if (rfx_bptt_cancelled(a->bp))
-		return 2;
-	float *g = rfx_bptt_grad(a->bp);
-	size_t n = a->model->n_params;
-	double norm = a->o.clip > 0 ? rfx_optim_clip_grad_norm(g, n, a->o.clip)
-				    : rfx_optim_grad_norm(g, n);
-	if (!isfinite(*loss) || !isfinite(norm)) {
-		a->st.skipped++;
-		if (++a->bad_run > MAX_BAD_RUN)
-			return set_err(a, NULL, "training diverged (%d non-finite steps in a row); try a "
-				       "lower --lr or --clip", MAX_BAD_RUN);
-		return 0;
+	App *a = ctx;
+	if (trn_cls_evaluate(m, &a->val, (size_t)a->o.warmup, &a->last) != RFX_OK) {
+		e->file[0] = '\0';
+		snprintf(e->msg, sizeof e->msg, "validation failed");
+		return -1;
 	}
-	a->bad_run = 0;
-	rfx_adam_step(a->adam, a->model->params, g, a->mask);
-	a->st.steps++;
-	return 1;
-}
-
-static int undo_batch(App *a)
-{
-	trn_undo_restore(&a->undo, a->model, a->adam, &a->st, &a->bad_run);
-	return 1;
-}
-
-/* 0 when done, 1 when stopped part-way (and undone), -1 on error. */
-static int train_batch(App *a, double *mean_loss)
-{
-	const size_t S = a->seg_len, W = (size_t)a->o.window, warm = (size_t)a->o.warmup;
-	const int B = a->o.batch;
-	uint64_t g = a->o.seed * 0xD1B54A32D192ED03ULL + (uint64_t)a->st.epoch * 0x9E3779B97F4A7C15ULL +
-		     (uint64_t)a->st.batch;
-	fill_batch(a, B, g);
-	trn_undo_save(&a->undo, a->model, a->adam, &a->st, a->bad_run);
-	rfx_bptt_reset_state(a->bp);
-	RfxBpttBatch wb = { .B = B, .T = (int)warm, .x = a->xbuf, .x_stride = S };
-	if (warm > 0 && rfx_bptt_forward(a->bp, &wb, NULL, 0) != RFX_OK)
-		return set_err(a, NULL, "warm-up forward pass failed");
-	if (rfx_bptt_cancelled(a->bp))
-		return undo_batch(a);
-	double sum = 0;
-	int taken = 0;
-	for (size_t off = warm; off < S; off += W) {
-		size_t T = S - off < W ? S - off : W;
-		wb.T = (int)T;
-		wb.x = a->xbuf + off;
-		wb.label = a->lbuf + off;
-		wb.l_stride = S;
-		int labelled = 0;
-		for (int b = 0; b < B && !labelled; b++)
-			for (size_t t = 0; t < T && !labelled; t++)
-				labelled = a->lbuf[(size_t)b * S + off + t] >= 0;
-		if (!labelled) {    /* a gap in the labels: only move the state */
-			if (rfx_bptt_forward(a->bp, &wb, NULL, 0) != RFX_OK)
-				return set_err(a, NULL, "forward pass failed");
-			if (rfx_bptt_cancelled(a->bp))
-				return undo_batch(a);
-			continue;
-		}
-		double loss = 0;
-		int rc = train_window(a, &wb, &loss);
-		if (rc < 0)
-			return -1;
-		if (rc == 2)
-			return undo_batch(a);
-		if (rc > 0) {
-			sum += loss;
-			taken++;
-		}
-	}
-	a->st.samples += (double)B * (double)S;
-	*mean_loss = taken ? sum / taken : NAN;
-	if (taken) {
-		a->st.loss_sum += *mean_loss;
-		a->st.loss_count++;
-	}
+	*err = 1 - a->last.accuracy;
 	return 0;
 }
 
@@ -635,150 +558,66 @@ static void fmt_ms(char *buf, size_t n, double ms)
 		snprintf(buf, n, "%.1f ms", ms);
 }
 
-/* Validation frame error (1 - accuracy) is what "best" and the plateau watch. */
-static int validate(App *a, int64_t n_batches)
+/* One line per validation, with the latency the score does not show. */
+static void validated(void *ctx, const TrnState *st)
 {
-	TrnState *st = &a->st;
-	if (trn_cls_evaluate(a->model, &a->val, (size_t)a->o.warmup, &a->last) != RFX_OK)
-		return set_err(a, NULL, "validation failed");
-	double e = 1 - a->last.accuracy;
-	TrnPoint p = {
-		.time = st->elapsed, .loss = st->loss_count ? st->loss_sum / (double)st->loss_count : NAN,
-		.val_esr = e, .lr = a->adam->cfg.lr, .epoch = st->epoch, .steps = st->steps,
-	};
-	if (trn_state_push(st, &p) != 0)
-		return set_err(a, NULL, "out of memory");
-	st->loss_sum = 0;
-	st->loss_count = 0;
-	st->since_val = 0;
-	if (isfinite(e) && e < st->best_val) {
-		st->best_val = e;
-		st->best_epoch = st->epoch;
-		memcpy(st->best_params, a->model->params, st->n_params * sizeof *st->best_params);
-		st->bad_evals = st->plateau_bad = 0;
-	} else {
-		st->bad_evals++;
-		if (++st->plateau_bad >= a->o.plateau) {
-			float lr = a->adam->cfg.lr * 0.5f;
-			a->adam->cfg.lr = lr > 1e-5f ? lr : 1e-5f;
-			st->plateau_bad = 0;
-		}
-	}
-	if (!a->o.quiet) {
-		char med[32];
-		fmt_ms(med, sizeof med, a->last.latency_median_ms);
-		fprintf(stderr, "epoch %lld  %lld batches  loss %.4g  val accuracy %.2f %% (best %.2f %%)  "
-			"latency %s  lr %.2g  %.0f s\n", (long long)st->epoch, (long long)n_batches, p.loss,
-			100 * a->last.accuracy, 100 * (1 - st->best_val), med, p.lr, st->elapsed);
-	}
-	return 0;
-}
-
-static int setup_loop(App *a)
-{
-	const size_t S = a->seg_len, B = (size_t)a->o.batch;
-	RfxBpttConfig bc = {
-		.max_batch = a->o.batch, .max_steps = trn_max_steps(a->o.window, S, a->o.warmup),
-		.n_threads = a->o.threads, .loss = rfx_loss_config_default(RFX_LOSS_CE),
-	};
-	bc.loss.class_weights = a->weights;
-	/* The BPTT, the batch's input and labels, the undo copy. */
-	size_t more = B * S * (sizeof(float) + sizeof(int32_t)) + 3 * a->model->n_params * sizeof(float);
-	if (trn_memory_check(a->model, &bc, more, a->err.msg, sizeof a->err.msg) != 0) {
-		a->err.file[0] = '\0';
-		return -1;
-	}
-	RfxStatus rc = rfx_bptt_create(a->model, &bc, &a->bp);
-	if (rc != RFX_OK)
-		return set_err(a, NULL, "cannot set up training: %s", rfx_strerror(rc));
-	a->mask = malloc(a->model->n_params);
-	a->xbuf = malloc(B * S * sizeof *a->xbuf);
-	a->lbuf = malloc(B * S * sizeof *a->lbuf);
-	if (!a->mask || !a->xbuf || !a->lbuf || index_runs(a) ||
-	    trn_undo_init(&a->undo, a->model->n_params) != 0)
-		return set_err(a, NULL, "out of memory for %zu segments of %zu samples", B, S);
-	rfx_optim_trainable_mask(a->model, a->mask);
-	return 0;
-}
-
-/* As the effect loop's check_budget (train_loop.c): a batch that outlasts the budget left would be
- * stopped part-way and undone every time, so nothing would be learned. */
-static void check_budget(App *a, double t0)
-{
-	double batch_s, step_s, left = a->o.budget - (now_s() - t0);
-	if (left <= 0)              /* a resumed run past its budget: it stops at once */
+	const App *a = ctx;
+	if (a->o.quiet)
 		return;
-	trn_estimate_batch(a->bp, a->xbuf, a->o.batch, a->seg_len, a->o.warmup, a->o.window,
-			   &batch_s, &step_s);
-	if (batch_s > left)
-		fprintf(stderr, PROG ": warning: one batch takes about %.3g s here (estimated; its first "
-			"optimiser step %.3g s), more than the %.3g s left of --time-budget: the budget will "
-			"end inside the first batch, and a batch stopped part-way is discarded, so the model "
-			"would not train. Give a longer --time-budget, or a smaller --batch, --segment, "
-			"--window, --hidden or --layers\n", batch_s, step_s, left > 0 ? left : 0);
+	const TrnPoint *p = &st->hist[st->n_hist - 1];
+	char med[32];
+	fmt_ms(med, sizeof med, a->last.latency_median_ms);
+	fprintf(stderr, "epoch %lld  %lld batches  loss %.4g  val accuracy %.2f %% (best %.2f %%)  "
+		"latency %s  lr %.2g  %.0f s\n", (long long)st->epoch, (long long)st->batch, p->loss,
+		100 * a->last.accuracy, 100 * (1 - st->best_val), med, p->lr, st->elapsed);
 }
 
-static TrnStop train_epochs(App *a, int64_t nb, double t0)
+static int save_checkpoint(void *ctx, const TrnState *st, const RfxAdam *adam, TrnError *err)
 {
-	TrnState *st = &a->st;
-	if (st->n_hist == 0 && validate(a, 0) != 0)
-		return TRN_STOP_ERROR;
-	for (;;) {
-		if (a->o.epochs > 0 && st->epoch >= a->o.epochs)
-			return TRN_STOP_EPOCHS;
-		while (st->batch < nb) {
-			st->elapsed = now_s() - t0;
-			const int why = atomic_load(&a->stop.flag);
-			if (why == TRN_CANCEL_SIGNAL)
-				return TRN_STOP_INTERRUPT;
-			if (why == TRN_CANCEL_BUDGET || (a->o.budget > 0 && st->elapsed >= a->o.budget)) {
-				if (st->since_val > 0 && validate(a, st->batch) != 0)
-					return TRN_STOP_ERROR;
-				return TRN_STOP_BUDGET;
-			}
-			double loss;
-			int rc = train_batch(a, &loss);
-			if (rc < 0)
-				return TRN_STOP_ERROR;
-			if (rc > 0)     /* stopped part-way and undone: the checks above say why */
-				continue;
-			st->batch++;
-			st->since_val++;
-		}
-		st->elapsed = now_s() - t0;
-		if (validate(a, nb) != 0)
-			return TRN_STOP_ERROR;
-		st->epoch++;
-		st->batch = 0;
-		if (trn_checkpoint_save(a->ckpt_path, a->model, a->adam, st, a->fingerprint, &a->err))
-			return TRN_STOP_ERROR;
-		if (a->o.patience > 0 && st->bad_evals >= a->o.patience)
-			return TRN_STOP_EARLY;
-	}
+	App *a = ctx;
+	return trn_checkpoint_save(a->ckpt_path, a->model, adam, st, a->fingerprint, err);
 }
 
-/* The loop, with the stopper watching SIGINT/SIGTERM and the budget's deadline (trn_stopper_block
- * was called before setup_loop created the BPTT's threads). */
+static void log_cb(void *ctx, int warn, const char *file, const char *msg)
+{
+	const App *a = ctx;
+	if (!warn && a->o.quiet)
+		return;
+	fprintf(stderr, PROG ": %s%s%s%s\n", file, file[0] ? ": " : "", warn ? "warning: " : "", msg);
+}
+
+static void train_config(const Opts *o, TrnTrainConfig *c)
+{
+	trn_train_config_default(c);
+	c->segment_s = o->segment_s;
+	c->warmup = o->warmup;
+	c->window = o->window;
+	c->batch = o->batch;
+	c->adam.lr = o->lr;
+	c->clip = o->clip;
+	c->loss = RFX_LOSS_CE;
+	c->patience = (int)o->patience;
+	c->plateau_patience = (int)o->plateau;
+	c->max_epochs = o->epochs;
+	c->time_budget = o->budget;
+	c->threads = o->threads;
+	c->seed = o->seed;
+}
+
 static TrnStop train(App *a)
 {
-	int64_t nb = a->o.batches;
-	if (nb <= 0) {
-		double per = (double)a->o.batch * (double)(a->seg_len - (size_t)a->o.warmup);
-		nb = (int64_t)llround((double)a->train.n / per);
-		if (nb < 1)
-			nb = 1;
-	}
-	double t0 = now_s() - a->st.elapsed;
-	if (trn_stopper_start(&a->stop, &interrupted, a->o.budget > 0 ? t0 + a->o.budget : 0) != 0) {
-		set_err(a, NULL, "cannot start a thread");
+	if (index_runs(a) != 0) {
+		set_err(a, NULL, "out of memory for %d segments of %zu samples", a->o.batch, a->seg_len);
 		return TRN_STOP_ERROR;
 	}
-	rfx_bptt_set_cancel(a->bp, &a->stop.flag);
-	if (a->o.budget > 0)
-		check_budget(a, t0);
-	TrnStop stop = train_epochs(a, nb, t0);
-	trn_stopper_stop(&a->stop);
-	return stop;
+	TrnTrainConfig cfg;
+	train_config(&a->o, &cfg);
+	TrnTask task = {
+		.ctx = a, .rate = a->train.rate, .labels = 1, .class_weights = a->weights,
+		.est_batch = a->o.batch, .plan = plan, .fill = fill, .score = score,
+	};
+	TrnHooks hooks = { NULL, save_checkpoint, &interrupted, a, log_cb, validated };
+	return trn_train(&cfg, &task, a->model, a->adam, &a->st, &hooks, &a->err);
 }
 
 /* ---------------------------------------------------------------- results */
@@ -988,13 +827,6 @@ static int run(App *a)
 		return set_err(a, NULL, "out of memory"), fail(a);
 	if ((a->o.resume ? resume(a) : make_model(a)) != 0)
 		return fail(a);
-	/* SIGINT/SIGTERM blocked from here in this thread and the BPTT's (trn_stopper_block); the
-	 * stopper's thread takes them while train() runs, and this thread again after it. */
-	trn_stopper_block(&a->stop);
-	if (setup_loop(a) != 0) {
-		trn_stopper_stop(&a->stop);
-		return fail(a);
-	}
 	const char *outs[] = { a->o.out, a->ckpt_path, a->o.no_report ? NULL : a->report_path };
 	if (trn_outputs_check(outs, 3, &a->err) != 0)
 		return fail(a);
@@ -1025,11 +857,6 @@ int trn_classify_main(int argc, char **argv)
 		return rc == 1 ? 0 : rc;
 	derive_paths(&a);
 	rc = run(&a);
-	rfx_bptt_destroy(a.bp);
-	trn_undo_free(&a.undo);
-	free(a.mask);
-	free(a.xbuf);
-	free(a.lbuf);
 	free(a.runs);
 	trn_clsset_free(&a.train);
 	trn_clsset_free(&a.val);

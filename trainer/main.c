@@ -24,6 +24,7 @@
 #include "progress.h"
 #include "report_svg.h"
 #include "sha256.h"
+#include "task_effect.h"
 #include "train_loop.h"
 
 #define PROG "rnnfx-train"
@@ -448,9 +449,14 @@ static int run(App *a)
 	sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills at once */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL); /* kill, timeout, a job scheduler: keep the work too */
-	TrnHooks hooks = { hook_progress, save_checkpoint, &interrupted, a, log_cb };
-	TrnStop stop = trn_train(&a->o.train_cfg, &a->train, a->tr, a->n_tr, a->va, a->n_va, a->model,
-				 a->adam, &a->st, &hooks, &a->err);
+	TrnHooks hooks = { hook_progress, save_checkpoint, &interrupted, a, log_cb, NULL };
+	TrnEffectTask et;
+	TrnTask task;
+	if (trn_effect_task_init(&et, &task, &a->o.train_cfg, &a->train, a->tr, a->n_tr, a->va,
+				 a->n_va, &a->err) != 0)
+		return fail(a);
+	TrnStop stop = trn_train(&a->o.train_cfg, &task, a->model, a->adam, &a->st, &hooks, &a->err);
+	trn_effect_task_free(&et);
 	trn_progress_break(&a->pd);
 	if (stop == TRN_STOP_ERROR)
 		return fail(a);

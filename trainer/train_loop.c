@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "../dsp/bptt.h"
-#include "evaluate.h"
 
 void trn_train_config_default(TrnTrainConfig *c)
 {
@@ -34,9 +33,7 @@ void trn_train_config_default(TrnTrainConfig *c)
 
 typedef struct {
 	const TrnTrainConfig *cfg;
-	const TrnData *d;
-	const TrnSpan *val;
-	int n_val;
+	const TrnTask *task;
 	RfxModel *model;
 	RfxAdam *adam;
 	TrnState *st;
@@ -45,9 +42,9 @@ typedef struct {
 	RfxBptt *bp;
 	uint8_t *mask;
 	size_t seg_len;
-	TrnSpan *segs;          /* this epoch's segments, shuffled */
-	size_t n_segs, cap_segs;
-	float *xbuf, *tbuf;     /* [batch][seg_len] */
+	int64_t n_batches;      /* in this epoch (the task's plan) */
+	float *xbuf, *tbuf;     /* [batch][seg_len]; tbuf for sample targets */
+	int32_t *lbuf;          /* [batch][seg_len] for class labels */
 	double t0;              /* monotonic time at which elapsed was 0 */
 	double last_val;
 	int64_t bad_run;        /* consecutive skipped steps */
@@ -60,11 +57,6 @@ double trn_now_s(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double now_s(void)
-{
-	return trn_now_s();
 }
 
 /* ------------------------------------------------------------------ stopping part-way */
@@ -104,7 +96,7 @@ static void *stopper_main(void *arg)
 	TrnStopper *s = arg;
 	double first = 0;
 	while (!atomic_load(&s->quit)) {
-		double t = now_s();
+		double t = trn_now_s();
 		/* *interrupt: a signal handled before the stopper started (while loading data). */
 		if (s->interrupt && *s->interrupt)
 			stopper_raise(s, TRN_CANCEL_SIGNAL);
@@ -121,7 +113,7 @@ static void *stopper_main(void *arg)
 			*s->interrupt = 1;
 		stopper_raise(s, TRN_CANCEL_SIGNAL);
 		s->got[sig == SIGINT ? 0 : 1] = 1;
-		t = now_s();
+		t = trn_now_s();
 		if (first == 0)
 			first = t;
 		else if (t - first >= STOPPER_SECOND_S)
@@ -213,9 +205,9 @@ int trn_memory_check(const RfxModel *m, const RfxBpttConfig *bc, size_t more, ch
 static double time_forward(RfxBptt *bp, const float *x, int batch, size_t seg_len, int T)
 {
 	RfxBpttBatch b = { .B = batch, .T = T, .x = x, .x_stride = seg_len };
-	double t0 = now_s();
+	double t0 = trn_now_s();
 	rfx_bptt_forward(bp, &b, NULL, 0);
-	return now_s() - t0;
+	return trn_now_s() - t0;
 }
 
 /* The probe doubles its length from 16 steps until it takes 30 ms (or reaches 256 steps, or the
@@ -261,32 +253,19 @@ static void set_err(TrnError *err, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* splitmix64: each epoch's generator is seeded from (seed, epoch) alone, which is what lets a
- * resumed run pick up the same shuffle without saving generator state. */
-static uint64_t mix(uint64_t *s)
+size_t trn_seg_len(const TrnTrainConfig *cfg, double rate)
+{
+	return (size_t)llround(cfg->segment_s * rate);
+}
+
+/* Each epoch's generator is seeded from (seed, epoch) alone, which is what lets a resumed run pick
+ * up the same shuffle without saving generator state. */
+uint64_t trn_mix(uint64_t *s)
 {
 	uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
 	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
 	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
 	return z ^ (z >> 31);
-}
-
-static void plan_epoch(Run *r, const TrnSpan *train, int n_train)
-{
-	uint64_t g = r->cfg->seed * 0xD1B54A32D192ED03ULL + (uint64_t)r->st->epoch;
-	size_t phase = (size_t)(mix(&g) % r->seg_len);
-	r->n_segs = trn_segments(train, n_train, r->seg_len, phase, r->segs, r->cap_segs);
-	for (size_t i = r->n_segs; i > 1; i--) {
-		size_t j = (size_t)(mix(&g) % i);
-		TrnSpan t = r->segs[i - 1];
-		r->segs[i - 1] = r->segs[j];
-		r->segs[j] = t;
-	}
-}
-
-static int64_t batches_in_epoch(const Run *r)
-{
-	return (int64_t)((r->n_segs + (size_t)r->cfg->batch - 1) / (size_t)r->cfg->batch);
 }
 
 /* Consecutive non-finite steps after which the run is declared diverged. */
@@ -374,19 +353,23 @@ static int undo_batch(Run *r)
 	return 1;
 }
 
+/* Whether any segment of the batch has a label in [off, off + T). */
+static int labelled(const Run *r, int B, size_t off, size_t T)
+{
+	for (int b = 0; b < B; b++)
+		for (size_t t = 0; t < T; t++)
+			if (r->lbuf[(size_t)b * r->seg_len + off + t] >= 0)
+				return 1;
+	return 0;
+}
+
 /* Warm-up then every window of one batch; *mean_loss gets the mean over the windows taken.
+ * A window without a label (a gap in a classifier's labels) only moves the state on.
  * 0 when done, 1 when stopped part-way (and undone), -1 on error. */
 static int train_batch(Run *r, int64_t b, double *mean_loss)
 {
 	const size_t S = r->seg_len, W = (size_t)r->cfg->window, warm = (size_t)r->cfg->warmup;
-	size_t first = (size_t)b * (size_t)r->cfg->batch;
-	int B = (int)(r->n_segs - first < (size_t)r->cfg->batch ? r->n_segs - first : (size_t)r->cfg->batch);
-	for (int i = 0; i < B; i++) {
-		const TrnSpan *s = &r->segs[first + (size_t)i];
-		const TrnPair *p = &r->d->pairs[s->pair];
-		memcpy(r->xbuf + (size_t)i * S, p->in + s->start, S * sizeof *r->xbuf);
-		memcpy(r->tbuf + (size_t)i * S, p->tgt + s->start, S * sizeof *r->tbuf);
-	}
+	const int B = r->task->fill(r->task->ctx, r->st->epoch, b, S, r->xbuf, r->tbuf, r->lbuf);
 	trn_undo_save(&r->undo, r->model, r->adam, r->st, r->bad_run);
 	rfx_bptt_reset_state(r->bp);
 	RfxBpttBatch wb = { .B = B, .T = (int)warm, .x = r->xbuf, .x_stride = S };
@@ -401,8 +384,22 @@ static int train_batch(Run *r, int64_t b, double *mean_loss)
 	for (size_t off = warm; off < S; off += W) {
 		wb.T = (int)(S - off < W ? S - off : W);
 		wb.x = r->xbuf + off;
-		wb.target = r->tbuf + off;
-		wb.t_stride = S;
+		if (r->lbuf) {
+			wb.label = r->lbuf + off;
+			wb.l_stride = S;
+		} else {
+			wb.target = r->tbuf + off;
+			wb.t_stride = S;
+		}
+		if (r->lbuf && !labelled(r, B, off, (size_t)wb.T)) {
+			if (rfx_bptt_forward(r->bp, &wb, NULL, 0) != RFX_OK) {
+				set_err(r->err, "forward pass failed");
+				return -1;
+			}
+			if (rfx_bptt_cancelled(r->bp))
+				return undo_batch(r);
+			continue;
+		}
 		double loss = 0;
 		int rc = train_window(r, &wb, &loss);
 		if (rc < 0)
@@ -423,19 +420,16 @@ static int train_batch(Run *r, int64_t b, double *mean_loss)
 	return 0;
 }
 
-/* Validation ESR, history point, best model, learning-rate plateau. */
+/* The task's score, history point, best model, learning-rate plateau. */
 static int validate(Run *r)
 {
 	TrnState *st = r->st;
-	double esr = NAN;
-	int rc = trn_eval_esr(r->model, r->d, r->val, r->n_val, (size_t)r->cfg->warmup, &esr, NULL);
-	if (rc != RFX_OK) {
-		set_err(r->err, "validation failed: %s", rfx_strerror(rc));
+	double score = NAN;
+	if (r->task->score(r->task->ctx, r->model, &score, r->err) != 0)
 		return -1;
-	}
 	TrnPoint p = {
 		.time = st->elapsed, .loss = st->loss_count ? st->loss_sum / (double)st->loss_count : NAN,
-		.val_esr = esr, .lr = r->adam->cfg.lr, .epoch = st->epoch, .steps = st->steps,
+		.val_esr = score, .lr = r->adam->cfg.lr, .epoch = st->epoch, .steps = st->steps,
 	};
 	if (trn_state_push(st, &p) != 0) {
 		set_err(r->err, "out of memory");
@@ -444,20 +438,22 @@ static int validate(Run *r)
 	st->loss_sum = 0;
 	st->loss_count = 0;
 	st->since_val = 0;
-	r->last_val = esr;
-	if (isfinite(esr) && esr < st->best_val) {
-		st->best_val = esr;
+	r->last_val = score;
+	if (isfinite(score) && score < st->best_val) {
+		st->best_val = score;
 		st->best_epoch = st->epoch;
 		memcpy(st->best_params, r->model->params, st->n_params * sizeof *st->best_params);
 		st->bad_evals = st->plateau_bad = 0;
-		return 0;
+	} else {
+		st->bad_evals++;
+		if (++st->plateau_bad >= r->cfg->plateau_patience) {
+			float lr = r->adam->cfg.lr * r->cfg->plateau_factor;
+			r->adam->cfg.lr = lr > r->cfg->min_lr ? lr : r->cfg->min_lr;
+			st->plateau_bad = 0;
+		}
 	}
-	st->bad_evals++;
-	if (++st->plateau_bad >= r->cfg->plateau_patience) {
-		float lr = r->adam->cfg.lr * r->cfg->plateau_factor;
-		r->adam->cfg.lr = lr > r->cfg->min_lr ? lr : r->cfg->min_lr;
-		st->plateau_bad = 0;
-	}
+	if (r->hooks && r->hooks->validated)
+		r->hooks->validated(r->hooks->ctx, st);
 	return 0;
 }
 
@@ -467,7 +463,7 @@ static void report(Run *r, int64_t nb, double loss, int validated, double t_run0
 		return;
 	const TrnState *st = r->st;
 	const TrnTrainConfig *c = r->cfg;
-	double dt = now_s() - t_run0;
+	double dt = trn_now_s() - t_run0;
 	TrnProgress p = {
 		.st = st, .n_batches = nb, .loss = loss, .last_val = r->last_val,
 		.samples_per_s = dt > 0 ? (st->samples - s_run0) / dt : 0, .eta_s = NAN,
@@ -482,17 +478,18 @@ static void report(Run *r, int64_t nb, double loss, int validated, double t_run0
 	r->hooks->progress(r->hooks->ctx, &p);
 }
 
-static int setup(Run *r, const TrnSpan *train, int n_train)
+static int setup(Run *r)
 {
 	const TrnTrainConfig *c = r->cfg;
-	r->seg_len = (size_t)llround(c->segment_s * r->d->rate);
+	const size_t B = (size_t)c->batch, S = r->seg_len;
 	RfxBpttConfig bc = {
-		.max_batch = c->batch, .max_steps = trn_max_steps(c->window, r->seg_len, c->warmup),
+		.max_batch = c->batch, .max_steps = trn_max_steps(c->window, S, c->warmup),
 		.n_threads = c->threads, .loss = rfx_loss_config_default(c->loss),
 	};
-	/* The BPTT, the batch's input and target, the undo copy. */
-	size_t more = 2 * (size_t)c->batch * r->seg_len * sizeof(float) +
-		      3 * r->model->n_params * sizeof(float);
+	bc.loss.class_weights = r->task->class_weights;
+	/* The BPTT, the batch's input and targets (or labels), the undo copy. */
+	const size_t per = sizeof(float) + (r->task->labels ? sizeof(int32_t) : sizeof(float));
+	size_t more = B * S * per + 3 * r->model->n_params * sizeof(float);
 	char why[400];
 	if (trn_memory_check(r->model, &bc, more, why, sizeof why) != 0) {
 		set_err(r->err, "%s", why);
@@ -503,14 +500,15 @@ static int setup(Run *r, const TrnSpan *train, int n_train)
 		set_err(r->err, "cannot set up training: %s", rfx_strerror(rc));
 		return -1;
 	}
-	r->cap_segs = trn_spans_total(train, n_train) / r->seg_len + (size_t)n_train + 1;
-	r->segs = malloc(r->cap_segs * sizeof *r->segs);
 	r->mask = malloc(r->model->n_params);
-	r->xbuf = malloc((size_t)c->batch * r->seg_len * sizeof *r->xbuf);
-	r->tbuf = malloc((size_t)c->batch * r->seg_len * sizeof *r->tbuf);
-	if (!r->segs || !r->mask || !r->xbuf || !r->tbuf ||
+	r->xbuf = malloc(B * S * sizeof *r->xbuf);
+	if (r->task->labels)
+		r->lbuf = malloc(B * S * sizeof *r->lbuf);
+	else
+		r->tbuf = malloc(B * S * sizeof *r->tbuf);
+	if (!r->mask || !r->xbuf || !(r->lbuf || r->tbuf) ||
 	    trn_undo_init(&r->undo, r->model->n_params) != 0) {
-		set_err(r->err, "out of memory for %d segments of %zu samples", c->batch, r->seg_len);
+		set_err(r->err, "out of memory for %d segments of %zu samples", c->batch, S);
 		return -1;
 	}
 	rfx_optim_trainable_mask(r->model, r->mask);
@@ -519,16 +517,13 @@ static int setup(Run *r, const TrnSpan *train, int n_train)
 
 /* A batch that would outlast the budget left is never completed, so nothing would be learned
  * (a batch stopped part-way is undone): say so before the run spends the budget. */
-static void check_budget(Run *r, const TrnSpan *train, int n_train)
+static void check_budget(Run *r)
 {
 	const TrnTrainConfig *c = r->cfg;
-	double batch_s, step_s, left = c->time_budget - (now_s() - r->t0);
+	double batch_s, step_s, left = c->time_budget - (trn_now_s() - r->t0);
 	if (left <= 0)              /* a resumed run past its budget: it stops at once */
 		return;
-	/* The first epoch's batches: `batch` segments, or all there are when fewer. */
-	size_t n_segs = trn_segments(train, n_train, r->seg_len, 0, r->segs, r->cap_segs);
-	int B = n_segs < (size_t)c->batch ? (int)n_segs : c->batch;
-	trn_estimate_batch(r->bp, r->xbuf, B > 0 ? B : 1, r->seg_len, c->warmup, c->window,
+	trn_estimate_batch(r->bp, r->xbuf, r->task->est_batch, r->seg_len, c->warmup, c->window,
 			   &batch_s, &step_s);
 	if (batch_s <= left || !r->hooks || !r->hooks->log)
 		return;
@@ -544,10 +539,10 @@ static void check_budget(Run *r, const TrnSpan *train, int n_train)
 static void teardown(Run *r)
 {
 	rfx_bptt_destroy(r->bp);
-	free(r->segs);
 	free(r->mask);
 	free(r->xbuf);
 	free(r->tbuf);
+	free(r->lbuf);
 	trn_undo_free(&r->undo);
 }
 
@@ -557,14 +552,13 @@ static int early_stop(const Run *r)
 }
 
 /* Runs the batches left in the current epoch; returns a TrnStop, or -1 when the epoch finished. */
-static int run_epoch(Run *r, const TrnSpan *train, int n_train, double t_run0, double s_run0)
+static int run_epoch(Run *r, double t_run0, double s_run0)
 {
 	TrnState *st = r->st;
 	const TrnTrainConfig *c = r->cfg;
-	plan_epoch(r, train, n_train);
-	int64_t nb = batches_in_epoch(r);
+	const int64_t nb = r->n_batches = r->task->plan(r->task->ctx, st->epoch);
 	while (st->batch < nb) {
-		st->elapsed = now_s() - r->t0;
+		st->elapsed = trn_now_s() - r->t0;
 		const int why = atomic_load(&r->stop.flag);
 		if (why == TRN_CANCEL_SIGNAL)
 			return TRN_STOP_INTERRUPT;
@@ -581,7 +575,7 @@ static int run_epoch(Run *r, const TrnSpan *train, int n_train, double t_run0, d
 			continue;
 		st->batch++;
 		st->since_val++;
-		st->elapsed = now_s() - r->t0;
+		st->elapsed = trn_now_s() - r->t0;
 		int validated = 0;
 		if (c->val_every > 0 && st->since_val >= c->val_every && st->batch < nb) {
 			if (validate(r) != 0)
@@ -595,19 +589,18 @@ static int run_epoch(Run *r, const TrnSpan *train, int n_train, double t_run0, d
 	return -1;
 }
 
-TrnStop trn_train(const TrnTrainConfig *cfg, const TrnData *d, const TrnSpan *train, int n_train,
-		  const TrnSpan *val, int n_val, RfxModel *model, RfxAdam *adam, TrnState *st,
-		  const TrnHooks *hooks, TrnError *err)
+TrnStop trn_train(const TrnTrainConfig *cfg, const TrnTask *task, RfxModel *model, RfxAdam *adam,
+		  TrnState *st, const TrnHooks *hooks, TrnError *err)
 {
 	Run r = {
-		.cfg = cfg, .d = d, .val = val, .n_val = n_val, .model = model, .adam = adam, .st = st,
-		.hooks = hooks, .err = err, .last_val = NAN,
+		.cfg = cfg, .task = task, .model = model, .adam = adam, .st = st, .hooks = hooks,
+		.err = err, .seg_len = trn_seg_len(cfg, task->rate), .last_val = NAN,
 	};
 	TrnStop stop = TRN_STOP_ERROR;
 	trn_stopper_block(&r.stop); /* before the BPTT's threads exist, so they inherit the mask */
-	if (setup(&r, train, n_train) != 0)
+	if (setup(&r) != 0)
 		goto out;
-	r.t0 = now_s() - st->elapsed;
+	r.t0 = trn_now_s() - st->elapsed;
 	if (trn_stopper_start(&r.stop, hooks ? hooks->interrupt : NULL,
 			      cfg->time_budget > 0 ? r.t0 + cfg->time_budget : 0) != 0) {
 		set_err(err, "cannot start a thread");
@@ -615,8 +608,8 @@ TrnStop trn_train(const TrnTrainConfig *cfg, const TrnData *d, const TrnSpan *tr
 	}
 	rfx_bptt_set_cancel(r.bp, &r.stop.flag);
 	if (cfg->time_budget > 0)
-		check_budget(&r, train, n_train);
-	double t_run0 = now_s(), s_run0 = st->samples;
+		check_budget(&r);
+	double t_run0 = trn_now_s(), s_run0 = st->samples;
 	if (st->n_hist > 0)
 		r.last_val = st->hist[st->n_hist - 1].val_esr;
 	else if (validate(&r) != 0) /* the untrained model: where the curves start */
@@ -626,15 +619,15 @@ TrnStop trn_train(const TrnTrainConfig *cfg, const TrnData *d, const TrnSpan *tr
 			stop = TRN_STOP_EPOCHS;
 			break;
 		}
-		int rc = run_epoch(&r, train, n_train, t_run0, s_run0);
+		int rc = run_epoch(&r, t_run0, s_run0);
 		if (rc >= 0) {
 			stop = (TrnStop)rc;
 			break;
 		}
-		st->elapsed = now_s() - r.t0;
+		st->elapsed = trn_now_s() - r.t0;
 		if (st->since_val > 0 && validate(&r) != 0)
 			break;
-		report(&r, batches_in_epoch(&r), st->hist[st->n_hist - 1].loss, 1, t_run0, s_run0);
+		report(&r, r.n_batches, st->hist[st->n_hist - 1].loss, 1, t_run0, s_run0);
 		st->epoch++;
 		st->batch = 0;
 		if (hooks && hooks->epoch_end && hooks->epoch_end(hooks->ctx, st, adam, err) != 0)
@@ -645,7 +638,7 @@ TrnStop trn_train(const TrnTrainConfig *cfg, const TrnData *d, const TrnSpan *tr
 		}
 	}
 out:
-	st->elapsed = now_s() - r.t0;
+	st->elapsed = trn_now_s() - r.t0;
 	trn_stopper_stop(&r.stop);
 	teardown(&r);
 	return stop;

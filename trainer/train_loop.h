@@ -84,6 +84,8 @@ typedef struct {
 	void *ctx;
 	/* Warnings and notes about the run (may be NULL): a batch estimated to outlast the budget. */
 	TrnLogFn log;
+	/* After every validation (may be NULL): its point is st->hist[st->n_hist - 1]. */
+	void (*validated)(void *ctx, const TrnState *st);
 } TrnHooks;
 
 /* Why a run is being stopped part-way: the value of TrnStopper.flag. */
@@ -158,10 +160,38 @@ void trn_undo_save(TrnUndo *u, const RfxModel *m, const RfxAdam *a, const TrnSta
 		   int64_t bad_run);
 void trn_undo_restore(const TrnUndo *u, RfxModel *m, RfxAdam *a, TrnState *st, int64_t *bad_run);
 
-/* Trains `model` in place from state `st` (fresh or restored). On return the model holds the
- * latest parameters and st->best_params the best-validation ones. */
-TrnStop trn_train(const TrnTrainConfig *cfg, const TrnData *d, const TrnSpan *train, int n_train,
-		  const TrnSpan *val, int n_val, RfxModel *model, RfxAdam *adam, TrnState *st,
-		  const TrnHooks *hooks, TrnError *err);
+/* What the loop asks of a task (the effect trainer: task_effect.h; the classifier: classify.c).
+ * The loop owns the batch buffers, the optimiser steps, the validation bookkeeping (history, best
+ * model, plateau, early stop), stopping and progress; the task says what goes into a batch and how
+ * good a model is. The loss is cfg->loss (RFX_LOSS_CE for a classifier). */
+typedef struct {
+	void *ctx;
+	double rate;                /* of the data: segments are trn_seg_len(cfg, rate) samples */
+	int labels;                 /* 1: targets are class labels (-1 = unlabelled), 0: samples */
+	const float *class_weights; /* CE: one per class, or NULL */
+	int est_batch;              /* segments in the first batch, for the budget's time estimate */
+	/* Plans epoch `epoch` from (seed, epoch) alone, so that a resumed run plans the same; returns
+	 * its number of batches. */
+	int64_t (*plan)(void *ctx, int64_t epoch);
+	/* Fills batch b of the planned epoch: segment i at x + i * seg_len, and its targets at
+	 * t + i * seg_len or labels at lab + i * seg_len (as `labels` says; the other is NULL).
+	 * Returns the number of segments, 1 to cfg->batch. */
+	int (*fill)(void *ctx, int64_t epoch, int64_t b, size_t seg_len, float *x, float *t,
+		    int32_t *lab);
+	/* The validation score of `m`, lower is better: what "best", the plateau and early stopping
+	 * watch (and TrnPoint.val_esr holds). 0, or -1 with err filled. */
+	int (*score)(void *ctx, const RfxModel *m, double *score, TrnError *err);
+} TrnTask;
+
+/* Samples per segment: cfg->segment_s at `rate`. */
+size_t trn_seg_len(const TrnTrainConfig *cfg, double rate);
+
+/* splitmix64, the generator behind every shuffle and draw of the loop and the tasks. */
+uint64_t trn_mix(uint64_t *s);
+
+/* Trains `model` in place from state `st` (fresh or restored) on `task`. On return the model
+ * holds the latest parameters and st->best_params the best-validation ones. */
+TrnStop trn_train(const TrnTrainConfig *cfg, const TrnTask *task, RfxModel *model, RfxAdam *adam,
+		  TrnState *st, const TrnHooks *hooks, TrnError *err);
 
 #endif
