@@ -7,14 +7,10 @@
  */
 #include "import.h"
 
-#include <errno.h>
 #include <math.h>
-#include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "import_impl.h"
 #include "model_file.h"
@@ -26,17 +22,6 @@ static const char *const format_names[RFX_IMPORT_COUNT] = {
 const char *rfx_import_format_name(RfxImportFormat format)
 {
 	return (unsigned)format < RFX_IMPORT_COUNT ? format_names[format] : NULL;
-}
-
-RfxStatus rfx_imp_fail(RfxImpDetail *d, RfxStatus st, const char *fmt, ...)
-{
-	if (d->text && d->size) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(d->text, d->size, fmt, ap);
-		va_end(ap);
-	}
-	return st;
 }
 
 const char *rfx_imp_type_name(const json_t *v)
@@ -69,18 +54,18 @@ static void why_text(char *buf, size_t size, const char *why)
 	snprintf(buf, size, "%s%s%s", why ? " (" : "", why ? why : "", why ? ")" : "");
 }
 
-static RfxStatus one_value(RfxImpDetail *d, json_t *v, const char *path, const char *index,
+static RfxStatus one_value(RfxDiag *d, json_t *v, const char *path, const char *index,
 			   const char *label, float *out)
 {
 	if (!json_is_number(v))
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "%s%s%s%s%s: %s, expected a number", path, index,
+		return rfx_diag_set(d, RFX_ERR_FIELD, "%s%s%s%s%s: %s, expected a number", path, index,
 				    label_open(label), label_text(label), label_close(label),
 				    rfx_imp_type_name(v));
 	double x = json_number_value(v);
 	/* At or past FLT_MAX + half an ulp a double rounds to Inf as a float; converting an
 	 * out-of-range double is also undefined behaviour, so test before the cast. */
 	if (!(fabs(x) < 0x1.ffffffp+127))
-		return rfx_imp_fail(d, RFX_ERR_NONFINITE, "%s%s%s%s%s = %g is not finite as a 32-bit "
+		return rfx_diag_set(d, RFX_ERR_NONFINITE, "%s%s%s%s%s = %g is not finite as a 32-bit "
 				    "float", path, index, label_open(label), label_text(label),
 				    label_close(label), x);
 	*out = (float)x;
@@ -88,23 +73,23 @@ static RfxStatus one_value(RfxImpDetail *d, json_t *v, const char *path, const c
 }
 
 /* A JSON array of exactly n entries, or the sentence saying what it is instead. */
-static RfxStatus check_array(RfxImpDetail *d, json_t *v, const char *path, const char *index,
+static RfxStatus check_array(RfxDiag *d, json_t *v, const char *path, const char *index,
 			     const char *label, int n, const char *what, const char *why)
 {
 	char w[96];
 	why_text(w, sizeof w, why);
 	if (!json_is_array(v))
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "%s%s%s%s%s: %s, expected an array of %d %s%s",
+		return rfx_diag_set(d, RFX_ERR_FIELD, "%s%s%s%s%s: %s, expected an array of %d %s%s",
 				    path, index, label_open(label), label_text(label),
 				    label_close(label), rfx_imp_type_name(v), n, what, w);
 	if (json_array_size(v) != (size_t)n)
-		return rfx_imp_fail(d, RFX_ERR_SHAPE, "%s%s%s%s%s: %zu %s, expected %d%s", path, index,
+		return rfx_diag_set(d, RFX_ERR_SHAPE, "%s%s%s%s%s: %zu %s, expected %d%s", path, index,
 				    label_open(label), label_text(label), label_close(label),
 				    json_array_size(v), what, n, w);
 	return RFX_OK;
 }
 
-RfxStatus rfx_imp_floats(RfxImpDetail *d, json_t *v, const char *path, const char *label, int rows,
+RfxStatus rfx_imp_floats(RfxDiag *d, json_t *v, const char *path, const char *label, int rows,
 			 int cols, const char *rows_why, const char *cols_why, float *out)
 {
 	char index[48];
@@ -134,7 +119,7 @@ RfxStatus rfx_imp_floats(RfxImpDetail *d, json_t *v, const char *path, const cha
 
 /* ------------------------------------------------------------------ fields */
 
-RfxStatus rfx_imp_int(RfxImpDetail *d, json_t *obj, const char *where, const char *key,
+RfxStatus rfx_imp_int(RfxDiag *d, json_t *obj, const char *where, const char *key,
 		      int required, int dflt, int lo, int hi, RfxStatus range_status, int *out)
 {
 	json_t *v = json_object_get(obj, key);
@@ -143,13 +128,13 @@ RfxStatus rfx_imp_int(RfxImpDetail *d, json_t *obj, const char *where, const cha
 		return RFX_OK;
 	}
 	if (!v)
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "'%s%s' missing, expected an integer", where, key);
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'%s%s' missing, expected an integer", where, key);
 	if (!json_is_integer(v))
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "'%s%s': %s, expected an integer", where, key,
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'%s%s': %s, expected an integer", where, key,
 				    rfx_imp_type_name(v));
 	json_int_t x = json_integer_value(v);
 	if (x < lo || x > hi)
-		return rfx_imp_fail(d, range_status, "'%s%s': %" JSON_INTEGER_FORMAT ", expected %d to "
+		return rfx_diag_set(d, range_status, "'%s%s': %" JSON_INTEGER_FORMAT ", expected %d to "
 				    "%d", where, key, x, lo, hi);
 	*out = (int)x;
 	return RFX_OK;
@@ -178,25 +163,25 @@ static int parse_rate(const char *s, double *out)
 	return digits > 0;
 }
 
-static RfxStatus rate_value(RfxImpDetail *d, json_t *v, const char *field, double *rate)
+static RfxStatus rate_value(RfxDiag *d, json_t *v, const char *field, double *rate)
 {
 	double x = 0;
 	if (json_is_number(v))
 		x = json_number_value(v);
 	else if (!json_is_string(v))
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "'%s': %s, expected a rate in Hz", field,
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'%s': %s, expected a rate in Hz", field,
 				    rfx_imp_type_name(v));
 	else if (!parse_rate(json_string_value(v), &x))
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "'%s': \"%.40s\", expected a rate in Hz (a number "
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'%s': \"%.40s\", expected a rate in Hz (a number "
 				    "or a string of digits)", field, json_string_value(v));
 	if (!(x > 0 && x <= 1e6))
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "'%s': %g, expected a rate in Hz above 0 and at "
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'%s': %g, expected a rate in Hz above 0 and at "
 				    "most 1000000", field, x);
 	*rate = x;
 	return RFX_OK;
 }
 
-RfxStatus rfx_imp_sample_rate(RfxImpDetail *d, json_t *root, double dflt, double *rate)
+RfxStatus rfx_imp_sample_rate(RfxDiag *d, json_t *root, double dflt, double *rate)
 {
 	json_t *v;
 	/* null is how NAM's exporter says "unknown" */
@@ -211,18 +196,18 @@ RfxStatus rfx_imp_sample_rate(RfxImpDetail *d, json_t *root, double dflt, double
 	return RFX_OK;
 }
 
-RfxStatus rfx_imp_new_model(RfxImpDetail *d, const RfxModelSpec *spec, RfxModel **out)
+RfxStatus rfx_imp_new_model(RfxDiag *d, const RfxModelSpec *spec, RfxModel **out)
 {
 	char why[192];
 	RfxStatus st = rfx_model_spec_check(spec, why, sizeof why);
 	if (st != RFX_OK)
-		return rfx_imp_fail(d, st, "the converted model is out of rnnfx's limits: %s", why);
+		return rfx_diag_set(d, st, "the converted model is out of rnnfx's limits: %s", why);
 	if ((st = rfx_model_new(spec, out)) != RFX_OK)
-		return rfx_imp_fail(d, st, "could not create the model: %s", rfx_strerror(st));
+		return rfx_diag_set(d, st, "could not create the model: %s", rfx_strerror(st));
 	return RFX_OK;
 }
 
-RfxStatus rfx_imp_set_metadata(RfxImpDetail *d, RfxModel *m, RfxImportFormat format,
+RfxStatus rfx_imp_set_metadata(RfxDiag *d, RfxModel *m, RfxImportFormat format,
 			       json_t *source_meta, json_t *extra)
 {
 	json_t *o = json_object();
@@ -236,13 +221,15 @@ RfxStatus rfx_imp_set_metadata(RfxImpDetail *d, RfxModel *m, RfxImportFormat for
 	json_decref(o);
 	RfxStatus st = text ? rfx_model_set_metadata(m, text) : RFX_ERR_NOMEM;
 	free(text);
-	return st == RFX_OK ? RFX_OK : rfx_imp_fail(d, st, "out of memory writing the metadata");
+	return st == RFX_OK ? RFX_OK : rfx_diag_set(d, st, "out of memory writing the metadata");
 }
 
 /* ------------------------------------------------------------------ telling formats apart */
 
-static RfxImportFormat detect(json_t *root)
+RfxImportFormat rfx_imp_detect(json_t *root)
 {
+	if (!json_is_object(root))
+		return RFX_IMPORT_NONE;
 	if (json_object_get(root, "format"))
 		return RFX_IMPORT_RNNFX;
 	json_t *layers = json_object_get(root, "layers");
@@ -256,29 +243,24 @@ static RfxImportFormat detect(json_t *root)
 	return RFX_IMPORT_NONE;
 }
 
-RfxStatus rfx_imp_from_json(json_t *root, RfxModel **out, RfxImportFormat *format_found,
-			    char *detail, size_t detail_size)
+RfxStatus rfx_imp_convert(RfxDiag *d, json_t *root, RfxImportFormat format, RfxModel **out)
 {
-	RfxImpDetail d = { detail, detail_size };
-	RfxImportFormat f = json_is_object(root) ? detect(root) : RFX_IMPORT_NONE;
-	if (format_found)
-		*format_found = f;
 	RfxStatus st;
-	switch (f) {
-	case RFX_IMPORT_AIDAX: st = rfx_imp_aidax(&d, root, out); break;
-	case RFX_IMPORT_NAM: st = rfx_imp_nam(&d, root, out); break;
-	case RFX_IMPORT_GUITARML: st = rfx_imp_guitarml(&d, root, out); break;
+	switch (format) {
+	case RFX_IMPORT_AIDAX: st = rfx_imp_aidax(d, root, out); break;
+	case RFX_IMPORT_NAM: st = rfx_imp_nam(d, root, out); break;
+	case RFX_IMPORT_GUITARML: st = rfx_imp_guitarml(d, root, out); break;
 	default:
-		/* worded so it also serves rfx_model_load_string, which hands over files without
-		 * "format" */
+		/* nothing recognised: the sentence names every format the loader reads */
 		if (json_is_object(root))
-			st = rfx_imp_fail(&d, RFX_ERR_FORMAT, "'format' missing (expected \"%s\"), and "
+			st = rfx_diag_set(d, RFX_ERR_FORMAT, "'format' missing (expected \"%s\"), and "
 					  "no sign of another format rnnfx reads: \"layers\" (AIDA-X), "
 					  "\"architecture\" (NAM), \"model_data\" and \"state_dict\" "
 					  "(GuitarML)", RFX_MODEL_FORMAT);
 		else
-			st = rfx_imp_fail(&d, RFX_ERR_FORMAT, "the file holds %s, expected an object: an "
-					  "rnnfx, AIDA-X, NAM or GuitarML model", rfx_imp_type_name(root));
+			st = rfx_diag_set(d, RFX_ERR_FORMAT, "the file holds %s, expected an object: an "
+					  "rnnfx model (\"format\": \"%s\") or an AIDA-X, NAM or "
+					  "GuitarML model", rfx_imp_type_name(root), RFX_MODEL_FORMAT);
 		break;
 	}
 	/* Every value was checked on the way in; this catches what a conversion could still make
@@ -286,7 +268,7 @@ RfxStatus rfx_imp_from_json(json_t *root, RfxModel **out, RfxImportFormat *forma
 	size_t at = 0;
 	int t = st == RFX_OK ? rfx_model_find_nonfinite(*out, &at) : -1;
 	if (t >= 0) {
-		st = rfx_imp_fail(&d, RFX_ERR_NONFINITE, "tensor '%s'[%zu] is not finite after the "
+		st = rfx_diag_set(d, RFX_ERR_NONFINITE, "tensor '%s'[%zu] is not finite after the "
 				  "conversion (a gain too large?)", (*out)->tensors[t].name, at);
 		rfx_model_free(*out);
 		*out = NULL;
@@ -297,37 +279,14 @@ RfxStatus rfx_imp_from_json(json_t *root, RfxModel **out, RfxImportFormat *forma
 RfxStatus rfx_model_import_string(const char *text, size_t len, RfxModel **out,
 				  RfxImportFormat *format_found, char *detail, size_t detail_size)
 {
-	RfxImpDetail d = { detail, detail_size };
-	if (detail && detail_size)
-		detail[0] = '\0';
-	if (format_found)
-		*format_found = RFX_IMPORT_NONE;
-	if (!out)
-		return rfx_imp_fail(&d, RFX_ERR_INVALID, "no place to put the model");
-	*out = NULL;
-	if (!text)
-		return rfx_imp_fail(&d, RFX_ERR_INVALID, "no model text");
-	json_t *root = NULL;
-	RfxStatus pst = rfx_model_parse_json(text, len, &root, detail, detail_size);
-	if (pst != RFX_OK)
-		return pst;
-	RfxStatus st;
-	if (json_is_object(root) && detect(root) == RFX_IMPORT_RNNFX) {
-		/* rnnfx's own format: its loader, on the text (it parses on its own terms). */
-		if (format_found)
-			*format_found = RFX_IMPORT_RNNFX;
-		st = rfx_model_load_string(text, len, out, detail, detail_size);
-	} else {
-		st = rfx_imp_from_json(root, out, format_found, detail, detail_size);
-	}
-	json_decref(root);
-	return st;
+	RfxDiag d = { detail, detail_size };
+	return rfx_model_load_text(&d, text, len, out, format_found);
 }
 
 /* ------------------------------------------------------------------ files */
 
 /* Adds "source_file" to an imported model's metadata (an object, as rfx_imp_set_metadata made it). */
-static RfxStatus add_source_file(RfxImpDetail *d, RfxModel *m, const char *path)
+static RfxStatus add_source_file(RfxDiag *d, RfxModel *m, const char *path)
 {
 	const char *base = strrchr(path, '/');
 	json_t *name = json_string(base ? base + 1 : path);
@@ -342,29 +301,15 @@ static RfxStatus add_source_file(RfxImpDetail *d, RfxModel *m, const char *path)
 	json_decref(o);
 	RfxStatus st = text ? rfx_model_set_metadata(m, text) : RFX_ERR_NOMEM;
 	free(text);
-	return st == RFX_OK ? RFX_OK : rfx_imp_fail(d, st, "out of memory writing the metadata");
+	return st == RFX_OK ? RFX_OK : rfx_diag_set(d, st, "out of memory writing the metadata");
 }
 
 RfxStatus rfx_model_import_file(const char *path, RfxModel **out, RfxImportFormat *format_found,
 				char *detail, size_t detail_size)
 {
-	RfxImpDetail d = { detail, detail_size };
-	if (detail && detail_size)
-		detail[0] = '\0';
-	if (format_found)
-		*format_found = RFX_IMPORT_NONE;
-	if (!out)
-		return rfx_imp_fail(&d, RFX_ERR_INVALID, "no place to put the model");
-	*out = NULL;
-	if (!path)
-		return rfx_imp_fail(&d, RFX_ERR_INVALID, "no file name");
-	char *text = NULL;
-	size_t len = 0;
+	RfxDiag d = { detail, detail_size };
 	RfxImportFormat f = RFX_IMPORT_NONE;
-	RfxStatus st = rfx_model_read_text(path, &text, &len, detail, detail_size);
-	if (st == RFX_OK)
-		st = rfx_model_import_string(text, len, out, &f, detail, detail_size);
-	free(text);
+	RfxStatus st = rfx_model_load_path(&d, path, out, &f);
 	if (format_found)
 		*format_found = f;
 	if (st == RFX_OK && f != RFX_IMPORT_RNNFX) {

@@ -33,26 +33,26 @@ static int keras_block(RfxCellType cell, int g)
 
 /* ------------------------------------------------------------------ header fields */
 
-static RfxStatus read_in_shape(RfxImpDetail *d, json_t *root, int *N)
+static RfxStatus read_in_shape(RfxDiag *d, json_t *root, int *N)
 {
 	json_t *v = json_object_get(root, "in_shape");
 	if (!json_is_array(v) || json_array_size(v) == 0)
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "'in_shape': %s, expected [null, null, N] with N "
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'in_shape': %s, expected [null, null, N] with N "
 				    "inputs", v ? rfx_imp_type_name(v) : "missing");
 	size_t last = json_array_size(v) - 1;
 	json_t *n = json_array_get(v, last);
 	if (!json_is_integer(n))
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "'in_shape'[%zu]: %s, expected the number of "
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'in_shape'[%zu]: %s, expected the number of "
 				    "inputs (an integer)", last, rfx_imp_type_name(n));
 	json_int_t x = json_integer_value(n);
 	if (x < 1 || x > AIDAX_MAX_INPUTS)
-		return rfx_imp_fail(d, RFX_ERR_LIMIT, "'in_shape': %" JSON_INTEGER_FORMAT " inputs, "
+		return rfx_diag_set(d, RFX_ERR_LIMIT, "'in_shape': %" JSON_INTEGER_FORMAT " inputs, "
 				    "AIDA-X models have 1 (audio) to 3 (audio and 2 parameters)", x);
 	*N = (int)x;
 	return RFX_OK;
 }
 
-static RfxStatus read_skip(RfxImpDetail *d, json_t *root, int *skip)
+static RfxStatus read_skip(RfxDiag *d, json_t *root, int *skip)
 {
 	json_t *v = json_object_get(root, "in_skip");
 	*skip = 0;
@@ -63,28 +63,28 @@ static RfxStatus read_skip(RfxImpDetail *d, json_t *root, int *skip)
 		return RFX_OK;
 	}
 	if (!json_is_integer(v))
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "'in_skip': %s, expected 0 or 1",
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'in_skip': %s, expected 0 or 1",
 				    rfx_imp_type_name(v));
 	json_int_t x = json_integer_value(v);
 	if (x != 0 && x != 1)
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "'in_skip': %" JSON_INTEGER_FORMAT ", expected 0 "
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'in_skip': %" JSON_INTEGER_FORMAT ", expected 0 "
 				    "or 1 (a larger skip adds input channels rnnfx does not have)", x);
 	*skip = (int)x;
 	return RFX_OK;
 }
 
-static RfxStatus read_gain(RfxImpDetail *d, json_t *root, const char *key, double *db)
+static RfxStatus read_gain(RfxDiag *d, json_t *root, const char *key, double *db)
 {
 	json_t *v = json_object_get(root, key);
 	*db = 0;
 	if (!v)
 		return RFX_OK;
 	if (!json_is_number(v))
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "'%s': %s, expected a gain in dB (a number)", key,
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'%s': %s, expected a gain in dB (a number)", key,
 				    rfx_imp_type_name(v));
 	*db = json_number_value(v);
 	if (!(fabs(*db) <= AIDAX_MAX_GAIN_DB))
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "'%s': %g dB, expected -%g to %g", key, *db,
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'%s': %g dB, expected -%g to %g", key, *db,
 				    AIDAX_MAX_GAIN_DB, AIDAX_MAX_GAIN_DB);
 	return RFX_OK;
 }
@@ -101,10 +101,10 @@ static RfxCellType recurrent_type(const char *type)
 }
 
 /* Every layer an object with a known "type", then the one layout AIDA-X runs: [gru|lstm, dense]. */
-static RfxStatus check_layers(RfxImpDetail *d, json_t *layers, RfxCellType *cell)
+static RfxStatus check_layers(RfxDiag *d, json_t *layers, RfxCellType *cell)
 {
 	if (!json_is_array(layers) || json_array_size(layers) == 0)
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "'layers': %s, expected an array of 2 layers (%s)",
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'layers': %s, expected an array of 2 layers (%s)",
 				    json_is_array(layers) ? "empty" : rfx_imp_type_name(layers),
 				    layout_text);
 	const size_t n = json_array_size(layers);
@@ -113,55 +113,55 @@ static RfxStatus check_layers(RfxImpDetail *d, json_t *layers, RfxCellType *cell
 		json_t *layer = json_array_get(layers, i);
 		json_t *type = json_object_get(layer, "type");
 		if (!json_is_object(layer))
-			return rfx_imp_fail(d, RFX_ERR_FIELD, "layers[%zu]: %s, expected an object", i,
+			return rfx_diag_set(d, RFX_ERR_FIELD, "layers[%zu]: %s, expected an object", i,
 					    rfx_imp_type_name(layer));
 		if (!json_is_string(type))
-			return rfx_imp_fail(d, RFX_ERR_FIELD, "layers[%zu].type: %s, expected \"gru\", "
+			return rfx_diag_set(d, RFX_ERR_FIELD, "layers[%zu].type: %s, expected \"gru\", "
 					    "\"lstm\" or \"dense\"", i, rfx_imp_type_name(type));
 		const char *t = json_string_value(type);
 		if (recurrent_type(t) != RFX_CELL_COUNT)
 			recurrent++;
 		else if (strcmp(t, "dense") != 0)
-			return rfx_imp_fail(d, RFX_ERR_CELL, "layers[%zu].type: \"%.40s\" is not supported; "
+			return rfx_diag_set(d, RFX_ERR_CELL, "layers[%zu].type: \"%.40s\" is not supported; "
 					    "%s", i, t, layout_text);
 	}
 	if (recurrent > 1)
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "'layers': %d recurrent layers; %s", recurrent,
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'layers': %d recurrent layers; %s", recurrent,
 				    layout_text);
 	const char *t0 = json_string_value(json_object_get(json_array_get(layers, 0), "type"));
 	const char *t1 = n > 1 ? json_string_value(json_object_get(json_array_get(layers, 1), "type"))
 			       : "";
 	if (n != 2 || recurrent_type(t0) == RFX_CELL_COUNT || strcmp(t1, "dense") != 0)
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "'layers': %zu layers starting \"%.10s\", \"%.10s\"; "
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'layers': %zu layers starting \"%.10s\", \"%.10s\"; "
 				    "%s", n, t0, t1, layout_text);
 	*cell = recurrent_type(t0);
 	return RFX_OK;
 }
 
 /* rnnfx's cells are fixed to tanh (candidate, state) and the logistic gates; its head is linear. */
-static RfxStatus check_activation(RfxImpDetail *d, json_t *layer, int i, const char *identity)
+static RfxStatus check_activation(RfxDiag *d, json_t *layer, int i, const char *identity)
 {
 	json_t *v = json_object_get(layer, "activation");
 	if (!v)
 		return RFX_OK;
 	if (!json_is_string(v))
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "layers[%d].activation: %s, expected a string", i,
+		return rfx_diag_set(d, RFX_ERR_FIELD, "layers[%d].activation: %s, expected a string", i,
 				    rfx_imp_type_name(v));
 	const char *a = json_string_value(v);
 	if (a[0] == '\0' || strcmp(a, identity) == 0)
 		return RFX_OK;
-	return rfx_imp_fail(d, RFX_ERR_FIELD, "layers[%d].activation: \"%.40s\" is not supported, "
+	return rfx_diag_set(d, RFX_ERR_FIELD, "layers[%d].activation: \"%.40s\" is not supported, "
 			    "expected \"\" or \"%s\" (rnnfx's %s)", i, a, identity,
 			    i == 0 ? "cells use tanh and the logistic sigmoid" : "head is linear");
 }
 
 /* The last entry of a layer's "shape" ([null, null, size]). */
-static RfxStatus read_size(RfxImpDetail *d, json_t *layer, int i, json_int_t *size)
+static RfxStatus read_size(RfxDiag *d, json_t *layer, int i, json_int_t *size)
 {
 	json_t *v = json_object_get(layer, "shape");
 	json_t *last = json_array_get(v, json_array_size(v) ? json_array_size(v) - 1 : 0);
 	if (!json_is_integer(last))
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "layers[%d].shape: %s, expected [null, null, size]"
+		return rfx_diag_set(d, RFX_ERR_FIELD, "layers[%d].shape: %s, expected [null, null, size]"
 				    " ending in an integer", i, rfx_imp_type_name(v));
 	*size = json_integer_value(last);
 	return RFX_OK;
@@ -172,7 +172,7 @@ typedef struct {
 	float *W, *U, *b, *K, bias;
 } Keras;
 
-static RfxStatus read_recurrent_weights(RfxImpDetail *d, json_t *layer, RfxCellType cell, int N,
+static RfxStatus read_recurrent_weights(RfxDiag *d, json_t *layer, RfxCellType cell, int N,
 					int H, Keras *k)
 {
 	const int G = rfx_cell_gates(cell), GH = G * H;
@@ -180,10 +180,10 @@ static RfxStatus read_recurrent_weights(RfxImpDetail *d, json_t *layer, RfxCellT
 	snprintf(cols_why, sizeof cols_why, "%d gates x hidden size %d", G, H);
 	json_t *w = json_object_get(layer, "weights");
 	if (!json_is_array(w))
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "layers[0].weights: %s, expected 3 arrays (W, U, b)",
+		return rfx_diag_set(d, RFX_ERR_FIELD, "layers[0].weights: %s, expected 3 arrays (W, U, b)",
 				    rfx_imp_type_name(w));
 	if (json_array_size(w) != 3)
-		return rfx_imp_fail(d, RFX_ERR_SHAPE, "layers[0].weights: %zu arrays, expected 3 (W, U, "
+		return rfx_diag_set(d, RFX_ERR_SHAPE, "layers[0].weights: %zu arrays, expected 3 (W, U, "
 				    "b)", json_array_size(w));
 	RfxStatus st = rfx_imp_floats(d, json_array_get(w, 0), "layers[0].weights[0]", "W", N, GH,
 				      "inputs, from in_shape", cols_why, k->W);
@@ -199,21 +199,21 @@ static RfxStatus read_recurrent_weights(RfxImpDetail *d, json_t *layer, RfxCellT
 	/* One bias row is a Keras GRU built with reset_after=False: r multiplies h before U_h, and no
 	 * rnnfx (PyTorch) GRU computes that. */
 	if (json_is_array(b) && json_is_number(json_array_get(b, 0)))
-		return rfx_imp_fail(d, RFX_ERR_SHAPE, "layers[0].weights[2] (b): one bias row, the "
+		return rfx_diag_set(d, RFX_ERR_SHAPE, "layers[0].weights[2] (b): one bias row, the "
 				    "layout of a Keras GRU with reset_after=False, which has no exact "
 				    "rnnfx equivalent; expected 2 rows (input and recurrent bias)");
 	return rfx_imp_floats(d, b, "layers[0].weights[2]", "b", 2, GH,
 			      "input and recurrent bias", cols_why, k->b);
 }
 
-static RfxStatus read_dense_weights(RfxImpDetail *d, json_t *layer, int H, Keras *k)
+static RfxStatus read_dense_weights(RfxDiag *d, json_t *layer, int H, Keras *k)
 {
 	json_t *w = json_object_get(layer, "weights");
 	if (!json_is_array(w))
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "layers[1].weights: %s, expected 2 arrays (kernel, "
+		return rfx_diag_set(d, RFX_ERR_FIELD, "layers[1].weights: %s, expected 2 arrays (kernel, "
 				    "bias)", rfx_imp_type_name(w));
 	if (json_array_size(w) != 2)
-		return rfx_imp_fail(d, RFX_ERR_SHAPE, "layers[1].weights: %zu arrays, expected 2 "
+		return rfx_diag_set(d, RFX_ERR_SHAPE, "layers[1].weights: %zu arrays, expected 2 "
 				    "(kernel, bias)", json_array_size(w));
 	RfxStatus st = rfx_imp_floats(d, json_array_get(w, 0), "layers[1].weights[0]", "kernel", H,
 				      1, "hidden size", "one output", k->K);
@@ -273,7 +273,7 @@ static int fold_gains(RfxModel *m, double in_db, double out_db)
 	return 1;
 }
 
-static RfxStatus finish_model(RfxImpDetail *d, json_t *root, RfxModel *m, double in_db,
+static RfxStatus finish_model(RfxDiag *d, json_t *root, RfxModel *m, double in_db,
 			      double out_db)
 {
 	json_t *extra = json_object();
@@ -285,17 +285,17 @@ static RfxStatus finish_model(RfxImpDetail *d, json_t *root, RfxModel *m, double
 	}
 	RfxStatus st = extra ? rfx_imp_set_metadata(d, m, RFX_IMPORT_AIDAX,
 						    json_object_get(root, "metadata"), extra)
-			     : rfx_imp_fail(d, RFX_ERR_NOMEM, "out of memory writing the metadata");
+			     : rfx_diag_set(d, RFX_ERR_NOMEM, "out of memory writing the metadata");
 	json_decref(extra);
 	if (st == RFX_OK && !folded)
-		rfx_imp_fail(d, RFX_OK, "in_gain %g dB and out_gain %g dB are kept in the metadata only "
+		rfx_diag_set(d, RFX_OK, "in_gain %g dB and out_gain %g dB are kept in the metadata only "
 			     "(with in_skip their product also scales the dry path, which an rnnfx "
 			     "model cannot hold unless in_gain = -out_gain); apply them in the host",
 			     in_db, out_db);
 	return st;
 }
 
-RfxStatus rfx_imp_aidax(RfxImpDetail *d, json_t *root, RfxModel **out)
+RfxStatus rfx_imp_aidax(RfxDiag *d, json_t *root, RfxModel **out)
 {
 	RfxModelSpec spec;
 	memset(&spec, 0, sizeof spec);
@@ -315,10 +315,10 @@ RfxStatus rfx_imp_aidax(RfxImpDetail *d, json_t *root, RfxModel **out)
 	    (st = read_size(d, json_array_get(layers, 1), 1, &O)) != RFX_OK)
 		return st;
 	if (H < 1 || H > RFX_MAX_HIDDEN)
-		return rfx_imp_fail(d, RFX_ERR_LIMIT, "layers[0].shape: hidden size %" JSON_INTEGER_FORMAT
+		return rfx_diag_set(d, RFX_ERR_LIMIT, "layers[0].shape: hidden size %" JSON_INTEGER_FORMAT
 				    ", rnnfx runs 1 to %d", H, RFX_MAX_HIDDEN);
 	if (O != 1)
-		return rfx_imp_fail(d, RFX_ERR_SHAPE, "layers[1].shape: %" JSON_INTEGER_FORMAT " outputs, "
+		return rfx_diag_set(d, RFX_ERR_SHAPE, "layers[1].shape: %" JSON_INTEGER_FORMAT " outputs, "
 				    "an AIDA-X effect has 1", O);
 	spec.n_layers = 1;
 	spec.hidden = (int)H;
@@ -329,7 +329,7 @@ RfxStatus rfx_imp_aidax(RfxImpDetail *d, json_t *root, RfxModel **out)
 	const size_t GH = (size_t)rfx_cell_gates(spec.cell) * (size_t)H;
 	float *buf = malloc(sizeof(float) * (GH * ((size_t)spec.n_inputs + (size_t)H + 2) + (size_t)H));
 	if (!buf)
-		return rfx_imp_fail(d, RFX_ERR_NOMEM, "out of memory reading the weights");
+		return rfx_diag_set(d, RFX_ERR_NOMEM, "out of memory reading the weights");
 	Keras k = { buf, buf + GH * (size_t)spec.n_inputs, buf + GH * ((size_t)spec.n_inputs + (size_t)H),
 		    buf + GH * ((size_t)spec.n_inputs + (size_t)H + 2), 0 };
 	RfxModel *m = NULL;
@@ -350,9 +350,6 @@ RfxStatus rfx_imp_aidax(RfxImpDetail *d, json_t *root, RfxModel **out)
 }
 
 /* ------------------------------------------------------------------ export */
-
-#define EXPORT_FAIL(...) \
-	((detail && detail_size) ? (void)snprintf(detail, detail_size, __VA_ARGS__) : (void)0)
 
 /* Why AIDA-X cannot run this model, or NULL. `why` is the caller's buffer for the sentence. */
 static const char *export_refusal(const RfxModel *m, char *why, size_t size)
@@ -513,15 +510,15 @@ static json_t *export_metadata(json_t *meta, double rate)
 char *rfx_model_export_aidax(const RfxModel *m, char *detail, size_t detail_size)
 {
 	char why[192];
-	if (detail && detail_size)
-		detail[0] = '\0';
+	RfxDiag d = { detail, detail_size };
+	rfx_diag_clear(&d);
 	if (!m) {
-		EXPORT_FAIL("no model");
+		rfx_diag_set(&d, RFX_ERR_INVALID, "no model");
 		return NULL;
 	}
 	const char *refusal = export_refusal(m, why, sizeof why);
 	if (refusal) {
-		EXPORT_FAIL("cannot export to AIDA-X: %s", refusal);
+		rfx_diag_set(&d, RFX_ERR_INVALID, "cannot export to AIDA-X: %s", refusal);
 		return NULL;
 	}
 	const double rate = m->spec.sample_rate;
@@ -551,6 +548,6 @@ char *rfx_model_export_aidax(const RfxModel *m, char *detail, size_t detail_size
 	char *text = root ? json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(9)) : NULL;
 	json_decref(root);
 	if (!text)
-		EXPORT_FAIL("out of memory writing the AIDA-X model");
+		rfx_diag_set(&d, RFX_ERR_NOMEM, "out of memory writing the AIDA-X model");
 	return text;
 }

@@ -16,12 +16,12 @@
 #include "import.h"
 #include "import_impl.h"
 
-static RfxStatus read_unit_type(RfxImpDetail *d, json_t *md, RfxCellType *cell)
+static RfxStatus read_unit_type(RfxDiag *d, json_t *md, RfxCellType *cell)
 {
 	static const char *const names[][2] = { { "RNN", "rnn" }, { "GRU", "gru" }, { "LSTM", "lstm" } };
 	json_t *v = json_object_get(md, "unit_type");
 	if (!json_is_string(v))
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "'model_data.unit_type': %s, expected \"LSTM\", "
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'model_data.unit_type': %s, expected \"LSTM\", "
 				    "\"GRU\" or \"RNN\"", rfx_imp_type_name(v));
 	for (int c = 0; c < RFX_CELL_COUNT; c++)
 		if (strcmp(json_string_value(v), names[c][0]) == 0 ||
@@ -29,26 +29,26 @@ static RfxStatus read_unit_type(RfxImpDetail *d, json_t *md, RfxCellType *cell)
 			*cell = (RfxCellType)c;
 			return RFX_OK;
 		}
-	return rfx_imp_fail(d, RFX_ERR_CELL, "'model_data.unit_type': \"%.40s\", expected \"LSTM\", "
+	return rfx_diag_set(d, RFX_ERR_CELL, "'model_data.unit_type': \"%.40s\", expected \"LSTM\", "
 			    "\"GRU\" or \"RNN\"", json_string_value(v));
 }
 
-static RfxStatus read_model_data(RfxImpDetail *d, json_t *md, RfxModelSpec *s, int *has_bias)
+static RfxStatus read_model_data(RfxDiag *d, json_t *md, RfxModelSpec *s, int *has_bias)
 {
 	json_t *model = json_object_get(md, "model");
 	json_t *bias = json_object_get(md, "bias_fl");
 	int outputs = 1;
 	RfxStatus st;
 	if (!json_is_object(md))
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "'model_data': %s, expected an object",
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'model_data': %s, expected an object",
 				    rfx_imp_type_name(md));
 	if (model && (!json_is_string(model) || strcmp(json_string_value(model), "SimpleRNN") != 0))
-		return rfx_imp_fail(d, RFX_ERR_CELL, "'model_data.model': %s%.40s%s, expected "
+		return rfx_diag_set(d, RFX_ERR_CELL, "'model_data.model': %s%.40s%s, expected "
 				    "\"SimpleRNN\"", json_is_string(model) ? "\"" : rfx_imp_type_name(model),
 				    json_is_string(model) ? json_string_value(model) : "",
 				    json_is_string(model) ? "\"" : "");
 	if (bias && !json_is_boolean(bias))
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "'model_data.bias_fl': %s, expected true or false",
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'model_data.bias_fl': %s, expected true or false",
 				    rfx_imp_type_name(bias));
 	*has_bias = !bias || json_is_true(bias);
 	if ((st = read_unit_type(d, md, &s->cell)) != RFX_OK ||
@@ -76,13 +76,13 @@ static void source_name(const RfxTensor *t, char *buf, size_t size)
 		snprintf(buf, size, "rec.%s", t->name);
 }
 
-static RfxStatus read_state_dict(RfxImpDetail *d, json_t *sd, RfxModel *m, int has_bias)
+static RfxStatus read_state_dict(RfxDiag *d, json_t *sd, RfxModel *m, int has_bias)
 {
 	char name[40], path[64];
 	const char *key;
 	json_t *value;
 	if (!json_is_object(sd))
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "'state_dict': %s, expected an object",
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'state_dict': %s, expected an object",
 				    rfx_imp_type_name(sd));
 	/* Unknown names first: a layer too many is then reported as such, not as a missing bias. */
 	json_object_foreach(sd, key, value) {
@@ -92,7 +92,7 @@ static RfxStatus read_state_dict(RfxImpDetail *d, json_t *sd, RfxModel *m, int h
 			known = strcmp(key, name) == 0 && (has_bias || strcmp(key, "lin.bias") != 0);
 		}
 		if (!known)
-			return rfx_imp_fail(d, RFX_ERR_FIELD, "'state_dict': unknown tensor '%.40s' for a "
+			return rfx_diag_set(d, RFX_ERR_FIELD, "'state_dict': unknown tensor '%.40s' for a "
 					    "%d-layer %s (model_data.num_layers = %d)", key,
 					    m->spec.n_layers, rfx_cell_name(m->spec.cell),
 					    m->spec.n_layers);
@@ -104,7 +104,7 @@ static RfxStatus read_state_dict(RfxImpDetail *d, json_t *sd, RfxModel *m, int h
 			continue; /* bias_fl false: the head has no bias, it stays 0 */
 		json_t *v = json_object_get(sd, name);
 		if (!v)
-			return rfx_imp_fail(d, RFX_ERR_TENSOR_MISSING, "'state_dict': tensor '%s' missing "
+			return rfx_diag_set(d, RFX_ERR_TENSOR_MISSING, "'state_dict': tensor '%s' missing "
 					    "(%d x %d values)", name, t->rows, t->cols);
 		const int matrix = strstr(name, "weight") != NULL;
 		snprintf(path, sizeof path, "state_dict.%s", name);
@@ -118,7 +118,7 @@ static RfxStatus read_state_dict(RfxImpDetail *d, json_t *sd, RfxModel *m, int h
 	return RFX_OK;
 }
 
-RfxStatus rfx_imp_guitarml(RfxImpDetail *d, json_t *root, RfxModel **out)
+RfxStatus rfx_imp_guitarml(RfxDiag *d, json_t *root, RfxModel **out)
 {
 	RfxModelSpec spec;
 	memset(&spec, 0, sizeof spec);
@@ -126,7 +126,7 @@ RfxStatus rfx_imp_guitarml(RfxImpDetail *d, json_t *root, RfxModel **out)
 	int has_bias = 1;
 	RfxStatus st;
 	if (!sd)
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "'state_dict' missing, expected an object of "
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'state_dict' missing, expected an object of "
 				    "PyTorch tensors");
 	if ((st = read_model_data(d, md, &spec, &has_bias)) != RFX_OK ||
 	    (st = rfx_imp_sample_rate(d, root, 44100, &spec.sample_rate)) != RFX_OK)

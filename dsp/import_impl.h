@@ -1,5 +1,7 @@
-/* rnnfx — what the importers (import.c, import_aidax.c, import_nam.c, import_guitarml.c) share.
- * Not installed and not part of the API: only the functions of import.h are public.
+/* rnnfx — what the one loader (model_file.c) and the importers (import.c, import_aidax.c,
+ * import_nam.c, import_guitarml.c) share. Not installed and not part of the API: only the functions
+ * of model_file.h and import.h are public. Every function here takes a non-NULL RfxDiag (status.h)
+ * for its sentence.
  */
 #ifndef RFX_IMPORT_IMPL_H
 #define RFX_IMPORT_IMPL_H
@@ -9,20 +11,15 @@
 
 #include "import.h"
 
-/* Where an importer puts its sentence for the caller (the caller's buffer, possibly NULL). */
-typedef struct {
-	char *text;
-	size_t size;
-} RfxImpDetail;
-
-/* Fills the detail and returns `st`, so a check reads `return rfx_imp_fail(d, ST, "...")`. */
-RfxStatus rfx_imp_fail(RfxImpDetail *d, RfxStatus st, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* The one JSON parse of a model text (model_file.c): the size and structure bounds of
- * model_file.h, then jansson, duplicate keys refused. *root is the caller's to json_decref. */
-RfxStatus rfx_model_parse_json(const char *text, size_t len, json_t **root, char *detail,
-			       size_t detail_size);
+/* The one loader (model_file.c), for every format: parses the text once (the bounds of
+ * model_file.h, duplicate keys refused), tells the format apart (rfx_imp_detect) and reads it with
+ * rnnfx's reader or rfx_imp_convert. Empties the sentence first; `format_found` (may be NULL)
+ * receives the format recognised, also on a later error. */
+RfxStatus rfx_model_load_text(RfxDiag *d, const char *text, size_t len, RfxModel **out,
+			      RfxImportFormat *format_found);
+/* The same from a file, through the one input opener (rfx_model_read_text's checks). */
+RfxStatus rfx_model_load_path(RfxDiag *d, const char *path, RfxModel **out,
+			      RfxImportFormat *format_found);
 
 /* "an object", "a string", ... for "expected X, found Y" sentences. */
 const char *rfx_imp_type_name(const json_t *v);
@@ -31,36 +28,40 @@ const char *rfx_imp_type_name(const json_t *v);
  * cols == 0: a vector of `rows` numbers;  cols > 0: `rows` arrays of `cols` numbers (row-major).
  * `path` and `label` (may be NULL) name the array in sentences: "layers[0].weights[1][3] (U)";
  * `rows_why` and `cols_why` (may be NULL) say where the expected counts come from. */
-RfxStatus rfx_imp_floats(RfxImpDetail *d, json_t *v, const char *path, const char *label, int rows,
+RfxStatus rfx_imp_floats(RfxDiag *d, json_t *v, const char *path, const char *label, int rows,
 			 int cols, const char *rows_why, const char *cols_why, float *out);
 
 /* An integer field of `obj` in [lo, hi]; `dflt` when absent and `required` is 0. `where` prefixes
  * the field name in sentences ("config."); past the range the status is `range_status`. */
-RfxStatus rfx_imp_int(RfxImpDetail *d, json_t *obj, const char *where, const char *key,
+RfxStatus rfx_imp_int(RfxDiag *d, json_t *obj, const char *where, const char *key,
 		      int required, int dflt, int lo, int hi, RfxStatus range_status, int *out);
 
 /* The model's rate: "sample_rate" | "samplerate" | "metadata"."samplerate" (a number or a numeric
  * string), else `dflt`. A present but unusable value is refused rather than replaced. */
-RfxStatus rfx_imp_sample_rate(RfxImpDetail *d, json_t *root, double dflt, double *rate);
+RfxStatus rfx_imp_sample_rate(RfxDiag *d, json_t *root, double dflt, double *rate);
 
-/* Builds the spec's model (after rfx_model_spec_check, whose sentence it prefixes with `what`). */
-RfxStatus rfx_imp_new_model(RfxImpDetail *d, const RfxModelSpec *spec, RfxModel **out);
+/* Builds the spec's model, after rfx_model_spec_check (its sentence then follows "the converted
+ * model is out of rnnfx's limits: "). */
+RfxStatus rfx_imp_new_model(RfxDiag *d, const RfxModelSpec *spec, RfxModel **out);
 
 /* Sets the model's metadata to {"source_format": format, "source_metadata": <source's metadata
  * object, when it has one>, ...the keys of `extra`}. `extra` (may be NULL) is not stolen. */
-RfxStatus rfx_imp_set_metadata(RfxImpDetail *d, RfxModel *m, RfxImportFormat format,
+RfxStatus rfx_imp_set_metadata(RfxDiag *d, RfxModel *m, RfxImportFormat format,
 			       json_t *source_meta, json_t *extra);
 
-/* A parsed document of another program's format (AIDA-X, NAM, GuitarML; `root` is borrowed):
- * told apart, converted, checked. rfx_model_load_string calls it for documents without
- * "format", so they are parsed once. */
-RfxStatus rfx_imp_from_json(json_t *root, RfxModel **out, RfxImportFormat *format_found,
-			    char *detail, size_t detail_size);
+/* Which reader a parsed document is for, from its keys (import.h says which); RFX_IMPORT_NONE for
+ * anything else, a non-object included. */
+RfxImportFormat rfx_imp_detect(json_t *root);
 
-/* The importers: `root` is the parsed document, already told apart by rfx_imp_from_json.
+/* Reads a parsed document of another program's format (`root` is borrowed; `format` from
+ * rfx_imp_detect, never RFX_IMPORT_RNNFX) with its importer and checks that the conversion left
+ * every weight finite; for RFX_IMPORT_NONE says which formats were looked for. */
+RfxStatus rfx_imp_convert(RfxDiag *d, json_t *root, RfxImportFormat format, RfxModel **out);
+
+/* The importers: `root` is the parsed document, already told apart by rfx_imp_detect.
  * On success the detail holds "" or the note described in import.h. */
-RfxStatus rfx_imp_aidax(RfxImpDetail *d, json_t *root, RfxModel **out);
-RfxStatus rfx_imp_nam(RfxImpDetail *d, json_t *root, RfxModel **out);
-RfxStatus rfx_imp_guitarml(RfxImpDetail *d, json_t *root, RfxModel **out);
+RfxStatus rfx_imp_aidax(RfxDiag *d, json_t *root, RfxModel **out);
+RfxStatus rfx_imp_nam(RfxDiag *d, json_t *root, RfxModel **out);
+RfxStatus rfx_imp_guitarml(RfxDiag *d, json_t *root, RfxModel **out);
 
 #endif

@@ -16,43 +16,43 @@
 
 static const char *const not_recurrent[] = { "WaveNet", "ConvNet", "Linear", "SlimmableContainer" };
 
-static RfxStatus check_version(RfxImpDetail *d, json_t *root)
+static RfxStatus check_version(RfxDiag *d, json_t *root)
 {
 	json_t *v = json_object_get(root, "version");
 	int major = -1, minor = -1;
 	if (!json_is_string(v))
-		return rfx_imp_fail(d, RFX_ERR_VERSION, "'version': %s, expected a NAM version string "
+		return rfx_diag_set(d, RFX_ERR_VERSION, "'version': %s, expected a NAM version string "
 				    "such as \"0.5.4\"", rfx_imp_type_name(v));
 	if (sscanf(json_string_value(v), "%d.%d", &major, &minor) != 2 || major != 0 || minor < 5)
-		return rfx_imp_fail(d, RFX_ERR_VERSION, "'version': \"%.20s\", rnnfx reads NAM files of "
+		return rfx_diag_set(d, RFX_ERR_VERSION, "'version': \"%.20s\", rnnfx reads NAM files of "
 				    "version 0.5 and later 0.x", json_string_value(v));
 	return RFX_OK;
 }
 
-static RfxStatus check_architecture(RfxImpDetail *d, json_t *root)
+static RfxStatus check_architecture(RfxDiag *d, json_t *root)
 {
 	json_t *v = json_object_get(root, "architecture");
 	if (!json_is_string(v))
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "'architecture': %s, expected \"LSTM\"",
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'architecture': %s, expected \"LSTM\"",
 				    rfx_imp_type_name(v));
 	const char *a = json_string_value(v);
 	if (strcmp(a, "LSTM") == 0)
 		return RFX_OK;
 	for (size_t i = 0; i < sizeof not_recurrent / sizeof not_recurrent[0]; i++)
 		if (strcmp(a, not_recurrent[i]) == 0)
-			return rfx_imp_fail(d, RFX_ERR_CELL, "'architecture': \"%s\" is not a recurrent "
+			return rfx_diag_set(d, RFX_ERR_CELL, "'architecture': \"%s\" is not a recurrent "
 					    "model; rnnfx runs NAM's \"LSTM\" architecture only", a);
-	return rfx_imp_fail(d, RFX_ERR_CELL, "'architecture': \"%.40s\" is unknown, expected \"LSTM\"",
+	return rfx_diag_set(d, RFX_ERR_CELL, "'architecture': \"%.40s\" is unknown, expected \"LSTM\"",
 			    a);
 }
 
-static RfxStatus read_config(RfxImpDetail *d, json_t *root, RfxModelSpec *s)
+static RfxStatus read_config(RfxDiag *d, json_t *root, RfxModelSpec *s)
 {
 	json_t *c = json_object_get(root, "config");
 	int in_ch = 1, out_ch = 1;
 	RfxStatus st;
 	if (!json_is_object(c))
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "'config': %s, expected an object with "
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'config': %s, expected an object with "
 				    "input_size, hidden_size and num_layers", rfx_imp_type_name(c));
 	if ((st = rfx_imp_int(d, c, "config.", "input_size", 1, 1, 1, RFX_MAX_INPUTS, RFX_ERR_LIMIT,
 			      &s->n_inputs)) != RFX_OK ||
@@ -107,7 +107,7 @@ static void unflatten(const float *w, RfxModel *m)
 	rfx_model_tensor(m, "head.bias")->data[0] = w[H];
 }
 
-RfxStatus rfx_imp_nam(RfxImpDetail *d, json_t *root, RfxModel **out)
+RfxStatus rfx_imp_nam(RfxDiag *d, json_t *root, RfxModel **out)
 {
 	RfxModelSpec spec;
 	memset(&spec, 0, sizeof spec);
@@ -126,19 +126,19 @@ RfxStatus rfx_imp_nam(RfxImpDetail *d, json_t *root, RfxModel **out)
 	json_t *w = json_object_get(root, "weights");
 	const size_t n = weight_count(&spec);
 	if (!json_is_array(w))
-		return rfx_imp_fail(d, RFX_ERR_FIELD, "'weights': %s, expected an array of %zu numbers",
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'weights': %s, expected an array of %zu numbers",
 				    rfx_imp_type_name(w), n);
 	if (json_array_size(w) != n)
-		return rfx_imp_fail(d, RFX_ERR_SHAPE, "'weights': %zu values, expected %zu for an LSTM "
+		return rfx_diag_set(d, RFX_ERR_SHAPE, "'weights': %zu values, expected %zu for an LSTM "
 				    "with input_size %d, hidden_size %d, num_layers %d",
 				    json_array_size(w), n, spec.n_inputs, spec.hidden, spec.n_layers);
 	float *buf = malloc(sizeof(float) * n);
 	if (!buf)
-		return rfx_imp_fail(d, RFX_ERR_NOMEM, "out of memory reading the weights");
+		return rfx_diag_set(d, RFX_ERR_NOMEM, "out of memory reading the weights");
 	RfxModel *m = NULL;
 	json_t *extra = json_pack("{s:O}", "nam_version", json_object_get(root, "version"));
 	if (!extra)
-		st = rfx_imp_fail(d, RFX_ERR_NOMEM, "out of memory writing the metadata");
+		st = rfx_diag_set(d, RFX_ERR_NOMEM, "out of memory writing the metadata");
 	else if ((st = rfx_imp_floats(d, w, "weights", NULL, (int)n, 0, NULL, NULL, buf)) == RFX_OK &&
 		 (st = rfx_imp_new_model(d, &spec, &m)) == RFX_OK) {
 		unflatten(buf, m);

@@ -1,6 +1,12 @@
 /* rnnfx — model files: reading and writing the JSON format of docs/model-format.md.
  *
- * The loader checks in a fixed order, so a file with several faults always reports the same one:
+ * One loader reads every format rnnfx knows (rfx_model_load_text, and rfx_model_load_path for a
+ * file; rfx_model_load_string/_file and rfx_model_import_string/_file are thin faces over them): it
+ * parses the text once, tells the format apart by its keys (rfx_imp_detect) and hands the document
+ * to rnnfx's own reader below or to an importer (rfx_imp_convert, import*.c). No reader calls back
+ * into a loader.
+ *
+ * rnnfx's reader checks in a fixed order, so a file with several faults always reports the same one:
  * size, JSON, "format", "version", unknown top-level keys, the architecture fields, the limits,
  * labels, metadata, then the tensors (unknown names, missing ones, shape, length, values). The model
  * is only allocated once the architecture has passed rfx_model_spec_check(), so no declared size can
@@ -22,48 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Where a loader or the writer puts its sentence for the caller. */
-typedef struct {
-	char *text;
-	size_t size;
-} Detail;
-
-static RfxStatus fail(Detail *d, RfxStatus st, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static RfxStatus fail(Detail *d, RfxStatus st, const char *fmt, ...)
-{
-	if (d->text && d->size) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(d->text, d->size, fmt, ap);
-		va_end(ap);
-	}
-	return st;
-}
-
-static void clear_detail(Detail *d)
-{
-	if (d->text && d->size)
-		d->text[0] = '\0';
-}
-
-/* A word for what a JSON value is, for "expected X, found Y" sentences. */
-static const char *type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a real number";
-	case JSON_TRUE: return "true";
-	case JSON_FALSE: return "false";
-	case JSON_NULL: return "null";
-	default: return "an unknown value";
-	}
-}
-
 /* ------------------------------------------------------------------ header and architecture */
 
 static const char *const top_keys[] = {
@@ -74,28 +38,27 @@ static const char *const top_keys[] = {
 static const char *const init_names[RFX_INIT_COUNT] = { "zeros", "vector", "trained" };
 static const char *const mode_names[RFX_MODE_COUNT] = { "effect", "classifier" };
 
-static RfxStatus check_header(Detail *d, json_t *root)
+/* The loader sends only objects with "format" here (rfx_imp_detect); the others go to the
+ * importers, or are refused there with a sentence naming every format rnnfx reads. */
+static RfxStatus check_header(RfxDiag *d, json_t *root)
 {
-	if (!json_is_object(root))
-		return fail(d, RFX_ERR_FORMAT, "the file holds %s, expected an object with "
-			    "\"format\": \"%s\"", type_name(root), RFX_MODEL_FORMAT);
 	json_t *f = json_object_get(root, "format");
-	if (!f)
-		return fail(d, RFX_ERR_FORMAT, "'format' missing, expected \"%s\"", RFX_MODEL_FORMAT);
 	if (!json_is_string(f) || strcmp(json_string_value(f), RFX_MODEL_FORMAT) != 0)
-		return fail(d, RFX_ERR_FORMAT, "'format': %s%.40s%s, expected \"%s\"",
-			    json_is_string(f) ? "\"" : type_name(f),
-			    json_is_string(f) ? json_string_value(f) : "",
-			    json_is_string(f) ? "\"" : "", RFX_MODEL_FORMAT);
+		return rfx_diag_set(d, RFX_ERR_FORMAT, "'format': %s%.40s%s, expected \"%s\"",
+				    json_is_string(f) ? "\"" : rfx_imp_type_name(f),
+				    json_is_string(f) ? json_string_value(f) : "",
+				    json_is_string(f) ? "\"" : "", RFX_MODEL_FORMAT);
 	json_t *v = json_object_get(root, "version");
 	if (!v)
-		return fail(d, RFX_ERR_VERSION, "'version' missing, expected %d", RFX_MODEL_VERSION);
+		return rfx_diag_set(d, RFX_ERR_VERSION, "'version' missing, expected %d",
+				    RFX_MODEL_VERSION);
 	if (!json_is_integer(v))
-		return fail(d, RFX_ERR_VERSION, "'version': %s, expected the integer %d", type_name(v),
-			    RFX_MODEL_VERSION);
+		return rfx_diag_set(d, RFX_ERR_VERSION, "'version': %s, expected the integer %d",
+				    rfx_imp_type_name(v), RFX_MODEL_VERSION);
 	if (json_integer_value(v) != RFX_MODEL_VERSION)
-		return fail(d, RFX_ERR_VERSION, "'version': %" JSON_INTEGER_FORMAT ", this build reads "
-			    "version %d", json_integer_value(v), RFX_MODEL_VERSION);
+		return rfx_diag_set(d, RFX_ERR_VERSION, "'version': %" JSON_INTEGER_FORMAT
+				    ", this build reads version %d", json_integer_value(v),
+				    RFX_MODEL_VERSION);
 	/* A misspelt optional key ("metdata", "skpi") would otherwise be dropped without a word. */
 	const char *key;
 	json_t *value;
@@ -104,86 +67,96 @@ static RfxStatus check_header(Detail *d, json_t *root)
 		while (k < n && strcmp(key, top_keys[k]) != 0)
 			k++;
 		if (k == n)
-			return fail(d, RFX_ERR_FIELD, "unknown field '%.40s' (a misspelling?)", key);
+			return rfx_diag_set(d, RFX_ERR_FIELD,
+					    "unknown field '%.40s' (a misspelling?)", key);
 	}
 	return RFX_OK;
 }
 
 /* One of `names` (n of them) -> its index; the field's sentence names the choices on error. */
-static RfxStatus get_choice(Detail *d, json_t *v, const char *field, const char *const *names,
+static RfxStatus get_choice(RfxDiag *d, json_t *v, const char *field, const char *const *names,
 			    int n, const char *choices, int *out)
 {
 	if (!v)
-		return fail(d, RFX_ERR_FIELD, "'%s' missing, expected %s", field, choices);
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'%s' missing, expected %s", field, choices);
 	if (!json_is_string(v))
-		return fail(d, RFX_ERR_FIELD, "'%s': %s, expected %s", field, type_name(v), choices);
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'%s': %s, expected %s", field,
+				    rfx_imp_type_name(v), choices);
 	for (int i = 0; i < n; i++)
 		if (strcmp(json_string_value(v), names[i]) == 0) {
 			*out = i;
 			return RFX_OK;
 		}
-	return fail(d, RFX_ERR_FIELD, "'%s': \"%.40s\", expected %s", field, json_string_value(v),
-		    choices);
+	return rfx_diag_set(d, RFX_ERR_FIELD, "'%s': \"%.40s\", expected %s", field,
+			    json_string_value(v), choices);
 }
 
-static RfxStatus get_int(Detail *d, json_t *root, const char *field, int *out)
+static RfxStatus get_int(RfxDiag *d, json_t *root, const char *field, int *out)
 {
 	json_t *v = json_object_get(root, field);
 	if (!v)
-		return fail(d, RFX_ERR_FIELD, "'%s' missing, expected an integer", field);
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'%s' missing, expected an integer", field);
 	if (!json_is_integer(v))
-		return fail(d, RFX_ERR_FIELD, "'%s': %s, expected an integer", field, type_name(v));
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'%s': %s, expected an integer", field,
+				    rfx_imp_type_name(v));
 	json_int_t x = json_integer_value(v);
 	/* Checked here because the limits check works on int; every limit is far inside int. */
 	if (x < INT_MIN || x > INT_MAX)
-		return fail(d, RFX_ERR_LIMIT, "'%s': %" JSON_INTEGER_FORMAT " is far past the limits",
-			    field, x);
+		return rfx_diag_set(d, RFX_ERR_LIMIT, "'%s': %" JSON_INTEGER_FORMAT
+				    " is far past the limits", field, x);
 	*out = (int)x;
 	return RFX_OK;
 }
 
-static RfxStatus get_cell(Detail *d, json_t *root, RfxCellType *cell)
+static RfxStatus get_cell(RfxDiag *d, json_t *root, RfxCellType *cell)
 {
 	json_t *v = json_object_get(root, "cell");
 	if (!v)
-		return fail(d, RFX_ERR_FIELD, "'cell' missing, expected \"rnn\", \"gru\" or \"lstm\"");
+		return rfx_diag_set(d, RFX_ERR_FIELD,
+				    "'cell' missing, expected \"rnn\", \"gru\" or \"lstm\"");
 	if (!json_is_string(v))
-		return fail(d, RFX_ERR_FIELD, "'cell': %s, expected \"rnn\", \"gru\" or \"lstm\"",
-			    type_name(v));
+		return rfx_diag_set(d, RFX_ERR_FIELD,
+				    "'cell': %s, expected \"rnn\", \"gru\" or \"lstm\"",
+				    rfx_imp_type_name(v));
 	*cell = rfx_cell_from_name(json_string_value(v));
 	if (*cell == RFX_CELL_COUNT)
-		return fail(d, RFX_ERR_CELL, "'cell': \"%.40s\", expected \"rnn\", \"gru\" or \"lstm\"",
-			    json_string_value(v));
+		return rfx_diag_set(d, RFX_ERR_CELL,
+				    "'cell': \"%.40s\", expected \"rnn\", \"gru\" or \"lstm\"",
+				    json_string_value(v));
 	return RFX_OK;
 }
 
 /* "skip" is required for an effect (it changes the output), optional and false for a classifier. */
-static RfxStatus get_skip(Detail *d, json_t *root, RfxOutputMode mode, int *skip)
+static RfxStatus get_skip(RfxDiag *d, json_t *root, RfxOutputMode mode, int *skip)
 {
 	json_t *v = json_object_get(root, "skip");
 	*skip = 0;
 	if (!v && mode == RFX_MODE_CLASSIFIER)
 		return RFX_OK;
 	if (!v)
-		return fail(d, RFX_ERR_FIELD, "'skip' missing, expected true or false for an effect");
+		return rfx_diag_set(d, RFX_ERR_FIELD,
+				    "'skip' missing, expected true or false for an effect");
 	if (!json_is_boolean(v))
-		return fail(d, RFX_ERR_FIELD, "'skip': %s, expected true or false", type_name(v));
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'skip': %s, expected true or false",
+				    rfx_imp_type_name(v));
 	*skip = json_is_true(v);
 	return RFX_OK;
 }
 
-static RfxStatus get_initial_state(Detail *d, json_t *root, RfxModelSpec *s)
+static RfxStatus get_initial_state(RfxDiag *d, json_t *root, RfxModelSpec *s)
 {
 	json_t *v = json_object_get(root, "initial_state");
 	if (!v)
-		return fail(d, RFX_ERR_FIELD, "'initial_state' missing, expected an array of %d "
-			    "strings (one per layer)", s->n_layers);
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'initial_state' missing, expected an array "
+				    "of %d strings (one per layer)", s->n_layers);
 	if (!json_is_array(v))
-		return fail(d, RFX_ERR_FIELD, "'initial_state': %s, expected an array of %d strings "
-			    "(one per layer)", type_name(v), s->n_layers);
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'initial_state': %s, expected an array of "
+				    "%d strings (one per layer)", rfx_imp_type_name(v),
+				    s->n_layers);
 	if (json_array_size(v) != (size_t)s->n_layers)
-		return fail(d, RFX_ERR_FIELD, "'initial_state': %zu entries, expected %d (one per layer)",
-			    json_array_size(v), s->n_layers);
+		return rfx_diag_set(d, RFX_ERR_FIELD,
+				    "'initial_state': %zu entries, expected %d (one per layer)",
+				    json_array_size(v), s->n_layers);
 	for (int l = 0; l < s->n_layers; l++) {
 		char field[32];
 		int kind = 0;
@@ -197,19 +170,21 @@ static RfxStatus get_initial_state(Detail *d, json_t *root, RfxModelSpec *s)
 	return RFX_OK;
 }
 
-static RfxStatus get_sample_rate(Detail *d, json_t *root, double *rate)
+static RfxStatus get_sample_rate(RfxDiag *d, json_t *root, double *rate)
 {
 	json_t *v = json_object_get(root, "sample_rate");
 	if (!v)
-		return fail(d, RFX_ERR_FIELD, "'sample_rate' missing, expected a rate in Hz");
+		return rfx_diag_set(d, RFX_ERR_FIELD,
+				    "'sample_rate' missing, expected a rate in Hz");
 	if (!json_is_number(v))
-		return fail(d, RFX_ERR_FIELD, "'sample_rate': %s, expected a rate in Hz", type_name(v));
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'sample_rate': %s, expected a rate in Hz",
+				    rfx_imp_type_name(v));
 	*rate = json_number_value(v);
 	return RFX_OK;
 }
 
 /* Reads the architecture; the layers count must be known (and sane) before "initial_state". */
-static RfxStatus read_spec(Detail *d, json_t *root, RfxModelSpec *s)
+static RfxStatus read_spec(RfxDiag *d, json_t *root, RfxModelSpec *s)
 {
 	int mode = 0;
 	RfxStatus st;
@@ -235,56 +210,61 @@ static RfxStatus read_spec(Detail *d, json_t *root, RfxModelSpec *s)
 
 /* ------------------------------------------------------------------ labels and metadata */
 
-static RfxStatus read_labels(Detail *d, json_t *root, RfxModel *m)
+static RfxStatus read_labels(RfxDiag *d, json_t *root, RfxModel *m)
 {
 	json_t *v = json_object_get(root, "labels");
 	const int K = m->spec.n_outputs;
 	if (!v)
 		return RFX_OK; /* unnamed classes: labels stay "" */
 	if (m->spec.mode != RFX_MODE_CLASSIFIER)
-		return fail(d, RFX_ERR_FIELD, "'labels' given for an effect; only a classifier has "
-			    "class labels");
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'labels' given for an effect; only a "
+				    "classifier has class labels");
 	if (!json_is_array(v))
-		return fail(d, RFX_ERR_FIELD, "'labels': %s, expected an array of %d strings",
-			    type_name(v), K);
+		return rfx_diag_set(d, RFX_ERR_FIELD,
+				    "'labels': %s, expected an array of %d strings",
+				    rfx_imp_type_name(v), K);
 	if (json_array_size(v) != (size_t)K)
-		return fail(d, RFX_ERR_FIELD, "'labels': %zu entries, expected %d (one per class, "
-			    "'outputs')", json_array_size(v), K);
+		return rfx_diag_set(d, RFX_ERR_FIELD,
+				    "'labels': %zu entries, expected %d (one per class, 'outputs')",
+				    json_array_size(v), K);
 	for (int k = 0; k < K; k++) {
 		json_t *l = json_array_get(v, (size_t)k);
 		if (!json_is_string(l))
-			return fail(d, RFX_ERR_FIELD, "'labels'[%d]: %s, expected a string", k,
-				    type_name(l));
+			return rfx_diag_set(d, RFX_ERR_FIELD, "'labels'[%d]: %s, expected a string",
+					    k, rfx_imp_type_name(l));
 		/* jansson refuses "\u0000" in strings, so the length is the C string's length. */
 		size_t n = json_string_length(l);
 		if (n >= RFX_MAX_LABEL)
-			return fail(d, RFX_ERR_FIELD, "'labels'[%d]: %zu bytes, expected at most %d", k,
-				    n, RFX_MAX_LABEL - 1);
+			return rfx_diag_set(d, RFX_ERR_FIELD,
+					    "'labels'[%d]: %zu bytes, expected at most %d", k, n,
+					    RFX_MAX_LABEL - 1);
 		memcpy(m->labels[k], json_string_value(l), n + 1);
 	}
 	return RFX_OK;
 }
 
-static RfxStatus read_metadata(Detail *d, json_t *root, RfxModel *m)
+static RfxStatus read_metadata(RfxDiag *d, json_t *root, RfxModel *m)
 {
 	json_t *v = json_object_get(root, "metadata");
 	if (!v)
 		return RFX_OK;
 	if (!json_is_object(v))
-		return fail(d, RFX_ERR_FIELD, "'metadata': %s, expected an object", type_name(v));
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'metadata': %s, expected an object",
+				    rfx_imp_type_name(v));
 	char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!text)
-		return fail(d, RFX_ERR_NOMEM, "out of memory copying 'metadata'");
+		return rfx_diag_set(d, RFX_ERR_NOMEM, "out of memory copying 'metadata'");
 	if (strlen(text) > RFX_MODEL_MAX_METADATA) {
 		size_t n = strlen(text);
 		free(text);
-		return fail(d, RFX_ERR_TOO_LARGE, "'metadata' has %zu bytes, at most %u are allowed", n,
-			    RFX_MODEL_MAX_METADATA);
+		return rfx_diag_set(d, RFX_ERR_TOO_LARGE,
+				    "'metadata' has %zu bytes, at most %u are allowed", n,
+				    RFX_MODEL_MAX_METADATA);
 	}
 	/* Copied so the model owns memory from malloc even if jansson was given its own allocator. */
 	RfxStatus st = rfx_model_set_metadata(m, text);
 	free(text);
-	return st == RFX_OK ? RFX_OK : fail(d, st, "out of memory copying 'metadata'");
+	return st == RFX_OK ? RFX_OK : rfx_diag_set(d, st, "out of memory copying 'metadata'");
 }
 
 /* ------------------------------------------------------------------ tensors */
@@ -315,17 +295,21 @@ static double shape_text(json_t *shape, char *buf, size_t size)
 	return count;
 }
 
-static RfxStatus check_shape(Detail *d, const RfxTensor *t, json_t *shape)
+static RfxStatus check_shape(RfxDiag *d, const RfxTensor *t, json_t *shape)
 {
 	if (!shape)
-		return fail(d, RFX_ERR_FIELD, "tensor '%s': 'shape' missing", t->name);
+		return rfx_diag_set(d, RFX_ERR_FIELD, "tensor '%s': 'shape' missing", t->name);
 	if (!json_is_array(shape) || json_array_size(shape) == 0)
-		return fail(d, RFX_ERR_FIELD, "tensor '%s': 'shape' is %s, expected an array of "
-			    "integers", t->name, json_is_array(shape) ? "empty" : type_name(shape));
+		return rfx_diag_set(d, RFX_ERR_FIELD,
+				    "tensor '%s': 'shape' is %s, expected an array of integers",
+				    t->name, json_is_array(shape) ? "empty"
+				    : rfx_imp_type_name(shape));
 	for (size_t i = 0; i < json_array_size(shape); i++)
 		if (!json_is_integer(json_array_get(shape, i)))
-			return fail(d, RFX_ERR_FIELD, "tensor '%s': 'shape'[%zu] is %s, expected an "
-				    "integer", t->name, i, type_name(json_array_get(shape, i)));
+			return rfx_diag_set(d, RFX_ERR_FIELD,
+					    "tensor '%s': 'shape'[%zu] is %s, expected an integer",
+					    t->name, i,
+					    rfx_imp_type_name(json_array_get(shape, i)));
 	const size_t dims = is_matrix(t->name) ? 2 : 1;
 	int same = json_array_size(shape) == dims &&
 		   json_integer_value(json_array_get(shape, 0)) == t->rows &&
@@ -338,81 +322,90 @@ static RfxStatus check_shape(Detail *d, const RfxTensor *t, json_t *shape)
 		snprintf(expected, sizeof expected, "[%d,%d]", t->rows, t->cols);
 	else
 		snprintf(expected, sizeof expected, "[%d]", t->rows);
-	return fail(d, RFX_ERR_SHAPE, "tensor '%s': shape %s has %.0f values, expected %s (%d)",
-		    t->name, found, count, expected, t->rows * t->cols);
+	return rfx_diag_set(d, RFX_ERR_SHAPE,
+			    "tensor '%s': shape %s has %.0f values, expected %s (%d)", t->name,
+			    found, count, expected, t->rows * t->cols);
 }
 
 /* Copies the values, refusing non-numbers and anything that is not a finite float. */
-static RfxStatus copy_values(Detail *d, const RfxTensor *t, json_t *data)
+static RfxStatus copy_values(RfxDiag *d, const RfxTensor *t, json_t *data)
 {
 	const size_t n = (size_t)t->rows * (size_t)t->cols;
 	for (size_t i = 0; i < n; i++) {
 		json_t *v = json_array_get(data, i);
 		if (json_is_null(v)) /* how the writer marks a NaN or Inf (JSON has neither) */
-			return fail(d, RFX_ERR_NONFINITE, "tensor '%s': data[%zu] is null (a NaN or "
-				    "infinite weight), expected a finite number", t->name, i);
+			return rfx_diag_set(d, RFX_ERR_NONFINITE, "tensor '%s': data[%zu] is null "
+					    "(a NaN or infinite weight), expected a finite number",
+					    t->name, i);
 		if (!json_is_number(v))
-			return fail(d, RFX_ERR_FIELD, "tensor '%s': data[%zu] is %s, expected a number",
-				    t->name, i, type_name(v));
+			return rfx_diag_set(d, RFX_ERR_FIELD,
+					    "tensor '%s': data[%zu] is %s, expected a number",
+					    t->name, i, rfx_imp_type_name(v));
 		double x = json_number_value(v);
 		/* At or past FLT_MAX + half an ulp a double rounds to Inf as a float; converting an
 		 * out-of-range double is also undefined behaviour in C, so test before the cast. */
 		if (!(fabs(x) < 0x1.ffffffp+127))
-			return fail(d, RFX_ERR_NONFINITE, "tensor '%s': data[%zu] = %g is not finite "
-				    "as a 32-bit float", t->name, i, x);
+			return rfx_diag_set(d, RFX_ERR_NONFINITE, "tensor '%s': data[%zu] = %g is "
+					    "not finite as a 32-bit float", t->name, i, x);
 		t->data[i] = (float)x;
 	}
 	return RFX_OK;
 }
 
-static RfxStatus read_tensor(Detail *d, const RfxTensor *t, json_t *obj)
+static RfxStatus read_tensor(RfxDiag *d, const RfxTensor *t, json_t *obj)
 {
 	if (!json_is_object(obj))
-		return fail(d, RFX_ERR_FIELD, "tensor '%s': %s, expected an object with 'shape' and "
-			    "'data'", t->name, type_name(obj));
+		return rfx_diag_set(d, RFX_ERR_FIELD,
+				    "tensor '%s': %s, expected an object with 'shape' and 'data'",
+				    t->name, rfx_imp_type_name(obj));
 	const char *key;
 	json_t *value;
 	json_object_foreach(obj, key, value) {
 		if (strcmp(key, "shape") != 0 && strcmp(key, "data") != 0)
-			return fail(d, RFX_ERR_FIELD, "tensor '%s': unknown field '%.40s', expected "
-				    "only 'shape' and 'data'", t->name, key);
+			return rfx_diag_set(d, RFX_ERR_FIELD, "tensor '%s': unknown field '%.40s', "
+					    "expected only 'shape' and 'data'", t->name, key);
 	}
 	RfxStatus st = check_shape(d, t, json_object_get(obj, "shape"));
 	if (st != RFX_OK)
 		return st;
 	json_t *data = json_object_get(obj, "data");
 	if (!data || !json_is_array(data))
-		return fail(d, RFX_ERR_FIELD, "tensor '%s': 'data' is %s, expected an array of numbers",
-			    t->name, data ? type_name(data) : "missing");
+		return rfx_diag_set(d, RFX_ERR_FIELD,
+				    "tensor '%s': 'data' is %s, expected an array of numbers",
+				    t->name, data ? rfx_imp_type_name(data) : "missing");
 	const size_t n = (size_t)t->rows * (size_t)t->cols;
 	if (json_array_size(data) != n)
-		return fail(d, RFX_ERR_SHAPE, "tensor '%s': data has %zu values, its shape needs %zu",
-			    t->name, json_array_size(data), n);
+		return rfx_diag_set(d, RFX_ERR_SHAPE,
+				    "tensor '%s': data has %zu values, its shape needs %zu",
+				    t->name, json_array_size(data), n);
 	return copy_values(d, t, data);
 }
 
-static RfxStatus read_tensors(Detail *d, json_t *root, RfxModel *m)
+static RfxStatus read_tensors(RfxDiag *d, json_t *root, RfxModel *m)
 {
 	json_t *tensors = json_object_get(root, "tensors");
 	if (!tensors)
-		return fail(d, RFX_ERR_FIELD, "'tensors' missing, expected an object of weight tensors");
+		return rfx_diag_set(d, RFX_ERR_FIELD,
+				    "'tensors' missing, expected an object of weight tensors");
 	if (!json_is_object(tensors))
-		return fail(d, RFX_ERR_FIELD, "'tensors': %s, expected an object", type_name(tensors));
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'tensors': %s, expected an object",
+				    rfx_imp_type_name(tensors));
 	/* Unknown names first: a misspelt tensor is then reported as the typo, not as missing. */
 	const char *key;
 	json_t *value;
 	json_object_foreach(tensors, key, value) {
 		if (!rfx_model_tensor(m, key))
-			return fail(d, RFX_ERR_FIELD, "'tensors': unknown tensor '%.40s' for a %d-layer "
-				    "%s %s", key, m->spec.n_layers, rfx_cell_name(m->spec.cell),
-				    mode_names[m->spec.mode]);
+			return rfx_diag_set(d, RFX_ERR_FIELD, "'tensors': unknown tensor '%.40s' "
+					    "for a %d-layer %s %s", key, m->spec.n_layers,
+					    rfx_cell_name(m->spec.cell), mode_names[m->spec.mode]);
 	}
 	for (int i = 0; i < m->n_tensors; i++) {
 		const RfxTensor *t = &m->tensors[i];
 		json_t *obj = json_object_get(tensors, t->name);
 		if (!obj)
-			return fail(d, RFX_ERR_TENSOR_MISSING, "tensor '%s' missing (%d x %d values)",
-				    t->name, t->rows, t->cols);
+			return rfx_diag_set(d, RFX_ERR_TENSOR_MISSING,
+					    "tensor '%s' missing (%d x %d values)", t->name,
+					    t->rows, t->cols);
 		RfxStatus st = read_tensor(d, t, obj);
 		if (st != RFX_OK)
 			return st;
@@ -422,7 +415,8 @@ static RfxStatus read_tensors(Detail *d, json_t *root, RfxModel *m)
 
 /* ------------------------------------------------------------------ loading */
 
-static RfxStatus model_from_json(Detail *d, json_t *root, RfxModel **out)
+/* rnnfx's own format: a parsed object with "format", read into a fresh model. */
+static RfxStatus model_from_json(RfxDiag *d, json_t *root, RfxModel **out)
 {
 	RfxModelSpec spec;
 	RfxStatus st = check_header(d, root);
@@ -430,7 +424,7 @@ static RfxStatus model_from_json(Detail *d, json_t *root, RfxModel **out)
 		return st;
 	RfxModel *m = NULL;
 	if ((st = rfx_model_new(&spec, &m)) != RFX_OK)
-		return fail(d, st, "could not create the model: %s", rfx_strerror(st));
+		return rfx_diag_set(d, st, "could not create the model: %s", rfx_strerror(st));
 	if ((st = read_labels(d, root, m)) != RFX_OK || (st = read_metadata(d, root, m)) != RFX_OK ||
 	    (st = read_tensors(d, root, m)) != RFX_OK) {
 		rfx_model_free(m);
@@ -456,85 +450,105 @@ static size_t count_containers(const char *t, size_t len, size_t stop_after)
 	return n;
 }
 
-RfxStatus rfx_model_parse_json(const char *text, size_t len, json_t **root, char *detail,
-			       size_t detail_size)
+/* The one JSON parse of a model text: the size and structure bounds of model_file.h, then jansson,
+ * duplicate keys refused. *root is the caller's to json_decref. */
+static RfxStatus parse_json(RfxDiag *d, const char *text, size_t len, json_t **root)
 {
-	Detail d = { detail, detail_size };
 	*root = NULL;
 	if (len > RFX_MODEL_FILE_MAX_BYTES)
-		return fail(&d, RFX_ERR_TOO_LARGE, "%zu bytes, a model file may have at most %u",
-			    len, RFX_MODEL_FILE_MAX_BYTES);
+		return rfx_diag_set(d, RFX_ERR_TOO_LARGE, "%zu bytes, a model file may have at most %u",
+				    len, RFX_MODEL_FILE_MAX_BYTES);
 	if (count_containers(text, len, RFX_MODEL_MAX_CONTAINERS) > RFX_MODEL_MAX_CONTAINERS)
-		return fail(&d, RFX_ERR_TOO_LARGE, "more than %u JSON objects and arrays, the limit "
-			    "for a model file", RFX_MODEL_MAX_CONTAINERS);
+		return rfx_diag_set(d, RFX_ERR_TOO_LARGE, "more than %u JSON objects and arrays, the "
+				    "limit for a model file", RFX_MODEL_MAX_CONTAINERS);
 	json_error_t err;
 	/* Duplicate keys are refused: with two "hidden" keys, which one the author meant is unknown. */
 	*root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
 	if (!*root)
-		return fail(&d, RFX_ERR_JSON, "line %d, column %d: %s", err.line, err.column, err.text);
+		return rfx_diag_set(d, RFX_ERR_JSON, "line %d, column %d: %s", err.line, err.column,
+				    err.text);
 	return RFX_OK;
 }
 
-RfxStatus rfx_model_load_string(const char *text, size_t len, RfxModel **out, char *detail,
-				size_t detail_size)
+RfxStatus rfx_model_load_text(RfxDiag *d, const char *text, size_t len, RfxModel **out,
+			      RfxImportFormat *format_found)
 {
-	Detail d = { detail, detail_size };
-	clear_detail(&d);
+	rfx_diag_clear(d);
+	if (format_found)
+		*format_found = RFX_IMPORT_NONE;
 	if (!out)
-		return fail(&d, RFX_ERR_INVALID, "no place to put the model");
+		return rfx_diag_set(d, RFX_ERR_INVALID, "no place to put the model");
 	*out = NULL;
 	if (!text)
-		return fail(&d, RFX_ERR_INVALID, "no model text");
+		return rfx_diag_set(d, RFX_ERR_INVALID, "no model text");
 	json_t *root = NULL;
-	RfxStatus pst = rfx_model_parse_json(text, len, &root, detail, detail_size);
-	if (pst != RFX_OK)
-		return pst;
-	/* No "format": a model from another program (AIDA-X, NAM, GuitarML), which the importers
-	 * recognise by its content (docs/formats.md). */
-	if (json_is_object(root) && !json_object_get(root, "format")) {
-		RfxStatus st = rfx_imp_from_json(root, out, NULL, detail, detail_size);
-		json_decref(root);
+	RfxStatus st = parse_json(d, text, len, &root);
+	if (st != RFX_OK)
 		return st;
-	}
-	RfxStatus st = model_from_json(&d, root, out);
+	/* Told apart by content, never by file name (docs/formats.md); parsed once for every reader. */
+	RfxImportFormat f = rfx_imp_detect(root);
+	if (format_found)
+		*format_found = f;
+	st = f == RFX_IMPORT_RNNFX ? model_from_json(d, root, out) : rfx_imp_convert(d, root, f, out);
 	json_decref(root);
 	return st;
 }
 
 /* Through the one input opener: a regular file (never a FIFO that would block), within the limit. */
-RfxStatus rfx_model_read_text(const char *path, char **text, size_t *len, char *detail,
-			      size_t detail_size)
+static RfxStatus read_text(RfxDiag *d, const char *path, char **text, size_t *len)
 {
-	Detail dd = { detail, detail_size };
-	Detail *d = &dd;
-	clear_detail(d);
-	if (!path || !text || !len)
-		return fail(d, RFX_ERR_INVALID, "no file name or no place for the text");
 	char err[512];
 	int r = rfx_in_read(path, RFX_MODEL_FILE_MAX_BYTES, 0, text, len, err, sizeof err);
 	if (r == RFX_IN_TOO_LARGE)
-		return fail(d, RFX_ERR_TOO_LARGE, "%s (the limit for a model file)", err);
+		return rfx_diag_set(d, RFX_ERR_TOO_LARGE, "%s (the limit for a model file)", err);
 	if (r != 0)
-		return fail(d, RFX_ERR_IO, "%s", err);
+		return rfx_diag_set(d, RFX_ERR_IO, "%s", err);
 	return RFX_OK;
+}
+
+RfxStatus rfx_model_load_path(RfxDiag *d, const char *path, RfxModel **out,
+			      RfxImportFormat *format_found)
+{
+	rfx_diag_clear(d);
+	if (format_found)
+		*format_found = RFX_IMPORT_NONE;
+	if (!out)
+		return rfx_diag_set(d, RFX_ERR_INVALID, "no place to put the model");
+	*out = NULL;
+	if (!path)
+		return rfx_diag_set(d, RFX_ERR_INVALID, "no file name");
+	char *text = NULL;
+	size_t len = 0;
+	RfxStatus st = read_text(d, path, &text, &len);
+	if (st == RFX_OK)
+		st = rfx_model_load_text(d, text, len, out, format_found);
+	free(text);
+	return st;
+}
+
+/* The public faces of the loader (rfx_model_import_string/_file, in import.c, are the others). */
+
+RfxStatus rfx_model_load_string(const char *text, size_t len, RfxModel **out, char *detail,
+				size_t detail_size)
+{
+	RfxDiag d = { detail, detail_size };
+	return rfx_model_load_text(&d, text, len, out, NULL);
 }
 
 RfxStatus rfx_model_load_file(const char *path, RfxModel **out, char *detail, size_t detail_size)
 {
-	Detail d = { detail, detail_size };
-	clear_detail(&d);
-	if (out)
-		*out = NULL;
-	if (!path || !out)
-		return fail(&d, RFX_ERR_INVALID, "no path or no place to put the model");
-	char *text = NULL;
-	size_t len = 0;
-	RfxStatus st = rfx_model_read_text(path, &text, &len, detail, detail_size);
-	if (st != RFX_OK)
-		return st;
-	st = rfx_model_load_string(text, len, out, detail, detail_size);
-	free(text);
-	return st;
+	RfxDiag d = { detail, detail_size };
+	return rfx_model_load_path(&d, path, out, NULL);
+}
+
+RfxStatus rfx_model_read_text(const char *path, char **text, size_t *len, char *detail,
+			      size_t detail_size)
+{
+	RfxDiag d = { detail, detail_size };
+	rfx_diag_clear(&d);
+	if (!path || !text || !len)
+		return rfx_diag_set(&d, RFX_ERR_INVALID, "no file name or no place for the text");
+	return read_text(&d, path, text, len);
 }
 
 /* ------------------------------------------------------------------ writing */
@@ -744,7 +758,7 @@ char *rfx_model_to_string(const RfxModel *m)
 }
 
 /* Refuses what would be written but could not be loaded back. */
-static RfxStatus check_savable(Detail *d, const RfxModel *m)
+static RfxStatus check_savable(RfxDiag *d, const RfxModel *m)
 {
 	RfxStatus st = rfx_model_spec_check(&m->spec, d->text, d->size);
 	if (st != RFX_OK)
@@ -752,14 +766,16 @@ static RfxStatus check_savable(Detail *d, const RfxModel *m)
 	size_t at = 0;
 	int bad = rfx_model_find_nonfinite(m, &at);
 	if (bad >= 0)
-		return fail(d, RFX_ERR_NONFINITE, "tensor '%s': value %zu is not finite, a model file "
-			    "holds finite weights only", m->tensors[bad].name, at);
+		return rfx_diag_set(d, RFX_ERR_NONFINITE, "tensor '%s': value %zu is not finite, a "
+				    "model file holds finite weights only", m->tensors[bad].name,
+				    at);
 	if (m->metadata) {
 		json_t *v = json_loads(m->metadata, JSON_REJECT_DUPLICATES, NULL);
 		int ok = json_is_object(v);
 		json_decref(v);
 		if (!ok)
-			return fail(d, RFX_ERR_FIELD, "'metadata' is not the text of a JSON object");
+			return rfx_diag_set(d, RFX_ERR_FIELD,
+					    "'metadata' is not the text of a JSON object");
 	}
 	return RFX_OK;
 }
@@ -767,25 +783,26 @@ static RfxStatus check_savable(Detail *d, const RfxModel *m)
 RfxStatus rfx_model_save_file(const RfxModel *m, const char *path, char *detail,
 			      size_t detail_size)
 {
-	Detail d = { detail, detail_size };
-	clear_detail(&d);
+	RfxDiag d = { detail, detail_size };
+	rfx_diag_clear(&d);
 	if (!m || !path)
-		return fail(&d, RFX_ERR_INVALID, "no model or no path");
+		return rfx_diag_set(&d, RFX_ERR_INVALID, "no model or no path");
 	RfxStatus st = check_savable(&d, m);
 	if (st != RFX_OK)
 		return st;
 	char *text = rfx_model_to_string(m);
 	if (!text)
-		return fail(&d, RFX_ERR_NOMEM, "out of memory writing the model text");
+		return rfx_diag_set(&d, RFX_ERR_NOMEM, "out of memory writing the model text");
 	size_t len = strlen(text);
 	if (len > RFX_MODEL_FILE_MAX_BYTES) {
 		free(text);
-		return fail(&d, RFX_ERR_TOO_LARGE, "the model text has %zu bytes, past the %u a model "
-			    "file may have (%zu weights)", len, RFX_MODEL_FILE_MAX_BYTES, m->n_params);
+		return rfx_diag_set(&d, RFX_ERR_TOO_LARGE, "the model text has %zu bytes, past the "
+				    "%u a model file may have (%zu weights)", len,
+				    RFX_MODEL_FILE_MAX_BYTES, m->n_params);
 	}
 	char err[512];
 	if (rfx_out_write_file(path, text, len, err, sizeof err) != 0)
-		st = fail(&d, RFX_ERR_IO, "%s", err);
+		st = rfx_diag_set(&d, RFX_ERR_IO, "%s", err);
 	free(text);
 	return st;
 }
