@@ -236,22 +236,15 @@ static inline void KFN(rnn_backward)(const RfxBptt *bp, const float *restrict Wh
 }
 
 /* gru:  hh = W_hh h_prev + b_hh;  r = s(xp_r + hh_r);  z = s(xp_z + hh_z);
- *       n = tanh(xp_n + r hh_n);  h = (1 - z) n + z h_prev.   Caches r, z, n, hh_n. */
+ *       n = tanh(xp_n + r hh_n);  h = (1 - z) n + z h_prev (as n + z (h_prev - n)).
+ *       Caches r, z, n, hh_n.  (rfx_gru_step) */
 static inline void KFN(gru_forward)(const RfxBptt *bp, const RfxBpLayer *ly, const float *restrict bh,
 				    const float *restrict xp, const float *restrict hp, float *restrict h, float *restrict gc, float *restrict gh)
 {
 	const int H = bp->H;
 	KFN(matvec_t)(gh, bh, ly->WhT, hp, H, 3 * H);
-	for (int j = 0; j < H; j++) {
-		float r = rfx_sigmoidf(xp[j] + gh[j]);
-		float z = rfx_sigmoidf(xp[H + j] + gh[H + j]);
-		float n = rfx_tanhf(xp[2 * H + j] + r * gh[2 * H + j]);
-		h[j] = (1.0f - z) * n + z * hp[j];
-		gc[j] = r;
-		gc[H + j] = z;
-		gc[2 * H + j] = n;
-		gc[3 * H + j] = gh[2 * H + j];
-	}
+	for (int j = 0; j < H; j++)
+		h[j] = rfx_gru_step(xp, gh, hp[j], H, j, gc);
 }
 
 static inline void KFN(gru_backward)(const RfxBptt *bp, const float *restrict Wh, const float *restrict gc,
