@@ -19,7 +19,7 @@
 
 typedef enum {
 	RFX_IMPORT_NONE,      /* nothing recognised (on error) */
-	RFX_IMPORT_RNNFX,     /* an rnnfx model file, read by rfx_model_load_string */
+	RFX_IMPORT_RNNFX,     /* an rnnfx model file (docs/model-format.md) */
 	RFX_IMPORT_AIDAX,     /* AIDA-X / RTNeural Keras JSON */
 	RFX_IMPORT_NAM,       /* Neural Amp Modeler .nam */
 	RFX_IMPORT_GUITARML,  /* Proteus / Automated-GuitarAmpModelling state_dict JSON */

@@ -1,6 +1,10 @@
 /* rnnfx — reading and writing model files ("format": "rnnfx-model", "version": 1; see
  * docs/model-format.md).
  *
+ * The loaders read every format rnnfx knows, told apart by content: an rnnfx model file, or (no
+ * "format") the AIDA-X, NAM and GuitarML files of import.h, through the same one loader as
+ * rfx_model_import_string/_file, which also say which format it was.
+ *
  * Loaders check every field, size, shape and value before returning a model, and on error fill an
  * optional `detail` buffer with a sentence naming the field and what was expected versus found, e.g.
  * "tensor 'weight_hh_l0': shape [48,8] has 384 values, expected [48,16] (768)". They never print.
