@@ -72,15 +72,17 @@ DSP_SRC := $(wildcard dsp/*.c) $(wildcard io/*.c)
 DSP_OBJ := $(DSP_SRC:%.c=$(BUILD)/%.o)
 LIBDSP := $(BUILD)/librnnfx-dsp.a
 
-# The dsp hot loops are written for the auto-vectoriser; kernels for wider ISAs get their own flags
-# and are chosen at run time (dsp/kernel.h), so the installed binary stays portable.
+# The dsp hot loops are written for the auto-vectoriser; kernels for wider ISAs (inference and
+# training alike) get their own flags here, never target pragmas, and are chosen at run time from
+# one table (dsp/kernel_table.c), so the installed binary stays portable.
 # -fno-trapping-math: we never unmask FP exceptions, and without it GCC will not if-convert the
 # selects in fastmath.h, which keeps every gate loop scalar.
 # DSP_OPT: the sanitizer build (check-asan) uses -O1, where GCC compiles kernel_avx2.c's unrolled
 # loops with ASan in about a minute instead of four.
 DSP_OPT ?= -O3
 $(BUILD)/dsp/%.o: override CFLAGS += $(DSP_OPT) -fno-trapping-math -fno-math-errno $(JANSSON_CFLAGS)
-$(BUILD)/dsp/kernel_avx2.o: override CFLAGS += -mavx2 -mfma -ffp-contract=fast
+DSP_AVX2_OBJ := $(BUILD)/dsp/kernel_avx2.o $(BUILD)/dsp/kernel_avx2_fx.o $(BUILD)/dsp/bptt_avx2.o
+$(DSP_AVX2_OBJ): override CFLAGS += -mavx2 -mfma -ffp-contract=fast
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)

@@ -1,6 +1,7 @@
 /* rnnfx — BPTT object: memory, the thread pool, and the forward / loss / backward phases.
  * The per-segment numerics live in bptt_kernels.h. */
 #include "bptt_impl.h"
+#include "kernel_table.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -240,20 +241,14 @@ static RfxStatus check_config(const RfxModel *m, const RfxBpttConfig *c)
 									       : RFX_ERR_INVALID;
 }
 
+/* The table's row for training (kernel_table.c: AVX2 + FMA when the CPU has them, or the one
+ * RFX_BPTT_KERNEL names; "generic" is the portable one), chosen once per object. */
 static void pick_kernels(RfxBptt *bp)
 {
-	bp->seg_forward = rfx_bp_seg_forward_generic;
-	bp->seg_backward = rfx_bp_seg_backward_generic;
-#ifdef RFX_BP_HAVE_AVX2
-	/* RFX_BPTT_KERNEL=generic forces the portable kernels (tests, debugging). */
-	const char *force = getenv("RFX_BPTT_KERNEL");
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-	    !(force && strcmp(force, "generic") == 0)) {
-		bp->seg_forward = rfx_bp_seg_forward_avx2;
-		bp->seg_backward = rfx_bp_seg_backward_avx2;
-	}
-#endif
+	const RfxKernel *k = rfx_kernel_pick(RFX_KERNEL_TRAINING);
+	bp->seg_forward = k->bp_forward;
+	bp->seg_backward = k->bp_backward;
+	bp->kernel_name = k->name;
 }
 
 /* Sizes and tensor offsets from the model and config (checked by the caller). */
@@ -546,11 +541,7 @@ int rfx_bptt_cancelled(const RfxBptt *bp)
 
 const char *rfx_bptt_kernel_name(const RfxBptt *bp)
 {
-#ifdef RFX_BP_HAVE_AVX2
-	if (bp && bp->seg_forward == rfx_bp_seg_forward_avx2)
-		return "avx2";
-#endif
-	return "generic";
+	return bp ? bp->kernel_name : "generic";
 }
 
 const float *rfx_bptt_outputs(const RfxBptt *bp)

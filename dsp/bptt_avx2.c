@@ -1,24 +1,10 @@
-/* rnnfx — the BPTT kernels (bptt_kernels.h) compiled for AVX2 + FMA, chosen at run time by
- * rfx_bptt_create when the CPU has them. Target pragmas (rather than a Makefile flag) keep the
- * rest of the library portable and need no build change; other compilers get a stub. */
-#include "bptt_impl.h"
-#ifdef RFX_BP_HAVE_AVX2
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
-/* Let a * b + c become one fused multiply-add (ISO C mode turns contraction off by default). */
-#pragma clang fp contract(fast)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
-#pragma GCC optimize("fp-contract=fast")
-#endif
-#define KSUFFIX avx2
+/* rnnfx — the BPTT kernels (bptt_kernels.h) compiled for AVX2 + FMA. The Makefile builds this file
+ * with -mavx2 -mfma -ffp-contract=fast, as it does kernel_avx2.c; kernel_table.c picks it at run
+ * time when the CPU has both. */
+#include "kernel_isa.h"
+#if RFX_KERNEL_X86
+#define RFX_KSUFFIX avx2
 #include "bptt_kernels.h"
-#if defined(__clang__)
-#pragma clang attribute pop
 #else
-#pragma GCC pop_options
-#endif
-#else
-typedef int rfx_bptt_avx2_unused;
+typedef int rfx_bptt_avx2_unused; /* ISO C wants something in a translation unit */
 #endif

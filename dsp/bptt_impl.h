@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include "bptt.h"
+#include "kernel_isa.h"
 
 #define RFX_NO_TENSOR ((size_t)-1)
 
@@ -63,6 +64,7 @@ struct RfxBptt {
 	int count_only;             /* rfx_bptt_memory_needed: allocate() only adds up sizes */
 	RfxBpForwardFn seg_forward;
 	RfxBpBackwardFn seg_backward;
+	const char *kernel_name;    /* the kernel table's name for them (rfx_bptt_kernel_name) */
 
 	/* The phase being run by the pool. */
 	const RfxBpttBatch *job;
@@ -81,12 +83,13 @@ struct RfxBptt {
 	int pending, quit;
 };
 
+/* The kernels, one pair per instruction set (bptt_generic.c, bptt_avx2.c), listed in the one
+ * kernel table (kernel_table.c) next to the stream's. */
 void rfx_bp_seg_forward_generic(RfxBptt *bp, RfxBpScratch *sc, int b, const float *x, int T,
 				float *y);
 void rfx_bp_seg_backward_generic(const RfxBptt *bp, RfxBpScratch *sc, int b, const float *x, int T,
 				 const float *dy, float *g);
-#if defined(__x86_64__) && defined(__GNUC__)
-#define RFX_BP_HAVE_AVX2 1
+#if RFX_KERNEL_X86
 void rfx_bp_seg_forward_avx2(RfxBptt *bp, RfxBpScratch *sc, int b, const float *x, int T, float *y);
 void rfx_bp_seg_backward_avx2(const RfxBptt *bp, RfxBpScratch *sc, int b, const float *x, int T,
 			      const float *dy, float *g);

@@ -1,7 +1,8 @@
 /* rnnfx — BPTT kernels for one segment: the forward with caching and its backward, side by side.
  *
- * Included by bptt_generic.c and bptt_avx2.c, which define KSUFFIX; written once so the two
- * instruction sets cannot compute different things (they may differ in the last bits: FMA).
+ * Included by bptt_generic.c and bptt_avx2.c, which define RFX_KSUFFIX (kernel_isa.h); written
+ * once so the two instruction sets cannot compute different things (they may differ in the last
+ * bits: FMA). Each cell's step is cell_step.h's, the one the stream kernels call.
  * Loops are shaped for the auto-vectoriser: the innermost loop always runs over a contiguous
  * gate or hidden index with no reduction in it (float reductions do not vectorise without
  * -ffast-math, which we do not use so results stay reproducible).
@@ -10,6 +11,7 @@
 
 #include "bptt_impl.h"
 #include "cell_step.h"
+#include "kernel_isa.h"
 
 /* Non-zero once the caller's cancel flag is up (rfx_bptt_set_cancel; defined in bptt.c, which
  * owns the flag). The loops below look every RFX_BPTT_POLL steps and return early, leaving caches
@@ -21,9 +23,6 @@ int rfx_bp_cancel_poll(const RfxBptt *bp);
 #define BP_POLL(bp, t) (((t) & (RFX_BPTT_POLL - 1)) == RFX_BPTT_POLL - 1 && rfx_bp_cancel_poll(bp))
 #endif
 
-#define BP_CAT2(a, b) a##_##b
-#define BP_CAT(a, b) BP_CAT2(a, b)
-#define KFN(name) BP_CAT(name, KSUFFIX)
 
 /* Eight floats as one value (GCC/Clang vector extension): the generic build lowers it to two SSE
  * registers, the AVX2 build to one ymm. Accumulators declared this way stay in registers, where

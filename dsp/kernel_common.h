@@ -3,10 +3,7 @@
 #define RFX_KERNEL_COMMON_H
 
 #include "cell_step.h"
+#include "kernel_isa.h"
 #include "stream_impl.h"
-
-#define RFX_KCAT2(a, b) a##_##b
-#define RFX_KCAT(a, b) RFX_KCAT2(a, b)
-#define KFN(name) RFX_KCAT(name, RFX_KSUFFIX)
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel_table.h"
 #include "stream_impl.h"
 
 #if defined(__SSE__) || defined(__x86_64__)
@@ -99,56 +100,13 @@ static const RfxTensor *tensor_l(const RfxModel *m, const char *stem, int l)
 	return rfx_model_tensor(m, name);
 }
 
-/* The kernels, best first. Each has its general loop (any shape) and may have a specialised one
- * for the stream's shape (`special`, NULL when it has none); both give the same results up to float
- * rounding, and a stream always uses the same one, so its output never depends on block sizes. */
-typedef struct {
-	const char *name;
-	int (*supported)(void);
-	RfxProcessFn process;
-	RfxProcessFn (*special)(const RfxStream *st);
-	RfxPairFn (*pair)(const RfxStream *st); /* two streams in one loop, where `special` has it */
-} RfxKernel;
-
-#if defined(__x86_64__) || defined(__i386__)
-static int have_avx2(void)
-{
-	__builtin_cpu_init();
-	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-#endif
-
-static int have_always(void)
-{
-	return 1;
-}
-
-static const RfxKernel kernels[] = {
-#if defined(__x86_64__) || defined(__i386__)
-	{ "avx2", have_avx2, rfx_kernel_process_avx2, rfx_kernel_fx_avx2, rfx_kernel_fx_pair_avx2 },
-	/* The same without the specialised loops: never the default, there for tests and benchmarks. */
-	{ "avx2-loop", have_avx2, rfx_kernel_process_avx2, NULL, NULL },
-#endif
-#if defined(__SSE2__)
-	/* The x86-64 baseline: every x86-64 CPU has it, so it is the default where AVX2 + FMA are not. */
-	{ "sse2", have_always, rfx_kernel_process_sse2, NULL, NULL },
-#endif
-	{ "generic", have_always, rfx_kernel_process_generic, NULL, NULL },
-};
-#define N_KERNELS (sizeof kernels / sizeof kernels[0])
-
-/* The best kernel this CPU runs, or the one named by RFX_KERNEL when the CPU runs it (tests and
- * benchmarks compare them; "generic" is the scalar reference). Chosen once, here. */
+/* The kernel: the table's row for streams (kernel_table.c: the best this CPU runs, or the one
+ * RFX_KERNEL names), then the row's specialised loop for this shape when it has one. Both give the
+ * same results up to float rounding, and a stream always uses the same one, so its output never
+ * depends on block sizes. Chosen once, here. */
 static void pick_kernel(RfxStream *st)
 {
-	const char *force = getenv("RFX_KERNEL");
-	const RfxKernel *k = NULL;
-	for (size_t i = 0; i < N_KERNELS && force; i++)
-		if (strcmp(force, kernels[i].name) == 0 && kernels[i].supported())
-			k = &kernels[i];
-	for (size_t i = 0; i < N_KERNELS && !k; i++)
-		if (kernels[i].supported())
-			k = &kernels[i];
+	const RfxKernel *k = rfx_kernel_pick(RFX_KERNEL_STREAM);
 	RfxProcessFn special = k->special ? k->special(st) : NULL;
 	st->process = special ? special : k->process;
 	st->process_pair = special && k->pair ? k->pair(st) : NULL;

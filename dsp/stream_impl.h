@@ -10,6 +10,7 @@
 #ifndef RFX_STREAM_IMPL_H
 #define RFX_STREAM_IMPL_H
 
+#include "kernel_isa.h"
 #include "stream.h"
 
 #define RFX_PACK 16 /* floats: one AVX-512 vector, two AVX ones, four SSE ones */
@@ -53,7 +54,7 @@ void rfx_kernel_process_generic(RfxStream *st, const float *in, float *out, uint
 #if defined(__SSE2__)
 void rfx_kernel_process_sse2(RfxStream *st, const float *in, float *out, uint32_t n);
 #endif
-#if defined(__x86_64__) || defined(__i386__)
+#if RFX_KERNEL_X86
 void rfx_kernel_process_avx2(RfxStream *st, const float *in, float *out, uint32_t n);
 /* The AVX2 kernel's specialised loop for this stream's shape, or NULL when it has none. */
 RfxProcessFn rfx_kernel_fx_avx2(const RfxStream *st);
