@@ -25,80 +25,9 @@
 
 #define PROG "rnnfx-train"
 #define EXIT_INTERRUPTED 130
-#define MAX_SOURCES 8
-
-static const char USAGE[] =
-	"usage: " PROG " --task classify (--classes DIR | --labels F.csv) --out MODEL.json [options]\n"
-	"data (each repeatable up to 8 times; all files at one sample rate):\n"
-	"  --classes DIR        one sub-folder per class; folder name = label; audio files inside\n"
-	"  --labels F.csv       lines file,start,end,label (seconds; paths relative to the CSV)\n"
-	"  --val-classes DIR / --val-labels F.csv    validation data instead of --val-split\n"
-	"  --test-classes DIR / --test-labels F.csv  held-out test data (metrics in the metadata)\n"
-	"  --val-split X        the last X of every training file is validation (0.15)\n"
-	"  --class-names a,b,c  fix the classes and their order (else sorted labels)\n"
-	"  --no-class-weights   plain cross-entropy (default: inverse class frequency, normalised)\n"
-	"model:\n"
-	"  --arch rnn|gru|lstm (gru)  --hidden H (16)  --layers L (1)  --seed N (1)\n"
-	"training:\n"
-	"  --segment S (0.5 s)  --warmup N (1000)  --window N (2048)  --batch N (8)  --lr X (5e-3)\n"
-	"  --clip X (1)  --epochs N  --time-budget S  --patience N (25)  --plateau N (5)\n"
-	"  --batches N (batches per epoch; default: the training audio once)  --threads N (all cores)\n"
-	"output:\n"
-	"  --out F  --report F.svg (confusion matrix; default next to --out)  --no-report\n"
-	"  --checkpoint F (OUT.ckpt)  --resume CHECKPOINT  --quiet\n"
-	"  --eval MODEL         only measure MODEL on the --classes/--labels data (no training)\n";
-
-enum {
-	O_TASK = 256, O_CLASSES, O_LABELS, O_VCLASSES, O_VLABELS, O_TCLASSES, O_TLABELS, O_VSPLIT,
-	O_NAMES, O_NOWEIGHTS, O_ARCH, O_HIDDEN, O_LAYERS, O_SEED, O_SEGMENT, O_WARMUP, O_WINDOW,
-	O_BATCH, O_LR, O_CLIP, O_EPOCHS, O_BUDGET, O_PATIENCE, O_PLATEAU, O_BATCHES, O_THREADS, O_OUT,
-	O_REPORT, O_NOREPORT, O_CKPT, O_RESUME, O_QUIET, O_EVAL, O_HELP
-};
-
-static const struct option LONG[] = {
-	{ "task", 1, 0, O_TASK }, { "classes", 1, 0, O_CLASSES }, { "labels", 1, 0, O_LABELS },
-	{ "val-classes", 1, 0, O_VCLASSES }, { "val-labels", 1, 0, O_VLABELS },
-	{ "test-classes", 1, 0, O_TCLASSES }, { "test-labels", 1, 0, O_TLABELS },
-	{ "val-split", 1, 0, O_VSPLIT }, { "class-names", 1, 0, O_NAMES },
-	{ "no-class-weights", 0, 0, O_NOWEIGHTS }, { "arch", 1, 0, O_ARCH },
-	{ "hidden", 1, 0, O_HIDDEN }, { "layers", 1, 0, O_LAYERS }, { "seed", 1, 0, O_SEED },
-	{ "segment", 1, 0, O_SEGMENT }, { "warmup", 1, 0, O_WARMUP }, { "window", 1, 0, O_WINDOW },
-	{ "batch", 1, 0, O_BATCH }, { "lr", 1, 0, O_LR }, { "clip", 1, 0, O_CLIP },
-	{ "epochs", 1, 0, O_EPOCHS }, { "time-budget", 1, 0, O_BUDGET },
-	{ "patience", 1, 0, O_PATIENCE }, { "plateau", 1, 0, O_PLATEAU },
-	{ "batches", 1, 0, O_BATCHES }, { "threads", 1, 0, O_THREADS }, { "out", 1, 0, O_OUT },
-	{ "report", 1, 0, O_REPORT }, { "no-report", 0, 0, O_NOREPORT },
-	{ "checkpoint", 1, 0, O_CKPT }, { "resume", 1, 0, O_RESUME }, { "quiet", 0, 0, O_QUIET },
-	{ "eval", 1, 0, O_EVAL }, { "help", 0, 0, O_HELP }, { 0, 0, 0, 0 }
-};
-
-/* Where one set's data comes from: folders and CSVs. */
-typedef struct {
-	const char *dir[MAX_SOURCES], *csv[MAX_SOURCES];
-	int n_dir, n_csv;
-} Sources;
 
 typedef struct {
-	Sources train, val, test;
-	double val_split;
-	const char *class_names;
-	int no_weights;
-	RfxCellType cell;
-	int hidden, layers;
-	uint64_t seed;
-	double segment_s;
-	int warmup, window, batch;
-	float lr, clip;
-	long epochs, patience, plateau, batches;
-	double budget;
-	int threads;
-	const char *out, *report, *ckpt, *resume, *eval;
-	int quiet, no_report;
-	char cmdline[4096];
-} Opts;
-
-typedef struct {
-	Opts o;
+	TrnOptions o;
 	TrnClassSet cs;
 	TrnTrackList tl_train, tl_val, tl_test;
 	TrnClsSet train, val, test;
@@ -159,164 +88,9 @@ static void note(const App *a, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---------------------------------------------------------------- options */
-
-int trn_task_select(int *argc, char **argv)
-{
-	for (int i = 1; i < *argc; i++) {
-		const char *v = NULL;
-		int used = 0;
-		if (strcmp(argv[i], "--task") == 0) {
-			if (i + 1 >= *argc) {
-				fprintf(stderr, PROG ": --task: needs effect or classify\n");
-				return 2;
-			}
-			v = argv[i + 1];
-			used = 2;
-		} else if (strncmp(argv[i], "--task=", 7) == 0) {
-			v = argv[i] + 7;
-			used = 1;
-		} else {
-			continue;
-		}
-		if (strcmp(v, "classify") == 0)
-			return 1;
-		if (strcmp(v, "effect") != 0) {
-			fprintf(stderr, PROG ": --task: '%s' is not effect or classify\n", v);
-			return 2;
-		}
-		for (int j = i; j + used <= *argc; j++)
-			argv[j] = argv[j + used];
-		*argc -= used;
-		return 0;
-	}
-	return 0;
-}
-
-static int add_src(const char **list, int *n, const char *opt, const char *v)
-{
-	if (*n >= MAX_SOURCES) {
-		fprintf(stderr, PROG ": --%s: at most %d\n", opt, MAX_SOURCES);
-		return 2;
-	}
-	list[(*n)++] = v;
-	return 0;
-}
-
-static int parse_one(Opts *o, int c, const char *v)
-{
-	double d = 0;
-	long l = 0;
-	int rc;
-	switch (c) {
-	case O_TASK: return 0;
-	case O_CLASSES: return add_src(o->train.dir, &o->train.n_dir, "classes", v);
-	case O_LABELS: return add_src(o->train.csv, &o->train.n_csv, "labels", v);
-	case O_VCLASSES: return add_src(o->val.dir, &o->val.n_dir, "val-classes", v);
-	case O_VLABELS: return add_src(o->val.csv, &o->val.n_csv, "val-labels", v);
-	case O_TCLASSES: return add_src(o->test.dir, &o->test.n_dir, "test-classes", v);
-	case O_TLABELS: return add_src(o->test.csv, &o->test.n_csv, "test-labels", v);
-	case O_VSPLIT: return trn_opt_num("val-split", v, 0.01, 0.5, &o->val_split);
-	case O_NAMES: o->class_names = v; return 0;
-	case O_NOWEIGHTS: o->no_weights = 1; return 0;
-	case O_ARCH:
-		o->cell = rfx_cell_from_name(v);
-		return o->cell == RFX_CELL_COUNT ? trn_opt_bad("arch", v, "rnn, gru or lstm") : 0;
-	case O_HIDDEN: rc = trn_opt_whole("hidden", v, 1, RFX_MAX_HIDDEN, &l); o->hidden = (int)l; return rc;
-	case O_LAYERS: rc = trn_opt_whole("layers", v, 1, RFX_MAX_LAYERS, &l); o->layers = (int)l; return rc;
-	case O_SEED: return trn_opt_u64("seed", v, TRN_MAX_SEED, &o->seed);
-	case O_SEGMENT: return trn_opt_num("segment", v, 0.001, 60, &o->segment_s);
-	case O_WARMUP: rc = trn_opt_whole("warmup", v, 0, 1000000, &l); o->warmup = (int)l; return rc;
-	case O_WINDOW: rc = trn_opt_whole("window", v, 1, 1000000, &l); o->window = (int)l; return rc;
-	case O_BATCH: rc = trn_opt_whole("batch", v, 1, 4096, &l); o->batch = (int)l; return rc;
-	case O_LR: rc = trn_opt_num("lr", v, 1e-7, 1, &d); o->lr = (float)d; return rc;
-	case O_CLIP: rc = trn_opt_num("clip", v, 0, 1e6, &d); o->clip = (float)d; return rc;
-	case O_EPOCHS: return trn_opt_whole("epochs", v, 0, 100000000, &o->epochs);
-	case O_BUDGET: return trn_opt_num("time-budget", v, 0, 1e9, &o->budget);
-	case O_PATIENCE: return trn_opt_whole("patience", v, 0, 1000000, &o->patience);
-	case O_PLATEAU: return trn_opt_whole("plateau", v, 1, 1000000, &o->plateau);
-	case O_BATCHES: return trn_opt_whole("batches", v, 0, 100000000, &o->batches);
-	case O_THREADS: rc = trn_opt_whole("threads", v, 1, 64, &l); o->threads = (int)l; return rc;
-	case O_OUT: o->out = v; return 0;
-	case O_REPORT: o->report = v; return 0;
-	case O_NOREPORT: o->no_report = 1; return 0;
-	case O_CKPT: o->ckpt = v; return 0;
-	case O_RESUME: o->resume = v; return 0;
-	case O_QUIET: o->quiet = 1; return 0;
-	case O_EVAL: o->eval = v; return 0;
-	default: return -1;
-	}
-}
-
-/* 0 to run, 1 after --help, 2 on a usage error (printed). */
-static int parse(Opts *o, int argc, char **argv)
-{
-	memset(o, 0, sizeof *o);
-	o->val_split = 0.15;
-	o->cell = RFX_CELL_GRU;
-	o->hidden = 16;
-	o->layers = 1;
-	o->seed = 1;
-	o->segment_s = 0.5;
-	o->warmup = 1000;
-	o->window = 2048;
-	o->batch = 8;
-	o->lr = 5e-3f;
-	o->clip = 1.0f;
-	o->patience = 25;
-	o->plateau = 5;
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	o->threads = cores > 0 ? (int)(cores < 64 ? cores : 64) : 1;
-	size_t len = 0;
-	for (int i = 0; i < argc && len + 1 < sizeof o->cmdline; i++) {
-		int w = snprintf(o->cmdline + len, sizeof o->cmdline - len, "%s%s", i ? " " : "", argv[i]);
-		if (w < 0)
-			break;
-		len += (size_t)w;
-	}
-	int c;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", LONG, NULL)) != -1) {
-		if (c == O_HELP) {
-			fputs(USAGE, stdout);
-			return 1;
-		}
-		if (c == '?' || c == ':') {
-			fprintf(stderr, PROG ": %s: unknown option or missing value for --task classify "
-				"(see --task classify --help)\n", argv[optind - 1]);
-			return 2;
-		}
-		int rc = parse_one(o, c, optarg);
-		if (rc)
-			return 2;
-	}
-	if (optind < argc) {
-		fprintf(stderr, PROG ": %s: unexpected argument\n", argv[optind]);
-		return 2;
-	}
-	if (o->train.n_dir + o->train.n_csv == 0) {
-		fprintf(stderr, PROG ": --task classify needs --classes DIR or --labels F.csv (see "
-			"--task classify --help)\n");
-		return 2;
-	}
-	if (o->eval)
-		return 0;
-	if (!o->out) {
-		fprintf(stderr, PROG ": need --out MODEL.json\n");
-		return 2;
-	}
-	if (o->epochs == 0 && o->budget == 0 && o->patience == 0) {
-		fprintf(stderr, PROG ": nothing would stop training: give --epochs, --time-budget or "
-			"--patience\n");
-		return 2;
-	}
-	return 0;
-}
-
 /* ---------------------------------------------------------------- data */
 
-static int load_sources(App *a, TrnTrackList *tl, const Sources *s)
+static int load_sources(App *a, TrnTrackList *tl, const TrnSources *s)
 {
 	for (int i = 0; i < s->n_dir; i++)
 		if (trn_tracks_load_dir(tl, s->dir[i], &a->cs, &a->err))
@@ -333,14 +107,14 @@ static int load_sources(App *a, TrnTrackList *tl, const Sources *s)
 	return 0;
 }
 
-static int has(const Sources *s)
+static int has(const TrnSources *s)
 {
 	return s->n_dir + s->n_csv > 0;
 }
 
 static int build(App *a, TrnClsSet *s, const TrnTrackList *tl, int part, const char *what)
 {
-	if (trn_clsset_build(s, tl, part, a->o.val_split, a->o.seed) != 0)
+	if (trn_clsset_build(s, tl, part, a->o.val_split, a->o.train_cfg.seed) != 0)
 		return set_err(a, NULL, "out of memory for the %s set", what);
 	return 0;
 }
@@ -349,32 +123,32 @@ static int load_data(App *a)
 {
 	if (a->o.class_names && trn_classes_parse(a->o.class_names, &a->cs, &a->err))
 		return -1;
-	if (load_sources(a, &a->tl_train, &a->o.train))
+	if (load_sources(a, &a->tl_train, &a->o.cls_train))
 		return -1;
 	if (a->o.eval)
 		return build(a, &a->test, &a->tl_train, 0, "evaluation");
-	if (has(&a->o.val) && load_sources(a, &a->tl_val, &a->o.val))
+	if (has(&a->o.cls_val) && load_sources(a, &a->tl_val, &a->o.cls_val))
 		return -1;
-	if (has(&a->o.test) && load_sources(a, &a->tl_test, &a->o.test))
+	if (has(&a->o.cls_test) && load_sources(a, &a->tl_test, &a->o.cls_test))
 		return -1;
-	int split = !has(&a->o.val);
+	int split = !has(&a->o.cls_val);
 	if (build(a, &a->train, &a->tl_train, split ? 1 : 0, "training") ||
 	    build(a, &a->val, split ? &a->tl_train : &a->tl_val, split ? 2 : 0, "validation") ||
-	    (has(&a->o.test) && build(a, &a->test, &a->tl_test, 0, "test")))
+	    (has(&a->o.cls_test) && build(a, &a->test, &a->tl_test, 0, "test")))
 		return -1;
-	const char *where = has(&a->o.train) && a->o.train.n_dir ? a->o.train.dir[0] : a->o.train.csv[0];
+	const char *where = has(&a->o.cls_train) && a->o.cls_train.n_dir ? a->o.cls_train.dir[0] : a->o.cls_train.csv[0];
 	for (int k = 0; k < a->cs.n; k++)
 		if (a->train.count[k] == 0)
 			return set_err(a, where, "class '%s' has no training examples left after the split",
 				       a->cs.name[k]);
-	a->seg_len = (size_t)llround(a->o.segment_s * a->train.rate);
-	if (a->seg_len <= (size_t)a->o.warmup)
+	a->seg_len = (size_t)llround(a->o.train_cfg.segment_s * a->train.rate);
+	if (a->seg_len <= (size_t)a->o.train_cfg.warmup)
 		return set_err(a, NULL, "--segment %.3f s (%zu samples) must be longer than --warmup %d "
-			       "samples", a->o.segment_s, a->seg_len, a->o.warmup);
+			       "samples", a->o.train_cfg.segment_s, a->seg_len, a->o.train_cfg.warmup);
 	if (a->train.n < a->seg_len)
 		return set_err(a, where, "too short: %.3f s of training audio, a segment is %.3f s",
-			       (double)a->train.n / a->train.rate, a->o.segment_s);
-	if (a->val.n <= 2 * (size_t)a->o.warmup)
+			       (double)a->train.n / a->train.rate, a->o.train_cfg.segment_s);
+	if (a->val.n <= 2 * (size_t)a->o.train_cfg.warmup)
 		return set_err(a, where, "too short: the validation part has %.3f s, needs more than "
 			       "twice the warm-up", (double)a->val.n / a->train.rate);
 	/* Inverse class frequency, normalised so the mean weight per labelled sample is 1. */
@@ -382,7 +156,7 @@ static int load_data(App *a)
 	for (int k = 0; k < a->cs.n; k++)
 		total += a->train.count[k];
 	for (int k = 0; k < a->cs.n; k++)
-		a->weights[k] = a->o.no_weights ? 1.0f
+		a->weights[k] = a->o.no_class_weights ? 1.0f
 			: (float)((double)total / ((double)a->cs.n * (double)a->train.count[k]));
 	return 0;
 }
@@ -397,9 +171,9 @@ static char *make_fingerprint(const App *a)
 	if (!s)
 		return NULL;
 	int len = snprintf(s, cap, "task=classify seed=%llu segment=%.6g warmup=%d window=%d batch=%d "
-			   "batches=%ld val-split=%g weights=%d classes=", (unsigned long long)a->o.seed,
-			   a->o.segment_s, a->o.warmup, a->o.window, a->o.batch, a->o.batches,
-			   has(&a->o.val) ? 0 : a->o.val_split, !a->o.no_weights);
+			   "batches=%ld val-split=%g weights=%d classes=", (unsigned long long)a->o.train_cfg.seed,
+			   a->o.train_cfg.segment_s, a->o.train_cfg.warmup, a->o.train_cfg.window, a->o.train_cfg.batch, a->o.batches,
+			   has(&a->o.cls_val) ? 0 : a->o.val_split, !a->o.no_class_weights);
 	for (int k = 0; k < a->cs.n && (size_t)len < cap; k++)
 		len += snprintf(s + len, cap - (size_t)len, "%.20s,", a->cs.name[k]);
 	for (int k = 0; k < 2; k++)
@@ -423,12 +197,12 @@ static int make_model(App *a)
 	if (rfx_model_spec_check(&spec, detail, sizeof detail) != RFX_OK)
 		return set_err(a, NULL, "model: %s", detail);
 	RfxAdamConfig ac = rfx_adam_config_default();
-	ac.lr = a->o.lr;
+	ac.lr = a->o.train_cfg.adam.lr;
 	if (rfx_model_new(&spec, &a->model) != RFX_OK ||
 	    rfx_adam_create(a->model->n_params, &ac, &a->adam) != RFX_OK ||
 	    trn_state_init(&a->st, a->model->n_params) != 0)
 		return set_err(a, NULL, "out of memory for the model");
-	rfx_model_init_random(a->model, a->o.seed);
+	rfx_model_init_random(a->model, a->o.train_cfg.seed);
 	for (int k = 0; k < a->cs.n; k++)
 		snprintf(a->model->labels[k], RFX_MAX_LABEL, "%s", a->cs.name[k]);
 	return 0;
@@ -506,7 +280,7 @@ static int64_t plan(void *ctx, int64_t epoch)
 	(void)epoch;
 	if (a->o.batches > 0)
 		return a->o.batches;
-	double per = (double)a->o.batch * (double)(a->seg_len - (size_t)a->o.warmup);
+	double per = (double)a->o.train_cfg.batch * (double)(a->seg_len - (size_t)a->o.train_cfg.warmup);
 	int64_t nb = (int64_t)llround((double)a->train.n / per);
 	return nb < 1 ? 1 : nb;
 }
@@ -518,11 +292,11 @@ static int fill(void *ctx, int64_t epoch, int64_t b, size_t S, float *x, float *
 {
 	const App *a = ctx;
 	(void)t;
-	const size_t warm = (size_t)a->o.warmup, N = a->train.n;
-	uint64_t g = a->o.seed * 0xD1B54A32D192ED03ULL + (uint64_t)epoch * 0x9E3779B97F4A7C15ULL +
+	const size_t warm = (size_t)a->o.train_cfg.warmup, N = a->train.n;
+	uint64_t g = a->o.train_cfg.seed * 0xD1B54A32D192ED03ULL + (uint64_t)epoch * 0x9E3779B97F4A7C15ULL +
 		     (uint64_t)b;
 	int first = (int)(trn_mix(&g) % (uint64_t)a->cs.n);
-	for (int i = 0; i < a->o.batch; i++) {
+	for (int i = 0; i < a->o.train_cfg.batch; i++) {
 		int k = (first + i) % a->cs.n;
 		size_t p = draw_sample(a, k, trn_mix(&g));
 		size_t o = warm + (size_t)(trn_mix(&g) % (S - warm));
@@ -532,14 +306,14 @@ static int fill(void *ctx, int64_t epoch, int64_t b, size_t S, float *x, float *
 		memcpy(x + (size_t)i * S, a->train.x + start, S * sizeof *x);
 		memcpy(lab + (size_t)i * S, a->train.lab + start, S * sizeof *lab);
 	}
-	return a->o.batch;
+	return a->o.train_cfg.batch;
 }
 
 /* Validation frame error (1 - accuracy) is what "best" and the plateau watch. */
 static int score(void *ctx, const RfxModel *m, double *err, TrnError *e)
 {
 	App *a = ctx;
-	if (trn_cls_evaluate(m, &a->val, (size_t)a->o.warmup, &a->last) != RFX_OK) {
+	if (trn_cls_evaluate(m, &a->val, (size_t)a->o.train_cfg.warmup, &a->last) != RFX_OK) {
 		e->file[0] = '\0';
 		snprintf(e->msg, sizeof e->msg, "validation failed");
 		return -1;
@@ -586,38 +360,18 @@ static void log_cb(void *ctx, int warn, const char *file, const char *msg)
 	fprintf(stderr, PROG ": %s%s%s%s\n", file, file[0] ? ": " : "", warn ? "warning: " : "", msg);
 }
 
-static void train_config(const Opts *o, TrnTrainConfig *c)
-{
-	trn_train_config_default(c);
-	c->segment_s = o->segment_s;
-	c->warmup = o->warmup;
-	c->window = o->window;
-	c->batch = o->batch;
-	c->adam.lr = o->lr;
-	c->clip = o->clip;
-	c->loss = RFX_LOSS_CE;
-	c->patience = (int)o->patience;
-	c->plateau_patience = (int)o->plateau;
-	c->max_epochs = o->epochs;
-	c->time_budget = o->budget;
-	c->threads = o->threads;
-	c->seed = o->seed;
-}
-
 static TrnStop train(App *a)
 {
 	if (index_runs(a) != 0) {
-		set_err(a, NULL, "out of memory for %d segments of %zu samples", a->o.batch, a->seg_len);
+		set_err(a, NULL, "out of memory for %d segments of %zu samples", a->o.train_cfg.batch, a->seg_len);
 		return TRN_STOP_ERROR;
 	}
-	TrnTrainConfig cfg;
-	train_config(&a->o, &cfg);
 	TrnTask task = {
 		.ctx = a, .rate = a->train.rate, .labels = 1, .class_weights = a->weights,
-		.est_batch = a->o.batch, .plan = plan, .fill = fill, .score = score,
+		.est_batch = a->o.train_cfg.batch, .plan = plan, .fill = fill, .score = score,
 	};
 	TrnHooks hooks = { NULL, save_checkpoint, &interrupted, a, log_cb, validated };
-	return trn_train(&cfg, &task, a->model, a->adam, &a->st, &hooks, &a->err);
+	return trn_train(&a->o.train_cfg, &task, a->model, a->adam, &a->st, &hooks, &a->err);
 }
 
 /* ---------------------------------------------------------------- results */
@@ -698,15 +452,15 @@ static char *make_metadata(App *a, const TrnClsMetrics *val, const TrnClsMetrics
 	json_object_set_new(m, "validation", metrics_json(val, &a->cs));
 	if (test)
 		json_object_set_new(m, "test", metrics_json(test, &a->cs));
-	json_object_set_new(m, "warmup_samples", json_integer(a->o.warmup));
+	json_object_set_new(m, "warmup_samples", json_integer(a->o.train_cfg.warmup));
 	json_object_set_new(m, "best_epoch", json_integer(a->st.best_epoch));
 	json_object_set_new(m, "epochs", json_integer(a->st.epoch));
 	json_object_set_new(m, "steps", json_integer(a->st.steps));
 	json_object_set_new(m, "wall_time_s", json_real(a->st.elapsed));
 	json_object_set_new(m, "stopped_by", json_string(stop_name(stop)));
 	json_object_set_new(m, "loss", json_string("ce"));
-	json_object_set_new(m, "seed", json_integer((json_int_t)a->o.seed));
-	json_object_set_new(m, "threads", json_integer(a->o.threads));
+	json_object_set_new(m, "seed", json_integer((json_int_t)a->o.train_cfg.seed));
+	json_object_set_new(m, "threads", json_integer(a->o.train_cfg.threads));
 	json_object_set_new(m, "command_line", json_string(a->o.cmdline));
 	json_t *data = json_array();
 	add_tracks(data, &a->tl_train, "train");
@@ -734,7 +488,7 @@ static int finish(App *a, TrnStop stop)
 	if (isfinite(a->st.best_val))
 		memcpy(a->model->params, a->st.best_params, a->model->n_params * sizeof *a->model->params);
 	TrnClsMetrics val, test;
-	size_t warm = (size_t)a->o.warmup;
+	size_t warm = (size_t)a->o.train_cfg.warmup;
 	if (trn_cls_evaluate(a->model, &a->val, warm, &val) != RFX_OK ||
 	    (a->test.n && trn_cls_evaluate(a->model, &a->test, warm, &test) != RFX_OK))
 		return set_err(a, NULL, "evaluation failed");
@@ -765,8 +519,8 @@ static int finish(App *a, TrnStop stop)
 static void derive_paths(App *a)
 {
 	const char *out = a->o.out ? a->o.out : "";
-	if (a->o.ckpt)
-		snprintf(a->ckpt_path, sizeof a->ckpt_path, "%s", a->o.ckpt);
+	if (a->o.checkpoint)
+		snprintf(a->ckpt_path, sizeof a->ckpt_path, "%s", a->o.checkpoint);
 	else
 		snprintf(a->ckpt_path, sizeof a->ckpt_path, "%s.ckpt", out);
 	size_t n = strlen(out);
@@ -798,7 +552,7 @@ static int evaluate_only(App *a)
 		return set_err(a, a->o.eval, "model at %g Hz, data at %g Hz", a->model->spec.sample_rate,
 			       a->test.rate);
 	TrnClsMetrics m;
-	if (trn_cls_evaluate(a->model, &a->test, (size_t)a->o.warmup, &m) != RFX_OK)
+	if (trn_cls_evaluate(a->model, &a->test, (size_t)a->o.train_cfg.warmup, &m) != RFX_OK)
 		return set_err(a, NULL, "evaluation failed");
 	printf("%s: %.3f s of audio, %d classes\n", a->o.eval, (double)a->test.n / a->test.rate, m.K);
 	trn_cls_metrics_print(stdout, &m, a->model->labels);
@@ -852,7 +606,7 @@ static int run(App *a)
 int trn_classify_main(int argc, char **argv)
 {
 	static App a;
-	int rc = parse(&a.o, argc, argv);
+	int rc = trn_options_parse(&a.o, TRN_TASK_CLASSIFY, argc, argv);
 	if (rc)
 		return rc == 1 ? 0 : rc;
 	derive_paths(&a);

@@ -6,10 +6,6 @@
 #ifndef TRN_CLASSIFY_H
 #define TRN_CLASSIFY_H
 
-/* Looks for "--task NAME" (or --task=NAME) in argv. Returns 0 for the effect trainer (the option,
- * if any, is removed from argv and *argc), 1 for classify, 2 after printing a usage error. */
-int trn_task_select(int *argc, char **argv);
-
 /* The whole classify run; returns the exit status. */
 int trn_classify_main(int argc, char **argv);
 

@@ -475,10 +475,12 @@ static int run(App *a)
 int main(int argc, char **argv)
 {
 	static App a;
-	int task = trn_task_select(&argc, argv); /* --task classify: trainer/classify.c */
-	if (task)
-		return task == 1 ? trn_classify_main(argc, argv) : 2;
-	int rc = trn_options_parse(&a.o, argc, argv);
+	TrnTaskKind task;
+	if (trn_task_select(&argc, argv, &task) != 0)
+		return 2;
+	if (task == TRN_TASK_CLASSIFY)      /* trainer/classify.c */
+		return trn_classify_main(argc, argv);
+	int rc = trn_options_parse(&a.o, task, argc, argv);
 	if (rc)
 		return rc == 1 ? 0 : rc;
 	trn_progress_init(&a.pd, stderr, a.o.quiet);

@@ -10,7 +10,7 @@
 
 #define PROG "rnnfx-train"
 
-static const char USAGE[] =
+static const char USAGE_EFFECT[] =
 	"usage: " PROG " --input DI.wav --target AMP.wav [--input ... --target ...] --out MODEL.json\n"
 	"                   [options]\n"
 	"       " PROG " --task classify --classes DIR --out MODEL.json [options]   (see --task classify --help)\n"
@@ -37,42 +37,83 @@ static const char USAGE[] =
 	"  --lv2-preset DIR.lv2         also write an LV2 preset bundle for the plugin (put it in ~/.lv2)\n"
 	"  --resume CHECKPOINT  --quiet  --help  --version\n";
 
+static const char USAGE_CLASSIFY[] =
+	"usage: " PROG " --task classify (--classes DIR | --labels F.csv) --out MODEL.json [options]\n"
+	"data (each repeatable up to 8 times; all files at one sample rate):\n"
+	"  --classes DIR        one sub-folder per class; folder name = label; audio files inside\n"
+	"  --labels F.csv       lines file,start,end,label (seconds; paths relative to the CSV)\n"
+	"  --val-classes DIR / --val-labels F.csv    validation data instead of --val-split\n"
+	"  --test-classes DIR / --test-labels F.csv  held-out test data (metrics in the metadata)\n"
+	"  --val-split X        the last X of every training file is validation (0.15)\n"
+	"  --class-names a,b,c  fix the classes and their order (else sorted labels)\n"
+	"  --no-class-weights   plain cross-entropy (default: inverse class frequency, normalised)\n"
+	"model:\n"
+	"  --arch rnn|gru|lstm (gru)  --hidden H (16)  --layers L (1)  --seed N (1)\n"
+	"training:\n"
+	"  --segment S (0.5 s)  --warmup N (1000)  --window N (2048)  --batch N (8)  --lr X (5e-3)\n"
+	"  --clip X (1)  --epochs N  --time-budget S  --patience N (25)  --plateau N (5)\n"
+	"  --batches N (batches per epoch; default: the training audio once)  --threads N (all cores)\n"
+	"output:\n"
+	"  --out F  --report F.svg (confusion matrix; default next to --out)  --no-report\n"
+	"  --checkpoint F (OUT.ckpt)  --resume CHECKPOINT  --quiet\n"
+	"  --eval MODEL         only measure MODEL on the --classes/--labels data (no training)\n";
+
 enum {
 	O_INPUT = 256, O_TARGET, O_VAL_IN, O_VAL_TGT, O_TEST_IN, O_TEST_TGT, O_VAL_SPLIT, O_TEST_SPLIT,
 	O_CHANNEL, O_ALIGN, O_MAX_LAG, O_RATE, O_ARCH, O_HIDDEN, O_LAYERS, O_SKIP, O_INIT, O_SEED, O_SEGMENT, O_WARMUP,
 	O_WINDOW, O_BATCH, O_LR, O_BETAS, O_WD, O_CLIP, O_LOSS, O_PATIENCE, O_PLATEAU, O_EPOCHS,
 	O_BUDGET, O_VAL_EVERY, O_THREADS, O_OUT, O_REPORT, O_NO_REPORT, O_CKPT, O_RESUME, O_QUIET, O_LV2_PRESET,
-	O_HELP, O_VERSION
+	O_HELP, O_VERSION, O_TASK, O_CLASSES, O_LABELS, O_VAL_CLASSES, O_VAL_LABELS, O_TEST_CLASSES,
+	O_TEST_LABELS, O_CLASS_NAMES, O_NO_WEIGHTS, O_BATCHES, O_EVAL
 };
 
-static const struct option LONG[] = {
-	{ "input", 1, 0, O_INPUT }, { "target", 1, 0, O_TARGET },
-	{ "val-input", 1, 0, O_VAL_IN }, { "val-target", 1, 0, O_VAL_TGT },
-	{ "test-input", 1, 0, O_TEST_IN }, { "test-target", 1, 0, O_TEST_TGT },
-	{ "val-split", 1, 0, O_VAL_SPLIT }, { "test-split", 1, 0, O_TEST_SPLIT },
-	{ "channel", 1, 0, O_CHANNEL }, { "align", 2, 0, O_ALIGN }, { "max-lag", 1, 0, O_MAX_LAG },
-	{ "rate", 1, 0, O_RATE },
-	{ "arch", 1, 0, O_ARCH }, { "hidden", 1, 0, O_HIDDEN }, { "layers", 1, 0, O_LAYERS },
-	{ "skip", 0, 0, O_SKIP }, { "init-state", 1, 0, O_INIT }, { "seed", 1, 0, O_SEED },
-	{ "segment", 1, 0, O_SEGMENT }, { "warmup", 1, 0, O_WARMUP }, { "window", 1, 0, O_WINDOW },
-	{ "batch", 1, 0, O_BATCH }, { "lr", 1, 0, O_LR }, { "betas", 1, 0, O_BETAS },
-	{ "weight-decay", 1, 0, O_WD }, { "clip", 1, 0, O_CLIP }, { "loss", 1, 0, O_LOSS },
-	{ "patience", 1, 0, O_PATIENCE }, { "plateau", 1, 0, O_PLATEAU }, { "epochs", 1, 0, O_EPOCHS },
-	{ "time-budget", 1, 0, O_BUDGET }, { "val-every", 1, 0, O_VAL_EVERY },
-	{ "threads", 1, 0, O_THREADS }, { "out", 1, 0, O_OUT }, { "report", 1, 0, O_REPORT },
-	{ "no-report", 0, 0, O_NO_REPORT }, { "checkpoint", 1, 0, O_CKPT }, { "resume", 1, 0, O_RESUME },
-	{ "quiet", 0, 0, O_QUIET }, { "lv2-preset", 1, 0, O_LV2_PRESET }, { "help", 0, 0, O_HELP }, { "version", 0, 0, O_VERSION },
-	{ 0, 0, 0, 0 }
-};
+/* Which tasks take an option. */
+#define EFF (1u << TRN_TASK_EFFECT)
+#define CLS (1u << TRN_TASK_CLASSIFY)
+#define BOTH (EFF | CLS)
 
-int trn_opt_bad(const char *opt, const char *val, const char *want)
+static const struct {
+	struct option o;
+	unsigned tasks;
+} OPTIONS[] = {
+	{ { "input", 1, 0, O_INPUT }, EFF }, { { "target", 1, 0, O_TARGET }, EFF },
+	{ { "val-input", 1, 0, O_VAL_IN }, EFF }, { { "val-target", 1, 0, O_VAL_TGT }, EFF },
+	{ { "test-input", 1, 0, O_TEST_IN }, EFF }, { { "test-target", 1, 0, O_TEST_TGT }, EFF },
+	{ { "val-split", 1, 0, O_VAL_SPLIT }, BOTH }, { { "test-split", 1, 0, O_TEST_SPLIT }, EFF },
+	{ { "channel", 1, 0, O_CHANNEL }, EFF }, { { "align", 2, 0, O_ALIGN }, EFF },
+	{ { "max-lag", 1, 0, O_MAX_LAG }, EFF }, { { "rate", 1, 0, O_RATE }, EFF },
+	{ { "arch", 1, 0, O_ARCH }, BOTH }, { { "hidden", 1, 0, O_HIDDEN }, BOTH },
+	{ { "layers", 1, 0, O_LAYERS }, BOTH }, { { "skip", 0, 0, O_SKIP }, EFF },
+	{ { "init-state", 1, 0, O_INIT }, EFF }, { { "seed", 1, 0, O_SEED }, BOTH },
+	{ { "segment", 1, 0, O_SEGMENT }, BOTH }, { { "warmup", 1, 0, O_WARMUP }, BOTH },
+	{ { "window", 1, 0, O_WINDOW }, BOTH }, { { "batch", 1, 0, O_BATCH }, BOTH },
+	{ { "lr", 1, 0, O_LR }, BOTH }, { { "betas", 1, 0, O_BETAS }, EFF },
+	{ { "weight-decay", 1, 0, O_WD }, EFF }, { { "clip", 1, 0, O_CLIP }, BOTH },
+	{ { "loss", 1, 0, O_LOSS }, EFF }, { { "patience", 1, 0, O_PATIENCE }, BOTH },
+	{ { "plateau", 1, 0, O_PLATEAU }, BOTH }, { { "epochs", 1, 0, O_EPOCHS }, BOTH },
+	{ { "time-budget", 1, 0, O_BUDGET }, BOTH }, { { "val-every", 1, 0, O_VAL_EVERY }, EFF },
+	{ { "threads", 1, 0, O_THREADS }, BOTH }, { { "out", 1, 0, O_OUT }, BOTH },
+	{ { "report", 1, 0, O_REPORT }, BOTH }, { { "no-report", 0, 0, O_NO_REPORT }, BOTH },
+	{ { "checkpoint", 1, 0, O_CKPT }, BOTH }, { { "resume", 1, 0, O_RESUME }, BOTH },
+	{ { "quiet", 0, 0, O_QUIET }, BOTH }, { { "lv2-preset", 1, 0, O_LV2_PRESET }, EFF },
+	{ { "help", 0, 0, O_HELP }, BOTH }, { { "version", 0, 0, O_VERSION }, EFF },
+	{ { "task", 1, 0, O_TASK }, CLS }, { { "classes", 1, 0, O_CLASSES }, CLS },
+	{ { "labels", 1, 0, O_LABELS }, CLS }, { { "val-classes", 1, 0, O_VAL_CLASSES }, CLS },
+	{ { "val-labels", 1, 0, O_VAL_LABELS }, CLS }, { { "test-classes", 1, 0, O_TEST_CLASSES }, CLS },
+	{ { "test-labels", 1, 0, O_TEST_LABELS }, CLS }, { { "class-names", 1, 0, O_CLASS_NAMES }, CLS },
+	{ { "no-class-weights", 0, 0, O_NO_WEIGHTS }, CLS }, { { "batches", 1, 0, O_BATCHES }, CLS },
+	{ { "eval", 1, 0, O_EVAL }, CLS },
+};
+#define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
+
+static int opt_bad(const char *opt, const char *val, const char *want)
 {
 	fprintf(stderr, PROG ": --%s: '%s' is not %s\n", opt, val, want);
 	return 2;
 }
 
 /* A number in [lo, hi]; 0 or 2 (after printing). */
-int trn_opt_num(const char *opt, const char *s, double lo, double hi, double *out)
+static int opt_num(const char *opt, const char *s, double lo, double hi, double *out)
 {
 	char *end;
 	errno = 0;
@@ -80,13 +121,13 @@ int trn_opt_num(const char *opt, const char *s, double lo, double hi, double *ou
 	if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi) {
 		char want[96];
 		snprintf(want, sizeof want, "a number from %g to %g", lo, hi);
-		return trn_opt_bad(opt, s, want);
+		return opt_bad(opt, s, want);
 	}
 	*out = v;
 	return 0;
 }
 
-int trn_opt_u64(const char *opt, const char *s, uint64_t hi, uint64_t *out)
+static int opt_u64(const char *opt, const char *s, uint64_t hi, uint64_t *out)
 {
 	/* strtoull would take "-1" for 2^64 - 1 (and skip blanks and a sign): digits only. */
 	char *end;
@@ -95,13 +136,13 @@ int trn_opt_u64(const char *opt, const char *s, uint64_t hi, uint64_t *out)
 	if (!(s[0] >= '0' && s[0] <= '9') || errno || *end || v > hi) {
 		char want[96];
 		snprintf(want, sizeof want, "a whole number from 0 to %llu", (unsigned long long)hi);
-		return trn_opt_bad(opt, s, want);
+		return opt_bad(opt, s, want);
 	}
 	*out = v;
 	return 0;
 }
 
-int trn_opt_whole(const char *opt, const char *s, long lo, long hi, long *out)
+static int opt_whole(const char *opt, const char *s, long lo, long hi, long *out)
 {
 	char *end;
 	errno = 0;
@@ -109,7 +150,7 @@ int trn_opt_whole(const char *opt, const char *s, long lo, long hi, long *out)
 	if (errno || end == s || *end || v < lo || v > hi) {
 		char want[96];
 		snprintf(want, sizeof want, "a whole number from %ld to %ld", lo, hi);
-		return trn_opt_bad(opt, s, want);
+		return opt_bad(opt, s, want);
 	}
 	*out = v;
 	return 0;
@@ -125,9 +166,20 @@ static int add_file(const char **list, int *n, const char *opt, const char *path
 	return 0;
 }
 
-static void defaults(TrnOptions *o)
+static int add_src(const char **list, int *n, const char *opt, const char *v)
+{
+	if (*n >= TRN_MAX_SOURCES) {
+		fprintf(stderr, PROG ": --%s: at most %d\n", opt, TRN_MAX_SOURCES);
+		return 2;
+	}
+	list[(*n)++] = v;
+	return 0;
+}
+
+static void defaults(TrnOptions *o, TrnTaskKind task)
 {
 	memset(o, 0, sizeof *o);
+	o->task = task;
 	o->val_split = 0.15;
 	o->cell = RFX_CELL_GRU;
 	o->hidden = 16;
@@ -136,6 +188,10 @@ static void defaults(TrnOptions *o)
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	o->train_cfg.threads = cores > 0 ? (int)(cores < 64 ? cores : 64) : 1;
 	trn_pair_options_default(&o->pair);
+	if (task == TRN_TASK_CLASSIFY) {
+		o->train_cfg.adam.lr = 5e-3f;
+		o->train_cfg.loss = RFX_LOSS_CE;
+	}
 }
 
 static void record_cmdline(TrnOptions *o, int argc, char **argv)
@@ -163,15 +219,15 @@ static int parse_data(TrnOptions *o, int c, const char *arg)
 	case O_TEST_IN: return add_file(o->test.in, &o->test.n_in, "test-input", arg);
 	case O_TEST_TGT: return add_file(o->test.tgt, &o->test.n_tgt, "test-target", arg);
 	case O_VAL_SPLIT:
-		rc = trn_opt_num("val-split", arg, 0.01, 0.5, &d);
+		rc = opt_num("val-split", arg, 0.01, 0.5, &d);
 		o->val_split = d;
 		return rc;
 	case O_TEST_SPLIT:
-		rc = trn_opt_num("test-split", arg, 0, 0.5, &d);
+		rc = opt_num("test-split", arg, 0, 0.5, &d);
 		o->test_split = d;
 		return rc;
 	case O_CHANNEL:
-		rc = trn_opt_whole("channel", arg, 1, 1024, &l);
+		rc = opt_whole("channel", arg, 1, 1024, &l);
 		o->channel = (int)l;
 		return rc;
 	case O_ALIGN:
@@ -179,9 +235,9 @@ static int parse_data(TrnOptions *o, int c, const char *arg)
 		if (!arg)
 			return 0;
 		o->pair.align_samples_set = 1;
-		return trn_opt_whole("align", arg, -1000000, 1000000, &o->pair.align_samples);
-	case O_MAX_LAG: return trn_opt_num("max-lag", arg, 0.1, 1000, &o->pair.max_lag_ms);
-	case O_RATE: return trn_opt_num("rate", arg, 1000, 384000, &o->pair.rate);
+		return opt_whole("align", arg, -1000000, 1000000, &o->pair.align_samples);
+	case O_MAX_LAG: return opt_num("max-lag", arg, 0.1, 1000, &o->pair.max_lag_ms);
+	case O_RATE: return opt_num("rate", arg, 1000, 384000, &o->pair.rate);
 	case O_OUT: o->out = arg; return 0;
 	case O_LV2_PRESET: o->lv2_preset = arg; return 0;
 	case O_REPORT: o->report = arg; return 0;
@@ -193,6 +249,25 @@ static int parse_data(TrnOptions *o, int c, const char *arg)
 	}
 }
 
+/* The classifier's data options; -1 when `c` is not one of them. */
+static int parse_classes(TrnOptions *o, int c, const char *arg)
+{
+	switch (c) {
+	case O_TASK: return 0;      /* trn_task_select has read it */
+	case O_CLASSES: return add_src(o->cls_train.dir, &o->cls_train.n_dir, "classes", arg);
+	case O_LABELS: return add_src(o->cls_train.csv, &o->cls_train.n_csv, "labels", arg);
+	case O_VAL_CLASSES: return add_src(o->cls_val.dir, &o->cls_val.n_dir, "val-classes", arg);
+	case O_VAL_LABELS: return add_src(o->cls_val.csv, &o->cls_val.n_csv, "val-labels", arg);
+	case O_TEST_CLASSES: return add_src(o->cls_test.dir, &o->cls_test.n_dir, "test-classes", arg);
+	case O_TEST_LABELS: return add_src(o->cls_test.csv, &o->cls_test.n_csv, "test-labels", arg);
+	case O_CLASS_NAMES: o->class_names = arg; return 0;
+	case O_NO_WEIGHTS: o->no_class_weights = 1; return 0;
+	case O_BATCHES: return opt_whole("batches", arg, 0, 100000000, &o->batches);
+	case O_EVAL: o->eval = arg; return 0;
+	default: return -1;
+	}
+}
+
 static int parse_model(TrnOptions *o, int c, const char *arg)
 {
 	long l = 0;
@@ -200,22 +275,22 @@ static int parse_model(TrnOptions *o, int c, const char *arg)
 	switch (c) {
 	case O_ARCH:
 		o->cell = rfx_cell_from_name(arg);
-		return o->cell == RFX_CELL_COUNT ? trn_opt_bad("arch", arg, "rnn, gru or lstm") : 0;
+		return o->cell == RFX_CELL_COUNT ? opt_bad("arch", arg, "rnn, gru or lstm") : 0;
 	case O_HIDDEN:
-		rc = trn_opt_whole("hidden", arg, 1, RFX_MAX_HIDDEN, &l);
+		rc = opt_whole("hidden", arg, 1, RFX_MAX_HIDDEN, &l);
 		o->hidden = (int)l;
 		return rc;
 	case O_LAYERS:
-		rc = trn_opt_whole("layers", arg, 1, RFX_MAX_LAYERS, &l);
+		rc = opt_whole("layers", arg, 1, RFX_MAX_LAYERS, &l);
 		o->layers = (int)l;
 		return rc;
 	case O_SKIP: o->skip = 1; return 0;
 	case O_INIT:
 		if (strcmp(arg, "zeros") && strcmp(arg, "trained"))
-			return trn_opt_bad("init-state", arg, "zeros or trained");
+			return opt_bad("init-state", arg, "zeros or trained");
 		o->init_trained = strcmp(arg, "trained") == 0;
 		return 0;
-	case O_SEED: return trn_opt_u64("seed", arg, TRN_MAX_SEED, &o->train_cfg.seed);
+	case O_SEED: return opt_u64("seed", arg, TRN_MAX_SEED, &o->train_cfg.seed);
 	default: return -1;
 	}
 }
@@ -231,7 +306,7 @@ static int parse_betas(TrnTrainConfig *t, const char *arg)
 			b2 = -1;
 	}
 	if (end1 == arg || *end || !(b1 >= 0 && b1 < 1) || !(b2 >= 0 && b2 < 1))
-		return trn_opt_bad("betas", arg, "two numbers in [0, 1) such as 0.9,0.999");
+		return opt_bad("betas", arg, "two numbers in [0, 1) such as 0.9,0.999");
 	t->adam.beta1 = (float)b1;
 	t->adam.beta2 = (float)b2;
 	return 0;
@@ -244,32 +319,32 @@ static int parse_training(TrnOptions *o, int c, const char *arg)
 	long l = 0;
 	int rc;
 	switch (c) {
-	case O_SEGMENT: rc = trn_opt_num("segment", arg, 0.001, 60, &d); t->segment_s = d; return rc;
-	case O_WARMUP: rc = trn_opt_whole("warmup", arg, 0, 1000000, &l); t->warmup = (int)l; return rc;
-	case O_WINDOW: rc = trn_opt_whole("window", arg, 1, 1000000, &l); t->window = (int)l; return rc;
-	case O_BATCH: rc = trn_opt_whole("batch", arg, 1, 4096, &l); t->batch = (int)l; return rc;
-	case O_LR: rc = trn_opt_num("lr", arg, 1e-7, 1, &d); t->adam.lr = (float)d; return rc;
+	case O_SEGMENT: rc = opt_num("segment", arg, 0.001, 60, &d); t->segment_s = d; return rc;
+	case O_WARMUP: rc = opt_whole("warmup", arg, 0, 1000000, &l); t->warmup = (int)l; return rc;
+	case O_WINDOW: rc = opt_whole("window", arg, 1, 1000000, &l); t->window = (int)l; return rc;
+	case O_BATCH: rc = opt_whole("batch", arg, 1, 4096, &l); t->batch = (int)l; return rc;
+	case O_LR: rc = opt_num("lr", arg, 1e-7, 1, &d); t->adam.lr = (float)d; return rc;
 	case O_BETAS: return parse_betas(t, arg);
-	case O_WD: rc = trn_opt_num("weight-decay", arg, 0, 1, &d); t->adam.weight_decay = (float)d; return rc;
-	case O_CLIP: rc = trn_opt_num("clip", arg, 0, 1e6, &d); t->clip = (float)d; return rc;
+	case O_WD: rc = opt_num("weight-decay", arg, 0, 1, &d); t->adam.weight_decay = (float)d; return rc;
+	case O_CLIP: rc = opt_num("clip", arg, 0, 1e6, &d); t->clip = (float)d; return rc;
 	case O_LOSS:
 		if (strcmp(arg, "esr") == 0)
 			t->loss = RFX_LOSS_ESR_DC;
 		else if (strcmp(arg, "mse") == 0)
 			t->loss = RFX_LOSS_MSE;
 		else
-			return trn_opt_bad("loss", arg, "esr or mse");
+			return opt_bad("loss", arg, "esr or mse");
 		return 0;
-	case O_PATIENCE: rc = trn_opt_whole("patience", arg, 0, 1000000, &l); t->patience = (int)l; return rc;
+	case O_PATIENCE: rc = opt_whole("patience", arg, 0, 1000000, &l); t->patience = (int)l; return rc;
 	case O_PLATEAU:
-		rc = trn_opt_whole("plateau", arg, 1, 1000000, &l);
+		rc = opt_whole("plateau", arg, 1, 1000000, &l);
 		t->plateau_patience = (int)l;
 		return rc;
-	case O_EPOCHS: return trn_opt_whole("epochs", arg, 0, 100000000, &t->max_epochs);
-	case O_BUDGET: return trn_opt_num("time-budget", arg, 0, 1e9, &t->time_budget);
-	case O_VAL_EVERY: return trn_opt_whole("val-every", arg, 0, 100000000, &t->val_every);
+	case O_EPOCHS: return opt_whole("epochs", arg, 0, 100000000, &t->max_epochs);
+	case O_BUDGET: return opt_num("time-budget", arg, 0, 1e9, &t->time_budget);
+	case O_VAL_EVERY: return opt_whole("val-every", arg, 0, 100000000, &t->val_every);
 	case O_THREADS:
-		rc = trn_opt_whole("threads", arg, 1, 64, &l);
+		rc = opt_whole("threads", arg, 1, 64, &l);
 		t->threads = (int)l;
 		return rc;
 	default: return -1;
@@ -286,7 +361,17 @@ static int check_lists(const char *what, const TrnFileList *l)
 	return 0;
 }
 
-static int check(TrnOptions *o)
+static int check_stop(const TrnTrainConfig *c)
+{
+	if (c->max_epochs == 0 && c->time_budget == 0 && c->patience == 0) {
+		fprintf(stderr, PROG ": nothing would stop training: give --epochs, --time-budget or "
+			"--patience\n");
+		return 2;
+	}
+	return 0;
+}
+
+static int check_effect(const TrnOptions *o)
 {
 	if (o->train.n_in == 0 || !o->out) {
 		fprintf(stderr, PROG ": need at least --input, --target and --out (see --help)\n");
@@ -298,24 +383,94 @@ static int check(TrnOptions *o)
 		fprintf(stderr, PROG ": give --test-input/--test-target or --test-split, not both\n");
 		return 2;
 	}
-	if (o->train_cfg.max_epochs == 0 && o->train_cfg.time_budget == 0 &&
-	    o->train_cfg.patience == 0) {
-		fprintf(stderr, PROG ": nothing would stop training: give --epochs, --time-budget or "
-			"--patience\n");
+	return check_stop(&o->train_cfg);
+}
+
+static int check_classify(const TrnOptions *o)
+{
+	if (o->cls_train.n_dir + o->cls_train.n_csv == 0) {
+		fprintf(stderr, PROG ": --task classify needs --classes DIR or --labels F.csv (see "
+			"--task classify --help)\n");
 		return 2;
+	}
+	if (o->eval)
+		return 0;
+	if (!o->out) {
+		fprintf(stderr, PROG ": need --out MODEL.json\n");
+		return 2;
+	}
+	return check_stop(&o->train_cfg);
+}
+
+int trn_task_select(int *argc, char **argv, TrnTaskKind *task)
+{
+	*task = TRN_TASK_EFFECT;
+	for (int i = 1; i < *argc; i++) {
+		const char *v = NULL;
+		int used = 0;
+		if (strcmp(argv[i], "--task") == 0) {
+			if (i + 1 >= *argc) {
+				fprintf(stderr, PROG ": --task: needs effect or classify\n");
+				return 2;
+			}
+			v = argv[i + 1];
+			used = 2;
+		} else if (strncmp(argv[i], "--task=", 7) == 0) {
+			v = argv[i] + 7;
+			used = 1;
+		} else {
+			continue;
+		}
+		if (strcmp(v, "classify") == 0) {
+			*task = TRN_TASK_CLASSIFY;
+			return 0;
+		}
+		if (strcmp(v, "effect") != 0) {
+			fprintf(stderr, PROG ": --task: '%s' is not effect or classify\n", v);
+			return 2;
+		}
+		for (int j = i; j + used <= *argc; j++)
+			argv[j] = argv[j + used];
+		*argc -= used;
+		return 0;
 	}
 	return 0;
 }
 
-int trn_options_parse(TrnOptions *o, int argc, char **argv)
+/* The task's options only, so that getopt_long abbreviates and refuses within them. */
+static void task_options(TrnTaskKind task, struct option *out)
 {
-	defaults(o);
+	size_t n = 0;
+	for (size_t i = 0; i < N_OPTIONS; i++)
+		if (OPTIONS[i].tasks & (1u << task))
+			out[n++] = OPTIONS[i].o;
+	out[n] = (struct option){ 0, 0, 0, 0 };
+}
+
+static int parse_one(TrnOptions *o, int c, const char *arg)
+{
+	int rc = parse_data(o, c, arg);
+	if (rc < 0)
+		rc = parse_classes(o, c, arg);
+	if (rc < 0)
+		rc = parse_model(o, c, arg);
+	if (rc < 0)
+		rc = parse_training(o, c, arg);
+	return rc;
+}
+
+int trn_options_parse(TrnOptions *o, TrnTaskKind task, int argc, char **argv)
+{
+	const int cls = task == TRN_TASK_CLASSIFY;
+	struct option longopts[N_OPTIONS + 1];
+	task_options(task, longopts);
+	defaults(o, task);
 	record_cmdline(o, argc, argv);
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", LONG, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (c == O_HELP) {
-			fputs(USAGE, stdout);
+			fputs(cls ? USAGE_CLASSIFY : USAGE_EFFECT, stdout);
 			return 1;
 		}
 		if (c == O_VERSION) {
@@ -323,22 +478,18 @@ int trn_options_parse(TrnOptions *o, int argc, char **argv)
 			return 1;
 		}
 		if (c == '?' || c == ':') {
-			fprintf(stderr, PROG ": %s: unknown option or missing value (see --help)\n",
-				argv[optind - 1]);
+			fprintf(stderr, PROG ": %s: unknown option or missing value%s (see %s--help)\n",
+				argv[optind - 1], cls ? " for --task classify" : "",
+				cls ? "--task classify " : "");
 			return 2;
 		}
-		int rc = parse_data(o, c, optarg);
-		if (rc < 0)
-			rc = parse_model(o, c, optarg);
-		if (rc < 0)
-			rc = parse_training(o, c, optarg);
-		if (rc)
+		if (parse_one(o, c, optarg))
 			return 2;
 	}
 	if (optind < argc) {
-		fprintf(stderr, PROG ": %s: unexpected argument (files go after --input, --target, ...)\n",
-			argv[optind]);
+		fprintf(stderr, PROG ": %s: unexpected argument%s\n", argv[optind],
+			cls ? "" : " (files go after --input, --target, ...)");
 		return 2;
 	}
-	return check(o);
+	return cls ? check_classify(o) : check_effect(o);
 }

@@ -1,4 +1,5 @@
-/* rnnfx-train — the command line. */
+/* rnnfx-train — the command line of both tasks: one option table, each option marked with the
+ * tasks that take it (an option of the other task is refused as unknown). */
 #ifndef TRN_OPTIONS_H
 #define TRN_OPTIONS_H
 
@@ -13,8 +14,23 @@ typedef struct {
 	int n_in, n_tgt;
 } TrnFileList;
 
+typedef enum { TRN_TASK_EFFECT, TRN_TASK_CLASSIFY } TrnTaskKind;
+
+/* The classifier's data for one set: folders with one sub-folder per class, and label CSVs. */
+#define TRN_MAX_SOURCES 8
 typedef struct {
-	TrnFileList train, val, test;
+	const char *dir[TRN_MAX_SOURCES], *csv[TRN_MAX_SOURCES];
+	int n_dir, n_csv;
+} TrnSources;
+
+typedef struct {
+	TrnTaskKind task;
+	TrnFileList train, val, test;           /* effect */
+	TrnSources cls_train, cls_val, cls_test; /* classify */
+	const char *class_names;    /* --class-names a,b,c */
+	int no_class_weights;
+	long batches;               /* classify: batches per epoch; 0 = the training audio once */
+	const char *eval;           /* classify --eval MODEL: measure only */
 	const char *out, *report, *checkpoint, *resume;
 	const char *lv2_preset;     /* --lv2-preset DIR.lv2: also write an LV2 preset bundle */
 	int channel;                /* 1-based; 0 = files must be mono */
@@ -27,17 +43,14 @@ typedef struct {
 	char cmdline[4096];         /* the full command line, for the metadata */
 } TrnOptions;
 
-/* Parses argv; on a usage error prints `rnnfx-train: message` and returns 2; returns 1 after
- * --help / --version (printed), 0 when training should run. */
-int trn_options_parse(TrnOptions *o, int argc, char **argv);
+/* Looks for "--task NAME" (or --task=NAME) in argv and sets *task. "--task effect" is removed
+ * from argv and *argc; "--task classify" stays (the parser takes it). Returns 0, or 2 after
+ * printing a usage error. */
+int trn_task_select(int *argc, char **argv, TrnTaskKind *task);
 
-/* Option values, shared with the classifier's parser (classify.c). Each returns 0, or prints
- * `rnnfx-train: --OPT: 'VAL' is not ...` and returns 2. */
-int trn_opt_bad(const char *opt, const char *val, const char *want);
-int trn_opt_num(const char *opt, const char *s, double lo, double hi, double *out);
-int trn_opt_whole(const char *opt, const char *s, long lo, long hi, long *out);
-/* Digits only (no sign, no blank), at most hi. */
-int trn_opt_u64(const char *opt, const char *s, uint64_t hi, uint64_t *out);
+/* Parses argv for `task`; on a usage error prints `rnnfx-train: message` and returns 2; returns 1
+ * after --help / --version (printed), 0 when training should run. */
+int trn_options_parse(TrnOptions *o, TrnTaskKind task, int argc, char **argv);
 
 /* Seeds go into the model's metadata as JSON integers (int64). */
 #define TRN_MAX_SEED 9223372036854775807ull
