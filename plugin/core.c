@@ -569,7 +569,13 @@ static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store
  * atomic exchange. A load on the worker would finish at a time that depends on the host's threads,
  * so what follows a session load (an Ardour export starts with activate()) could begin with the
  * old model or in a cross-fade; loaded here, the model is heard from the first sample after
- * activate() every time. Never touches the audio thread's models. */
+ * activate() every time. Never touches the audio thread's models.
+ *
+ * When the state names a model that cannot be used, the plugin keeps the model it has, logs why,
+ * the status port reads "load error" from the next run(), and restore() says so to the host:
+ * LV2_STATE_ERR_BAD_TYPE when no value was usable (a relative path, not base64, a wrong atom
+ * type), LV2_STATE_ERR_UNKNOWN when the model did not load (missing or broken file, a model of the
+ * other kind, a classifier at another rate). */
 static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function retrieve,
 				LV2_State_Handle handle, uint32_t flags,
 				const LV2_Feature *const *features)
@@ -581,10 +587,15 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
 	size_t size = 0;
 	uint32_t type = 0, vflags = 0;
 	char *path = NULL, *json = NULL;
+	bool unusable = false; /* the state names a model in a form this plugin cannot use */
 
 	const void *value = retrieve(handle, c->uris.rfx_model, &size, &type, &vflags);
-	if (value && size > 1 && (type == c->uris.atom_Path || type == c->uris.atom_String) &&
-	    memchr(value, '\0', size)) {
+	if (value && !(size > 1 && (type == c->uris.atom_Path || type == c->uris.atom_String) &&
+		       memchr(value, '\0', size))) {
+		core_log(c, c->uris.log_Warning, "%s: the model path in the state is not a "
+			 "NUL-terminated atom:Path: ignored\n", c->name);
+		unusable = true;
+	} else if (value) {
 		if (map_path) {
 			char *abs = map_path->absolute_path(map_path->handle, value);
 			if (abs) {
@@ -603,6 +614,7 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
 			 "absolute: ignored\n", c->name, path);
 		free(path);
 		path = NULL;
+		unusable = true;
 	}
 	/* The model itself: base64 of its JSON; states saved before that hold the JSON text. */
 	value = retrieve(handle, c->uris.rfx_modelBase64, &size, &type, &vflags);
@@ -613,11 +625,18 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
 		if (bad)
 			core_log(c, c->uris.log_Warning, "%s: the model saved in the state is not "
 				 "base64 text: ignored\n", c->name);
+		unusable |= bad;
 	}
 	value = json ? NULL : retrieve(handle, c->uris.rfx_modelData, &size, &type, &vflags);
 	if (value && size > 1 && type == c->uris.atom_String && memchr(value, '\0', size))
 		json = strdup(value);
 
+	if (!path && !json && unusable) {
+		/* Nothing to load (the warnings above said why): the current model keeps running, the
+		 * status port says the load failed, and the host hears of a value it cannot use. */
+		atomic_store(&c->restore_failed, RFX_LOAD_FAIL_LOAD);
+		return LV2_STATE_ERR_BAD_TYPE;
+	}
 	if (!path && !json)
 		return LV2_STATE_SUCCESS; /* saved without a model */
 

@@ -27,6 +27,10 @@
  *   - patch:Set of a path over 2047 bytes or of a relative one: status 2, the reason in the log,
  *     the model keeps running exactly; a path of exactly 2047 bytes loads;
  *   - a 1 MHz model at 192 kHz: model_rate reads 1000000, inside both plugins' TTL range;
+ *   - restore() of a state whose model cannot be used (missing, broken, the other kind, a relative
+ *     path, a wrong atom type, not base64): LV2_STATE_ERR_UNKNOWN or ERR_BAD_TYPE, the reason in
+ *     the log, status 2 (the classifier: 4 for an effect model), and both plugins keep running the
+ *     old model exactly (compared with a twin instance that never saw the state);
  *   - 1000 model swaps while running blocks, both worker modes, ending on a resampled model
  *     compared with RfxRateStream;
  *   - NaN/Inf input, in-place buffers, bypass;
@@ -2396,6 +2400,110 @@ static void case_model_rate_range(void)
 	host_free(h);
 }
 
+/* ------------------------------------------------------------------ restore() that fails */
+
+/* A state handed straight to the plugin's restore() (lilv_state_restore does not return its
+ * status): up to two properties, each a NUL-terminated value of its type. */
+typedef struct {
+	LV2_URID key[2], type[2];
+	const char *value[2];
+} FakeState;
+
+static const void *fake_retrieve(LV2_State_Handle handle, uint32_t key, size_t *size,
+				 uint32_t *type, uint32_t *flags)
+{
+	const FakeState *s = handle;
+	for (int i = 0; i < 2; ++i)
+		if (s->value[i] && s->key[i] == key) {
+			*size = strlen(s->value[i]) + 1;
+			*type = s->type[i];
+			*flags = LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE;
+			return s->value[i];
+		}
+	return NULL;
+}
+
+/* restore() of a state whose model cannot be used returns an error a host can act on, logs why,
+ * sets the status port (2: load error; the classifier says 4 for an effect model) and keeps the
+ * model that runs: h runs on bit for bit like a twin instance that never saw the state. */
+static void case_restore_fails(bool cls)
+{
+	rt_case(cls ? "classifier restore() of an unusable model: an error status, status 4/2, a log "
+		      "message, the classifier keeps running exactly"
+		    : "restore() of an unusable model: an error status, status 2, a log message, the "
+		      "model keeps running exactly");
+	const char *good = cls ? path_cls : path_a;
+	Host *h = cls ? host_new_cls(false, RATE) : host_new(false);
+	Host *twin = cls ? host_new_cls(false, RATE) : host_new(false);
+	host_activate(h);
+	host_activate(twin);
+	static float z[4096], o[4096], x[4096], y1[4096], y2[4096];
+	host_run(h, z, o, 64, good, false);
+	host_run(twin, z, o, 64, good, false);
+	host_run(h, z, o, 4096, NULL, false);
+	host_run(twin, z, o, 4096, NULL, false);
+	RT_CHECK(h->status == 1.0f, "the model did not load first (status %g)", h->status);
+	const LV2_State_Interface *iface =
+		lilv_instance_get_extension_data(h->inst, LV2_STATE__interface);
+	const LV2_URID path_t = h->uris.atom_Path, str_t = h->uris.atom_String;
+	const LV2_URID model = h->uris.rfx_model, b64 = h->uris.rfx_modelBase64;
+	const struct {
+		const char *what;
+		FakeState st;
+		LV2_State_Status want;
+		float status;
+		const char *log;
+	} bad[] = {
+		{"a missing file", {{model}, {path_t}, {path_missing}}, LV2_STATE_ERR_UNKNOWN, 2.0f,
+		 "cannot load model"},
+		{"a broken file", {{model}, {path_t}, {path_bad}}, LV2_STATE_ERR_UNKNOWN, 2.0f,
+		 "cannot load model"},
+		{"a model of the other kind", {{model}, {path_t}, {cls ? path_a : path_cls}},
+		 LV2_STATE_ERR_UNKNOWN, cls ? 4.0f : 2.0f, "cannot load model"},
+		{"a relative path", {{model}, {path_t}, {"models/a.json"}}, LV2_STATE_ERR_BAD_TYPE, 2.0f,
+		 "not absolute"},
+		{"a path of the wrong atom type", {{model}, {h->uris.atom_URID}, {path_a}},
+		 LV2_STATE_ERR_BAD_TYPE, 2.0f, "not a NUL-terminated atom:Path"},
+		{"a model that is not base64", {{b64}, {str_t}, {"not base64!"}}, LV2_STATE_ERR_BAD_TYPE,
+		 2.0f, "not base64"},
+		{"not base64 and a missing file", {{b64, model}, {str_t, path_t}, {"@@@@", path_missing}},
+		 LV2_STATE_ERR_UNKNOWN, 2.0f, "cannot load model"},
+	};
+	size_t t = 4096 + 64;
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; ++k) {
+		log_clear();
+		const LV2_State_Status got = iface->restore(lilv_instance_get_handle(h->inst),
+							    fake_retrieve, (LV2_State_Handle)&bad[k].st,
+							    0, NULL);
+		RT_CHECK(got == bad[k].want, "%s: restore() returned %d, expected %d", bad[k].what,
+			 (int)got, (int)bad[k].want);
+		RT_CHECK(log_contains(bad[k].log), "%s: the log does not say '%s'", bad[k].what,
+			 bad[k].log);
+		fill_input(x, 4096, 0.7f);
+		size_t same = 0;
+		for (uint32_t off = 0; off < 4096; off += 512) {
+			host_run(h, x + off, y1 + off, 512, NULL, false);
+			host_run(twin, x + off, y2 + off, 512, NULL, false);
+			if (off == 0)
+				RT_CHECK(h->status == bad[k].status, "%s: status %g after restore, "
+					 "expected %g", bad[k].what, h->status, bad[k].status);
+		}
+		if (cls) {
+			same = h->cls_class == twin->cls_class && h->confidence == twin->confidence;
+			RT_CHECK(!memcmp(x, y1, sizeof x), "%s: the audio did not pass through",
+				 bad[k].what);
+		} else {
+			size_t first;
+			same = count_mismatch(y1, y2, 0, 4096, &first) == 0;
+		}
+		RT_CHECK(same, "%s: the old model did not keep running exactly (from sample %zu)",
+			 bad[k].what, t);
+		t += 4096;
+	}
+	host_free(h);
+	host_free(twin);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -2490,6 +2598,8 @@ int main(int argc, char **argv)
 	case_refused_paths(true);
 	case_refused_paths(false);
 	case_model_rate_range();
+	case_restore_fails(false);
+	case_restore_fails(true);
 
 #ifdef COUNT_ALLOCS
 	rt_case("no allocation or free on the audio thread (run, work_response)");
