@@ -470,8 +470,10 @@ static RfxStatus parse_json(RfxDiag *d, const char *text, size_t len, json_t **r
 	return RFX_OK;
 }
 
-RfxStatus rfx_model_load_text(RfxDiag *d, const char *text, size_t len, RfxModel **out,
-			      RfxImportFormat *format_found)
+/* What both loaders do first: an empty sentence, no format found yet, *out NULL; NULL arguments
+ * (`input` is the text or the path) are refused. */
+static RfxStatus start(RfxDiag *d, RfxModel **out, RfxImportFormat *format_found,
+		       const void *input, const char *no_input)
 {
 	rfx_diag_clear(d);
 	if (format_found)
@@ -479,11 +481,15 @@ RfxStatus rfx_model_load_text(RfxDiag *d, const char *text, size_t len, RfxModel
 	if (!out)
 		return rfx_diag_set(d, RFX_ERR_INVALID, "no place to put the model");
 	*out = NULL;
-	if (!text)
-		return rfx_diag_set(d, RFX_ERR_INVALID, "no model text");
+	return input ? RFX_OK : rfx_diag_set(d, RFX_ERR_INVALID, "%s", no_input);
+}
+
+RfxStatus rfx_model_load_text(RfxDiag *d, const char *text, size_t len, RfxModel **out,
+			      RfxImportFormat *format_found)
+{
 	json_t *root = NULL;
-	RfxStatus st = parse_json(d, text, len, &root);
-	if (st != RFX_OK)
+	RfxStatus st = start(d, out, format_found, text, "no model text");
+	if (st != RFX_OK || (st = parse_json(d, text, len, &root)) != RFX_OK)
 		return st;
 	/* Told apart by content, never by file name (docs/formats.md); parsed once for every reader. */
 	RfxImportFormat f = rfx_imp_detect(root);
@@ -509,17 +515,11 @@ static RfxStatus read_text(RfxDiag *d, const char *path, char **text, size_t *le
 RfxStatus rfx_model_load_path(RfxDiag *d, const char *path, RfxModel **out,
 			      RfxImportFormat *format_found)
 {
-	rfx_diag_clear(d);
-	if (format_found)
-		*format_found = RFX_IMPORT_NONE;
-	if (!out)
-		return rfx_diag_set(d, RFX_ERR_INVALID, "no place to put the model");
-	*out = NULL;
-	if (!path)
-		return rfx_diag_set(d, RFX_ERR_INVALID, "no file name");
 	char *text = NULL;
 	size_t len = 0;
-	RfxStatus st = read_text(d, path, &text, &len);
+	RfxStatus st = start(d, out, format_found, path, "no file name");
+	if (st == RFX_OK)
+		st = read_text(d, path, &text, &len);
 	if (st == RFX_OK)
 		st = rfx_model_load_text(d, text, len, out, format_found);
 	free(text);
