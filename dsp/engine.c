@@ -190,7 +190,7 @@ static int is_effect(const RfxEngine *e)
 
 RfxEngine *rfx_engine_swap_start(RfxEngineSwap *s, RfxEngine *next)
 {
-	if (s->fading)
+	if (s->fading || (next && next->C != s->channels))
 		return next;
 	RfxEngine *old = s->cur;
 	s->cur = next;

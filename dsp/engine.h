@@ -108,7 +108,8 @@ void rfx_engine_swap_init(RfxEngineSwap *s, int channels, uint32_t fade_len);
  * cross-fade starts and NULL is returned: the old engine comes back from rfx_engine_swap_process
  * or _finish when the fade ends. With a classifier on either side there is no audio to fade: the
  * old engine is returned at once for the host to free. Call it only when no fade runs (`fading`
- * clear); while one runs it does nothing and returns `next`, which the host keeps. */
+ * clear); while one runs, or when `next` has another channel count than the swap, it does
+ * nothing and returns `next`, which the host keeps. */
 RfxEngine *rfx_engine_swap_start(RfxEngineSwap *s, RfxEngine *next);
 
 /* Audio thread: ends a cross-fade at once (the new engine alone from now on). Returns the engine
