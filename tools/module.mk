@@ -30,9 +30,15 @@ $(HANDOFF_STRESS): tests/runners/handoff_stress.c tools/live_engine.c tools/live
 	$(CC) $(CFLAGS) -I. $(HANDOFF_TSAN) $(LDFLAGS) -o $@ tests/runners/handoff_stress.c \
 		tools/live_engine.c $(LIBDSP) $(LDLIBS_DSP)
 
-runner-helpers: $(RUNNER_HELPERS) $(HANDOFF_STRESS)
-check-all: $(RUNNER_HELPERS) $(HANDOFF_STRESS)
-CHECK_SCRIPTS += tests/runners/test_run.sh tests/runners/test_handoff.sh tests/runners/test_live.sh \
+# The engine the plugins and both runners share (dsp/engine.h), against the rate streams it wraps.
+ENGINE_CHECK := $(BUILD)/tests/runners/engine_check
+$(ENGINE_CHECK): $(BUILD)/tests/runners/engine_check.o $(BUILD)/tests/harness.o $(LIBDSP)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_DSP)
+
+runner-helpers: $(RUNNER_HELPERS) $(HANDOFF_STRESS) $(ENGINE_CHECK)
+check-all: $(RUNNER_HELPERS) $(HANDOFF_STRESS) $(ENGINE_CHECK)
+CHECK_SCRIPTS += tests/runners/test_engine.sh tests/runners/test_run.sh tests/runners/test_handoff.sh \
+	tests/runners/test_live.sh \
 	tests/hostile/test_hostile.sh
 
 install: install-tools
