@@ -1,30 +1,23 @@
-#include "outputs.h"
 #include "classify.h"
 
-#include <errno.h>
-#include <getopt.h>
 #include <math.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
-#include "../dsp/bptt.h"
 #include "../dsp/model_file.h"
-#include "../dsp/optim.h"
 #include "checkpoint.h"
 #include "labels.h"
 #include "metrics.h"
 #include "options.h"
+#include "run.h"
 #include "sha256.h"
 #include "train_loop.h"
 
-#define PROG "rnnfx-train"
-#define EXIT_INTERRUPTED 130
+#define PROG TRN_PROG
 
 typedef struct {
 	TrnOptions o;
@@ -44,14 +37,6 @@ typedef struct {
 	size_t n_runs[RFX_MAX_CLASSES], run_off[RFX_MAX_CLASSES];
 	TrnClsMetrics last;         /* of the latest validation */
 } App;
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
 
 static int fail(App *a)
 {
@@ -193,16 +178,8 @@ static int make_model(App *a)
 		.cell = a->o.cell, .n_layers = a->o.layers, .n_inputs = 1, .hidden = a->o.hidden,
 		.mode = RFX_MODE_CLASSIFIER, .n_outputs = a->cs.n, .sample_rate = a->train.rate,
 	};
-	char detail[256] = "";
-	if (rfx_model_spec_check(&spec, detail, sizeof detail) != RFX_OK)
-		return set_err(a, NULL, "model: %s", detail);
-	RfxAdamConfig ac = rfx_adam_config_default();
-	ac.lr = a->o.train_cfg.adam.lr;
-	if (rfx_model_new(&spec, &a->model) != RFX_OK ||
-	    rfx_adam_create(a->model->n_params, &ac, &a->adam) != RFX_OK ||
-	    trn_state_init(&a->st, a->model->n_params) != 0)
-		return set_err(a, NULL, "out of memory for the model");
-	rfx_model_init_random(a->model, a->o.train_cfg.seed);
+	if (trn_run_new_model(&spec, &a->o.train_cfg, &a->model, &a->adam, &a->st, &a->err) != 0)
+		return -1;
 	for (int k = 0; k < a->cs.n; k++)
 		snprintf(a->model->labels[k], RFX_MAX_LABEL, "%s", a->cs.name[k]);
 	return 0;
@@ -210,15 +187,12 @@ static int make_model(App *a)
 
 static int resume(App *a)
 {
-	char *fp = NULL;
-	if (trn_checkpoint_load(a->o.resume, &a->model, &a->adam, &a->st, &fp, &a->err) != 0)
+	const RfxModelSpec want = { .mode = RFX_MODE_CLASSIFIER, .n_outputs = a->cs.n,
+				    .sample_rate = a->train.rate };
+	if (trn_run_resume(a->o.resume, a->fingerprint, "seed, classes, --segment, --warmup, "
+			   "--window, --batch, --batches, splits", &want, &a->model, &a->adam, &a->st,
+			   &a->err) != 0)
 		return -1;
-	int same = fp && strcmp(fp, a->fingerprint) == 0;
-	free(fp);
-	if (!same || a->model->spec.mode != RFX_MODE_CLASSIFIER || a->model->spec.n_outputs != a->cs.n)
-		return set_err(a, a->o.resume, "made with other data or options (seed, classes, "
-			       "--segment, --warmup, --window, --batch, --batches, splits); resume with "
-			       "the command that wrote it");
 	note(a, "%s: resuming at epoch %lld (best validation accuracy %.2f %%)", a->o.resume,
 	     (long long)a->st.epoch, 100 * (1 - a->st.best_val));
 	return 0;
@@ -360,50 +334,20 @@ static void log_cb(void *ctx, int warn, const char *file, const char *msg)
 	fprintf(stderr, PROG ": %s%s%s%s\n", file, file[0] ? ": " : "", warn ? "warning: " : "", msg);
 }
 
-static TrnStop train(App *a)
-{
-	if (index_runs(a) != 0) {
-		set_err(a, NULL, "out of memory for %d segments of %zu samples", a->o.train_cfg.batch, a->seg_len);
-		return TRN_STOP_ERROR;
-	}
-	TrnTask task = {
-		.ctx = a, .rate = a->train.rate, .labels = 1, .class_weights = a->weights,
-		.est_batch = a->o.train_cfg.batch, .plan = plan, .fill = fill, .score = score,
-	};
-	TrnHooks hooks = { NULL, save_checkpoint, &interrupted, a, log_cb, validated };
-	return trn_train(&a->o.train_cfg, &task, a->model, a->adam, &a->st, &hooks, &a->err);
-}
-
 /* ---------------------------------------------------------------- results */
-
-static const char *stop_name(TrnStop s)
-{
-	switch (s) {
-	case TRN_STOP_EPOCHS: return "epochs";
-	case TRN_STOP_BUDGET: return "time budget";
-	case TRN_STOP_EARLY: return "early stopping";
-	case TRN_STOP_INTERRUPT: return "interrupted";
-	default: return "error";
-	}
-}
-
-static json_t *num_or_null(double v)
-{
-	return isfinite(v) ? json_real(v) : json_null();
-}
 
 static json_t *metrics_json(const TrnClsMetrics *m, const TrnClassSet *cs)
 {
 	json_t *j = json_object(), *prec = json_object(), *rec = json_object(), *conf = json_array();
-	json_object_set_new(j, "frame_accuracy", num_or_null(m->accuracy));
-	json_object_set_new(j, "decision_latency_median_ms", num_or_null(m->latency_median_ms));
-	json_object_set_new(j, "decision_latency_p90_ms", num_or_null(m->latency_p90_ms));
+	json_object_set_new(j, "frame_accuracy", trn_json_num(m->accuracy));
+	json_object_set_new(j, "decision_latency_median_ms", trn_json_num(m->latency_median_ms));
+	json_object_set_new(j, "decision_latency_p90_ms", trn_json_num(m->latency_p90_ms));
 	json_object_set_new(j, "onsets", json_integer(m->n_onsets));
 	json_object_set_new(j, "undecided_onsets", json_integer(m->n_undecided));
 	json_object_set_new(j, "samples", json_integer((json_int_t)m->n));
 	for (int k = 0; k < m->K; k++) {
-		json_object_set_new(prec, cs->name[k], num_or_null(m->precision[k]));
-		json_object_set_new(rec, cs->name[k], num_or_null(m->recall[k]));
+		json_object_set_new(prec, cs->name[k], trn_json_num(m->precision[k]));
+		json_object_set_new(rec, cs->name[k], trn_json_num(m->recall[k]));
 		json_t *row = json_array();
 		for (int c = 0; c < m->K; c++)
 			json_array_append_new(row, json_integer((json_int_t)m->confusion[k][c]));
@@ -443,11 +387,11 @@ static char *make_metadata(App *a, const TrnClsMetrics *val, const TrnClsMetrics
 	json_object_set_new(m, "classes", cls);
 	json_object_set_new(m, "class_weights", w);
 	const TrnClsMetrics *main_m = test ? test : val;
-	json_object_set_new(m, "validation_frame_accuracy", num_or_null(val->accuracy));
+	json_object_set_new(m, "validation_frame_accuracy", trn_json_num(val->accuracy));
 	if (test)
-		json_object_set_new(m, "test_frame_accuracy", num_or_null(test->accuracy));
-	json_object_set_new(m, "decision_latency_median_ms", num_or_null(main_m->latency_median_ms));
-	json_object_set_new(m, "decision_latency_p90_ms", num_or_null(main_m->latency_p90_ms));
+		json_object_set_new(m, "test_frame_accuracy", trn_json_num(test->accuracy));
+	json_object_set_new(m, "decision_latency_median_ms", trn_json_num(main_m->latency_median_ms));
+	json_object_set_new(m, "decision_latency_p90_ms", trn_json_num(main_m->latency_p90_ms));
 	json_object_set_new(m, "metrics_from", json_string(test ? "test" : "validation"));
 	json_object_set_new(m, "validation", metrics_json(val, &a->cs));
 	if (test)
@@ -457,7 +401,7 @@ static char *make_metadata(App *a, const TrnClsMetrics *val, const TrnClsMetrics
 	json_object_set_new(m, "epochs", json_integer(a->st.epoch));
 	json_object_set_new(m, "steps", json_integer(a->st.steps));
 	json_object_set_new(m, "wall_time_s", json_real(a->st.elapsed));
-	json_object_set_new(m, "stopped_by", json_string(stop_name(stop)));
+	json_object_set_new(m, "stopped_by", json_string(trn_stop_name(stop)));
 	json_object_set_new(m, "loss", json_string("ce"));
 	json_object_set_new(m, "seed", json_integer((json_int_t)a->o.train_cfg.seed));
 	json_object_set_new(m, "threads", json_integer(a->o.train_cfg.threads));
@@ -506,7 +450,7 @@ static int finish(App *a, TrnStop stop)
 	if (!a->o.quiet) {
 		fprintf(stderr, PROG ": %s: best validation epoch %lld of %lld, %lld steps, %.0f s, stopped "
 			"by %s\nvalidation:\n", a->o.out, (long long)a->st.best_epoch,
-			(long long)a->st.epoch, (long long)a->st.steps, a->st.elapsed, stop_name(stop));
+			(long long)a->st.epoch, (long long)a->st.steps, a->st.elapsed, trn_stop_name(stop));
 		trn_cls_metrics_print(stderr, &val, a->model->labels);
 		if (t) {
 			fprintf(stderr, "test:\n");
@@ -514,22 +458,6 @@ static int finish(App *a, TrnStop stop)
 		}
 	}
 	return a->o.no_report ? 0 : write_svg(a, t ? t : &val, t ? "test" : "validation");
-}
-
-static void derive_paths(App *a)
-{
-	const char *out = a->o.out ? a->o.out : "";
-	if (a->o.checkpoint)
-		snprintf(a->ckpt_path, sizeof a->ckpt_path, "%s", a->o.checkpoint);
-	else
-		snprintf(a->ckpt_path, sizeof a->ckpt_path, "%s.ckpt", out);
-	size_t n = strlen(out);
-	if (a->o.report)
-		snprintf(a->report_path, sizeof a->report_path, "%s", a->o.report);
-	else if (n > 5 && strcmp(out + n - 5, ".json") == 0)
-		snprintf(a->report_path, sizeof a->report_path, "%.*s.svg", (int)(n - 5), out);
-	else
-		snprintf(a->report_path, sizeof a->report_path, "%s.svg", out);
 }
 
 /* --eval: the model's own classes, in its order, must be the data's. */
@@ -581,24 +509,24 @@ static int run(App *a)
 		return set_err(a, NULL, "out of memory"), fail(a);
 	if ((a->o.resume ? resume(a) : make_model(a)) != 0)
 		return fail(a);
+	if (index_runs(a) != 0)
+		return set_err(a, NULL, "out of memory for %d segments of %zu samples",
+			       a->o.train_cfg.batch, a->seg_len), fail(a);
+	TrnTask task = {
+		.ctx = a, .rate = a->train.rate, .labels = 1, .class_weights = a->weights,
+		.est_batch = a->o.train_cfg.batch, .plan = plan, .fill = fill, .score = score,
+	};
 	const char *outs[] = { a->o.out, a->ckpt_path, a->o.no_report ? NULL : a->report_path };
-	if (trn_outputs_check(outs, 3, &a->err) != 0)
-		return fail(a);
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESETHAND;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	TrnStop stop = train(a);
+	TrnHooks hooks = { .epoch_end = save_checkpoint, .ctx = a, .log = log_cb,
+			   .validated = validated };
+	TrnStop stop = trn_run_train(outs, a->ckpt_path, a->fingerprint, &a->o.train_cfg, &task,
+				     a->model, a->adam, &a->st, &hooks, &a->err);
 	if (stop == TRN_STOP_ERROR)
-		return fail(a);
-	if (trn_checkpoint_save(a->ckpt_path, a->model, a->adam, &a->st, a->fingerprint, &a->err))
 		return fail(a);
 	if (stop == TRN_STOP_INTERRUPT) {
 		fprintf(stderr, PROG ": %s: interrupted; continue with the same command plus --resume %s\n",
 			a->ckpt_path, a->ckpt_path);
-		return EXIT_INTERRUPTED;
+		return TRN_EXIT_INTERRUPTED;
 	}
 	return finish(a, stop) ? fail(a) : 0;
 }
@@ -609,7 +537,7 @@ int trn_classify_main(int argc, char **argv)
 	int rc = trn_options_parse(&a.o, TRN_TASK_CLASSIFY, argc, argv);
 	if (rc)
 		return rc == 1 ? 0 : rc;
-	derive_paths(&a);
+	trn_run_paths(&a.o, a.ckpt_path, sizeof a.ckpt_path, a.report_path, sizeof a.report_path);
 	rc = run(&a);
 	free(a.runs);
 	trn_clsset_free(&a.train);

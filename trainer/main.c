@@ -6,7 +6,6 @@
  * progress and report_svg. This file only wires them together and prints.
  */
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,26 +18,15 @@
 #include "dataset.h"
 #include "evaluate.h"
 #include "lv2_preset.h"
-#include "outputs.h"
 #include "options.h"
 #include "progress.h"
 #include "report_svg.h"
+#include "run.h"
 #include "sha256.h"
 #include "task_effect.h"
 #include "train_loop.h"
 
-#define PROG "rnnfx-train"
-/* Exit status after Ctrl-C (or SIGTERM), as a shell reports a SIGINT death: the run did not
- * finish, but its checkpoint is written. */
-#define EXIT_INTERRUPTED 130
-
-static volatile sig_atomic_t interrupted;
-
-static void on_sigint(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
+#define PROG TRN_PROG
 
 typedef struct {
 	TrnOptions o;
@@ -193,42 +181,18 @@ static int make_model(App *a)
 	};
 	for (int l = 0; l < RFX_MAX_LAYERS; l++)
 		spec.init[l] = a->o.init_trained ? RFX_INIT_TRAINED : RFX_INIT_ZEROS;
-	char detail[256] = "";
-	if (rfx_model_spec_check(&spec, detail, sizeof detail) != RFX_OK) {
-		snprintf(a->err.msg, sizeof a->err.msg, "model: %s", detail);
-		return -1;
-	}
-	if (rfx_model_new(&spec, &a->model) != RFX_OK ||
-	    rfx_adam_create(a->model->n_params, &a->o.train_cfg.adam, &a->adam) != RFX_OK ||
-	    trn_state_init(&a->st, a->model->n_params) != 0) {
-		snprintf(a->err.msg, sizeof a->err.msg, "out of memory for the model");
-		return -1;
-	}
-	rfx_model_init_random(a->model, a->o.train_cfg.seed);
-	return 0;
+	return trn_run_new_model(&spec, &a->o.train_cfg, &a->model, &a->adam, &a->st, &a->err);
 }
 
 /* The checkpoint's model and optimiser replace the command line's; the data, seed and
  * segmenting must be the ones it was made with, or the run would not continue but restart. */
 static int resume(App *a)
 {
-	char *fp = NULL;
-	if (trn_checkpoint_load(a->o.resume, &a->model, &a->adam, &a->st, &fp, &a->err) != 0)
+	const RfxModelSpec want = { .mode = RFX_MODE_EFFECT, .n_outputs = 1,
+				    .sample_rate = a->train.rate };
+	if (trn_run_resume(a->o.resume, a->fingerprint, "seed, --segment, --warmup, --window, "
+			   "--batch, splits", &want, &a->model, &a->adam, &a->st, &a->err) != 0)
 		return -1;
-	int same = fp && strcmp(fp, a->fingerprint) == 0;
-	free(fp);
-	snprintf(a->err.file, sizeof a->err.file, "%s", a->o.resume);
-	if (!same) {
-		snprintf(a->err.msg, sizeof a->err.msg, "made with other data or options (seed, "
-			 "--segment, --warmup, --window, --batch, splits); resume with the command that "
-			 "wrote it");
-		return -1;
-	}
-	if (a->model->spec.sample_rate != a->train.rate) {
-		snprintf(a->err.msg, sizeof a->err.msg, "model at %g Hz, data at %g Hz",
-			 a->model->spec.sample_rate, a->train.rate);
-		return -1;
-	}
 	char msg[256];
 	snprintf(msg, sizeof msg, "resuming at epoch %lld, batch %lld (%.0f s trained, best "
 		 "validation ESR %.4g); model options come from the checkpoint",
@@ -274,22 +238,6 @@ static json_t *data_list(const App *a)
 	return arr;
 }
 
-static const char *stop_name(TrnStop s)
-{
-	switch (s) {
-	case TRN_STOP_EPOCHS: return "epochs";
-	case TRN_STOP_BUDGET: return "time budget";
-	case TRN_STOP_EARLY: return "early stopping";
-	case TRN_STOP_INTERRUPT: return "interrupted";
-	default: return "error";
-	}
-}
-
-static json_t *num_or_null(double v)
-{
-	return isfinite(v) ? json_real(v) : json_null();
-}
-
 static char *make_metadata(const App *a, double test_esr, double test_pre, TrnStop stop)
 {
 	const RfxModelSpec *s = &a->model->spec;
@@ -302,16 +250,16 @@ static char *make_metadata(const App *a, double test_esr, double test_pre, TrnSt
 			      "sample_rate", s->sample_rate);
 	if (!m)
 		return NULL;
-	json_object_set_new(m, "validation_esr", num_or_null(a->st.best_val));
-	json_object_set_new(m, "test_esr", num_or_null(test_esr));
-	json_object_set_new(m, "test_esr_pre_emphasis", num_or_null(test_pre));
+	json_object_set_new(m, "validation_esr", trn_json_num(a->st.best_val));
+	json_object_set_new(m, "test_esr", trn_json_num(test_esr));
+	json_object_set_new(m, "test_esr_pre_emphasis", trn_json_num(test_pre));
 	json_object_set_new(m, "initial_validation_esr",
-			    num_or_null(a->st.n_hist ? a->st.hist[0].val_esr : NAN));
+			    trn_json_num(a->st.n_hist ? a->st.hist[0].val_esr : NAN));
 	json_object_set_new(m, "best_epoch", json_integer(a->st.best_epoch));
 	json_object_set_new(m, "epochs", json_integer(a->st.epoch));
 	json_object_set_new(m, "steps", json_integer(a->st.steps));
 	json_object_set_new(m, "wall_time_s", json_real(a->st.elapsed));
-	json_object_set_new(m, "stopped_by", json_string(stop_name(stop)));
+	json_object_set_new(m, "stopped_by", json_string(trn_stop_name(stop)));
 	json_object_set_new(m, "loss", json_string(rfx_loss_name(c->loss)));
 	json_object_set_new(m, "seed", json_integer((json_int_t)c->seed));
 	json_object_set_new(m, "threads", json_integer(c->threads));
@@ -390,7 +338,7 @@ static int finish(App *a, TrnStop stop)
 		snprintf(test, sizeof test, ", test ESR %.4g (pre-emphasised %.4g)", test_esr, test_pre);
 	snprintf(summary, sizeof summary, "validation ESR %.4g (epoch %lld)%s, %lld epochs, %lld steps, "
 		 "%.0f s, stopped by %s", a->st.best_val, (long long)a->st.best_epoch, test,
-		 (long long)a->st.epoch, (long long)a->st.steps, a->st.elapsed, stop_name(stop));
+		 (long long)a->st.epoch, (long long)a->st.steps, a->st.elapsed, trn_stop_name(stop));
 	trn_progress_break(&a->pd);
 	log_cb(a, 0, a->o.out, summary);
 	if (a->o.lv2_preset) {
@@ -416,23 +364,6 @@ static int finish(App *a, TrnStop stop)
 	return 0;
 }
 
-static void derive_paths(App *a)
-{
-	const char *out = a->o.out;
-	snprintf(a->ckpt_path, sizeof a->ckpt_path, "%s", a->o.checkpoint ? a->o.checkpoint : "");
-	if (!a->o.checkpoint)
-		snprintf(a->ckpt_path, sizeof a->ckpt_path, "%s.ckpt", out);
-	if (a->o.report) {
-		snprintf(a->report_path, sizeof a->report_path, "%s", a->o.report);
-		return;
-	}
-	size_t n = strlen(out);
-	if (n > 5 && strcmp(out + n - 5, ".json") == 0)
-		snprintf(a->report_path, sizeof a->report_path, "%.*s.svg", (int)(n - 5), out);
-	else
-		snprintf(a->report_path, sizeof a->report_path, "%s.svg", out);
-}
-
 static int run(App *a)
 {
 	if (load_data(a) != 0)
@@ -440,34 +371,26 @@ static int run(App *a)
 	a->fingerprint = make_fingerprint(a);
 	if (!a->fingerprint || (a->o.resume ? resume(a) : make_model(a)) != 0)
 		return fail(a);
-	const char *outs[] = { a->o.out, a->ckpt_path, a->o.no_report ? NULL : a->report_path };
-	if (trn_outputs_check(outs, 3, &a->err) != 0)
-		return fail(a);
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_sigint;
-	sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills at once */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL); /* kill, timeout, a job scheduler: keep the work too */
-	TrnHooks hooks = { hook_progress, save_checkpoint, &interrupted, a, log_cb, NULL };
 	TrnEffectTask et;
 	TrnTask task;
 	if (trn_effect_task_init(&et, &task, &a->o.train_cfg, &a->train, a->tr, a->n_tr, a->va,
 				 a->n_va, &a->err) != 0)
 		return fail(a);
-	TrnStop stop = trn_train(&a->o.train_cfg, &task, a->model, a->adam, &a->st, &hooks, &a->err);
+	const char *outs[] = { a->o.out, a->ckpt_path, a->o.no_report ? NULL : a->report_path };
+	TrnHooks hooks = { .progress = hook_progress, .epoch_end = save_checkpoint, .ctx = a,
+			   .log = log_cb };
+	TrnStop stop = trn_run_train(outs, a->ckpt_path, a->fingerprint, &a->o.train_cfg, &task,
+				     a->model, a->adam, &a->st, &hooks, &a->err);
 	trn_effect_task_free(&et);
 	trn_progress_break(&a->pd);
 	if (stop == TRN_STOP_ERROR)
-		return fail(a);
-	if (save_checkpoint(a, &a->st, a->adam, &a->err) != 0)
 		return fail(a);
 	if (stop == TRN_STOP_INTERRUPT) {
 		char msg[1200];
 		snprintf(msg, sizeof msg, "interrupted; continue with the same command plus --resume %s",
 			 a->ckpt_path);
 		log_cb(a, 0, a->ckpt_path, msg);
-		return EXIT_INTERRUPTED;
+		return TRN_EXIT_INTERRUPTED;
 	}
 	return finish(a, stop) != 0 ? fail(a) : 0;
 }
@@ -484,7 +407,7 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc == 1 ? 0 : rc;
 	trn_progress_init(&a.pd, stderr, a.o.quiet);
-	derive_paths(&a);
+	trn_run_paths(&a.o, a.ckpt_path, sizeof a.ckpt_path, a.report_path, sizeof a.report_path);
 	rc = run(&a);
 	trn_data_free(&a.train);
 	trn_data_free(&a.val);
