@@ -489,6 +489,65 @@ static void test_refusals(void)
 	RT_CHECK(st == RFX_ERR_IO && strstr(detail, "cannot open"), "%d %s", st, detail);
 }
 
+/* ------------------------------------------------------------------ one loader */
+
+/* rfx_model_load_file/_string and rfx_model_import_string/_file are faces of one loader: the same
+ * file gives the same model and the same sentence through each (import_file alone adds the file
+ * name to the metadata), and a refused text the same status and sentence. */
+static void test_one_loader(void)
+{
+	rt_case("every loader reads every format the same way, refusals included");
+	for (int i = 0; i < N_FIXTURES; i++) {
+		char path[512], d0[256], d1[256] = "x", d2[256] = "x", d3[256] = "x";
+		RfxImportFormat f0, f3 = RFX_IMPORT_NONE;
+		RfxModel *m0 = load_fixture(i, &f0, d0, sizeof d0), *m1 = NULL, *m2 = NULL, *m3 = NULL;
+		char *text = NULL;
+		size_t len = 0;
+		snprintf(path, sizeof path, "%s/%s.%s", fixture_dir, fixtures[i][0], fixtures[i][1]);
+		RfxStatus st = rfx_model_read_text(path, &text, &len, d1, sizeof d1);
+		RT_CHECK(st == RFX_OK, "%s: %s", path, d1);
+		RfxStatus s1 = rfx_model_load_file(path, &m1, d1, sizeof d1);
+		RfxStatus s2 = text ? rfx_model_load_string(text, len, &m2, d2, sizeof d2) : RFX_ERR_IO;
+		RfxStatus s3 = text ? rfx_model_import_string(text, len, &m3, &f3, d3, sizeof d3)
+				    : RFX_ERR_IO;
+		RT_CHECK(s1 == RFX_OK && s2 == RFX_OK && s3 == RFX_OK && f3 == f0, "%s: %d %d %d, %s",
+			 fixtures[i][0], s1, s2, s3, rfx_import_format_name(f3));
+		if (m0 && m1 && m2 && m3) {
+			RT_CHECK(same_model(m0, m1) && same_model(m0, m2) && same_model(m0, m3),
+				 "%s: the weights depend on the entry point", fixtures[i][0]);
+			RT_CHECK(strcmp(d0, d1) == 0 && strcmp(d0, d2) == 0 && strcmp(d0, d3) == 0,
+				 "%s: notes '%s' '%s' '%s' '%s'", fixtures[i][0], d0, d1, d2, d3);
+			RT_CHECK(m1->metadata && m2->metadata && m3->metadata &&
+				 strcmp(m1->metadata, m2->metadata) == 0 &&
+				 strcmp(m1->metadata, m3->metadata) == 0 &&
+				 !strstr(m1->metadata, "source_file") && m0->metadata &&
+				 strstr(m0->metadata, "\"source_file\""),
+				 "%s: metadata '%s' (import_file: '%s')", fixtures[i][0],
+				 m1->metadata ? m1->metadata : "", m0->metadata ? m0->metadata : "");
+		}
+		free(text);
+		rfx_model_free(m0);
+		rfx_model_free(m1);
+		rfx_model_free(m2);
+		rfx_model_free(m3);
+	}
+	static const char *const refused[] = {
+		"[1, 2]", "{\"foo\": 1}", "{\"format\": \"nam\"}",
+		"{\"layers\": [{\"type\": \"rnn\"}]}", "{\"architecture\": \"WaveNet\"}",
+		"{\"model_data\": 3}", "{\"a\": 1, \"a\": 2}",
+	};
+	for (size_t k = 0; k < sizeof refused / sizeof refused[0]; k++) {
+		char d1[256] = "x", d2[256] = "y";
+		RfxModel *m1 = NULL, *m2 = NULL;
+		RfxImportFormat f;
+		const char *t = refused[k];
+		RfxStatus s1 = rfx_model_load_string(t, strlen(t), &m1, d1, sizeof d1);
+		RfxStatus s2 = rfx_model_import_string(t, strlen(t), &m2, &f, d2, sizeof d2);
+		RT_CHECK(s1 < 0 && s1 == s2 && !m1 && !m2 && d1[0] && strcmp(d1, d2) == 0,
+			 "%s: load_string %d '%s', import_string %d '%s'", t, s1, d1, s2, d2);
+	}
+}
+
 /* ------------------------------------------------------------------ export */
 
 static RfxModel *export_import(const RfxModel *m, char *detail, size_t size)
@@ -646,6 +705,7 @@ int main(int argc, char **argv)
 	test_swapped_gate();
 	test_layouts();
 	test_refusals();
+	test_one_loader();
 	test_export();
 	test_convert_tool();
 	return rt_finish();
