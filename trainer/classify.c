@@ -296,16 +296,6 @@ static int score(void *ctx, const RfxModel *m, double *err, TrnError *e)
 	return 0;
 }
 
-static void fmt_ms(char *buf, size_t n, double ms)
-{
-	if (isnan(ms))
-		snprintf(buf, n, "n/a");
-	else if (isinf(ms))
-		snprintf(buf, n, "never");
-	else
-		snprintf(buf, n, "%.1f ms", ms);
-}
-
 /* One line per validation, with the latency the score does not show. */
 static void validated(void *ctx, const TrnState *st)
 {
@@ -314,7 +304,7 @@ static void validated(void *ctx, const TrnState *st)
 		return;
 	const TrnPoint *p = &st->hist[st->n_hist - 1];
 	char med[32];
-	fmt_ms(med, sizeof med, a->last.latency_median_ms);
+	trn_cls_fmt_ms(med, sizeof med, a->last.latency_median_ms);
 	fprintf(stderr, "epoch %lld  %lld batches  loss %.4g  val accuracy %.2f %% (best %.2f %%)  "
 		"latency %s  lr %.2g  %.0f s\n", (long long)st->epoch, (long long)st->batch, p->loss,
 		100 * a->last.accuracy, 100 * (1 - st->best_val), med, p->lr, st->elapsed);
@@ -546,10 +536,6 @@ int trn_classify_main(int argc, char **argv)
 	trn_tracks_free(&a.tl_train);
 	trn_tracks_free(&a.tl_val);
 	trn_tracks_free(&a.tl_test);
-	rfx_model_free(a.model);
-	if (a.adam)
-		rfx_adam_destroy(a.adam);
-	trn_state_free(&a.st);
-	free(a.fingerprint);
+	trn_run_free(a.model, a.adam, &a.st, a.fingerprint);
 	return rc;
 }

@@ -412,10 +412,6 @@ int main(int argc, char **argv)
 	trn_data_free(&a.train);
 	trn_data_free(&a.val);
 	trn_data_free(&a.test);
-	rfx_model_free(a.model);
-	if (a.adam)
-		rfx_adam_destroy(a.adam);
-	trn_state_free(&a.st);
-	free(a.fingerprint);
+	trn_run_free(a.model, a.adam, &a.st, a.fingerprint);
 	return rc;
 }

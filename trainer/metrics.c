@@ -126,7 +126,7 @@ int trn_cls_evaluate(const RfxModel *model, const TrnClsSet *s, size_t skip, Trn
 	return rc;
 }
 
-static void fmt_ms(char *buf, size_t n, double ms)
+void trn_cls_fmt_ms(char *buf, size_t n, double ms)
 {
 	if (isnan(ms))
 		snprintf(buf, n, "n/a");
@@ -139,8 +139,8 @@ static void fmt_ms(char *buf, size_t n, double ms)
 void trn_cls_metrics_print(FILE *f, const TrnClsMetrics *m, const char labels[][RFX_MAX_LABEL])
 {
 	char med[32], p90[32];
-	fmt_ms(med, sizeof med, m->latency_median_ms);
-	fmt_ms(p90, sizeof p90, m->latency_p90_ms);
+	trn_cls_fmt_ms(med, sizeof med, m->latency_median_ms);
+	trn_cls_fmt_ms(p90, sizeof p90, m->latency_p90_ms);
 	fprintf(f, "  frame accuracy %.2f %% of %llu samples; decision latency median %s, 90th "
 		"percentile %s (%d onsets, %d undecided)\n", 100 * m->accuracy,
 		(unsigned long long)m->n, med, p90, m->n_onsets, m->n_undecided);
@@ -195,8 +195,8 @@ int trn_cls_confusion_svg(const char *path, const TrnClsMetrics *m,
 		"font-size=\"15\">", w, h);
 	xml_text(f, title);
 	char med[32], p90[32];
-	fmt_ms(med, sizeof med, m->latency_median_ms);
-	fmt_ms(p90, sizeof p90, m->latency_p90_ms);
+	trn_cls_fmt_ms(med, sizeof med, m->latency_median_ms);
+	trn_cls_fmt_ms(p90, sizeof p90, m->latency_p90_ms);
 	fprintf(f, "</text>\n<text x=\"10\" y=\"42\">frame accuracy %.2f %%, decision latency median "
 		"%s, 90th percentile %s (%d onsets)</text>\n", 100 * m->accuracy, med, p90, m->n_onsets);
 	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">predicted</text>\n",

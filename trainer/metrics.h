@@ -40,6 +40,9 @@ int trn_cls_metrics(const uint8_t *pred, const int32_t *lab, size_t n, size_t sk
  * Returns RFX_OK or an RfxStatus. */
 int trn_cls_evaluate(const RfxModel *model, const TrnClsSet *s, size_t skip, TrnClsMetrics *m);
 
+/* A decision latency as text: "12.3 ms", "never" (infinite), "n/a" (NaN). */
+void trn_cls_fmt_ms(char *buf, size_t n, double ms);
+
 /* The metrics as text: accuracy, latency, a per-class table and the confusion matrix. */
 void trn_cls_metrics_print(FILE *f, const TrnClsMetrics *m, const char labels[][RFX_MAX_LABEL]);
 

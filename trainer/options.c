@@ -156,24 +156,26 @@ static int opt_whole(const char *opt, const char *s, long lo, long hi, long *out
 	return 0;
 }
 
-static int add_file(const char **list, int *n, const char *opt, const char *path)
+/* Appends a path given with --OPT; `what` ends the message when there are too many. */
+static int add_path(const char **list, int *n, int cap, const char *opt, const char *path,
+		    const char *what)
 {
-	if (*n >= TRN_MAX_PAIRS) {
-		fprintf(stderr, PROG ": --%s: at most %d files\n", opt, TRN_MAX_PAIRS);
+	if (*n >= cap) {
+		fprintf(stderr, PROG ": --%s: at most %d%s\n", opt, cap, what);
 		return 2;
 	}
 	list[(*n)++] = path;
 	return 0;
 }
 
-static int add_src(const char **list, int *n, const char *opt, const char *v)
+static int add_file(const char **list, int *n, const char *opt, const char *path)
 {
-	if (*n >= TRN_MAX_SOURCES) {
-		fprintf(stderr, PROG ": --%s: at most %d\n", opt, TRN_MAX_SOURCES);
-		return 2;
-	}
-	list[(*n)++] = v;
-	return 0;
+	return add_path(list, n, TRN_MAX_PAIRS, opt, path, " files");
+}
+
+static int add_src(const char **list, int *n, const char *opt, const char *path)
+{
+	return add_path(list, n, TRN_MAX_SOURCES, opt, path, "");
 }
 
 static void defaults(TrnOptions *o, TrnTaskKind task)

@@ -76,6 +76,15 @@ int trn_run_resume(const char *path, const char *fingerprint, const char *named,
 	return -1;
 }
 
+void trn_run_free(RfxModel *model, RfxAdam *adam, TrnState *st, char *fingerprint)
+{
+	rfx_model_free(model);
+	if (adam)
+		rfx_adam_destroy(adam);
+	trn_state_free(st);
+	free(fingerprint);
+}
+
 TrnStop trn_run_train(const char *const outs[3], const char *ckpt, const char *fingerprint,
 		      const TrnTrainConfig *cfg, const TrnTask *task, RfxModel *model, RfxAdam *adam,
 		      TrnState *st, TrnHooks *hooks, TrnError *err)

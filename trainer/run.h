@@ -35,6 +35,9 @@ int trn_run_resume(const char *path, const char *fingerprint, const char *named,
 		   const RfxModelSpec *want, RfxModel **model, RfxAdam **adam, TrnState *st,
 		   TrnError *err);
 
+/* Frees what trn_run_new_model or trn_run_resume made, and the fingerprint (each may be NULL). */
+void trn_run_free(RfxModel *model, RfxAdam *adam, TrnState *st, char *fingerprint);
+
 /* Checks that `outs` can be written, catches SIGINT and SIGTERM (a second one kills at once),
  * trains, and writes the checkpoint at the end (the hooks write it after every epoch). Returns
  * the loop's TrnStop; TRN_STOP_ERROR with err filled, also when the checkpoint cannot be
