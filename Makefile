@@ -77,7 +77,7 @@ LIBDSP := $(BUILD)/librnnfx-dsp.a
 # one table (dsp/kernel_table.c), so the installed binary stays portable.
 # -fno-trapping-math: we never unmask FP exceptions, and without it GCC will not if-convert the
 # selects in fastmath.h, which keeps every gate loop scalar.
-# DSP_OPT: the sanitizer build (check-asan) uses -O1, where GCC compiles kernel_avx2.c's unrolled
+# DSP_OPT: the sanitizer build (check-asan) uses -O1, where GCC compiles kernel_avx2_fx.c's unrolled
 # loops with ASan in about a minute instead of four.
 DSP_OPT ?= -O3
 $(BUILD)/dsp/%.o: override CFLAGS += $(DSP_OPT) -fno-trapping-math -fno-math-errno $(JANSSON_CFLAGS)

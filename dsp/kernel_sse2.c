@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #define RFX_KSUFFIX sse2
+#include "kernel_act.h"
 #include "kernel_common.h"
 
 static inline __m128 select4(__m128 mask, __m128 a, __m128 b) /* mask ? a : b */
@@ -150,6 +151,15 @@ static inline float dot_sse2(const float *a, const float *b, int n)
 }
 
 #include "kernel_impl.h"
+
+/* tests/test_activations.c's view of the activations above (kernel_act.h). */
+void rfx_kernel_act_sse2(RfxAct act, const float *x, float *y, size_t n)
+{
+	for (size_t i = 0; i + 4 <= n; i += 4) {
+		const __m128 v = _mm_loadu_ps(x + i);
+		_mm_storeu_ps(y + i, act == RFX_ACT_EXP ? exp4(v) : act == RFX_ACT_TANH ? tanh4(v) : sigmoid4(v));
+	}
+}
 #else
 typedef int rfx_kernel_sse2_unused; /* ISO C wants something in a translation unit */
 #endif
