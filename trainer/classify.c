@@ -387,23 +387,11 @@ static char *make_metadata(App *a, const TrnClsMetrics *val, const TrnClsMetrics
 	if (test)
 		json_object_set_new(m, "test", metrics_json(test, &a->cs));
 	json_object_set_new(m, "warmup_samples", json_integer(a->o.train_cfg.warmup));
-	json_object_set_new(m, "best_epoch", json_integer(a->st.best_epoch));
-	json_object_set_new(m, "epochs", json_integer(a->st.epoch));
-	json_object_set_new(m, "steps", json_integer(a->st.steps));
-	json_object_set_new(m, "wall_time_s", json_real(a->st.elapsed));
-	json_object_set_new(m, "stopped_by", json_string(trn_stop_name(stop)));
-	json_object_set_new(m, "loss", json_string("ce"));
-	json_object_set_new(m, "seed", json_integer((json_int_t)a->o.train_cfg.seed));
-	json_object_set_new(m, "threads", json_integer(a->o.train_cfg.threads));
-	json_object_set_new(m, "command_line", json_string(a->o.cmdline));
 	json_t *data = json_array();
 	add_tracks(data, &a->tl_train, "train");
 	add_tracks(data, &a->tl_val, "validation");
 	add_tracks(data, &a->tl_test, "test");
-	json_object_set_new(m, "data", data);
-	char *text = json_dumps(m, JSON_COMPACT);
-	json_decref(m);
-	return text;
+	return trn_run_metadata(m, &a->o, &a->st, stop, data);
 }
 
 static int write_svg(App *a, const TrnClsMetrics *m, const char *what)

@@ -241,7 +241,6 @@ static json_t *data_list(const App *a)
 static char *make_metadata(const App *a, double test_esr, double test_pre, TrnStop stop)
 {
 	const RfxModelSpec *s = &a->model->spec;
-	const TrnTrainConfig *c = &a->o.train_cfg;
 	json_t *m = json_pack("{s:s, s:s, s:{s:s, s:i, s:i, s:b, s:s}, s:f}",
 			      "trainer", PROG, "rnnfx_version", RFX_VERSION, "architecture",
 			      "cell", rfx_cell_name(s->cell), "hidden", s->hidden, "layers", s->n_layers,
@@ -255,19 +254,7 @@ static char *make_metadata(const App *a, double test_esr, double test_pre, TrnSt
 	json_object_set_new(m, "test_esr_pre_emphasis", trn_json_num(test_pre));
 	json_object_set_new(m, "initial_validation_esr",
 			    trn_json_num(a->st.n_hist ? a->st.hist[0].val_esr : NAN));
-	json_object_set_new(m, "best_epoch", json_integer(a->st.best_epoch));
-	json_object_set_new(m, "epochs", json_integer(a->st.epoch));
-	json_object_set_new(m, "steps", json_integer(a->st.steps));
-	json_object_set_new(m, "wall_time_s", json_real(a->st.elapsed));
-	json_object_set_new(m, "stopped_by", json_string(trn_stop_name(stop)));
-	json_object_set_new(m, "loss", json_string(rfx_loss_name(c->loss)));
-	json_object_set_new(m, "seed", json_integer((json_int_t)c->seed));
-	json_object_set_new(m, "threads", json_integer(c->threads));
-	json_object_set_new(m, "command_line", json_string(a->o.cmdline));
-	json_object_set_new(m, "data", data_list(a));
-	char *text = json_dumps(m, JSON_COMPACT);
-	json_decref(m);
-	return text;
+	return trn_run_metadata(m, &a->o, &a->st, stop, data_list(a));
 }
 
 /* The loudest 50 ms of the first test span (validation when there is no test part), run from

@@ -105,6 +105,25 @@ TrnStop trn_run_train(const char *const outs[3], const char *ckpt, const char *f
 	return stop;
 }
 
+char *trn_run_metadata(json_t *m, const TrnOptions *o, const TrnState *st, TrnStop stop,
+		       json_t *data)
+{
+	const TrnTrainConfig *c = &o->train_cfg;
+	json_object_set_new(m, "best_epoch", json_integer(st->best_epoch));
+	json_object_set_new(m, "epochs", json_integer(st->epoch));
+	json_object_set_new(m, "steps", json_integer(st->steps));
+	json_object_set_new(m, "wall_time_s", json_real(st->elapsed));
+	json_object_set_new(m, "stopped_by", json_string(trn_stop_name(stop)));
+	json_object_set_new(m, "loss", json_string(rfx_loss_name(c->loss)));
+	json_object_set_new(m, "seed", json_integer((json_int_t)c->seed));
+	json_object_set_new(m, "threads", json_integer(c->threads));
+	json_object_set_new(m, "command_line", json_string(o->cmdline));
+	json_object_set_new(m, "data", data);
+	char *text = json_dumps(m, JSON_COMPACT);
+	json_decref(m);
+	return text;
+}
+
 const char *trn_stop_name(TrnStop s)
 {
 	switch (s) {

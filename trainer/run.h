@@ -46,6 +46,13 @@ TrnStop trn_run_train(const char *const outs[3], const char *ckpt, const char *f
 		      const TrnTrainConfig *cfg, const TrnTask *task, RfxModel *model, RfxAdam *adam,
 		      TrnState *st, TrnHooks *hooks, TrnError *err);
 
+/* Ends the metadata `m` begun by a task (its model and results) with the run's own keys (best
+ * epoch, epochs, steps, wall time, why it stopped, loss, seed, threads, command line) and `data`
+ * (the files, each with its role and SHA-256), and returns it as compact JSON (malloc'd; NULL
+ * out of memory). Takes both references. */
+char *trn_run_metadata(json_t *m, const TrnOptions *o, const TrnState *st, TrnStop stop,
+		       json_t *data);
+
 /* How the run ended, for the metadata's "stopped_by" and the summary. */
 const char *trn_stop_name(TrnStop s);
 
