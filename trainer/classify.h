@@ -1,7 +1,8 @@
 /* rnnfx-train --task classify — trains a recurrent classifier (RFX_MODE_CLASSIFIER: K class
- * probabilities per sample) from labelled audio (labels.h), with class-weighted cross-entropy,
- * the dsp BPTT and Adam, the effect trainer's checkpoints, and the metrics of metrics.h on
- * held-out data. See docs/trainer.md, "Training a classifier".
+ * probabilities per sample) from labelled audio (labels.h), with class-weighted cross-entropy:
+ * the effect trainer's options, loop and checkpoints (options.h, train_loop.h, run.h) given the
+ * classifier's task (class-balanced batches, frame error as the validation score), and the
+ * metrics of metrics.h on held-out data. See docs/trainer.md, "Training a classifier".
  */
 #ifndef TRN_CLASSIFY_H
 #define TRN_CLASSIFY_H

@@ -1,9 +1,10 @@
 /* rnnfx-train — trains a recurrent model of an effect from a DI recording and the same take
- * through the effect. See docs/trainer.md.
+ * through the effect (and, with --task classify, a classifier: classify.c). See docs/trainer.md.
  *
  * The program is a thin shell over dsp/ (model, BPTT, optimiser, stream) and the modules beside
- * it: options (command line), dataset (loading and checks), train_loop, checkpoint, evaluate,
- * progress and report_svg. This file only wires them together and prints.
+ * it: options (command line), dataset (loading and checks), train_loop with the effect task
+ * (task_effect), run (what both tasks do around the loop), checkpoint, evaluate, progress and
+ * report_svg. This file only wires them together and prints.
  */
 #include <math.h>
 #include <stdio.h>

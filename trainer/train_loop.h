@@ -1,13 +1,14 @@
-/* rnnfx-train — the training loop: truncated BPTT over shuffled segments, Adam with
- * reduce-on-plateau, early stopping on validation ESR, a time budget.
+/* rnnfx-train — the training loop of both tasks: truncated BPTT over segments, Adam with
+ * reduce-on-plateau, early stopping on the validation score, a time budget.
  *
- * One epoch cuts the training spans into segments of `segment` seconds on a grid whose phase is
- * drawn per epoch, shuffles them, and takes them `batch` at a time. Each batch resets the state,
- * runs `warmup` samples forward only (the state settles, no gradient), then trains windows of
- * `window` samples with the state carried between them, one optimiser step per window (Wright et
- * al.'s recipe). Validation runs after every epoch (and every `val_every` batches when set).
+ * An epoch is the batches its task plans (TrnTask below: the effect task cuts the training spans
+ * into shuffled segments on a grid whose phase is drawn per epoch; the classifier draws
+ * class-balanced segments). Each batch resets the state, runs `warmup` samples forward only (the
+ * state settles, no gradient), then trains windows of `window` samples with the state carried
+ * between them, one optimiser step per window (Wright et al.'s recipe). Validation runs after
+ * every epoch (and every `val_every` batches when set).
  *
- * Determinism: the shuffle and phase of epoch e come from (seed, e) alone, and the dsp BPTT sums
+ * Determinism: the plan and batches of epoch e come from (seed, e) alone, and the dsp BPTT sums
  * gradients in a fixed order, so a run is bit-identical for a seed whatever the thread count, and
  * a run resumed from a checkpoint continues exactly as the uninterrupted run would have. Only a
  * time budget (wall clock) can change where a run stops.
