@@ -1,12 +1,12 @@
 #include "metrics.h"
-#include "../io/files.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../dsp/stream.h"
+#include "outputs.h"
+#include "report_svg.h"
 
 #define EVAL_BLOCK 4096
 
@@ -163,37 +163,20 @@ void trn_cls_metrics_print(FILE *f, const TrnClsMetrics *m, const char labels[][
 	}
 }
 
-static void xml_text(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
-		}
-	}
-}
-
 int trn_cls_confusion_svg(const char *path, const TrnClsMetrics *m,
 			  const char labels[][RFX_MAX_LABEL], const char *title, TrnError *err)
 {
 	RfxOutFile out;
-	FILE *f = rfx_out_begin(&out, path, err->msg, sizeof err->msg) == 0 ? rfx_out_stream(&out)
-									     : NULL;
-	if (!f) {
-		rfx_out_abort(&out);
-		snprintf(err->file, sizeof err->file, "%s", path);
+	FILE *f = trn_output_begin(&out, path, err);
+	if (!f)
 		return -1;
-	}
 	const int K = m->K, cell = 56, left = 130, top = 110;
 	const int w = left + K * cell + 140, h = top + K * cell + 60;
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
 		"width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n", w, h);
 	fprintf(f, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n<text x=\"10\" y=\"22\" "
 		"font-size=\"15\">", w, h);
-	xml_text(f, title);
+	trn_svg_text(f, title);
 	char med[32], p90[32];
 	trn_cls_fmt_ms(med, sizeof med, m->latency_median_ms);
 	trn_cls_fmt_ms(p90, sizeof p90, m->latency_p90_ms);
@@ -206,10 +189,10 @@ int trn_cls_confusion_svg(const char *path, const TrnClsMetrics *m,
 	for (int k = 0; k < K; k++) {
 		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", left + k * cell + cell / 2,
 			top - 8);
-		xml_text(f, labels[k]);
+		trn_svg_text(f, labels[k]);
 		fprintf(f, "</text>\n<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", left - 8,
 			top + k * cell + cell / 2 + 4);
-		xml_text(f, labels[k]);
+		trn_svg_text(f, labels[k]);
 		fputs("</text>\n", f);
 	}
 	for (int k = 0; k < K; k++) {
@@ -229,9 +212,5 @@ int trn_cls_confusion_svg(const char *path, const TrnClsMetrics *m,
 			top + k * cell + cell / 2 + 4, 100 * m->recall[k]);
 	}
 	fputs("</svg>\n", f);
-	if (rfx_out_commit(&out, err->msg, sizeof err->msg) != 0) {
-		snprintf(err->file, sizeof err->file, "%s", path);
-		return -1;
-	}
-	return 0;
+	return trn_output_commit(&out, path, err);
 }

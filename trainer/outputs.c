@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../io/files.h"
 
 int trn_outputs_check(const char *const *paths, int n, TrnError *err)
 {
@@ -22,4 +21,22 @@ int trn_outputs_check(const char *const *paths, int n, TrnError *err)
 		}
 	}
 	return 0;
+}
+
+FILE *trn_output_begin(RfxOutFile *out, const char *path, TrnError *err)
+{
+	FILE *f = rfx_out_begin(out, path, err->msg, sizeof err->msg) == 0 ? rfx_out_stream(out) : NULL;
+	if (!f) {
+		rfx_out_abort(out);
+		snprintf(err->file, sizeof err->file, "%s", path);
+	}
+	return f;
+}
+
+int trn_output_commit(RfxOutFile *out, const char *path, TrnError *err)
+{
+	if (rfx_out_commit(out, err->msg, sizeof err->msg) == 0)
+		return 0;
+	snprintf(err->file, sizeof err->file, "%s", path);
+	return -1;
 }

@@ -1,11 +1,11 @@
 #include "report_svg.h"
-#include "../io/files.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "outputs.h"
 
 #define W 960
 #define LEFT 80
@@ -30,7 +30,7 @@ static double py(const Panel *p, double y)
 	return p->top + p->h - (y - p->y0) / (p->y1 - p->y0) * p->h;
 }
 
-static void put_escaped(FILE *f, const char *s)
+void trn_svg_text(FILE *f, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
@@ -55,10 +55,10 @@ static void frame(FILE *f, const Panel *p, const char *title, const char *xlabel
 	fprintf(f, "<rect x='%d' y='%d' width='%d' height='%d' fill='none' stroke='#888'/>\n", LEFT,
 		p->top, PW, p->h);
 	fprintf(f, "<text x='%d' y='%d' font-weight='bold'>", LEFT, p->top - 8);
-	put_escaped(f, title);
+	trn_svg_text(f, title);
 	fprintf(f, "</text>\n<text x='%d' y='%d' text-anchor='end' fill='#555'>", W - RIGHT,
 		p->top + p->h + 32);
-	put_escaped(f, xlabel);
+	trn_svg_text(f, xlabel);
 	fputs("</text>\n", f);
 	double step = nice_step(p->x1 - p->x0, 8);
 	for (double x = ceil(p->x0 / step) * step; x <= p->x1 + 1e-9 * step; x += step)
@@ -171,29 +171,21 @@ static void wave_panels(FILE *f, const TrnReport *r, int top)
 int trn_report_svg_write(const char *path, const TrnReport *r, TrnError *err)
 {
 	RfxOutFile out;
-	FILE *f = rfx_out_begin(&out, path, err->msg, sizeof err->msg) == 0 ? rfx_out_stream(&out)
-									     : NULL;
-	if (!f) {
-		rfx_out_abort(&out);
-		snprintf(err->file, sizeof err->file, "%s", path);
+	FILE *f = trn_output_begin(&out, path, err);
+	if (!f)
 		return -1;
-	}
 	int H = r->n ? 840 : 360;
 	fprintf(f, "<?xml version='1.0' encoding='UTF-8'?>\n<svg xmlns='http://www.w3.org/2000/svg' "
 		"width='%d' height='%d' viewBox='0 0 %d %d' font-family='sans-serif' font-size='12'>\n"
 		"<rect width='100%%' height='100%%' fill='white'/>\n<text x='%d' y='24' font-size='16' "
 		"font-weight='bold'>", W, H, W, H, LEFT);
-	put_escaped(f, r->title);
+	trn_svg_text(f, r->title);
 	fprintf(f, "</text>\n<text x='%d' y='44' fill='#333'>", LEFT);
-	put_escaped(f, r->subtitle);
+	trn_svg_text(f, r->subtitle);
 	fputs("</text>\n", f);
 	curves_panel(f, r, 80);
 	if (r->n)
 		wave_panels(f, r, 400);
 	fputs("</svg>\n", f);
-	if (rfx_out_commit(&out, err->msg, sizeof err->msg) != 0) {
-		snprintf(err->file, sizeof err->file, "%s", path);
-		return -1;
-	}
-	return 0;
+	return trn_output_commit(&out, path, err);
 }

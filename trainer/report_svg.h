@@ -8,6 +8,7 @@
 #define TRN_REPORT_SVG_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "dataset.h"
 #include "train_loop.h"
@@ -26,5 +27,9 @@ typedef struct {
 
 /* Writes the SVG to a temporary name and renames it over `path`; 0 or -1 with `err`. */
 int trn_report_svg_write(const char *path, const TrnReport *r, TrnError *err);
+
+/* Writes `s` (NULL for none) as SVG/XML text: & < > " escaped. Also for the confusion matrix
+ * (metrics.c). */
+void trn_svg_text(FILE *f, const char *s);
 
 #endif
