@@ -1,7 +1,9 @@
 #include "train_loop.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,50 @@
 #include <unistd.h>
 
 #include "../dsp/bptt.h"
+
+/* Why a run is being stopped part-way: the value of TrnStopper.flag. */
+enum { TRN_CANCEL_NONE = 0, TRN_CANCEL_SIGNAL = 1, TRN_CANCEL_BUDGET = 2 };
+
+/* Stops the batch running when SIGINT or SIGTERM comes or a deadline passes: a watcher thread
+ * then sets `flag` (to the reason; the first one stays), which the BPTT polls
+ * (rfx_bptt_set_cancel). Use:
+ *
+ *     stopper_block(&s);               before the BPTT (and its threads) is created
+ *     ... rfx_bptt_create ...
+ *     stopper_start(&s, interrupt, deadline);   rfx_bptt_set_cancel(bp, &s.flag)
+ *     ... train ...
+ *     stopper_stop(&s);
+ *
+ * Between block and stop, SIGINT and SIGTERM are blocked in the calling thread and in every thread
+ * it creates, and the watcher takes them with sigtimedwait: the program's handler does not run
+ * meanwhile, the watcher sets *interrupt (the handler's flag) for it, and a second signal kills
+ * only when it comes half a second after the first (`timeout` sends its SIGTERM twice at once);
+ * after stop, a one-shot (SA_RESETHAND) handler the watcher stood in for counts as spent.
+ * A signal handled before start (*interrupt already set) stops the run at once. stop joins the
+ * watcher and restores the caller's mask. Deadlines are CLOCK_MONOTONIC seconds (now_s);
+ * 0 = none. */
+typedef struct {
+	atomic_int flag;
+	volatile sig_atomic_t *interrupt;
+	double deadline;
+	atomic_int quit;
+	sigset_t old_mask, signals;
+	int got[2];                 /* SIGINT, SIGTERM taken by the watcher */
+	int blocked, running;
+	pthread_t thread;
+} TrnStopper;
+
+static void stopper_stop(TrnStopper *s);
+
+/* What one batch changes (the parameters, Adam's moments and step, the run's counters), kept
+ * from its start so that a batch stopped part-way can be undone. The copy costs 3 n_params floats
+ * per batch, nothing next to the batch itself. */
+typedef struct {
+	float *buf;                 /* [3][n]: params, m, v */
+	size_t n;
+	int64_t adam_step, steps, skipped, loss_count, bad_run;
+	double samples, loss_sum;
+} TrnUndo;
 
 void trn_train_config_default(TrnTrainConfig *c)
 {
@@ -52,7 +98,7 @@ typedef struct {
 	TrnUndo undo;           /* the state before the running batch */
 } Run;
 
-double trn_now_s(void)
+static double now_s(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -96,7 +142,7 @@ static void *stopper_main(void *arg)
 	TrnStopper *s = arg;
 	double first = 0;
 	while (!atomic_load(&s->quit)) {
-		double t = trn_now_s();
+		double t = now_s();
 		/* *interrupt: a signal handled before the stopper started (while loading data). */
 		if (s->interrupt && *s->interrupt)
 			stopper_raise(s, TRN_CANCEL_SIGNAL);
@@ -113,7 +159,7 @@ static void *stopper_main(void *arg)
 			*s->interrupt = 1;
 		stopper_raise(s, TRN_CANCEL_SIGNAL);
 		s->got[sig == SIGINT ? 0 : 1] = 1;
-		t = trn_now_s();
+		t = now_s();
 		if (first == 0)
 			first = t;
 		else if (t - first >= STOPPER_SECOND_S)
@@ -122,7 +168,7 @@ static void *stopper_main(void *arg)
 	return NULL;
 }
 
-void trn_stopper_block(TrnStopper *s)
+static void stopper_block(TrnStopper *s)
 {
 	memset(s, 0, sizeof *s);
 	atomic_init(&s->flag, TRN_CANCEL_NONE);
@@ -142,19 +188,20 @@ void trn_stopper_block(TrnStopper *s)
 	}
 }
 
-int trn_stopper_start(TrnStopper *s, volatile sig_atomic_t *interrupt, double deadline)
+/* 0, or -1 when the thread cannot be created (the mask is then restored). */
+static int stopper_start(TrnStopper *s, volatile sig_atomic_t *interrupt, double deadline)
 {
 	s->interrupt = interrupt;
 	s->deadline = deadline;
 	if (pthread_create(&s->thread, NULL, stopper_main, s) != 0) {
-		trn_stopper_stop(s);
+		stopper_stop(s);
 		return -1;
 	}
 	s->running = 1;
 	return 0;
 }
 
-void trn_stopper_stop(TrnStopper *s)
+static void stopper_stop(TrnStopper *s)
 {
 	if (s->running) {
 		atomic_store(&s->quit, 1);
@@ -179,14 +226,18 @@ void trn_stopper_stop(TrnStopper *s)
 	}
 }
 
-int trn_max_steps(int window, size_t seg_len, int warmup)
+/* Steps per BPTT call: a window, or what a segment has after its warm-up when that is shorter
+ * (the caches need no more). */
+static int max_steps(int window, size_t seg_len, int warmup)
 {
 	size_t left = seg_len > (size_t)warmup ? seg_len - (size_t)warmup : 1;
 	return left < (size_t)window ? (int)left : window;
 }
 
-int trn_memory_check(const RfxModel *m, const RfxBpttConfig *bc, size_t more, char *msg,
-		     size_t cap)
+/* 0 when the BPTT for `bc` plus `more` bytes fit in this machine's physical memory (or it cannot
+ * tell); else -1 with a sentence for the user in msg. */
+static int memory_check(const RfxModel *m, const RfxBpttConfig *bc, size_t more, char *msg,
+			size_t cap)
 {
 	const size_t bptt = rfx_bptt_memory_needed(m, bc);
 	const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
@@ -205,9 +256,9 @@ int trn_memory_check(const RfxModel *m, const RfxBpttConfig *bc, size_t more, ch
 static double time_forward(RfxBptt *bp, const float *x, int batch, size_t seg_len, int T)
 {
 	RfxBpttBatch b = { .B = batch, .T = T, .x = x, .x_stride = seg_len };
-	double t0 = trn_now_s();
+	double t0 = now_s();
 	rfx_bptt_forward(bp, &b, NULL, 0);
-	return trn_now_s() - t0;
+	return now_s() - t0;
 }
 
 /* The probe doubles its length from 16 steps until it takes 30 ms (or reaches 256 steps, or the
@@ -216,8 +267,14 @@ static double time_forward(RfxBptt *bp, const float *x, int batch, size_t seg_le
 #define PROBE_MIN_S 0.03
 #define PROBE_MAX_T 256
 
-void trn_estimate_batch(RfxBptt *bp, float *x, int batch, size_t seg_len, int warmup, int window,
-			double *batch_s, double *step_s)
+/* Seconds one batch (`batch` segments of `seg_len` samples: `warmup` forward only, then windows of
+ * `window` trained) and its first optimiser step (the warm-up and one window) take on this
+ * machine, from a short timed forward pass of `bp` (16 to 256 steps, under about 60 ms) over zeros
+ * written into x (at least batch * seg_len floats, segment-major); the backward is counted as 1.3
+ * forwards (measured: 0.9 to 1.6). A rough figure (within a factor of about 1.5), for warnings.
+ * Leaves the carried state reset. */
+static void estimate_batch(RfxBptt *bp, float *x, int batch, size_t seg_len, int warmup,
+			   int window, double *batch_s, double *step_s)
 {
 	const int T_max = seg_len < PROBE_MAX_T ? (int)seg_len : PROBE_MAX_T;
 	for (int b = 0; b < batch; b++)
@@ -302,7 +359,8 @@ static int train_window(Run *r, const RfxBpttBatch *wb, double *loss)
 	return 1;
 }
 
-int trn_undo_init(TrnUndo *u, size_t n_params)
+/* 0, or -1 out of memory. */
+static int undo_init(TrnUndo *u, size_t n_params)
 {
 	memset(u, 0, sizeof *u);
 	u->n = n_params;
@@ -310,14 +368,14 @@ int trn_undo_init(TrnUndo *u, size_t n_params)
 	return u->buf ? 0 : -1;
 }
 
-void trn_undo_free(TrnUndo *u)
+static void undo_free(TrnUndo *u)
 {
 	free(u->buf);
 	memset(u, 0, sizeof *u);
 }
 
-void trn_undo_save(TrnUndo *u, const RfxModel *m, const RfxAdam *a, const TrnState *st,
-		   int64_t bad_run)
+static void undo_save(TrnUndo *u, const RfxModel *m, const RfxAdam *a, const TrnState *st,
+		      int64_t bad_run)
 {
 	const size_t n = u->n;
 	memcpy(u->buf, m->params, n * sizeof *u->buf);
@@ -332,7 +390,8 @@ void trn_undo_save(TrnUndo *u, const RfxModel *m, const RfxAdam *a, const TrnSta
 	u->loss_sum = st->loss_sum;
 }
 
-void trn_undo_restore(const TrnUndo *u, RfxModel *m, RfxAdam *a, TrnState *st, int64_t *bad_run)
+static void undo_restore(const TrnUndo *u, RfxModel *m, RfxAdam *a, TrnState *st,
+			 int64_t *bad_run)
 {
 	const size_t n = u->n;
 	memcpy(m->params, u->buf, n * sizeof *u->buf);
@@ -349,7 +408,7 @@ void trn_undo_restore(const TrnUndo *u, RfxModel *m, RfxAdam *a, TrnState *st, i
 
 static int undo_batch(Run *r)
 {
-	trn_undo_restore(&r->undo, r->model, r->adam, r->st, &r->bad_run);
+	undo_restore(&r->undo, r->model, r->adam, r->st, &r->bad_run);
 	return 1;
 }
 
@@ -370,7 +429,7 @@ static int train_batch(Run *r, int64_t b, double *mean_loss)
 {
 	const size_t S = r->seg_len, W = (size_t)r->cfg->window, warm = (size_t)r->cfg->warmup;
 	const int B = r->task->fill(r->task->ctx, r->st->epoch, b, S, r->xbuf, r->tbuf, r->lbuf);
-	trn_undo_save(&r->undo, r->model, r->adam, r->st, r->bad_run);
+	undo_save(&r->undo, r->model, r->adam, r->st, r->bad_run);
 	rfx_bptt_reset_state(r->bp);
 	RfxBpttBatch wb = { .B = B, .T = (int)warm, .x = r->xbuf, .x_stride = S };
 	if (warm > 0 && rfx_bptt_forward(r->bp, &wb, NULL, 0) != RFX_OK) {
@@ -463,7 +522,7 @@ static void report(Run *r, int64_t nb, double loss, int validated, double t_run0
 		return;
 	const TrnState *st = r->st;
 	const TrnTrainConfig *c = r->cfg;
-	double dt = trn_now_s() - t_run0;
+	double dt = now_s() - t_run0;
 	TrnProgress p = {
 		.st = st, .n_batches = nb, .loss = loss, .last_val = r->last_val,
 		.samples_per_s = dt > 0 ? (st->samples - s_run0) / dt : 0, .eta_s = NAN,
@@ -483,7 +542,7 @@ static int setup(Run *r)
 	const TrnTrainConfig *c = r->cfg;
 	const size_t B = (size_t)c->batch, S = r->seg_len;
 	RfxBpttConfig bc = {
-		.max_batch = c->batch, .max_steps = trn_max_steps(c->window, S, c->warmup),
+		.max_batch = c->batch, .max_steps = max_steps(c->window, S, c->warmup),
 		.n_threads = c->threads, .loss = rfx_loss_config_default(c->loss),
 	};
 	bc.loss.class_weights = r->task->class_weights;
@@ -491,7 +550,7 @@ static int setup(Run *r)
 	const size_t per = sizeof(float) + (r->task->labels ? sizeof(int32_t) : sizeof(float));
 	size_t more = B * S * per + 3 * r->model->n_params * sizeof(float);
 	char why[400];
-	if (trn_memory_check(r->model, &bc, more, why, sizeof why) != 0) {
+	if (memory_check(r->model, &bc, more, why, sizeof why) != 0) {
 		set_err(r->err, "%s", why);
 		return -1;
 	}
@@ -507,7 +566,7 @@ static int setup(Run *r)
 	else
 		r->tbuf = malloc(B * S * sizeof *r->tbuf);
 	if (!r->mask || !r->xbuf || !(r->lbuf || r->tbuf) ||
-	    trn_undo_init(&r->undo, r->model->n_params) != 0) {
+	    undo_init(&r->undo, r->model->n_params) != 0) {
 		set_err(r->err, "out of memory for %d segments of %zu samples", c->batch, S);
 		return -1;
 	}
@@ -520,10 +579,10 @@ static int setup(Run *r)
 static void check_budget(Run *r)
 {
 	const TrnTrainConfig *c = r->cfg;
-	double batch_s, step_s, left = c->time_budget - (trn_now_s() - r->t0);
+	double batch_s, step_s, left = c->time_budget - (now_s() - r->t0);
 	if (left <= 0)              /* a resumed run past its budget: it stops at once */
 		return;
-	trn_estimate_batch(r->bp, r->xbuf, r->task->est_batch, r->seg_len, c->warmup, c->window,
+	estimate_batch(r->bp, r->xbuf, r->task->est_batch, r->seg_len, c->warmup, c->window,
 			   &batch_s, &step_s);
 	if (batch_s <= left || !r->hooks || !r->hooks->log)
 		return;
@@ -543,7 +602,7 @@ static void teardown(Run *r)
 	free(r->xbuf);
 	free(r->tbuf);
 	free(r->lbuf);
-	trn_undo_free(&r->undo);
+	undo_free(&r->undo);
 }
 
 static int early_stop(const Run *r)
@@ -558,7 +617,7 @@ static int run_epoch(Run *r, double t_run0, double s_run0)
 	const TrnTrainConfig *c = r->cfg;
 	const int64_t nb = r->n_batches = r->task->plan(r->task->ctx, st->epoch);
 	while (st->batch < nb) {
-		st->elapsed = trn_now_s() - r->t0;
+		st->elapsed = now_s() - r->t0;
 		const int why = atomic_load(&r->stop.flag);
 		if (why == TRN_CANCEL_SIGNAL)
 			return TRN_STOP_INTERRUPT;
@@ -575,7 +634,7 @@ static int run_epoch(Run *r, double t_run0, double s_run0)
 			continue;
 		st->batch++;
 		st->since_val++;
-		st->elapsed = trn_now_s() - r->t0;
+		st->elapsed = now_s() - r->t0;
 		int validated = 0;
 		if (c->val_every > 0 && st->since_val >= c->val_every && st->batch < nb) {
 			if (validate(r) != 0)
@@ -597,11 +656,11 @@ TrnStop trn_train(const TrnTrainConfig *cfg, const TrnTask *task, RfxModel *mode
 		.err = err, .seg_len = trn_seg_len(cfg, task->rate), .last_val = NAN,
 	};
 	TrnStop stop = TRN_STOP_ERROR;
-	trn_stopper_block(&r.stop); /* before the BPTT's threads exist, so they inherit the mask */
+	stopper_block(&r.stop); /* before the BPTT's threads exist, so they inherit the mask */
 	if (setup(&r) != 0)
 		goto out;
-	r.t0 = trn_now_s() - st->elapsed;
-	if (trn_stopper_start(&r.stop, hooks ? hooks->interrupt : NULL,
+	r.t0 = now_s() - st->elapsed;
+	if (stopper_start(&r.stop, hooks ? hooks->interrupt : NULL,
 			      cfg->time_budget > 0 ? r.t0 + cfg->time_budget : 0) != 0) {
 		set_err(err, "cannot start a thread");
 		goto out;
@@ -609,7 +668,7 @@ TrnStop trn_train(const TrnTrainConfig *cfg, const TrnTask *task, RfxModel *mode
 	rfx_bptt_set_cancel(r.bp, &r.stop.flag);
 	if (cfg->time_budget > 0)
 		check_budget(&r);
-	double t_run0 = trn_now_s(), s_run0 = st->samples;
+	double t_run0 = now_s(), s_run0 = st->samples;
 	if (st->n_hist > 0)
 		r.last_val = st->hist[st->n_hist - 1].val_esr;
 	else if (validate(&r) != 0) /* the untrained model: where the curves start */
@@ -624,7 +683,7 @@ TrnStop trn_train(const TrnTrainConfig *cfg, const TrnTask *task, RfxModel *mode
 			stop = (TrnStop)rc;
 			break;
 		}
-		st->elapsed = trn_now_s() - r.t0;
+		st->elapsed = now_s() - r.t0;
 		if (st->since_val > 0 && validate(&r) != 0)
 			break;
 		report(&r, r.n_batches, st->hist[st->n_hist - 1].loss, 1, t_run0, s_run0);
@@ -638,8 +697,8 @@ TrnStop trn_train(const TrnTrainConfig *cfg, const TrnTask *task, RfxModel *mode
 		}
 	}
 out:
-	st->elapsed = trn_now_s() - r.t0;
-	trn_stopper_stop(&r.stop);
+	st->elapsed = now_s() - r.t0;
+	stopper_stop(&r.stop);
 	teardown(&r);
 	return stop;
 }

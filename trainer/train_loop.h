@@ -14,17 +14,15 @@
  * time budget (wall clock) can change where a run stops.
  *
  * Stopping: SIGINT/SIGTERM and the end of the time budget stop a batch part-way, within
- * milliseconds whatever the model size (TrnStopper below; the dsp BPTT polls its flag). A batch
- * stopped part-way is undone: the model, the optimiser and the counters go back to where they
- * were before it, so the checkpoint holds the state after the last completed batch and a resumed
- * run redoes that batch from its start, exactly.
+ * milliseconds whatever the model size (a watcher thread in train_loop.c sets a flag the dsp
+ * BPTT polls). A batch stopped part-way is undone: the model, the optimiser and the counters go
+ * back to where they were before it, so the checkpoint holds the state after the last completed
+ * batch and a resumed run redoes that batch from its start, exactly.
  */
 #ifndef TRN_TRAIN_LOOP_H
 #define TRN_TRAIN_LOOP_H
 
-#include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -88,78 +86,6 @@ typedef struct {
 	/* After every validation (may be NULL): its point is st->hist[st->n_hist - 1]. */
 	void (*validated)(void *ctx, const TrnState *st);
 } TrnHooks;
-
-/* Why a run is being stopped part-way: the value of TrnStopper.flag. */
-enum { TRN_CANCEL_NONE = 0, TRN_CANCEL_SIGNAL = 1, TRN_CANCEL_BUDGET = 2 };
-
-/* Stops the batch running when SIGINT or SIGTERM comes or a deadline passes: a watcher thread
- * then sets `flag` (to the reason; the first one stays), which the BPTT polls
- * (rfx_bptt_set_cancel). Use:
- *
- *     trn_stopper_block(&s);               before the BPTT (and its threads) is created
- *     ... rfx_bptt_create ...
- *     trn_stopper_start(&s, interrupt, deadline);   rfx_bptt_set_cancel(bp, &s.flag)
- *     ... train ...
- *     trn_stopper_stop(&s);
- *
- * Between block and stop, SIGINT and SIGTERM are blocked in the calling thread and in every thread
- * it creates, and the watcher takes them with sigtimedwait: the program's handler does not run
- * meanwhile, the watcher sets *interrupt (the handler's flag) for it, and a second signal kills
- * only when it comes half a second after the first (`timeout` sends its SIGTERM twice at once);
- * after stop, a one-shot (SA_RESETHAND) handler the watcher stood in for counts as spent.
- * A signal handled before start (*interrupt already set) stops the run at once. stop joins the
- * watcher and restores the caller's mask. Deadlines are CLOCK_MONOTONIC seconds (trn_now_s);
- * 0 = none. */
-typedef struct {
-	atomic_int flag;
-	volatile sig_atomic_t *interrupt;
-	double deadline;
-	atomic_int quit;
-	sigset_t old_mask, signals;
-	int got[2];                 /* SIGINT, SIGTERM taken by the watcher */
-	int blocked, running;
-	pthread_t thread;
-} TrnStopper;
-
-void trn_stopper_block(TrnStopper *s);
-/* 0, or -1 when the thread cannot be created (the mask is then restored). */
-int trn_stopper_start(TrnStopper *s, volatile sig_atomic_t *interrupt, double deadline);
-void trn_stopper_stop(TrnStopper *s);
-double trn_now_s(void);
-
-/* Seconds one batch (`batch` segments of `seg_len` samples: `warmup` forward only, then windows of
- * `window` trained) and its first optimiser step (the warm-up and one window) take on this
- * machine, from a short timed forward pass of `bp` (16 to 256 steps, under about 60 ms) over zeros
- * written into x (at least batch * seg_len floats, segment-major); the backward is counted as 1.3
- * forwards (measured: 0.9 to 1.6). A rough figure (within a factor of about 1.5), for warnings.
- * Leaves the carried state reset. */
-void trn_estimate_batch(RfxBptt *bp, float *x, int batch, size_t seg_len, int warmup, int window,
-			double *batch_s, double *step_s);
-
-/* Steps per BPTT call: a window, or what a segment has after its warm-up when that is shorter
- * (the caches need no more). */
-int trn_max_steps(int window, size_t seg_len, int warmup);
-
-/* 0 when the BPTT for `bc` plus `more` bytes fit in this machine's physical memory (or it cannot
- * tell); else -1 with a sentence for the user in msg. */
-int trn_memory_check(const RfxModel *m, const RfxBpttConfig *bc, size_t more, char *msg,
-		     size_t cap);
-
-/* What one batch changes (the parameters, Adam's moments and step, the run's counters), kept
- * from its start so that a batch stopped part-way can be undone. The copy costs 3 n_params floats
- * per batch, nothing next to the batch itself. */
-typedef struct {
-	float *buf;                 /* [3][n]: params, m, v */
-	size_t n;
-	int64_t adam_step, steps, skipped, loss_count, bad_run;
-	double samples, loss_sum;
-} TrnUndo;
-
-int trn_undo_init(TrnUndo *u, size_t n_params);   /* 0, or -1 out of memory */
-void trn_undo_free(TrnUndo *u);
-void trn_undo_save(TrnUndo *u, const RfxModel *m, const RfxAdam *a, const TrnState *st,
-		   int64_t bad_run);
-void trn_undo_restore(const TrnUndo *u, RfxModel *m, RfxAdam *a, TrnState *st, int64_t *bad_run);
 
 /* What the loop asks of a task (the effect trainer: task_effect.h; the classifier: classify.c).
  * The loop owns the batch buffers, the optimiser steps, the validation bookkeeping (history, best
