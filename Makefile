@@ -36,7 +36,7 @@ override CFLAGS += -DRFX_VERSION=\"$(VERSION)\"
 DEB_BUILD = build-essential pkg-config libjansson-dev libsndfile1-dev portaudio19-dev lv2-dev \
 	    liblilv-dev libsamplerate0-dev nettle-dev
 DEB_TEST = valgrind clang libclang-rt-14-dev locales sox espeak-ng python3 ardour lilv-utils serdi sordi jalv jackd2 \
-	   libjack-jackd2-dev
+	   libjack-jackd2-dev mda-lv2
 DEB_EXTRA = python3-torch python3-numpy
 
 # `make check` and `make demo` first install what is missing (deps-if-missing), then run the real

@@ -31,6 +31,7 @@
 #include <portaudio.h>
 
 #include "tools/cli.h"
+#include "tools/pa_device.h"
 #include "tools/live_engine.h"
 
 #define PROG "rnnfx-live"
@@ -184,77 +185,14 @@ static int parse_args(int argc, char **argv, Options *o)
 
 /* ------------------------------------------------------------------ devices */
 
-static void device_name(PaDeviceIndex d, char *buf, size_t size)
-{
-	const PaDeviceInfo *di = Pa_GetDeviceInfo(d);
-	const PaHostApiInfo *hi = di ? Pa_GetHostApiInfo(di->hostApi) : NULL;
-	snprintf(buf, size, "%s: %s", hi ? hi->name : "?", di ? di->name : "?");
-}
-
-static void list_devices(void)
-{
-	PaDeviceIndex din = Pa_GetDefaultInputDevice(), dout = Pa_GetDefaultOutputDevice();
-	if (Pa_GetDeviceCount() <= 0)
-		printf("no audio devices found (is a sound card or a JACK server there?)\n");
-	for (PaDeviceIndex d = 0; d < Pa_GetDeviceCount(); d++) {
-		const PaDeviceInfo *di = Pa_GetDeviceInfo(d);
-		char name[256];
-		device_name(d, name, sizeof name);
-		printf("%3d  %-50s in %2d  out %2d  %6.0f Hz%s%s\n", d, name, di->maxInputChannels,
-		       di->maxOutputChannels, di->defaultSampleRate, d == din ? "  [default in]" : "",
-		       d == dout ? "  [default out]" : "");
-	}
-}
-
-/* Case-insensitive strstr (strcasestr is a GNU extension). */
-static int contains_nocase(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-	for (; *hay; hay++)
-		if (!strncasecmp(hay, needle, n))
-			return 1;
-	return n == 0;
-}
-
-/* The device `spec` names (an index, or the first duplex-capable device whose "host: name"
- * contains it, ignoring case); paNoDevice with a message when there is none. */
-static PaDeviceIndex find_device(const char *spec, int C)
-{
-	char *end;
-	long idx = strtol(spec, &end, 10);
-	if (*spec && !*end) {
-		if (idx < 0 || idx >= Pa_GetDeviceCount()) {
-			fail(spec, "no device with that index (see --list-devices)");
-			return paNoDevice;
-		}
-		return (PaDeviceIndex)idx;
-	}
-	int matched = 0;
-	for (PaDeviceIndex d = 0; d < Pa_GetDeviceCount(); d++) {
-		const PaDeviceInfo *di = Pa_GetDeviceInfo(d);
-		char name[256];
-		device_name(d, name, sizeof name);
-		if (!contains_nocase(name, spec))
-			continue;
-		matched++;
-		if (di->maxInputChannels >= C && di->maxOutputChannels >= C)
-			return d;
-	}
-	if (matched)
-		fail(spec, "%d device(s) match, none with %d input and %d output channel(s) "
-		     "(see --list-devices)", matched, C, C);
-	else
-		fail(spec, "no device name contains this (see --list-devices)");
-	return paNoDevice;
-}
-
 static int open_stream(const Options *o, Live *lv, double rate, PaStream **out)
 {
 	PaDeviceIndex din, dout;
 	if (o->device) {
-		din = dout = find_device(o->device, o->channels);
+		char why[256];
+		din = dout = rfx_pa_find_device(o->device, o->channels, o->channels, why, sizeof why);
 		if (din == paNoDevice)
-			return 1;
+			return fail(o->device, "%s", why);
 	} else {
 		din = Pa_GetDefaultInputDevice();
 		dout = Pa_GetDefaultOutputDevice();
@@ -276,8 +214,8 @@ static int open_stream(const Options *o, Live *lv, double rate, PaStream **out)
 	if (err != paNoError) {
 		*out = NULL;
 		char a[256], b[256];
-		device_name(din, a, sizeof a);
-		device_name(dout, b, sizeof b);
+		rfx_pa_device_name(din, a, sizeof a);
+		rfx_pa_device_name(dout, b, sizeof b);
 		fprintf(stderr, "%s: cannot open device %d '%s'", PROG, din, a);
 		if (dout != din)
 			fprintf(stderr, " / %d '%s'", dout, b);
@@ -299,25 +237,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* ALSA prints its probing of absent cards to stderr during Pa_Initialize; hide that noise
- * unless --verbose. Real failures still come back as PortAudio errors. */
-static PaError pa_init_quietly(int verbose)
-{
-	if (verbose)
-		return Pa_Initialize();
-	fflush(stderr);
-	int saved = dup(STDERR_FILENO), devnull = open("/dev/null", O_WRONLY);
-	if (saved >= 0 && devnull >= 0)
-		dup2(devnull, STDERR_FILENO);
-	PaError err = Pa_Initialize();
-	if (saved >= 0 && devnull >= 0)
-		dup2(saved, STDERR_FILENO);
-	if (saved >= 0)
-		close(saved);
-	if (devnull >= 0)
-		close(devnull);
-	return err;
-}
 
 /* The file's identity for --watch: a rename over it changes the inode, a write the mtime. */
 static int file_stamp(const char *path, struct stat *st)
@@ -449,12 +368,12 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa_stop, NULL);
 	sigaction(SIGTERM, &sa_stop, NULL);
 	sigaction(SIGHUP, &sa_hup, NULL);
-	PaError err = pa_init_quietly(o.verbose);
+	PaError err = rfx_pa_init_quietly(o.verbose);
 	if (err != paNoError)
 		return fail("PortAudio", "%s", Pa_GetErrorText(err));
 	int rc;
 	if (o.list) {
-		list_devices();
+		rfx_pa_list_devices();
 		rc = 0;
 	} else {
 		rc = run(&o);
