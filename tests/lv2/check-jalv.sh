@@ -82,17 +82,15 @@ PIDS="$PIDS $!"
 for i in $(seq 50); do timeout 5 jack_lsp | grep -q '^metro:' && break; sleep 0.1; done
 MPORT=$(timeout 5 jack_lsp | grep '^metro:' | head -1)
 timeout 5 jack_connect "$MPORT" dut:in && timeout 5 jack_connect dut:out system:playback_1
-timeout 10 jack_rec -f "$W/rec.wav" -b 24 -d 3 dut:out "$MPORT" > "$W/rec.log" 2>&1 7>&-
-sleep 0.3
-if ! grep -q "cannot load" "$W/jalv.log"; then ok "model loaded from the state folder (no load error logged)"; else
-	grep -v '^$' "$W/jalv.log" | tail -20; ko "model loaded from the state folder (no load error logged)"; fi
-echo "set out_gain -6" >&7; sleep 0.3
-
-# Offline reference over the captured dry input, compared after a 0.5 s warm-up.
-sox "$W/rec.wav" -e floating-point -b 32 "$W/dry.wav" remix 2
-sox "$W/rec.wav" -e floating-point -b 32 "$W/wet.wav" remix 1
-"$RUN" -q --model "$W/state/model.json" --format float "$W/dry.wav" "$W/ref.wav" || ko "rnnfx-run"
-if python3 - "$W/wet.wav" "$W/ref.wav" "$W/dry.wav" <<'PY'
+# One capture of 3 s, compared with the offline reference (rnnfx-run over the captured dry input)
+# after a 0.5 s warm-up. A client that misses a cycle on a non-realtime server leaves a period of
+# stale output (jackd logs the xrun): only then is the capture taken again, at most 3 times.
+capture_once() {
+	timeout 10 jack_rec -f "$W/rec.wav" -b 24 -d 3 dut:out "$MPORT" > "$W/rec.log" 2>&1 7>&-
+	sox "$W/rec.wav" -e floating-point -b 32 "$W/dry.wav" remix 2
+	sox "$W/rec.wav" -e floating-point -b 32 "$W/wet.wav" remix 1
+	"$RUN" -q --model "$W/state/model.json" --format float "$W/dry.wav" "$W/ref.wav" || return 1
+	python3 - "$W/wet.wav" "$W/ref.wav" "$W/dry.wav" <<'PY'
 import struct, sys
 def f32(path):
     d = open(path, "rb").read()
@@ -109,7 +107,19 @@ print("capture %d samples, dry peak %.3f, |plugin - offline| max %.3g, |plugin -
 # 24-bit capture: 1.2e-7 per step; 1e-4 leaves room for state the warm-up has not fully erased.
 sys.exit(0 if peak > 0.1 and diff < 1e-4 and dd > 1e-3 else 1)
 PY
-then ok "capture matches the offline runner"; else ko "capture matches the offline runner"; fi
+}
+xruns() { grep -ci xrun "$W/jackd.log"; }
+for attempt in 1 2 3; do
+	x0=$(xruns)
+	capture_once && { ok "capture matches the offline runner"; break; }
+	if [ "$(xruns)" = "$x0" ] || [ $attempt = 3 ]; then ko "capture matches the offline runner"; break; fi
+	echo "(an xrun during the capture, attempt $attempt: again)"
+done
+sleep 0.3
+if ! grep -q "cannot load" "$W/jalv.log"; then ok "model loaded from the state folder (no load error logged)"; else
+	grep -v '^$' "$W/jalv.log" | tail -20; ko "model loaded from the state folder (no load error logged)"; fi
+echo "set out_gain -6" >&7; sleep 0.3
+
 
 echo "controls" >&7; sleep 0.3
 if grep -q 'out_gain = -6' "$W/jalv.log"; then ok "jalv set out_gain"; else ko "jalv set out_gain"; fi
