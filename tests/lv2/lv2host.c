@@ -753,7 +753,7 @@ static size_t count_mismatch(const float *a, const float *b, size_t from, size_t
 
 /* ------------------------------------------------------------------ cases */
 static char dir[512], path_a[600], path_b[600], path_c[600], path_bad[600], path_missing[600],
-	path_slow[600], path_cls[600];
+	path_slow[600], path_cls[600], path_fifo[600];
 
 static void case_no_model(void)
 {
@@ -2274,8 +2274,8 @@ static void case_state_old_key(bool restore_worker)
 static void case_refused_paths(bool threaded)
 {
 	char name[200];
-	snprintf(name, sizeof name, "patch:Set of a path over 2047 bytes, and of a relative path: "
-		 "refused with a reason, the model keeps running (%s worker)",
+	snprintf(name, sizeof name, "patch:Set of a path over 2047 bytes, of a relative path and of "
+		 "a FIFO: refused with a reason, the model keeps running (%s worker)",
 		 threaded ? "threaded" : "synchronous");
 	rt_case(name);
 	RfxModel *m = load_model(path_a);
@@ -2304,9 +2304,9 @@ static void case_refused_paths(bool threaded)
 	char cwd[1024];
 	RT_CHECK(getcwd(cwd, sizeof cwd) != NULL, "getcwd");
 	RT_CHECK(chdir(dir) == 0, "chdir %s", dir);
-	const char *paths[] = {longp[0], longp[1], "b.json", "./b.json"};
+	const char *paths[] = {longp[0], longp[1], "b.json", "./b.json", path_fifo};
 	const char *why[] = {"longer than", "longer than", "not an absolute path",
-			     "not an absolute path"};
+			     "not an absolute path", "FIFO"};
 	RfxStream *st = ref_stream(m);
 	const size_t per = 6000, n_paths = sizeof paths / sizeof paths[0];
 	fill_input(sig_in + total, n_paths * per, 0.5f);
@@ -2456,6 +2456,8 @@ static void case_restore_fails(bool cls)
 	} bad[] = {
 		{"a missing file", {{model}, {path_t}, {path_missing}}, LV2_STATE_ERR_UNKNOWN, 2.0f,
 		 "cannot load model"},
+		{"a FIFO (restore() must not block on it)", {{model}, {path_t}, {path_fifo}},
+		 LV2_STATE_ERR_UNKNOWN, 2.0f, "FIFO"},
 		{"a broken file", {{model}, {path_t}, {path_bad}}, LV2_STATE_ERR_UNKNOWN, 2.0f,
 		 "cannot load model"},
 		{"a model of the other kind", {{model}, {path_t}, {cls ? path_a : path_cls}},
@@ -2510,6 +2512,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: LV2_PATH=... lv2host WORKDIR\n");
 		return 2;
 	}
+	/* A plugin that blocks (on a FIFO, say) ends the run with SIGALRM instead of hanging it. */
+	alarm(300);
 	snprintf(dir, sizeof dir, "%s", argv[1]);
 	mkdir(dir, 0755);
 	rng = rt_seed();
@@ -2526,6 +2530,9 @@ int main(int argc, char **argv)
 	snprintf(path_bad, sizeof path_bad, "%s/broken.json", dir);
 	snprintf(path_missing, sizeof path_missing, "%s/no-such-model.json", dir);
 	snprintf(path_cls, sizeof path_cls, "%s/classifier.json", dir);
+	/* A FIFO named as the model: opening it for reading would block until a writer came. */
+	snprintf(path_fifo, sizeof path_fifo, "%s/model.fifo", dir);
+	RT_CHECK(mkfifo(path_fifo, 0644) == 0 || errno == EEXIST, "mkfifo %s", path_fifo);
 	write_model(path_a, RFX_CELL_GRU, 8, 1, 1, RATE);
 	write_model(path_b, RFX_CELL_LSTM, 16, 2, 2, RATE);
 	write_model(path_c, RFX_CELL_RNN, 6, 1, 3, 44100.0);
