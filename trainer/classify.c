@@ -509,14 +509,12 @@ static int run(App *a)
 	return finish(a, stop) ? fail(a) : 0;
 }
 
-int trn_classify_main(int argc, char **argv)
+int trn_classify_main(const TrnOptions *o)
 {
 	static App a;
-	int rc = trn_options_parse(&a.o, TRN_TASK_CLASSIFY, argc, argv);
-	if (rc)
-		return rc == 1 ? 0 : rc;
+	a.o = *o;
 	trn_run_paths(&a.o, a.ckpt_path, sizeof a.ckpt_path, a.report_path, sizeof a.report_path);
-	rc = run(&a);
+	int rc = run(&a);
 	free(a.runs);
 	trn_clsset_free(&a.train);
 	trn_clsset_free(&a.val);

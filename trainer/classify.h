@@ -7,7 +7,10 @@
 #ifndef TRN_CLASSIFY_H
 #define TRN_CLASSIFY_H
 
-/* The whole classify run; returns the exit status. */
-int trn_classify_main(int argc, char **argv);
+#include "options.h"
+
+/* The whole classify run on parsed options (o->task == TRN_TASK_CLASSIFY); returns the exit
+ * status. */
+int trn_classify_main(const TrnOptions *o);
 
 #endif

@@ -389,11 +389,11 @@ int main(int argc, char **argv)
 	TrnTaskKind task;
 	if (trn_task_select(&argc, argv, &task) != 0)
 		return 2;
-	if (task == TRN_TASK_CLASSIFY)      /* trainer/classify.c */
-		return trn_classify_main(argc, argv);
 	int rc = trn_options_parse(&a.o, task, argc, argv);
 	if (rc)
 		return rc == 1 ? 0 : rc;
+	if (task == TRN_TASK_CLASSIFY)      /* trainer/classify.c */
+		return trn_classify_main(&a.o);
 	trn_progress_init(&a.pd, stderr, a.o.quiet);
 	trn_run_paths(&a.o, a.ckpt_path, sizeof a.ckpt_path, a.report_path, sizeof a.report_path);
 	rc = run(&a);
