@@ -361,8 +361,8 @@ static int run(App *a)
 		return fail(a);
 	TrnEffectTask et;
 	TrnTask task;
-	if (trn_effect_task_init(&et, &task, &a->o.train_cfg, &a->train, a->tr, a->n_tr, a->va,
-				 a->n_va, &a->err) != 0)
+	if (trn_effect_task_init(&et, &task, &a->o.train_cfg, &a->train, a->tr, a->n_tr, a->va_data,
+				 a->va, a->n_va, &a->err) != 0)
 		return fail(a);
 	const char *outs[] = { a->o.out, a->ckpt_path, a->o.no_report ? NULL : a->report_path };
 	TrnHooks hooks = { .progress = hook_progress, .epoch_end = save_checkpoint, .ctx = a,

@@ -41,7 +41,7 @@ static int fill(void *ctx, int64_t epoch, int64_t b, size_t S, float *x, float *
 static int score(void *ctx, const RfxModel *m, double *esr, TrnError *err)
 {
 	const TrnEffectTask *e = ctx;
-	int rc = trn_eval_esr(m, e->d, e->val, e->n_val, (size_t)e->warmup, esr, NULL);
+	int rc = trn_eval_esr(m, e->vd, e->val, e->n_val, (size_t)e->warmup, esr, NULL);
 	if (rc == RFX_OK)
 		return 0;
 	err->file[0] = '\0';
@@ -50,11 +50,11 @@ static int score(void *ctx, const RfxModel *m, double *esr, TrnError *err)
 }
 
 int trn_effect_task_init(TrnEffectTask *e, TrnTask *task, const TrnTrainConfig *cfg,
-			 const TrnData *d, const TrnSpan *train, int n_train, const TrnSpan *val,
-			 int n_val, TrnError *err)
+			 const TrnData *d, const TrnSpan *train, int n_train, const TrnData *vd,
+			 const TrnSpan *val, int n_val, TrnError *err)
 {
 	*e = (TrnEffectTask){
-		.d = d, .train = train, .val = val, .n_train = n_train, .n_val = n_val,
+		.d = d, .vd = vd, .train = train, .val = val, .n_train = n_train, .n_val = n_val,
 		.seed = cfg->seed, .batch = cfg->batch, .warmup = cfg->warmup,
 		.seg_len = trn_seg_len(cfg, d->rate),
 	};

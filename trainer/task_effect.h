@@ -10,7 +10,7 @@
 #include "train_loop.h"
 
 typedef struct {
-	const TrnData *d;
+	const TrnData *d, *vd;      /* the training pairs; the pairs the validation spans index */
 	const TrnSpan *train, *val;
 	int n_train, n_val;
 	uint64_t seed;
@@ -20,11 +20,11 @@ typedef struct {
 	size_t n_segs, cap_segs;
 } TrnEffectTask;
 
-/* Fills `task` for training on `train` and validating on `val` (spans of d); 0, or -1 out of
- * memory (err filled). */
+/* Fills `task` for training on `train` (spans of d) and validating on `val` (spans of vd: d
+ * itself for a split, the --val-input pairs otherwise); 0, or -1 out of memory (err filled). */
 int trn_effect_task_init(TrnEffectTask *e, TrnTask *task, const TrnTrainConfig *cfg,
-			 const TrnData *d, const TrnSpan *train, int n_train, const TrnSpan *val,
-			 int n_val, TrnError *err);
+			 const TrnData *d, const TrnSpan *train, int n_train, const TrnData *vd,
+			 const TrnSpan *val, int n_val, TrnError *err);
 void trn_effect_task_free(TrnEffectTask *e);
 
 #endif

@@ -27,6 +27,16 @@ else
 fi
 
 # --- the model file loads and carries its metadata; the report is next to it
+# --val-input pairs are validated as themselves (they were read as spans of the training pairs:
+# a validation file longer than the training one gave ESR inf, and reads past the end).
+if "$TRAIN" $SMALL --val-input "$T/in.wav" --val-target "$T/tgt.wav" --epochs 3 --threads 2 --no-report \
+	--out "$T/v.json" 2>"$T/err" && v=$("$TOOL" meta "$T/v.json" validation_esr 2>/dev/null) &&
+	awk -v v="$v" 'BEGIN { exit !(v + 0 == v && v < 0.5) }'; then
+	ok "--val-input longer than the training data: validation ESR $v"
+else
+	bad "--val-input validation" "$(tail -n 2 "$T/err")"
+fi
+
 "$TOOL" load "$T/a.json" >"$T/load" 2>&1 && grep -q "gru hidden=16 layers=1 .*metadata=yes" "$T/load" &&
 	ok "model loads with rfx_model_load_file" || bad "model loads" "$(cat "$T/load")"
 sha=$(sha256sum "$T/tgt.wav" | cut -d' ' -f1)
