@@ -218,7 +218,7 @@ static inline void KFN(rnn_forward)(const RfxBptt *bp, const RfxBpLayer *ly, con
 	const int H = bp->H;
 	KFN(matvec_t)(gh, bh, ly->WhT, hp, H, H);
 	for (int j = 0; j < H; j++)
-		h[j] = rfx_rnn_step(xp, gh, j);
+		h[j] = rfx_rnn_step(xp[j], gh[j]);
 }
 
 /* dpre = dh (1 - h^2);  dh_prev = W_hh^T dpre */
@@ -242,8 +242,14 @@ static inline void KFN(gru_forward)(const RfxBptt *bp, const RfxBpLayer *ly, con
 {
 	const int H = bp->H;
 	KFN(matvec_t)(gh, bh, ly->WhT, hp, H, 3 * H);
-	for (int j = 0; j < H; j++)
-		h[j] = rfx_gru_step(xp, gh, hp[j], H, j, gc);
+	for (int j = 0; j < H; j++) {
+		const RfxGruStep u = RFX_GRU_STEP(xp, gh, hp[j], H, j);
+		h[j] = u.h;
+		gc[j] = u.r;
+		gc[H + j] = u.z;
+		gc[2 * H + j] = u.n;
+		gc[3 * H + j] = gh[2 * H + j];
+	}
 }
 
 static inline void KFN(gru_backward)(const RfxBptt *bp, const float *restrict Wh, const float *restrict gc,
@@ -275,8 +281,16 @@ static inline void KFN(lstm_forward)(const RfxBptt *bp, const RfxBpLayer *ly, co
 {
 	const int H = bp->H;
 	KFN(matvec_t)(gh, bh, ly->WhT, hp, H, 4 * H);
-	for (int j = 0; j < H; j++)
-		h[j] = rfx_lstm_step(xp, gh, cp[j], &c[j], H, j, gc);
+	for (int j = 0; j < H; j++) {
+		const RfxLstmStep u = RFX_LSTM_STEP(xp, gh, cp[j], H, j);
+		c[j] = u.c;
+		h[j] = u.h;
+		gc[j] = u.i;
+		gc[H + j] = u.f;
+		gc[2 * H + j] = u.g;
+		gc[3 * H + j] = u.o;
+		gc[4 * H + j] = u.tc;
+	}
 }
 
 static inline void KFN(lstm_backward)(const RfxBptt *bp, const float *restrict Wh, const float *restrict gc,

@@ -3,27 +3,30 @@
  *
  * Called by the reference stream kernel (kernel_generic.c, through kernel_impl.h), by the vector
  * kernels for the units past their last whole vector (kernel_sse2.c, kernel_avx2.c), and by the
- * BPTT forward (bptt_kernels.h), which passes a cache row for its backward; the stream passes NULL
- * and the cache code folds away. The vector kernels compute the same formulas in intrinsics and
- * are tested against these (tests/test_stream.c; tests/test_bptt_stream.c checks that training's
- * forward and the reference stream agree).
+ * BPTT forward (bptt_kernels.h), which also stores the gates each step returns in its cache for
+ * the backward. The vector kernels compute the same formulas in intrinsics and are tested
+ * against these (tests/test_stream.c; tests/test_bptt_stream.c checks that training's forward and
+ * the reference stream agree).
  *
- * gi, gh: the input-side and hidden-side pre-activations of the step, W_ih x + b_ih and
- * W_hh h' + b_hh, gate blocks at 0, H, 2H, 3H in PyTorch's order (gru: r z n; lstm: i f g o).
- * j: the unit. Each function returns the new h[j] from h' = hp (and c' = cp); the caller stores
- * it, in place (stream) or in the next cache row (training).
+ * gi, gh: the input-side and hidden-side pre-activations of one unit's gates, W_ih x + b_ih and
+ * W_hh h' + b_hh. The steps take values, not pointers: the callers load them through their own
+ * restrict-qualified arrays (RFX_GRU_STEP and RFX_LSTM_STEP spell out the gate offsets), which
+ * keeps their loops vectorised without run-time alias checks. Each returns the new h (with c and
+ * the gates for GRU and LSTM) from h' = hp (and c' = cp); the caller stores it, in place (stream)
+ * or in the next cache row (training).
  */
 #ifndef RFX_CELL_STEP_H
 #define RFX_CELL_STEP_H
 
-#include <stddef.h>
-
 #include "fastmath.h"
 
-/* a b + c, the one product sum in these steps with two products (LSTM's c = f c' + i g), spelled
- * out: where the build fuses multiply-adds (-mfma -ffp-contract=fast, the AVX2 kernels), which of
- * the two products is fused would otherwise be the compiler's choice, and could differ from one
- * caller to the next. */
+/* a b + c as one FMA where the build fuses multiply-adds (-mfma -ffp-contract=fast: the AVX2
+ * kernels), a b + c as written elsewhere. Used where leaving the contraction to the compiler gave
+ * different bits in different callers (GCC 12: LSTM's c = f c' + i g, which product is fused;
+ * GRU's gi_n + r gh_n, fused in one caller and not in another). GRU's blend stays as written:
+ * spelled as an FMA it changed the AVX2 stream kernel's last units by rounding, while as written
+ * every caller computes what it did before these steps were shared (tests/test_bptt_stream.c and
+ * the kernel tests hold the callers together). */
 #if defined(__FMA__)
 #define RFX_CELL_MULADD(a, b, c) __builtin_fmaf((a), (b), (c))
 #else
@@ -31,50 +34,56 @@
 #endif
 
 /* rnn:  h = tanh(gi + gh) */
-static inline float rfx_rnn_step(const float *restrict gi, const float *restrict gh, int j)
+static inline float rfx_rnn_step(float gi, float gh)
 {
-	return rfx_tanhf(gi[j] + gh[j]);
+	return rfx_tanhf(gi + gh);
 }
 
 /* gru:  r = s(gi_r + gh_r);  z = s(gi_z + gh_z);  n = tanh(gi_n + r gh_n);
  *       h = (1 - z) n + z h', computed as n + z (h' - n).
- * cache (NULL, or a row of 4 H): r, z, n and gh_n (= W_hn h' + b_hn, which r multiplies). */
-static inline float rfx_gru_step(const float *restrict gi, const float *restrict gh, float hp,
-				 int H, int j, float *restrict cache)
+ * The gates come back with h for the caller that caches them (the BPTT forward keeps r, z, n and
+ * gh_n, which r multiplies). */
+typedef struct {
+	float r, z, n, h;
+} RfxGruStep;
+
+static inline RfxGruStep rfx_gru_step(float gi_r, float gh_r, float gi_z, float gh_z, float gi_n,
+				      float gh_n, float hp)
 {
-	const float r = rfx_sigmoidf(gi[j] + gh[j]);
-	const float z = rfx_sigmoidf(gi[H + j] + gh[H + j]);
-	const float n = rfx_tanhf(gi[2 * H + j] + r * gh[2 * H + j]);
-	if (cache) {
-		cache[j] = r;
-		cache[H + j] = z;
-		cache[2 * H + j] = n;
-		cache[3 * H + j] = gh[2 * H + j];
-	}
-	return n + z * (hp - n);
+	RfxGruStep s;
+	s.r = rfx_sigmoidf(gi_r + gh_r);
+	s.z = rfx_sigmoidf(gi_z + gh_z);
+	s.n = rfx_tanhf(RFX_CELL_MULADD(s.r, gh_n, gi_n));
+	s.h = s.n + s.z * (hp - s.n); /* contraction left to the compiler, as before: see above */
+	return s;
 }
 
-/* lstm: i, f, o = s(gi + gh), g = tanh(gi + gh) (blocks i f g o);  c = f c' + i g;  h = o tanh(c).
- * Writes c to *c_out (which may be where c' came from). cache (NULL, or a row of 5 H): i, f, g, o
- * and tanh(c). */
-static inline float rfx_lstm_step(const float *restrict gi, const float *restrict gh, float cp,
-				  float *c_out, int H, int j, float *restrict cache)
+/* lstm: i, f, o = s(gi + gh), g = tanh(gi + gh);  c = f c' + i g;  h = o tanh(c).
+ * The gates and tanh(c) come back with c and h, for the BPTT forward's cache. */
+typedef struct {
+	float i, f, g, o, tc, c, h;
+} RfxLstmStep;
+
+static inline RfxLstmStep rfx_lstm_step(float gi_i, float gh_i, float gi_f, float gh_f, float gi_g,
+					float gh_g, float gi_o, float gh_o, float cp)
 {
-	const float i = rfx_sigmoidf(gi[j] + gh[j]);
-	const float f = rfx_sigmoidf(gi[H + j] + gh[H + j]);
-	const float g = rfx_tanhf(gi[2 * H + j] + gh[2 * H + j]);
-	const float o = rfx_sigmoidf(gi[3 * H + j] + gh[3 * H + j]);
-	const float c = RFX_CELL_MULADD(f, cp, i * g);
-	const float tc = rfx_tanhf(c);
-	*c_out = c;
-	if (cache) {
-		cache[j] = i;
-		cache[H + j] = f;
-		cache[2 * H + j] = g;
-		cache[3 * H + j] = o;
-		cache[4 * H + j] = tc;
-	}
-	return o * tc;
+	RfxLstmStep s;
+	s.i = rfx_sigmoidf(gi_i + gh_i);
+	s.f = rfx_sigmoidf(gi_f + gh_f);
+	s.g = rfx_tanhf(gi_g + gh_g);
+	s.o = rfx_sigmoidf(gi_o + gh_o);
+	s.c = RFX_CELL_MULADD(s.f, cp, s.i * s.g);
+	s.tc = rfx_tanhf(s.c);
+	s.h = s.o * s.tc;
+	return s;
 }
+
+/* The same, for unit j of gate blocks at 0, H, 2H, 3H (PyTorch's order: gru r z n, lstm i f g o). */
+#define RFX_GRU_STEP(gi, gh, hp, H, j)                                                             \
+	rfx_gru_step((gi)[j], (gh)[j], (gi)[(H) + (j)], (gh)[(H) + (j)], (gi)[2 * (H) + (j)],         \
+		     (gh)[2 * (H) + (j)], (hp))
+#define RFX_LSTM_STEP(gi, gh, cp, H, j)                                                            \
+	rfx_lstm_step((gi)[j], (gh)[j], (gi)[(H) + (j)], (gh)[(H) + (j)], (gi)[2 * (H) + (j)],        \
+		      (gh)[2 * (H) + (j)], (gi)[3 * (H) + (j)], (gh)[3 * (H) + (j)], (cp))
 
 #endif

@@ -133,7 +133,7 @@ static inline void rnn_gates_avx2(const float *gi, const float *gh, float *h, in
 	for (; j + 8 <= H; j += 8)
 		_mm256_storeu_ps(h + j, tanh8(_mm256_add_ps(LD(gi + j), LD(gh + j))));
 	for (; j < H; j++)
-		h[j] = rfx_rnn_step(gi, gh, j);
+		h[j] = rfx_rnn_step(gi[j], gh[j]);
 }
 
 static inline void gru_gates_avx2(const float *gi, const float *gh, float *h, int H)
@@ -146,7 +146,7 @@ static inline void gru_gates_avx2(const float *gi, const float *gh, float *h, in
 		_mm256_storeu_ps(h + j, _mm256_fmadd_ps(z, _mm256_sub_ps(LD(h + j), n), n));
 	}
 	for (; j < H; j++)
-		h[j] = rfx_gru_step(gi, gh, h[j], H, j, NULL);
+		h[j] = RFX_GRU_STEP(gi, gh, h[j], H, j).h;
 }
 
 static inline void lstm_gates_avx2(const float *gi, const float *gh, float *h, float *c, int H)
@@ -162,7 +162,11 @@ static inline void lstm_gates_avx2(const float *gi, const float *gh, float *h, f
 		_mm256_storeu_ps(h + j, _mm256_mul_ps(o, tanh8(cn)));
 	}
 	for (; j < H; j++)
-		h[j] = rfx_lstm_step(gi, gh, c[j], &c[j], H, j, NULL);
+		{
+		const RfxLstmStep u = RFX_LSTM_STEP(gi, gh, c[j], H, j);
+		c[j] = u.c;
+		h[j] = u.h;
+	}
 }
 
 static inline float dot_avx2(const float *a, const float *b, int n)

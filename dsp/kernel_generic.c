@@ -22,19 +22,23 @@ static inline void matvec_t_generic(const float *restrict Wt, const float *restr
 static inline void rnn_gates_generic(const float *gi, const float *gh, float *h, int H)
 {
 	for (int j = 0; j < H; j++)
-		h[j] = rfx_rnn_step(gi, gh, j);
+		h[j] = rfx_rnn_step(gi[j], gh[j]);
 }
 
 static inline void gru_gates_generic(const float *gi, const float *gh, float *h, int H)
 {
 	for (int j = 0; j < H; j++)
-		h[j] = rfx_gru_step(gi, gh, h[j], H, j, NULL);
+		h[j] = RFX_GRU_STEP(gi, gh, h[j], H, j).h;
 }
 
 static inline void lstm_gates_generic(const float *gi, const float *gh, float *h, float *c, int H)
 {
 	for (int j = 0; j < H; j++)
-		h[j] = rfx_lstm_step(gi, gh, c[j], &c[j], H, j, NULL);
+		{
+		const RfxLstmStep u = RFX_LSTM_STEP(gi, gh, c[j], H, j);
+		c[j] = u.c;
+		h[j] = u.h;
+	}
 }
 
 static inline float dot_generic(const float *a, const float *b, int n)
