@@ -35,16 +35,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__SSE__) || defined(__x86_64__)
-#include <xmmintrin.h>
-#define RFX_HAVE_MXCSR 1
-#endif
 
 #include <lv2/atom/forge.h>
 #include <lv2/atom/util.h>
 #include <lv2/core/lv2.h>
 #include <lv2/midi/midi.h>
 
+#include "../dsp/denormals.h"
 #include "classifier.h"
 #include "core.h"
 #include "loaded.h"
@@ -222,10 +219,7 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 {
 	RfxClassifier *self = instance;
 	RfxCore *core = &self->core;
-#ifdef RFX_HAVE_MXCSR
-	const unsigned int mxcsr = _mm_getcsr();
-	_mm_setcsr(mxcsr | 0x8040); /* FTZ | DAZ */
-#endif
+	const RfxFpMode fp = rfx_ftz_begin(); /* denormals flushed for this call */
 	/* The audio, untouched. */
 	if (self->out != self->in && n_samples)
 		memcpy(self->out, self->in, n_samples * sizeof(float));
@@ -372,9 +366,7 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 		*self->model_rate = self->cur ? (float)rfx_engine_model_rate(self->cur->engine) : 0.0f;
 
 	rfx_core_flush_garbage(core);
-#ifdef RFX_HAVE_MXCSR
-	_mm_setcsr(mxcsr);
-#endif
+	rfx_ftz_end(fp);
 }
 
 /* Instantiation class: frees everything (the host has stopped the worker). */

@@ -30,15 +30,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__SSE__) || defined(__x86_64__)
-#include <xmmintrin.h>
-#define RFX_HAVE_MXCSR 1
-#endif
 
 #include <lv2/atom/forge.h>
 #include <lv2/atom/util.h>
 #include <lv2/core/lv2.h>
 
+#include "../dsp/denormals.h"
 #include "classifier.h"
 #include "core.h"
 #include "loaded.h"
@@ -249,10 +246,7 @@ static void delay_dry(RnnFx *self, uint32_t n)
 static void run(LV2_Handle instance, uint32_t n_samples)
 {
 	RnnFx *self = instance;
-#ifdef RFX_HAVE_MXCSR
-	const unsigned int mxcsr = _mm_getcsr();
-	_mm_setcsr(mxcsr | 0x8040); /* FTZ | DAZ */
-#endif
+	const RfxFpMode fp = rfx_ftz_begin(); /* denormals flushed for this call */
 	if (self->notify) {
 		const uint32_t capacity = self->notify->atom.size;
 		lv2_atom_forge_set_buffer(&self->core.forge, (uint8_t *)self->notify, capacity);
@@ -357,9 +351,7 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 		*self->model_rate = cur ? (float)rfx_engine_model_rate(cur->engine) : 0.0f;
 
 	rfx_core_flush_garbage(&self->core);
-#ifdef RFX_HAVE_MXCSR
-	_mm_setcsr(mxcsr);
-#endif
+	rfx_ftz_end(fp);
 }
 
 /* Instantiation class: nothing to stop; models keep their state. */
