@@ -313,7 +313,7 @@ static void blocks_case(void)
  * steps of float32 rounding differences grow to ~1e-6 at most here. */
 static void kernels_case(void)
 {
-	rt_case("generic and avx2 kernels agree");
+	const char *title = "generic and avx2 kernels agree";
 	Problem p = { 0 };
 	p.B = 5;
 	p.T = 40;
@@ -339,6 +339,14 @@ static void kernels_case(void)
 		}
 		rfx_bptt_destroy(bp);
 	}
+	if (strcmp(names[1], "generic") == 0) { /* the CPU has no AVX2 + FMA: nothing to compare */
+		printf("skip %s (no AVX2 + FMA here; not counted as passed)\n", title);
+		free(g[0]);
+		free(g[1]);
+		free_problem(&p);
+		return;
+	}
+	rt_case(title);
 	RT_CHECK(strcmp(names[0], "generic") == 0, "forced kernel is %s", names[0]);
 	printf("kernels: %s vs %s\n", names[0], names[1]);
 	for (int ti = 0; ti < p.m->n_tensors; ti++) {
