@@ -78,12 +78,13 @@ static inline RfxLstmStep rfx_lstm_step(float gi_i, float gh_i, float gi_f, floa
 	return s;
 }
 
-/* The same, for unit j of gate blocks at 0, H, 2H, 3H (PyTorch's order: gru r z n, lstm i f g o). */
+/* The same, for unit j of gate blocks at 0, H, 2H, 3H (PyTorch's order: gru r z n, lstm i f g o).
+ * The arguments are evaluated more than once: plain array names and indices only. */
 #define RFX_GRU_STEP(gi, gh, hp, H, j)                                                             \
-	rfx_gru_step((gi)[j], (gh)[j], (gi)[(H) + (j)], (gh)[(H) + (j)], (gi)[2 * (H) + (j)],         \
-		     (gh)[2 * (H) + (j)], (hp))
+	(rfx_gru_step((gi)[j], (gh)[j], (gi)[(H) + (j)], (gh)[(H) + (j)], (gi)[2 * (H) + (j)],        \
+		      (gh)[2 * (H) + (j)], (hp)))
 #define RFX_LSTM_STEP(gi, gh, cp, H, j)                                                            \
-	rfx_lstm_step((gi)[j], (gh)[j], (gi)[(H) + (j)], (gh)[(H) + (j)], (gi)[2 * (H) + (j)],        \
-		      (gh)[2 * (H) + (j)], (gi)[3 * (H) + (j)], (gh)[3 * (H) + (j)], (cp))
+	(rfx_lstm_step((gi)[j], (gh)[j], (gi)[(H) + (j)], (gh)[(H) + (j)], (gi)[2 * (H) + (j)],       \
+		       (gh)[2 * (H) + (j)], (gi)[3 * (H) + (j)], (gh)[3 * (H) + (j)], (cp)))
 
 #endif
