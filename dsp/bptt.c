@@ -1,6 +1,7 @@
 /* rnnfx — BPTT object: memory, the thread pool, and the forward / loss / backward phases.
  * The per-segment numerics live in bptt_kernels.h. */
 #include "bptt_impl.h"
+#include "denormals.h"
 #include "kernel_table.h"
 
 #include <math.h>
@@ -9,10 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__SSE__) || defined(__x86_64__)
-#include <xmmintrin.h>
-#define RFX_BP_HAVE_MXCSR 1
-#endif
 
 /* The object as allocated: the struct the kernels share (bptt_impl.h), then the cancel flag,
  * which only this file and rfx_bp_cancel_poll read. */
@@ -61,19 +58,11 @@ static void run_chunk(RfxBptt *bp, RfxBpScratch *sc, int ch)
 static void run_share(RfxBptt *bp, int w)
 {
 	const int n_chunks = (bp->job_B + RFX_BPTT_CHUNK - 1) / RFX_BPTT_CHUNK;
-#ifdef RFX_BP_HAVE_MXCSR
-	/* Flush denormals (FTZ | DAZ) while the phase runs, as the stream does: a state or gradient
-	 * decaying through silence would otherwise pass through the denormal range, where every
-	 * operation costs ~100 cycles. Every thread sets the same mode, so results stay identical
-	 * across thread counts; the caller's mode is restored. */
-	const unsigned int csr = _mm_getcsr();
-	_mm_setcsr(csr | 0x8040u);
-#endif
+	/* Denormals flushed while the phase runs, in every thread alike (dsp/denormals.h). */
+	const RfxFpMode fp = rfx_ftz_begin();
 	for (int ch = w; ch < n_chunks; ch += bp->n_threads)
 		run_chunk(bp, &bp->scratch[w], ch);
-#ifdef RFX_BP_HAVE_MXCSR
-	_mm_setcsr(csr);
-#endif
+	rfx_ftz_end(fp);
 }
 
 static void *worker_main(void *arg)

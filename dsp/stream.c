@@ -8,12 +8,9 @@
 #include <string.h>
 
 #include "kernel_table.h"
+#include "denormals.h"
 #include "stream_impl.h"
 
-#if defined(__SSE__) || defined(__x86_64__)
-#include <xmmintrin.h>
-#define RFX_HAVE_MXCSR 1
-#endif
 
 static size_t round_up(size_t n, size_t a)
 {
@@ -240,15 +237,9 @@ void rfx_stream_process(RfxStream *st, const float *in, float *out, uint32_t n)
 {
 	if (!st || !n || !in || !out)
 		return;
-#ifdef RFX_HAVE_MXCSR
-	/* Flush denormals for this call only (FTZ | DAZ), and leave the caller's mode as it was. */
-	const unsigned int csr = _mm_getcsr();
-	_mm_setcsr(csr | 0x8040u);
-#endif
+	const RfxFpMode fp = rfx_ftz_begin(); /* for this call only (dsp/denormals.h) */
 	st->process(st, in, out, n);
-#ifdef RFX_HAVE_MXCSR
-	_mm_setcsr(csr);
-#endif
+	rfx_ftz_end(fp);
 }
 
 void rfx_stream_process_pair(RfxStream *a, RfxStream *b, const float *in_a, const float *in_b,
@@ -259,14 +250,9 @@ void rfx_stream_process_pair(RfxStream *a, RfxStream *b, const float *in_a, cons
 		rfx_stream_process(b, in_b, out_b, n);
 		return;
 	}
-#ifdef RFX_HAVE_MXCSR
-	const unsigned int csr = _mm_getcsr();
-	_mm_setcsr(csr | 0x8040u);
-#endif
+	const RfxFpMode fp = rfx_ftz_begin();
 	a->process_pair(a, b, in_a, in_b, out_a, out_b, n);
-#ifdef RFX_HAVE_MXCSR
-	_mm_setcsr(csr);
-#endif
+	rfx_ftz_end(fp);
 }
 
 int rfx_stream_pairs(const RfxStream *a, const RfxStream *b)
