@@ -6,7 +6,7 @@
 static const char *case_name = NULL;
 static char case_buf[128]; /* names are copied: callers may build them in a local buffer */
 static int case_failures = 0;
-static int passed = 0, failed = 0;
+static int passed = 0, failed = 0, skipped = 0;
 static int seed_used = 0;
 static uint64_t seed_value = 0;
 
@@ -35,6 +35,13 @@ void rt_case(const char *name)
 	close_case();
 	snprintf(case_buf, sizeof case_buf, "%s", name ? name : "(unnamed)");
 	case_name = case_buf;
+}
+
+void rt_skip(const char *name, const char *why)
+{
+	close_case();
+	skipped++;
+	printf("skip %s (%s)\n", name ? name : "(unnamed)", why ? why : "cannot run here");
 }
 
 int rt_case_failures(void)
@@ -66,7 +73,10 @@ int rt_finish(void)
 {
 	close_case();
 	fflush(stderr);
-	printf("%d passed, %d failed\n", passed, failed);
+	if (skipped)
+		printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+	else
+		printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
 

@@ -17,6 +17,9 @@ void rt_case(const char *name);
 void rt_fail(const char *file, int line, const char *expr, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 int rt_finish(void);
+/* A case this machine cannot run (a CPU feature, a tool): printed as "skip NAME (why)", counted
+ * in the summary's "N skipped", never as passed. Closes the current case. */
+void rt_skip(const char *name, const char *why);
 /* Failures recorded in the current case so far. */
 int rt_case_failures(void);
 

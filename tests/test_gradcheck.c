@@ -340,7 +340,7 @@ static void kernels_case(void)
 		rfx_bptt_destroy(bp);
 	}
 	if (strcmp(names[1], "generic") == 0) { /* the CPU has no AVX2 + FMA: nothing to compare */
-		printf("skip %s (no AVX2 + FMA here; not counted as passed)\n", title);
+		rt_skip(title, "no AVX2 + FMA here");
 		free(g[0]);
 		free(g[1]);
 		free_problem(&p);
