@@ -13,9 +13,13 @@
  * an effect, K classes for a classifier. All tensors live in one flat float array, `params`, in the
  * order above, so a trainer can treat the whole model as one vector.
  *
- * Lifetime: a model is created by rfx_model_new() (or a loader in model_file.h) and freed by
+ * Lifetime: a model is created by rfx_model_new() (or a loader in rnnfx.h) and freed by
  * rfx_model_free(). Streams (stream.h) copy what they need at init, so a model may be freed while
  * streams made from it still run.
+ *
+ * A host sees RfxModel as an opaque type (rnnfx.h, which declares the loaders, the accessors
+ * rfx_model_sample_rate, _mode, _n_inputs, _label, ..., rfx_model_free and _set_metadata); this
+ * header adds its layout and what the trainer and the tests build models with.
  */
 #ifndef RFX_MODEL_H
 #define RFX_MODEL_H
@@ -23,17 +27,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rnnfx.h"
 #include "status.h"
 
-#define RFX_MAX_LAYERS 4
-#define RFX_MAX_HIDDEN 512
-#define RFX_MAX_INPUTS 16   /* audio plus up to 15 conditioning inputs */
-#define RFX_MAX_CLASSES 16
-#define RFX_MAX_LABEL 64    /* bytes per class label, NUL included */
+/* RFX_MAX_LAYERS, _HIDDEN, _INPUTS, _CLASSES, _LABEL, RfxCellType, RfxOutputMode: rnnfx.h. */
 #define RFX_MAX_TENSORS (RFX_MAX_LAYERS * 6 + 2)
 
-typedef enum { RFX_CELL_RNN, RFX_CELL_GRU, RFX_CELL_LSTM, RFX_CELL_COUNT } RfxCellType;
-typedef enum { RFX_MODE_EFFECT, RFX_MODE_CLASSIFIER, RFX_MODE_COUNT } RfxOutputMode;
 typedef enum {
 	RFX_INIT_ZEROS,   /* h0 = 0 (and c0 = 0) */
 	RFX_INIT_VECTOR,  /* h0 (and c0) given in the file, held fixed in training */
@@ -62,7 +61,8 @@ typedef struct {
 	int trainable;              /* 0 for h0/c0 under RFX_INIT_VECTOR */
 } RfxTensor;
 
-typedef struct {
+/* The typedef is rnnfx.h's (an opaque type there). */
+struct RfxModel {
 	RfxModelSpec spec;
 	float *params;              /* every tensor, in the order documented above */
 	size_t n_params;
@@ -70,12 +70,10 @@ typedef struct {
 	int n_tensors;
 	char labels[RFX_MAX_CLASSES][RFX_MAX_LABEL]; /* classifier class names ("" when unnamed) */
 	char *metadata;             /* free JSON object text (training command, hashes, metrics), or NULL */
-} RfxModel;
+};
 
 /* Gates per cell: 1, 3 or 4. */
 int rfx_cell_gates(RfxCellType cell);
-/* "rnn", "gru", "lstm"; NULL for an unknown type. */
-const char *rfx_cell_name(RfxCellType cell);
 /* RFX_CELL_COUNT when the name is unknown. */
 RfxCellType rfx_cell_from_name(const char *name);
 
@@ -84,7 +82,6 @@ RfxStatus rfx_model_spec_check(const RfxModelSpec *spec, char *detail, size_t de
 
 /* Allocates a model with all weights zero. */
 RfxStatus rfx_model_new(const RfxModelSpec *spec, RfxModel **out);
-void rfx_model_free(RfxModel *model);
 /* A deep copy (weights, labels, metadata). */
 RfxStatus rfx_model_clone(const RfxModel *model, RfxModel **out);
 
@@ -94,9 +91,6 @@ RfxTensor *rfx_model_tensor(const RfxModel *model, const char *name);
 /* PyTorch's default initialisation: every weight and bias uniform in [-1/sqrt(H), 1/sqrt(H)], the
  * head uniform in [-1/sqrt(H), 1/sqrt(H)], h0/c0 zero. Deterministic for a seed. */
 void rfx_model_init_random(RfxModel *model, uint64_t seed);
-
-/* Replaces the metadata text (a JSON object, not checked here); NULL clears it. */
-RfxStatus rfx_model_set_metadata(RfxModel *model, const char *json_object);
 
 /* First non-finite weight's tensor index, or -1 when all are finite. */
 int rfx_model_find_nonfinite(const RfxModel *model, size_t *index_in_tensor);

@@ -38,23 +38,11 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "rnnfx.h"
 #include "stream.h"
 
-/* Host and model rates closer than this count as equal: no resampling. */
-#define RFX_RATE_SAME_HZ 0.5
-/* Host/model ratios outside [1/RFX_RATE_MAX_RATIO, RFX_RATE_MAX_RATIO] are refused. */
-#define RFX_RATE_MAX_RATIO 16.0
-
-/* libsamplerate's sinc converters (passband as a share of the lower Nyquist, attenuation). */
-typedef enum {
-	RFX_RATE_QUALITY_FAST,   /* SRC_SINC_FASTEST: 80 %, 97 dB */
-	RFX_RATE_QUALITY_MEDIUM, /* SRC_SINC_MEDIUM_QUALITY: 90 %, 121 dB */
-	RFX_RATE_QUALITY_BEST,   /* SRC_SINC_BEST_QUALITY: 96 %, 144 dB; several times slower */
-	RFX_RATE_QUALITY_COUNT
-} RfxRateQuality;
-
-/* What the plugin uses; chosen by the SNR/CPU table in docs/plugin.md. */
-#define RFX_RATE_QUALITY_DEFAULT RFX_RATE_QUALITY_MEDIUM
+/* RFX_RATE_SAME_HZ, RFX_RATE_MAX_RATIO, RfxRateQuality and RFX_RATE_QUALITY_DEFAULT are public
+ * (a host passes a quality to rfx_engine_create): rnnfx.h. */
 
 typedef struct RfxRateStream RfxRateStream;
 

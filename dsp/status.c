@@ -3,6 +3,15 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#ifndef RFX_VERSION
+#define RFX_VERSION "unknown"
+#endif
+
+const char *rfx_version(void)
+{
+	return RFX_VERSION;
+}
+
 const char *rfx_strerror(int status)
 {
 	switch (status) {
