@@ -8,14 +8,14 @@
 
 #include <jansson.h>
 
-#include "../dsp/model_file.h"
+#include "../dsp/rnnfx.h"
 #include "rnnfx.h"
 
 /* The classifier's labels joined by ',' for the host (an empty label reads as its index; a comma
  * inside a label becomes ';' so the list splits back into exactly K names). */
 static char *join_labels(const RfxModel *model)
 {
-	const int k = model->spec.n_outputs;
+	const int k = rfx_model_n_outputs(model);
 	char *s = malloc((size_t)k * (RFX_MAX_LABEL + 1) + 1);
 	if (!s)
 		return NULL;
@@ -23,7 +23,7 @@ static char *join_labels(const RfxModel *model)
 	for (int c = 0; c < k; ++c) {
 		if (c)
 			s[len++] = ',';
-		const char *l = model->labels[c];
+		const char *l = rfx_model_label(model, c);
 		if (!l[0]) {
 			len += (size_t)sprintf(s + len, "%d", c);
 			continue;
@@ -41,9 +41,10 @@ static char *join_labels(const RfxModel *model)
  * 0 when done (the metadata may now be NULL), -1 when out of memory. */
 static int keep_essential_metadata(RfxModel *model)
 {
-	if (!model->metadata)
+	const char *text = rfx_model_metadata(model);
+	if (!text)
 		return 0;
-	json_t *meta = json_loads(model->metadata, 0, NULL);
+	json_t *meta = json_loads(text, 0, NULL);
 	json_t *name = json_object_get(meta, "name");
 	char *kept = NULL;
 	int rc = 0;
@@ -75,15 +76,15 @@ static RfxStatus check_kind(const RfxModel *model, RfxOutputMode mode, double ho
 			    RfxLoadFail *why, char *detail, size_t detail_size)
 {
 	if (mode == RFX_MODE_EFFECT &&
-	    (model->spec.mode != RFX_MODE_EFFECT || model->spec.n_outputs != 1)) {
+	    (rfx_model_mode(model) != RFX_MODE_EFFECT || rfx_model_n_outputs(model) != 1)) {
 		if (detail && detail_size)
 			snprintf(detail, detail_size,
 				 "a classifier model (%d outputs); this plugin runs effect models",
-				 model->spec.n_outputs);
+				 rfx_model_n_outputs(model));
 		*why = RFX_LOAD_FAIL_KIND;
 		return RFX_ERR_FIELD;
 	}
-	if (mode == RFX_MODE_CLASSIFIER && model->spec.mode != RFX_MODE_CLASSIFIER) {
+	if (mode == RFX_MODE_CLASSIFIER && rfx_model_mode(model) != RFX_MODE_CLASSIFIER) {
 		if (detail && detail_size)
 			snprintf(detail, detail_size,
 				 "an effect model; this plugin runs classifier models (use the rnnfx "
@@ -92,12 +93,12 @@ static RfxStatus check_kind(const RfxModel *model, RfxOutputMode mode, double ho
 		return RFX_ERR_FIELD;
 	}
 	if (mode == RFX_MODE_CLASSIFIER &&
-	    fabs(model->spec.sample_rate - host_rate) > RFX_RATE_SAME_HZ) {
+	    fabs(rfx_model_sample_rate(model) - host_rate) > RFX_RATE_SAME_HZ) {
 		if (detail && detail_size)
 			snprintf(detail, detail_size,
 				 "rate mismatch: the classifier was trained at %g Hz, the host runs at "
 				 "%g Hz; a classifier runs only at its own rate",
-				 model->spec.sample_rate, host_rate);
+				 rfx_model_sample_rate(model), host_rate);
 		*why = RFX_LOAD_FAIL_RATE;
 		return RFX_ERR_INVALID;
 	}
@@ -139,7 +140,7 @@ RfxStatus rfx_loaded_load(const char *path, const char *json, size_t json_len, d
 		m->json = rfx_model_to_string(model);
 	if (mode == RFX_MODE_CLASSIFIER)
 		m->labels = join_labels(model);
-	const double model_rate = model->spec.sample_rate;
+	const double model_rate = rfx_model_sample_rate(model);
 	rfx_model_free(model); /* the engine keeps its own copy of the weights */
 	if (st != RFX_OK) {
 		rfx_loaded_free(m);

@@ -1,4 +1,4 @@
-/* rnnfx LV2 plugins — a loaded model: the engine that runs it (dsp/engine.h, one channel at the
+/* rnnfx LV2 plugins — a loaded model: the engine that runs it (dsp/rnnfx.h, one channel at the
  * host's rate, settled on silence) and what the host sees of it: its path, its JSON text for the
  * state and, for a classifier, its labels.
  *
@@ -12,9 +12,7 @@
 
 #include <stddef.h>
 
-#include "../dsp/engine.h"
-#include "../dsp/model.h"
-#include "../dsp/status.h"
+#include "../dsp/rnnfx.h"
 
 /* Why a load failed, for the plugins' status ports. */
 typedef enum {
@@ -40,7 +38,7 @@ typedef struct RfxLoaded {
 /* Loads a model for a host at `host_rate` Hz from `json` (when not NULL) or else from the file
  * at `path`, builds its engine and settles it (rfx_engine_settle). `path` is kept as the model's
  * path either way (may be NULL with json). `mode` is the kind of model the calling plugin runs:
- * RFX_MODE_EFFECT refuses classifiers and rates too far apart to resample (dsp/rate.h);
+ * RFX_MODE_EFFECT refuses classifiers and rates too far apart to resample (RFX_RATE_MAX_RATIO);
  * RFX_MODE_CLASSIFIER refuses effects and any rate but the model's own. Allocates: never on the
  * audio thread. On error fills `detail` with a sentence and `fail` (may be NULL) with the
  * reason. */

@@ -7,7 +7,7 @@
 #ifndef RFX_PLUGIN_H
 #define RFX_PLUGIN_H
 
-#include "../dsp/engine.h"
+#include "../dsp/rnnfx.h"
 
 typedef enum {
 	RFX_PORT_IN = 0,      /* "in"         audio input */

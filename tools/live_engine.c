@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dsp/model_file.h"
 
 /* ------------------------------------------------------------------ engines (main thread) */
 
@@ -12,7 +11,7 @@
  * was never trained with. */
 static int missing_cond(const RfxModel *m, const LiveCond *cond)
 {
-	for (int idx = 1; idx < m->spec.n_inputs; idx++) {
+	for (int idx = 1; idx < rfx_model_n_inputs(m); idx++) {
 		int given = 0;
 		for (int k = 0; cond && k < cond->n; k++)
 			given |= cond->index[k] == idx;
@@ -58,9 +57,9 @@ RfxEngine *live_load(const char *path, int C, const LiveCond *cond, double host_
 	RfxEngine *e = NULL;
 	int idx = missing_cond(m, cond);
 	for (int k = 0; cond && k < cond->n && !idx; k++)
-		if (cond->index[k] < 1 || cond->index[k] >= m->spec.n_inputs) {
+		if (cond->index[k] < 1 || cond->index[k] >= rfx_model_n_inputs(m)) {
 			snprintf(msg, msg_size, "--cond %d: the model has %d conditioning input(s)",
-				 cond->index[k], m->spec.n_inputs - 1);
+				 cond->index[k], rfx_model_n_inputs(m) - 1);
 			rfx_model_free(m);
 			return NULL;
 		}

@@ -1,7 +1,7 @@
 /* rnnfx tools — the real-time core of rnnfx-live, apart from PortAudio so that it can be tested
  * with threads of its own (tests/runners/handoff_stress.c, under ThreadSanitizer).
  *
- * The engine and its cross-faded swap are the library's (dsp/engine.h), the same code the LV2
+ * The engine and its cross-faded swap are the library's (dsp/rnnfx.h), the same code the LV2
  * plugin runs; this file is only the hand-over between rnnfx-live's two threads. A Live runs the
  * current engine in live_process() (the audio thread) and swaps in a new one posted by
  * live_post() (the main thread):
@@ -22,8 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dsp/engine.h"
-#include "dsp/model.h"
+#include "dsp/rnnfx.h"
 
 #define LIVE_MAX_CHANNELS RFX_ENGINE_SWAP_MAX_CHANNELS
 

@@ -25,7 +25,7 @@
 #include <portaudio.h>
 #include <sndfile.h>
 
-#include "dsp/capture.h"
+#include "dsp/rnnfx.h"
 #include "io/files.h"
 #include "tools/cli.h"
 #include "tools/pa_device.h"

@@ -14,8 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dsp/import.h"
-#include "dsp/model_file.h"
+#include "dsp/rnnfx.h"
 #include "io/files.h"
 
 #define PROG "rnnfx-convert"
@@ -130,10 +129,10 @@ int main(int argc, char **argv)
 	}
 	if (rc == 0)
 		printf("%s: %s (%s %s, %d layer%s, hidden %d, %d input%s%s, %g Hz) -> %s (%s)\n", PROG,
-		       in, rfx_import_format_name(fmt), rfx_cell_name(m->spec.cell), m->spec.n_layers,
-		       m->spec.n_layers == 1 ? "" : "s", m->spec.hidden, m->spec.n_inputs,
-		       m->spec.n_inputs == 1 ? "" : "s", m->spec.skip ? ", skip" : "",
-		       m->spec.sample_rate, out, to);
+		       in, rfx_import_format_name(fmt), rfx_cell_name(rfx_model_cell(m)),
+		       rfx_model_n_layers(m), rfx_model_n_layers(m) == 1 ? "" : "s",
+		       rfx_model_hidden(m), rfx_model_n_inputs(m), rfx_model_n_inputs(m) == 1 ? "" : "s",
+		       rfx_model_skip(m) ? ", skip" : "", rfx_model_sample_rate(m), out, to);
 	rfx_model_free(m);
 	return rc;
 }

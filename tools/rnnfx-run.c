@@ -31,8 +31,7 @@
 #include <sndfile.h>
 
 #include "io/files.h"
-#include "dsp/engine.h"
-#include "dsp/model_file.h"
+#include "dsp/rnnfx.h"
 #include "tools/cli.h"
 #include "tools/progress.h"
 #include "tools/sndfile_length.h"
@@ -199,7 +198,7 @@ static int parse_args(int argc, char **argv, Options *o)
  * default the model was never trained with, and the output would look plausible but be wrong. */
 static int check_conditioning(const Options *o, const RfxModel *m)
 {
-	int n_in = m->spec.n_inputs;
+	int n_in = rfx_model_n_inputs(m);
 	for (int k = 0; k < o->n_cond; k++)
 		if (o->cond_index[k] < 1 || o->cond_index[k] >= n_in)
 			return fail(o->model_path, "--cond %d: the model has %d conditioning input(s)%s",
@@ -269,10 +268,10 @@ static int check_output_name(const Options *o, const Run *r)
 {
 	const char *dot = strrchr(o->out_path, '.');
 	int csv_name = dot && !strcasecmp(dot, ".csv");
-	if (r->model->spec.mode == RFX_MODE_CLASSIFIER && major_from_extension(o->out_path))
+	if (rfx_model_mode(r->model) == RFX_MODE_CLASSIFIER && major_from_extension(o->out_path))
 		return fail(o->out_path, "the model is a classifier, which writes CSV, not audio; "
 			    "name the output .csv");
-	if (r->model->spec.mode != RFX_MODE_CLASSIFIER && csv_name)
+	if (rfx_model_mode(r->model) != RFX_MODE_CLASSIFIER && csv_name)
 		return fail(o->out_path, "the model is an effect, which writes audio, not CSV; "
 			    "name the output .wav, .flac, ...");
 	return 0;
@@ -282,12 +281,12 @@ static int open_output(const Options *o, Run *r)
 {
 	if (check_output_name(o, r))
 		return 1;
-	if (r->model->spec.mode != RFX_MODE_CLASSIFIER && choose_format(o, &r->in_info, &r->out_info))
+	if (rfx_model_mode(r->model) != RFX_MODE_CLASSIFIER && choose_format(o, &r->in_info, &r->out_info))
 		return 1;
 	char why[512];
 	if (rfx_out_begin(&r->of, o->out_path, why, sizeof why) != 0)
 		return fail(o->out_path, "%s", why);
-	if (r->model->spec.mode == RFX_MODE_CLASSIFIER) {
+	if (rfx_model_mode(r->model) == RFX_MODE_CLASSIFIER) {
 		r->csv = rfx_out_stream(&r->of);
 		if (!r->csv)
 			return fail(o->out_path, "cannot write: %s", strerror(errno));
@@ -358,7 +357,7 @@ static void csv_row(Run *r)
 		if (r->acc[k] > r->acc[best])
 			best = k;
 	fprintf(r->csv, "%.6f,%d,", (double)r->hop_start / r->in_info.samplerate, best);
-	csv_label(r->csv, r->model->labels[best]);
+	csv_label(r->csv, rfx_model_label(r->model, best));
 	fprintf(r->csv, ",%.6f", r->acc[best] / n);
 	for (int k = 0; k < r->K; k++) {
 		fprintf(r->csv, ",%.6f", r->acc[k] / n);
@@ -504,7 +503,7 @@ static int open_input(const Options *o, Run *r)
 			"(%lld frames are there): truncated?\n", PROG, o->in_path,
 			(long long)r->in_info.frames);
 	r->C = r->in_info.channels;
-	r->K = r->model->spec.mode == RFX_MODE_CLASSIFIER ? r->model->spec.n_outputs : 1;
+	r->K = rfx_model_mode(r->model) == RFX_MODE_CLASSIFIER ? rfx_model_n_outputs(r->model) : 1;
 	return 0;
 }
 
@@ -519,7 +518,8 @@ static void summary(const Options *o, const Run *r, int64_t frames, double secon
 	if (rfx_engine_is_resampling(r->eng))
 		fprintf(stderr, "%s: %s: resampled %d Hz -> %g Hz (the model's rate) and back; the %u "
 			"samples of delay this adds were taken out\n", PROG, o->in_path,
-			r->in_info.samplerate, r->model->spec.sample_rate, rfx_engine_latency(r->eng));
+			r->in_info.samplerate, rfx_model_sample_rate(r->model),
+			rfx_engine_latency(r->eng));
 	double audio = (double)frames / r->in_info.samplerate;
 	fprintf(stderr, "%s: %s: %.2f s of audio, %d channel%s, in %.3f s (%.1fx real time)\n",
 		PROG, o->in_path, audio, r->C, r->C == 1 ? "" : "s", seconds,
