@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #define TRN_MAX_PAIRS 64
+#define TRN_MAX_KNOBS 4   /* conditioning inputs a trainer run can have (--knob, knobs.h) */
 
 typedef enum {
 	TRN_OK = 0,
@@ -74,11 +75,14 @@ typedef struct {
 	long shift;               /* the shift that was applied (0 without --align) */
 	uint8_t sha_in[32], sha_tgt[32];
 	char path_in[512], path_tgt[512];
+	float cond[TRN_MAX_KNOBS]; /* the knobs' values for this pair, scaled to the network's
+				    * inputs 1..n_cond (knobs.h); set by the program after loading */
 } TrnPair;
 
 typedef struct {
 	TrnPair pairs[TRN_MAX_PAIRS];
 	int n_pairs;
+	int n_cond;               /* conditioning inputs per pair (0 without --knob) */
 	double rate;
 } TrnData;
 

@@ -46,6 +46,8 @@ int trn_eval_esr(const RfxModel *model, const TrnData *d, const TrnSpan *spans, 
 		const TrnPair *p = &d->pairs[spans[k].pair];
 		const float *x = p->in + spans[k].start, *t = p->tgt + spans[k].start;
 		rfx_stream_reset(st);
+		for (int j = 0; j < d->n_cond; j++)
+			rfx_stream_set_input(st, 1 + j, p->cond[j]);
 		for (size_t i = 0; i < spans[k].n; i += EVAL_BLOCK) {
 			size_t m = spans[k].n - i < EVAL_BLOCK ? spans[k].n - i : EVAL_BLOCK;
 			rfx_stream_process(st, x + i, y, (uint32_t)m);
@@ -59,12 +61,15 @@ int trn_eval_esr(const RfxModel *model, const TrnData *d, const TrnSpan *spans, 
 	return RFX_OK;
 }
 
-int trn_predict(const RfxModel *model, const float *in, size_t n, float *out)
+int trn_predict(const RfxModel *model, const float *cond, int n_cond, const float *in, size_t n,
+		float *out)
 {
 	RfxStream *st = NULL;
 	int rc = rfx_stream_create(model, &st);
 	if (rc != RFX_OK)
 		return rc;
+	for (int j = 0; j < n_cond; j++)
+		rfx_stream_set_input(st, 1 + j, cond[j]);
 	for (size_t i = 0; i < n; i += EVAL_BLOCK) {
 		size_t m = n - i < EVAL_BLOCK ? n - i : EVAL_BLOCK;
 		rfx_stream_process(st, in + i, out + i, (uint32_t)m);

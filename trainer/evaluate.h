@@ -14,13 +14,16 @@
 #define TRN_PRE_EMPH 0.85
 
 /* Error-to-signal ratio sum (y - t)^2 / sum t^2 pooled over all spans. Each span is run from the
- * model's initial state; its first `skip` samples settle the state and are left out of the sums.
+ * model's initial state, with the conditioning inputs 1..d->n_cond held at its pair's `cond`;
+ * its first `skip` samples settle the state and are left out of the sums.
  * `esr_pre` (may be NULL) gets the same ratio on signals pre-emphasised by 1 - 0.85 z^-1.
  * Returns RFX_OK or an RfxStatus from the stream. */
 int trn_eval_esr(const RfxModel *model, const TrnData *d, const TrnSpan *spans, int n_spans,
 		 size_t skip, double *esr, double *esr_pre);
 
-/* Runs `n` samples of `in` from the initial state into `out`. */
-int trn_predict(const RfxModel *model, const float *in, size_t n, float *out);
+/* Runs `n` samples of `in` from the initial state into `out`, conditioning inputs 1..n_cond held
+ * at cond[0..n_cond-1] (cond may be NULL when n_cond is 0). */
+int trn_predict(const RfxModel *model, const float *cond, int n_cond, const float *in, size_t n,
+		float *out);
 
 #endif

@@ -18,6 +18,7 @@
 #include "classify.h"
 #include "dataset.h"
 #include "evaluate.h"
+#include "knobs.h"
 #include "lv2_preset.h"
 #include "options.h"
 #include "progress.h"
@@ -142,11 +143,29 @@ static int check_lengths(App *a)
 	return a->n_te ? check_eval_spans(a, a->te_data, a->te, a->n_te, "the test part") : 0;
 }
 
+/* Each pair's knob values as the network's conditioning inputs (pair i is list entry i). */
+static void set_cond(const App *a, TrnData *d, const TrnFileList *l)
+{
+	d->n_cond = a->o.knobs.n;
+	for (int i = 0; i < d->n_pairs && d->n_cond; i++)
+		trn_knobs_cond(&a->o.knobs, &l->knobs[i], d->pairs[i].cond);
+}
+
+/* The knob values of pair `pair` of d (one of the App's three sets). */
+static const TrnKnobValues *pair_knobs(const App *a, const TrnData *d, int pair)
+{
+	const TrnFileList *l = d == &a->val ? &a->o.val : d == &a->test ? &a->o.test : &a->o.train;
+	return &l->knobs[pair];
+}
+
 static int load_data(App *a)
 {
 	if (load_list(a, &a->train, &a->o.train) || load_list(a, &a->val, &a->o.val) ||
 	    load_list(a, &a->test, &a->o.test))
 		return -1;
+	set_cond(a, &a->train, &a->o.train);
+	set_cond(a, &a->val, &a->o.val);
+	set_cond(a, &a->test, &a->o.test);
 	make_splits(a);
 	return check_lengths(a);
 }
@@ -154,7 +173,7 @@ static int load_data(App *a)
 static char *make_fingerprint(const App *a)
 {
 	const TrnTrainConfig *c = &a->o.train_cfg;
-	size_t cap = 512 + 130 * (size_t)(a->train.n_pairs + a->val.n_pairs);
+	size_t cap = 512 + (130 + 64 * TRN_MAX_KNOBS) * (size_t)(a->train.n_pairs + a->val.n_pairs);
 	char *s = malloc(cap);
 	if (!s)
 		return NULL;
@@ -171,13 +190,30 @@ static char *make_fingerprint(const App *a)
 			len += snprintf(s + len, cap - (size_t)len, "%.16s/%.16s%+ld,", h1, h2,
 					sets[k]->pairs[i].shift);
 		}
+	/* Knob values in the user's units (the range, and so the scaling, follows from them);
+	 * nothing is added without knobs, so older checkpoints still match. */
+	const TrnFileList *lists[2] = { &a->o.train, &a->o.val };
+	for (int k = 0; k < 2 && a->o.knobs.n; k++)
+		for (int i = 0; i < lists[k]->n_in; i++) {
+			len += snprintf(s + len, cap - (size_t)len, "%sknobs%d.%d:", k + i ? "," : " ",
+					k, i);
+			for (int j = 0; j < a->o.knobs.n; j++) {
+				const TrnKnobValues *v = &lists[k]->knobs[i];
+				int at = 0;
+				while (strcmp(v->name[at], a->o.knobs.name[j]) != 0)
+					at++;
+				len += snprintf(s + len, cap - (size_t)len, "%s=%.17g;", v->name[at],
+						v->value[at]);
+			}
+		}
 	return s;
 }
 
 static int make_model(App *a)
 {
 	RfxModelSpec spec = {
-		.cell = a->o.cell, .n_layers = a->o.layers, .n_inputs = 1, .hidden = a->o.hidden,
+		.cell = a->o.cell, .n_layers = a->o.layers, .n_inputs = 1 + a->o.knobs.n,
+		.hidden = a->o.hidden,
 		.mode = RFX_MODE_EFFECT, .n_outputs = 1, .skip = a->o.skip, .sample_rate = a->train.rate,
 	};
 	for (int l = 0; l < RFX_MAX_LAYERS; l++)
@@ -190,9 +226,9 @@ static int make_model(App *a)
 static int resume(App *a)
 {
 	const RfxModelSpec want = { .mode = RFX_MODE_EFFECT, .n_outputs = 1,
-				    .sample_rate = a->train.rate };
+				    .n_inputs = 1 + a->o.knobs.n, .sample_rate = a->train.rate };
 	if (trn_run_resume(a->o.resume, a->fingerprint, "seed, --segment, --warmup, --window, "
-			   "--batch, splits", &want, &a->model, &a->adam, &a->st, &a->err) != 0)
+			   "--batch, splits, --knob", &want, &a->model, &a->adam, &a->st, &a->err) != 0)
 		return -1;
 	char msg[256];
 	snprintf(msg, sizeof msg, "resuming at epoch %lld, batch %lld (%.0f s trained, best "
@@ -239,7 +275,42 @@ static json_t *data_list(const App *a)
 	return arr;
 }
 
-static char *make_metadata(const App *a, double test_esr, double test_pre, TrnStop stop)
+/* Test ESR of each test span on its own: with knobs, the number per setting. */
+typedef struct {
+	double esr[TRN_MAX_PAIRS], pre[TRN_MAX_PAIRS];
+} TestBySetting;
+
+static int eval_by_setting(const App *a, TestBySetting *t)
+{
+	for (int k = 0; k < a->n_te; k++)
+		if (trn_eval_esr(a->model, a->te_data, &a->te[k], 1, (size_t)a->o.train_cfg.warmup,
+				 &t->esr[k], &t->pre[k]) != RFX_OK)
+			return -1;
+	return 0;
+}
+
+/* The metadata's "test_settings": one entry per test span with its knob values. */
+static json_t *settings_json(const App *a, const TestBySetting *t)
+{
+	json_t *arr = json_array();
+	for (int k = 0; arr && k < a->n_te; k++) {
+		const TrnPair *p = &a->te_data->pairs[a->te[k].pair];
+		json_t *o = json_pack("{s:o, s:s, s:s, s:o, s:o}", "knobs",
+				      trn_knobs_values_json(&a->o.knobs, pair_knobs(a, a->te_data,
+										   a->te[k].pair)),
+				      "input", p->path_in, "target", p->path_tgt, "test_esr",
+				      trn_json_num(t->esr[k]), "test_esr_pre_emphasis",
+				      trn_json_num(t->pre[k]));
+		if (!o || json_array_append_new(arr, o) != 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+static char *make_metadata(const App *a, double test_esr, double test_pre,
+			   const TestBySetting *by_setting, TrnStop stop)
 {
 	const RfxModelSpec *s = &a->model->spec;
 	json_t *m = json_pack("{s:s, s:s, s:{s:s, s:i, s:i, s:b, s:s}, s:f}",
@@ -255,6 +326,11 @@ static char *make_metadata(const App *a, double test_esr, double test_pre, TrnSt
 	json_object_set_new(m, "test_esr_pre_emphasis", trn_json_num(test_pre));
 	json_object_set_new(m, "initial_validation_esr",
 			    trn_json_num(a->st.n_hist ? a->st.hist[0].val_esr : NAN));
+	if (a->o.knobs.n) {         /* a conditioned model (docs/trainer.md, "Knobs") */
+		json_object_set_new(m, "knobs", trn_knobs_json(&a->o.knobs));
+		if (by_setting)
+			json_object_set_new(m, "test_settings", settings_json(a, by_setting));
+	}
 	return trn_run_metadata(m, &a->o, &a->st, stop, data_list(a));
 }
 
@@ -276,7 +352,7 @@ static int write_report(App *a, const char *subtitle)
 	}
 	size_t n = best + L <= sp->n ? best + L : sp->n;
 	float *y = malloc(n * sizeof *y);
-	if (!y || trn_predict(a->model, p->in + sp->start, n, y) != RFX_OK) {
+	if (!y || trn_predict(a->model, p->cond, d->n_cond, p->in + sp->start, n, y) != RFX_OK) {
 		free(y);
 		snprintf(a->err.msg, sizeof a->err.msg, "out of memory for the report");
 		return -1;
@@ -307,7 +383,13 @@ static int finish(App *a, TrnStop stop)
 		snprintf(a->err.msg, sizeof a->err.msg, "test evaluation failed");
 		return -1;
 	}
-	char *meta = make_metadata(a, test_esr, test_pre, stop);
+	static TestBySetting by;
+	const int by_setting = a->n_te && a->o.knobs.n;
+	if (by_setting && eval_by_setting(a, &by) != 0) {
+		snprintf(a->err.msg, sizeof a->err.msg, "test evaluation failed");
+		return -1;
+	}
+	char *meta = make_metadata(a, test_esr, test_pre, by_setting ? &by : NULL, stop);
 	if (!meta || rfx_model_set_metadata(a->model, meta) != RFX_OK) {
 		free(meta);
 		snprintf(a->err.msg, sizeof a->err.msg, "out of memory for the metadata");
@@ -321,14 +403,31 @@ static int finish(App *a, TrnStop stop)
 		snprintf(a->err.msg, sizeof a->err.msg, "%s", detail[0] ? detail : rfx_strerror(rc));
 		return -1;
 	}
-	char summary[512], test[96] = "";
+	char summary[512], test[96] = "", settings[1024] = "";
+	size_t len = 0;
 	if (a->n_te)
 		snprintf(test, sizeof test, ", test ESR %.4g (pre-emphasised %.4g)", test_esr, test_pre);
+	for (int k = 0; by_setting && k < a->n_te; k++) {
+		const TrnPair *p = &a->te_data->pairs[a->te[k].pair];
+		char knobs[256], msg[1024];
+		trn_knobs_format(&a->o.knobs, pair_knobs(a, a->te_data, a->te[k].pair), knobs,
+				 sizeof knobs);
+		snprintf(msg, sizeof msg, "test ESR at %s: %.4g (pre-emphasised %.4g)", knobs,
+			 by.esr[k], by.pre[k]);
+		trn_progress_break(&a->pd);
+		log_cb(a, 0, p->path_tgt, msg);
+		if (len < sizeof settings)
+			len += (size_t)snprintf(settings + len, sizeof settings - len, "%s%s %.4g",
+						k ? ", " : "; test ESR per setting: ", knobs,
+						by.esr[k]);
+	}
 	snprintf(summary, sizeof summary, "validation ESR %.4g (epoch %lld)%s, %lld epochs, %lld steps, "
 		 "%.0f s, stopped by %s", a->st.best_val, (long long)a->st.best_epoch, test,
 		 (long long)a->st.epoch, (long long)a->st.steps, a->st.elapsed, trn_stop_name(stop));
 	trn_progress_break(&a->pd);
-	log_cb(a, 0, a->o.out, summary);
+	char line[1600];
+	snprintf(line, sizeof line, "%s%s", summary, settings);
+	log_cb(a, 0, a->o.out, line);
 	if (a->o.lv2_preset) {
 		/* The host shows the model's file name, without its folder and ".json". */
 		const char *base = strrchr(a->o.out, '/');

@@ -28,6 +28,10 @@ check-all: $(TRAINER_TESTTOOL) $(TRAINER_TEST_DATASET)
 CHECK_SCRIPTS += tests/trainer/test_dataset.sh tests/trainer/test_data_checks.sh \
 	tests/trainer/test_options.sh tests/trainer/test_training.sh
 
+# Knobs (--knob): a conditioned model from captures at several settings, its metadata, test ESR
+# per setting at a trained and an untrained setting, every error case, resume.
+CHECK_SCRIPTS += tests/trainer/test_knobs.sh
+
 # The classifier (--task classify): cls-gen writes tiny labelled sets without sox;
 # test_classify.sh trains on one and checks every bad-label case; test_classify_preset.sh measures
 # presets/tones.json on fresh scripts/make_class_data.sh audio (skipped without sox).

@@ -24,6 +24,9 @@ static const char USAGE_EFFECT[] =
 	"  --align[=SAMPLES]            shift the target by the estimated (or given) delay\n"
 	"  --max-lag MS                 delay search range for the estimate (50 ms)\n"
 	"  --rate HZ                    resample the data to HZ and train a model for that rate\n"
+	"  --knob NAME=VALUE            the setting of knob NAME for the pair just given (repeatable,\n"
+	"                               up to 4 knobs; every pair needs every knob): a conditioned model\n"
+	"  --knob-default NAME=VALUE    the knob's default in the metadata (the middle of its range)\n"
 	"model:\n"
 	"  --arch rnn|gru|lstm (gru)  --hidden H (16)  --layers L (1)  --skip  --init-state zeros|trained\n"
 	"  --seed N (1)\n"
@@ -64,7 +67,7 @@ enum {
 	O_WINDOW, O_BATCH, O_LR, O_BETAS, O_WD, O_CLIP, O_LOSS, O_PATIENCE, O_PLATEAU, O_EPOCHS,
 	O_BUDGET, O_VAL_EVERY, O_THREADS, O_OUT, O_REPORT, O_NO_REPORT, O_CKPT, O_RESUME, O_QUIET, O_LV2_PRESET,
 	O_HELP, O_VERSION, O_TASK, O_CLASSES, O_LABELS, O_VAL_CLASSES, O_VAL_LABELS, O_TEST_CLASSES,
-	O_TEST_LABELS, O_CLASS_NAMES, O_NO_WEIGHTS, O_BATCHES, O_EVAL
+	O_TEST_LABELS, O_CLASS_NAMES, O_NO_WEIGHTS, O_BATCHES, O_EVAL, O_KNOB, O_KNOB_DEFAULT
 };
 
 /* Which tasks take an option. */
@@ -102,7 +105,8 @@ static const struct {
 	{ { "val-labels", 1, 0, O_VAL_LABELS }, CLS }, { { "test-classes", 1, 0, O_TEST_CLASSES }, CLS },
 	{ { "test-labels", 1, 0, O_TEST_LABELS }, CLS }, { { "class-names", 1, 0, O_CLASS_NAMES }, CLS },
 	{ { "no-class-weights", 0, 0, O_NO_WEIGHTS }, CLS }, { { "batches", 1, 0, O_BATCHES }, CLS },
-	{ { "eval", 1, 0, O_EVAL }, CLS },
+	{ { "eval", 1, 0, O_EVAL }, CLS }, { { "knob", 1, 0, O_KNOB }, EFF },
+	{ { "knob-default", 1, 0, O_KNOB_DEFAULT }, EFF },
 };
 #define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
 
@@ -173,6 +177,34 @@ static int add_file(const char **list, int *n, const char *opt, const char *path
 	return add_path(list, n, TRN_MAX_PAIRS, opt, path, " files");
 }
 
+/* --knob NAME=VALUE: for the pair of the latest --input/--target (or --val-, --test-) option. */
+static int add_knob(TrnOptions *o, const char *arg)
+{
+	char msg[512];
+	TrnFileList *l = o->knob_list;
+	if (!l) {
+		fprintf(stderr, PROG ": --knob %s: give it after the pair it describes (--input F "
+			"--target F --knob %s)\n", arg, arg);
+		return 2;
+	}
+	int i = (l->n_in > l->n_tgt ? l->n_in : l->n_tgt) - 1;
+	if (trn_knob_add(&l->knobs[i], "knob", arg, msg, sizeof msg) != 0) {
+		fprintf(stderr, PROG ": %s\n", msg);
+		return 2;
+	}
+	return 0;
+}
+
+static int add_knob_default(TrnOptions *o, const char *arg)
+{
+	char msg[512];
+	if (trn_knob_add(&o->knob_default, "knob-default", arg, msg, sizeof msg) != 0) {
+		fprintf(stderr, PROG ": %s\n", msg);
+		return 2;
+	}
+	return 0;
+}
+
 static int add_src(const char **list, int *n, const char *opt, const char *path)
 {
 	return add_path(list, n, TRN_MAX_SOURCES, opt, path, "");
@@ -214,12 +246,14 @@ static int parse_data(TrnOptions *o, int c, const char *arg)
 	long l = 0;
 	int rc;
 	switch (c) {
-	case O_INPUT: return add_file(o->train.in, &o->train.n_in, "input", arg);
-	case O_TARGET: return add_file(o->train.tgt, &o->train.n_tgt, "target", arg);
-	case O_VAL_IN: return add_file(o->val.in, &o->val.n_in, "val-input", arg);
-	case O_VAL_TGT: return add_file(o->val.tgt, &o->val.n_tgt, "val-target", arg);
-	case O_TEST_IN: return add_file(o->test.in, &o->test.n_in, "test-input", arg);
-	case O_TEST_TGT: return add_file(o->test.tgt, &o->test.n_tgt, "test-target", arg);
+	case O_INPUT: o->knob_list = &o->train; return add_file(o->train.in, &o->train.n_in, "input", arg);
+	case O_TARGET: o->knob_list = &o->train; return add_file(o->train.tgt, &o->train.n_tgt, "target", arg);
+	case O_VAL_IN: o->knob_list = &o->val; return add_file(o->val.in, &o->val.n_in, "val-input", arg);
+	case O_VAL_TGT: o->knob_list = &o->val; return add_file(o->val.tgt, &o->val.n_tgt, "val-target", arg);
+	case O_TEST_IN: o->knob_list = &o->test; return add_file(o->test.in, &o->test.n_in, "test-input", arg);
+	case O_TEST_TGT: o->knob_list = &o->test; return add_file(o->test.tgt, &o->test.n_tgt, "test-target", arg);
+	case O_KNOB: return add_knob(o, arg);
+	case O_KNOB_DEFAULT: return add_knob_default(o, arg);
 	case O_VAL_SPLIT:
 		rc = opt_num("val-split", arg, 0.01, 0.5, &d);
 		o->val_split = d;
@@ -373,7 +407,23 @@ static int check_stop(const TrnTrainConfig *c)
 	return 0;
 }
 
-static int check_effect(const TrnOptions *o)
+/* The pairs' --knob options agree and give every knob a range (knobs.h). */
+static int check_knobs(TrnOptions *o)
+{
+	const TrnKnobPairs sets[3] = {
+		{ "training", o->train.knobs, o->train.in, o->train.n_in },
+		{ "validation", o->val.knobs, o->val.in, o->val.n_in },
+		{ "test", o->test.knobs, o->test.in, o->test.n_in },
+	};
+	char msg[1024];
+	if (trn_knobs_resolve(&o->knobs, sets, &o->knob_default, msg, sizeof msg) != 0) {
+		fprintf(stderr, PROG ": %s\n", msg);
+		return 2;
+	}
+	return 0;
+}
+
+static int check_effect(TrnOptions *o)
 {
 	if (o->train.n_in == 0 || !o->out) {
 		fprintf(stderr, PROG ": need at least --input, --target and --out (see --help)\n");
@@ -385,7 +435,7 @@ static int check_effect(const TrnOptions *o)
 		fprintf(stderr, PROG ": give --test-input/--test-target or --test-split, not both\n");
 		return 2;
 	}
-	return check_stop(&o->train_cfg);
+	return check_knobs(o) ? 2 : check_stop(&o->train_cfg);
 }
 
 static int check_classify(const TrnOptions *o)

@@ -7,11 +7,13 @@
 
 #include "../dsp/model.h"
 #include "dataset.h"
+#include "knobs.h"
 #include "train_loop.h"
 
 typedef struct {
 	const char *in[TRN_MAX_PAIRS], *tgt[TRN_MAX_PAIRS];
 	int n_in, n_tgt;
+	TrnKnobValues knobs[TRN_MAX_PAIRS]; /* --knob options after pair i */
 } TrnFileList;
 
 typedef enum { TRN_TASK_EFFECT, TRN_TASK_CLASSIFY } TrnTaskKind;
@@ -39,6 +41,9 @@ typedef struct {
 	int hidden, layers, skip, init_trained;
 	TrnTrainConfig train_cfg;
 	TrnPairOptions pair;
+	TrnKnobValues knob_default; /* --knob-default NAME=V */
+	TrnKnobs knobs;             /* resolved from the pairs' --knob options (knobs.h) */
+	TrnFileList *knob_list;     /* while parsing: the list whose last pair a --knob applies to */
 	int quiet, no_report;
 	char cmdline[4096];         /* the full command line, for the metadata */
 } TrnOptions;

@@ -62,7 +62,8 @@ int trn_run_resume(const char *path, const char *fingerprint, const char *named,
 		return -1;
 	const RfxModelSpec *s = &(*model)->spec;
 	int same = fp && strcmp(fp, fingerprint) == 0 && s->mode == want->mode &&
-		   s->n_outputs == want->n_outputs;
+		   s->n_outputs == want->n_outputs &&
+		   (want->n_inputs == 0 || s->n_inputs == want->n_inputs);
 	free(fp);
 	if (same && s->sample_rate == want->sample_rate)
 		return 0;

@@ -29,7 +29,8 @@ int trn_run_new_model(const RfxModelSpec *spec, const TrnTrainConfig *cfg, RfxMo
 
 /* The model, optimiser and loop state of checkpoint `path`, which must have been made with
  * `fingerprint` (the data and the options that shape the run: `named` lists them for the
- * message) for a model of want->mode with want->n_outputs outputs at want->sample_rate.
+ * message) for a model of want->mode with want->n_outputs outputs (and want->n_inputs inputs,
+ * unless 0) at want->sample_rate.
  * 0, or -1 with err filled. */
 int trn_run_resume(const char *path, const char *fingerprint, const char *named,
 		   const RfxModelSpec *want, RfxModel **model, RfxAdam **adam, TrnState *st,

@@ -29,11 +29,22 @@ static int fill(void *ctx, int64_t epoch, int64_t b, size_t S, float *x, float *
 	(void)lab;
 	const size_t first = (size_t)b * (size_t)e->batch, left = e->n_segs - first;
 	const int B = (int)(left < (size_t)e->batch ? left : (size_t)e->batch);
+	const size_t I = 1 + (size_t)e->d->n_cond;
 	for (int i = 0; i < B; i++) {
 		const TrnSpan *s = &e->segs[first + (size_t)i];
 		const TrnPair *p = &e->d->pairs[s->pair];
-		memcpy(x + (size_t)i * S, p->in + s->start, S * sizeof *x);
 		memcpy(t + (size_t)i * S, p->tgt + s->start, S * sizeof *t);
+		if (I == 1) {
+			memcpy(x + (size_t)i * S, p->in + s->start, S * sizeof *x);
+			continue;
+		}
+		/* A conditioned model: the audio, then the pair's knob values at every step. */
+		float *xi = x + (size_t)i * S * I;
+		for (size_t k = 0; k < S; k++) {
+			xi[k * I] = p->in[s->start + k];
+			for (size_t j = 1; j < I; j++)
+				xi[k * I + j] = p->cond[j - 1];
+		}
 	}
 	return B;
 }

@@ -1,7 +1,9 @@
 /* rnnfx-train — the effect task of the training loop (train_loop.h): an epoch cuts the training
  * spans into segments of `segment` seconds on a grid whose phase is drawn per epoch, shuffles them,
  * and takes them `batch` at a time; targets are the recorded samples; validation is the ESR of
- * the validation spans (evaluate.h).
+ * the validation spans (evaluate.h). With knobs (d->n_cond > 0) every step's input is the audio
+ * followed by its pair's `cond` values, so one batch mixes segments of every setting; the model
+ * must have 1 + d->n_cond inputs.
  */
 #ifndef TRN_TASK_EFFECT_H
 #define TRN_TASK_EFFECT_H

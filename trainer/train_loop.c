@@ -88,8 +88,9 @@ typedef struct {
 	RfxBptt *bp;
 	uint8_t *mask;
 	size_t seg_len;
+	size_t n_in;            /* I: the model's inputs (audio, then any conditioning) per step */
 	int64_t n_batches;      /* in this epoch (the task's plan) */
-	float *xbuf, *tbuf;     /* [batch][seg_len]; tbuf for sample targets */
+	float *xbuf, *tbuf;     /* xbuf [batch][seg_len][I]; tbuf [batch][seg_len] for sample targets */
 	int32_t *lbuf;          /* [batch][seg_len] for class labels */
 	double t0;              /* monotonic time at which elapsed was 0 */
 	double last_val;
@@ -252,10 +253,10 @@ static int memory_check(const RfxModel *m, const RfxBpttConfig *bc, size_t more,
 	return -1;
 }
 
-/* A forward pass of T steps over the batch, timed. */
-static double time_forward(RfxBptt *bp, const float *x, int batch, size_t seg_len, int T)
+/* A forward pass of T steps over the batch (segments x_stride floats apart), timed. */
+static double time_forward(RfxBptt *bp, const float *x, int batch, size_t x_stride, int T)
 {
-	RfxBpttBatch b = { .B = batch, .T = T, .x = x, .x_stride = seg_len };
+	RfxBpttBatch b = { .B = batch, .T = T, .x = x, .x_stride = x_stride };
 	double t0 = now_s();
 	rfx_bptt_forward(bp, &b, NULL, 0);
 	return now_s() - t0;
@@ -270,21 +271,22 @@ static double time_forward(RfxBptt *bp, const float *x, int batch, size_t seg_le
 /* Seconds one batch (`batch` segments of `seg_len` samples: `warmup` forward only, then windows of
  * `window` trained) and its first optimiser step (the warm-up and one window) take on this
  * machine, from a short timed forward pass of `bp` (16 to 256 steps, under about 60 ms) over zeros
- * written into x (at least batch * seg_len floats, segment-major); the backward is counted as 1.3
+ * written into x (at least batch * seg_len * n_in floats, segment-major, n_in inputs per step);
+ * the backward is counted as 1.3
  * forwards (measured: 0.9 to 1.6). A rough figure (within a factor of about 1.5), for warnings.
  * Leaves the carried state reset. */
-static void estimate_batch(RfxBptt *bp, float *x, int batch, size_t seg_len, int warmup,
-			   int window, double *batch_s, double *step_s)
+static void estimate_batch(RfxBptt *bp, float *x, int batch, size_t seg_len, size_t n_in,
+			   int warmup, int window, double *batch_s, double *step_s)
 {
 	const int T_max = seg_len < PROBE_MAX_T ? (int)seg_len : PROBE_MAX_T;
 	for (int b = 0; b < batch; b++)
-		memset(x + (size_t)b * seg_len, 0, (size_t)T_max * sizeof *x);
+		memset(x + (size_t)b * seg_len * n_in, 0, (size_t)T_max * n_in * sizeof *x);
 	rfx_bptt_reset_state(bp);
 	int T = T_max < 16 ? T_max : 16;
-	double t = time_forward(bp, x, batch, seg_len, T);
+	double t = time_forward(bp, x, batch, seg_len * n_in, T);
 	while (t < PROBE_MIN_S && 2 * T <= T_max) {
 		T *= 2;
-		t = time_forward(bp, x, batch, seg_len, T);
+		t = time_forward(bp, x, batch, seg_len * n_in, T);
 	}
 	rfx_bptt_reset_state(bp);
 	/* Per step of the whole batch, the per-call cost included (so a little high for long
@@ -428,10 +430,11 @@ static int labelled(const Run *r, int B, size_t off, size_t T)
 static int train_batch(Run *r, int64_t b, double *mean_loss)
 {
 	const size_t S = r->seg_len, W = (size_t)r->cfg->window, warm = (size_t)r->cfg->warmup;
+	const size_t I = r->n_in;
 	const int B = r->task->fill(r->task->ctx, r->st->epoch, b, S, r->xbuf, r->tbuf, r->lbuf);
 	undo_save(&r->undo, r->model, r->adam, r->st, r->bad_run);
 	rfx_bptt_reset_state(r->bp);
-	RfxBpttBatch wb = { .B = B, .T = (int)warm, .x = r->xbuf, .x_stride = S };
+	RfxBpttBatch wb = { .B = B, .T = (int)warm, .x = r->xbuf, .x_stride = S * I };
 	if (warm > 0 && rfx_bptt_forward(r->bp, &wb, NULL, 0) != RFX_OK) {
 		set_err(r->err, "warm-up forward pass failed");
 		return -1;
@@ -442,7 +445,7 @@ static int train_batch(Run *r, int64_t b, double *mean_loss)
 	int taken = 0;
 	for (size_t off = warm; off < S; off += W) {
 		wb.T = (int)(S - off < W ? S - off : W);
-		wb.x = r->xbuf + off;
+		wb.x = r->xbuf + off * I;
 		if (r->lbuf) {
 			wb.label = r->lbuf + off;
 			wb.l_stride = S;
@@ -540,7 +543,7 @@ static void report(Run *r, int64_t nb, double loss, int validated, double t_run0
 static int setup(Run *r)
 {
 	const TrnTrainConfig *c = r->cfg;
-	const size_t B = (size_t)c->batch, S = r->seg_len;
+	const size_t B = (size_t)c->batch, S = r->seg_len, I = r->n_in;
 	RfxBpttConfig bc = {
 		.max_batch = c->batch, .max_steps = max_steps(c->window, S, c->warmup),
 		.n_threads = c->threads, .loss = rfx_loss_config_default(c->loss),
@@ -548,7 +551,7 @@ static int setup(Run *r)
 	bc.loss.class_weights = r->task->class_weights;
 	/* The BPTT, the batch's input and targets (or labels), the undo copy. */
 	const size_t per = sizeof(float) + (r->task->labels ? sizeof(int32_t) : sizeof(float));
-	size_t more = B * S * per + 3 * r->model->n_params * sizeof(float);
+	size_t more = B * S * (per + (I - 1) * sizeof(float)) + 3 * r->model->n_params * sizeof(float);
 	char why[400];
 	if (memory_check(r->model, &bc, more, why, sizeof why) != 0) {
 		set_err(r->err, "%s", why);
@@ -560,7 +563,7 @@ static int setup(Run *r)
 		return -1;
 	}
 	r->mask = malloc(r->model->n_params);
-	r->xbuf = malloc(B * S * sizeof *r->xbuf);
+	r->xbuf = malloc(B * S * I * sizeof *r->xbuf);
 	if (r->task->labels)
 		r->lbuf = malloc(B * S * sizeof *r->lbuf);
 	else
@@ -582,7 +585,7 @@ static void check_budget(Run *r)
 	double batch_s, step_s, left = c->time_budget - (now_s() - r->t0);
 	if (left <= 0)              /* a resumed run past its budget: it stops at once */
 		return;
-	estimate_batch(r->bp, r->xbuf, r->task->est_batch, r->seg_len, c->warmup, c->window,
+	estimate_batch(r->bp, r->xbuf, r->task->est_batch, r->seg_len, r->n_in, c->warmup, c->window,
 			   &batch_s, &step_s);
 	if (batch_s <= left || !r->hooks || !r->hooks->log)
 		return;
@@ -654,6 +657,7 @@ TrnStop trn_train(const TrnTrainConfig *cfg, const TrnTask *task, RfxModel *mode
 	Run r = {
 		.cfg = cfg, .task = task, .model = model, .adam = adam, .st = st, .hooks = hooks,
 		.err = err, .seg_len = trn_seg_len(cfg, task->rate), .last_val = NAN,
+		.n_in = (size_t)model->spec.n_inputs,
 	};
 	TrnStop stop = TRN_STOP_ERROR;
 	stopper_block(&r.stop); /* before the BPTT's threads exist, so they inherit the mask */

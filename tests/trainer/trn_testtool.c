@@ -1,14 +1,19 @@
 /* Test helper for the rnnfx-train scripts: writes small WAV files with known content (so no audio
  * is committed) and checks model files through the library's own loader.
  *
- *   trn-testtool pair IN OUT SECONDS [--delay N] [--rate R] [--seed S]
+ *   trn-testtool pair IN OUT SECONDS [--delay N] [--rate R] [--seed S] [--drive D]
  *       a noisy, plucked-like input and a target through a small nonlinear chain with memory,
- *       the target delayed by N samples
+ *       the target delayed by N samples; --drive D (a knob, 0..10 say) sets the gain before the
+ *       tanh (1 + D) and the tone after it, so the target depends on the knob (without it, the
+ *       chain of earlier versions, bit for bit)
  *   trn-testtool wav OUT KIND SECONDS [--rate R] [--channels C] [--format pcm16|float|pcm24]
  *       KIND: noise | silence | nan | clip
  *   trn-testtool load MODEL               loads with rfx_model_load_file, prints the spec
  *   trn-testtool same-params A B          exit 0 when every parameter is bit-identical
  *   trn-testtool meta MODEL KEY           prints a top-level number or string of the metadata
+ *   trn-testtool knobs MODEL              prints n_inputs, then per knob "name min max default
+ *                                         default_input input", then per test setting
+ *                                         "setting KNOBS esr"
  */
 #include <math.h>
 #include <stdint.h>
@@ -65,15 +70,19 @@ static void make_input(float *x, size_t n, int rate)
 	}
 }
 
-/* One-pole lowpass, gain, tanh, one-pole lowpass: a nonlinearity with memory on both sides. */
-static void make_target(const float *x, float *y, size_t n, long delay)
+/* One-pole lowpass, gain, tanh, one-pole lowpass: a nonlinearity with memory on both sides.
+ * drive < 0: the fixed chain (gain 4, second pole 0.5); else the gain is 1 + drive and the
+ * second pole 0.8 - 0.06 drive, so low drive is nearly clean and bright, high drive squared off,
+ * louder and darker, as a drive knob with a tone stack behind it. */
+static void make_target(const float *x, float *y, size_t n, long delay, double drive)
 {
+	const double g = drive < 0 ? 4.0 : 1.0 + drive, c = drive < 0 ? 0.5 : 0.8 - 0.06 * drive;
 	double a = 0, b = 0;
 	for (size_t i = 0; i < n; i++) {
 		double u = (long)i - delay >= 0 ? x[i - (size_t)delay] : 0;
 		a += 0.3 * (u - a);
-		double v = tanh(4.0 * a);
-		b += 0.5 * (v - b);
+		double v = tanh(g * a);
+		b += c * (v - b);
 		y[i] = (float)(0.5 * b);
 	}
 }
@@ -81,6 +90,7 @@ static void make_target(const float *x, float *y, size_t n, long delay)
 typedef struct {
 	long delay;
 	int rate, channels, format;
+	double drive;           /* < 0: none */
 } Opts;
 
 static int parse_opts(int argc, char **argv, int first, Opts *o)
@@ -89,10 +99,13 @@ static int parse_opts(int argc, char **argv, int first, Opts *o)
 	o->rate = 48000;
 	o->channels = 1;
 	o->format = SF_FORMAT_FLOAT;
+	o->drive = -1;
 	for (int i = first; i + 1 < argc; i += 2) {
 		const char *k = argv[i], *v = argv[i + 1];
 		if (!strcmp(k, "--delay"))
 			o->delay = atol(v);
+		else if (!strcmp(k, "--drive"))
+			o->drive = atof(v);
 		else if (!strcmp(k, "--rate"))
 			o->rate = atoi(v);
 		else if (!strcmp(k, "--channels"))
@@ -120,7 +133,7 @@ static int cmd_pair(int argc, char **argv)
 	if (!x || !y)
 		return 1;
 	make_input(x, n, o.rate);
-	make_target(x, y, n, o.delay);
+	make_target(x, y, n, o.delay, o.drive);
 	int rc = write_wav(argv[2], x, n, 1, o.rate, o.format) || write_wav(argv[3], y, n, 1, o.rate,
 									      o.format);
 	free(x);
@@ -205,6 +218,35 @@ static int cmd_meta(const char *path, const char *key)
 	return rc;
 }
 
+static int cmd_knobs(const char *path)
+{
+	RfxModel *m = load(path);
+	if (!m)
+		return 1;
+	json_t *j = m->metadata ? json_loads(m->metadata, 0, NULL) : NULL;
+	json_t *k = j ? json_object_get(j, "knobs") : NULL, *e;
+	size_t i;
+	printf("n_inputs %d\n", m->spec.n_inputs);
+	json_array_foreach(k, i, e)
+		printf("knob %s %g %g %g %g %d\n", json_string_value(json_object_get(e, "name")),
+		       json_number_value(json_object_get(e, "min")),
+		       json_number_value(json_object_get(e, "max")),
+		       json_number_value(json_object_get(e, "default")),
+		       json_number_value(json_object_get(e, "default_input")),
+		       (int)json_integer_value(json_object_get(e, "input")));
+	json_array_foreach(json_object_get(j, "test_settings"), i, e) {
+		const char *name;
+		json_t *v;
+		printf("setting");
+		json_object_foreach(json_object_get(e, "knobs"), name, v)
+			printf(" %s=%g", name, json_number_value(v));
+		printf(" %.6g\n", json_number_value(json_object_get(e, "test_esr")));
+	}
+	json_decref(j);
+	rfx_model_free(m);
+	return k ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -218,6 +260,8 @@ int main(int argc, char **argv)
 		return cmd_same(argv[2], argv[3]);
 	if (!strcmp(cmd, "meta") && argc == 4)
 		return cmd_meta(argv[2], argv[3]);
-	fprintf(stderr, "usage: " PROG " pair|wav|load|same-params|meta ... (see the source)\n");
+	if (!strcmp(cmd, "knobs") && argc == 3)
+		return cmd_knobs(argv[2]);
+	fprintf(stderr, "usage: " PROG " pair|wav|load|same-params|meta|knobs ... (see the source)\n");
 	return 2;
 }

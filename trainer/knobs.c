@@ -1,0 +1,223 @@
+#include "knobs.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int find(const char (*names)[TRN_KNOB_NAME], int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+static int name_ok(const char *s, size_t len)
+{
+	if (len == 0 || len >= TRN_KNOB_NAME)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-' || c == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+/* Parses NAME=VALUE into name and *value; 0, or -1 with msg filled. */
+static int parse_pair(const char *opt, const char *arg, char name[TRN_KNOB_NAME], double *value,
+		      char *msg, size_t cap)
+{
+	const char *eq = strchr(arg, '=');
+	size_t len = eq ? (size_t)(eq - arg) : 0;
+	if (!eq || !name_ok(arg, len)) {
+		snprintf(msg, cap, "--%s: '%s' is not NAME=VALUE (NAME: 1 to %d letters, digits, "
+			 "'_', '-' or '.')", opt, arg, TRN_KNOB_NAME - 1);
+		return -1;
+	}
+	char *end;
+	errno = 0;
+	double v = strtod(eq + 1, &end);
+	if (errno || end == eq + 1 || *end || !isfinite(v)) {
+		snprintf(msg, cap, "--%s: '%s': the value '%s' is not a finite number", opt, arg, eq + 1);
+		return -1;
+	}
+	memcpy(name, arg, len);
+	name[len] = '\0';
+	*value = v;
+	return 0;
+}
+
+int trn_knob_add(TrnKnobValues *v, const char *opt, const char *arg, char *msg, size_t cap)
+{
+	char name[TRN_KNOB_NAME];
+	double value;
+	if (parse_pair(opt, arg, name, &value, msg, cap) != 0)
+		return -1;
+	if (find(v->name, v->n, name) >= 0) {
+		snprintf(msg, cap, "--%s %s: %s given twice", opt, arg, name);
+		return -1;
+	}
+	if (v->n >= TRN_MAX_KNOBS) {
+		snprintf(msg, cap, "--%s %s: at most %d knobs", opt, arg, TRN_MAX_KNOBS);
+		return -1;
+	}
+	snprintf(v->name[v->n], TRN_KNOB_NAME, "%s", name);
+	v->value[v->n++] = value;
+	return 0;
+}
+
+static void names_list(const TrnKnobs *k, char *buf, size_t cap)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < k->n && len < cap; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? ", " : "", k->name[i]);
+	if (k->n == 0)
+		snprintf(buf, cap, "none");
+}
+
+/* Every pair of every list names exactly the first training pair's knobs. */
+static int check_names(const TrnKnobs *k, const TrnKnobPairs sets[3], char *msg, size_t cap)
+{
+	char have[TRN_MAX_KNOBS * TRN_KNOB_NAME + 16];
+	names_list(k, have, sizeof have);
+	for (int s = 0; s < 3; s++)
+		for (int p = 0; p < sets[s].n; p++) {
+			const TrnKnobValues *v = &sets[s].v[p];
+			for (int i = 0; i < v->n; i++)
+				if (find(k->name, k->n, v->name[i]) < 0) {
+					snprintf(msg, cap, "--knob %s of %s pair %d (%s): the first "
+						 "training pair's knobs are %s; every pair needs the "
+						 "same knob names", v->name[i], sets[s].role, p + 1,
+						 sets[s].in[p], have);
+					return -1;
+				}
+			for (int i = 0; i < k->n; i++)
+				if (find(v->name, v->n, k->name[i]) < 0) {
+					snprintf(msg, cap, "%s pair %d (%s) has no --knob %s=VALUE; every "
+						 "pair needs a value for each knob (%s)", sets[s].role,
+						 p + 1, sets[s].in[p], k->name[i], have);
+					return -1;
+				}
+		}
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double value_of(const TrnKnobValues *v, const char *name)
+{
+	return v->value[find(v->name, v->n, name)];
+}
+
+int trn_knobs_resolve(TrnKnobs *k, const TrnKnobPairs sets[3], const TrnKnobValues *defaults,
+		      char *msg, size_t cap)
+{
+	memset(k, 0, sizeof *k);
+	if (sets[0].n > 0) {
+		k->n = sets[0].v[0].n;
+		memcpy(k->name, sets[0].v[0].name, sizeof k->name);
+	}
+	int any = k->n > 0 || defaults->n > 0;
+	for (int s = 0; s < 3 && !any; s++)
+		for (int p = 0; p < sets[s].n; p++)
+			any |= sets[s].v[p].n > 0;
+	if (!any)
+		return 0;
+	if (check_names(k, sets, msg, cap) != 0)
+		return -1;
+	for (int i = 0; i < k->n; i++) {
+		double *t = k->trained[i];
+		for (int p = 0; p < sets[0].n; p++)
+			t[p] = value_of(&sets[0].v[p], k->name[i]);
+		qsort(t, (size_t)sets[0].n, sizeof *t, cmp_double);
+		int n = 0;
+		for (int p = 0; p < sets[0].n; p++)
+			if (n == 0 || t[p] != t[n - 1])
+				t[n++] = t[p];
+		k->n_trained[i] = n;
+		k->min[i] = t[0];
+		k->max[i] = t[n - 1];
+		if (n < 2) {
+			snprintf(msg, cap, "--knob %s: every training pair has %s=%g; a knob needs "
+				 "training pairs at two or more values (they set its range)",
+				 k->name[i], k->name[i], t[0]);
+			return -1;
+		}
+		k->def[i] = 0.5 * (k->min[i] + k->max[i]);
+	}
+	for (int d = 0; d < defaults->n; d++) {
+		int i = find(k->name, k->n, defaults->name[d]);
+		double v = defaults->value[d];
+		if (i < 0) {
+			char have[TRN_MAX_KNOBS * TRN_KNOB_NAME + 16];
+			names_list(k, have, sizeof have);
+			snprintf(msg, cap, "--knob-default %s: no such knob (the knobs are %s)",
+				 defaults->name[d], have);
+			return -1;
+		}
+		if (v < k->min[i] || v > k->max[i]) {
+			snprintf(msg, cap, "--knob-default %s=%g: outside the trained range %g to %g",
+				 defaults->name[d], v, k->min[i], k->max[i]);
+			return -1;
+		}
+		k->def[i] = v;
+	}
+	return 0;
+}
+
+static float scale(const TrnKnobs *k, int i, double v)
+{
+	return (float)(2.0 * (v - k->min[i]) / (k->max[i] - k->min[i]) - 1.0);
+}
+
+void trn_knobs_cond(const TrnKnobs *k, const TrnKnobValues *v, float cond[TRN_MAX_KNOBS])
+{
+	for (int i = 0; i < TRN_MAX_KNOBS; i++)
+		cond[i] = i < k->n ? scale(k, i, value_of(v, k->name[i])) : 0.0f;
+}
+
+void trn_knobs_format(const TrnKnobs *k, const TrnKnobValues *v, char *buf, size_t cap)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < k->n && len < cap; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%s%s=%g", i ? " " : "", k->name[i],
+					value_of(v, k->name[i]));
+}
+
+json_t *trn_knobs_json(const TrnKnobs *k)
+{
+	json_t *arr = json_array();
+	for (int i = 0; arr && i < k->n; i++) {
+		json_t *vals = json_array();
+		for (int j = 0; vals && j < k->n_trained[i]; j++)
+			json_array_append_new(vals, json_real(k->trained[i][j]));
+		json_t *o = json_pack("{s:s, s:i, s:f, s:f, s:f, s:f, s:s, s:o}", "name", k->name[i],
+				      "input", 1 + i, "min", k->min[i], "max", k->max[i],
+				      "default", k->def[i], "default_input",
+				      (double)scale(k, i, k->def[i]), "scaling", "linear",
+				      "trained_values", vals);
+		if (!o || json_array_append_new(arr, o) != 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+json_t *trn_knobs_values_json(const TrnKnobs *k, const TrnKnobValues *v)
+{
+	json_t *o = json_object();
+	for (int i = 0; o && i < k->n; i++)
+		json_object_set_new(o, k->name[i], json_real(value_of(v, k->name[i])));
+	return o;
+}
