@@ -93,6 +93,7 @@ typedef struct {
 } RfxBpttBatch;
 
 /* Checks the config against the model; RFX_ERR_INVALID for a loss that does not fit the mode. */
+RFX_MUST_CHECK
 RfxStatus rfx_bptt_create(RfxModel *model, const RfxBpttConfig *cfg, RfxBptt **out);
 void rfx_bptt_destroy(RfxBptt *bp);
 /* Bytes allocated by create (caches, per-chunk gradient buffers, state). */
@@ -111,6 +112,8 @@ const float *rfx_bptt_state(const RfxBptt *bp, int b, size_t *n_floats);
 /* Forward only over any T (no caching, so T may exceed max_steps): advances the carried state of
  * slots 0..B-1. When y is not NULL it receives the outputs y[b * y_stride + t * O + o] (packed
  * when y_stride is 0): effect samples (skip included), classifier logits. */
+/* Not RFX_MUST_CHECK yet: trainer/train_loop.c and tests/test_gradcheck.c drop its result
+ * (issue 13). */
 RfxStatus rfx_bptt_forward(RfxBptt *bp, const RfxBpttBatch *batch, float *y, size_t y_stride);
 
 /* Forward with caching, loss over steps [warmup, T), backward; adds the gradient to
@@ -118,6 +121,7 @@ RfxStatus rfx_bptt_forward(RfxBptt *bp, const RfxBpttBatch *batch, float *y, siz
  * this call stay readable through rfx_bptt_outputs until the next call. A missing target or
  * label array is refused up front; labels the loss refuses (no labelled step, a label >= K) are
  * found after the forward: the carried state has then moved, and no gradient is added. */
+RFX_MUST_CHECK
 RfxStatus rfx_bptt_train(RfxBptt *bp, const RfxBpttBatch *batch, double *loss);
 
 /* Cancelling (see the top): `flag` (owned by the caller; NULL, the default, turns it off) is read

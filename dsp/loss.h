@@ -74,6 +74,7 @@ typedef struct {
 /* Computes the loss into *loss and, when dy is not NULL, dLoss/dy into dy laid out like y (same
  * y_stride; steps before warmup get 0). Returns RFX_ERR_INVALID on a bad size, a missing target or
  * label array, a label >= O, or a CE batch with no labelled step. Allocates nothing. */
+RFX_MUST_CHECK
 RfxStatus rfx_loss_compute(const RfxLossConfig *cfg, const RfxLossBatch *batch, double *loss,
 			   float *dy);
 

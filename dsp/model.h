@@ -78,11 +78,14 @@ int rfx_cell_gates(RfxCellType cell);
 RfxCellType rfx_cell_from_name(const char *name);
 
 /* Checks a spec against the limits; on error fills `detail` (may be NULL) with a sentence. */
+RFX_MUST_CHECK
 RfxStatus rfx_model_spec_check(const RfxModelSpec *spec, char *detail, size_t detail_size);
 
 /* Allocates a model with all weights zero. */
+RFX_MUST_CHECK
 RfxStatus rfx_model_new(const RfxModelSpec *spec, RfxModel **out);
 /* A deep copy (weights, labels, metadata). */
+RFX_MUST_CHECK
 RfxStatus rfx_model_clone(const RfxModel *model, RfxModel **out);
 
 /* The tensor called `name`, or NULL. */

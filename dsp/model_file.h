@@ -33,6 +33,7 @@
 /* The bytes of a model file (any format), through the one input opener (io/files.h): a regular
  * file of at most RFX_MODEL_FILE_MAX_BYTES (refused before reading), never a FIFO or device.
  * *text is malloc'd (the caller frees it) and NUL-terminated (the NUL not counted in *len). */
+RFX_MUST_CHECK
 RfxStatus rfx_model_read_text(const char *path, char **text, size_t *len, char *detail,
 			      size_t detail_size);
 

@@ -44,6 +44,7 @@ typedef struct {
 
 RfxAdamConfig rfx_adam_config_default(void);
 /* m, v zero, step 0. */
+RFX_MUST_CHECK
 RfxStatus rfx_adam_create(size_t n, const RfxAdamConfig *cfg, RfxAdam **out);
 void rfx_adam_destroy(RfxAdam *a);
 /* One step: params[i] updated where mask is NULL or mask[i] != 0. */

@@ -50,6 +50,7 @@ typedef struct RfxRateStream RfxRateStream;
  * Errors: RFX_ERR_INVALID (NULL, a rate <= 0 or non-finite, a ratio past RFX_RATE_MAX_RATIO, a
  * classifier at another rate, an unknown quality), RFX_ERR_NOMEM; `detail` (may be NULL) gets a
  * sentence. Allocates: never on the audio thread. */
+RFX_MUST_CHECK
 RfxStatus rfx_rate_create(const RfxModel *model, double host_rate, RfxRateQuality quality,
 			  RfxRateStream **out, char *detail, size_t detail_size);
 /* NULL is fine. Never on the audio thread. */

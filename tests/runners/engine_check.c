@@ -82,7 +82,12 @@ static void reference(const RfxModel *m, int C, double rate, const float *in, si
 		memset(ref, 0, frames * (size_t)K * sizeof(float));
 	for (int c = 0; c < C; c++) {
 		RfxRateStream *rs = NULL;
-		rfx_rate_create(m, rate, RFX_RATE_QUALITY_DEFAULT, &rs, NULL, 0);
+		char detail[256];
+		if (rfx_rate_create(m, rate, RFX_RATE_QUALITY_DEFAULT, &rs, detail, sizeof detail) !=
+		    RFX_OK) {
+			printf("FAIL rfx_rate_create: %s\n0 passed, 1 failed\n", detail);
+			exit(1);
+		}
 		if (settle) {
 			static float z[RFX_ENGINE_SETTLE_FRAMES], o[RFX_ENGINE_SETTLE_FRAMES * RFX_MAX_CLASSES];
 			rfx_rate_process(rs, z, o, RFX_ENGINE_SETTLE_FRAMES);

@@ -92,10 +92,12 @@ static void test_crossfade(const char *pa, const char *pb)
 	RfxStream *sa = NULL, *sb = NULL;
 	char d[256];
 	signal_block(x, PRE + POST, 0);
-	rfx_model_load_file(pa, &ma, d, sizeof d);
-	rfx_model_load_file(pb, &mb, d, sizeof d);
-	rfx_stream_create(ma, &sa);
-	rfx_stream_create(mb, &sb);
+	if (rfx_model_load_file(pa, &ma, d, sizeof d) != RFX_OK ||
+	    rfx_model_load_file(pb, &mb, d, sizeof d) != RFX_OK ||
+	    rfx_stream_create(ma, &sa) != RFX_OK || rfx_stream_create(mb, &sb) != RFX_OK) {
+		printf("FAIL cannot load %s and %s as streams: %s\n", pa, pb, d);
+		exit(1);
+	}
 	settle(sa);
 	settle(sb);
 	rfx_stream_process(sa, x, ya, PRE + POST);
