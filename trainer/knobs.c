@@ -174,6 +174,11 @@ int trn_knobs_resolve(TrnKnobs *k, const TrnKnobPairs sets[3], const TrnKnobValu
 	return 0;
 }
 
+double trn_knobs_value(const TrnKnobs *k, const TrnKnobValues *v, int i)
+{
+	return value_of(v, k->name[i]);
+}
+
 static float scale(const TrnKnobs *k, int i, double v)
 {
 	return (float)(2.0 * (v - k->min[i]) / (k->max[i] - k->min[i]) - 1.0);

@@ -59,6 +59,9 @@ int trn_knob_add(TrnKnobValues *v, const char *opt, const char *arg, char *msg, 
 int trn_knobs_resolve(TrnKnobs *k, const TrnKnobPairs sets[3], const TrnKnobValues *defaults,
 		      char *msg, size_t cap);
 
+/* Knob i's value in a pair's values `v` (which trn_knobs_resolve accepted), in the user's units. */
+double trn_knobs_value(const TrnKnobs *k, const TrnKnobValues *v, int i);
+
 /* The network's inputs 1..k->n for a pair's values `v` (which trn_knobs_resolve accepted). */
 void trn_knobs_cond(const TrnKnobs *k, const TrnKnobValues *v, float cond[TRN_MAX_KNOBS]);
 

@@ -143,12 +143,24 @@ static int check_lengths(App *a)
 	return a->n_te ? check_eval_spans(a, a->te_data, a->te, a->n_te, "the test part") : 0;
 }
 
-/* Each pair's knob values as the network's conditioning inputs (pair i is list entry i). */
-static void set_cond(const App *a, TrnData *d, const TrnFileList *l)
+/* Each pair's knob values as the network's conditioning inputs (pair i is list entry i); a
+ * validation or test value outside the trained range is measured, with a warning. */
+static void set_cond(App *a, TrnData *d, const TrnFileList *l)
 {
-	d->n_cond = a->o.knobs.n;
-	for (int i = 0; i < d->n_pairs && d->n_cond; i++)
-		trn_knobs_cond(&a->o.knobs, &l->knobs[i], d->pairs[i].cond);
+	const TrnKnobs *k = &a->o.knobs;
+	d->n_cond = k->n;
+	for (int i = 0; i < d->n_pairs && d->n_cond; i++) {
+		trn_knobs_cond(k, &l->knobs[i], d->pairs[i].cond);
+		for (int j = 0; j < k->n; j++) {
+			const double v = trn_knobs_value(k, &l->knobs[i], j);
+			if (v >= k->min[j] && v <= k->max[j])
+				continue;
+			char msg[256];
+			snprintf(msg, sizeof msg, "--knob %s=%g is outside the trained range %g to %g: "
+				 "the model extrapolates there", k->name[j], v, k->min[j], k->max[j]);
+			log_cb(a, 1, d->pairs[i].path_in, msg);
+		}
+	}
 }
 
 /* The knob values of pair `pair` of d (one of the App's three sets). */
@@ -197,14 +209,10 @@ static char *make_fingerprint(const App *a)
 		for (int i = 0; i < lists[k]->n_in; i++) {
 			len += snprintf(s + len, cap - (size_t)len, "%sknobs%d.%d:", k + i ? "," : " ",
 					k, i);
-			for (int j = 0; j < a->o.knobs.n; j++) {
-				const TrnKnobValues *v = &lists[k]->knobs[i];
-				int at = 0;
-				while (strcmp(v->name[at], a->o.knobs.name[j]) != 0)
-					at++;
-				len += snprintf(s + len, cap - (size_t)len, "%s=%.17g;", v->name[at],
-						v->value[at]);
-			}
+			for (int j = 0; j < a->o.knobs.n; j++)
+				len += snprintf(s + len, cap - (size_t)len, "%s=%.17g;",
+						a->o.knobs.name[j],
+						trn_knobs_value(&a->o.knobs, &lists[k]->knobs[i], j));
 		}
 	return s;
 }

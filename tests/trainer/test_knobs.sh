@@ -61,6 +61,13 @@ Q="--epochs 1 --segment 0.2 --warmup 200 --window 512 --batch 4 --hidden 4 --thr
 	"$TOOL" knobs "$T/def.json" | grep -qx "knob drive 0 10 2 -0.6 1" &&
 	ok "--knob-default drive=2: default 2, input -0.6" || bad "--knob-default" "$(cat "$T/err")"
 
+# --- a test setting outside the trained range is measured, with a warning
+"$TRAIN" $TRAINSET --test-input "$T/tin.wav" --test-target "$T/td5.wav" --knob drive=12 $Q \
+	--out "$T/ext.json" 2>"$T/err" &&
+	grep -q "rnnfx-train: $T/tin.wav: warning: --knob drive=12 is outside the trained range 0 to 10" "$T/err" &&
+	grep -q "test ESR at drive=12: " "$T/err" && ok "a test setting past the range: measured, warned" ||
+	bad "test setting past the range" "$(cat "$T/err")"
+
 # --- every error case: non-zero exit and the message
 # knob_error NAME TEXT -- ARGS...
 knob_error() {
