@@ -6,7 +6,8 @@
 # "knobs" metadata; the test ESR per setting is in the result line and the metadata; at drive 7.5
 # the conditioned model beats a model trained on drive 10 alone by a wide margin (and a stated
 # bound); every error case exits non-zero with its message; --resume with knobs continues exactly
-# and refuses other knob values. About 15 s of training on 2 cores.
+# and refuses other knob values; rnnfx-run --cond with the documented scaling reproduces the test
+# ESR (needs $BUILD/tools/rnnfx-run, as test_classify.sh does). About 15 s of training on 2 cores.
 set -u
 . "$(dirname "$0")/common.sh"
 T=$TMP
@@ -40,6 +41,19 @@ grep -q "test ESR per setting: drive=7.5 [0-9.e-]*, drive=5 [0-9.e-]*" "$T/err" 
 	grep -q "td7.5.wav: test ESR at drive=7.5: " "$T/err" && [ -n "$unseen" ] && [ -n "$seen" ] &&
 	ok "test ESR per setting in the result line and the metadata (7.5: $unseen, 5: $seen)" ||
 	bad "test ESR per setting" "$(tail -n 4 "$T/err"); $(cat "$T/knobs")"
+
+# --- a host maps drive 7.5 on 0..10 to input 2 (7.5 - 0) / 10 - 1 = 0.5: rnnfx-run --cond 1=0.5
+# gives the ESR the trainer reported (the trainer measures on the same dsp stream; 1e-4 relative
+# allows for the float WAV round trip).
+RUN=$BUILD/tools/rnnfx-run
+if [ -x "$RUN" ] && "$RUN" --model "$T/k.json" --cond 1=0.5 "$T/tin.wav" "$T/run.wav" 2>"$T/err"; then
+	host=$("$TOOL" esr "$T/run.wav" "$T/td7.5.wav" 200)
+	awk -v h="$host" -v u="$unseen" 'BEGIN { d = h - u; if (d < 0) d = -d; exit !(h > 0 && d <= 1e-4 * u) }' &&
+		ok "rnnfx-run --cond 1=0.5 (drive 7.5 scaled): ESR $host, as the metadata says" ||
+		bad "host mapping" "rnnfx-run ESR $host, metadata $unseen"
+else
+	bad "rnnfx-run --cond" "missing $RUN (make BUILD=$BUILD $RUN) or it failed: $(cat "$T/err" 2>/dev/null)"
+fi
 
 # --- interpolation: the same options on drive 10 alone, tested at 7.5. The targets at 7.5 and 10
 # differ by ESR 0.0099, so a one-setting model cannot do much better than that (measured 0.0102);

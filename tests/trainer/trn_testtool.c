@@ -11,6 +11,8 @@
  *   trn-testtool load MODEL               loads with rfx_model_load_file, prints the spec
  *   trn-testtool same-params A B          exit 0 when every parameter is bit-identical
  *   trn-testtool meta MODEL KEY           prints a top-level number or string of the metadata
+ *   trn-testtool esr OUT TARGET SKIP      prints sum (out - target)^2 / sum target^2 over the
+ *                                         mono files' samples past the first SKIP
  *   trn-testtool knobs MODEL              prints n_inputs, then per knob "name min max default
  *                                         default_input input", then per test setting
  *                                         "setting KNOBS esr"
@@ -218,6 +220,36 @@ static int cmd_meta(const char *path, const char *key)
 	return rc;
 }
 
+static float *read_mono(const char *path, size_t *n)
+{
+	SF_INFO info = { 0 };
+	SNDFILE *sf = sf_open(path, SFM_READ, &info);
+	float *x = sf && info.channels == 1 ? malloc((size_t)info.frames * sizeof *x + 1) : NULL;
+	*n = x ? (size_t)sf_readf_float(sf, x, info.frames) : 0;
+	if (sf)
+		sf_close(sf);
+	if (!x)
+		fprintf(stderr, PROG ": %s: cannot read a mono file\n", path);
+	return x;
+}
+
+static int cmd_esr(const char *out, const char *target, const char *skip)
+{
+	size_t n_y = 0, n_t = 0, from = (size_t)atol(skip);
+	float *y = read_mono(out, &n_y), *t = read_mono(target, &n_t);
+	double num = 0, den = 0;
+	for (size_t i = from; y && t && i < n_y && i < n_t; i++) {
+		num += ((double)y[i] - t[i]) * ((double)y[i] - t[i]);
+		den += (double)t[i] * t[i];
+	}
+	int ok = y && t && n_y == n_t;
+	if (ok)
+		printf("%.6g\n", num / (den + 1e-10));
+	free(y);
+	free(t);
+	return ok ? 0 : 1;
+}
+
 static int cmd_knobs(const char *path)
 {
 	RfxModel *m = load(path);
@@ -262,6 +294,8 @@ int main(int argc, char **argv)
 		return cmd_meta(argv[2], argv[3]);
 	if (!strcmp(cmd, "knobs") && argc == 3)
 		return cmd_knobs(argv[2]);
-	fprintf(stderr, "usage: " PROG " pair|wav|load|same-params|meta|knobs ... (see the source)\n");
+	if (!strcmp(cmd, "esr") && argc == 5)
+		return cmd_esr(argv[2], argv[3], argv[4]);
+	fprintf(stderr, "usage: " PROG " pair|wav|load|same-params|meta|knobs|esr ... (see the source)\n");
 	return 2;
 }
