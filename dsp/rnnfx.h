@@ -39,6 +39,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* ------------------------------------------------------------------ version, status */
 
 /* The interface this header describes; raised when a declaration here changes incompatibly. */
@@ -377,5 +381,9 @@ typedef struct {
 } RfxCaptureLevels;
 
 void rfx_capture_levels(const float *x, size_t n, RfxCaptureLevels *lv);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
