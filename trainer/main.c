@@ -365,11 +365,15 @@ static int write_report(App *a, const char *subtitle)
 		snprintf(a->err.msg, sizeof a->err.msg, "out of memory for the report");
 		return -1;
 	}
-	char title[128], label[600];
+	char title[128], label[800];
 	snprintf(title, sizeof title, "rnnfx-train: %s H=%d, %d layer%s%s", rfx_cell_name(a->model->spec.cell),
 		 a->model->spec.hidden, a->model->spec.n_layers, a->model->spec.n_layers > 1 ? "s" : "",
 		 a->model->spec.skip ? ", skip" : "");
-	snprintf(label, sizeof label, "%s: %s", a->n_te ? "test" : "validation", p->path_tgt);
+	char knobs[256] = "";       /* the setting of the excerpt's pair */
+	if (a->o.knobs.n)
+		trn_knobs_format(&a->o.knobs, pair_knobs(a, d, sp->pair), knobs, sizeof knobs);
+	snprintf(label, sizeof label, "%s: %s%s%s", a->n_te ? "test" : "validation", p->path_tgt,
+		 knobs[0] ? " at " : "", knobs);
 	size_t m = n > best ? n - best : 0;
 	TrnReport r = {
 		.title = title, .subtitle = subtitle, .hist = a->st.hist, .n_hist = a->st.n_hist,
