@@ -35,6 +35,14 @@ float rt_rand_uniform(uint64_t *s, float lo, float hi);
 			rt_fail(__FILE__, __LINE__, #cond, __VA_ARGS__);                         \
 	} while (0)
 
+/* Asserts that a call returning a status (RfxStatus: 0 = ok) succeeded. */
+#define RT_OK(expr)                                                                  \
+	do {                                                                             \
+		int rt_st_ = (int)(expr);                                                    \
+		if (rt_st_ != 0)                                                             \
+			rt_fail(__FILE__, __LINE__, #expr, "status %d", rt_st_);                 \
+	} while (0)
+
 /* Asserts |a - b| <= tol and says by how much it missed. */
 #define RT_NEAR(a, b, tol)                                                           \
 	do {                                                                             \

@@ -64,7 +64,7 @@ static void case_signal(void)
 {
 	rt_case("signal: deterministic, peak below 0 dBFS, chirps at -12 dBFS, no section silent");
 	RfxCaptureLayout l;
-	rfx_capture_layout(48000, 1, &l, NULL, 0);
+	RT_OK(rfx_capture_layout(48000, 1, &l, NULL, 0));
 	float *a = render(&l), *b = render(&l);
 	RT_CHECK(a && b && !memcmp(a, b, l.total * sizeof *a), "two renders differ");
 	RfxCaptureLevels lv;
@@ -86,7 +86,7 @@ static void case_sync(void)
 {
 	rt_case("latency to the sample through a distorting, filtering, inverting amp");
 	RfxCaptureLayout l;
-	rfx_capture_layout(48000, 1, &l, NULL, 0);
+	RT_OK(rfx_capture_layout(48000, 1, &l, NULL, 0));
 	float *x = render(&l);
 	const long delays[] = {0, 1, 137, 4800, 47000};
 	for (int i = 0; i < 5; ++i) {
@@ -112,7 +112,7 @@ static void case_early(void)
 {
 	rt_case("a return that starts 0.3 s into the signal: negative latency, found");
 	RfxCaptureLayout l;
-	rfx_capture_layout(48000, 1, &l, NULL, 0);
+	RT_OK(rfx_capture_layout(48000, 1, &l, NULL, 0));
 	float *x = render(&l);
 	const size_t cut = 14400;
 	RfxCaptureSync s;
@@ -127,7 +127,7 @@ static void case_errors(void)
 {
 	rt_case("drift, silence, another signal, a short return: each refused with its reason");
 	RfxCaptureLayout l;
-	rfx_capture_layout(48000, 1, &l, NULL, 0);
+	RT_OK(rfx_capture_layout(48000, 1, &l, NULL, 0));
 	float *x = render(&l);
 	RfxCaptureSync s;
 	char why[300];

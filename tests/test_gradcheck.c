@@ -464,7 +464,7 @@ static void training_case(void)
 		RfxBpttBatch win = { B, T, 0, &x[k][0][W], W + T, &y[k][0][W], W + T, NULL, 0 };
 		double loss = 0;
 		rfx_bptt_reset_state(bp);
-		rfx_bptt_forward(bp, &warm, NULL, 0);
+		RT_OK(rfx_bptt_forward(bp, &warm, NULL, 0));
 		rfx_bptt_zero_grad(bp);
 		RT_CHECK(rfx_bptt_train(bp, &win, &loss) == RFX_OK, "train");
 		if (step == 0)

@@ -193,7 +193,7 @@ static void test_round_trip_classifier(uint64_t *rng)
 	snprintf(m->labels[2], RFX_MAX_LABEL, "bruit blanc \xc3\xa9\xe2\x82\xac\xf0\x9f\x8e\xb5");
 	memset(m->labels[3], 'x', RFX_MAX_LABEL - 1); /* the longest label allowed */
 	m->labels[3][RFX_MAX_LABEL - 1] = '\0';
-	rfx_model_set_metadata(m, "{\"cmd\":\"rnnfx-train --epochs 3\",\"loss\":0.125,\"n\":[1,2]}");
+	RT_OK(rfx_model_set_metadata(m, "{\"cmd\":\"rnnfx-train --epochs 3\",\"loss\":0.125,\"n\":[1,2]}"));
 	check_round_trip(m, "classifier");
 	rfx_model_free(m);
 }
@@ -825,7 +825,7 @@ static void test_bounded_json(void)
 		memcpy(meta, "{\"x\":\"", 6);
 		memset(meta + 6, 'a', big);
 		memcpy(meta + 6 + big, "\"}", 3);
-		rfx_model_set_metadata(ok, meta);
+		RT_OK(rfx_model_set_metadata(ok, meta));
 		text = rfx_model_to_string(ok);
 		st = text ? rfx_model_load_string(text, strlen(text), &m, detail, sizeof detail)
 			  : RFX_ERR_NOMEM;
@@ -882,7 +882,7 @@ static void test_save_refuses(uint64_t *rng)
 			 rfx_strerror(st), detail);
 		free(text);
 		a->params[3] = 0.25f;
-		rfx_model_set_metadata(a, "[1, 2]");
+		RT_OK(rfx_model_set_metadata(a, "[1, 2]"));
 		st = rfx_model_save_file(a, path, detail, sizeof detail);
 		RT_CHECK(st == RFX_ERR_FIELD && strstr(detail, "'metadata'"), "metadata: %s (%s)",
 			 rfx_strerror(st), detail);

@@ -155,8 +155,8 @@ static void test_reset_and_copy(void)
 	fill_signal(x, N, &seed);
 	RfxModel *m = make_model(RFX_CELL_LSTM, 2, 12, 1, RFX_MODE_EFFECT, 1, RFX_INIT_TRAINED, 7);
 	RfxStream *s1, *s2;
-	rfx_stream_create(m, &s1);
-	rfx_stream_create(m, &s2);
+	RT_OK(rfx_stream_create(m, &s1));
+	RT_OK(rfx_stream_create(m, &s2));
 	rfx_stream_process(s1, x, a, N);
 	rfx_stream_process(s1, x, b, N / 2); /* continue from a's end state */
 	rfx_stream_reset(s1);
@@ -192,7 +192,7 @@ static void test_nonfinite(void)
 		rt_case(nm);
 		RfxModel *m = model_of(&configs[c], 50 + c);
 		RfxStream *st;
-		rfx_stream_create(m, &st);
+		RT_OK(rfx_stream_create(m, &st));
 		const int O = rfx_stream_n_outputs(st);
 		fill_signal(x, N, &seed);
 		x[100] = NAN;
@@ -205,7 +205,7 @@ static void test_nonfinite(void)
 		/* After the last bad sample the stream restarted from its initial state, so the tail
 		 * equals a fresh stream fed from sample 702 with the input at 701 taken as 0. */
 		RfxStream *fresh;
-		rfx_stream_create(m, &fresh);
+		RT_OK(rfx_stream_create(m, &fresh));
 		x[701] = 0.0f;
 		rfx_stream_process(fresh, x + 701, ref, N - 701);
 		RT_CHECK(memcmp(ref, y + 701 * O, (size_t)(N - 701) * O * sizeof *y) == 0,
@@ -232,7 +232,7 @@ static void test_denormals(void)
 			t->data[j] *= strstr(t->name, "bias") ? 0.0f : 0.2f;
 	}
 	RfxStream *st;
-	rfx_stream_create(m, &st);
+	RT_OK(rfx_stream_create(m, &st));
 	for (int i = 0; i < N; i++)
 		x[i] = i < 10 ? 0.5f : (i % 2 ? 1e-40f : -3e-39f); /* an impulse, then denormals */
 	size_t ns;
@@ -267,8 +267,8 @@ static void test_no_allocation(void)
 	for (int c = 0; c < N_CONFIGS; c++) {
 		RfxModel *m = model_of(&configs[c], 9);
 		RfxStream *a, *b;
-		rfx_stream_create(m, &a);
-		rfx_stream_create(m, &b);
+		RT_OK(rfx_stream_create(m, &a));
+		RT_OK(rfx_stream_create(m, &b));
 		long before = n_allocs;
 		for (int k = 0; k < 20; k++) {
 			rfx_stream_process(a, x, y, 512);
@@ -304,7 +304,7 @@ static void test_init_into_caller_memory(void)
 	uint64_t seed = rt_seed();
 	fill_signal(x, 300, &seed);
 	RfxStream *ref;
-	rfx_stream_create(m, &ref);
+	RT_OK(rfx_stream_create(m, &ref));
 	rfx_model_free(m); /* the stream keeps its own copy of the weights */
 	rfx_stream_process(st, x, y1, 300);
 	rfx_stream_process(ref, x, y2, 300);
@@ -323,7 +323,7 @@ static int kernel_runs(const char *name)
 	RfxModel *m = model_of(&configs[0], 1);
 	RfxStream *st = NULL;
 	setenv("RFX_KERNEL", name, 1);
-	rfx_stream_create(m, &st);
+	RT_OK(rfx_stream_create(m, &st));
 	unsetenv("RFX_KERNEL");
 	const int runs = st && strcmp(rfx_stream_kernel_name(st), name) == 0;
 	rfx_stream_destroy(st);
@@ -349,9 +349,9 @@ static void test_kernels_agree(void)
 			RfxModel *m = model_of(&configs[c], 300 + c);
 			RfxStream *fast, *ref;
 			setenv("RFX_KERNEL", fast_kernels[k], 1);
-			rfx_stream_create(m, &fast);
+			RT_OK(rfx_stream_create(m, &fast));
 			setenv("RFX_KERNEL", "generic", 1);
-			rfx_stream_create(m, &ref);
+			RT_OK(rfx_stream_create(m, &ref));
 			unsetenv("RFX_KERNEL");
 			RT_CHECK(strcmp(rfx_stream_kernel_name(ref), "generic") == 0, "not forced");
 			RT_CHECK(strcmp(rfx_stream_kernel_name(fast), fast_kernels[k]) == 0, "got %s",
@@ -416,10 +416,10 @@ static void test_pairs(void)
 			RfxModel *m = make_model(cells[c], 1, H, 1, RFX_MODE_EFFECT, H % 16 == 0,
 						 inits[(H / 8) % 3], 700 + H + c);
 			RfxStream *a, *b, *sa, *sb;
-			rfx_stream_create(m, &a);
-			rfx_stream_create(m, &b);
-			rfx_stream_create(m, &sa);
-			rfx_stream_create(m, &sb);
+			RT_OK(rfx_stream_create(m, &a));
+			RT_OK(rfx_stream_create(m, &b));
+			RT_OK(rfx_stream_create(m, &sa));
+			RT_OK(rfx_stream_create(m, &sb));
 			const int p = rfx_stream_pairs(a, b);
 			paired += p;
 			paired_gru8 |= p && cells[c] == RFX_CELL_GRU && H == 8;
@@ -449,7 +449,7 @@ static void test_pairs(void)
 		}
 	RfxModel *probe = make_model(RFX_CELL_GRU, 1, 8, 1, RFX_MODE_EFFECT, 1, RFX_INIT_ZEROS, 1);
 	RfxStream *ps;
-	rfx_stream_create(probe, &ps);
+	RT_OK(rfx_stream_create(probe, &ps));
 	const int has_pairs = strcmp(rfx_stream_kernel_name(ps), "avx2") == 0;
 	rfx_stream_destroy(ps);
 	rfx_model_free(probe);
@@ -471,10 +471,10 @@ static void test_pairs(void)
 		if (k == 1)
 			setenv("RFX_KERNEL", "generic", 1);
 		RfxStream *a, *b, *sa, *sb;
-		rfx_stream_create(m, &a);
-		rfx_stream_create(k == 0 ? m2 : m, &b);
-		rfx_stream_create(m, &sa);
-		rfx_stream_create(k == 0 ? m2 : m, &sb);
+		RT_OK(rfx_stream_create(m, &a));
+		RT_OK(rfx_stream_create(k == 0 ? m2 : m, &b));
+		RT_OK(rfx_stream_create(m, &sa));
+		RT_OK(rfx_stream_create(k == 0 ? m2 : m, &sb));
 		unsetenv("RFX_KERNEL");
 		RT_CHECK(!rfx_stream_pairs(a, k == 3 ? a : b), "case %d pairs", k);
 		RT_CHECK(!has_pairs || k != 0 || rfx_stream_pairs(a, sa), "the same model does not pair");
