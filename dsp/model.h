@@ -74,7 +74,8 @@ struct RfxModel {
 
 /* Gates per cell: 1, 3 or 4. */
 int rfx_cell_gates(RfxCellType cell);
-/* RFX_CELL_COUNT when the name is unknown. */
+/* The cell called `name` ("rnn", "gru", "lstm"; rfx_cell_name in rnnfx.h), RFX_CELL_COUNT when the
+ * name is unknown. */
 RfxCellType rfx_cell_from_name(const char *name);
 
 /* Checks a spec against the limits; on error fills `detail` (may be NULL) with a sentence. */
