@@ -82,6 +82,18 @@ Q="--epochs 1 --segment 0.2 --warmup 200 --window 512 --batch 4 --hidden 4 --thr
 	grep -q "test ESR at drive=12: " "$T/err" && ok "a test setting past the range: measured, warned" ||
 	bad "test setting past the range" "$(cat "$T/err")"
 
+# --- --test-split: each pair's test part is measured at that pair's setting
+"$TRAIN" $TRAINSET --test-split 0.2 $Q --out "$T/split.json" 2>"$T/err" &&
+	grep -q "test ESR per setting: drive=0 [0-9.e-]*, drive=5 [0-9.e-]*, drive=10 [0-9.e-]*" "$T/err" &&
+	[ "$("$TOOL" knobs "$T/split.json" | grep -c '^setting ')" = 3 ] &&
+	ok "--test-split: test ESR per training setting" || bad "--test-split with knobs" "$(tail -n 2 "$T/err")"
+
+# --- a conditioned run is deterministic for any thread count, like any other
+"$TRAIN" $TRAINSET $Q --seed 4 --threads 1 --out "$T/t1.json" 2>/dev/null &&
+	"$TRAIN" $TRAINSET $Q --seed 4 --out "$T/t2.json" 2>/dev/null &&
+	"$TOOL" same-params "$T/t1.json" "$T/t2.json" && ok "1 and 2 threads: identical parameters" ||
+	bad "thread-count invariance with knobs" "parameters differ"
+
 # --- every error case: non-zero exit and the message
 # knob_error NAME TEXT -- ARGS...
 knob_error() {
