@@ -253,12 +253,14 @@ static int memory_check(const RfxModel *m, const RfxBpttConfig *bc, size_t more,
 	return -1;
 }
 
-/* A forward pass of T steps over the batch (segments x_stride floats apart), timed. */
+/* A forward pass of T steps over the batch (segments x_stride floats apart), timed; 0 when it
+ * fails (no estimate: the training itself will report the failure). */
 static double time_forward(RfxBptt *bp, const float *x, int batch, size_t x_stride, int T)
 {
 	RfxBpttBatch b = { .B = batch, .T = T, .x = x, .x_stride = x_stride };
 	double t0 = now_s();
-	rfx_bptt_forward(bp, &b, NULL, 0);
+	if (rfx_bptt_forward(bp, &b, NULL, 0) != RFX_OK)
+		return 0;
 	return now_s() - t0;
 }
 
