@@ -149,8 +149,11 @@ int main(int argc, char **argv)
 			}
 			rfx_model_init_random(m, 1);
 			rfx_stream_destroy(st);
-			rfx_stream_create(m, &st);
 			RfxStream *st2;
+			if (rfx_stream_create(m, &st) != RFX_OK) {
+				fprintf(stderr, "bench_infer: cannot build model\n");
+				return 1;
+			}
 			if (rfx_stream_create(m, &st2) != RFX_OK) {
 				fprintf(stderr, "bench_infer: cannot build model\n");
 				return 1;

@@ -66,7 +66,10 @@ static double bench(RfxCellType cell, int H, size_t *bytes)
 		double t0 = now(), loss;
 		rfx_bptt_reset_state(bp);
 		rfx_bptt_zero_grad(bp);
-		rfx_bptt_train(bp, &batch, &loss);
+		if (rfx_bptt_train(bp, &batch, &loss) != RFX_OK) {
+			fprintf(stderr, "bench_train: training step failed\n");
+			return 1;
+		}
 		rfx_optim_clip_grad_norm(rfx_bptt_grad(bp), m->n_params, 1.0);
 		rfx_adam_step(adam, m->params, rfx_bptt_grad(bp), mask);
 		if (r >= 0)

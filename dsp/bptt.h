@@ -112,8 +112,7 @@ const float *rfx_bptt_state(const RfxBptt *bp, int b, size_t *n_floats);
 /* Forward only over any T (no caching, so T may exceed max_steps): advances the carried state of
  * slots 0..B-1. When y is not NULL it receives the outputs y[b * y_stride + t * O + o] (packed
  * when y_stride is 0): effect samples (skip included), classifier logits. */
-/* Not RFX_MUST_CHECK yet: trainer/train_loop.c and tests/test_gradcheck.c drop its result
- * (issue 13). */
+RFX_MUST_CHECK
 RfxStatus rfx_bptt_forward(RfxBptt *bp, const RfxBpttBatch *batch, float *y, size_t y_stride);
 
 /* Forward with caching, loss over steps [warmup, T), backward; adds the gradient to

@@ -113,8 +113,8 @@ int rfx_model_skip(const RfxModel *model);      /* 1 when an effect adds its inp
 const char *rfx_model_label(const RfxModel *model, int k);
 /* The free metadata (a JSON object's text: name, training command, hashes, metrics), or NULL. */
 const char *rfx_model_metadata(const RfxModel *model);
-/* Replaces the metadata text (a JSON object, not checked here); NULL clears it. (Not
- * RFX_MUST_CHECK yet: tests/test_model_file.c drops its result.) */
+/* Replaces the metadata text (a JSON object, not checked here); NULL clears it. */
+RFX_MUST_CHECK
 RfxStatus rfx_model_set_metadata(RfxModel *model, const char *json_object);
 
 /* "rnn", "gru", "lstm"; NULL for an unknown type. */
@@ -346,8 +346,8 @@ typedef struct {
 } RfxCaptureLayout;
 
 /* The layout of the signal at `rate` (8 kHz to 192 kHz) lasting about `minutes` (0.5 to 30).
- * The sections take 70 / 15 / 15 % of the material. (Not RFX_MUST_CHECK yet:
- * tests/test_capture.c drops its result.) */
+ * The sections take 70 / 15 / 15 % of the material. */
+RFX_MUST_CHECK
 RfxStatus rfx_capture_layout(double rate, double minutes, RfxCaptureLayout *lay, char *detail,
 			     size_t detail_size);
 

@@ -35,7 +35,7 @@ size_t rfx_stream_get_size(const RfxModel *model);
 /* Builds a stream inside `mem` (RFX_STREAM_ALIGN-aligned, `size` >= rfx_stream_get_size). */
 RFX_MUST_CHECK
 RfxStatus rfx_stream_init(void *mem, size_t size, const RfxModel *model, RfxStream **out);
-/* Not RFX_MUST_CHECK yet: tests/test_stream.c drops its result (issue 13). */
+RFX_MUST_CHECK
 RfxStatus rfx_stream_create(const RfxModel *model, RfxStream **out);
 void rfx_stream_destroy(RfxStream *st);
 
