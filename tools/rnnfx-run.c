@@ -53,6 +53,10 @@ typedef struct {
 	int n_cond;
 	int cond_index[RFX_MAX_INPUTS];
 	float cond_value[RFX_MAX_INPUTS];
+	int n_knob;                  /* --knob NAME=V, in the user's units (a knob model's metadata) */
+	const char *knob_name[RFX_MAX_KNOBS];
+	size_t knob_name_len[RFX_MAX_KNOBS];
+	double knob_value[RFX_MAX_KNOBS];
 } Options;
 
 /* Everything one run owns; run_close() releases whatever was acquired. */
@@ -89,7 +93,9 @@ static void usage(FILE *f)
 		"                   the output is bit-identical for every N\n"
 		"  --format S       output sample format: pcm16, pcm24, pcm32, float, double\n"
 		"                   (default: the input's); --subtype is the same option\n"
-		"  --cond I=V       hold conditioning input I (1..) at V; required for each one\n"
+		"  --knob NAME=V    a knob model's knob at V in its own units (clamped to the trained\n"
+		"                   range); knobs not given sit at their default\n"
+		"  --cond I=V       hold conditioning input I (1..) at V (the network's value)\n"
 		"  --hop MS         classifier: milliseconds per CSV row (default %g)\n"
 		"  -q, --quiet      no summary line\n"
 		"An effect model writes audio; a classifier model writes CSV:\n"
@@ -129,6 +135,21 @@ static int parse_cond(Options *o, const char *arg)
 	return 0;
 }
 
+static int parse_knob(Options *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	if (!eq || eq == arg || o->n_knob >= RFX_MAX_KNOBS)
+		return -1;
+	char *end;
+	double v = strtod(eq + 1, &end);
+	if (end == eq + 1 || *end || !isfinite(v))
+		return -1;
+	o->knob_name[o->n_knob] = arg;
+	o->knob_name_len[o->n_knob] = (size_t)(eq - arg);
+	o->knob_value[o->n_knob++] = v;
+	return 0;
+}
+
 /* One option that takes a value; returns 0, or 1 after saying what is wrong. */
 static int parse_option(Options *o, const char *a, const char *v)
 {
@@ -151,6 +172,10 @@ static int parse_option(Options *o, const char *a, const char *v)
 		if (!o->subtype)
 			return fprintf(stderr, "%s: %s '%s': expected pcm16, pcm24, pcm32, float or "
 				       "double\n", PROG, a, v), 1;
+	} else if (!strcmp(a, "--knob")) {
+		if (parse_knob(o, v))
+			return fprintf(stderr, "%s: --knob '%s': expected NAME=VALUE, e.g. drive=7.5 (at "
+				       "most %d knobs)\n", PROG, v, RFX_MAX_KNOBS), 1;
 	} else if (!strcmp(a, "--cond")) {
 		if (parse_cond(o, v))
 			return fprintf(stderr, "%s: --cond '%s': expected INDEX=VALUE with INDEX from 1 "
@@ -191,6 +216,52 @@ static int parse_args(int argc, char **argv, Options *o)
 	}
 	o->in_path = pos[0];
 	o->out_path = pos[1];
+	return 0;
+}
+
+/* A knob model's knobs become conditioning inputs: each --knob by name, scaled from its units
+ * (clamped to the trained range, with a warning), the others at their default. --cond for the
+ * same input wins: it is the explicit network value. */
+static int apply_knobs(Options *o, const RfxModel *m)
+{
+	RfxKnob k[RFX_MAX_KNOBS];
+	int n = rfx_model_knobs(m, k, RFX_MAX_KNOBS);
+	if (n < 0)
+		return fail(o->model_path, "its metadata's \"knobs\" entry is malformed");
+	for (int j = 0; j < o->n_knob; j++) {
+		int i = 0;
+		while (i < n && (strlen(k[i].name) != o->knob_name_len[j] ||
+				 strncmp(k[i].name, o->knob_name[j], o->knob_name_len[j])))
+			i++;
+		if (i == n) {
+			char known[RFX_MAX_KNOBS * 66] = "";
+			for (int t = 0; t < n; t++)
+				snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
+					 t ? ", " : "", k[t].name);
+			return fail(o->model_path, "no knob named '%.*s' (%s)",
+				    (int)o->knob_name_len[j], o->knob_name[j],
+				    n ? known : "the model has no knobs; --cond sets inputs by index");
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		double v = k[i].def;
+		for (int j = 0; j < o->n_knob; j++)
+			if (strlen(k[i].name) == o->knob_name_len[j] &&
+			    !strncmp(k[i].name, o->knob_name[j], o->knob_name_len[j]))
+				v = o->knob_value[j];
+		int clamped, taken = 0;
+		float x = rfx_knob_input(&k[i], v, &clamped);
+		if (clamped)
+			fprintf(stderr, "%s: warning: knob %s=%g is outside the trained range %g..%g: "
+				"clamped to %g\n", PROG, k[i].name, v, k[i].min, k[i].max,
+				v > k[i].max ? k[i].max : k[i].min);
+		for (int c = 0; c < o->n_cond; c++)
+			taken |= o->cond_index[c] == k[i].input;
+		if (!taken && o->n_cond < RFX_MAX_INPUTS) {
+			o->cond_index[o->n_cond] = k[i].input;
+			o->cond_value[o->n_cond++] = x;
+		}
+	}
 	return 0;
 }
 
@@ -526,11 +597,12 @@ static void summary(const Options *o, const Run *r, int64_t frames, double secon
 		seconds > 0 ? audio / seconds : 0.0);
 }
 
-static int run(const Options *o)
+static int run(Options *o)
 {
 	Run r;
 	memset(&r, 0, sizeof r);
-	int rc = load_model(o, &r) || open_input(o, &r) || check_conditioning(o, r.model);
+	int rc = load_model(o, &r) || open_input(o, &r) || apply_knobs(o, r.model) ||
+		 check_conditioning(o, r.model);
 	int64_t block = o->block;
 	if (block == 0)   /* whole file; a stream of unknown length falls back to the default */
 		block = r.in_info.frames > 0 && r.in_info.frames <= MAX_BLOCK ? r.in_info.frames

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../dsp/rnnfx.h"
+
 static int find(const char (*names)[TRN_KNOB_NAME], int n, const char *name)
 {
 	for (int i = 0; i < n; i++)
@@ -181,7 +183,7 @@ double trn_knobs_value(const TrnKnobs *k, const TrnKnobValues *v, int i)
 
 static float scale(const TrnKnobs *k, int i, double v)
 {
-	return (float)(2.0 * (v - k->min[i]) / (k->max[i] - k->min[i]) - 1.0);
+	return rfx_knob_scale(k->min[i], k->max[i], v);
 }
 
 void trn_knobs_cond(const TrnKnobs *k, const TrnKnobValues *v, float cond[TRN_MAX_KNOBS])

@@ -1,0 +1,64 @@
+/* rnnfx — the knobs of a knob model, read from its metadata (dsp/rnnfx.h). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "rnnfx.h"
+
+static int read_knob(json_t *o, int n_inputs, RfxKnob *k)
+{
+	json_t *name = json_object_get(o, "name"), *in = json_object_get(o, "input");
+	json_t *lo = json_object_get(o, "min"), *hi = json_object_get(o, "max");
+	json_t *def = json_object_get(o, "default");
+	if (!json_is_string(name) || !json_is_integer(in) || !json_is_number(lo) ||
+	    !json_is_number(hi))
+		return -1;
+	memset(k, 0, sizeof *k);
+	snprintf(k->name, sizeof k->name, "%s", json_string_value(name));
+	k->input = (int)json_integer_value(in);
+	k->min = json_number_value(lo);
+	k->max = json_number_value(hi);
+	k->def = json_is_number(def) ? json_number_value(def) : 0.5 * (k->min + k->max);
+	if (!k->name[0] || k->input < 1 || k->input >= n_inputs || !isfinite(k->min) ||
+	    !isfinite(k->max) || !(k->min < k->max) || !(k->def >= k->min && k->def <= k->max))
+		return -1;
+	return 0;
+}
+
+int rfx_model_knobs(const RfxModel *model, RfxKnob *knobs, int max)
+{
+	const char *meta = model ? rfx_model_metadata(model) : NULL;
+	if (!meta)
+		return 0;
+	json_t *root = json_loads(meta, 0, NULL);
+	json_t *arr = json_object_get(root, "knobs");
+	int n = 0;
+	if (arr && !json_is_array(arr))
+		n = -1;
+	for (size_t i = 0; n >= 0 && arr && i < json_array_size(arr); i++) {
+		if (n >= max || read_knob(json_array_get(arr, i), rfx_model_n_inputs(model),
+					  &knobs[n]) != 0)
+			n = -1;
+		else
+			n++;
+	}
+	json_decref(root);
+	return n;
+}
+
+float rfx_knob_scale(double min, double max, double v)
+{
+	return (float)(2.0 * (v - min) / (max - min) - 1.0);
+}
+
+float rfx_knob_input(const RfxKnob *k, double v, int *clamped)
+{
+	int c = !(v >= k->min && v <= k->max); /* NaN too */
+	if (c)
+		v = v > k->max ? k->max : k->min;
+	if (clamped)
+		*clamped = c;
+	return rfx_knob_scale(k->min, k->max, v);
+}
