@@ -36,9 +36,10 @@ static char *join_labels(const RfxModel *model)
 }
 
 /* What of the metadata the state keeps: the model's "name" when it is a string of at most
- * RFX_LOADED_NAME_MAX bytes, nothing else. Training commands, hashes, logs and metrics do not
- * run the model, can be megabytes, and the state is copied into every saved session and snapshot.
- * 0 when done (the metadata may now be NULL), -1 when out of memory. */
+ * RFX_LOADED_NAME_MAX bytes, and a knob model's "knobs" (they say how the knob ports drive it),
+ * nothing else. Training commands, hashes, logs and metrics do not run the model, can be
+ * megabytes, and the state is copied into every saved session and snapshot. 0 when done (the
+ * metadata may now be NULL), -1 when out of memory. */
 static int keep_essential_metadata(RfxModel *model)
 {
 	const char *text = rfx_model_metadata(model);
@@ -46,19 +47,46 @@ static int keep_essential_metadata(RfxModel *model)
 		return 0;
 	json_t *meta = json_loads(text, 0, NULL);
 	json_t *name = json_object_get(meta, "name");
+	RfxKnob k[RFX_MAX_KNOBS];
+	const int has_knobs = rfx_model_knobs(model, k, RFX_MAX_KNOBS) > 0;
 	char *kept = NULL;
 	int rc = 0;
-	if (json_is_string(name) && json_string_length(name) <= RFX_LOADED_NAME_MAX) {
-		json_t *o = json_pack("{s:O}", "name", name);
-		kept = o ? json_dumps(o, JSON_COMPACT) : NULL;
-		json_decref(o);
+	json_t *o = json_object();
+	if (json_is_string(name) && json_string_length(name) <= RFX_LOADED_NAME_MAX)
+		json_object_set(o, "name", name);
+	if (has_knobs)
+		json_object_set(o, "knobs", json_object_get(meta, "knobs"));
+	if (o && json_object_size(o) > 0) {
+		kept = json_dumps(o, JSON_COMPACT);
 		rc = kept ? 0 : -1;
 	}
+	json_decref(o);
 	json_decref(meta);
 	if (rc == 0 && rfx_model_set_metadata(model, kept) != RFX_OK)
 		rc = -1;
 	free(kept);
 	return rc;
+}
+
+/* Which conditioning input each knob port drives, and how: a knob model's knobs (rnnfx-train
+ * --knob) in their order, the port's 0..1 spanning the trained range (network input 2 p - 1); a
+ * model with conditioning inputs but no knobs (an AIDA-X import) takes the port's value as it is
+ * on inputs 1, 2, ... Inputs no port reaches stay at 0. */
+static void map_knobs(const RfxModel *model, RfxLoaded *m)
+{
+	RfxKnob k[RFX_MAX_KNOBS];
+	int n = rfx_model_knobs(model, k, RFX_MAX_KNOBS);
+	m->knob_scaled = n > 0;
+	if (n <= 0) {
+		n = rfx_model_n_inputs(model) - 1;
+		n = n < RFX_MAX_KNOBS ? n : RFX_MAX_KNOBS;
+		for (int i = 0; i < n; ++i)
+			m->knob_input[i] = 1 + i;
+	} else {
+		for (int i = 0; i < n; ++i)
+			m->knob_input[i] = k[i].input;
+	}
+	m->n_knobs = n > 0 ? n : 0;
 }
 
 static RfxStatus refuse(RfxLoadFail *fail, RfxLoadFail why, RfxStatus st)
@@ -140,6 +168,7 @@ RfxStatus rfx_loaded_load(const char *path, const char *json, size_t json_len, d
 		m->json = rfx_model_to_string(model);
 	if (mode == RFX_MODE_CLASSIFIER)
 		m->labels = join_labels(model);
+	map_knobs(model, m);
 	const double model_rate = rfx_model_sample_rate(model);
 	rfx_model_free(model); /* the engine keeps its own copy of the weights */
 	if (st != RFX_OK) {

@@ -10,6 +10,7 @@
 #ifndef RFX_PLUGIN_LOADED_H
 #define RFX_PLUGIN_LOADED_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "../dsp/rnnfx.h"
@@ -33,7 +34,16 @@ typedef struct RfxLoaded {
 	char *json;               /* the model as JSON text for state:save: the header, labels and
 				   * weights; of the metadata only its "name" */
 	struct RfxLoaded *next;   /* link in the plugin's list of models waiting to be freed */
+	int n_knobs;              /* knob ports that drive this model (0..RFX_MAX_KNOBS) */
+	int knob_input[RFX_MAX_KNOBS]; /* the conditioning input knob port i drives */
+	bool knob_scaled;         /* a knob model: input = 2 p - 1; else the port's value p itself */
 } RfxLoaded;
+
+/* The network value knob port value p (0..1) gives model m's knob i. */
+static inline float rfx_loaded_knob_value(const RfxLoaded *m, float p)
+{
+	return m->knob_scaled ? 2.0f * p - 1.0f : p;
+}
 
 /* Loads a model for a host at `host_rate` Hz from `json` (when not NULL) or else from the file
  * at `path`, builds its engine and settles it (rfx_engine_settle). `path` is kept as the model's

@@ -44,6 +44,7 @@
 
 /* Samples processed per inner pass; blocks of any length are cut into passes of at most this. */
 #define CHUNK 256
+#define KNOB_PASS 32
 
 /* One-pole smoother that lands exactly on its target. */
 typedef struct {
@@ -67,6 +68,7 @@ typedef struct {
 	float *latency;
 	float *status;
 	float *model_rate;
+	const float *knob[RFX_MAX_KNOBS];
 
 	/* Audio-thread state: the engine heard now and the one fading out (NULL = the identity);
 	 * core.next waits for the current fade to end. */
@@ -75,6 +77,7 @@ typedef struct {
 	bool first_run;    /* snap the smoothers to their targets */
 	float smooth_coef;
 	Smoother g_in, g_out, g_mix;
+	Smoother g_knob[RFX_MAX_KNOBS]; /* 0..1, what the knob ports ask, smoothed */
 	float bypass;      /* 1 = processed, 0 = bypassed */
 	float bypass_step;
 	float x_dry[CHUNK], x_del[CHUNK], x_in[CHUNK], wet[CHUNK];
@@ -125,6 +128,10 @@ static void connect_port(LV2_Handle instance, uint32_t port, void *data)
 	case RFX_PORT_LATENCY: self->latency = data; break;
 	case RFX_PORT_STATUS: self->status = data; break;
 	case RFX_PORT_MODEL_RATE: self->model_rate = data; break;
+	case RFX_PORT_KNOB1:
+	case RFX_PORT_KNOB2:
+	case RFX_PORT_KNOB3:
+	case RFX_PORT_KNOB4: self->knob[port - RFX_PORT_KNOB1] = data; break;
 	case RFX_PORT_COUNT: break;
 	}
 }
@@ -210,6 +217,35 @@ static void process_wet(RnnFx *self, uint32_t n)
 									   self->wet, n)));
 }
 
+/* A knob port's target: 0..1, 0.5 when unconnected or NaN. */
+static float knob_target(const float *port)
+{
+	float p = port ? *port : 0.5f;
+	return p >= 0.0f ? (p <= 1.0f ? p : 1.0f) : (p < 0.0f ? 0.0f : 0.5f);
+}
+
+/* Advances the knob smoothers by n samples and sets the inputs they drive, in the engine heard
+ * and the one fading out (each model maps the ports its own way: plugin/loaded.h). Returns
+ * whether a knob is still moving. */
+static bool set_knobs(RnnFx *self, uint32_t n)
+{
+	bool moving = false;
+	for (int i = 0; i < RFX_MAX_KNOBS; ++i) {
+		Smoother *g = &self->g_knob[i];
+		for (uint32_t k = 0; k < n && g->value != g->target; ++k)
+			smooth_step(g, self->smooth_coef);
+		moving |= g->value != g->target;
+	}
+	RfxEngine *const e[2] = {self->swap.cur, self->swap.prev};
+	for (int j = 0; j < 2; ++j) {
+		const RfxLoaded *m = rfx_loaded_of(e[j]);
+		for (int i = 0; m && i < m->n_knobs; ++i)
+			rfx_engine_set_input(e[j], m->knob_input[i],
+					     rfx_loaded_knob_value(m, self->g_knob[i].value));
+	}
+	return moving;
+}
+
 /* The latency of an engine (0 for the identity). */
 static unsigned latency_of(const RfxEngine *e)
 {
@@ -270,8 +306,12 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 	float m = self->mix ? *self->mix : 1.0f;
 	self->g_mix.target = m >= 0.0f ? (m <= 1.0f ? m : 1.0f) : 0.0f; /* NaN -> 0 */
 	const float bypass_target = (!self->enabled || *self->enabled > 0.5f) ? 1.0f : 0.0f;
+	for (int i = 0; i < RFX_MAX_KNOBS; ++i)
+		self->g_knob[i].target = knob_target(self->knob[i]);
 	if (self->first_run) {
 		adopt_now(self); /* a model restored after activate(): heard from this first sample */
+		for (int i = 0; i < RFX_MAX_KNOBS; ++i)
+			self->g_knob[i].value = self->g_knob[i].target;
 		self->g_in.value = self->g_in.target;
 		self->g_out.value = self->g_out.target;
 		self->g_mix.value = self->g_mix.target;
@@ -284,8 +324,12 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 	adopt_next(self);
 
 	const float coef = self->smooth_coef;
+	/* While a knob moves, passes of KNOB_PASS samples: the inputs it drives follow it in steps
+	 * of 0.7 ms rather than 5 ms. */
+	bool knobs_moving = set_knobs(self, 0);
 	for (uint32_t off = 0; off < n_samples;) {
-		const uint32_t n = n_samples - off < CHUNK ? n_samples - off : CHUNK;
+		const uint32_t pass = knobs_moving ? KNOB_PASS : CHUNK;
+		const uint32_t n = n_samples - off < pass ? n_samples - off : pass;
 		for (uint32_t i = 0; i < n; ++i) {
 			float x = self->in[off + i];
 			self->x_dry[i] = isfinite(x) ? x : 0.0f;
@@ -297,6 +341,7 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 			adopt_next(self);
 			end_fade(self);
 			memcpy(self->out + off, self->x_del, n * sizeof(float));
+			knobs_moving = set_knobs(self, n);
 			off += n;
 			continue;
 		}
@@ -320,6 +365,7 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 		}
 		if (!self->swap.fading)
 			adopt_next(self);
+		knobs_moving = set_knobs(self, n);
 		off += n;
 	}
 

@@ -21,6 +21,10 @@ typedef enum {
 	RFX_PORT_LATENCY,     /* "latency"    output, samples (the resampler's, 0 at the model's rate) */
 	RFX_PORT_STATUS,      /* "status"     output, RfxPluginStatus */
 	RFX_PORT_MODEL_RATE,  /* "model_rate" output, Hz the model was trained at (0 = none) */
+	RFX_PORT_KNOB1,       /* "knob1".."knob4": a knob model's knobs, 0..1 over the trained range */
+	RFX_PORT_KNOB2,
+	RFX_PORT_KNOB3,
+	RFX_PORT_KNOB4,
 	RFX_PORT_COUNT
 } RfxPortIndex;
 

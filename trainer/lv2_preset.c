@@ -126,6 +126,19 @@ int trn_lv2_preset_write(const char *dir, const RfxModel *model, const char *lab
 		 "\t\t<%s> <model.json>\n"
 		 "\t] .\n",
 		 cls ? CLASSIFIER_URI : EFFECT_URI, name, MODEL_PARAM);
+	/* A knob model's knobs start at their defaults: knob port i is 0..1 over knob i's range. */
+	RfxKnob k[RFX_MAX_KNOBS];
+	const int n_knobs = rfx_model_knobs(model, k, RFX_MAX_KNOBS);
+	size_t len = strlen(ttl);
+	if (n_knobs > 0 && len > 2) {
+		len -= 2; /* reopen the statement: " ." and the newline go at the end again */
+		for (int i = 0; i < n_knobs && len < sizeof ttl; ++i)
+			len += (size_t)snprintf(ttl + len, sizeof ttl - len,
+						" ;\n\tlv2:port [ lv2:symbol \"knob%d\" ; pset:value %.9g ]",
+						i + 1, (k[i].def - k[i].min) / (k[i].max - k[i].min));
+		if (len < sizeof ttl)
+			snprintf(ttl + len, sizeof ttl - len, " .\n");
+	}
 	snprintf(path, sizeof path, "%s/preset.ttl", dir);
 	return write_text(path, ttl, msg, msg_size);
 }

@@ -31,7 +31,7 @@ if echo "$info" | grep -q "Binary: *file://$tmp/rnnfx.lv2/rnnfx.so"; then ok "li
 	echo "$info" | head; ko "lilv finds the bundle"; fi
 # Port symbols are a contract: the list may grow, these never change.
 syms=$(echo "$info" | sed -n 's/^[[:space:]]*Symbol:[[:space:]]*//p' | tr '\n' ' ')
-if [ "$syms" = "in out control notify in_gain out_gain mix enabled latency status model_rate " ]; then
+if [ "$syms" = "in out control notify in_gain out_gain mix enabled latency status model_rate knob1 knob2 knob3 knob4 " ]; then
 	ok "port symbols"; else echo "symbols: $syms"; ko "port symbols"; fi
 CURI='https://rnnfx.org/plugins/rnnfx#classifier'
 cinfo=$(LV2_PATH="$tmp:/usr/lib/lv2" lv2info "$CURI" 2>&1)

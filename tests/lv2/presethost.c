@@ -111,6 +111,7 @@ typedef struct {
 
 	/* Port buffers */
 	float in_gain, out_gain, mix, enabled, latency, status, model_rate;
+	float knob[4]; /* knob1..knob4: the presets' models have no knobs (the default state sets 0.5) */
 	union {
 		LV2_Atom_Sequence seq;
 		uint8_t bytes[ATOM_CAP];
@@ -193,6 +194,10 @@ static void set_value(const char *symbol, void *user, const void *value, uint32_
 			return;
 		}
 	}
+	if (!strncmp(symbol, "knob", 4) && symbol[4] >= '1' && symbol[4] <= '4' && !symbol[5]) {
+		h->knob[symbol[4] - '1'] = v;
+		return;
+	}
 	if (!strcmp(symbol, "latency") || !strcmp(symbol, "status") || !strcmp(symbol, "model_rate")) {
 		h->output_sets++;
 		return;
@@ -246,6 +251,10 @@ static Host *host_new(void)
 	lilv_instance_connect_port(i, RFX_PORT_LATENCY, &h->latency);
 	lilv_instance_connect_port(i, RFX_PORT_STATUS, &h->status);
 	lilv_instance_connect_port(i, RFX_PORT_MODEL_RATE, &h->model_rate);
+	for (int k = 0; k < 4; ++k) {
+		h->knob[k] = 0.5f;
+		lilv_instance_connect_port(i, RFX_PORT_KNOB1 + (uint32_t)k, &h->knob[k]);
+	}
 	return h;
 }
 

@@ -75,6 +75,17 @@ if [ -x "$RUN" ]; then
 		ok "rnnfx-run --knob tone=3: refused, naming the model's knobs" || bad "unknown knob" "$(cat "$T/err")"
 fi
 
+# --- --lv2-preset of a knob model: the preset sets knob1 to the default's place in the range
+# (--knob-default drive=7.5 on 0..10: 0.75), and the Turtle parses.
+if "$TRAIN" $TRAINSET --epochs 1 --hidden 4 --segment 0.2 --warmup 200 --window 512 --batch 8 \
+	--no-report --knob-default drive=7.5 --out "$T/kd.json" --lv2-preset "$T/kd.lv2" 2>"$T/err" &&
+	grep -q 'lv2:symbol "knob1" ; pset:value 0.75 ' "$T/kd.lv2/preset.ttl" &&
+	{ ! command -v serdi >/dev/null 2>&1 || serdi -i turtle "$T/kd.lv2/preset.ttl" >/dev/null 2>&1; }; then
+	ok "--lv2-preset of a knob model sets knob1 = 0.75 (default 7.5 on 0..10)"
+else
+	bad "--lv2-preset with knobs" "$(tail -n 2 "$T/err"; cat "$T/kd.lv2/preset.ttl" 2>/dev/null)"
+fi
+
 # --- interpolation: the same options on drive 10 alone, tested at 7.5. The targets at 7.5 and 10
 # differ by ESR 0.0099, so a one-setting model cannot do much better than that (measured 0.0102);
 # the conditioned model measured 0.0015 at 7.5 and 1.4e-05 at 5. Bounds: half the one-setting
