@@ -27,7 +27,7 @@ override CFLAGS += -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-stron
 override LDFLAGS += -Wl,-z,relro,-z,now
 LDLIBS_DSP = $(JANSSON_LIBS) $(SAMPLERATE_LIBS_DSP) -lm -lpthread
 
-VERSION := 0.2.0
+VERSION := 0.4.0
 override CFLAGS += -DRFX_VERSION=\"$(VERSION)\"
 
 # Debian packages: building, then testing and hosts; `make deps` installs those. DEB_EXTRA is for
