@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "rnnfx.h"
+#include "status.h"
 
 static int read_knob(json_t *o, int n_inputs, RfxKnob *k)
 {
@@ -61,4 +62,52 @@ float rfx_knob_input(const RfxKnob *k, double v, int *clamped)
 	if (clamped)
 		*clamped = c;
 	return rfx_knob_scale(k->min, k->max, v);
+}
+
+static int named(const RfxKnob *k, const RfxKnobSetting *s)
+{
+	return strlen(k->name) == s->name_len && !strncmp(k->name, s->name, s->name_len);
+}
+
+int rfx_model_knob_inputs(const RfxModel *model, const RfxKnobSetting *set, int n_set, int *idx,
+			  float *val, unsigned *clamped, char *detail, size_t detail_size)
+{
+	RfxKnob k[RFX_MAX_KNOBS];
+	RfxDiag d = {detail, detail_size};
+	rfx_diag_clear(&d);
+	const int n = rfx_model_knobs(model, k, RFX_MAX_KNOBS);
+	if (n < 0) {
+		rfx_diag_set(&d, RFX_ERR_FIELD, "its metadata's \"knobs\" entry is malformed");
+		return -1;
+	}
+	for (int j = 0; j < n_set; j++) {
+		int i = 0;
+		while (i < n && !named(&k[i], &set[j]))
+			i++;
+		if (i < n)
+			continue;
+		char known[RFX_MAX_KNOBS * (sizeof k[0].name + 2)] = "";
+		for (int t = 0; t < n; t++) {
+			if (t)
+				strcat(known, ", ");
+			strcat(known, k[t].name); /* names are < 64 bytes: the buffer holds all four */
+		}
+		rfx_diag_set(&d, RFX_ERR_INVALID, "no knob named '%.*s' (%s)", (int)set[j].name_len,
+			     set[j].name, n ? known : "the model has no knobs; --cond sets inputs by index");
+		return -1;
+	}
+	if (clamped)
+		*clamped = 0;
+	for (int i = 0; i < n; i++) {
+		double v = k[i].def;
+		for (int j = 0; j < n_set; j++)
+			if (named(&k[i], &set[j]))
+				v = set[j].value;
+		int c;
+		idx[i] = k[i].input;
+		val[i] = rfx_knob_input(&k[i], v, &c);
+		if (c && clamped)
+			*clamped |= 1u << i;
+	}
+	return n;
 }

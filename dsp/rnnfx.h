@@ -406,6 +406,22 @@ float rfx_knob_scale(double min, double max, double v);
  * clamped may be NULL): what a host feeds the model. */
 float rfx_knob_input(const RfxKnob *knob, double v, int *clamped);
 
+/* A user's setting of one knob by name: name_len bytes of `name` (no NUL needed), in its units. */
+typedef struct {
+	const char *name;
+	size_t name_len;
+	double value;
+} RfxKnobSetting;
+
+/* The conditioning inputs a knob model takes for the user's settings: for each of the model's
+ * knobs, in order, idx[i] = its input and val[i] = rfx_knob_input of the setting given for it (its
+ * default when none is); bit i of *clamped (may be NULL) is set when knob i had to be clamped.
+ * Returns the number of knobs (0 for a model without; then every setting is refused), or -1 when
+ * a setting names no knob of the model or the knobs entry is malformed (`detail` says which and
+ * names the model's knobs). */
+int rfx_model_knob_inputs(const RfxModel *model, const RfxKnobSetting *set, int n_set, int *idx,
+			  float *val, unsigned *clamped, char *detail, size_t detail_size);
+
 #ifdef __cplusplus
 }
 #endif

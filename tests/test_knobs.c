@@ -76,5 +76,30 @@ int main(void)
 	float nan_in = rfx_knob_input(&d, NAN, &c);
 	RT_CHECK(nan_in == -1.0f && c == 1, "NaN gave %g", nan_in);
 	RT_CHECK(rfx_knob_scale(0, 10, 12.5) == 1.5f, "unclamped scale");
+
+	rt_case("settings by name -> inputs: given, default, clamped, unknown names refused");
+	m = model(3, "{\"knobs\":[{\"name\":\"drive\",\"input\":1,\"min\":0,\"max\":10,"
+		     "\"default\":5},{\"name\":\"tone\",\"input\":2,\"min\":-1,\"max\":1,"
+		     "\"default\":0.5}]}");
+	int idx[RFX_MAX_KNOBS];
+	float val[RFX_MAX_KNOBS];
+	unsigned cl = 99;
+	char why[300];
+	RfxKnobSetting set[2] = {{"drive=7.5", 5, 7.5}, {"tone", 4, 3.0}};
+	RT_CHECK(rfx_model_knob_inputs(m, set, 1, idx, val, &cl, why, sizeof why) == 2, "%s", why);
+	RT_CHECK(idx[0] == 1 && val[0] == 0.5f && idx[1] == 2 && val[1] == 0.5f && cl == 0,
+		 "drive 7.5 and tone's default 0.5: %d %g %d %g clamped %u", idx[0], val[0], idx[1],
+		 val[1], cl);
+	RT_CHECK(rfx_model_knob_inputs(m, set, 2, idx, val, &cl, why, sizeof why) == 2 && val[1] == 1.0f &&
+		 cl == 2u, "tone 3 clamped to 1: %g, bits %u", val[1], cl);
+	RfxKnobSetting wrong = {"gain", 4, 1.0};
+	RT_CHECK(rfx_model_knob_inputs(m, &wrong, 1, idx, val, &cl, why, sizeof why) == -1 &&
+		 strstr(why, "no knob named 'gain' (drive, tone)"), "gain: %s", why);
+	rfx_model_free(m);
+	m = model(1, NULL);
+	RT_CHECK(rfx_model_knob_inputs(m, set, 1, idx, val, &cl, why, sizeof why) == -1 &&
+		 strstr(why, "has no knobs"), "no knobs: %s", why);
+	RT_CHECK(rfx_model_knob_inputs(m, NULL, 0, idx, val, &cl, why, sizeof why) == 0, "no knobs, none given");
+	rfx_model_free(m);
 	return rt_finish();
 }

@@ -54,6 +54,31 @@ RfxEngine *live_load(const char *path, int C, const LiveCond *cond, double host_
 		snprintf(msg, msg_size, "%s%s%s", rfx_strerror(s), detail[0] ? ": " : "", detail);
 		return NULL;
 	}
+	/* The model's knobs add their inputs (the given setting, or the default) to a copy. */
+	LiveCond all = cond ? *cond : (LiveCond){0};
+	int kidx[RFX_MAX_KNOBS];
+	float kval[RFX_MAX_KNOBS];
+	unsigned clamped = 0;
+	const int nk = rfx_model_knob_inputs(m, all.knob, all.n_knob, kidx, kval, &clamped, detail,
+					     sizeof detail);
+	if (nk < 0) {
+		snprintf(msg, msg_size, "%s", detail);
+		rfx_model_free(m);
+		return NULL;
+	}
+	for (int i = 0; i < nk; i++) {
+		int taken = 0;
+		for (int k = 0; k < all.n; k++)
+			taken |= all.index[k] == kidx[i];
+		if (!taken && all.n < RFX_MAX_INPUTS) {
+			all.index[all.n] = kidx[i];
+			all.value[all.n++] = kval[i];
+		}
+	}
+	if (clamped)
+		fprintf(stderr, "rnnfx-live: warning: a --knob value outside the model's trained range "
+			"was clamped to it\n");
+	cond = &all;
 	RfxEngine *e = NULL;
 	int idx = missing_cond(m, cond);
 	for (int k = 0; cond && k < cond->n && !idx; k++)

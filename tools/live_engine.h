@@ -26,11 +26,15 @@
 
 #define LIVE_MAX_CHANNELS RFX_ENGINE_SWAP_MAX_CHANNELS
 
-/* Conditioning inputs held constant: index 1..I-1 and value. */
+/* Conditioning inputs held constant: index 1..I-1 and value; and a knob model's knobs by name
+ * (resolved for each model loaded, so a reload with other knobs is mapped again; --cond for the
+ * same input wins). */
 typedef struct {
 	int n;
 	int index[RFX_MAX_INPUTS];
 	float value[RFX_MAX_INPUTS];
+	int n_knob;
+	RfxKnobSetting knob[RFX_MAX_KNOBS];
 } LiveCond;
 
 /* What the audio back-end reported for a buffer (PortAudio's status flags, mapped). */

@@ -106,7 +106,9 @@ static void usage(FILE *f)
 		"  --rate HZ        sample rate (default: the model's)\n"
 		"  --frames N       frames per callback (default 256; 0 = PortAudio chooses)\n"
 		"  --channels C     channels in and out, one stream each (default 1, up to %d)\n"
-		"  --cond I=V       hold conditioning input I at V; required for each one\n"
+		"  --knob NAME=V    a knob model's knob at V in its own units (clamped to the trained\n"
+		"                   range); knobs not given sit at their default\n"
+		"  --cond I=V       hold conditioning input I at the network value V\n"
 		"  --watch          reload when the model file changes (SIGHUP always reloads)\n"
 		"  --seconds S      stop after S seconds (default: run until Ctrl-C)\n"
 		"  -v, --verbose    keep the audio back-ends' start-up messages\n",
@@ -168,6 +170,11 @@ static int parse_args(int argc, char **argv, Options *o)
 			o->seconds = strtod(v, &end);
 			if (*end || !(o->seconds >= 0))
 				return fprintf(stderr, "%s: --seconds '%s': expected >= 0\n", PROG, v), 1;
+		} else if (!strcmp(a, "--knob")) {
+			if (o->cond.n_knob >= RFX_MAX_KNOBS ||
+			    cli_parse_knob(v, &o->cond.knob[o->cond.n_knob++]))
+				return fprintf(stderr, "%s: --knob '%s': expected NAME=VALUE, e.g. drive=7.5 "
+					       "(at most %d knobs)\n", PROG, v, RFX_MAX_KNOBS), 1;
 		} else if (!strcmp(a, "--cond")) {
 			if (parse_cond(o, v))
 				return fprintf(stderr, "%s: --cond '%s': expected INDEX=VALUE\n", PROG, v), 1;

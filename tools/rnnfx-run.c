@@ -54,9 +54,7 @@ typedef struct {
 	int cond_index[RFX_MAX_INPUTS];
 	float cond_value[RFX_MAX_INPUTS];
 	int n_knob;                  /* --knob NAME=V, in the user's units (a knob model's metadata) */
-	const char *knob_name[RFX_MAX_KNOBS];
-	size_t knob_name_len[RFX_MAX_KNOBS];
-	double knob_value[RFX_MAX_KNOBS];
+	RfxKnobSetting knob[RFX_MAX_KNOBS];
 } Options;
 
 /* Everything one run owns; run_close() releases whatever was acquired. */
@@ -135,21 +133,6 @@ static int parse_cond(Options *o, const char *arg)
 	return 0;
 }
 
-static int parse_knob(Options *o, const char *arg)
-{
-	const char *eq = strchr(arg, '=');
-	if (!eq || eq == arg || o->n_knob >= RFX_MAX_KNOBS)
-		return -1;
-	char *end;
-	double v = strtod(eq + 1, &end);
-	if (end == eq + 1 || *end || !isfinite(v))
-		return -1;
-	o->knob_name[o->n_knob] = arg;
-	o->knob_name_len[o->n_knob] = (size_t)(eq - arg);
-	o->knob_value[o->n_knob++] = v;
-	return 0;
-}
-
 /* One option that takes a value; returns 0, or 1 after saying what is wrong. */
 static int parse_option(Options *o, const char *a, const char *v)
 {
@@ -173,7 +156,7 @@ static int parse_option(Options *o, const char *a, const char *v)
 			return fprintf(stderr, "%s: %s '%s': expected pcm16, pcm24, pcm32, float or "
 				       "double\n", PROG, a, v), 1;
 	} else if (!strcmp(a, "--knob")) {
-		if (parse_knob(o, v))
+		if (o->n_knob >= RFX_MAX_KNOBS || cli_parse_knob(v, &o->knob[o->n_knob++]))
 			return fprintf(stderr, "%s: --knob '%s': expected NAME=VALUE, e.g. drive=7.5 (at "
 				       "most %d knobs)\n", PROG, v, RFX_MAX_KNOBS), 1;
 	} else if (!strcmp(a, "--cond")) {
@@ -224,42 +207,21 @@ static int parse_args(int argc, char **argv, Options *o)
  * same input wins: it is the explicit network value. */
 static int apply_knobs(Options *o, const RfxModel *m)
 {
-	RfxKnob k[RFX_MAX_KNOBS];
-	int n = rfx_model_knobs(m, k, RFX_MAX_KNOBS);
+	int idx[RFX_MAX_KNOBS];
+	float val[RFX_MAX_KNOBS];
+	unsigned clamped;
+	char why[512];
+	int n = rfx_model_knob_inputs(m, o->knob, o->n_knob, idx, val, &clamped, why, sizeof why);
 	if (n < 0)
-		return fail(o->model_path, "its metadata's \"knobs\" entry is malformed");
-	for (int j = 0; j < o->n_knob; j++) {
-		int i = 0;
-		while (i < n && (strlen(k[i].name) != o->knob_name_len[j] ||
-				 strncmp(k[i].name, o->knob_name[j], o->knob_name_len[j])))
-			i++;
-		if (i == n) {
-			char known[RFX_MAX_KNOBS * 66] = "";
-			for (int t = 0; t < n; t++)
-				snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
-					 t ? ", " : "", k[t].name);
-			return fail(o->model_path, "no knob named '%.*s' (%s)",
-				    (int)o->knob_name_len[j], o->knob_name[j],
-				    n ? known : "the model has no knobs; --cond sets inputs by index");
-		}
-	}
+		return fail(o->model_path, "%s", why);
+	cli_warn_clamped(m, o->knob, o->n_knob, clamped);
 	for (int i = 0; i < n; i++) {
-		double v = k[i].def;
-		for (int j = 0; j < o->n_knob; j++)
-			if (strlen(k[i].name) == o->knob_name_len[j] &&
-			    !strncmp(k[i].name, o->knob_name[j], o->knob_name_len[j]))
-				v = o->knob_value[j];
-		int clamped, taken = 0;
-		float x = rfx_knob_input(&k[i], v, &clamped);
-		if (clamped)
-			fprintf(stderr, "%s: warning: knob %s=%g is outside the trained range %g..%g: "
-				"clamped to %g\n", PROG, k[i].name, v, k[i].min, k[i].max,
-				v > k[i].max ? k[i].max : k[i].min);
+		int taken = 0;
 		for (int c = 0; c < o->n_cond; c++)
-			taken |= o->cond_index[c] == k[i].input;
+			taken |= o->cond_index[c] == idx[i];
 		if (!taken && o->n_cond < RFX_MAX_INPUTS) {
-			o->cond_index[o->n_cond] = k[i].input;
-			o->cond_value[o->n_cond++] = x;
+			o->cond_index[o->n_cond] = idx[i];
+			o->cond_value[o->n_cond++] = val[i];
 		}
 	}
 	return 0;

@@ -151,6 +151,24 @@ rc=$?
 	tail -n 1 "$W/rs.out" | grep -q 'non-finite 0 ' && ok "44.1 kHz model at 48 kHz: resampled" ||
 	{ bad "44.1 kHz model at 48 kHz (exit $rc)"; cat "$W/rs.out" "$W/rs.err"; }
 
+# 3c. A knob model (one conditioning input, the trainer's "knobs" metadata): --knob by name runs,
+# no --knob runs at the default (no --cond needed), an unknown name is refused with the knobs.
+"$H/mkmodel" "$W/K.json" --cell gru --hidden 8 --seed 15 --inputs 2 --head-scale 0.2
+python3 - "$W/K.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["metadata"] = {"name": "knob", "knobs": [{"name": "drive", "input": 1, "min": 0, "max": 10, "default": 5}]}
+json.dump(m, open(sys.argv[1], "w"))
+PY
+timeout 20 "$LIVE" --model "$W/K.json" --device JACK --knob drive=7.5 --seconds 1.5 >"$W/k.out" 2>"$W/k.err" &&
+	tail -n 1 "$W/k.out" | grep -q 'non-finite 0 ' &&
+	timeout 20 "$LIVE" --model "$W/K.json" --device JACK --seconds 1.5 >/dev/null 2>>"$W/k.err" &&
+	ok "knob model: --knob drive=7.5 and the default both run" || { bad "knob model"; cat "$W/k.out" "$W/k.err"; }
+timeout 20 "$LIVE" --model "$W/K.json" --device JACK --knob tone=1 --seconds 1 >/dev/null 2>"$W/err.log"
+rc=$?
+[ $rc != 0 ] && grep -q "no knob named 'tone' (drive)" "$W/err.log" && ok "knob model: an unknown knob is refused (exit $rc)" ||
+	{ bad "unknown knob (exit $rc)"; cat "$W/err.log"; }
+
 # 4. Devices that cannot be opened: named, with PortAudio's reason, and a non-zero exit.
 timeout 20 "$LIVE" --model "$W/A.json" --device nosuchcard --seconds 1 >/dev/null 2>"$W/err.log"
 rc=$?
