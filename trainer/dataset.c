@@ -239,6 +239,86 @@ static int pick_blocks(const float *x, size_t n, long max_lag, Block *blocks)
 	return nb;
 }
 
+/* The onset search: an LPC filter of x's spectrum whitens both signals, so that the correlation
+ * of the whitened pair is close to the impulse response from input to target. Its peak, and where
+ * it first rises to half that peak, tell a delay apart from a filter's group delay: an inverting
+ * all-pass or tone stack with no delay peaks near 0 once whitened, where the raw correlation, made
+ * of the guitar's long low-frequency periods, can peak tens of samples away. */
+#define LAG_LPC 16
+#define LAG_BACK 256  /* how far before the raw peak the whitened one may lie */
+#define LAG_AHEAD 32
+
+/* a[0..LAG_LPC] (a[0] = 1) from x's autocorrelation over the blocks, by Levinson-Durbin. */
+static void whitener(const float *x, const Block *b, int nb, double *a)
+{
+	double r[LAG_LPC + 1] = {0}, t[LAG_LPC + 1];
+	for (int k = 0; k < nb; k++)
+		for (size_t i = b[k].start + LAG_LPC; i < b[k].start + LAG_BLOCK; i++)
+			for (int j = 0; j <= LAG_LPC; j++)
+				r[j] += (double)x[i] * x[i - (size_t)j];
+	memset(a, 0, (LAG_LPC + 1) * sizeof *a);
+	a[0] = 1;
+	double e = r[0] * (1 + 1e-9) + 1e-30; /* a little white noise: never divides by 0 */
+	for (int i = 1; i <= LAG_LPC; i++) {
+		double acc = r[i];
+		for (int j = 1; j < i; j++)
+			acc += a[j] * r[i - j];
+		const double k = -acc / e;
+		memcpy(t, a, sizeof t);
+		for (int j = 1; j < i; j++)
+			a[j] = t[j] + k * t[i - j];
+		a[i] = k;
+		e *= 1 - k * k;
+		if (!(e > 0))
+			break;
+	}
+}
+
+/* v[i] whitened by a; samples outside [0, n) count as 0. */
+static double whitened(const float *v, size_t n, long i, const double *a)
+{
+	double s = 0;
+	for (int k = 0; k <= LAG_LPC; k++) {
+		long j = i - k;
+		if (j >= 0 && (size_t)j < n)
+			s += a[k] * v[j];
+	}
+	return s;
+}
+
+/* The whitened correlation at lags lo..hi (c[lag - lo]); 0 when out of memory. */
+static int whitened_xcorr(const float *x, const float *y, size_t n, const Block *b, int nb, long lo,
+			  long hi, double *c)
+{
+	double a[LAG_LPC + 1];
+	whitener(x, b, nb, a);
+	const size_t span = (size_t)(hi - lo) + LAG_BLOCK;
+	double *xw = malloc(LAG_BLOCK * sizeof *xw), *yw = malloc(span * sizeof *yw);
+	if (!xw || !yw) {
+		free(xw);
+		free(yw);
+		return 0;
+	}
+	memset(c, 0, (size_t)(hi - lo + 1) * sizeof *c);
+	for (int k = 0; k < nb; k++) {
+		const long s = (long)b[k].start;
+		for (size_t i = 0; i < LAG_BLOCK; i++)
+			xw[i] = whitened(x, n, s + (long)i, a);
+		for (size_t i = 0; i < span; i++)
+			yw[i] = whitened(y, n, s + lo + (long)i, a);
+		for (long lag = lo; lag <= hi; lag++) {
+			double acc = 0;
+			const double *yl = yw + (lag - lo);
+			for (size_t i = 0; i < LAG_BLOCK; i++)
+				acc += xw[i] * yl[i];
+			c[lag - lo] += acc;
+		}
+	}
+	free(xw);
+	free(yw);
+	return 1;
+}
+
 long trn_estimate_lag(const float *x, const float *y, size_t n, long max_lag, double *corr)
 {
 	Block blocks[LAG_MAX_BLOCKS];
@@ -247,6 +327,7 @@ long trn_estimate_lag(const float *x, const float *y, size_t n, long max_lag, do
 	int nb = pick_blocks(x, n, max_lag, blocks);
 	if (nb == 0)
 		return 0;
+	/* The raw correlation, decimated, over the whole range: where to look. */
 	long best = 0;
 	double best_abs = -1;
 	for (long lag = -max_lag / LAG_DECIM; lag <= max_lag / LAG_DECIM; lag++) {
@@ -256,27 +337,43 @@ long trn_estimate_lag(const float *x, const float *y, size_t n, long max_lag, do
 			best = lag * LAG_DECIM;
 		}
 	}
-	long lo = best - 2 * LAG_DECIM, hi = best + 2 * LAG_DECIM;
-	best_abs = -1;
-	double best_c = 0;
-	for (long lag = lo; lag <= hi; lag++) {
+	/* The raw peak at full resolution: the correlation reported (how alike the two are). */
+	long raw = best;
+	double raw_abs = -1;
+	for (long lag = best - 2 * LAG_DECIM; lag <= best + 2 * LAG_DECIM; lag++) {
 		if (lag < -max_lag || lag > max_lag)
 			continue;
-		double c = xcorr_at(x, y, blocks, nb, lag, 1);
-		if (fabs(c) > best_abs) {
-			best_abs = fabs(c);
-			best_c = c;
-			best = lag;
+		double c = fabs(xcorr_at(x, y, blocks, nb, lag, 1));
+		if (c > raw_abs) {
+			raw_abs = c;
+			raw = lag;
 		}
 	}
+	best = raw;
+	/* The whitened correlation at full resolution from LAG_BACK before that to LAG_AHEAD after:
+	 * its peak, then back to where it first reaches half of it (the response's onset). */
+	const long lo = best - LAG_BACK > -max_lag ? best - LAG_BACK : -max_lag;
+	const long hi = best + LAG_AHEAD < max_lag ? best + LAG_AHEAD : max_lag;
+	double cw[LAG_BACK + LAG_AHEAD + 1];
+	if (whitened_xcorr(x, y, n, blocks, nb, lo, hi, cw)) {
+		long pk = lo;
+		for (long lag = lo; lag <= hi; lag++)
+			if (fabs(cw[lag - lo]) > fabs(cw[pk - lo]))
+				pk = lag;
+		const double half = 0.5 * fabs(cw[pk - lo]);
+		while (pk > lo && fabs(cw[pk - 1 - lo]) >= half)
+			pk--;
+		best = pk;
+	}
 	if (corr) {
+		double c = xcorr_at(x, y, blocks, nb, raw, 1);
 		double ex = xcorr_at(x, x, blocks, nb, 0, 1), ey = 0;
 		for (int k = 0; k < nb; k++)
 			for (size_t i = 0; i < LAG_BLOCK; i++) {
-				double v = y[(size_t)((long)(blocks[k].start + i) + best)];
+				double v = y[(size_t)((long)(blocks[k].start + i) + raw)];
 				ey += v * v;
 			}
-		*corr = ex > 0 && ey > 0 ? best_c / sqrt(ex * ey) : 0;
+		*corr = ex > 0 && ey > 0 ? c / sqrt(ex * ey) : 0;
 	}
 	return best;
 }

@@ -49,6 +49,72 @@ static void test_lag(float *x, float *y)
 	RT_CHECK(lag == 0 && corr == 0, "lag %ld corr %.3f", lag, corr);
 }
 
+/* Plucked low notes (82-196 Hz, decaying harmonics): the long periods a guitar's correlation has. */
+static void make_notes(float *x, size_t n, uint64_t *s)
+{
+	const double f[] = {82.4, 110.0, 146.8, 196.0};
+	for (size_t i = 0; i < n; i++) {
+		size_t note = i / 12000;
+		double t = (double)(i % 12000) / 48000, f0 = f[(note * 7 + 3) % 4], v = 0;
+		for (int h = 1; h <= 6; h++)
+			v += sin(2 * M_PI * f0 * h * t) / h;
+		x[i] = (float)(0.3 * exp(-4 * t) * v) + rt_rand_uniform(s, -1e-4f, 1e-4f);
+	}
+}
+
+/* y = g * (four one-pole low-passes at fc, each y' += a (x - y')) of x[i - d]. */
+static void lowpassed(const float *x, float *y, size_t n, long d, double fc, float g)
+{
+	const double a = 1 - exp(-2 * M_PI * fc / 48000);
+	double s[4] = {0};
+	for (size_t i = 0; i < n; i++) {
+		long j = (long)i - d;
+		double v = j >= 0 && j < (long)n ? x[j] : 0;
+		for (int k = 0; k < 4; k++)
+			v = s[k] += a * (v - s[k]);
+		y[i] = (float)(g * v);
+	}
+}
+
+/* y = g * (two first-order all-passes, coefficient c) of x: a phase shift, no delay. */
+static void allpassed(const float *x, float *y, size_t n, double c, float g)
+{
+	double x1[2] = {0}, y1[2] = {0};
+	for (size_t i = 0; i < n; i++) {
+		double v = x[i];
+		for (int k = 0; k < 2; k++) {
+			double o = -c * v + x1[k] + c * y1[k];
+			x1[k] = v;
+			y1[k] = o;
+			v = o;
+		}
+		y[i] = (float)(g * v);
+	}
+}
+
+/* An inverted or filtered target with no delay must not look delayed (the trainer warns past
+ * 1 ms = 48 samples and --align would shift by it); a delayed one still shows its delay. */
+static void test_lag_filters(float *x, float *y)
+{
+	rt_case("inverted, low-passed or all-passed targets without delay: no delay past 1 ms");
+	uint64_t seed = rt_seed() + 3;
+	make_notes(x, N, &seed);
+	double corr;
+	lowpassed(x, y, N, 0, 300, -1.0f);
+	long lag = trn_estimate_lag(x, y, N, 2400, &corr);
+	RT_CHECK(labs(lag) <= 48, "inverted 4-pole low-pass at 300 Hz: %ld samples", lag);
+	allpassed(x, y, N, 0.9, -1.0f);
+	lag = trn_estimate_lag(x, y, N, 2400, &corr);
+	RT_CHECK(labs(lag) <= 48, "inverted all-pass pair: %ld samples", lag);
+	allpassed(x, y, N, -0.7, 1.0f);
+	lag = trn_estimate_lag(x, y, N, 2400, &corr);
+	RT_CHECK(labs(lag) <= 48, "all-pass pair: %ld samples", lag);
+	rt_case("the same low-pass after a 300-sample delay: the delay found");
+	lowpassed(x, y, N, 300, 300, -1.0f);
+	lag = trn_estimate_lag(x, y, N, 2400, &corr);
+	RT_CHECK(lag >= 300 && lag <= 348, "delay 300 + low-pass: %ld samples", lag);
+}
+
 static void test_split(void)
 {
 	TrnData d;
@@ -103,6 +169,7 @@ int main(void)
 	make_signal(x, N, &s);
 	rt_case("delay estimate: known delays, both signs, up to the search range");
 	test_lag(x, y);
+	test_lag_filters(x, y);
 	rt_case("split: train | val | test by time in every pair");
 	test_split();
 	rt_case("segments: grid over every span");
