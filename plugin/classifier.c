@@ -100,13 +100,10 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
 {
 	(void)descriptor;
 	(void)bundle_path;
-	RfxClassifier *self = calloc(1, sizeof *self);
+	RfxClassifier *self = rfx_core_new(sizeof *self, RFX_MODE_CLASSIFIER, "rnnfx classifier",
+					   rate, features);
 	if (!self)
 		return NULL;
-	if (!rfx_core_init(&self->core, RFX_MODE_CLASSIFIER, "rnnfx classifier", rate, features)) {
-		free(self);
-		return NULL;
-	}
 	lv2_atom_forge_init(&self->midi_forge, self->core.map);
 	self->smooth_ms = RFX_CLS_DEFAULT_SMOOTHING_MS;
 	self->coef = rfx_cls_smooth_coef(rate, self->smooth_ms);
@@ -374,8 +371,7 @@ static void cleanup(LV2_Handle instance)
 {
 	RfxClassifier *self = instance;
 	rfx_loaded_free(self->cur);
-	rfx_core_cleanup(&self->core);
-	free(self);
+	rfx_core_free(&self->core);
 }
 
 const LV2_Descriptor rfx_classifier_descriptor = {

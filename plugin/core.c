@@ -132,8 +132,8 @@ static char *base64_decode(const char *s, size_t n, size_t *out_len, bool *bad)
 	return out;
 }
 
-bool rfx_core_init(RfxCore *c, RfxOutputMode mode, const char *name, double rate,
-		   const LV2_Feature *const *features)
+/* Reads the features into `c`; false when a required one is missing (logged when it can be). */
+static bool read_features(RfxCore *c, const char *name, const LV2_Feature *const *features)
 {
 	/* One table of the features: required ones refuse instantiation when absent. */
 	struct {
@@ -160,10 +160,19 @@ bool rfx_core_init(RfxCore *c, RfxOutputMode mode, const char *name, double rate
 					       "%s: the host does not provide %s\n", name, wanted[w].uri);
 		}
 	}
-	if (missing)
-		return false;
-	if (pthread_mutex_init(&c->persist_lock, NULL) != 0)
-		return false;
+	return !missing;
+}
+
+void *rfx_core_new(size_t size, RfxOutputMode mode, const char *name, double rate,
+		   const LV2_Feature *const *features)
+{
+	RfxCore *c = calloc(1, size);
+	if (!c)
+		return NULL;
+	if (!read_features(c, name, features) || pthread_mutex_init(&c->persist_lock, NULL) != 0) {
+		free(c);
+		return NULL;
+	}
 	rfx_uris_map(&c->uris, c->map);
 	lv2_atom_forge_init(&c->forge, c->map);
 	atomic_init(&c->restored, NULL);
@@ -172,10 +181,10 @@ bool rfx_core_init(RfxCore *c, RfxOutputMode mode, const char *name, double rate
 	c->mode = mode;
 	c->name = name;
 	c->failed = RFX_LOAD_FAIL_NONE;
-	return true;
+	return c;
 }
 
-void rfx_core_cleanup(RfxCore *c)
+void rfx_core_free(RfxCore *c)
 {
 	rfx_loaded_free(c->next);
 	rfx_loaded_free(atomic_load(&c->restored));
@@ -187,6 +196,7 @@ void rfx_core_cleanup(RfxCore *c)
 	free(c->persist_path);
 	free(c->persist_model);
 	pthread_mutex_destroy(&c->persist_lock);
+	free(c);
 }
 
 /* Off the audio thread: what save() should store for the model run() takes next, its path and
@@ -526,6 +536,27 @@ static const void *feature_data(const LV2_Feature *const *features, const char *
 	return NULL;
 }
 
+/* `path` through the host's state:mapPath, to its abstract form (for save) or back to an absolute
+ * one (for restore), as a copy the caller frees with free(); a plain copy when the host maps no
+ * paths. NULL when the host's mapping or memory failed. */
+static char *map_state_path(const LV2_Feature *const *features, const char *path, bool abstract)
+{
+	const LV2_State_Map_Path *map = feature_data(features, LV2_STATE__mapPath);
+	if (!map)
+		return strdup(path);
+	char *mapped = abstract ? map->abstract_path(map->handle, path)
+				: map->absolute_path(map->handle, path);
+	if (!mapped)
+		return NULL;
+	char *copy = strdup(mapped);
+	const LV2_State_Free_Path *free_path = feature_data(features, LV2_STATE__freePath);
+	if (free_path)
+		free_path->free_path(free_path->handle, mapped);
+	else
+		free(mapped);
+	return copy;
+}
+
 /* State class (may run concurrently with run()): stores the model's path, mapped through
  * state:mapPath when the host gives it, and the model itself (RFX_STATE_MODEL_BASE64: base64 of
  * its JSON, metadata reduced to the name). Reads only the persist copy, under its lock; never
@@ -536,25 +567,14 @@ static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store
 {
 	(void)flags;
 	RfxCore *c = instance;
-	const LV2_State_Map_Path *map_path = feature_data(features, LV2_STATE__mapPath);
-	const LV2_State_Free_Path *free_path = feature_data(features, LV2_STATE__freePath);
 	LV2_State_Status status = LV2_STATE_SUCCESS;
 
 	pthread_mutex_lock(&c->persist_lock);
-	if (c->persist_path) {
-		char *apath = map_path ? map_path->abstract_path(map_path->handle, c->persist_path)
-				       : c->persist_path;
-		if (apath) {
-			status = store(handle, c->uris.rfx_model, apath, strlen(apath) + 1,
-				       c->uris.atom_Path, LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE);
-			if (map_path) {
-				if (free_path)
-					free_path->free_path(free_path->handle, apath);
-				else
-					free(apath);
-			}
-		}
-	}
+	char *apath = c->persist_path ? map_state_path(features, c->persist_path, true) : NULL;
+	if (apath)
+		status = store(handle, c->uris.rfx_model, apath, strlen(apath) + 1, c->uris.atom_Path,
+			       LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE);
+	free(apath);
 	if (c->persist_model && status == LV2_STATE_SUCCESS)
 		status = store(handle, c->uris.rfx_modelBase64, c->persist_model,
 			       strlen(c->persist_model) + 1, c->uris.atom_String,
@@ -582,8 +602,6 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
 {
 	(void)flags;
 	RfxCore *c = instance;
-	const LV2_State_Map_Path *map_path = feature_data(features, LV2_STATE__mapPath);
-	const LV2_State_Free_Path *free_path = feature_data(features, LV2_STATE__freePath);
 	size_t size = 0;
 	uint32_t type = 0, vflags = 0;
 	char *path = NULL, *json = NULL;
@@ -596,18 +614,7 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
 			 "NUL-terminated atom:Path: ignored\n", c->name);
 		unusable = true;
 	} else if (value) {
-		if (map_path) {
-			char *abs = map_path->absolute_path(map_path->handle, value);
-			if (abs) {
-				path = strdup(abs);
-				if (free_path)
-					free_path->free_path(free_path->handle, abs);
-				else
-					free(abs);
-			}
-		} else {
-			path = strdup(value);
-		}
+		path = map_state_path(features, value, false);
 	}
 	if (path && path[0] != '/') {
 		core_log(c, c->uris.log_Warning, "%s: the model path in the state, '%s', is not "

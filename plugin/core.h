@@ -5,7 +5,7 @@
  * take the LV2_Handle as an RfxCore and serve both plugins (rfx_core_extension_data).
  *
  * Threads (the LV2 threading classes):
- *   - instantiation: rfx_core_init, rfx_core_cleanup;
+ *   - instantiation: rfx_core_new, rfx_core_free;
  *   - audio: rfx_core_handle_patch, rfx_core_take_restored, rfx_core_retire,
  *     rfx_core_flush_garbage, rfx_core_notify_* and work_response: no allocation, lock or I/O;
  *   - worker: work (loads and frees models, logs);
@@ -58,13 +58,14 @@ typedef struct {
 	char *persist_model; /* base64 of the model's JSON (RFX_STATE_MODEL_BASE64) */
 } RfxCore;
 
-/* Instantiation class: reads the features (urid:map and work:schedule are required; logs which is
- * missing when it can), maps the URIs. False when the plugin cannot run. */
-bool rfx_core_init(RfxCore *c, RfxOutputMode mode, const char *name, double rate,
+/* Instantiation class: allocates a plugin instance of `size` bytes (zeroed) that starts with an
+ * RfxCore, reads the features (urid:map and work:schedule are required; logs which is missing
+ * when it can) and maps the URIs. NULL when the plugin cannot run. */
+void *rfx_core_new(size_t size, RfxOutputMode mode, const char *name, double rate,
 		   const LV2_Feature *const *features);
-/* Instantiation class: frees every engine the core holds (next, restored, garbage), and the
- * persist copy. The plugin frees the models it holds itself. */
-void rfx_core_cleanup(RfxCore *c);
+/* Instantiation class: frees every engine the core holds (next, restored, garbage), the persist
+ * copy and the instance. The plugin frees the models it holds itself, first. */
+void rfx_core_free(RfxCore *c);
 
 /* Audio class: one patch message from the control port. A patch:Set of rnnfx:model goes to the
  * worker. Returns true for a patch:Get, with *get_property the property asked for (0 = all). */

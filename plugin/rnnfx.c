@@ -95,14 +95,9 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
 {
 	(void)descriptor;
 	(void)bundle_path;
-	RnnFx *self = calloc(1, sizeof *self);
+	RnnFx *self = rfx_core_new(sizeof *self, RFX_MODE_EFFECT, "rnnfx", rate, features);
 	if (!self)
 		return NULL;
-
-	if (!rfx_core_init(&self->core, RFX_MODE_EFFECT, "rnnfx", rate, features)) {
-		free(self);
-		return NULL;
-	}
 	rfx_engine_swap_init(&self->swap, 1, rfx_plugin_fade_len(rate, RFX_PLUGIN_SWAP_FADE_S));
 	self->bypass_step = 1.0f / (float)rfx_plugin_fade_len(rate, RFX_PLUGIN_BYPASS_FADE_S);
 	self->smooth_coef = (float)(1.0 - exp(-1.0 / (rate * RFX_PLUGIN_SMOOTH_S)));
@@ -413,8 +408,7 @@ static void cleanup(LV2_Handle instance)
 	RnnFx *self = instance;
 	rfx_loaded_free(rfx_loaded_of(self->swap.cur));
 	rfx_loaded_free(rfx_loaded_of(self->swap.prev));
-	rfx_core_cleanup(&self->core);
-	free(self);
+	rfx_core_free(&self->core);
 }
 
 static const LV2_Descriptor descriptor = {
