@@ -1,7 +1,8 @@
 #include "tools/cli.h"
 
-#include <stdarg.h>
 #include <math.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,26 @@ int fail(const char *what, const char *fmt, ...)
 	fputc('\n', stderr);
 	va_end(ap);
 	return 1;
+}
+
+int cli_parsed(int parse_result, void (*usage)(FILE *))
+{
+	if (parse_result == 2) {
+		usage(stdout);
+		return 0;
+	}
+	if (parse_result) {
+		fprintf(stderr, "%s: try '%s --help'\n", cli_prog, cli_prog);
+		return 2;
+	}
+	return -1;
+}
+
+void cli_catch_stop(void (*handler)(int), int flags)
+{
+	struct sigaction sa = { .sa_handler = handler, .sa_flags = flags };
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }
 
 int cli_parse_knob(const char *arg, RfxKnobSetting *out)

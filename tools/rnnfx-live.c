@@ -361,24 +361,15 @@ static int run(const Options *o)
 int main(int argc, char **argv)
 {
 	Options o;
-	int p = parse_args(argc, argv, &o);
-	if (p == 2) {
-		usage(stdout);
-		return 0;
-	}
-	if (p) {
-		fprintf(stderr, "%s: try '%s --help'\n", PROG, PROG);
-		return 2;
-	}
-	struct sigaction sa_stop = { .sa_handler = on_stop, .sa_flags = SA_RESETHAND };
+	int rc = cli_parsed(parse_args(argc, argv, &o), usage);
+	if (rc >= 0)
+		return rc;
+	cli_catch_stop(on_stop, SA_RESETHAND);
 	struct sigaction sa_hup = { .sa_handler = on_hup };
-	sigaction(SIGINT, &sa_stop, NULL);
-	sigaction(SIGTERM, &sa_stop, NULL);
 	sigaction(SIGHUP, &sa_hup, NULL);
 	PaError err = rfx_pa_init_quietly(o.verbose);
 	if (err != paNoError)
 		return fail("PortAudio", "%s", Pa_GetErrorText(err));
-	int rc;
 	if (o.list) {
 		rfx_pa_list_devices();
 		rc = 0;

@@ -600,17 +600,9 @@ static int run(Options *o)
 int main(int argc, char **argv)
 {
 	Options o;
-	int p = parse_args(argc, argv, &o);
-	if (p == 2) {
-		usage(stdout);
-		return 0;
-	}
-	if (p) {
-		fprintf(stderr, "%s: try '%s --help'\n", PROG, PROG);
-		return 2;
-	}
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	int rc = cli_parsed(parse_args(argc, argv, &o), usage);
+	if (rc >= 0)
+		return rc;
+	cli_catch_stop(on_signal, 0);
 	return run(&o) ? 1 : 0;
 }
