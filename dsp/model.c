@@ -233,45 +233,15 @@ int rfx_model_find_nonfinite(const RfxModel *m, size_t *index_in_tensor)
 	return -1;
 }
 
-double rfx_model_sample_rate(const RfxModel *m)
-{
-	return m ? m->spec.sample_rate : 0.0;
-}
-
-RfxOutputMode rfx_model_mode(const RfxModel *m)
-{
-	return m ? m->spec.mode : RFX_MODE_COUNT;
-}
-
-int rfx_model_n_inputs(const RfxModel *m)
-{
-	return m ? m->spec.n_inputs : 0;
-}
-
-int rfx_model_n_outputs(const RfxModel *m)
-{
-	return m ? m->spec.n_outputs : 0;
-}
-
-RfxCellType rfx_model_cell(const RfxModel *m)
-{
-	return m ? m->spec.cell : RFX_CELL_COUNT;
-}
-
-int rfx_model_n_layers(const RfxModel *m)
-{
-	return m ? m->spec.n_layers : 0;
-}
-
-int rfx_model_hidden(const RfxModel *m)
-{
-	return m ? m->spec.hidden : 0;
-}
-
-int rfx_model_skip(const RfxModel *m)
-{
-	return m ? m->spec.skip : 0;
-}
+/* The architecture, field by field; a NULL model answers 0 (or the type's COUNT). */
+double rfx_model_sample_rate(const RfxModel *m) { return m ? m->spec.sample_rate : 0.0; }
+RfxOutputMode rfx_model_mode(const RfxModel *m) { return m ? m->spec.mode : RFX_MODE_COUNT; }
+int rfx_model_n_inputs(const RfxModel *m) { return m ? m->spec.n_inputs : 0; }
+int rfx_model_n_outputs(const RfxModel *m) { return m ? m->spec.n_outputs : 0; }
+RfxCellType rfx_model_cell(const RfxModel *m) { return m ? m->spec.cell : RFX_CELL_COUNT; }
+int rfx_model_n_layers(const RfxModel *m) { return m ? m->spec.n_layers : 0; }
+int rfx_model_hidden(const RfxModel *m) { return m ? m->spec.hidden : 0; }
+int rfx_model_skip(const RfxModel *m) { return m ? m->spec.skip : 0; }
 
 const char *rfx_model_label(const RfxModel *m, int k)
 {

@@ -73,15 +73,36 @@ static RfxStatus check_header(RfxDiag *d, json_t *root)
 	return RFX_OK;
 }
 
+/* Is `v` of JSON type `type`? JSON_REAL takes any number, JSON_TRUE either boolean. */
+static int is_type(const json_t *v, json_type type)
+{
+	switch (type) {
+	case JSON_REAL: return json_is_number(v);
+	case JSON_TRUE: return json_is_boolean(v);
+	default: return v && json_typeof(v) == type;
+	}
+}
+
+/* A field's value `v` must be there and of `type`; otherwise RFX_ERR_FIELD, with the sentence
+ * "'FIELD' missing, expected WHAT" or "'FIELD': TYPE, expected WHAT". */
+static RfxStatus check_field(RfxDiag *d, const json_t *v, const char *field, json_type type,
+			     const char *expected)
+{
+	if (!v)
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'%s' missing, expected %s", field, expected);
+	if (!is_type(v, type))
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'%s': %s, expected %s", field,
+				    rfx_imp_type_name(v), expected);
+	return RFX_OK;
+}
+
 /* One of `names` (n of them) -> its index; the field's sentence names the choices on error. */
 static RfxStatus get_choice(RfxDiag *d, json_t *v, const char *field, const char *const *names,
 			    int n, const char *choices, int *out)
 {
-	if (!v)
-		return rfx_diag_set(d, RFX_ERR_FIELD, "'%s' missing, expected %s", field, choices);
-	if (!json_is_string(v))
-		return rfx_diag_set(d, RFX_ERR_FIELD, "'%s': %s, expected %s", field,
-				    rfx_imp_type_name(v), choices);
+	RfxStatus st = check_field(d, v, field, JSON_STRING, choices);
+	if (st != RFX_OK)
+		return st;
 	for (int i = 0; i < n; i++)
 		if (strcmp(json_string_value(v), names[i]) == 0) {
 			*out = i;
@@ -94,11 +115,9 @@ static RfxStatus get_choice(RfxDiag *d, json_t *v, const char *field, const char
 static RfxStatus get_int(RfxDiag *d, json_t *root, const char *field, int *out)
 {
 	json_t *v = json_object_get(root, field);
-	if (!v)
-		return rfx_diag_set(d, RFX_ERR_FIELD, "'%s' missing, expected an integer", field);
-	if (!json_is_integer(v))
-		return rfx_diag_set(d, RFX_ERR_FIELD, "'%s': %s, expected an integer", field,
-				    rfx_imp_type_name(v));
+	RfxStatus st = check_field(d, v, field, JSON_INTEGER, "an integer");
+	if (st != RFX_OK)
+		return st;
 	json_int_t x = json_integer_value(v);
 	/* Checked here because the limits check works on int; every limit is far inside int. */
 	if (x < INT_MIN || x > INT_MAX)
@@ -111,13 +130,9 @@ static RfxStatus get_int(RfxDiag *d, json_t *root, const char *field, int *out)
 static RfxStatus get_cell(RfxDiag *d, json_t *root, RfxCellType *cell)
 {
 	json_t *v = json_object_get(root, "cell");
-	if (!v)
-		return rfx_diag_set(d, RFX_ERR_FIELD,
-				    "'cell' missing, expected \"rnn\", \"gru\" or \"lstm\"");
-	if (!json_is_string(v))
-		return rfx_diag_set(d, RFX_ERR_FIELD,
-				    "'cell': %s, expected \"rnn\", \"gru\" or \"lstm\"",
-				    rfx_imp_type_name(v));
+	RfxStatus st = check_field(d, v, "cell", JSON_STRING, "\"rnn\", \"gru\" or \"lstm\"");
+	if (st != RFX_OK)
+		return st;
 	*cell = rfx_cell_from_name(json_string_value(v));
 	if (*cell == RFX_CELL_COUNT)
 		return rfx_diag_set(d, RFX_ERR_CELL,
@@ -133,12 +148,10 @@ static RfxStatus get_skip(RfxDiag *d, json_t *root, RfxOutputMode mode, int *ski
 	*skip = 0;
 	if (!v && mode == RFX_MODE_CLASSIFIER)
 		return RFX_OK;
-	if (!v)
-		return rfx_diag_set(d, RFX_ERR_FIELD,
-				    "'skip' missing, expected true or false for an effect");
-	if (!json_is_boolean(v))
-		return rfx_diag_set(d, RFX_ERR_FIELD, "'skip': %s, expected true or false",
-				    rfx_imp_type_name(v));
+	RfxStatus st = check_field(d, v, "skip", JSON_TRUE,
+				   v ? "true or false" : "true or false for an effect");
+	if (st != RFX_OK)
+		return st;
 	*skip = json_is_true(v);
 	return RFX_OK;
 }
@@ -146,13 +159,11 @@ static RfxStatus get_skip(RfxDiag *d, json_t *root, RfxOutputMode mode, int *ski
 static RfxStatus get_initial_state(RfxDiag *d, json_t *root, RfxModelSpec *s)
 {
 	json_t *v = json_object_get(root, "initial_state");
-	if (!v)
-		return rfx_diag_set(d, RFX_ERR_FIELD, "'initial_state' missing, expected an array "
-				    "of %d strings (one per layer)", s->n_layers);
-	if (!json_is_array(v))
-		return rfx_diag_set(d, RFX_ERR_FIELD, "'initial_state': %s, expected an array of "
-				    "%d strings (one per layer)", rfx_imp_type_name(v),
-				    s->n_layers);
+	char expected[64];
+	snprintf(expected, sizeof expected, "an array of %d strings (one per layer)", s->n_layers);
+	RfxStatus st = check_field(d, v, "initial_state", JSON_ARRAY, expected);
+	if (st != RFX_OK)
+		return st;
 	if (json_array_size(v) != (size_t)s->n_layers)
 		return rfx_diag_set(d, RFX_ERR_FIELD,
 				    "'initial_state': %zu entries, expected %d (one per layer)",
@@ -161,7 +172,7 @@ static RfxStatus get_initial_state(RfxDiag *d, json_t *root, RfxModelSpec *s)
 		char field[32];
 		int kind = 0;
 		snprintf(field, sizeof field, "initial_state[%d]", l);
-		RfxStatus st = get_choice(d, json_array_get(v, (size_t)l), field, init_names,
+		st = get_choice(d, json_array_get(v, (size_t)l), field, init_names,
 					  RFX_INIT_COUNT, "\"zeros\", \"vector\" or \"trained\"", &kind);
 		if (st != RFX_OK)
 			return st;
@@ -173,12 +184,9 @@ static RfxStatus get_initial_state(RfxDiag *d, json_t *root, RfxModelSpec *s)
 static RfxStatus get_sample_rate(RfxDiag *d, json_t *root, double *rate)
 {
 	json_t *v = json_object_get(root, "sample_rate");
-	if (!v)
-		return rfx_diag_set(d, RFX_ERR_FIELD,
-				    "'sample_rate' missing, expected a rate in Hz");
-	if (!json_is_number(v))
-		return rfx_diag_set(d, RFX_ERR_FIELD, "'sample_rate': %s, expected a rate in Hz",
-				    rfx_imp_type_name(v));
+	RfxStatus st = check_field(d, v, "sample_rate", JSON_REAL, "a rate in Hz");
+	if (st != RFX_OK)
+		return st;
 	*rate = json_number_value(v);
 	return RFX_OK;
 }
