@@ -1,8 +1,8 @@
 #include "evaluate.h"
 
-#include "../dsp/stream.h"
+#include "../dsp/rnnfx.h"
 
-/* Samples per rfx_stream_process call: any size gives the same output; this one keeps the
+/* Samples per rfx_engine_process call: any size gives the same output; this one keeps the
  * block in cache. */
 #define EVAL_BLOCK 4096
 
@@ -33,11 +33,17 @@ static void accumulate(EsrSums *s, const float *y, const float *t, size_t n, siz
 	}
 }
 
+/* The engine a host runs `model` with, at the model's own rate: one channel, no resampling. */
+static int model_engine(const RfxModel *model, RfxEngine **out)
+{
+	return rfx_engine_create(model, 1, 0.0, RFX_RATE_QUALITY_DEFAULT, out, NULL, 0);
+}
+
 int trn_eval_esr(const RfxModel *model, const TrnData *d, const TrnSpan *spans, int n_spans,
 		 size_t skip, double *esr, double *esr_pre)
 {
-	RfxStream *st = NULL;
-	int rc = rfx_stream_create(model, &st);
+	RfxEngine *st = NULL;
+	int rc = model_engine(model, &st);
 	if (rc != RFX_OK)
 		return rc;
 	EsrSums s = { 0 };
@@ -45,16 +51,16 @@ int trn_eval_esr(const RfxModel *model, const TrnData *d, const TrnSpan *spans, 
 	for (int k = 0; k < n_spans; k++) {
 		const TrnPair *p = &d->pairs[spans[k].pair];
 		const float *x = p->in + spans[k].start, *t = p->tgt + spans[k].start;
-		rfx_stream_reset(st);
+		rfx_engine_reset(st);
 		for (int j = 0; j < d->n_cond; j++)
-			rfx_stream_set_input(st, 1 + j, p->cond[j]);
+			rfx_engine_set_input(st, 1 + j, p->cond[j]);
 		for (size_t i = 0; i < spans[k].n; i += EVAL_BLOCK) {
 			size_t m = spans[k].n - i < EVAL_BLOCK ? spans[k].n - i : EVAL_BLOCK;
-			rfx_stream_process(st, x + i, y, (uint32_t)m);
+			rfx_engine_process(st, x + i, y, (uint32_t)m);
 			accumulate(&s, y, t + i, m, skip > i ? (skip - i < m ? skip - i : m) : 0, i);
 		}
 	}
-	rfx_stream_destroy(st);
+	rfx_engine_destroy(st);
 	*esr = s.num / (s.den + 1e-10);
 	if (esr_pre)
 		*esr_pre = s.num_p / (s.den_p + 1e-10);
@@ -64,16 +70,16 @@ int trn_eval_esr(const RfxModel *model, const TrnData *d, const TrnSpan *spans, 
 int trn_predict(const RfxModel *model, const float *cond, int n_cond, const float *in, size_t n,
 		float *out)
 {
-	RfxStream *st = NULL;
-	int rc = rfx_stream_create(model, &st);
+	RfxEngine *st = NULL;
+	int rc = model_engine(model, &st);
 	if (rc != RFX_OK)
 		return rc;
 	for (int j = 0; j < n_cond; j++)
-		rfx_stream_set_input(st, 1 + j, cond[j]);
+		rfx_engine_set_input(st, 1 + j, cond[j]);
 	for (size_t i = 0; i < n; i += EVAL_BLOCK) {
 		size_t m = n - i < EVAL_BLOCK ? n - i : EVAL_BLOCK;
-		rfx_stream_process(st, in + i, out + i, (uint32_t)m);
+		rfx_engine_process(st, in + i, out + i, (uint32_t)m);
 	}
-	rfx_stream_destroy(st);
+	rfx_engine_destroy(st);
 	return RFX_OK;
 }

@@ -1,13 +1,14 @@
 /* rnnfx-train — measuring a model the way the plugin will run it.
  *
- * Validation and test numbers come from dsp/stream.h, the real-time path the plugin and the
- * runners use, not from the training code, so the ESR the trainer reports is the ESR a user gets.
+ * Validation and test numbers come from the engine (dsp/rnnfx.h), the real-time path the plugin
+ * and the runners use, not from the training code, so the ESR the trainer reports is the ESR a
+ * user gets.
  */
 #ifndef TRN_EVALUATE_H
 #define TRN_EVALUATE_H
 
 #include "dataset.h"
-#include "../dsp/model.h"
+#include "../dsp/rnnfx.h"
 
 /* Pre-emphasis of the ESR+DC training loss (dsp/loss.h), for reporting ESR the way Wright et al.
  * do, next to the plain one. */
@@ -17,7 +18,7 @@
  * model's initial state, with the conditioning inputs 1..d->n_cond held at its pair's `cond`;
  * its first `skip` samples settle the state and are left out of the sums.
  * `esr_pre` (may be NULL) gets the same ratio on signals pre-emphasised by 1 - 0.85 z^-1.
- * Returns RFX_OK or an RfxStatus from the stream. */
+ * Returns RFX_OK or an RfxStatus from the engine. */
 int trn_eval_esr(const RfxModel *model, const TrnData *d, const TrnSpan *spans, int n_spans,
 		 size_t skip, double *esr, double *esr_pre);
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../dsp/stream.h"
+#include "../dsp/rnnfx.h"
 #include "outputs.h"
 #include "report_svg.h"
 
@@ -94,9 +94,9 @@ int trn_cls_metrics(const uint8_t *pred, const int32_t *lab, size_t n, size_t sk
 
 int trn_cls_evaluate(const RfxModel *model, const TrnClsSet *s, size_t skip, TrnClsMetrics *m)
 {
-	const int K = model->spec.n_outputs;
-	RfxStream *st = NULL;
-	int rc = rfx_stream_create(model, &st);
+	const int K = rfx_model_n_outputs(model);
+	RfxEngine *st = NULL;
+	int rc = rfx_engine_create(model, 1, 0.0, RFX_RATE_QUALITY_DEFAULT, &st, NULL, 0);
 	if (rc != RFX_OK)
 		return rc;
 	uint8_t *pred = malloc(s->n ? s->n : 1);
@@ -104,12 +104,12 @@ int trn_cls_evaluate(const RfxModel *model, const TrnClsSet *s, size_t skip, Trn
 	if (!pred || !p) {
 		free(pred);
 		free(p);
-		rfx_stream_destroy(st);
+		rfx_engine_destroy(st);
 		return RFX_ERR_NOMEM;
 	}
 	for (size_t i = 0; i < s->n; i += EVAL_BLOCK) {
 		size_t len = s->n - i < EVAL_BLOCK ? s->n - i : EVAL_BLOCK;
-		rfx_stream_process(st, s->x + i, p, (uint32_t)len);
+		rfx_engine_process(st, s->x + i, p, (uint32_t)len);
 		for (size_t j = 0; j < len; j++) {
 			const float *q = p + j * (size_t)K;
 			int best = 0;
@@ -119,7 +119,7 @@ int trn_cls_evaluate(const RfxModel *model, const TrnClsSet *s, size_t skip, Trn
 			pred[i + j] = (uint8_t)best;
 		}
 	}
-	rfx_stream_destroy(st);
+	rfx_engine_destroy(st);
 	free(p);
 	rc = trn_cls_metrics(pred, s->lab, s->n, skip, s->rate, K, m) ? RFX_ERR_NOMEM : RFX_OK;
 	free(pred);

@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../dsp/model.h"
+#include "../dsp/rnnfx.h"
 #include "dataset.h"
 #include "labels.h"
 
