@@ -114,6 +114,8 @@ $(BUILD)/tests/test_stream: TEST_LDFLAGS += -Wl,--wrap=malloc,--wrap=calloc,--wr
 # rebuild them every time).
 .SECONDARY:
 
+# Every program (rnnfx-train, -run, -live, -capture, -convert) lands in $(BUILD)/ itself, whichever
+# folder its source is in; objects stay under $(BUILD)/<source folder>/.
 PROGRAMS :=
 
 include $(sort $(wildcard */*.mk))
@@ -159,7 +161,7 @@ demo-run: all
 		--test-input $(DEMO_DIR)/di_test.wav --test-target $(DEMO_DIR)/amp_b_test.wav \
 		--arch gru --hidden 16 --epochs $(DEMO_EPOCHS) --out $(DEMO_DIR)/drive.json
 	@echo "== 3/4 the held-out DI through the trained model (rnnfx-run)"
-	$(BUILD)/tools/rnnfx-run --model $(DEMO_DIR)/drive.json $(DEMO_DIR)/di_test.wav \
+	$(BUILD)/rnnfx-run --model $(DEMO_DIR)/drive.json $(DEMO_DIR)/di_test.wav \
 		$(DEMO_DIR)/di_test-through-model.wav
 	@echo "== 4/4 the LV2 bundle and its presets"
 	@LV2_PATH=$(abspath $(BUILD)):/usr/lib/lv2 lv2info https://rnnfx.org/plugins/rnnfx#effect \

@@ -35,7 +35,7 @@ $(RFX_LV2T)/presethost: $(RFX_LV2T)/presethost.o $(BUILD)/tests/harness.o $(LIBD
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LILV_LIBS) $(LDLIBS_DSP)
 
 RFX_PRESET_TESTS := $(RFX_BUNDLE)/rnnfx$(LIB_EXT) $(RFX_TTL) $(PRESET_BUNDLE_FILES) \
-	$(RFX_LV2T)/presethost $(BUILD)/tools/rnnfx-run
+	$(RFX_LV2T)/presethost $(BUILD)/rnnfx-run
 check-all: $(RFX_PRESET_TESTS)
 CHECK_SCRIPTS += tests/lv2/check-presets.sh tests/lv2/check-presets-ardour.sh
 

@@ -3,9 +3,9 @@
 
 # Libraries: SNDFILE_* and PORTAUDIO_* come from the top Makefile.
 
-RFX_RUN := $(BUILD)/tools/rnnfx-run
-RFX_LIVE := $(BUILD)/tools/rnnfx-live
-RFX_CAPTURE := $(BUILD)/tools/rnnfx-capture
+RFX_RUN := $(BUILD)/rnnfx-run
+RFX_LIVE := $(BUILD)/rnnfx-live
+RFX_CAPTURE := $(BUILD)/rnnfx-capture
 PROGRAMS += $(RFX_RUN) $(RFX_LIVE) $(RFX_CAPTURE)
 
 $(BUILD)/tools/%.o: override CFLAGS += -I. $(SNDFILE_CFLAGS) $(PORTAUDIO_CFLAGS)

@@ -12,7 +12,7 @@ passed=0
 failed=0
 ok() { passed=$((passed + 1)); echo "ok   $1"; }
 bad() { failed=$((failed + 1)); echo "FAIL $1"; }
-for f in "$BUILD/rnnfx-train" "$BUILD/rnnfx-convert" "$BUILD/tools/rnnfx-run" "$BUILD/tools/rnnfx-live" \
+for f in "$BUILD/rnnfx-train" "$BUILD/rnnfx-convert" "$BUILD/rnnfx-run" "$BUILD/rnnfx-live" \
 	"$BUILD/rnnfx.lv2/rnnfx.so"; do
 	if [ ! -f "$f" ]; then bad "$f: missing (run make)"; continue; fi
 	readelf -lW "$f" | grep -q GNU_RELRO && readelf -dW "$f" | grep -Eq 'BIND_NOW|Flags:.* NOW' &&

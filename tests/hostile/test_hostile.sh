@@ -6,7 +6,7 @@
 # case instead of the suite. Run from the repo root with BUILD set (make check does).
 set -u
 BUILD=${BUILD:-build}
-RUN=$BUILD/tools/rnnfx-run
+RUN=$BUILD/rnnfx-run
 CONVERT=$BUILD/rnnfx-convert
 TRAIN=$BUILD/rnnfx-train
 H=$BUILD/tests/runners

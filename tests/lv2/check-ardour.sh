@@ -4,7 +4,7 @@
 #   2. the model goes into the plugin's saved state as rnnfx:model (Lua cannot send patch:Set);
 #      the take is swapped for a test signal (import_take.py);
 #   3. ardour7-export renders the session: Ardour restores the state without a worker (a
-#      synchronous load in restore()), and the export matches the offline runner (tools/rnnfx-run,
+#      synchronous load in restore()), and the export matches the offline runner (rnnfx-run,
 #      same dsp code) after a warm-up (Ardour fades the first 0.1 s in, the model's state forgets);
 #   4. reload.lua opens and saves the session: the new state embeds the model (rnnfx:modelBase64);
 #   5. the model file is deleted; open + save + export is repeated under CPU load, and every export
@@ -18,7 +18,7 @@ H=$(cd "$(dirname "$0")" && pwd)
 for t in ardour7-lua ardour7-export sox soxi python3; do
 	command -v $t >/dev/null 2>&1 || { echo "skipped: $t missing (apt-get install -y ardour sox)"; exit 77; }
 done
-RUN=$BUILD/tools/rnnfx-run
+RUN=$BUILD/rnnfx-run
 MK=$BUILD/tests/lv2/mkmodel
 [ -x "$RUN" ] && [ -x "$MK" ] && [ -f "$BUILD/rnnfx.lv2/rnnfx.so" ] || { echo "run make first"; echo "0 passed, 1 failed"; exit 1; }
 pass=0; fail=0

@@ -2,7 +2,7 @@
 # The plugin in a real-time host: jalv on a JACK dummy server (no sound card, no realtime
 # priority). jalv loads a state folder written the way a preset will be (rnnfx:model = a model file
 # beside it), a click source feeds the plugin, jack_rec captures the plugin's output and the dry
-# input in the same cycle; the capture must match the offline runner (tools/rnnfx-run, same dsp
+# input in the same cycle; the capture must match the offline runner (rnnfx-run, same dsp
 # code) after a warm-up (the plugin's stream had history before the capture began; a contracting
 # model forgets it). Prints "N passed, N failed"; 77 = skipped (tools missing).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -20,7 +20,7 @@ URI='https://rnnfx.org/plugins/rnnfx#effect'
 for t in jackd jalv jack_metro jack_rec jack_connect jack_lsp jack_wait sox python3; do
 	command -v $t >/dev/null 2>&1 || { echo "skipped: $t missing (apt-get install -y jalv jackd2 sox)"; exit 77; }
 done
-RUN=$BUILD/tools/rnnfx-run
+RUN=$BUILD/rnnfx-run
 MK=$BUILD/tests/lv2/mkmodel
 [ -x "$RUN" ] && [ -x "$MK" ] && [ -f "$BUILD/rnnfx.lv2/rnnfx.so" ] || { echo "run make first"; echo "0 passed, 1 failed"; exit 1; }
 pass=0; fail=0

@@ -6,7 +6,7 @@
 #      every preset of the bundle by its label;
 #   2. the take is swapped for a test signal (import_take.py) and ardour7-export renders the
 #      session as saved after insertion: it must match the default model (presets/crunch.json)
-#      run by the offline runner (tools/rnnfx-run, same dsp code);
+#      run by the offline runner (rnnfx-run, same dsp code);
 #   3. for each preset: preset-apply.lua applies it by label (Plugin:preset_by_label,
 #      Plugin:load_preset) and saves a snapshot; its export must match that preset's model.
 # Exports are compared after 0.5 s (Ardour fades the first 0.1 s in; the model's state had other
@@ -22,7 +22,7 @@ H=$(cd "$(dirname "$0")" && pwd)
 for t in ardour7-lua ardour7-export sox soxi python3 serdi; do
 	command -v $t >/dev/null 2>&1 || { echo "skipped: $t missing (apt-get install -y ardour sox serdi)"; exit 77; }
 done
-RUN=$BUILD/tools/rnnfx-run
+RUN=$BUILD/rnnfx-run
 B=$BUILD/rnnfx.lv2
 [ -x "$RUN" ] && [ -f "$B/rnnfx.so" ] || { echo "run make first"; echo "0 passed, 1 failed"; exit 1; }
 pass=0; fail=0

@@ -12,7 +12,7 @@ if [ -z "${RFX_JACK_PRIVATE:-}" ] && [ "$(id -u)" = 0 ] && command -v unshare >/
 fi
 set -u
 BUILD=${BUILD:-build}
-CAP=$BUILD/tools/rnnfx-capture
+CAP=$BUILD/rnnfx-capture
 TRAIN=$BUILD/rnnfx-train
 OD=http://drobilla.net/plugins/mda/Overdrive
 for t in sox lv2apply lv2info jackd jalv jack_wait jack_lsp jack_connect python3; do

@@ -10,7 +10,7 @@
 # the error is 0. The lag (PortAudio's JACK back-end adds one period) is found by search.
 set -u
 BUILD=${BUILD:-build}
-LIVE=$BUILD/tools/rnnfx-live
+LIVE=$BUILD/rnnfx-live
 H=$BUILD/tests/runners
 for p in jackd jack_wait jack_metro jack_rec jack_connect jack_lsp; do
 	command -v $p >/dev/null 2>&1 || { echo "skipped: $p not found (apt-get install jackd2)"; exit 77; }

@@ -3,7 +3,7 @@
 # classifier CSV, and every error case. Run from the repo root with BUILD set (make check does).
 set -u
 BUILD=${BUILD:-build}
-RUN=$BUILD/tools/rnnfx-run
+RUN=$BUILD/rnnfx-run
 H=$BUILD/tests/runners
 for p in "$RUN" "$H/mkmodel" "$H/mkaudio" "$H/rcheck"; do
 	[ -x "$p" ] || { echo "missing $p: run 'make BUILD=$BUILD all runner-helpers'"; echo "0 passed, 1 failed"; exit 1; }

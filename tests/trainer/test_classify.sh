@@ -7,7 +7,7 @@ set -u
 . "$(dirname "$0")/common.sh"
 T=$TMP
 GEN=$BUILD/tests/trainer/cls-gen
-RUN=$BUILD/tools/rnnfx-run
+RUN=$BUILD/rnnfx-run
 [ -x "$GEN" ] || { echo "missing $GEN: make BUILD=$BUILD check-all"; echo "0 passed, 1 failed"; exit 1; }
 "$GEN" "$T/train" 1 12 16000 && "$GEN" "$T/val" 2 4 16000 && "$GEN" "$T/test" 3 4 16000 ||
 	{ echo "cls-gen failed"; echo "0 passed, 1 failed"; exit 1; }

@@ -7,7 +7,7 @@
 set -u
 BUILD=${BUILD:-build}
 TRAIN=$BUILD/rnnfx-train
-RUN=$BUILD/tools/rnnfx-run
+RUN=$BUILD/rnnfx-run
 MODEL=presets/tones.json
 if ! command -v sox >/dev/null; then
 	echo "skipped: needs sox (apt-get install sox)"

@@ -7,7 +7,7 @@
 # the conditioned model beats a model trained on drive 10 alone by a wide margin (and a stated
 # bound); every error case exits non-zero with its message; --resume with knobs continues exactly
 # and refuses other knob values; rnnfx-run --cond with the documented scaling reproduces the test
-# ESR (needs $BUILD/tools/rnnfx-run, as test_classify.sh does). About 15 s of training on 2 cores.
+# ESR (needs $BUILD/rnnfx-run, as test_classify.sh does). About 15 s of training on 2 cores.
 set -u
 . "$(dirname "$0")/common.sh"
 T=$TMP
@@ -45,7 +45,7 @@ grep -q "test ESR per setting: drive=7.5 [0-9.e-]*, drive=5 [0-9.e-]*" "$T/err" 
 # --- a host maps drive 7.5 on 0..10 to input 2 (7.5 - 0) / 10 - 1 = 0.5: rnnfx-run --cond 1=0.5
 # gives the ESR the trainer reported (the trainer measures on the same dsp stream; 1e-4 relative
 # allows for the float WAV round trip).
-RUN=$BUILD/tools/rnnfx-run
+RUN=$BUILD/rnnfx-run
 if [ -x "$RUN" ] && "$RUN" --model "$T/k.json" --cond 1=0.5 "$T/tin.wav" "$T/run.wav" 2>"$T/err"; then
 	host=$("$TOOL" esr "$T/run.wav" "$T/td7.5.wav" 200)
 	awk -v h="$host" -v u="$unseen" 'BEGIN { d = h - u; if (d < 0) d = -d; exit !(h > 0 && d <= 1e-4 * u) }' &&
