@@ -55,10 +55,14 @@ RFX_LV2T := $(BUILD)/tests/lv2
 RFX_ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 RFX_ASAN_BUNDLE := $(BUILD)/lv2-asan/rnnfx.lv2
 
-$(RFX_LV2T)/lv2host.o $(RFX_LV2T)/mkmodel.o: override CFLAGS += $(LV2_CFLAGS) $(LILV_CFLAGS) \
-	$(JANSSON_CFLAGS)
+# The host (host.c, host.h) and the cases, one file per part of the plugins; lv2host.c runs them.
+RFX_LV2HOST_SRC := $(addprefix tests/lv2/,lv2host.c host.c cases_effect.c cases_classifier.c \
+	cases_state.c)
+$(RFX_LV2HOST_SRC:tests/lv2/%.c=$(RFX_LV2T)/%.o) $(RFX_LV2T)/mkmodel.o: override CFLAGS += \
+	$(LV2_CFLAGS) $(LILV_CFLAGS) $(JANSSON_CFLAGS)
 
-$(RFX_LV2T)/lv2host: $(RFX_LV2T)/lv2host.o $(BUILD)/tests/harness.o $(LIBDSP)
+$(RFX_LV2T)/lv2host: $(RFX_LV2HOST_SRC:tests/lv2/%.c=$(RFX_LV2T)/%.o) $(BUILD)/tests/harness.o \
+		$(LIBDSP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LILV_LIBS) $(LDLIBS_DSP) -ldl
 
 $(RFX_LV2T)/mkmodel: $(RFX_LV2T)/mkmodel.o $(LIBDSP)
@@ -78,7 +82,7 @@ $(RFX_ASAN_BUNDLE)/%.ttl: $(RFX_BUNDLE)/%.ttl
 	@mkdir -p $(@D)
 	cp $< $@
 
-$(RFX_LV2T)/lv2host-asan: $(BUILD)/lv2-asan/obj/tests/lv2/lv2host.o \
+$(RFX_LV2T)/lv2host-asan: $(RFX_LV2HOST_SRC:%.c=$(BUILD)/lv2-asan/obj/%.o) \
 		$(BUILD)/lv2-asan/obj/tests/harness.o $(LIBDSP)
 	$(CC) $(CFLAGS) $(RFX_ASAN_FLAGS) -o $@ $^ $(LILV_LIBS) $(LDLIBS_DSP) -ldl
 
