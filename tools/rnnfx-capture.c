@@ -9,6 +9,7 @@
  *   rnnfx-capture --device DEV --out DIR [--in-channel C] [--out-channel C] [--minutes M]
  *                 [--rate R] [--preroll S] [--calibration DIR/calibration.json]
  *   rnnfx-capture --device DEV --calibrate --out DIR      (output cabled straight to the input)
+ *   rnnfx-capture --device DEV --out DIR --knob drive=0,5,10   (a knob set: one take per value)
  *   rnnfx-capture --list-devices
  */
 #include <errno.h>
@@ -34,12 +35,15 @@
 const char cli_prog[] = PROG;
 #define MAX_RETURN_BYTES (4ull << 30) /* a 30-minute float return at 192 kHz is 1.4 GB */
 #define MAX_DROPOUTS 64
+#define MAX_KNOB_VALUES 16
+#define MAX_KNOB_NAME 31 /* as rnnfx-train takes (TRN_KNOB_NAME) */
 
 static const char USAGE[] =
 	"usage: " PROG " --make-signal FILE [--rate R] [--minutes M]\n"
 	"       " PROG " --align RETURN.wav --out DIR [--minutes M] [--channel C]\n"
 	"       " PROG " --device DEV --out DIR [--in-channel C] [--out-channel C] [--rate R]\n"
 	"                     [--minutes M] [--preroll S] [--calibration FILE] [--calibrate]\n"
+	"                     [--knob NAME=V1,V2,...]\n"
 	"       " PROG " --list-devices\n"
 	"  --rate R          signal rate in Hz (48000); a return must be at this rate\n"
 	"  --minutes M       signal length, 0.5 to 30 (3); --align needs the signal's\n"
@@ -50,6 +54,9 @@ static const char USAGE[] =
 	"  --level DB        signal level change, -40 to 0 dB (0)\n"
 	"  --calibrate       a loopback run: measures the interface's own latency\n"
 	"  --calibration F   a calibrate run's calibration.json: report the amp's own delay\n"
+	"  --knob NAME=V,..  a knob set: one take per value (2 to 16), each in DIR/NAME-V/; asks you\n"
+	"                    to set the amp's knob before each take (Enter records, r + Enter redoes\n"
+	"                    the last take, q + Enter stops) and prints the knob-model training command\n"
 	"  --allow-clip      keep a return that clips (normally refused)\n"
 	"  --verbose         show PortAudio's device probing\n";
 
@@ -58,6 +65,9 @@ typedef struct {
 	double rate, minutes, preroll, level_db;
 	int channel, in_channel, out_channel;
 	int calibrate, allow_clip, list, verbose;
+	char knob[MAX_KNOB_NAME + 1];             /* --knob: the knob's name ("" = no knob set) */
+	double knob_values[MAX_KNOB_VALUES];
+	int n_knob_values;
 } Options;
 
 /* A number in [lo, hi] or an error naming the option. */
@@ -80,6 +90,40 @@ static int whole(const char *opt, const char *arg, int lo, int hi, int *out)
 	if (v != floor(v))
 		return fail(opt, "'%s': give a whole number", arg);
 	*out = (int)v;
+	return 0;
+}
+
+/* --knob NAME=V1,V2,...: a name of letters, digits, '_' or '-', then 2 to MAX_KNOB_VALUES distinct
+ * finite values. */
+static int parse_knob_set(const char *arg, Options *o)
+{
+	const char *eq = arg ? strchr(arg, '=') : NULL;
+	const size_t len = eq ? (size_t)(eq - arg) : 0;
+	if (!eq || len == 0 || len > MAX_KNOB_NAME || strspn(arg, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != len)
+		return fail("--knob", "'%s': give NAME=V1,V2,... (a name of letters, digits, _ or -, "
+			    "up to %d characters)", arg ? arg : "", MAX_KNOB_NAME);
+	memcpy(o->knob, arg, len);
+	o->knob[len] = '\0';
+	o->n_knob_values = 0;
+	for (const char *p = eq + 1;; ++p) {
+		char *end;
+		errno = 0;
+		const double v = strtod(p, &end);
+		if (end == p || errno || !isfinite(v) || (*end && *end != ','))
+			return fail("--knob", "'%s': the values must be numbers separated by commas", arg);
+		if (o->n_knob_values == MAX_KNOB_VALUES)
+			return fail("--knob", "'%s': at most %d values", arg, MAX_KNOB_VALUES);
+		for (int k = 0; k < o->n_knob_values; ++k)
+			if (o->knob_values[k] == v)
+				return fail("--knob", "'%s': %g is given twice", arg, v);
+		o->knob_values[o->n_knob_values++] = v;
+		if (!*end)
+			break;
+		p = end;
+	}
+	if (o->n_knob_values < 2)
+		return fail("--knob", "'%s': a knob set needs 2 values or more (one take each)", arg);
 	return 0;
 }
 
@@ -114,6 +158,8 @@ static int parse(int argc, char **argv, Options *o)
 			r = whole(a, v, 1, 64, &o->in_channel);
 		else if (!strcmp(a, "--out-channel"))
 			r = whole(a, v, 1, 64, &o->out_channel);
+		else if (!strcmp(a, "--knob"))
+			r = parse_knob_set(v, o);
 		else {
 			takes = 0;
 			if (!strcmp(a, "--calibrate"))
@@ -144,6 +190,9 @@ static int parse(int argc, char **argv, Options *o)
 		return fail("options", "--out DIR is needed");
 	if (o->calibrate && !o->device)
 		return fail("--calibrate", "needs --device");
+	if (o->knob[0] && (!o->device || o->calibrate))
+		return fail("--knob", "a knob set is captured live: it needs --device (and no "
+			    "--calibrate)");
 	return 0;
 }
 
@@ -263,6 +312,8 @@ typedef struct {
 	long interface_latency; /* from --calibration, or -1 */
 	int n_drops;            /* dropouts the device reported, and where (return samples) */
 	long drop_at[MAX_DROPOUTS];
+	const char *knob;       /* in a knob set: the knob and its value for this take, else NULL */
+	double knob_value;
 } Context;
 
 static const char *const SECTION_FILES[RFX_CAPTURE_SECTIONS][2] = {
@@ -321,6 +372,9 @@ static int write_json(const Options *o, const Context *cx, const RfxCaptureLayou
 		json_object_set_new(root, "aligned_by_samples", json_integer(shift));
 		json_object_set_new(root, "material_correlation", json_real(round(corr * 1000) / 1000));
 	}
+	if (root && cx->knob)
+		json_object_set_new(root, "knob", json_pack("{s:s, s:f}", "name", cx->knob, "value",
+							     cx->knob_value));
 	if (root && cx->interface_latency >= 0) {
 		json_object_set_new(root, "interface_latency_samples",
 				    json_integer(cx->interface_latency));
@@ -456,13 +510,13 @@ static int finish(const Options *o, const Context *cx, const RfxCaptureLayout *l
 		printf("amp delay %ld samples (%.2f ms) beyond the interface's %ld\n",
 		       sy.latency - cx->interface_latency, (sy.latency - cx->interface_latency) / R * 1e3,
 		       cx->interface_latency);
-	printf("verdict: good capture (%.2f ms latency, no drift, return peak %.1f dBFS)\n"
-	       "train it with:\n  rnnfx-train --input %s/input.wav --target %s/target.wav "
-	       "--val-input %s/val_input.wav --val-target %s/val_target.wav --test-input "
-	       "%s/test_input.wav --test-target %s/test_target.wav --align=0 --arch gru --hidden 16 "
-	       "--time-budget 300 --out %s/model.json\n",
-	       sy.latency / R * 1e3, wet.peak_db, o->out_dir, o->out_dir, o->out_dir, o->out_dir,
-	       o->out_dir, o->out_dir, o->out_dir);
+	printf("verdict: good capture (%.2f ms latency, no drift, return peak %.1f dBFS)\n",
+	       sy.latency / R * 1e3, wet.peak_db);
+	if (cx->knob)
+		return 0; /* the knob set's command follows its last take */
+	/* --capture takes the three pairs, aligned as measured here (docs/capture.md). */
+	printf("train it with:\n  rnnfx-train --capture %s --arch gru --hidden 16 --time-budget 300 "
+	       "--out %s/model.json\n", o->out_dir, o->out_dir);
 	return 0;
 }
 
@@ -529,15 +583,17 @@ static int align_file(const Options *o, Context *cx)
 
 /* ------------------------------------------------------------------ live (PortAudio) */
 
-/* One take: the audio callback plays the signal after a pre-roll and records the return into a
+/* The stream runs from the first take to the last, silent between takes (so that a knob set needs
+ * its ports connected once); a take plays the signal after a pre-roll and records the return into a
  * buffer allocated before the stream starts (no allocation, lock or I/O in the callback). */
 typedef struct {
 	const float *sig;
 	size_t n_sig, preroll, n_rec;
 	float *rec;
 	int n_in, n_out, in_ch, out_ch; /* channel counts opened; 0-based channels used */
-	atomic_size_t pos;              /* frames done */
-	atomic_int dropouts;            /* callbacks that reported an over- or underflow */
+	atomic_int armed;               /* set to start a take; the callback clears it at the end */
+	atomic_size_t pos;              /* frames of the take done */
+	atomic_int dropouts;            /* callbacks of the take that reported an over- or underflow */
 	size_t drop_at[MAX_DROPOUTS];   /* where the first ones were reported (take frames) */
 } Take;
 
@@ -548,21 +604,24 @@ static int take_cb(const void *input, void *output, unsigned long frames,
 	Take *t = data;
 	const float *in = input;
 	float *out = output;
+	memset(out, 0, frames * (size_t)t->n_out * sizeof *out);
+	if (!atomic_load_explicit(&t->armed, memory_order_acquire))
+		return paContinue;
 	size_t pos = atomic_load_explicit(&t->pos, memory_order_relaxed);
 	if (flags & (paInputOverflow | paInputUnderflow | paOutputUnderflow | paOutputOverflow)) {
 		int k = atomic_fetch_add_explicit(&t->dropouts, 1, memory_order_relaxed);
 		if (k < MAX_DROPOUTS)
 			t->drop_at[k] = pos;
 	}
-	memset(out, 0, frames * (size_t)t->n_out * sizeof *out);
-	for (unsigned long f = 0; f < frames; ++f, ++pos) {
+	for (unsigned long f = 0; f < frames && pos < t->n_rec; ++f, ++pos) {
 		if (pos >= t->preroll && pos - t->preroll < t->n_sig)
 			out[f * (size_t)t->n_out + (size_t)t->out_ch] = t->sig[pos - t->preroll];
-		if (pos < t->n_rec)
-			t->rec[pos] = in ? in[f * (size_t)t->n_in + (size_t)t->in_ch] : 0.0f;
+		t->rec[pos] = in ? in[f * (size_t)t->n_in + (size_t)t->in_ch] : 0.0f;
 	}
 	atomic_store_explicit(&t->pos, pos, memory_order_release);
-	return pos >= t->n_rec ? paComplete : paContinue;
+	if (pos >= t->n_rec)
+		atomic_store_explicit(&t->armed, 0, memory_order_release);
+	return paContinue;
 }
 
 static double now_s(void)
@@ -585,18 +644,23 @@ static double dbfs(float a)
 	return a > 0 ? 20 * log10(a) : -99;
 }
 
-/* Waits for the take to end, printing a progress line twice a second. Bounded: a stream that
- * stops moving is an error, never a hang. */
+/* Starts a take and waits for its end, printing a progress line twice a second. Bounded: a stream
+ * that stops moving is an error, never a hang. */
 static int run_take(PaStream *st, Take *t, double rate)
 {
+	atomic_store(&t->pos, 0);
+	atomic_store(&t->dropouts, 0);
+	atomic_store_explicit(&t->armed, 1, memory_order_release);
 	const double limit = now_s() + (double)t->n_rec / rate * 1.5 + 10;
 	const int tty = isatty(STDERR_FILENO);
 	size_t shown = 0;
 	double next = 0;
-	while (Pa_IsStreamActive(st) == 1) {
-		if (now_s() > limit)
+	while (atomic_load_explicit(&t->armed, memory_order_acquire)) {
+		if (now_s() > limit || Pa_IsStreamActive(st) != 1) {
+			atomic_store(&t->armed, 0);
 			return fail("capture", "the stream stopped moving after %.1f s",
 				    (double)atomic_load(&t->pos) / rate);
+		}
 		Pa_Sleep(100);
 		size_t pos = atomic_load_explicit(&t->pos, memory_order_acquire);
 		pos = pos < t->n_rec ? pos : t->n_rec;
@@ -646,6 +710,130 @@ static int open_take(const Options *o, Take *t, char *name, size_t name_size, Pa
 	return 0;
 }
 
+/* One take on the running stream, checked and written to o->out_dir by finish(). */
+static int one_take(const Options *o, Context *cx, const RfxCaptureLayout *lay, Take *t,
+		    PaStream *st)
+{
+	fprintf(stderr, "%s: %s: playing %.1f s (after %.1f s of silence) on output %d, recording "
+		"input %d\n", PROG, cx->device, lay->total / lay->rate, o->preroll, o->out_channel,
+		o->in_channel);
+	if (run_take(st, t, o->rate))
+		return 1;
+	/* finish() refuses a dropout inside the material, and one that moved the end chirp. */
+	const int drops = atomic_load(&t->dropouts);
+	if (drops)
+		fprintf(stderr, "%s: the device reported %d over- or underflow(s)\n", PROG, drops);
+	if (drops > MAX_DROPOUTS)
+		return fail("capture", "%d dropouts during the take: close other programs or use a "
+			    "larger buffer, and capture again", drops);
+	cx->n_drops = drops < MAX_DROPOUTS ? drops : MAX_DROPOUTS;
+	for (int k = 0; k < cx->n_drops; ++k)
+		cx->drop_at[k] = (long)t->drop_at[k] - (long)t->preroll;
+	return finish(o, cx, lay, t->sig, t->rec + t->preroll, lay->total);
+}
+
+/* The answer to a knob set's prompt: '\n' (record), 'r' (redo the last take) or 'q' (stop; also
+ * at the end of the input). */
+static int ask(void)
+{
+	char line[128];
+	if (!fgets(line, sizeof line, stdin))
+		return 'q';
+	if (!strchr(line, '\n')) { /* a long line: the rest is not another answer */
+		int c;
+		while ((c = getchar()) != EOF && c != '\n')
+			;
+	}
+	const char *p = line + strspn(line, " \t");
+	return *p == 'r' || *p == 'R' ? 'r' : *p == 'q' || *p == 'Q' ? 'q' : '\n';
+}
+
+/* A take's folder in a knob set: DIR/NAME-VALUE. */
+static char *take_dir(const Options *o, double v)
+{
+	char name[MAX_KNOB_NAME + 40];
+	snprintf(name, sizeof name, "%s-%g", o->knob, v);
+	return join(o->out_dir, name);
+}
+
+/* The knob set's record (DIR/knob-set.json, which rnnfx-train --capture reads) and the command
+ * that trains one model over it. */
+static int finish_set(const Options *o, const int *kept)
+{
+	json_t *takes = json_array();
+	for (int i = 0; i < o->n_knob_values; ++i) {
+		char name[MAX_KNOB_NAME + 40];
+		snprintf(name, sizeof name, "%s-%g", o->knob, o->knob_values[i]);
+		if (kept[i])
+			json_array_append_new(takes, json_pack("{s:f, s:s}", "value", o->knob_values[i],
+							       "folder", name));
+	}
+	json_t *root = json_pack("{s:s, s:i, s:s, s:o}", "format", "rnnfx-capture-knob-set",
+				 "version", 1, "knob", o->knob, "takes", takes);
+	char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(root);
+	char *path = join(o->out_dir, "knob-set.json"), why[512];
+	int rc = 0;
+	if (!text || !path)
+		rc = fail("knob-set.json", "out of memory");
+	else if (rfx_out_write_file(path, text, strlen(text), why, sizeof why) != 0)
+		rc = fail(path, "%s", why);
+	free(text);
+	free(path);
+	if (rc)
+		return 1;
+	printf("knob set: %s at", o->knob);
+	for (int i = 0; i < o->n_knob_values; ++i)
+		if (kept[i])
+			printf(" %g", o->knob_values[i]);
+	/* --capture takes every take's pairs with its setting (docs/capture.md, "Knob sets"). */
+	printf("\ntrain one model over it with:\n  rnnfx-train --capture %s --arch gru --hidden 16 "
+	       "--time-budget 600 --out %s/model.json\n", o->out_dir, o->out_dir);
+	return 0;
+}
+
+/* A knob set: one take per value, the user setting the amp's knob before each. A take the checks
+ * refuse is asked for again; 'r' goes back to the take before. Ends with knob-set.json and the
+ * training command when 2 settings or more were kept. */
+static int knob_session(const Options *o, Context *cx, const RfxCaptureLayout *lay, Take *t,
+			PaStream *st)
+{
+	int kept[MAX_KNOB_VALUES] = {0}, i = 0, n_kept = 0;
+	if (make_dir(o->out_dir))
+		return 1;
+	cx->knob = o->knob;
+	while (i < o->n_knob_values) {
+		const double v = o->knob_values[i];
+		fprintf(stderr, "%s: take %d of %d: set %s to %g, then Enter to record (r: redo the "
+			"last take, q: stop)\n", PROG, i + 1, o->n_knob_values, o->knob, v);
+		const int a = ask();
+		if (a == 'q')
+			break;
+		if (a == 'r') {
+			i -= i > 0;
+			continue;
+		}
+		char *dir = take_dir(o, v);
+		if (!dir)
+			return fail("capture", "out of memory");
+		Options ot = *o;
+		ot.out_dir = dir;
+		cx->knob_value = v;
+		if (!one_take(&ot, cx, lay, t, st)) {
+			n_kept += !kept[i];
+			kept[i++] = 1;
+		} else {
+			fprintf(stderr, "%s: the take of %s %g was not kept: mend what was said, then "
+				"take it again\n", PROG, o->knob, v);
+		}
+		free(dir);
+	}
+	if (n_kept < 2)
+		return fail("--knob", "%d setting(s) kept: a knob model needs takes at 2 settings or "
+			    "more (the kept takes stay in %s)", n_kept, o->out_dir);
+	return finish_set(o, kept);
+}
+
 static int capture_live(const Options *o, Context *cx)
 {
 	RfxCaptureLayout lay;
@@ -664,6 +852,7 @@ static int capture_live(const Options *o, Context *cx)
 	t.n_sig = lay.total;
 	t.n_rec = t.preroll + lay.total;
 	t.rec = calloc(t.n_rec, sizeof *t.rec);
+	atomic_init(&t.armed, 0);
 	atomic_init(&t.pos, 0);
 	atomic_init(&t.dropouts, 0);
 	PaStream *st = NULL;
@@ -671,29 +860,11 @@ static int capture_live(const Options *o, Context *cx)
 	if (!rc)
 		rc = open_take(o, &t, cx->device, sizeof cx->device, &st);
 	if (!rc) {
-		fprintf(stderr, "%s: %s: playing %.1f s (after %.1f s of silence) on output %d, "
-			"recording input %d\n", PROG, cx->device, lay.total / lay.rate, o->preroll,
-			o->out_channel, o->in_channel);
-		rc = run_take(st, &t, o->rate);
+		rc = o->knob[0] ? knob_session(o, cx, &lay, &t, st) : one_take(o, cx, &lay, &t, st);
 		Pa_StopStream(st);
 		Pa_CloseStream(st);
 	}
 	Pa_Terminate();
-	/* finish() refuses a dropout inside the material, and one that moved the end chirp. */
-	const int drops = atomic_load(&t.dropouts);
-	if (drops)
-		fprintf(stderr, "%s: the device reported %d over- or underflow(s)\n", PROG, drops);
-	if (!rc && atomic_load(&t.pos) < t.n_rec)
-		rc = fail("capture", "the take ended early (%.1f of %.1f s)",
-			  (double)atomic_load(&t.pos) / o->rate, t.n_rec / o->rate);
-	if (!rc && drops > MAX_DROPOUTS)
-		rc = fail("capture", "%d dropouts during the take: close other programs or use a "
-			  "larger buffer, and capture again", drops);
-	cx->n_drops = drops < MAX_DROPOUTS ? drops : MAX_DROPOUTS;
-	for (int k = 0; k < cx->n_drops; ++k)
-		cx->drop_at[k] = (long)t.drop_at[k] - (long)t.preroll;
-	if (!rc)
-		rc = finish(o, cx, &lay, t.sig, t.rec + t.preroll, lay.total);
 	free((void *)t.sig);
 	free(t.rec);
 	return rc;

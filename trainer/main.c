@@ -512,5 +512,6 @@ int main(int argc, char **argv)
 	trn_data_free(&a.val);
 	trn_data_free(&a.test);
 	trn_run_free(a.model, a.adam, &a.st, a.fingerprint);
+	trn_capture_free(&a.o.capture);
 	return rc;
 }

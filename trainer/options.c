@@ -13,11 +13,14 @@
 static const char USAGE_EFFECT[] =
 	"usage: " PROG " --input DI.wav --target AMP.wav [--input ... --target ...] --out MODEL.json\n"
 	"                   [options]\n"
+	"       " PROG " --capture DIR --out MODEL.json [options]   (a folder rnnfx-capture wrote)\n"
 	"       " PROG " --task classify --classes DIR --out MODEL.json [options]   (see --task classify --help)\n"
 	"data:\n"
 	"  --input F / --target F       a training pair (repeatable; WAV/FLAC/AIFF, any bit depth)\n"
 	"  --val-input F / --val-target F   validation pair(s) instead of --val-split\n"
 	"  --test-input F / --test-target F held-out test pair(s) instead of --test-split\n"
+	"  --capture DIR                the pairs of a capture or knob set rnnfx-capture wrote in DIR,\n"
+	"                               with their settings; aligned as measured (--align=0)\n"
 	"  --val-split X                validation fraction, from the end of each pair (0.15)\n"
 	"  --test-split X               test fraction, after the validation part (0)\n"
 	"  --channel N                  use channel N (1-based) of multi-channel files\n"
@@ -67,7 +70,7 @@ enum {
 	O_WINDOW, O_BATCH, O_LR, O_BETAS, O_WD, O_CLIP, O_LOSS, O_PATIENCE, O_PLATEAU, O_EPOCHS,
 	O_BUDGET, O_VAL_EVERY, O_THREADS, O_OUT, O_REPORT, O_NO_REPORT, O_CKPT, O_RESUME, O_QUIET, O_LV2_PRESET,
 	O_HELP, O_VERSION, O_TASK, O_CLASSES, O_LABELS, O_VAL_CLASSES, O_VAL_LABELS, O_TEST_CLASSES,
-	O_TEST_LABELS, O_CLASS_NAMES, O_NO_WEIGHTS, O_BATCHES, O_EVAL, O_KNOB, O_KNOB_DEFAULT
+	O_TEST_LABELS, O_CLASS_NAMES, O_NO_WEIGHTS, O_BATCHES, O_EVAL, O_KNOB, O_KNOB_DEFAULT, O_CAPTURE
 };
 
 /* Which tasks take an option. */
@@ -107,6 +110,7 @@ static const struct {
 	{ { "no-class-weights", 0, 0, O_NO_WEIGHTS }, CLS }, { { "batches", 1, 0, O_BATCHES }, CLS },
 	{ { "eval", 1, 0, O_EVAL }, CLS }, { { "knob", 1, 0, O_KNOB }, EFF },
 	{ { "knob-default", 1, 0, O_KNOB_DEFAULT }, EFF },
+	{ { "capture", 1, 0, O_CAPTURE }, EFF },
 };
 #define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
 
@@ -195,6 +199,38 @@ static int add_knob(TrnOptions *o, const char *arg)
 	return 0;
 }
 
+/* --capture DIR: every pair of the capture (capture_dir.h), as if each were given with its
+ * options (--input F --target F [--knob NAME=V], ...). */
+static int add_capture(TrnOptions *o, const char *dir)
+{
+	char msg[1024];
+	TrnCapture *c = &o->capture;
+	if (c->n) {
+		fprintf(stderr, PROG ": --capture %s: one --capture per run (add other pairs with "
+			"--input/--target)\n", dir);
+		return 2;
+	}
+	if (trn_capture_read(c, dir, msg, sizeof msg) != 0) {
+		fprintf(stderr, PROG ": --capture %s: %s\n", dir, msg);
+		return 2;
+	}
+	static const char *const opt[TRN_CAPTURE_SECTIONS][2] = {
+		{ "input", "target" }, { "val-input", "val-target" }, { "test-input", "test-target" } };
+	for (int i = 0; i < c->n; i++) {
+		const TrnCapturePair *p = &c->pair[i];
+		TrnFileList *l = p->section == 0 ? &o->train : p->section == 1 ? &o->val : &o->test;
+		o->knob_list = l;
+		if (add_file(l->in, &l->n_in, opt[p->section][0], p->in) ||
+		    add_file(l->tgt, &l->n_tgt, opt[p->section][1], p->tgt))
+			return 2;
+		char knob[TRN_KNOB_NAME + 32];
+		snprintf(knob, sizeof knob, "%s=%.17g", c->knob, p->knob_value);
+		if (c->knob[0] && add_knob(o, knob))
+			return 2;
+	}
+	return 0;
+}
+
 static int add_knob_default(TrnOptions *o, const char *arg)
 {
 	char msg[512];
@@ -254,6 +290,7 @@ static int parse_data(TrnOptions *o, int c, const char *arg)
 	case O_TEST_TGT: o->knob_list = &o->test; return add_file(o->test.tgt, &o->test.n_tgt, "test-target", arg);
 	case O_KNOB: return add_knob(o, arg);
 	case O_KNOB_DEFAULT: return add_knob_default(o, arg);
+	case O_CAPTURE: return add_capture(o, arg);
 	case O_VAL_SPLIT:
 		rc = opt_num("val-split", arg, 0.01, 0.5, &d);
 		o->val_split = d;
@@ -431,6 +468,12 @@ static int check_effect(TrnOptions *o)
 	}
 	if (check_lists("", &o->train) || check_lists("val-", &o->val) || check_lists("test-", &o->test))
 		return 2;
+	/* rnnfx-capture measured the latency: its pairs are aligned (unless --align said otherwise). */
+	if (o->capture.n && !o->pair.align) {
+		o->pair.align = 1;
+		o->pair.align_samples_set = 1;
+		o->pair.align_samples = 0;
+	}
 	if (o->test.n_in && o->test_split > 0) {
 		fprintf(stderr, PROG ": give --test-input/--test-target or --test-split, not both\n");
 		return 2;

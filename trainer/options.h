@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "../dsp/model.h"
+#include "capture_dir.h"
 #include "dataset.h"
 #include "knobs.h"
 #include "train_loop.h"
@@ -44,6 +45,7 @@ typedef struct {
 	TrnKnobValues knob_default; /* --knob-default NAME=V */
 	TrnKnobs knobs;             /* resolved from the pairs' --knob options (knobs.h) */
 	TrnFileList *knob_list;     /* while parsing: the list whose last pair a --knob applies to */
+	TrnCapture capture;         /* --capture DIR: its pairs (the lists above point into it) */
 	int quiet, no_report;
 	char cmdline[4096];         /* the full command line, for the metadata */
 } TrnOptions;

@@ -75,13 +75,44 @@ if $T "$CAP" --align "$W/ret.wav" --out "$W/file" --minutes 1 >"$W/out" 2>"$W/er
 		bad "--align latency $lat, expected 24000..24003"
 	matches "$W/file/target.wav" "$W/od.wav" "$W/file/capture.json" $((lat - 24000)) &&
 		ok "--align: target.wav is the offline render, aligned" || bad "--align: target.wav misaligned"
-	grep -q "rnnfx-train --input $W/file/input.wav" "$W/out" && ok "--align prints the training command" ||
+	grep -q "rnnfx-train --capture $W/file " "$W/out" && ok "--align prints the training command" ||
 		bad "no training command"
 	ls "$W/file/val_target.wav" "$W/file/test_target.wav" >/dev/null 2>&1 && ok "validation and test pairs written" ||
 		bad "pairs missing"
 else
 	bad "--align on a good return"
 fi
+
+# --- rnnfx-train --capture DIR: the same model as the three pairs named with --align=0; refusals
+TOOL=$BUILD/tests/trainer/trn-testtool
+SHORT="--arch gru --hidden 4 --epochs 1 --seed 3 --threads 1 --no-report --quiet"
+F=$W/file
+if $T "$TRAIN" --capture "$F" $SHORT --out "$W/cap.json" 2>"$W/err" &&
+	$T "$TRAIN" --input $F/input.wav --target $F/target.wav --val-input $F/val_input.wav --val-target $F/val_target.wav \
+		--test-input $F/test_input.wav --test-target $F/test_target.wav --align=0 $SHORT --out "$W/pairs.json" 2>>"$W/err" &&
+	"$TOOL" same-params "$W/cap.json" "$W/pairs.json" >/dev/null 2>&1; then
+	ok "rnnfx-train --capture DIR: the same parameters as its three pairs with --align=0"
+else
+	bad "--capture DIR vs the pairs"
+fi
+mkdir -p "$W/nocap" "$W/badcap" "$W/badset/a" "$W/badset/b"
+refused "--capture on a folder without capture.json: refused" "neither capture.json nor knob-set.json" -- \
+	"$TRAIN" --capture "$W/nocap" $SHORT --out "$W/x.json"
+python3 -c "
+import json, sys
+c = json.load(open('$F/capture.json')); c['signal']['sections']['test']['target'] = '../../etc/passwd'
+json.dump(c, open('$W/badcap/capture.json', 'w'))
+c['signal']['sections']['test']['target'] = 'test_target.wav'; c['knob'] = {'name': 'drive', 'value': 1}
+json.dump(c, open('$W/badset/a/capture.json', 'w')); json.dump(c, open('$W/badset/b/capture.json', 'w'))
+json.dump({'format': 'rnnfx-capture-knob-set', 'version': 1, 'knob': 'drive',
+           'takes': [{'value': 1, 'folder': 'a'}, {'value': 2, 'folder': 'b'}]}, open('$W/badset/knob-set.json', 'w'))"
+refused "--capture: a file name that leaves the folder is refused" "not named" -- \
+	"$TRAIN" --capture "$W/badcap" $SHORT --out "$W/x.json"
+refused "--capture: a knob set whose take names another setting is refused" "not the take of drive=2" -- \
+	"$TRAIN" --capture "$W/badset" $SHORT --out "$W/x.json"
+refused "--capture given twice: refused" "one --capture per run" -- \
+	"$TRAIN" --capture "$F" --capture "$F" $SHORT --out "$W/x.json"
+
 sox "$W/ret.wav" -r 44100 "$W/r44.wav" 2>/dev/null
 refused "a return at 44.1 kHz: refused" "44100 Hz" -- "$CAP" --align "$W/r44.wav" --out "$W/x" --minutes 1
 sox "$W/ret.wav" -b 24 "$W/clip.wav" gain 15 2>/dev/null
@@ -152,6 +183,61 @@ if take amp "$W/live" -- --calibration "$W/live/calibration.json"; then
 	fi
 else
 	bad "live capture through the overdrive"
+fi
+
+# --- a knob set: the overdrive's drive at 0.2 and 0.9, set in jalv at each prompt; the first
+# setting is taken again (r at the second prompt). The stream stays open from take to take, so
+# the ports are connected once.
+knob_set() {
+	rm -f "$W/ks.in"; mkfifo "$W/ks.in"
+	timeout -k 2 500 "$CAP" --device JACK --minutes 0.5 --preroll 1 --out "$W/ks" --knob drive=0.2,0.9 \
+		--calibration "$W/live/calibration.json" <"$W/ks.in" >"$W/ks.out" 2>"$W/ks.err" &
+	cp=$!
+	exec 8>"$W/ks.in"
+	wait_port PortAudio:in_0 && timeout 5 jack_connect PortAudio:out_0 od:left_in &&
+		timeout 5 jack_connect od:left_out PortAudio:in_0
+	seen=0 redone=0
+	while kill -0 $cp 2>/dev/null; do
+		n=$(grep -c "then Enter to record" "$W/ks.err")
+		if [ "$n" -gt "$seen" ]; then
+			seen=$n
+			v=$(grep "then Enter to record" "$W/ks.err" | tail -n 1 | sed 's/.*set drive to \([0-9.]*\),.*/\1/')
+			# (a take spoiled by a dropout on this loaded machine is asked for again: Enter again)
+			if [ "$v" = 0.9 ] && [ $redone = 0 ]; then redone=1; echo r >&8
+			else echo "drive = $v" >&7; sleep 0.5; echo >&8; fi
+		fi
+		sleep 0.2
+	done
+	exec 8>&-
+	wait $cp
+}
+refused "--knob with one value: refused" "2 values or more" -- "$CAP" --device JACK --out "$W/x" --knob drive=1
+refused "--knob with a value twice: refused" "given twice" -- "$CAP" --device JACK --out "$W/x" --knob drive=1,2,1
+refused "--knob with a bad name: refused" "NAME=V1,V2" -- "$CAP" --device JACK --out "$W/x" --knob "dr ive=1,2"
+refused "--knob on the file route: refused" "needs --device" -- "$CAP" --align "$W/ret.wav" --out "$W/x" --knob drive=1,2
+if knob_set; then
+	takes=$(grep -c "^rnnfx-capture: JACK.*: playing" "$W/ks.err")
+	firsts=$(grep -c "take 1 of 2: set drive to 0.2" "$W/ks.err")
+	[ "$firsts" -ge 2 ] && [ "$takes" -ge 3 ] && ok "knob set: r at the second prompt took drive 0.2 again ($takes takes)" ||
+		bad "knob set: $takes takes, take 1 asked $firsts times"
+	[ "$(json "$W/ks/knob-set.json" '["takes"][1]["folder"]')" = drive-0.9 ] &&
+		[ "$(json "$W/ks/drive-0.9/capture.json" '["knob"]["value"]')" = 0.9 ] &&
+		ok "knob set: knob-set.json lists the takes, each take's capture.json its setting" || bad "knob set records"
+	lv2apply -i "$W/s05st.wav" -o "$W/od09.wav" -c drive 0.9 -c muffle 0.3 "$OD" &&
+		lv2apply -i "$W/s05st.wav" -o "$W/od02.wav" -c drive 0.2 -c muffle 0.3 "$OD" &&
+		matches "$W/ks/drive-0.9/target.wav" "$W/od09.wav" "$W/ks/drive-0.9/capture.json" 0 &&
+		matches "$W/ks/drive-0.2/target.wav" "$W/od02.wav" "$W/ks/drive-0.2/capture.json" 0 &&
+		ok "knob set: each take's target equals lv2apply's render at its drive" || bad "knob set targets"
+	cmd=$(grep -o 'rnnfx-train .*' "$W/ks.out" | sed "s|^rnnfx-train|$TRAIN|; s|--hidden 16 --time-budget 600|--hidden 8 --time-budget 10 --threads 2 --no-report|")
+	if echo "$cmd" | grep -q -- "--capture $W/ks " && $T $cmd >"$W/train.out" 2>"$W/err" &&
+		"$BUILD/tests/trainer/trn-testtool" knobs "$W/ks/model.json" >"$W/knobs" &&
+		grep -q "^knob drive 0.2 0.9 " "$W/knobs"; then
+		ok "knob set: the printed command trains a knob model (drive 0.2..0.9)"
+	else
+		bad "knob set: the printed training command"; sed 's/^/    /' "$W/knobs" 2>/dev/null | head -3
+	fi
+else
+	bad "knob set through the overdrive"
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
