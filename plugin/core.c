@@ -263,6 +263,9 @@ static RfxStatus load_engine(RfxCore *c, const char *path, const char *json, Rfx
 			 "latency %u samples\n",
 			 c->name, path ? path : "(from state)", rfx_engine_model_rate(e), c->rate,
 			 (unsigned)rfx_engine_latency(e));
+	if ((*out)->knobs && (*out)->knobs[0])
+		core_log(c, c->uris.log_Note, "%s: model '%s' has knobs: %s\n", c->name,
+			 path ? path : "(from state)", (*out)->knobs);
 	return RFX_OK;
 }
 

@@ -89,6 +89,30 @@ static void map_knobs(const RfxModel *model, RfxLoaded *m)
 	m->n_knobs = n > 0 ? n : 0;
 }
 
+/* What each knob port does with model m, one "knobN: ..." per port joined by "; " (RFX_PARAM_KNOBS):
+ * a knob model's knob by name over its trained range, or the conditioning input a port feeds as it
+ * is (a conditioned model without knobs). "" when no port drives the model; NULL out of memory. */
+static char *describe_knobs(const RfxModel *model, const RfxLoaded *m)
+{
+	RfxKnob k[RFX_MAX_KNOBS];
+	const int named = rfx_model_knobs(model, k, RFX_MAX_KNOBS) > 0;
+	char *s = malloc((size_t)RFX_MAX_KNOBS * (sizeof k[0].name + 96) + 1);
+	if (!s)
+		return NULL;
+	size_t len = 0;
+	s[0] = '\0';
+	for (int i = 0; i < m->n_knobs; ++i) {
+		const char *sep = i ? "; " : "";
+		if (named)
+			len += (size_t)sprintf(s + len, "%sknob%d: %s %.6g to %.6g (default %.6g)", sep,
+					       i + 1, k[i].name, k[i].min, k[i].max, k[i].def);
+		else
+			len += (size_t)sprintf(s + len, "%sknob%d: input %d, 0 to 1 as it is", sep, i + 1,
+					       m->knob_input[i]);
+	}
+	return s;
+}
+
 static RfxStatus refuse(RfxLoadFail *fail, RfxLoadFail why, RfxStatus st)
 {
 	if (fail)
@@ -169,6 +193,8 @@ RfxStatus rfx_loaded_load(const char *path, const char *json, size_t json_len, d
 	if (mode == RFX_MODE_CLASSIFIER)
 		m->labels = join_labels(model);
 	map_knobs(model, m);
+	if (mode == RFX_MODE_EFFECT)
+		m->knobs = describe_knobs(model, m);
 	const double model_rate = rfx_model_sample_rate(model);
 	rfx_model_free(model); /* the engine keeps its own copy of the weights */
 	if (st != RFX_OK) {
@@ -177,7 +203,8 @@ RfxStatus rfx_loaded_load(const char *path, const char *json, size_t json_len, d
 	}
 	rfx_engine_set_user(m->engine, m);
 	m->path = path ? strdup(path) : NULL;
-	if (!m->json || (path && !m->path) || (mode == RFX_MODE_CLASSIFIER && !m->labels)) {
+	if (!m->json || (path && !m->path) || (mode == RFX_MODE_CLASSIFIER && !m->labels) ||
+	    (mode == RFX_MODE_EFFECT && !m->knobs)) {
 		rfx_loaded_free(m);
 		return refuse(fail, RFX_LOAD_FAIL_LOAD, RFX_ERR_NOMEM);
 	}
@@ -207,6 +234,7 @@ void rfx_loaded_free(RfxLoaded *m)
 	rfx_engine_destroy(m->engine);
 	free(m->json);
 	free(m->labels);
+	free(m->knobs);
 	free(m->path);
 	free(m);
 }

@@ -30,6 +30,8 @@ typedef struct RfxLoaded {
 	RfxEngine *engine;        /* one channel at the host's rate; its user pointer is this */
 	char *labels;             /* classifier: the K labels joined by ',' (empty ones as their index,
 				   * commas inside a label as ';'); NULL for an effect */
+	char *knobs;              /* effect: what its knob ports do, for the host (RFX_PARAM_KNOBS):
+				   * "knob1: gain 0 to 10 (default 5); ...", "" without knobs */
 	char *path;               /* absolute path of the model file, or NULL */
 	char *json;               /* the model as JSON text for state:save: the header, labels and
 				   * weights; of the metadata only its "name" */

@@ -74,6 +74,7 @@ typedef struct {
 	 * core.next waits for the current fade to end. */
 	RfxEngineSwap swap;
 	bool announce;     /* send patch:Set of the current path on the notify port */
+	bool announce_knobs; /* send patch:Set rnnfx:knobs (what the knob ports do) on notify */
 	bool first_run;    /* snap the smoothers to their targets */
 	float smooth_coef;
 	Smoother g_in, g_out, g_mix;
@@ -194,7 +195,7 @@ static void adopt_next(RnnFx *self)
 	rfx_core_retire(&self->core, rfx_loaded_of(rfx_engine_swap_start(&self->swap,
 									 self->core.next->engine)));
 	self->core.next = NULL;
-	self->announce = true;
+	self->announce = self->announce_knobs = true;
 }
 
 /* Ends a cross-fade at once, when one runs; the old model goes back to the worker. */
@@ -288,11 +289,11 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 	if (self->control) {
 		LV2_ATOM_SEQUENCE_FOREACH (self->control, ev) {
 			LV2_URID get = 0;
-			if (lv2_atom_forge_is_object_type(&self->core.forge, ev->body.type) &&
-			    rfx_core_handle_patch(&self->core, (const LV2_Atom_Object *)&ev->body,
-						  &get) &&
-			    (get == 0 || get == self->core.uris.rfx_model))
-				self->announce = true;
+			if (!lv2_atom_forge_is_object_type(&self->core.forge, ev->body.type) ||
+			    !rfx_core_handle_patch(&self->core, (const LV2_Atom_Object *)&ev->body, &get))
+				continue;
+			self->announce |= get == 0 || get == self->core.uris.rfx_model;
+			self->announce_knobs |= get == 0 || get == self->core.uris.rfx_knobs;
 		}
 	}
 
@@ -371,6 +372,11 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 						  self->core.uris.atom_Path, cur->path);
 	else
 		self->announce = false;
+	if (self->announce_knobs && forging && cur)
+		self->announce_knobs = !rfx_core_notify(&self->core, self->core.uris.rfx_knobs,
+							self->core.uris.atom_String, cur->knobs);
+	else
+		self->announce_knobs = false;
 	if (forging)
 		lv2_atom_forge_pop(&self->core.forge, &seq_frame);
 

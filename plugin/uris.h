@@ -31,6 +31,9 @@
 #define RFX_STATE_MODEL_DATA RFX_URI "#modelData"
 /* The classifier's class labels joined by ",", a patch:readable parameter (rdfs:range atom:String). */
 #define RFX_PARAM_LABELS RFX_URI "#labels"
+/* What the effect's knob ports do with the loaded model, a patch:readable parameter (atom:String):
+ * "knob1: gain 0 to 10 (default 5); knob2: ..." (plugin/loaded.h), "" for a model without knobs. */
+#define RFX_PARAM_KNOBS RFX_URI "#knobs"
 
 typedef struct {
 	LV2_URID atom_Path;
@@ -47,6 +50,7 @@ typedef struct {
 	LV2_URID rfx_modelBase64;
 	LV2_URID rfx_modelData;
 	LV2_URID rfx_labels;
+	LV2_URID rfx_knobs;
 	LV2_URID midi_MidiEvent;
 	LV2_URID log_Error;
 	LV2_URID log_Warning;
@@ -69,6 +73,7 @@ static inline void rfx_uris_map(RfxUris *u, LV2_URID_Map *map)
 	u->rfx_modelBase64 = map->map(map->handle, RFX_STATE_MODEL_BASE64);
 	u->rfx_modelData = map->map(map->handle, RFX_STATE_MODEL_DATA);
 	u->rfx_labels = map->map(map->handle, RFX_PARAM_LABELS);
+	u->rfx_knobs = map->map(map->handle, RFX_PARAM_KNOBS);
 	u->midi_MidiEvent = map->map(map->handle, LV2_MIDI__MidiEvent);
 	u->log_Error = map->map(map->handle, LV2_LOG__Error);
 	u->log_Warning = map->map(map->handle, LV2_LOG__Warning);

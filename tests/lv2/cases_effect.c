@@ -127,6 +127,8 @@ static void write_knob_model(const char *path, bool knobs)
 /* The plugin fed knob port values: what the dsp stream gives with the mapped input (settled as
  * the plugin settles, then the input set, then the signal). The model is loaded, then activate()
  * makes it heard from sample 0 without a fade. */
+static char last_knobs[512]; /* what knob_mismatch's plugin said on rnnfx:knobs */
+
 static size_t knob_mismatch(const char *path, float port, float input, size_t total)
 {
 	RfxModel *m = load_model(path);
@@ -149,9 +151,19 @@ static size_t knob_mismatch(const char *path, float port, float input, size_t to
 	rfx_stream_destroy(st);
 	size_t first;
 	size_t bad = count_mismatch(sig_out, sig_exp, 0, total, &first);
+	snprintf(last_knobs, sizeof last_knobs, "%s", h->knobs);
 	host_free(h);
 	rfx_model_free(m);
 	return bad;
+}
+
+/* The largest |x[i] - x[i-1]| for i in (from, to). */
+static double max_step(const float *x, size_t from, size_t to)
+{
+	double d = 0;
+	for (size_t i = from + 1; i < to; ++i)
+		d = fmax(d, fabs((double)x[i] - x[i - 1]));
+	return d;
 }
 
 void case_knobs(void)
@@ -171,6 +183,8 @@ void case_knobs(void)
 	RT_CHECK(bad == 0, "knob model at 0: %zu samples differ from input -1", bad);
 	bad = knob_mismatch(rp, 0.3f, 0.3f, total);
 	RT_CHECK(bad == 0, "model without knobs at 0.3: %zu samples differ from input 0.3", bad);
+	RT_CHECK(!strcmp(last_knobs, "knob1: input 1, 0 to 1 as it is"), "rnnfx:knobs of a "
+		 "conditioned model without knob names: '%s'", last_knobs);
 	/* The knob changes the sound (the test could not fail otherwise). */
 	RT_CHECK(knob_mismatch(kp, 0.75f, -1.0f, total) > total / 2, "the knob does not change the output");
 
@@ -182,6 +196,14 @@ void case_knobs(void)
 	host_activate(h);
 	float z[1] = {0}, o[1];
 	host_run(h, z, o, 1, kp, false);
+	host_run(h, z, o, 1, NULL, false); /* the run that takes the loaded model announces it */
+	RT_CHECK(!strcmp(h->knobs, "knob1: drive 0 to 10 (default 5)"), "rnnfx:knobs after the load: "
+		 "'%s'", h->knobs);
+	h->knobs[0] = '\0';
+	h->get_knobs = true;
+	host_run(h, z, o, 1, NULL, true);
+	RT_CHECK(!strcmp(h->knobs, "knob1: drive 0 to 10 (default 5)"), "patch:Get rnnfx:knobs: '%s'",
+		 h->knobs);
 	host_activate(h);
 	const size_t n1 = 4800, n2 = 48000;
 	fill_input(sig_in, n1 + n2, 0.5f);
@@ -193,6 +215,30 @@ void case_knobs(void)
 	for (size_t i = 0; i < n1 + n2; ++i)
 		finite &= isfinite(sig_out[i]) != 0;
 	RT_CHECK(finite, "non-finite output after a knob jump");
+	/* No click: the largest step from one sample to the next in the 100 ms after the jump stays
+	 * within the largest the model makes on the same input with the knob held at 0 or at 1. An
+	 * unsmoothed jump (the input switched from -1 to 1 at once) is measured too, so the bound can
+	 * be seen to mean something. */
+	const size_t w0 = n1 - 1, w1 = n1 + 4800;
+	double held = 0, raw = 0, glide = max_step(sig_out, w0, w1);
+	for (int v = -1; v <= 1; v += 2) {
+		RfxStream *st = ref_stream(m);
+		rfx_stream_set_input(st, 1, (float)v);
+		rfx_stream_process(st, sig_in, sig_exp, (uint32_t)w1);
+		rfx_stream_destroy(st);
+		held = fmax(held, max_step(sig_exp, w0, w1));
+	}
+	RfxStream *jump = ref_stream(m);
+	rfx_stream_set_input(jump, 1, -1.0f);
+	rfx_stream_process(jump, sig_in, sig_exp, (uint32_t)n1);
+	rfx_stream_set_input(jump, 1, 1.0f);
+	rfx_stream_process(jump, sig_in + n1, sig_exp + n1, (uint32_t)(w1 - n1));
+	rfx_stream_destroy(jump);
+	raw = max_step(sig_exp, w0, w1);
+	printf("    knob jump 0 -> 1: largest step %.4f smoothed, %.4f unsmoothed, %.4f held\n", glide,
+	       raw, held);
+	RT_CHECK(glide <= held, "a knob jump steps %.4f, more than the %.4f of a held knob", glide,
+		 held);
 	/* After 0.5 s the smoothed input is at 1 (within 1e-5): the output then follows a stream
 	 * held at input 1, from the same state, within what 1e-5 of an input can move it. */
 	RfxStream *late = ref_stream(m);

@@ -404,7 +404,7 @@ void host_run(Host *h, const float *in, float *out, uint32_t n, const char *set_
 		lv2_atom_forge_object(f, &obj, 0, h->uris.patch_Get);
 		if (!h->is_cls) {
 			lv2_atom_forge_key(f, h->uris.patch_property);
-			lv2_atom_forge_urid(f, h->uris.rfx_model);
+			lv2_atom_forge_urid(f, h->get_knobs ? h->uris.rfx_knobs : h->uris.rfx_model);
 		}
 		lv2_atom_forge_pop(f, &obj);
 	}
@@ -440,6 +440,10 @@ void host_run(Host *h, const float *in, float *out, uint32_t n, const char *set_
 		    ((const LV2_Atom_URID *)prop)->body == h->uris.rfx_labels && val &&
 		    val->type == h->uris.atom_String)
 			snprintf(h->labels, sizeof h->labels, "%s", (const char *)LV2_ATOM_BODY_CONST(val));
+		if (prop && prop->type == h->uris.atom_URID &&
+		    ((const LV2_Atom_URID *)prop)->body == h->uris.rfx_knobs && val &&
+		    val->type == h->uris.atom_String)
+			snprintf(h->knobs, sizeof h->knobs, "%s", (const char *)LV2_ATOM_BODY_CONST(val));
 	}
 }
 

@@ -91,6 +91,8 @@ typedef struct {
 	float cls_class, confidence, p[RFX_CLS_N_PROB_PORTS];
 	uint64_t midi[ATOM_CAP / 8];
 	char labels[1200];
+	char knobs[512];     /* the last rnnfx:knobs seen on notify (the effect's knob ports) */
+	bool get_knobs;      /* host_run's patch:Get asks for rnnfx:knobs instead of rnnfx:model */
 } Host;
 
 /* The plugin's decision replayed on the dsp library's own output: a fresh stream that ran
