@@ -1,5 +1,6 @@
 #include "tools/live_engine.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +41,8 @@ static RfxEngine *build(const RfxModel *m, int C, const LiveCond *cond, double h
 	return e;
 }
 
-RfxEngine *live_load(const char *path, int C, const LiveCond *cond, double host_rate, char *msg,
-		     size_t msg_size)
+RfxEngine *live_load(const char *path, int C, const LiveCond *cond, double host_rate,
+		     LiveModelInputs *info, char *msg, size_t msg_size)
 {
 	char detail[256] = "";
 	RfxModel *m = NULL;
@@ -93,6 +94,12 @@ RfxEngine *live_load(const char *path, int C, const LiveCond *cond, double host_
 			 "--cond %d=V", idx, idx);
 	else
 		e = build(m, C, cond, host_rate, msg, msg_size);
+	if (e && info) {
+		info->inputs = all;
+		info->inputs.n_knob = 0;
+		info->n_knobs = rfx_model_knobs(m, info->knob, RFX_MAX_KNOBS);
+		info->n_knobs = info->n_knobs > 0 ? info->n_knobs : 0;
+	}
 	rfx_model_free(m);
 	return e;
 }
@@ -108,6 +115,18 @@ void live_init(Live *lv, int C, double rate, double fade_ms, RfxEngine *first)
 	rfx_engine_swap_finish(&lv->swap); /* heard from the first frame, no fade from silence */
 	atomic_init(&lv->pending, NULL);
 	atomic_init(&lv->retired, NULL);
+	lv->glide_coef = (float)(1.0 - exp(-LIVE_GLIDE_PASS / (rate * LIVE_GLIDE_S)));
+}
+
+void live_set_input(Live *lv, int index, float value)
+{
+	if (index < 1 || index >= RFX_MAX_INPUTS || !isfinite(value))
+		return;
+	uint32_t bits;
+	memcpy(&bits, &value, sizeof bits);
+	atomic_store_explicit(&lv->want_bits[index], bits, memory_order_relaxed);
+	atomic_fetch_or_explicit(&lv->want_mask, 1u << index, memory_order_relaxed);
+	atomic_fetch_add_explicit(&lv->want_gen, 1, memory_order_release);
 }
 
 RfxEngine *live_post(Live *lv, RfxEngine *e)
@@ -199,14 +218,76 @@ static void classify(Live *lv, RfxEngine *e, const float *in, unsigned long n)
 	atomic_store_explicit(&lv->class_conf_bits, bits, memory_order_relaxed);
 }
 
+/* The inputs the main thread asked for since the last buffer: new ones hold at once (they were
+ * given before the audio started, or for inputs no engine had yet), changed ones become targets. */
+static void read_inputs(Live *lv)
+{
+	const unsigned gen = atomic_load_explicit(&lv->want_gen, memory_order_acquire);
+	if (gen == lv->seen_gen)
+		return;
+	lv->seen_gen = gen;
+	const unsigned mask = atomic_load_explicit(&lv->want_mask, memory_order_relaxed);
+	for (int i = 1; i < RFX_MAX_INPUTS; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		const uint32_t bits = atomic_load_explicit(&lv->want_bits[i], memory_order_relaxed);
+		memcpy(&lv->in_target[i], &bits, sizeof bits);
+		if (!(lv->have_mask & (1u << i)) ||
+		    atomic_load_explicit(&lv->frames, memory_order_relaxed) == 0)
+			lv->in_cur[i] = lv->in_target[i];
+	}
+	lv->have_mask = mask;
+}
+
+/* One glide step of every input not at its target; 1 when any still moves. The values go to the
+ * engine heard and to one fading out. */
+static int glide(Live *lv)
+{
+	int moving = 0;
+	for (int i = 1; i < RFX_MAX_INPUTS; i++) {
+		if (!(lv->have_mask & (1u << i)) || lv->in_cur[i] == lv->in_target[i])
+			continue;
+		const float d = lv->in_target[i] - lv->in_cur[i];
+		lv->in_cur[i] = fabsf(d) < 1e-5f ? lv->in_target[i] : lv->in_cur[i] + lv->glide_coef * d;
+		moving |= lv->in_cur[i] != lv->in_target[i];
+		rfx_engine_set_input(lv->swap.cur, i, lv->in_cur[i]);
+		if (lv->swap.prev)
+			rfx_engine_set_input(lv->swap.prev, i, lv->in_cur[i]);
+	}
+	return moving;
+}
+
+/* The current values on every input of a newly taken engine (built with the main thread's). */
+static void set_inputs(Live *lv, RfxEngine *e)
+{
+	for (int i = 1; i < RFX_MAX_INPUTS; i++)
+		if (lv->have_mask & (1u << i))
+			rfx_engine_set_input(e, i, lv->in_cur[i]);
+}
+
+static int gliding(const Live *lv)
+{
+	for (int i = 1; i < RFX_MAX_INPUTS; i++)
+		if ((lv->have_mask & (1u << i)) && lv->in_cur[i] != lv->in_target[i])
+			return 1;
+	return 0;
+}
+
 void live_process(Live *lv, const float *in, float *out, unsigned long n, unsigned flags)
 {
 	const size_t samples = (size_t)n * (size_t)lv->C;
 	count_flags(lv, flags);
+	RfxEngine *before = lv->swap.cur;
 	take_pending(lv);
+	if (lv->swap.cur != before && lv->swap.cur)
+		set_inputs(lv, lv->swap.cur);
+	read_inputs(lv);
 	RfxEngine *cur = lv->swap.cur;
 	if (rfx_engine_outputs(cur) > 1) {
 		/* A classifier listens; the audio passes through. */
+		for (int i = 1; i < RFX_MAX_INPUTS; i++) /* nothing to glide: the targets at once */
+			lv->in_cur[i] = lv->in_target[i];
+		set_inputs(lv, cur);
 		classify(lv, cur, in, n);
 		if (in)
 			memcpy(out, in, samples * sizeof(float));
@@ -217,8 +298,12 @@ void live_process(Live *lv, const float *in, float *out, unsigned long n, unsign
 			memset(out, 0, samples * sizeof(float));
 			in = out; /* in place */
 		}
-		for (unsigned long off = 0; off < n; off += UINT32_MAX) {
-			uint32_t m = n - off < UINT32_MAX ? (uint32_t)(n - off) : UINT32_MAX;
+		/* While an input glides, passes of LIVE_GLIDE_PASS frames, a glide step before each. */
+		const unsigned long pass = gliding(lv) ? LIVE_GLIDE_PASS : UINT32_MAX;
+		for (unsigned long off = 0; off < n; off += pass) {
+			uint32_t m = n - off < pass ? (uint32_t)(n - off) : (uint32_t)pass;
+			if (pass == LIVE_GLIDE_PASS)
+				glide(lv);
 			retire(lv, rfx_engine_swap_process(&lv->swap, in + off * lv->C,
 							   out + off * lv->C, m));
 		}

@@ -26,7 +26,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 
 #include <portaudio.h>
 
@@ -83,14 +85,27 @@ static int audio_cb(const void *input, void *output, unsigned long n,
 	return paContinue;
 }
 
+/* The inputs and knobs of the model loaded last (the main thread's). */
+static LiveModelInputs loaded;
+
 /* Loads the model for the main thread at `rate` (0: the model's own), saying why when it cannot. */
 static RfxEngine *load(const Options *o, int C, double rate)
 {
 	char msg[512];
-	RfxEngine *e = live_load(o->model_path, C, &o->cond, rate, msg, sizeof msg);
+	LiveModelInputs info;
+	RfxEngine *e = live_load(o->model_path, C, &o->cond, rate, &info, msg, sizeof msg);
 	if (!e)
 		fail(o->model_path, "%s", msg);
+	else
+		loaded = info;
 	return e;
+}
+
+/* The loaded model's conditioning inputs, handed to the audio thread (live_set_input). */
+static void post_inputs(Live *lv)
+{
+	for (int k = 0; k < loaded.inputs.n; k++)
+		live_set_input(lv, loaded.inputs.index[k], loaded.inputs.value[k]);
 }
 
 /* ------------------------------------------------------------------ options */
@@ -110,6 +125,8 @@ static void usage(FILE *f)
 		"                   range); knobs not given sit at their default\n"
 		"  --cond I=V       hold conditioning input I at the network value V\n"
 		"  --watch          reload when the model file changes (SIGHUP always reloads)\n"
+		"While it runs, a line on stdin \"NAME=V\" turns knob NAME to V (it glides there in\n"
+		"about 20 ms), \"I=V\" sets conditioning input I.\n"
 		"  --seconds S      stop after S seconds (default: run until Ctrl-C)\n"
 		"  -v, --verbose    keep the audio back-ends' start-up messages\n",
 		PROG, PROG, MAX_CHANNELS);
@@ -272,6 +289,7 @@ static RfxEngine *reload(const Options *o, Live *lv, double rate)
 			"(%u samples of delay)\n", PROG, o->model_path, rfx_engine_model_rate(e), rate,
 			rfx_engine_latency(e));
 	rfx_engine_destroy(live_post(lv, e));
+	post_inputs(lv);
 	fprintf(stderr, "%s: %s: reloaded\n", PROG, o->model_path);
 	return e;
 }
@@ -295,16 +313,116 @@ static void print_status(PaStream *s, Live *lv, const RfxEngine *latest)
 	fflush(stdout);
 }
 
+/* ------------------------------------------------------------------ knobs from stdin */
+
+/* A line typed (or piped) while the audio runs: "NAME=V" sets knob NAME in its units (clamped to
+ * the trained range), "I=V" conditioning input I as it is. The new value also goes into the
+ * options, so a reload keeps it. */
+static void knob_line(Options *o, Live *lv, char *line)
+{
+	static char names[RFX_MAX_KNOBS][64]; /* the settings' names live here, not in the line */
+	RfxKnobSetting set;
+	line[strcspn(line, "\r")] = '\0';
+	if (!line[strspn(line, " \t")])
+		return;
+	if (cli_parse_knob(line, &set) != 0) {
+		fprintf(stderr, "%s: stdin: '%s': expected NAME=VALUE (a knob) or I=VALUE (an input)\n",
+			PROG, line);
+		return;
+	}
+	char *end;
+	long idx = strtol(line, &end, 10);
+	if (end == line + set.name_len) { /* "I=V": a conditioning input by index */
+		int k = 0;
+		while (k < o->cond.n && o->cond.index[k] != idx)
+			k++;
+		if (idx < 1 || idx >= RFX_MAX_INPUTS || k == RFX_MAX_INPUTS) {
+			fprintf(stderr, "%s: stdin: input %ld does not exist\n", PROG, idx);
+			return;
+		}
+		o->cond.index[k] = (int)idx;
+		o->cond.value[k] = (float)set.value;
+		o->cond.n += k == o->cond.n;
+		live_set_input(lv, (int)idx, (float)set.value);
+		fprintf(stderr, "%s: input %ld = %g\n", PROG, idx, set.value);
+		return;
+	}
+	int i = 0;
+	while (i < loaded.n_knobs && (strlen(loaded.knob[i].name) != set.name_len ||
+				      memcmp(loaded.knob[i].name, set.name, set.name_len) != 0))
+		i++;
+	if (i == loaded.n_knobs) {
+		fprintf(stderr, "%s: stdin: the model has no knob named '%.*s'\n", PROG,
+			(int)set.name_len, set.name);
+		return;
+	}
+	int clamped = 0;
+	const RfxKnob *kn = &loaded.knob[i];
+	const float v = rfx_knob_input(kn, set.value, &clamped);
+	live_set_input(lv, kn->input, v);
+	fprintf(stderr, "%s: %s = %g%s (input %d = %g)\n", PROG, kn->name, set.value,
+		clamped ? ", clamped to the trained range" : "", kn->input, v);
+	/* Kept for reloads: the setting of this name is replaced, or added. */
+	int k = 0;
+	while (k < o->cond.n_knob && (o->cond.knob[k].name_len != set.name_len ||
+				       memcmp(o->cond.knob[k].name, set.name, set.name_len) != 0))
+		k++;
+	if (k == RFX_MAX_KNOBS)
+		return;
+	if (k == o->cond.n_knob) {
+		snprintf(names[k], sizeof names[k], "%s", kn->name);
+		o->cond.knob[k] = (RfxKnobSetting){names[k], set.name_len, set.value};
+		o->cond.n_knob++;
+	} else {
+		o->cond.knob[k].value = set.value;
+	}
+}
+
+/* Waits up to POLL_MS for lines on stdin and acts on each whole one. At the end of stdin (or
+ * when it is closed) it only sleeps from then on. */
+static void wait_for_lines(Options *o, Live *lv, int *stdin_open)
+{
+	static char buf[512];
+	static size_t len;
+	if (!*stdin_open) {
+		struct timespec ts = { 0, POLL_MS * 1000000L };
+		nanosleep(&ts, NULL);
+		return;
+	}
+	struct pollfd p = { STDIN_FILENO, POLLIN, 0 };
+	const int r = poll(&p, 1, POLL_MS);
+	if (r == 0 || (r < 0 && errno == EINTR))
+		return; /* time to look around, or a signal the loop acts on */
+	ssize_t got = -1;
+	if (r > 0 && !(p.revents & POLLNVAL))
+		got = read(STDIN_FILENO, buf + len, sizeof buf - 1 - len);
+	if (got <= 0) {
+		*stdin_open = got < 0 && errno == EINTR; /* the end of stdin, or no stdin */
+		return;
+	}
+	len += (size_t)got;
+	buf[len] = '\0';
+	char *nl;
+	while ((nl = strchr(buf, '\n'))) {
+		*nl = '\0';
+		knob_line(o, lv, buf);
+		len -= (size_t)(nl + 1 - buf);
+		memmove(buf, nl + 1, len + 1);
+	}
+	if (len == sizeof buf - 1) /* a line longer than any command: dropped */
+		len = 0;
+}
+
 /* Runs until SIGINT/SIGTERM, --seconds, or the stream stops by itself. */
-static int main_loop(const Options *o, PaStream *s, Live *lv, double rate)
+static int main_loop(Options *o, PaStream *s, Live *lv, double rate)
 {
 	const RfxEngine *latest = lv->swap.cur;
 	struct stat seen = { 0 }, now;
 	int have_stamp = file_stamp(o->model_path, &seen) == 0;
 	double t0 = now_s(), next_status = t0 + 1, next_watch = t0;
-	struct timespec poll = { 0, POLL_MS * 1000000L };
+	int stdin_open = 1;
 	while (!stop_requested) {
-		nanosleep(&poll, NULL);
+		wait_for_lines(o, lv, &stdin_open);
 		rfx_engine_destroy(live_collect(lv));
 		double t = now_s();
 		if (o->watch && t >= next_watch) {
@@ -333,7 +451,7 @@ static int main_loop(const Options *o, PaStream *s, Live *lv, double rate)
 	return 0;
 }
 
-static int run(const Options *o)
+static int run(Options *o)
 {
 	static Live lv;   /* static: the callback's scratch stays off the main thread's stack */
 	PaStream *s = NULL;
@@ -346,6 +464,7 @@ static int run(const Options *o)
 			"(%u samples of delay)\n", PROG, o->model_path, rfx_engine_model_rate(first), rate,
 			rfx_engine_latency(first));
 	live_init(&lv, o->channels, rate, FADE_MS, first);
+	post_inputs(&lv); /* before the audio starts: they hold at once */
 	int rc = open_stream(o, &lv, rate, &s);
 	if (!rc) {
 		fprintf(stderr, "%s: running '%s' at %g Hz, %d channel(s); Ctrl-C stops%s\n", PROG,

@@ -6,8 +6,11 @@
  *                     models settled on RFX_ENGINE_SETTLE_FRAMES zeros first, and the old engine
  *                     comes back through live_collect
  *   classifier swap   an effect -> classifier swap passes the input through and reports a class
+ *   knob glide        a knob model's knob turned with live_set_input while blocks run: exact
+ *                     before, a glide after (no step larger than the model's own with the knob
+ *                     held), and the output of a knob held at the new value 0.5 s later
  *   threads           an "audio" thread calls live_process back to back while the main thread
- *                     loads, posts and frees models as fast as it can; every output is finite and
+ *                     loads, posts and frees models and sets inputs as fast as it can; every output is finite and
  *                     bounded and every model is accounted for. Built with -fsanitize=thread
  *                     (tools/module.mk), so a data race in the handoff fails the run.
  *
@@ -63,10 +66,30 @@ static void signal_block(float *x, unsigned long n, unsigned long start)
 		x[i] = 0.5f * sinf((float)(start + i) * 0.031f) + 0.1f * sinf((float)(start + i) * 0.0017f);
 }
 
+/* A GRU with one conditioning input and a "drive" knob on it, 0..10 (the trainer's metadata). */
+static int write_knob_model(const char *path)
+{
+	RfxModelSpec spec = { .cell = RFX_CELL_GRU, .n_layers = 1, .n_inputs = 2, .hidden = 8,
+			      .mode = RFX_MODE_EFFECT, .n_outputs = 1, .sample_rate = RATE };
+	RfxModel *m = NULL;
+	char detail[256];
+	int ok = rfx_model_new(&spec, &m) == RFX_OK;
+	if (ok) {
+		rfx_model_init_random(m, 9);
+		for (size_t i = 0; i < m->n_params; ++i)
+			m->params[i] *= 2.0f; /* enough gain that the knob shows in the output */
+		ok = rfx_model_set_metadata(m, "{\"knobs\":[{\"name\":\"drive\",\"input\":1,"
+					    "\"min\":0,\"max\":10,\"default\":5}]}") == RFX_OK &&
+		     rfx_model_save_file(m, path, detail, sizeof detail) == RFX_OK;
+	}
+	rfx_model_free(m);
+	return ok;
+}
+
 static RfxEngine *load_or_die(const char *path)
 {
 	char msg[256];
-	RfxEngine *e = live_load(path, 1, NULL, 0, msg, sizeof msg);
+	RfxEngine *e = live_load(path, 1, NULL, 0, NULL, msg, sizeof msg);
 	if (!e) {
 		printf("FAIL loading %s: %s\n", path, msg);
 		exit(1);
@@ -156,6 +179,67 @@ static void test_classifier_swap(const char *pa, const char *pc)
 	live_free_all(&lv);
 }
 
+static double max_step(const float *x, int from, int to)
+{
+	double d = 0;
+	for (int i = from + 1; i < to; i++)
+		d = fmax(d, fabs((double)x[i] - x[i - 1]));
+	return d;
+}
+
+/* The knob at its default (input 0) for PRE frames, then turned to 10 (input 1) by live_set_input. */
+static void test_knob_glide(const char *pk)
+{
+	enum { PRE = 19 * BLOCK, POST = 24000, N = PRE + POST };
+	static Live lv;
+	static float x[N], y[N], held[2][N];
+	char msg[256];
+	LiveModelInputs info;
+	RfxEngine *e = live_load(pk, 1, NULL, 0, &info, msg, sizeof msg);
+	if (!e || info.n_knobs != 1 || info.inputs.n != 1 || info.inputs.value[0] != 0.0f) {
+		report("knob glide", 0, e ? "the knob model's inputs were not found" : msg);
+		rfx_engine_destroy(e);
+		return;
+	}
+	signal_block(x, N, 0);
+	/* References: the model held at input 0, and switched to input 1 at PRE at once. */
+	RfxModel *m = NULL;
+	RfxStream *st = NULL;
+	if (rfx_model_load_file(pk, &m, msg, sizeof msg) != RFX_OK || rfx_stream_create(m, &st) != RFX_OK)
+		exit(1);
+	for (int v = 0; v < 2; v++) {
+		rfx_stream_reset(st);
+		rfx_stream_set_input(st, 1, 0.0f);
+		settle(st);
+		rfx_stream_process(st, x, held[v], PRE);
+		rfx_stream_set_input(st, 1, (float)v);
+		rfx_stream_process(st, x + PRE, held[v] + PRE, POST);
+	}
+	live_init(&lv, 1, RATE, FADE_MS, e);
+	live_set_input(&lv, 1, info.inputs.value[0]);
+	for (int off = 0; off < N; off += BLOCK) {
+		if (off == PRE)
+			live_set_input(&lv, 1, 1.0f);
+		live_process(&lv, x + off, y + off, N - off < BLOCK ? N - off : BLOCK, 0);
+	}
+	const int exact_before = !memcmp(y, held[0], PRE * sizeof *y);
+	const double glide = max_step(y, PRE - 1, PRE + 4800);
+	const double bound = fmax(max_step(held[0], PRE - 1, PRE + 4800), max_step(held[1], PRE - 1, PRE + 4800));
+	const double jump = max_step(held[1], PRE - 1, PRE + 4800);
+	double late = 0, early = 0;
+	for (int i = N - 4800; i < N; i++)
+		late = fmax(late, fabs((double)y[i] - held[1][i]));
+	for (int i = PRE; i < PRE + 240; i++) /* the first 5 ms: still on its way */
+		early = fmax(early, fabs((double)y[i] - held[1][i]));
+	snprintf(msg, sizeof msg, "exact before: %s; largest step %.4f (held knob %.4f, the switch at "
+		 "once %.4f); 5 ms after %.3g from the new setting, 0.5 s after %.3g",
+		 exact_before ? "yes" : "no", glide, bound, jump, early, late);
+	report("knob glide", exact_before && glide <= bound && late < 1e-3 && early > 1e-3, msg);
+	live_free_all(&lv);
+	rfx_stream_destroy(st);
+	rfx_model_free(m);
+}
+
 /* ------------------------------------------------------------------ two threads */
 
 static Live shared;
@@ -200,6 +284,7 @@ static void test_threads(const char *paths[3])
 		RfxEngine *c = live_collect(&shared);
 		collected += c != NULL;
 		rfx_engine_destroy(c);
+		live_set_input(&shared, 1, (float)((rng >> 40) % 100) * 0.01f); /* races live_process */
 		struct timespec ts = { 0, (long)((rng >> 20) % 2000000) };   /* 0..2 ms */
 		nanosleep(&ts, NULL);
 	}
@@ -225,7 +310,7 @@ static void test_threads(const char *paths[3])
 int main(void)
 {
 	char dir[] = "/tmp/rnnfx-handoff.XXXXXX";
-	char pa[64], pb[64], pc[64];
+	char pa[64], pb[64], pc[64], pk[64];
 	if (!mkdtemp(dir)) {
 		printf("FAIL mkdtemp\n0 passed, 1 failed\n");
 		return 1;
@@ -233,16 +318,18 @@ int main(void)
 	snprintf(pa, sizeof pa, "%s/a.json", dir);
 	snprintf(pb, sizeof pb, "%s/b.json", dir);
 	snprintf(pc, sizeof pc, "%s/c.json", dir);
+	snprintf(pk, sizeof pk, "%s/k.json", dir);
 	if (!write_model(pa, RFX_CELL_GRU, 0, 1) || !write_model(pb, RFX_CELL_LSTM, 0, 2) ||
-	    !write_model(pc, RFX_CELL_GRU, 3, 3)) {
+	    !write_model(pc, RFX_CELL_GRU, 3, 3) || !write_knob_model(pk)) {
 		printf("FAIL writing models in %s\n0 passed, 1 failed\n", dir);
 		return 1;
 	}
 	test_crossfade(pa, pb);
 	test_classifier_swap(pa, pc);
+	test_knob_glide(pk);
 	const char *paths[3] = { pa, pb, pc };
 	test_threads(paths);
-	unlink(pa), unlink(pb), unlink(pc), rmdir(dir);
+	unlink(pa), unlink(pb), unlink(pc), unlink(pk), rmdir(dir);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

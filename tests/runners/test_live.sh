@@ -169,6 +169,19 @@ rc=$?
 [ $rc != 0 ] && grep -q "no knob named 'tone' (drive)" "$W/err.log" && ok "knob model: an unknown knob is refused (exit $rc)" ||
 	{ bad "unknown knob (exit $rc)"; cat "$W/err.log"; }
 
+# 3d. Knobs turned while it runs: lines on stdin. By name in the knob's units (clamped past the
+# range), by input index, and lines it cannot use are named; it keeps running through them all.
+# (The glide itself is measured in handoff_stress.c: "knob glide".)
+printf 'drive=2.5\ndrive=20\n1=0.25\ntone=3\nnonsense\n' |
+	timeout 20 "$LIVE" --model "$W/K.json" --device JACK --seconds 1.5 >"$W/k.out" 2>"$W/k.err"
+rc=$?
+[ $rc = 0 ] && grep -q 'drive = 2.5 (input 1 = -0.5)' "$W/k.err" &&
+	grep -q 'drive = 20, clamped to the trained range (input 1 = 1)' "$W/k.err" &&
+	grep -q 'input 1 = 0.25' "$W/k.err" && grep -q "no knob named 'tone'" "$W/k.err" &&
+	grep -q "'nonsense': expected NAME=VALUE" "$W/k.err" && tail -n 1 "$W/k.out" | grep -q 'non-finite 0 ' &&
+	ok "knob model: knobs turned on stdin while it runs (by name, clamped, by index; bad lines named)" ||
+	{ bad "knobs on stdin (exit $rc)"; cat "$W/k.out" "$W/k.err"; }
+
 # 4. Devices that cannot be opened: named, with PortAudio's reason, and a non-zero exit.
 timeout 20 "$LIVE" --model "$W/A.json" --device nosuchcard --seconds 1 >/dev/null 2>"$W/err.log"
 rc=$?
