@@ -342,9 +342,27 @@ static char *make_metadata(const App *a, double test_esr, double test_pre,
 	return trn_run_metadata(m, &a->o, &a->st, stop, data_list(a));
 }
 
+/* The report's points of a knob model's test settings (trained: the first knob's value is one the
+ * training pairs had). */
+static size_t setting_points(const App *a, const TestBySetting *by, TrnSettingPoint *pt)
+{
+	size_t n = 0;
+	for (int k = 0; by && k < a->n_te; k++) {
+		const TrnKnobValues *v = pair_knobs(a, a->te_data, a->te[k].pair);
+		TrnSettingPoint *s = &pt[n++];
+		s->value = trn_knobs_value(&a->o.knobs, v, 0);
+		s->esr = by->esr[k];
+		s->trained = 0;
+		for (int j = 0; j < a->o.knobs.n_trained[0]; j++)
+			s->trained |= a->o.knobs.trained[0][j] == s->value;
+		trn_knobs_format(&a->o.knobs, v, s->label, sizeof s->label);
+	}
+	return n;
+}
+
 /* The loudest 50 ms of the first test span (validation when there is no test part), run from
  * the span start so the state has settled as it would in use. */
-static int write_report(App *a, const char *subtitle)
+static int write_report(App *a, const char *subtitle, const TestBySetting *by)
 {
 	const TrnData *d = a->n_te ? a->te_data : a->va_data;
 	const TrnSpan *sp = a->n_te ? &a->te[0] : &a->va[0];
@@ -375,7 +393,10 @@ static int write_report(App *a, const char *subtitle)
 	snprintf(label, sizeof label, "%s: %s%s%s", a->n_te ? "test" : "validation", p->path_tgt,
 		 knobs[0] ? " at " : "", knobs);
 	size_t m = n > best ? n - best : 0;
+	static TrnSettingPoint points[TRN_MAX_PAIRS];
 	TrnReport r = {
+		.settings = points, .n_settings = setting_points(a, by, points),
+		.knob_name = a->o.knobs.n ? a->o.knobs.name[0] : NULL,
 		.title = title, .subtitle = subtitle, .hist = a->st.hist, .n_hist = a->st.n_hist,
 		.target = p->tgt + sp->start + best, .pred = y + best, .n = m, .rate = d->rate,
 		.excerpt_start_s = (double)(sp->start + best) / d->rate, .excerpt_label = label,
@@ -456,7 +477,7 @@ static int finish(App *a, TrnStop stop)
 		log_cb(a, 0, a->o.lv2_preset, "LV2 preset bundle (put it in ~/.lv2)");
 	}
 	if (!a->o.no_report) {
-		if (write_report(a, summary) != 0)
+		if (write_report(a, summary, by_setting ? &by : NULL) != 0)
 			return -1;
 		log_cb(a, 0, a->report_path, "training report");
 	}

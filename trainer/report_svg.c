@@ -64,7 +64,8 @@ static void frame(FILE *f, const Panel *p, const char *title, const char *xlabel
 	for (double x = ceil(p->x0 / step) * step; x <= p->x1 + 1e-9 * step; x += step)
 		fprintf(f, "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' stroke='#eee'/>"
 			"<text x='%.1f' y='%d' text-anchor='middle' fill='#555'>%g</text>\n",
-			px(p, x), p->top, px(p, x), p->top + p->h, px(p, x), p->top + p->h + 14, x);
+			px(p, x), p->top, px(p, x), p->top + p->h, px(p, x), p->top + p->h + 14,
+			fabs(x) < 1e-9 * step ? 0 : x);
 	if (p->logy) {
 		for (double e = ceil(p->y0); e <= p->y1 + 1e-9; e += 1)
 			fprintf(f, "<line x1='%d' y1='%.1f' x2='%d' y2='%.1f' stroke='#eee'/>"
@@ -168,13 +169,48 @@ static void wave_panels(FILE *f, const TrnReport *r, int top)
 	legend(f, &p, 1, colors[1], "prediction");
 }
 
+/* Test ESR per setting (log scale) against the first knob's value. */
+static void settings_panel(FILE *f, const TrnReport *r, int top)
+{
+	double x0 = INFINITY, x1 = -INFINITY, lo = INFINITY, hi = -INFINITY;
+	for (size_t i = 0; i < r->n_settings; i++) {
+		const TrnSettingPoint *s = &r->settings[i];
+		x0 = fmin(x0, s->value);
+		x1 = fmax(x1, s->value);
+		if (isfinite(s->esr) && s->esr > 0) {
+			lo = fmin(lo, log10(s->esr));
+			hi = fmax(hi, log10(s->esr));
+		}
+	}
+	if (!(lo <= hi))
+		lo = -3, hi = 0;
+	const double pad = x1 > x0 ? 0.05 * (x1 - x0) : 1;
+	Panel p = { x0 - pad, x1 + pad, floor(lo), ceil(hi), top, 200, 1 };
+	if (p.y1 <= p.y0)
+		p.y1 = p.y0 + 1;
+	char xlabel[128];
+	snprintf(xlabel, sizeof xlabel, "%s", r->knob_name ? r->knob_name : "knob");
+	frame(f, &p, "test ESR per setting (filled: trained, hollow: never trained on)", xlabel);
+	for (size_t i = 0; i < r->n_settings; i++) {
+		const TrnSettingPoint *s = &r->settings[i];
+		if (!isfinite(s->esr) || s->esr <= 0)
+			continue;
+		fprintf(f, "<circle cx='%.1f' cy='%.1f' r='5' stroke='#1f77b4' stroke-width='2' "
+			"fill='%s'><title>", px(&p, s->value), py(&p, s->esr),
+			s->trained ? "#1f77b4" : "white");
+		trn_svg_text(f, s->label);
+		fprintf(f, ": %.4g</title></circle>\n", s->esr);
+	}
+}
+
 int trn_report_svg_write(const char *path, const TrnReport *r, TrnError *err)
 {
 	RfxOutFile out;
 	FILE *f = trn_output_begin(&out, path, err);
 	if (!f)
 		return -1;
-	int H = r->n ? 840 : 360;
+	const int settings_top = r->n ? 840 : 360;
+	const int H = settings_top + (r->n_settings ? 300 : 0);
 	fprintf(f, "<?xml version='1.0' encoding='UTF-8'?>\n<svg xmlns='http://www.w3.org/2000/svg' "
 		"width='%d' height='%d' viewBox='0 0 %d %d' font-family='sans-serif' font-size='12'>\n"
 		"<rect width='100%%' height='100%%' fill='white'/>\n<text x='%d' y='24' font-size='16' "
@@ -186,6 +222,8 @@ int trn_report_svg_write(const char *path, const TrnReport *r, TrnError *err)
 	curves_panel(f, r, 80);
 	if (r->n)
 		wave_panels(f, r, 400);
+	if (r->n_settings)
+		settings_panel(f, r, settings_top + 40);
 	fputs("</svg>\n", f);
 	return trn_output_commit(&out, path, err);
 }

@@ -113,6 +113,16 @@ Q="--epochs 1 --segment 0.2 --warmup 200 --window 512 --batch 4 --hidden 4 --thr
 	grep -q "test ESR at drive=12: " "$T/err" && ok "a test setting past the range: measured, warned" ||
 	bad "test setting past the range" "$(cat "$T/err")"
 
+# --- the report's panel of test ESR per setting: a point per test setting, trained ones filled,
+# drive=7.5 (never trained on) hollow
+"$TRAIN" $TRAINSET $TESTSET $(echo "$Q" | sed 's/ --no-report//') --out "$T/rep.json" --report "$T/rep.svg" 2>"$T/err" &&
+	grep -q "test ESR per setting (filled: trained, hollow: never trained on)" "$T/rep.svg" &&
+	[ "$(grep -c "<circle .*fill='white'><title>drive=7.5: " "$T/rep.svg")" = 1 ] &&
+	[ "$(grep -c "<circle .*fill='#1f77b4'><title>drive=5: " "$T/rep.svg")" = 1 ] &&
+	python3 -c "import xml.dom.minidom, sys; xml.dom.minidom.parse(sys.argv[1])" "$T/rep.svg" &&
+	ok "the report shows the test ESR per setting (7.5 hollow: never trained on)" ||
+	bad "per-setting report panel" "$(tail -n 2 "$T/err")"
+
 # --- --test-split: each pair's test part is measured at that pair's setting
 "$TRAIN" $TRAINSET --test-split 0.2 $Q --out "$T/split.json" 2>"$T/err" &&
 	grep -q "test ESR per setting: drive=0 [0-9.e-]*, drive=5 [0-9.e-]*, drive=10 [0-9.e-]*" "$T/err" &&
