@@ -507,18 +507,50 @@ static json_t *export_metadata(json_t *meta, double rate)
 	return o;
 }
 
-char *rfx_model_export_aidax(const RfxModel *m, char *detail, size_t detail_size)
+/* A knob model reads 2 p - 1 on each knob's input, p the knob's place in its trained range (0..1,
+ * dsp/knobs.c); AIDA-X feeds its parameter p itself. Folding the map into the input weights,
+ * W' = 2 W and b' = b - W on the knob's column (the input bias: Keras' b0 for a GRU, the one
+ * LSTM bias), makes AIDA-X's 0..1 span the trained range. `k` is m with the fold, or m itself
+ * for a model without knobs; NULL when out of memory. */
+static const RfxModel *fold_knobs(const RfxModel *m, RfxModel **k)
+{
+	RfxKnob kn[RFX_MAX_KNOBS];
+	const int n = rfx_model_knobs(m, kn, RFX_MAX_KNOBS);
+	*k = NULL;
+	if (n <= 0)
+		return m;
+	if (rfx_model_clone(m, k) != RFX_OK)
+		return NULL;
+	const int I = m->spec.n_inputs, GH = rfx_cell_gates(m->spec.cell) * m->spec.hidden;
+	float *w = rfx_model_tensor(*k, "weight_ih_l0")->data;
+	float *b = rfx_model_tensor(*k, "bias_ih_l0")->data;
+	for (int i = 0; i < n; i++)
+		for (int r = 0; r < GH; r++) {
+			float *wr = &w[(size_t)r * (size_t)I + (size_t)kn[i].input];
+			b[r] -= *wr;
+			*wr *= 2.0f;
+		}
+	return *k;
+}
+
+char *rfx_model_export_aidax(const RfxModel *model, char *detail, size_t detail_size)
 {
 	char why[192];
 	RfxDiag d = { detail, detail_size };
 	rfx_diag_clear(&d);
-	if (!m) {
+	if (!model) {
 		rfx_diag_set(&d, RFX_ERR_INVALID, "no model");
 		return NULL;
 	}
-	const char *refusal = export_refusal(m, why, sizeof why);
+	const char *refusal = export_refusal(model, why, sizeof why);
 	if (refusal) {
 		rfx_diag_set(&d, RFX_ERR_INVALID, "cannot export to AIDA-X: %s", refusal);
+		return NULL;
+	}
+	RfxModel *folded;
+	const RfxModel *m = fold_knobs(model, &folded);
+	if (!m) {
+		rfx_diag_set(&d, RFX_ERR_NOMEM, "out of memory writing the AIDA-X model");
 		return NULL;
 	}
 	const double rate = m->spec.sample_rate;
@@ -544,6 +576,7 @@ char *rfx_model_export_aidax(const RfxModel *m, char *detail, size_t detail_size
 		}
 	}
 	json_decref(meta);
+	rfx_model_free(folded);
 	/* 9 significant digits give every float back bit for bit */
 	char *text = root ? json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(9)) : NULL;
 	json_decref(root);

@@ -170,7 +170,9 @@ RFX_MUST_CHECK RfxStatus rfx_model_save_file(const RfxModel *model, const char *
 /* The model as AIDA-X Keras JSON (in_shape, in_skip, [rec, dense] layers, metadata.samplerate),
  * for a 1-layer GRU or LSTM effect with 1 to 3 inputs and a zero initial state. Importing the text
  * gives the same weights bit for bit, except that an LSTM's two biases become one (bias_ih + bias_hh
- * rounded to float, bias_hh zero), because Keras has one. Returns malloc'd text the caller frees,
+ * rounded to float, bias_hh zero), because Keras has one, and that a knob model's knob map is
+ * folded into its input weights (W' = 2 W, b' = b - W on each knob's column), so that AIDA-X's
+ * parameter 0..1 spans the knob's trained range as the rnnfx plugin's knob port does. Returns malloc'd text the caller frees,
  * or NULL with `detail` saying why (a model AIDA-X cannot run, or out of memory). */
 char *rfx_model_export_aidax(const RfxModel *model, char *detail, size_t detail_size);
 

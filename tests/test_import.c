@@ -609,6 +609,54 @@ static void test_export(void)
 			rfx_model_free(m);
 		}
 
+	rt_case("a knob model goes out with its knobs folded: AIDA-X's parameter p plays what the "
+		"knob at p of its range plays (GRU, LSTM; 1 and 2 knobs; within 1e-5)");
+	for (int c = RFX_CELL_GRU; c <= RFX_CELL_LSTM; c++)
+		for (int nk = 1; nk <= 2; nk++) {
+			RfxModelSpec s = { .cell = (RfxCellType)c, .n_layers = 1, .n_inputs = 1 + nk,
+					   .hidden = 6, .mode = RFX_MODE_EFFECT, .n_outputs = 1,
+					   .sample_rate = 48000 };
+			RfxModel *m = NULL;
+			if (rfx_model_new(&s, &m) != RFX_OK)
+				continue;
+			rfx_model_init_random(m, seed + 10 + (uint64_t)(2 * c + nk));
+			for (size_t i = 0; i < m->n_params; i++)
+				m->params[i] *= 2.0f;
+			RT_CHECK(rfx_model_set_metadata(m, nk == 1 ?
+				"{\"knobs\":[{\"name\":\"gain\",\"input\":1,\"min\":0,\"max\":10,\"default\":5}]}" :
+				"{\"knobs\":[{\"name\":\"gain\",\"input\":1,\"min\":0,\"max\":10,\"default\":5},"
+				"{\"name\":\"tone\",\"input\":2,\"min\":-3,\"max\":3,\"default\":0}]}") == RFX_OK,
+				"metadata");
+			RfxModel *back = export_import(m, detail, sizeof detail);
+			double worst = 0, scale = 0;
+			static const float ps[3] = { 0.0f, 0.3f, 1.0f };
+			for (int k = 0; back && k < 3; k++) {
+				RfxStream *a = NULL, *b = NULL;
+				RT_OK(rfx_stream_create(m, &a));
+				RT_OK(rfx_stream_create(back, &b));
+				for (int j = 1; j <= nk; j++) {
+					const float p = ps[(k + j) % 3];
+					rfx_stream_set_input(a, j, 2.0f * p - 1.0f);
+					rfx_stream_set_input(b, j, p);
+				}
+				float x[2000], ya[2000], yb[2000];
+				for (int i = 0; i < 2000; i++)
+					x[i] = 0.6f * sinf(0.013f * (float)i) * sinf(0.0007f * (float)i);
+				rfx_stream_process(a, x, ya, 2000);
+				rfx_stream_process(b, x, yb, 2000);
+				for (int i = 0; i < 2000; i++) {
+					worst = fmax(worst, fabs((double)ya[i] - yb[i]));
+					scale = fmax(scale, fabs((double)ya[i]));
+				}
+				rfx_stream_destroy(a);
+				rfx_stream_destroy(b);
+			}
+			RT_CHECK(back && worst <= 1e-5 * fmax(scale, 1.0), "%s, %d knob(s): |rnnfx - AIDA-X| "
+				 "%g (output peak %g)", rfx_cell_name(s.cell), nk, worst, scale);
+			rfx_model_free(back);
+			rfx_model_free(m);
+		}
+
 	rt_case("export refuses what AIDA-X cannot run");
 	static const struct {
 		RfxCellType cell;
