@@ -3,6 +3,7 @@
  * and, for the rows issue 8 sets a target for, against that target.
  *
  *   bench_infer [-o csv-path] [cell:H ...]     e.g. bench_infer gru:8 lstm:32
+ *   bench_infer knobs                          only the knob-model rows
  *
  * The best of many short runs is the figure to compare: on a loaded machine the median moves with
  * the other jobs, the minimum much less. RFX_KERNEL=name times another kernel.
@@ -56,6 +57,46 @@ static double target_ns(RfxCellType cell, int H)
 	return 0;
 }
 
+static void time_runs(RfxStream *a, RfxStream *b, const float *x, const float *x2, float *y,
+		      float *y2, int n, double *best, double *median);
+
+/* Knob models (conditioning inputs held, as a knob at rest): the same shape with 0, 1 and 2 knobs,
+ * and the ratio to the model without (issue 14: within 10 %). */
+static void bench_knobs(const float *x, float *y, int n)
+{
+	static const struct { RfxCellType cell; int H; } shapes[] = {
+		{ RFX_CELL_GRU, 8 }, { RFX_CELL_GRU, 16 }, { RFX_CELL_GRU, 32 }, { RFX_CELL_LSTM, 32 },
+	};
+	printf("\nknob models: one layer, the knobs held (conditioning inputs 1..K), ns per sample\n");
+	printf("%-5s %4s %-8s %9s %9s %9s %7s %7s\n", "cell", "H", "kernel", "no knob", "1 knob",
+	       "2 knobs", "ratio 1", "ratio 2");
+	for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+		double ns[3];
+		const char *kernel = "?";
+		for (int k = 0; k < 3; k++) {
+			RfxModelSpec sp = { .cell = shapes[i].cell, .n_layers = 1, .n_inputs = 1 + k,
+					    .hidden = shapes[i].H, .mode = RFX_MODE_EFFECT, .n_outputs = 1,
+					    .skip = 1, .sample_rate = RATE };
+			RfxModel *m;
+			RfxStream *st;
+			if (rfx_model_new(&sp, &m) != RFX_OK)
+				return;
+			rfx_model_init_random(m, 1);
+			if (rfx_stream_create(m, &st) != RFX_OK)
+				return;
+			for (int j = 1; j <= k; j++)
+				rfx_stream_set_input(st, j, 0.3f * (float)j);
+			double median;
+			time_runs(st, NULL, x, NULL, y, NULL, n, &ns[k], &median);
+			kernel = rfx_stream_kernel_name(st);
+			rfx_stream_destroy(st);
+			rfx_model_free(m);
+		}
+		printf("%-5s %4d %-8s %9.1f %9.1f %9.1f %6.2fx %6.2fx\n", rfx_cell_name(shapes[i].cell),
+		       shapes[i].H, kernel, ns[0], ns[1], ns[2], ns[1] / ns[0], ns[2] / ns[0]);
+	}
+}
+
 /* The best and the median of RUNS runs over n samples, in ns per sample per channel: one stream,
  * or (b != NULL) the pair a, b through rfx_stream_process_pair, the second channel fed x2. */
 static void time_runs(RfxStream *a, RfxStream *b, const float *x, const float *x2, float *y, float *y2,
@@ -98,9 +139,11 @@ int main(int argc, char **argv)
 {
 	const char *csv_path = NULL;
 	char *filters[32];
-	int n_filters = 0;
+	int n_filters = 0, knobs_only = 0;
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
+		if (strcmp(argv[i], "knobs") == 0)
+			knobs_only = 1;
+		else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
 			csv_path = argv[++i];
 		else if (n_filters < 32 && strchr(argv[i], ':'))
 			filters[n_filters++] = argv[i];
@@ -131,7 +174,7 @@ int main(int argc, char **argv)
 	static const RfxCellType cells[] = { RFX_CELL_RNN, RFX_CELL_GRU, RFX_CELL_LSTM };
 	/* The table's sizes; a filter may name any H from 1 to 64 (e.g. gru:24). */
 	static const int hs[] = { 8, 16, 24, 32, 40, 48, 56, 64 };
-	for (int c = 0; c < 3; c++)
+	for (int c = 0; c < 3 && !knobs_only; c++)
 		for (int hi = 0; hi < 8; hi++) {
 			const int listed = hs[hi] % 16 == 0 || hs[hi] == 8;
 			if (n_filters == 0 && !listed)
@@ -179,6 +222,8 @@ int main(int argc, char **argv)
 			rfx_stream_destroy(st);
 			rfx_model_free(m);
 		}
+	if (n_filters == 0)
+		bench_knobs(x, y, n);
 	if (csv)
 		fclose(csv);
 	free(x);

@@ -413,6 +413,15 @@ static inline __attribute__((always_inline)) void fx_const_load(FxConst *K, cons
 						? _mm256_load_ps(ly->bi + o)
 						: _mm256_add_ps(_mm256_load_ps(ly->bi + o), _mm256_load_ps(ly->bh + o));
 		}
+	/* Conditioning inputs (knobs) hold still for a whole block: their share of the input
+	 * projection joins the biases here, so a knob model runs the audio-only loop. */
+	for (int j = 1; j < st->n_inputs; j++) {
+		const __m256 xj = _mm256_set1_ps(st->x[j]);
+		for (int g = 0; g < G; g++)
+			for (int b = 0; b < B; b++)
+				K->bsum[g][b] = _mm256_fmadd_ps(xj, _mm256_load_ps(ly->Wi + (size_t)j * st->GHp + g * H + 8 * b),
+								K->bsum[g][b]);
+	}
 	for (int b = 0; b < B; b++) {
 		K->bhn[b] = cell == RFX_CELL_GRU ? _mm256_load_ps(ly->bh + 2 * H + 8 * b) : _mm256_setzero_ps();
 		K->hw[b] = _mm256_loadu_ps(st->head_w + 8 * b);
@@ -652,8 +661,8 @@ FX_DEFINE_ALL(lstm, RFX_CELL_LSTM)
 
 static int fx_covers(const RfxStream *st)
 {
-	return st->n_layers == 1 && st->n_inputs == 1 && st->mode == RFX_MODE_EFFECT && st->O == 1 &&
-	       st->H % 8 == 0 && st->H <= 8 * FX_MAXB;
+	return st->n_layers == 1 && st->mode == RFX_MODE_EFFECT && st->O == 1 && st->H % 8 == 0 &&
+	       st->H <= 8 * FX_MAXB;
 }
 
 RfxProcessFn rfx_kernel_fx_avx2(const RfxStream *st)

@@ -257,8 +257,10 @@ void rfx_stream_process_pair(RfxStream *a, RfxStream *b, const float *in_a, cons
 
 int rfx_stream_pairs(const RfxStream *a, const RfxStream *b)
 {
+	/* The paired loops take the conditioning inputs once for both (kernel_avx2_fx.c). */
 	return a && b && a != b && a->process_pair && a->process_pair == b->process_pair &&
-	       a->weights_id == b->weights_id;
+	       a->weights_id == b->weights_id &&
+	       !memcmp(a->x + 1, b->x + 1, (size_t)(a->n_inputs - 1) * sizeof a->x[0]);
 }
 
 void rfx_stream_set_input(RfxStream *st, int index, float value)

@@ -60,9 +60,10 @@ void rfx_stream_process(RfxStream *st, const float *in, float *out, uint32_t n);
 void rfx_stream_process_pair(RfxStream *a, RfxStream *b, const float *in_a, const float *in_b,
 			     float *out_a, float *out_b, uint32_t n);
 /* 1 when a and b run in one loop in rfx_stream_process_pair: two different streams with equal
- * weights (compared by a 64-bit fingerprint taken at init) whose kernel has a paired loop for their
- * shape and measured it faster than two calls (today: AVX2, one layer, input 1, effect, and H 8
- * or 16 for RNN and GRU, 8 for LSTM, or 48 to 64 for GRU and 40 to 64 for LSTM). */
+ * weights (compared by a 64-bit fingerprint taken at init) and equal conditioning inputs whose
+ * kernel has a paired loop for their shape and measured it faster than two calls (today: AVX2, one
+ * layer, effect, and H 8 or 16 for RNN and GRU, 8 for LSTM, or 48 to 64 for GRU and 40 to 64 for
+ * LSTM). */
 int rfx_stream_pairs(const RfxStream *a, const RfxStream *b);
 
 /* Conditioning input `index` (1..I-1) = value (ignored when out of range or non-finite). */

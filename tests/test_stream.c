@@ -82,6 +82,9 @@ static const Config configs[] = {
 	{ RFX_CELL_LSTM, 1, 48, 1, RFX_MODE_EFFECT, 1, RFX_INIT_ZEROS, "lstm H48 skip" },
 	{ RFX_CELL_GRU, 1, 24, 1, RFX_MODE_EFFECT, 1, RFX_INIT_VECTOR, "gru H24 skip h0" },
 	{ RFX_CELL_GRU, 1, 12, 1, RFX_MODE_EFFECT, 1, RFX_INIT_ZEROS, "gru H12 skip" },
+	/* Knob models: one layer with conditioning inputs runs the specialised loops too. */
+	{ RFX_CELL_GRU, 1, 16, 3, RFX_MODE_EFFECT, 0, RFX_INIT_ZEROS, "gru H16 2 knobs" },
+	{ RFX_CELL_LSTM, 1, 32, 2, RFX_MODE_EFFECT, 1, RFX_INIT_VECTOR, "lstm H32 knob skip h0" },
 };
 #define N_CONFIGS (int)(sizeof configs / sizeof configs[0])
 
@@ -356,10 +359,17 @@ static void test_kernels_agree(void)
 			RT_CHECK(strcmp(rfx_stream_kernel_name(ref), "generic") == 0, "not forced");
 			RT_CHECK(strcmp(rfx_stream_kernel_name(fast), fast_kernels[k]) == 0, "got %s",
 				 rfx_stream_kernel_name(fast));
-			rfx_stream_set_input(fast, 1, 0.25f);
-			rfx_stream_set_input(ref, 1, 0.25f);
-			rfx_stream_process(fast, x, a, N);
-			rfx_stream_process(ref, x, b, N);
+			/* Conditioning inputs change every 500 samples (a knob turned between blocks). */
+			for (int i = 0; i < N; i += 500) {
+				const float v1 = 0.25f - 0.1f * (float)(i / 500), v2 = -0.6f + 0.15f * (float)(i / 500);
+				rfx_stream_set_input(fast, 1, v1);
+				rfx_stream_set_input(ref, 1, v1);
+				rfx_stream_set_input(fast, 2, v2);
+				rfx_stream_set_input(ref, 2, v2);
+				const int O = rfx_stream_n_outputs(ref);
+				rfx_stream_process(fast, x + i, a + (size_t)i * O, 500);
+				rfx_stream_process(ref, x + i, b + (size_t)i * O, 500);
+			}
 			/* The kernels differ only in rounding (FMA, split sums) and in their activations'
 			 * last bits (the specialised loops' own approximations in kernel_avx2_fx.c reach
 			 * 3.6e-7 absolute for tanh, against fastmath.h's 2e-7: tests/test_activations.c):
@@ -460,6 +470,38 @@ static void test_pairs(void)
 			 shapes);
 	else
 		printf("     no AVX2 here: every pair ran as two calls (checked the same way)\n");
+
+	rt_case("two channels of a knob model pair while their knobs agree, and not when they differ");
+	{
+		RfxModel *m = make_model(RFX_CELL_GRU, 1, 8, 2, RFX_MODE_EFFECT, 0, RFX_INIT_ZEROS, 77);
+		RfxStream *a, *b, *sa, *sb;
+		RT_OK(rfx_stream_create(m, &a));
+		RT_OK(rfx_stream_create(m, &b));
+		RT_OK(rfx_stream_create(m, &sa));
+		RT_OK(rfx_stream_create(m, &sb));
+		fill_signal(xa, N, &seed);
+		fill_signal(xb, N, &seed);
+		for (int i = 0; i < N; i += 1000) {
+			/* equal, then different, then equal again */
+			const float va = 0.3f, vb = i == 1000 ? -0.5f : 0.3f;
+			rfx_stream_set_input(a, 1, va);
+			rfx_stream_set_input(sa, 1, va);
+			rfx_stream_set_input(b, 1, vb);
+			rfx_stream_set_input(sb, 1, vb);
+			RT_CHECK(rfx_stream_pairs(a, b) == (has_pairs && va == vb), "block %d: pairs %d",
+				 i / 1000, rfx_stream_pairs(a, b));
+			rfx_stream_process_pair(a, b, xa + i, xb + i, ya + i, yb + i, 1000);
+			rfx_stream_process(sa, xa + i, ra + i, 1000);
+			rfx_stream_process(sb, xb + i, rb + i, 1000);
+		}
+		RT_CHECK(memcmp(ya, ra, sizeof ya) == 0 && memcmp(yb, rb, sizeof yb) == 0,
+			 "a knob model's pair differs from two calls");
+		rfx_stream_destroy(a);
+		rfx_stream_destroy(b);
+		rfx_stream_destroy(sa);
+		rfx_stream_destroy(sb);
+		rfx_model_free(m);
+	}
 
 	rt_case("streams that do not pair run as two calls, with the same output");
 	for (int k = 0; k < 4; k++) {
