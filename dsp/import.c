@@ -207,12 +207,58 @@ RfxStatus rfx_imp_new_model(RfxDiag *d, const RfxModelSpec *spec, RfxModel **out
 	return RFX_OK;
 }
 
+/* The knobs of an imported conditioned model (inputs 1..I-1): AIDA-X and GuitarML feed their
+ * parameters, 0 to 1, as they are, so each is a "unit" knob over 0..1 named param1, param2, ...;
+ * a file rnnfx exported (its knobs folded to the same form, import_aidax.c) gets its own names and
+ * ranges back from source_meta's "rnnfx"."knobs". NULL for a model without conditioning inputs. */
+static json_t *imported_knobs(const RfxModel *m, json_t *source_meta)
+{
+	const int n = m->spec.n_inputs - 1;
+	if (n < 1)
+		return NULL;
+	json_t *own = json_object_get(json_object_get(source_meta, "rnnfx"), "knobs");
+	int use_own = json_is_array(own) && json_array_size(own) == (size_t)n;
+	for (int i = 0; use_own && i < n; i++) {
+		json_t *k = json_array_get(own, (size_t)i);
+		use_own = json_is_string(json_object_get(k, "name")) &&
+			  json_integer_value(json_object_get(k, "input")) == i + 1 &&
+			  json_is_number(json_object_get(k, "min")) &&
+			  json_is_number(json_object_get(k, "max")) &&
+			  json_is_number(json_object_get(k, "default"));
+	}
+	json_t *arr = json_array();
+	for (int i = 0; arr && i < n; i++) {
+		json_t *k;
+		if (use_own) {
+			json_t *o = json_array_get(own, (size_t)i);
+			k = json_pack("{s:O, s:i, s:O, s:O, s:O, s:s}", "name", json_object_get(o, "name"),
+				      "input", i + 1, "min", json_object_get(o, "min"), "max",
+				      json_object_get(o, "max"), "default", json_object_get(o, "default"),
+				      "scaling", "unit");
+		} else {
+			char name[16];
+			snprintf(name, sizeof name, "param%d", i + 1);
+			k = json_pack("{s:s, s:i, s:f, s:f, s:f, s:s}", "name", name, "input", i + 1, "min",
+				      0.0, "max", 1.0, "default", 0.5, "scaling", "unit");
+		}
+		if (!k || json_array_append_new(arr, k) != 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	}
+	return arr;
+}
+
 RfxStatus rfx_imp_set_metadata(RfxDiag *d, RfxModel *m, RfxImportFormat format,
 			       json_t *source_meta, json_t *extra)
 {
 	json_t *o = json_object();
 	int bad = !o || json_object_set_new(o, "source_format",
 					    json_string(rfx_import_format_name(format))) != 0;
+	if (!bad && m->spec.n_inputs > 1) {
+		json_t *k = imported_knobs(m, source_meta);
+		bad = !k || json_object_set_new(o, "knobs", k) != 0;
+	}
 	if (!bad && json_is_object(source_meta))
 		bad = json_object_set(o, "source_metadata", source_meta) != 0;
 	if (!bad && extra)

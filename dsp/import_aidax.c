@@ -507,8 +507,8 @@ static json_t *export_metadata(json_t *meta, double rate)
 	return o;
 }
 
-/* A knob model reads 2 p - 1 on each knob's input, p the knob's place in its trained range (0..1,
- * dsp/knobs.c); AIDA-X feeds its parameter p itself. Folding the map into the input weights,
+/* A knob model reads 2 p - 1 on each knob's input ("linear"), p the knob's place in its trained
+ * range (0..1, dsp/knobs.c); AIDA-X feeds its parameter p itself. Folding the map into the input weights,
  * W' = 2 W and b' = b - W on the knob's column (the input bias: Keras' b0 for a GRU, the one
  * LSTM bias), makes AIDA-X's 0..1 span the trained range. `k` is m with the fold, or m itself
  * for a model without knobs; NULL when out of memory. */
@@ -525,7 +525,7 @@ static const RfxModel *fold_knobs(const RfxModel *m, RfxModel **k)
 	float *w = rfx_model_tensor(*k, "weight_ih_l0")->data;
 	float *b = rfx_model_tensor(*k, "bias_ih_l0")->data;
 	for (int i = 0; i < n; i++)
-		for (int r = 0; r < GH; r++) {
+		for (int r = 0; r < GH && !kn[i].unit; r++) { /* a "unit" knob is AIDA-X's form already */
 			float *wr = &w[(size_t)r * (size_t)I + (size_t)kn[i].input];
 			b[r] -= *wr;
 			*wr *= 2.0f;

@@ -12,9 +12,12 @@ static int read_knob(json_t *o, int n_inputs, RfxKnob *k)
 {
 	json_t *name = json_object_get(o, "name"), *in = json_object_get(o, "input");
 	json_t *lo = json_object_get(o, "min"), *hi = json_object_get(o, "max");
-	json_t *def = json_object_get(o, "default");
+	json_t *def = json_object_get(o, "default"), *scaling = json_object_get(o, "scaling");
 	if (!json_is_string(name) || !json_is_integer(in) || !json_is_number(lo) ||
-	    !json_is_number(hi))
+	    !json_is_number(hi) || (scaling && !json_is_string(scaling)))
+		return -1;
+	const char *sc = scaling ? json_string_value(scaling) : "linear";
+	if (strcmp(sc, "linear") != 0 && strcmp(sc, "unit") != 0)
 		return -1;
 	memset(k, 0, sizeof *k);
 	snprintf(k->name, sizeof k->name, "%s", json_string_value(name));
@@ -22,6 +25,7 @@ static int read_knob(json_t *o, int n_inputs, RfxKnob *k)
 	k->min = json_number_value(lo);
 	k->max = json_number_value(hi);
 	k->def = json_is_number(def) ? json_number_value(def) : 0.5 * (k->min + k->max);
+	k->unit = strcmp(sc, "unit") == 0;
 	if (!k->name[0] || k->input < 1 || k->input >= n_inputs || !isfinite(k->min) ||
 	    !isfinite(k->max) || !(k->min < k->max) || !(k->def >= k->min && k->def <= k->max))
 		return -1;
@@ -61,7 +65,7 @@ float rfx_knob_input(const RfxKnob *k, double v, int *clamped)
 		v = v > k->max ? k->max : k->min;
 	if (clamped)
 		*clamped = c;
-	return rfx_knob_scale(k->min, k->max, v);
+	return k->unit ? (float)((v - k->min) / (k->max - k->min)) : rfx_knob_scale(k->min, k->max, v);
 }
 
 static int named(const RfxKnob *k, const RfxKnobSetting *s)

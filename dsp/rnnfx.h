@@ -386,8 +386,10 @@ void rfx_capture_levels(const float *x, size_t n, RfxCaptureLevels *lv);
 
 /* ------------------------------------------------------------------ knobs
  * A knob model (rnnfx-train --knob, docs/trainer.md "Knobs") takes each knob's value as a
- * conditioning input, scaled linearly from its trained range [min, max] to [-1, 1]. The knobs are
- * described in the model's metadata ("knobs"); a host maps the user's value through them. */
+ * conditioning input, scaled linearly from its trained range [min, max] to [-1, 1]. A conditioned
+ * model imported from AIDA-X or GuitarML takes its parameter's place in [min, max] as it is, 0 to
+ * 1 ("scaling": "unit"). The knobs are described in the model's metadata ("knobs"); a host maps the
+ * user's value through them. */
 #define RFX_MAX_KNOBS 4
 
 typedef struct {
@@ -395,17 +397,21 @@ typedef struct {
 	int input;          /* the conditioning input it drives (1..) */
 	double min, max;    /* the trained range, in the user's units */
 	double def;         /* the default, in the user's units */
+	int unit;           /* "scaling": "unit": input = (v - min) / (max - min), 0..1; else
+			     * "linear" (the trainer's): 2 (v - min) / (max - min) - 1 */
 } RfxKnob;
 
 /* The knobs a model's metadata describes, at most `max`; 0 for a model without knobs, -1 for a
- * "knobs" entry that is malformed (a name missing, an input outside the model's, min >= max). */
+ * "knobs" entry that is malformed (a name missing, an input outside the model's, min >= max, an
+ * unknown "scaling"). */
 int rfx_model_knobs(const RfxModel *model, RfxKnob *knobs, int max);
 
 /* The network input for the user's value v: 2 (v - min) / (max - min) - 1, the one definition
  * of the scaling (the trainer uses it too, unclamped, to measure settings outside the range). */
 float rfx_knob_scale(double min, double max, double v);
-/* The same with v clamped to [min, max] first (*clamped set to 1 when it had to be, else 0;
- * clamped may be NULL): what a host feeds the model. */
+/* The knob's network input for v clamped to [min, max] first (*clamped set to 1 when it had to
+ * be, else 0; clamped may be NULL), by its scaling (rfx_knob_scale for "linear"): what a host
+ * feeds the model. */
 float rfx_knob_input(const RfxKnob *knob, double v, int *clamped);
 
 /* A user's setting of one knob by name: name_len bytes of `name` (no NUL needed), in its units. */

@@ -76,15 +76,18 @@ static void map_knobs(const RfxModel *model, RfxLoaded *m)
 {
 	RfxKnob k[RFX_MAX_KNOBS];
 	int n = rfx_model_knobs(model, k, RFX_MAX_KNOBS);
-	m->knob_scaled = n > 0;
 	if (n <= 0) {
 		n = rfx_model_n_inputs(model) - 1;
 		n = n < RFX_MAX_KNOBS ? n : RFX_MAX_KNOBS;
-		for (int i = 0; i < n; ++i)
+		for (int i = 0; i < n; ++i) {
 			m->knob_input[i] = 1 + i;
+			m->knob_unit[i] = true;
+		}
 	} else {
-		for (int i = 0; i < n; ++i)
+		for (int i = 0; i < n; ++i) {
 			m->knob_input[i] = k[i].input;
+			m->knob_unit[i] = k[i].unit;
+		}
 	}
 	m->n_knobs = n > 0 ? n : 0;
 }

@@ -38,13 +38,15 @@ typedef struct RfxLoaded {
 	struct RfxLoaded *next;   /* link in the plugin's list of models waiting to be freed */
 	int n_knobs;              /* knob ports that drive this model (0..RFX_MAX_KNOBS) */
 	int knob_input[RFX_MAX_KNOBS]; /* the conditioning input knob port i drives */
-	bool knob_scaled;         /* a knob model: input = 2 p - 1; else the port's value p itself */
+	bool knob_unit[RFX_MAX_KNOBS]; /* the input is the port's value p itself (a "unit" knob, or
+				   * a conditioned model without knobs); else 2 p - 1 ("linear") */
 } RfxLoaded;
 
-/* The network value knob port value p (0..1) gives model m's knob i. */
-static inline float rfx_loaded_knob_value(const RfxLoaded *m, float p)
+/* The network value knob port value p (0..1) gives model m's knob i: the knob's place in its
+ * range, scaled as the knob says (rfx_knob_input at v = min + p (max - min), in float). */
+static inline float rfx_loaded_knob_value(const RfxLoaded *m, int i, float p)
 {
-	return m->knob_scaled ? 2.0f * p - 1.0f : p;
+	return m->knob_unit[i] ? p : 2.0f * p - 1.0f;
 }
 
 /* Loads a model for a host at `host_rate` Hz from `json` (when not NULL) or else from the file

@@ -237,7 +237,7 @@ static bool set_knobs(RnnFx *self, uint32_t n)
 		const RfxLoaded *m = rfx_loaded_of(e[j]);
 		for (int i = 0; m && i < m->n_knobs; ++i)
 			rfx_engine_set_input(e[j], m->knob_input[i],
-					     rfx_loaded_knob_value(m, self->g_knob[i].value));
+					     rfx_loaded_knob_value(m, i, self->g_knob[i].value));
 	}
 	return moving;
 }

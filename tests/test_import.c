@@ -80,8 +80,29 @@ static double run_against(const RfxModel *m, json_t *exp, double *max_abs_out)
 	RfxStream *st = NULL;
 	if (rfx_stream_create(m, &st) != RFX_OK || T == 0 || json_array_size(out) != T)
 		return INFINITY;
-	for (size_t k = 0; k < json_array_size(cond); k++)
-		rfx_stream_set_input(st, (int)k + 1, (float)json_number_value(json_array_get(cond, k)));
+	/* The file's parameters are the model's knobs param1, param2 ("unit": taken as they are, 0 to
+	 * 1), so settings by name (rnnfx-run --knob param1=V, the plugin's knob ports) give the
+	 * inputs the reference ran with; a reference value outside 0..1 (which a knob clamps) is set
+	 * as the raw input (rnnfx-run --cond). */
+	RfxKnobSetting set[RFX_MAX_KNOBS];
+	char names[RFX_MAX_KNOBS][16];
+	const int n_cond = (int)json_array_size(cond);
+	for (int k = 0; k < n_cond && k < RFX_MAX_KNOBS; k++) {
+		snprintf(names[k], sizeof names[k], "param%d", k + 1);
+		set[k] = (RfxKnobSetting){ names[k], strlen(names[k]),
+					   json_number_value(json_array_get(cond, (size_t)k)) };
+	}
+	int idx[RFX_MAX_KNOBS];
+	float val[RFX_MAX_KNOBS];
+	char why[256];
+	const int nk = rfx_model_knob_inputs(m, set, n_cond, idx, val, NULL, why, sizeof why);
+	RT_CHECK(nk == n_cond, "%d knobs for %d parameters: %s", nk, n_cond, why);
+	for (int k = 0; k < nk; k++) {
+		const int in_range = set[k].value >= 0 && set[k].value <= 1;
+		RT_CHECK(idx[k] == k + 1 && (!in_range || val[k] == (float)set[k].value),
+			 "param%d -> input %d = %g, expected %g", k + 1, idx[k], val[k], set[k].value);
+		rfx_stream_set_input(st, k + 1, in_range ? val[k] : (float)set[k].value);
+	}
 	float *buf = malloc(sizeof(float) * T);
 	double worst = 0;
 	*max_abs_out = 0;
@@ -610,7 +631,8 @@ static void test_export(void)
 		}
 
 	rt_case("a knob model goes out with its knobs folded: AIDA-X's parameter p plays what the "
-		"knob at p of its range plays (GRU, LSTM; 1 and 2 knobs; within 1e-5)");
+		"knob at p of its range plays, and comes back with its knobs by name (GRU, LSTM; 1 and "
+		"2 knobs; within 1e-5)");
 	for (int c = RFX_CELL_GRU; c <= RFX_CELL_LSTM; c++)
 		for (int nk = 1; nk <= 2; nk++) {
 			RfxModelSpec s = { .cell = (RfxCellType)c, .n_layers = 1, .n_inputs = 1 + nk,
@@ -629,15 +651,26 @@ static void test_export(void)
 				"metadata");
 			RfxModel *back = export_import(m, detail, sizeof detail);
 			double worst = 0, scale = 0;
-			static const float ps[3] = { 0.0f, 0.3f, 1.0f };
+			/* The knobs come back by name and range ("unit" now): the same settings in the
+			 * user's units, through each model's own knob map. */
+			RfxKnob kb[RFX_MAX_KNOBS];
+			RT_CHECK(back && rfx_model_knobs(back, kb, RFX_MAX_KNOBS) == nk && kb[0].unit &&
+				 !strcmp(kb[0].name, "gain") && kb[0].max == 10, "the knobs did not come back");
+			static const double gains[3] = { 0.0, 3.0, 10.0 }, tones[3] = { -3.0, 0.5, 3.0 };
 			for (int k = 0; back && k < 3; k++) {
 				RfxStream *a = NULL, *b = NULL;
 				RT_OK(rfx_stream_create(m, &a));
 				RT_OK(rfx_stream_create(back, &b));
-				for (int j = 1; j <= nk; j++) {
-					const float p = ps[(k + j) % 3];
-					rfx_stream_set_input(a, j, 2.0f * p - 1.0f);
-					rfx_stream_set_input(b, j, p);
+				const RfxKnobSetting set[2] = { { "gain", 4, gains[k] }, { "tone", 4, tones[(k + 1) % 3] } };
+				int ia[2], ib[2];
+				float va[2], vb[2];
+				char why[256];
+				RT_CHECK(rfx_model_knob_inputs(m, set, nk, ia, va, NULL, why, sizeof why) == nk &&
+					 rfx_model_knob_inputs(back, set, nk, ib, vb, NULL, why, sizeof why) == nk,
+					 "knob inputs: %s", why);
+				for (int j = 0; j < nk; j++) {
+					rfx_stream_set_input(a, ia[j], va[j]);
+					rfx_stream_set_input(b, ib[j], vb[j]);
 				}
 				float x[2000], ya[2000], yb[2000];
 				for (int i = 0; i < 2000; i++)
