@@ -512,6 +512,8 @@ void trn_data_free(TrnData *d)
 	for (int i = 0; i < d->n_pairs; i++) {
 		free(d->pairs[i].in);
 		free(d->pairs[i].tgt);
+		for (int j = 0; j < TRN_MAX_KNOBS; j++)
+			free(d->pairs[i].cond_track[j]);
 	}
 	d->n_pairs = 0;
 }

@@ -77,6 +77,8 @@ typedef struct {
 	char path_in[512], path_tgt[512];
 	float cond[TRN_MAX_KNOBS]; /* the knobs' values for this pair, scaled to the network's
 				    * inputs 1..n_cond (knobs.h); set by the program after loading */
+	float *cond_track[TRN_MAX_KNOBS]; /* a knob that moves (--knob-track): its scaled value
+					   * at every sample, n of them (owned), else NULL */
 } TrnPair;
 
 typedef struct {

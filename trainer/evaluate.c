@@ -39,6 +39,25 @@ static int model_engine(const RfxModel *model, RfxEngine **out)
 	return rfx_engine_create(model, 1, 0.0, RFX_RATE_QUALITY_DEFAULT, out, NULL, 0);
 }
 
+/* n samples of pair p from sample `from` through the engine into y; a moving knob (--knob-track)
+ * is set at every sample, as training saw it. */
+static void run_span(RfxEngine *e, const TrnPair *p, int n_cond, size_t from, size_t n, float *y)
+{
+	int moving = 0;
+	for (int j = 0; j < n_cond; j++)
+		moving |= p->cond_track[j] != NULL;
+	if (!moving) {
+		rfx_engine_process(e, p->in + from, y, (uint32_t)n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		for (int j = 0; j < n_cond; j++)
+			if (p->cond_track[j])
+				rfx_engine_set_input(e, 1 + j, p->cond_track[j][from + i]);
+		rfx_engine_process(e, p->in + from + i, y + i, 1);
+	}
+}
+
 int trn_eval_esr(const RfxModel *model, const TrnData *d, const TrnSpan *spans, int n_spans,
 		 size_t skip, double *esr, double *esr_pre)
 {
@@ -50,13 +69,13 @@ int trn_eval_esr(const RfxModel *model, const TrnData *d, const TrnSpan *spans, 
 	float y[EVAL_BLOCK];
 	for (int k = 0; k < n_spans; k++) {
 		const TrnPair *p = &d->pairs[spans[k].pair];
-		const float *x = p->in + spans[k].start, *t = p->tgt + spans[k].start;
+		const float *t = p->tgt + spans[k].start;
 		rfx_engine_reset(st);
 		for (int j = 0; j < d->n_cond; j++)
 			rfx_engine_set_input(st, 1 + j, p->cond[j]);
 		for (size_t i = 0; i < spans[k].n; i += EVAL_BLOCK) {
 			size_t m = spans[k].n - i < EVAL_BLOCK ? spans[k].n - i : EVAL_BLOCK;
-			rfx_engine_process(st, x + i, y, (uint32_t)m);
+			run_span(st, p, d->n_cond, spans[k].start + i, m, y);
 			accumulate(&s, y, t + i, m, skip > i ? (skip - i < m ? skip - i : m) : 0, i);
 		}
 	}
@@ -67,7 +86,7 @@ int trn_eval_esr(const RfxModel *model, const TrnData *d, const TrnSpan *spans, 
 	return RFX_OK;
 }
 
-int trn_predict(const RfxModel *model, const float *cond, int n_cond, const float *in, size_t n,
+int trn_predict(const RfxModel *model, const TrnPair *p, int n_cond, size_t start, size_t n,
 		float *out)
 {
 	RfxEngine *st = NULL;
@@ -75,10 +94,10 @@ int trn_predict(const RfxModel *model, const float *cond, int n_cond, const floa
 	if (rc != RFX_OK)
 		return rc;
 	for (int j = 0; j < n_cond; j++)
-		rfx_engine_set_input(st, 1 + j, cond[j]);
+		rfx_engine_set_input(st, 1 + j, p->cond[j]);
 	for (size_t i = 0; i < n; i += EVAL_BLOCK) {
 		size_t m = n - i < EVAL_BLOCK ? n - i : EVAL_BLOCK;
-		rfx_engine_process(st, in + i, out + i, (uint32_t)m);
+		run_span(st, p, n_cond, start + i, m, out + i);
 	}
 	rfx_engine_destroy(st);
 	return RFX_OK;

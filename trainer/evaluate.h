@@ -22,9 +22,9 @@
 int trn_eval_esr(const RfxModel *model, const TrnData *d, const TrnSpan *spans, int n_spans,
 		 size_t skip, double *esr, double *esr_pre);
 
-/* Runs `n` samples of `in` from the initial state into `out`, conditioning inputs 1..n_cond held
- * at cond[0..n_cond-1] (cond may be NULL when n_cond is 0). */
-int trn_predict(const RfxModel *model, const float *cond, int n_cond, const float *in, size_t n,
+/* Runs `n` samples of pair p's input from sample `start`, from the initial state, into `out`, its
+ * conditioning inputs 1..n_cond held at p->cond (a moving knob following its track). */
+int trn_predict(const RfxModel *model, const TrnPair *p, int n_cond, size_t start, size_t n,
 		float *out);
 
 #endif

@@ -53,6 +53,46 @@ static int parse_pair(const char *opt, const char *arg, char name[TRN_KNOB_NAME]
 	return 0;
 }
 
+int trn_knob_add_track(TrnKnobValues *v, const char *arg, char *msg, size_t cap)
+{
+	const char *eq = strchr(arg, '=');
+	size_t len = eq ? (size_t)(eq - arg) : 0;
+	if (!eq || !name_ok(arg, len) || !eq[1]) {
+		snprintf(msg, cap, "--knob-track: '%s' is not NAME=FILE (NAME: 1 to %d letters, digits, "
+			 "'_', '-' or '.')", arg, TRN_KNOB_NAME - 1);
+		return -1;
+	}
+	char name[TRN_KNOB_NAME];
+	memcpy(name, arg, len);
+	name[len] = '\0';
+	if (find(v->name, v->n, name) >= 0) {
+		snprintf(msg, cap, "--knob-track %s: %s given twice", arg, name);
+		return -1;
+	}
+	if (v->n >= TRN_MAX_KNOBS) {
+		snprintf(msg, cap, "--knob-track %s: at most %d knobs", arg, TRN_MAX_KNOBS);
+		return -1;
+	}
+	char why[768];
+	TrnKnobTrack *tr;
+	if (trn_knob_track_read(&tr, eq + 1, why, sizeof why) != 0) {
+		snprintf(msg, cap, "--knob-track %s: %s", name, why);
+		return -1;
+	}
+	snprintf(v->name[v->n], TRN_KNOB_NAME, "%s", name);
+	v->value[v->n] = NAN;
+	v->track[v->n++] = tr;
+	return 0;
+}
+
+void trn_knob_values_free(TrnKnobValues *v)
+{
+	for (int i = 0; i < v->n; i++) {
+		trn_knob_track_free(v->track[i]);
+		v->track[i] = NULL;
+	}
+}
+
 int trn_knob_add(TrnKnobValues *v, const char *opt, const char *arg, char *msg, size_t cap)
 {
 	char name[TRN_KNOB_NAME];
@@ -138,11 +178,20 @@ int trn_knobs_resolve(TrnKnobs *k, const TrnKnobPairs sets[3], const TrnKnobValu
 		return -1;
 	for (int i = 0; i < k->n; i++) {
 		double *t = k->trained[i];
-		for (int p = 0; p < sets[0].n; p++)
-			t[p] = value_of(&sets[0].v[p], k->name[i]);
-		qsort(t, (size_t)sets[0].n, sizeof *t, cmp_double);
+		int m = 0;
+		for (int p = 0; p < sets[0].n; p++) {
+			const TrnKnobValues *v = &sets[0].v[p];
+			const TrnKnobTrack *tr = v->track[find(v->name, v->n, k->name[i])];
+			if (tr) { /* a track: its lowest and highest value */
+				t[m++] = tr->min;
+				t[m++] = tr->max;
+			} else {
+				t[m++] = value_of(v, k->name[i]);
+			}
+		}
+		qsort(t, (size_t)m, sizeof *t, cmp_double);
 		int n = 0;
-		for (int p = 0; p < sets[0].n; p++)
+		for (int p = 0; p < m; p++)
 			if (n == 0 || t[p] != t[n - 1])
 				t[n++] = t[p];
 		k->n_trained[i] = n;
@@ -181,6 +230,11 @@ double trn_knobs_value(const TrnKnobs *k, const TrnKnobValues *v, int i)
 	return value_of(v, k->name[i]);
 }
 
+const TrnKnobTrack *trn_knobs_track(const TrnKnobs *k, const TrnKnobValues *v, int i)
+{
+	return v->track[find(v->name, v->n, k->name[i])];
+}
+
 static float scale(const TrnKnobs *k, int i, double v)
 {
 	return rfx_knob_scale(k->min[i], k->max[i], v);
@@ -189,7 +243,8 @@ static float scale(const TrnKnobs *k, int i, double v)
 void trn_knobs_cond(const TrnKnobs *k, const TrnKnobValues *v, float cond[TRN_MAX_KNOBS])
 {
 	for (int i = 0; i < TRN_MAX_KNOBS; i++)
-		cond[i] = i < k->n ? scale(k, i, value_of(v, k->name[i])) : 0.0f;
+		cond[i] = i < k->n && !trn_knobs_track(k, v, i) ? scale(k, i, value_of(v, k->name[i]))
+							       : 0.0f; /* a track: cond_track */
 }
 
 void trn_knobs_format(const TrnKnobs *k, const TrnKnobValues *v, char *buf, size_t cap)
@@ -197,8 +252,10 @@ void trn_knobs_format(const TrnKnobs *k, const TrnKnobValues *v, char *buf, size
 	size_t len = 0;
 	buf[0] = '\0';
 	for (int i = 0; i < k->n && len < cap; i++)
-		len += (size_t)snprintf(buf + len, cap - len, "%s%s=%g", i ? " " : "", k->name[i],
-					value_of(v, k->name[i]));
+		len += trn_knobs_track(k, v, i)
+			       ? (size_t)snprintf(buf + len, cap - len, "%s%s=track", i ? " " : "", k->name[i])
+			       : (size_t)snprintf(buf + len, cap - len, "%s%s=%g", i ? " " : "", k->name[i],
+						  value_of(v, k->name[i]));
 }
 
 json_t *trn_knobs_json(const TrnKnobs *k)
@@ -224,7 +281,10 @@ json_t *trn_knobs_json(const TrnKnobs *k)
 json_t *trn_knobs_values_json(const TrnKnobs *k, const TrnKnobValues *v)
 {
 	json_t *o = json_object();
-	for (int i = 0; o && i < k->n; i++)
-		json_object_set_new(o, k->name[i], json_real(value_of(v, k->name[i])));
+	for (int i = 0; o && i < k->n; i++) {
+		const TrnKnobTrack *tr = trn_knobs_track(k, v, i);
+		json_object_set_new(o, k->name[i], tr ? json_pack("{s:s}", "track", tr->path)
+						      : json_real(value_of(v, k->name[i])));
+	}
 	return o;
 }

@@ -18,14 +18,17 @@
 #include <jansson.h>
 
 #include "dataset.h"
+#include "knob_track.h"
 
 #define TRN_KNOB_NAME 32    /* bytes per knob name, NUL included */
 
-/* The --knob values given for one pair, in the order given. */
+/* The --knob values given for one pair, in the order given; a --knob-track knob has its track
+ * (owned) and NaN as its value. */
 typedef struct {
 	int n;
 	char name[TRN_MAX_KNOBS][TRN_KNOB_NAME];
 	double value[TRN_MAX_KNOBS];
+	TrnKnobTrack *track[TRN_MAX_KNOBS];
 } TrnKnobValues;
 
 /* The knobs of a run, in the order of the first training pair's --knob options. */
@@ -34,7 +37,8 @@ typedef struct {
 	char name[TRN_MAX_KNOBS][TRN_KNOB_NAME];
 	double min[TRN_MAX_KNOBS], max[TRN_MAX_KNOBS]; /* the trained range */
 	double def[TRN_MAX_KNOBS];                      /* --knob-default, else the middle */
-	double trained[TRN_MAX_KNOBS][TRN_MAX_PAIRS];   /* the distinct training values, ascending */
+	double trained[TRN_MAX_KNOBS][2 * TRN_MAX_PAIRS]; /* the distinct training values, ascending
+							 * (a track adds its lowest and highest) */
 	int n_trained[TRN_MAX_KNOBS];
 } TrnKnobs;
 
@@ -52,6 +56,13 @@ typedef struct {
  * NAME=VALUE, a repeated name, more than TRN_MAX_KNOBS. */
 int trn_knob_add(TrnKnobValues *v, const char *opt, const char *arg, char *msg, size_t cap);
 
+/* Parses NAME=FILE, the argument of --knob-track, reads the track (knob_track.h) and adds it to
+ * `v` as knob NAME. 0, or -1 with `msg` filled: as trn_knob_add, or a track that cannot be read. */
+int trn_knob_add_track(TrnKnobValues *v, const char *arg, char *msg, size_t cap);
+
+/* Frees the tracks of `v`. */
+void trn_knob_values_free(TrnKnobValues *v);
+
 /* The knobs of a run from its pair lists (sets[0] the training pairs; a list may be empty) and
  * the --knob-default values. 0 (k->n = 0 when no pair has a knob), or -1 with `msg` filled: a
  * pair without a knob the first training pair has, a knob the first training pair has not, a
@@ -59,8 +70,11 @@ int trn_knob_add(TrnKnobValues *v, const char *opt, const char *arg, char *msg, 
 int trn_knobs_resolve(TrnKnobs *k, const TrnKnobPairs sets[3], const TrnKnobValues *defaults,
 		      char *msg, size_t cap);
 
-/* Knob i's value in a pair's values `v` (which trn_knobs_resolve accepted), in the user's units. */
+/* Knob i's value in a pair's values `v` (which trn_knobs_resolve accepted), in the user's units;
+ * NaN when the pair has a track for it. */
 double trn_knobs_value(const TrnKnobs *k, const TrnKnobValues *v, int i);
+/* Knob i's track in `v`, or NULL when the pair holds it at one value. */
+const TrnKnobTrack *trn_knobs_track(const TrnKnobs *k, const TrnKnobValues *v, int i);
 
 /* The network's inputs 1..k->n for a pair's values `v` (which trn_knobs_resolve accepted). */
 void trn_knobs_cond(const TrnKnobs *k, const TrnKnobValues *v, float cond[TRN_MAX_KNOBS]);

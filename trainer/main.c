@@ -143,24 +143,50 @@ static int check_lengths(App *a)
 	return a->n_te ? check_eval_spans(a, a->te_data, a->te, a->n_te, "the test part") : 0;
 }
 
-/* Each pair's knob values as the network's conditioning inputs (pair i is list entry i); a
- * validation or test value outside the trained range is measured, with a warning. */
-static void set_cond(App *a, TrnData *d, const TrnFileList *l)
+/* A moving knob's scaled value at every sample of pair p: its track at the sample's time in the
+ * input file (an input shifted by --align starts later in it). */
+static int track_samples(App *a, TrnPair *p, double rate, int j, const TrnKnobTrack *tr)
+{
+	const TrnKnobs *k = &a->o.knobs;
+	const size_t offset = p->shift < 0 ? (size_t)-p->shift : 0;
+	float *c = malloc((p->n ? p->n : 1) * sizeof *c);
+	if (!c) {
+		snprintf(a->err.file, sizeof a->err.file, "%s", tr->path);
+		snprintf(a->err.msg, sizeof a->err.msg, "out of memory for the knob track");
+		return -1;
+	}
+	for (size_t t = 0; t < p->n; t++)
+		c[t] = rfx_knob_scale(k->min[j], k->max[j],
+				      trn_knob_track_at(tr, (double)(t + offset) / rate));
+	p->cond_track[j] = c;
+	return 0;
+}
+
+/* Each pair's knob values as the network's conditioning inputs (pair i is list entry i), a
+ * moving knob's per sample; a validation or test value outside the trained range is measured,
+ * with a warning. */
+static int set_cond(App *a, TrnData *d, const TrnFileList *l)
 {
 	const TrnKnobs *k = &a->o.knobs;
 	d->n_cond = k->n;
 	for (int i = 0; i < d->n_pairs && d->n_cond; i++) {
 		trn_knobs_cond(k, &l->knobs[i], d->pairs[i].cond);
 		for (int j = 0; j < k->n; j++) {
-			const double v = trn_knobs_value(k, &l->knobs[i], j);
-			if (v >= k->min[j] && v <= k->max[j])
+			const TrnKnobTrack *tr = trn_knobs_track(k, &l->knobs[i], j);
+			if (tr && track_samples(a, &d->pairs[i], d->rate, j, tr) != 0)
+				return -1;
+			const double lo = tr ? tr->min : trn_knobs_value(k, &l->knobs[i], j);
+			const double hi = tr ? tr->max : lo;
+			if (lo >= k->min[j] && hi <= k->max[j])
 				continue;
 			char msg[256];
-			snprintf(msg, sizeof msg, "--knob %s=%g is outside the trained range %g to %g: "
-				 "the model extrapolates there", k->name[j], v, k->min[j], k->max[j]);
+			snprintf(msg, sizeof msg, "--knob %s=%g%s is outside the trained range %g to %g: "
+				 "the model extrapolates there", k->name[j], tr ? (lo < k->min[j] ? lo : hi)
+				 : lo, tr ? " (its track)" : "", k->min[j], k->max[j]);
 			log_cb(a, 1, d->pairs[i].path_in, msg);
 		}
 	}
+	return 0;
 }
 
 /* The knob values of pair `pair` of d (one of the App's three sets). */
@@ -175,9 +201,9 @@ static int load_data(App *a)
 	if (load_list(a, &a->train, &a->o.train) || load_list(a, &a->val, &a->o.val) ||
 	    load_list(a, &a->test, &a->o.test))
 		return -1;
-	set_cond(a, &a->train, &a->o.train);
-	set_cond(a, &a->val, &a->o.val);
-	set_cond(a, &a->test, &a->o.test);
+	if (set_cond(a, &a->train, &a->o.train) || set_cond(a, &a->val, &a->o.val) ||
+	    set_cond(a, &a->test, &a->o.test))
+		return -1;
 	make_splits(a);
 	return check_lengths(a);
 }
@@ -209,10 +235,14 @@ static char *make_fingerprint(const App *a)
 		for (int i = 0; i < lists[k]->n_in; i++) {
 			len += snprintf(s + len, cap - (size_t)len, "%sknobs%d.%d:", k + i ? "," : " ",
 					k, i);
-			for (int j = 0; j < a->o.knobs.n; j++)
-				len += snprintf(s + len, cap - (size_t)len, "%s=%.17g;",
-						a->o.knobs.name[j],
-						trn_knobs_value(&a->o.knobs, &lists[k]->knobs[i], j));
+			for (int j = 0; j < a->o.knobs.n; j++) {
+				const TrnKnobTrack *tr = trn_knobs_track(&a->o.knobs, &lists[k]->knobs[i], j);
+				len += tr ? snprintf(s + len, cap - (size_t)len, "%s=track%016llx;",
+						     a->o.knobs.name[j], tr->hash)
+					  : snprintf(s + len, cap - (size_t)len, "%s=%.17g;",
+						     a->o.knobs.name[j],
+						     trn_knobs_value(&a->o.knobs, &lists[k]->knobs[i], j));
+			}
 		}
 	return s;
 }
@@ -378,7 +408,7 @@ static int write_report(App *a, const char *subtitle, const TestBySetting *by)
 	}
 	size_t n = best + L <= sp->n ? best + L : sp->n;
 	float *y = malloc(n * sizeof *y);
-	if (!y || trn_predict(a->model, p->cond, d->n_cond, p->in + sp->start, n, y) != RFX_OK) {
+	if (!y || trn_predict(a->model, p, d->n_cond, sp->start, n, y) != RFX_OK) {
 		free(y);
 		snprintf(a->err.msg, sizeof a->err.msg, "out of memory for the report");
 		return -1;
@@ -534,5 +564,9 @@ int main(int argc, char **argv)
 	trn_data_free(&a.test);
 	trn_run_free(a.model, a.adam, &a.st, a.fingerprint);
 	trn_capture_free(&a.o.capture);
+	TrnFileList *lists[3] = { &a.o.train, &a.o.val, &a.o.test };
+	for (int l = 0; l < 3; l++)
+		for (int i = 0; i < TRN_MAX_PAIRS; i++)
+			trn_knob_values_free(&lists[l]->knobs[i]);
 	return rc;
 }

@@ -30,6 +30,8 @@ static const char USAGE_EFFECT[] =
 	"  --knob NAME=VALUE            the setting of knob NAME for the pair just given (repeatable,\n"
 	"                               up to 4 knobs; every pair needs every knob): a conditioned model\n"
 	"  --knob-default NAME=VALUE    the knob's default in the metadata (the middle of its range)\n"
+	"  --knob-track NAME=FILE       instead of --knob: the knob moved during the pair's take; FILE\n"
+	"                               holds \"time,value\" points (seconds from the input's start)\n"
 	"model:\n"
 	"  --arch rnn|gru|lstm (gru)  --hidden H (16)  --layers L (1)  --skip  --init-state zeros|trained\n"
 	"  --seed N (1)\n"
@@ -70,7 +72,7 @@ enum {
 	O_WINDOW, O_BATCH, O_LR, O_BETAS, O_WD, O_CLIP, O_LOSS, O_PATIENCE, O_PLATEAU, O_EPOCHS,
 	O_BUDGET, O_VAL_EVERY, O_THREADS, O_OUT, O_REPORT, O_NO_REPORT, O_CKPT, O_RESUME, O_QUIET, O_LV2_PRESET,
 	O_HELP, O_VERSION, O_TASK, O_CLASSES, O_LABELS, O_VAL_CLASSES, O_VAL_LABELS, O_TEST_CLASSES,
-	O_TEST_LABELS, O_CLASS_NAMES, O_NO_WEIGHTS, O_BATCHES, O_EVAL, O_KNOB, O_KNOB_DEFAULT, O_CAPTURE
+	O_TEST_LABELS, O_CLASS_NAMES, O_NO_WEIGHTS, O_BATCHES, O_EVAL, O_KNOB, O_KNOB_DEFAULT, O_CAPTURE, O_KNOB_TRACK
 };
 
 /* Which tasks take an option. */
@@ -111,6 +113,7 @@ static const struct {
 	{ { "eval", 1, 0, O_EVAL }, CLS }, { { "knob", 1, 0, O_KNOB }, EFF },
 	{ { "knob-default", 1, 0, O_KNOB_DEFAULT }, EFF },
 	{ { "capture", 1, 0, O_CAPTURE }, EFF },
+	{ { "knob-track", 1, 0, O_KNOB_TRACK }, EFF },
 };
 #define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
 
@@ -231,6 +234,24 @@ static int add_capture(TrnOptions *o, const char *dir)
 	return 0;
 }
 
+/* --knob-track NAME=FILE: for the pair of the latest pair option, as --knob. */
+static int add_knob_track(TrnOptions *o, const char *arg)
+{
+	char msg[1024];
+	TrnFileList *l = o->knob_list;
+	if (!l) {
+		fprintf(stderr, PROG ": --knob-track %s: give it after the pair it describes (--input F "
+			"--target F --knob-track %s)\n", arg, arg);
+		return 2;
+	}
+	int i = (l->n_in > l->n_tgt ? l->n_in : l->n_tgt) - 1;
+	if (trn_knob_add_track(&l->knobs[i], arg, msg, sizeof msg) != 0) {
+		fprintf(stderr, PROG ": %s\n", msg);
+		return 2;
+	}
+	return 0;
+}
+
 static int add_knob_default(TrnOptions *o, const char *arg)
 {
 	char msg[512];
@@ -291,6 +312,7 @@ static int parse_data(TrnOptions *o, int c, const char *arg)
 	case O_KNOB: return add_knob(o, arg);
 	case O_KNOB_DEFAULT: return add_knob_default(o, arg);
 	case O_CAPTURE: return add_capture(o, arg);
+	case O_KNOB_TRACK: return add_knob_track(o, arg);
 	case O_VAL_SPLIT:
 		rc = opt_num("val-split", arg, 0.01, 0.5, &d);
 		o->val_split = d;

@@ -38,12 +38,14 @@ static int fill(void *ctx, int64_t epoch, int64_t b, size_t S, float *x, float *
 			memcpy(x + (size_t)i * S, p->in + s->start, S * sizeof *x);
 			continue;
 		}
-		/* A conditioned model: the audio, then the pair's knob values at every step. */
+		/* A conditioned model: the audio, then the pair's knob values at every step (a
+		 * moving knob's from its track). */
 		float *xi = x + (size_t)i * S * I;
 		for (size_t k = 0; k < S; k++) {
 			xi[k * I] = p->in[s->start + k];
 			for (size_t j = 1; j < I; j++)
-				xi[k * I + j] = p->cond[j - 1];
+				xi[k * I + j] = p->cond_track[j - 1] ? p->cond_track[j - 1][s->start + k]
+								     : p->cond[j - 1];
 		}
 	}
 	return B;

@@ -1,11 +1,12 @@
 /* Test helper for the rnnfx-train scripts: writes small WAV files with known content (so no audio
  * is committed) and checks model files through the library's own loader.
  *
- *   trn-testtool pair IN OUT SECONDS [--delay N] [--rate R] [--seed S] [--drive D]
+ *   trn-testtool pair IN OUT SECONDS [--delay N] [--rate R] [--seed S] [--drive D] [--drive-to E]
  *       a noisy, plucked-like input and a target through a small nonlinear chain with memory,
  *       the target delayed by N samples; --drive D (a knob, 0..10 say) sets the gain before the
  *       tanh (1 + D) and the tone after it, so the target depends on the knob (without it, the
- *       chain of earlier versions, bit for bit)
+ *       chain of earlier versions, bit for bit); --drive-to E turns the knob during the take,
+ *       linearly from D at the first sample to E at the last (a take for --knob-track)
  *   trn-testtool wav OUT KIND SECONDS [--rate R] [--channels C] [--format pcm16|float|pcm24]
  *       KIND: noise | silence | nan | clip
  *   trn-testtool load MODEL               loads with rfx_model_load_file, prints the spec
@@ -76,11 +77,16 @@ static void make_input(float *x, size_t n, int rate)
  * drive < 0: the fixed chain (gain 4, second pole 0.5); else the gain is 1 + drive and the
  * second pole 0.8 - 0.06 drive, so low drive is nearly clean and bright, high drive squared off,
  * louder and darker, as a drive knob with a tone stack behind it. */
-static void make_target(const float *x, float *y, size_t n, long delay, double drive)
+static void make_target(const float *x, float *y, size_t n, long delay, double drive, double drive_to)
 {
-	const double g = drive < 0 ? 4.0 : 1.0 + drive, c = drive < 0 ? 0.5 : 0.8 - 0.06 * drive;
+	double g = drive < 0 ? 4.0 : 1.0 + drive, c = drive < 0 ? 0.5 : 0.8 - 0.06 * drive;
 	double a = 0, b = 0;
 	for (size_t i = 0; i < n; i++) {
+		if (drive >= 0 && drive_to != drive) { /* the knob turning during the take */
+			const double d = drive + (drive_to - drive) * (double)i / (double)(n > 1 ? n - 1 : 1);
+			g = 1.0 + d;
+			c = 0.8 - 0.06 * d;
+		}
 		double u = (long)i - delay >= 0 ? x[i - (size_t)delay] : 0;
 		a += 0.3 * (u - a);
 		double v = tanh(g * a);
@@ -93,6 +99,7 @@ typedef struct {
 	long delay;
 	int rate, channels, format;
 	double drive;           /* < 0: none */
+	double drive_to;        /* the drive at the last sample (= drive: held) */
 } Opts;
 
 static int parse_opts(int argc, char **argv, int first, Opts *o)
@@ -102,12 +109,15 @@ static int parse_opts(int argc, char **argv, int first, Opts *o)
 	o->channels = 1;
 	o->format = SF_FORMAT_FLOAT;
 	o->drive = -1;
+	o->drive_to = NAN;
 	for (int i = first; i + 1 < argc; i += 2) {
 		const char *k = argv[i], *v = argv[i + 1];
 		if (!strcmp(k, "--delay"))
 			o->delay = atol(v);
 		else if (!strcmp(k, "--drive"))
 			o->drive = atof(v);
+		else if (!strcmp(k, "--drive-to"))
+			o->drive_to = atof(v);
 		else if (!strcmp(k, "--rate"))
 			o->rate = atoi(v);
 		else if (!strcmp(k, "--channels"))
@@ -135,7 +145,7 @@ static int cmd_pair(int argc, char **argv)
 	if (!x || !y)
 		return 1;
 	make_input(x, n, o.rate);
-	make_target(x, y, n, o.delay, o.drive);
+	make_target(x, y, n, o.delay, o.drive, isnan(o.drive_to) ? o.drive : o.drive_to);
 	int rc = write_wav(argv[2], x, n, 1, o.rate, o.format) || write_wav(argv[3], y, n, 1, o.rate,
 									      o.format);
 	free(x);
