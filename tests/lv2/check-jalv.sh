@@ -4,7 +4,9 @@
 # beside it), a click source feeds the plugin, jack_rec captures the plugin's output and the dry
 # input in the same cycle; the capture must match the offline runner (rnnfx-run, same dsp
 # code) after a warm-up (the plugin's stream had history before the capture began; a contracting
-# model forgets it). Prints "N passed, N failed"; 77 = skipped (tools missing).
+# model forgets it). Then a knob model in a second jalv: its knob port set at start and turned
+# from jalv's console, each capture against rnnfx-run --knob at the same setting.
+# Prints "N passed, N failed"; 77 = skipped (tools missing).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 # A private /dev/shm (JACK keeps its server registry, semaphores and sockets there) when we can
 # have one: other JACK servers on the machine, or stale entries they left, cannot then collide
@@ -82,14 +84,17 @@ PIDS="$PIDS $!"
 for i in $(seq 50); do timeout 5 jack_lsp | grep -q '^metro:' && break; sleep 0.1; done
 MPORT=$(timeout 5 jack_lsp | grep '^metro:' | head -1)
 timeout 5 jack_connect "$MPORT" dut:in && timeout 5 jack_connect dut:out system:playback_1
-# One capture of 3 s, compared with the offline reference (rnnfx-run over the captured dry input)
-# after a 0.5 s warm-up. A client that misses a cycle on a non-realtime server leaves a period of
-# stale output (jackd logs the xrun): only then is the capture taken again, at most 3 times.
+# One capture of 3 s from CLIENT (dut), compared with the offline reference (rnnfx-run over the
+# captured dry input, with RUN_ARGS: the model and any --knob) after a 0.5 s warm-up. A client
+# that misses a cycle on a non-realtime server leaves a period of stale output (jackd logs the
+# xrun): only then is the capture taken again, at most 3 times.
+CLIENT=dut
+RUN_ARGS="--model $W/state/model.json"
 capture_once() {
-	timeout 10 jack_rec -f "$W/rec.wav" -b 24 -d 3 dut:out "$MPORT" > "$W/rec.log" 2>&1 7>&-
+	timeout 10 jack_rec -f "$W/rec.wav" -b 24 -d 3 "$CLIENT:out" "$MPORT" > "$W/rec.log" 2>&1 7>&- 8>&-
 	sox "$W/rec.wav" -e floating-point -b 32 "$W/dry.wav" remix 2
 	sox "$W/rec.wav" -e floating-point -b 32 "$W/wet.wav" remix 1
-	"$RUN" -q --model "$W/state/model.json" --format float "$W/dry.wav" "$W/ref.wav" || return 1
+	"$RUN" -q $RUN_ARGS --format float "$W/dry.wav" "$W/ref.wav" || return 1
 	python3 - "$W/wet.wav" "$W/ref.wav" "$W/dry.wav" <<'PY'
 import struct, sys
 def f32(path):
@@ -109,12 +114,16 @@ sys.exit(0 if peak > 0.1 and diff < 1e-4 and dd > 1e-3 else 1)
 PY
 }
 xruns() { grep -ci xrun "$W/jackd.log"; }
-for attempt in 1 2 3; do
-	x0=$(xruns)
-	capture_once && { ok "capture matches the offline runner"; break; }
-	if [ "$(xruns)" = "$x0" ] || [ $attempt = 3 ]; then ko "capture matches the offline runner"; break; fi
-	echo "(an xrun during the capture, attempt $attempt: again)"
-done
+# capture NAME: capture_once, again after an xrun.
+capture() {
+	for attempt in 1 2 3; do
+		x0=$(xruns)
+		capture_once && { ok "$1"; return 0; }
+		if [ "$(xruns)" = "$x0" ] || [ $attempt = 3 ]; then ko "$1"; return 1; fi
+		echo "(an xrun during the capture, attempt $attempt: again)"
+	done
+}
+capture "capture matches the offline runner"
 sleep 0.3
 if ! grep -q "cannot load" "$W/jalv.log"; then ok "model loaded from the state folder (no load error logged)"; else
 	grep -v '^$' "$W/jalv.log" | tail -20; ko "model loaded from the state folder (no load error logged)"; fi
@@ -127,5 +136,46 @@ exec 7>&-
 for i in $(seq 50); do kill -0 $JALV 2>/dev/null || break; sleep 0.1; done
 if kill -0 $JALV 2>/dev/null; then ko "jalv exits on EOF"; else ok "jalv exits on EOF"; fi
 grep -E "^(status|model_rate|latency) =" "$W/jalv.log" | tail -3
+
+# A knob model (one knob "drive", 0 to 10) in a second jalv: knob1 at 0 plays what rnnfx-run
+# --knob drive=0 plays; turned to 1 from jalv's console, what --knob drive=10 plays (after the
+# 20 ms glide, inside the 0.5 s warm-up), and the two captures differ: the knob is heard.
+mkdir -p "$W/kstate"
+"$BUILD/tests/runners/mkmodel" "$W/kstate/model.json" --cell gru --hidden 8 --inputs 2 --seed 21 --head-scale 0.5 &&
+python3 - "$W/kstate/model.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+w = m["tensors"]["weight_ih_l0"]   # [3H][2], row-major: a louder knob column, clearly heard
+w["data"] = [v * (4 if i % 2 else 1) for i, v in enumerate(w["data"])]
+m["metadata"] = {"name": "knob", "knobs": [{"name": "drive", "input": 1, "min": 0, "max": 10, "default": 5}]}
+json.dump(m, open(sys.argv[1], "w"))
+PY
+cp "$W/state/manifest.ttl" "$W/state/state.ttl" "$W/kstate/"
+mkfifo "$W/kjalv.in"
+stdbuf -oL jalv -p -n knob -c knob1=0 -l "$W/kstate" < "$W/kjalv.in" > "$W/kjalv.log" 2>&1 &
+KJALV=$!; PIDS="$PIDS $KJALV"
+exec 8> "$W/kjalv.in"
+for i in $(seq 50); do timeout 5 jack_lsp | grep -q '^knob:out' && break; sleep 0.1; done
+timeout 5 jack_connect "$MPORT" knob:in
+CLIENT=knob
+RUN_ARGS="--model $W/kstate/model.json --knob drive=0"
+capture "knob model: knob1 0 = rnnfx-run --knob drive=0" && cp "$W/wet.wav" "$W/wet0.wav"
+echo "set knob1 1" >&8; sleep 0.5
+RUN_ARGS="--model $W/kstate/model.json --knob drive=10"
+capture "knob model: knob1 turned to 1 in jalv = rnnfx-run --knob drive=10" && cp "$W/wet.wav" "$W/wet1.wav"
+python3 - "$W/wet0.wav" "$W/wet1.wav" <<'PY' && ok "knob model: the two settings sound different" || ko "knob model: the knob is not heard"
+import struct, sys
+def f32(path):
+    d = open(path, "rb").read()
+    i = d.find(b"data")
+    n = struct.unpack("<I", d[i + 4:i + 8])[0]
+    return struct.unpack("<%df" % (n // 4), d[i + 8:i + 8 + n])
+a, b = f32(sys.argv[1]), f32(sys.argv[2])
+ea = sum(x * x for x in a) / len(a)
+eb = sum(x * x for x in b) / len(b)
+print("    knob1 0: rms %.4f, knob1 1: rms %.4f" % (ea ** 0.5, eb ** 0.5))
+sys.exit(0 if abs(ea - eb) > 0.05 * max(ea, eb) else 1)
+PY
+exec 8>&-
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
