@@ -111,7 +111,7 @@ typedef struct {
 
 	/* Port buffers */
 	float in_gain, out_gain, mix, enabled, latency, status, model_rate;
-	float knob[4]; /* knob1..knob4: the presets' models have no knobs (the default state sets 0.5) */
+	float knob[4]; /* knob1..knob4: 0.5 until a preset sets them (a knob preset's model reads them) */
 	union {
 		LV2_Atom_Sequence seq;
 		uint8_t bytes[ATOM_CAP];
@@ -334,8 +334,10 @@ static uint32_t random_block(void)
 /* The plugin's output when the model becomes audible at sample `start` with the gains at 0 dB
  * and mix 1: the identity before `start`, then (start > 0: a swap while playing) the 30 ms linear
  * fade identity -> model (the plugin's formula, in float), then the model alone. The model's stream first runs
- * RFX_PLUGIN_PRERUN zeros, as the plugin's worker does. */
-static bool expected_output(const char *model_path, long start, float *y, size_t n)
+ * RFX_PLUGIN_PRERUN zeros, as the plugin's worker does; then a knob model's knobs take the knob
+ * ports' values `knob` (2 p - 1 on each knob's input, as the plugin's first run() sets them). */
+static bool expected_output(const char *model_path, long start, const float *knob, float *y,
+			    size_t n)
 {
 	RfxModel *m = NULL;
 	char detail[256];
@@ -351,6 +353,10 @@ static bool expected_output(const char *model_path, long start, float *y, size_t
 	}
 	static float z[RFX_PLUGIN_PRERUN], o[RFX_PLUGIN_PRERUN];
 	rfx_stream_process(s, z, o, RFX_PLUGIN_PRERUN);
+	RfxKnob k[RFX_MAX_KNOBS];
+	const int nk = rfx_model_knobs(m, k, RFX_MAX_KNOBS);
+	for (int i = 0; i < nk; ++i)
+		rfx_stream_set_input(s, k[i].input, 2.0f * knob[i] - 1.0f);
 	const unsigned fade = start > 0 ? rfx_plugin_fade_len(RATE, RFX_PLUGIN_SWAP_FADE_S) : 0;
 	const float inv = fade ? 1.0f / (float)fade : 0.0f;
 	for (size_t i = 0; i < n; ++i) {
@@ -460,7 +466,7 @@ static void case_apply(const LilvNode *state_node, const char *what, const char 
 	RT_CHECK(h->latency == 0.0f, "latency %g, want 0", h->latency);
 	RT_CHECK(same_file(h->notified, model_path), "notify announced '%s', the state names '%s'",
 		 h->notified, model_path);
-	if (start >= 0 && expected_output(model_path, start, sig_exp, TOTAL)) {
+	if (start >= 0 && expected_output(model_path, start, h->knob, sig_exp, TOTAL)) {
 		size_t bad = 0, first = 0;
 		double maxd = 0.0, peak = 0.0;
 		const size_t after = (size_t)start + rfx_plugin_fade_len(RATE, RFX_PLUGIN_SWAP_FADE_S);
