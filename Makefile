@@ -154,22 +154,28 @@ demo:
 	@$(MAKE) --no-print-directory demo-run
 
 demo-run: all
-	@echo "== 1/4 demo audio (scripts/make_demo_data.sh)"
+	@echo "== 1/5 demo audio (scripts/make_demo_data.sh)"
 	@sh scripts/make_demo_data.sh $(DEMO_DIR)
-	@echo "== 2/4 training a GRU-16 on the DI and the drive's output ($(DEMO_EPOCHS) epochs)"
+	@echo "== 2/5 training a GRU-16 on the DI and the drive's output ($(DEMO_EPOCHS) epochs)"
 	$(BUILD)/rnnfx-train --input $(DEMO_DIR)/di.wav --target $(DEMO_DIR)/amp_b.wav \
 		--test-input $(DEMO_DIR)/di_test.wav --test-target $(DEMO_DIR)/amp_b_test.wav \
 		--arch gru --hidden 16 --epochs $(DEMO_EPOCHS) --out $(DEMO_DIR)/drive.json
-	@echo "== 3/4 the held-out DI through the trained model (rnnfx-run)"
+	@echo "== 3/5 the held-out DI through the trained model (rnnfx-run)"
 	$(BUILD)/rnnfx-run --model $(DEMO_DIR)/drive.json $(DEMO_DIR)/di_test.wav \
 		$(DEMO_DIR)/di_test-through-model.wav
-	@echo "== 4/4 the LV2 bundle and its presets"
+	@echo "== 4/5 the shipped knob model (presets/crunch-gain.json) at gain 2 and at gain 9"
+	$(BUILD)/rnnfx-run -q --model presets/crunch-gain.json --knob gain=2 $(DEMO_DIR)/di_test.wav \
+		$(DEMO_DIR)/di_test-gain2.wav
+	$(BUILD)/rnnfx-run -q --model presets/crunch-gain.json --knob gain=9 $(DEMO_DIR)/di_test.wav \
+		$(DEMO_DIR)/di_test-gain9.wav
+	@echo "== 5/5 the LV2 bundle and its presets"
 	@LV2_PATH=$(abspath $(BUILD)):/usr/lib/lv2 lv2info https://rnnfx.org/plugins/rnnfx#effect \
 		2>/dev/null | sed -n '/^\tName:/p;/^\tPresets:/,/^$$/p'
 	@echo
 	@echo "Done. Listen and compare: $(DEMO_DIR)/di_test.wav (dry), $(DEMO_DIR)/amp_b_test.wav (the"
 	@echo "'amp'), $(DEMO_DIR)/di_test-through-model.wav (the model); training curves and a test"
-	@echo "excerpt: $(DEMO_DIR)/drive.svg. In Ardour: 'make install' (or 'make install"
+	@echo "excerpt: $(DEMO_DIR)/drive.svg. One model, two settings of its gain knob:"
+	@echo "$(DEMO_DIR)/di_test-gain2.wav and $(DEMO_DIR)/di_test-gain9.wav. In Ardour: 'make install' (or 'make install"
 	@echo "LV2DIR=~/.lv2'), insert 'rnnfx' on a mono track, pick a preset or load $(DEMO_DIR)/drive.json."
 
 # ---------------------------------------------------------------- setup

@@ -12,6 +12,7 @@ PROGRAMS += $(PRESET_BUNDLE_FILES)
 
 presets: $(BUILD)/rnnfx-train
 	BUILD=$(BUILD) sh presets/train.sh
+	BUILD=$(BUILD) sh presets/train-knob.sh
 	BUILD=$(BUILD) sh presets/train-classifier.sh
 
 install: install-presets

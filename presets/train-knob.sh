@@ -14,7 +14,7 @@ BUILD=${BUILD:-build}
 data=$BUILD/presets-knob-data
 trained="0 2.5 5 7.5 10"
 tested="0 1.25 2.5 5 6.25 7.5 10"
-sh scripts/make_demo_data.sh "$data" 180 45 "$(echo $trained $tested | tr ' ' ',')" >/dev/null
+sh scripts/make_demo_data.sh "$data" 180 45 "$(echo $tested | tr ' ' ',')" >/dev/null # (trained ones too)
 pairs=""
 for g in $trained; do
 	pairs="$pairs --input $data/di.wav --target $data/amp_a_g$g.wav --knob gain=$g"

@@ -2,11 +2,13 @@
 # Makes demo training data for rnnfx-train with sox: a guitar-like DI signal and the same signal
 # through two made-up "amps" (nonlinear chains with memory), plus separate held-out test material.
 #
-#   scripts/make_demo_data.sh DIR [TRAIN_SECONDS] [TEST_SECONDS]     (defaults 180 and 45)
+#   scripts/make_demo_data.sh DIR [TRAIN_SECONDS] [TEST_SECONDS] [GAINS]   (defaults 180 and 45)
 #
 # Writes, all 48 kHz mono:
 #   DIR/di.wav       DIR/amp_a.wav       DIR/amp_b.wav          training DI and targets
 #   DIR/di_test.wav  DIR/amp_a_test.wav  DIR/amp_b_test.wav     test DI (other seed) and targets
+#   DIR/amp_a_gG.wav DIR/amp_a_gG_test.wav                      amp A with its gain knob at G,
+#                                                               for each G of GAINS (e.g. 0,2.5,5)
 # DI files are 32-bit float; targets 24-bit. Everything is repeatable (fixed seeds, sox -R).
 #
 # The DI is a sequence of sox `synth pluck` events: single notes over three octaves at levels from
@@ -14,11 +16,13 @@
 # silence. Amp A is a crunch: high-pass, mid boost, overdrive, low-pass. Amp B is harder: a bass
 # boost and mid scoop into a first overdrive, a tone stack, a second overdrive, then a cabinet-like
 # low-pass. Both use fixed gains (never normalised per file) so train and test see the same amp.
+# Amp A has a gain knob, 0 to 10: its overdrive's gain is 6 + 2.4 G dB, so G = 5 is amp_a.wav (18 dB).
 set -eu
 
-dir=${1:?usage: make_demo_data.sh DIR [TRAIN_SECONDS] [TEST_SECONDS]}
+dir=${1:?usage: make_demo_data.sh DIR [TRAIN_SECONDS] [TEST_SECONDS] [GAINS]}
 train_s=${2:-180}
 test_s=${3:-45}
+gains=$(printf '%s' "${4:-}" | tr ',' ' ')
 command -v sox >/dev/null 2>&1 || { echo "make_demo_data.sh: sox is needed (apt-get install sox)" >&2; exit 1; }
 mkdir -p "$dir"
 tmp=$(mktemp -d)
@@ -84,7 +88,10 @@ render() { # seed seconds out
 
 # Gains sit before every boost so sox never clips inside a chain (a hard clip would be a third,
 # unintended nonlinearity).
-amp_a() { sox -R -D "$1" -b 24 "$2" highpass 90 equalizer 800 1q 4 overdrive 18 20 gain -6 lowpass 6000 gain -1; }
+amp_a() { # in out [gain knob 0..10, 5 by default]
+	drive_db=$(awk -v g="${3:-5}" 'BEGIN { printf "%.4f", 6 + 2.4 * g }')
+	sox -R -D "$1" -b 24 "$2" highpass 90 equalizer 800 1q 4 overdrive "$drive_db" 20 gain -6 lowpass 6000 gain -1
+}
 amp_b() {
 	sox -R -D "$1" -b 24 "$2" gain -6 highpass 60 bass 6 100 equalizer 500 0.8q -6 overdrive 28 30 \
 		gain -8 equalizer 1300 1q 6 treble -3 3000 overdrive 12 10 gain -6 lowpass 4500 lowpass 7000 gain -2
@@ -95,6 +102,9 @@ render 2 "$test_s" "$dir/di_test.wav"
 for part in "" _test; do
 	amp_a "$dir/di$part.wav" "$dir/amp_a$part.wav"
 	amp_b "$dir/di$part.wav" "$dir/amp_b$part.wav"
+	for g in $gains; do
+		amp_a "$dir/di$part.wav" "$dir/amp_a_g$g$part.wav" "$g"
+	done
 done
 for f in di amp_a amp_b di_test amp_a_test amp_b_test; do
 	printf '%s: %s s, peak %s\n' "$dir/$f.wav" "$(sox --i -D "$dir/$f.wav")" \
