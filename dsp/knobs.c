@@ -26,6 +26,9 @@ static int read_knob(json_t *o, int n_inputs, RfxKnob *k)
 	k->max = json_number_value(hi);
 	k->def = json_is_number(def) ? json_number_value(def) : 0.5 * (k->min + k->max);
 	k->unit = strcmp(sc, "unit") == 0;
+	json_t *u = json_object_get(o, "unit");
+	if (json_is_string(u))
+		snprintf(k->units, sizeof k->units, "%s", json_string_value(u));
 	if (!k->name[0] || k->input < 1 || k->input >= n_inputs || !isfinite(k->min) ||
 	    !isfinite(k->max) || !(k->min < k->max) || !(k->def >= k->min && k->def <= k->max))
 		return -1;

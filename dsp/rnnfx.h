@@ -397,6 +397,7 @@ typedef struct {
 	int input;          /* the conditioning input it drives (1..) */
 	double min, max;    /* the trained range, in the user's units */
 	double def;         /* the default, in the user's units */
+	char units[16];     /* the user's unit ("dB"), "" when none is given */
 	int unit;           /* "scaling": "unit": input = (v - min) / (max - min), 0..1; else
 			     * "linear" (the trainer's): 2 (v - min) / (max - min) - 1 */
 } RfxKnob;

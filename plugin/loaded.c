@@ -99,7 +99,7 @@ static char *describe_knobs(const RfxModel *model, const RfxLoaded *m)
 {
 	RfxKnob k[RFX_MAX_KNOBS];
 	const int named = rfx_model_knobs(model, k, RFX_MAX_KNOBS) > 0;
-	char *s = malloc((size_t)RFX_MAX_KNOBS * (sizeof k[0].name + 96) + 1);
+	char *s = malloc((size_t)RFX_MAX_KNOBS * (sizeof k[0].name + sizeof k[0].units + 96) + 1);
 	if (!s)
 		return NULL;
 	size_t len = 0;
@@ -107,8 +107,9 @@ static char *describe_knobs(const RfxModel *model, const RfxLoaded *m)
 	for (int i = 0; i < m->n_knobs; ++i) {
 		const char *sep = i ? "; " : "";
 		if (named)
-			len += (size_t)sprintf(s + len, "%sknob%d: %s %.6g to %.6g (default %.6g)", sep,
-					       i + 1, k[i].name, k[i].min, k[i].max, k[i].def);
+			len += (size_t)sprintf(s + len, "%sknob%d: %s %.6g to %.6g%s%s (default %.6g)", sep,
+					       i + 1, k[i].name, k[i].min, k[i].max, k[i].units[0] ? " " : "",
+					       k[i].units, k[i].def);
 		else
 			len += (size_t)sprintf(s + len, "%sknob%d: input %d, 0 to 1 as it is", sep, i + 1,
 					       m->knob_input[i]);

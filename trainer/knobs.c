@@ -225,6 +225,32 @@ int trn_knobs_resolve(TrnKnobs *k, const TrnKnobPairs sets[3], const TrnKnobValu
 	return 0;
 }
 
+int trn_knobs_set_unit(TrnKnobs *k, const char *arg, char *msg, size_t cap)
+{
+	const char *eq = strchr(arg, '=');
+	const size_t len = eq ? (size_t)(eq - arg) : 0, ulen = eq ? strlen(eq + 1) : 0;
+	int printable = ulen > 0 && ulen < TRN_KNOB_UNIT;
+	for (size_t j = 0; printable && j < ulen; j++)
+		printable = eq[1 + j] >= ' ' && eq[1 + j] <= '~' && eq[1 + j] != '"' && eq[1 + j] != '\\';
+	if (!eq || !name_ok(arg, len) || !printable) {
+		snprintf(msg, cap, "--knob-unit: '%s' is not NAME=UNIT (UNIT: 1 to %d printable "
+			 "characters, e.g. dB)", arg, TRN_KNOB_UNIT - 1);
+		return -1;
+	}
+	char name[TRN_KNOB_NAME];
+	memcpy(name, arg, len);
+	name[len] = '\0';
+	int i = find(k->name, k->n, name);
+	if (i < 0) {
+		char have[TRN_MAX_KNOBS * TRN_KNOB_NAME + 16];
+		names_list(k, have, sizeof have);
+		snprintf(msg, cap, "--knob-unit %s: no such knob (the knobs are %s)", name, have);
+		return -1;
+	}
+	snprintf(k->unit[i], TRN_KNOB_UNIT, "%s", eq + 1);
+	return 0;
+}
+
 double trn_knobs_value(const TrnKnobs *k, const TrnKnobValues *v, int i)
 {
 	return value_of(v, k->name[i]);
@@ -270,6 +296,8 @@ json_t *trn_knobs_json(const TrnKnobs *k)
 				      "default", k->def[i], "default_input",
 				      (double)scale(k, i, k->def[i]), "scaling", "linear",
 				      "trained_values", vals);
+		if (o && k->unit[i][0])
+			json_object_set_new(o, "unit", json_string(k->unit[i]));
 		if (!o || json_array_append_new(arr, o) != 0) {
 			json_decref(arr);
 			return NULL;

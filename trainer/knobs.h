@@ -21,6 +21,7 @@
 #include "knob_track.h"
 
 #define TRN_KNOB_NAME 32    /* bytes per knob name, NUL included */
+#define TRN_KNOB_UNIT 16    /* bytes per unit ("dB", "%"), NUL included */
 
 /* The --knob values given for one pair, in the order given; a --knob-track knob has its track
  * (owned) and NaN as its value. */
@@ -37,6 +38,7 @@ typedef struct {
 	char name[TRN_MAX_KNOBS][TRN_KNOB_NAME];
 	double min[TRN_MAX_KNOBS], max[TRN_MAX_KNOBS]; /* the trained range */
 	double def[TRN_MAX_KNOBS];                      /* --knob-default, else the middle */
+	char unit[TRN_MAX_KNOBS][TRN_KNOB_UNIT];        /* --knob-unit, "" when not given */
 	double trained[TRN_MAX_KNOBS][2 * TRN_MAX_PAIRS]; /* the distinct training values, ascending
 							 * (a track adds its lowest and highest) */
 	int n_trained[TRN_MAX_KNOBS];
@@ -69,6 +71,10 @@ void trn_knob_values_free(TrnKnobValues *v);
  * knob at one value over all training pairs, a default for an unknown knob or outside the range. */
 int trn_knobs_resolve(TrnKnobs *k, const TrnKnobPairs sets[3], const TrnKnobValues *defaults,
 		      char *msg, size_t cap);
+
+/* --knob-unit NAME=UNIT (UNIT: 1 to 15 printable characters, no quote or backslash) for a knob
+ * of `k` (resolved already). 0, or -1 with `msg` filled: not NAME=UNIT, an unknown knob. */
+int trn_knobs_set_unit(TrnKnobs *k, const char *arg, char *msg, size_t cap);
 
 /* Knob i's value in a pair's values `v` (which trn_knobs_resolve accepted), in the user's units;
  * NaN when the pair has a track for it. */

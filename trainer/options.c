@@ -30,6 +30,7 @@ static const char USAGE_EFFECT[] =
 	"  --knob NAME=VALUE            the setting of knob NAME for the pair just given (repeatable,\n"
 	"                               up to 4 knobs; every pair needs every knob): a conditioned model\n"
 	"  --knob-default NAME=VALUE    the knob's default in the metadata (the middle of its range)\n"
+	"  --knob-unit NAME=UNIT        the knob's unit in the metadata (dB, %, ...): hosts show it\n"
 	"  --knob-track NAME=FILE       instead of --knob: the knob moved during the pair's take; FILE\n"
 	"                               holds \"time,value\" points (seconds from the input's start)\n"
 	"model:\n"
@@ -72,7 +73,7 @@ enum {
 	O_WINDOW, O_BATCH, O_LR, O_BETAS, O_WD, O_CLIP, O_LOSS, O_PATIENCE, O_PLATEAU, O_EPOCHS,
 	O_BUDGET, O_VAL_EVERY, O_THREADS, O_OUT, O_REPORT, O_NO_REPORT, O_CKPT, O_RESUME, O_QUIET, O_LV2_PRESET,
 	O_HELP, O_VERSION, O_TASK, O_CLASSES, O_LABELS, O_VAL_CLASSES, O_VAL_LABELS, O_TEST_CLASSES,
-	O_TEST_LABELS, O_CLASS_NAMES, O_NO_WEIGHTS, O_BATCHES, O_EVAL, O_KNOB, O_KNOB_DEFAULT, O_CAPTURE, O_KNOB_TRACK
+	O_TEST_LABELS, O_CLASS_NAMES, O_NO_WEIGHTS, O_BATCHES, O_EVAL, O_KNOB, O_KNOB_DEFAULT, O_CAPTURE, O_KNOB_TRACK, O_KNOB_UNIT
 };
 
 /* Which tasks take an option. */
@@ -114,6 +115,7 @@ static const struct {
 	{ { "knob-default", 1, 0, O_KNOB_DEFAULT }, EFF },
 	{ { "capture", 1, 0, O_CAPTURE }, EFF },
 	{ { "knob-track", 1, 0, O_KNOB_TRACK }, EFF },
+	{ { "knob-unit", 1, 0, O_KNOB_UNIT }, EFF },
 };
 #define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
 
@@ -313,6 +315,13 @@ static int parse_data(TrnOptions *o, int c, const char *arg)
 	case O_KNOB_DEFAULT: return add_knob_default(o, arg);
 	case O_CAPTURE: return add_capture(o, arg);
 	case O_KNOB_TRACK: return add_knob_track(o, arg);
+	case O_KNOB_UNIT:
+		if (o->n_knob_units == TRN_MAX_KNOBS) {
+			fprintf(stderr, PROG ": --knob-unit %s: at most %d\n", arg, TRN_MAX_KNOBS);
+			return 2;
+		}
+		o->knob_unit[o->n_knob_units++] = arg;
+		return 0;
 	case O_VAL_SPLIT:
 		rc = opt_num("val-split", arg, 0.01, 0.5, &d);
 		o->val_split = d;
@@ -479,6 +488,11 @@ static int check_knobs(TrnOptions *o)
 		fprintf(stderr, PROG ": %s\n", msg);
 		return 2;
 	}
+	for (int u = 0; u < o->n_knob_units; u++)
+		if (trn_knobs_set_unit(&o->knobs, o->knob_unit[u], msg, sizeof msg) != 0) {
+			fprintf(stderr, PROG ": %s\n", msg);
+			return 2;
+		}
 	return 0;
 }
 

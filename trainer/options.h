@@ -43,6 +43,8 @@ typedef struct {
 	TrnTrainConfig train_cfg;
 	TrnPairOptions pair;
 	TrnKnobValues knob_default; /* --knob-default NAME=V */
+	const char *knob_unit[TRN_MAX_KNOBS]; /* --knob-unit NAME=UNIT, as given */
+	int n_knob_units;
 	TrnKnobs knobs;             /* resolved from the pairs' --knob options (knobs.h) */
 	TrnFileList *knob_list;     /* while parsing: the list whose last pair a --knob applies to */
 	TrnCapture capture;         /* --capture DIR: its pairs (the lists above point into it) */

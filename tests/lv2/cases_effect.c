@@ -118,7 +118,7 @@ static void write_knob_model(const char *path, bool knobs)
 		m->params[i] *= 2.0f; /* enough gain that the input's value shows in the output */
 	if (knobs && rfx_model_set_metadata(m, "{\"name\":\"knob test\",\"knobs\":[{\"name\":"
 					    "\"drive\",\"input\":1,\"min\":0,\"max\":10,"
-					    "\"default\":5}]}") != RFX_OK)
+					    "\"default\":5,\"unit\":\"dB\"}]}") != RFX_OK)
 		abort();
 	save_model(m, path);
 	rfx_model_free(m);
@@ -197,12 +197,12 @@ void case_knobs(void)
 	float z[1] = {0}, o[1];
 	host_run(h, z, o, 1, kp, false);
 	host_run(h, z, o, 1, NULL, false); /* the run that takes the loaded model announces it */
-	RT_CHECK(!strcmp(h->knobs, "knob1: drive 0 to 10 (default 5)"), "rnnfx:knobs after the load: "
+	RT_CHECK(!strcmp(h->knobs, "knob1: drive 0 to 10 dB (default 5)"), "rnnfx:knobs after the load: "
 		 "'%s'", h->knobs);
 	h->knobs[0] = '\0';
 	h->get_knobs = true;
 	host_run(h, z, o, 1, NULL, true);
-	RT_CHECK(!strcmp(h->knobs, "knob1: drive 0 to 10 (default 5)"), "patch:Get rnnfx:knobs: '%s'",
+	RT_CHECK(!strcmp(h->knobs, "knob1: drive 0 to 10 dB (default 5)"), "patch:Get rnnfx:knobs: '%s'",
 		 h->knobs);
 	host_activate(h);
 	const size_t n1 = 4800, n2 = 48000;

@@ -106,6 +106,11 @@ Q="--epochs 1 --segment 0.2 --warmup 200 --window 512 --batch 4 --hidden 4 --thr
 	"$TOOL" knobs "$T/def.json" | grep -qx "knob drive 0 10 2 -0.6 1" &&
 	ok "--knob-default drive=2: default 2, input -0.6" || bad "--knob-default" "$(cat "$T/err")"
 
+# --- --knob-unit: stored with the knob, for hosts to show
+"$TRAIN" $TRAINSET --knob-unit drive=dB $Q --out "$T/unit.json" 2>"$T/err" &&
+	python3 -c "import json, sys; k = json.load(open(sys.argv[1]))['metadata']['knobs'][0]; sys.exit(0 if k['unit'] == 'dB' else 1)" "$T/unit.json" &&
+	ok "--knob-unit drive=dB: the knob's unit in the metadata" || bad "--knob-unit" "$(tail -n 2 "$T/err")"
+
 # --- a test setting outside the trained range is measured, with a warning
 "$TRAIN" $TRAINSET --test-input "$T/tin.wav" --test-target "$T/td5.wav" --knob drive=12 $Q \
 	--out "$T/ext.json" 2>"$T/err" &&
@@ -210,6 +215,9 @@ knob_error "a knob given twice for a pair" "drive given twice" -- $P0 --knob dri
 knob_error "--knob before any pair" "--knob drive=0: give it after the pair" -- --knob drive=0 $P0 $P5
 knob_error "--knob-default of no knob" "--knob-default gain: no such knob (the knobs are drive)" -- \
 	$TRAINSET --knob-default gain=1
+knob_error "--knob-unit of no knob" "--knob-unit gain: no such knob (the knobs are drive)" -- \
+	$TRAINSET --knob-unit gain=dB
+knob_error "--knob-unit without a unit" "is not NAME=UNIT" -- $TRAINSET --knob-unit drive=
 printf '0,1\n2,3\n1,4\n' >"$T/back.csv"
 printf 'time,drive\n0,1\n1,loud\n' >"$T/word.csv"
 : >"$T/empty.csv"
