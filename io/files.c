@@ -408,3 +408,12 @@ int rfx_out_write_file(const char *path, const void *data, size_t len, char *err
 	}
 	return rfx_out_commit(&o, err, err_size);
 }
+
+char *rfx_path_join(const char *dir, const char *name)
+{
+	const size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}

@@ -69,4 +69,7 @@ void rfx_out_abort(RfxOutFile *o);
 int rfx_out_write_file(const char *path, const void *data, size_t len, char *err,
 		       size_t err_size);
 
+/* "DIR/NAME", malloc'd (the caller frees it), or NULL when out of memory. */
+char *rfx_path_join(const char *dir, const char *name);
+
 #endif

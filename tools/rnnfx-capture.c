@@ -269,15 +269,6 @@ static int make_dir(const char *dir)
 	return 0;
 }
 
-static char *join(const char *dir, const char *name)
-{
-	size_t n = strlen(dir) + strlen(name) + 2;
-	char *p = malloc(n);
-	if (p)
-		snprintf(p, n, "%s/%s", dir, name);
-	return p;
-}
-
 /* The interface's own latency from a --calibrate run's calibration.json, or -1. */
 static long read_calibration(const char *path, double rate)
 {
@@ -329,8 +320,8 @@ static int write_pairs(const Options *o, const RfxCaptureLayout *lay, const floa
 {
 	for (int s = 0; s < RFX_CAPTURE_SECTIONS; ++s) {
 		const size_t a = lay->section[s][0], n = lay->section[s][1] - a;
-		char *pi = join(o->out_dir, SECTION_FILES[s][0]);
-		char *pt = join(o->out_dir, SECTION_FILES[s][1]);
+		char *pi = rfx_path_join(o->out_dir, SECTION_FILES[s][0]);
+		char *pt = rfx_path_join(o->out_dir, SECTION_FILES[s][1]);
 		int rc = !pi || !pt || write_wav(pi, sig + a, n, lay->rate) ||
 			 write_wav(pt, ret + (long)a + latency, n, lay->rate);
 		free(pi);
@@ -339,6 +330,20 @@ static int write_pairs(const Options *o, const RfxCaptureLayout *lay, const floa
 			return 1;
 	}
 	return 0;
+}
+
+/* DIR/NAME = text (malloc'd, NULL when out of memory; freed here) through the one writer. */
+static int write_text(const char *dir, const char *name, char *text)
+{
+	char *path = rfx_path_join(dir, name), why[512];
+	int rc = 0;
+	if (!text || !path)
+		rc = fail(name, "out of memory");
+	else if (rfx_out_write_file(path, text, strlen(text), why, sizeof why) != 0)
+		rc = fail(path, "%s", why);
+	free(text);
+	free(path);
+	return rc;
 }
 
 static json_t *levels_json(const RfxCaptureLevels *lv)
@@ -383,16 +388,7 @@ static int write_json(const Options *o, const Context *cx, const RfxCaptureLayou
 	}
 	char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) : NULL;
 	json_decref(root);
-	char *path = join(o->out_dir, o->calibrate ? "calibration.json" : "capture.json");
-	char why[512];
-	int rc = 0;
-	if (!text || !path)
-		rc = fail("capture.json", "out of memory");
-	else if (rfx_out_write_file(path, text, strlen(text), why, sizeof why) != 0)
-		rc = fail(path, "%s", why);
-	free(text);
-	free(path);
-	return rc;
+	return write_text(o->out_dir, o->calibrate ? "calibration.json" : "capture.json", text);
 }
 
 /* Levels of the return over the sections only (the chirps and gaps say nothing of the amp). */
@@ -753,7 +749,7 @@ static char *take_dir(const Options *o, double v)
 {
 	char name[MAX_KNOB_NAME + 40];
 	snprintf(name, sizeof name, "%s-%g", o->knob, v);
-	return join(o->out_dir, name);
+	return rfx_path_join(o->out_dir, name);
 }
 
 /* The knob set's record (DIR/knob-set.json, which rnnfx-train --capture reads) and the command
@@ -772,15 +768,7 @@ static int finish_set(const Options *o, const int *kept)
 				 "version", 1, "knob", o->knob, "takes", takes);
 	char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(root);
-	char *path = join(o->out_dir, "knob-set.json"), why[512];
-	int rc = 0;
-	if (!text || !path)
-		rc = fail("knob-set.json", "out of memory");
-	else if (rfx_out_write_file(path, text, strlen(text), why, sizeof why) != 0)
-		rc = fail(path, "%s", why);
-	free(text);
-	free(path);
-	if (rc)
+	if (write_text(o->out_dir, "knob-set.json", text))
 		return 1;
 	printf("knob set: %s at", o->knob);
 	for (int i = 0; i < o->n_knob_values; ++i)

@@ -14,15 +14,6 @@
 
 static const char *const SECTION_KEYS[TRN_CAPTURE_SECTIONS] = {"train", "validation", "test"};
 
-static char *join(const char *dir, const char *name)
-{
-	size_t n = strlen(dir) + strlen(name) + 2;
-	char *p = malloc(n);
-	if (p)
-		snprintf(p, n, "%s/%s", dir, name);
-	return p;
-}
-
 /* A name inside the folder: not empty, no '/', not "." or "..". */
 static int plain_name(const char *s)
 {
@@ -75,7 +66,7 @@ static int check_format(json_t *root, const char *format, const char *path, char
 static int read_one(TrnCapture *c, const char *dir, const char *knob, double value, int *missing,
 		    char *msg, size_t cap)
 {
-	char *path = join(dir, "capture.json");
+	char *path = rfx_path_join(dir, "capture.json");
 	int rc = -1;
 	json_t *root = path ? read_json(path, missing, msg, cap) : NULL;
 	if (!path)
@@ -108,7 +99,7 @@ static int read_one(TrnCapture *c, const char *dir, const char *knob, double val
 			goto done;
 		}
 		TrnCapturePair *p = &c->pair[c->n];
-		*p = (TrnCapturePair){ s, join(dir, in), join(dir, tgt), value };
+		*p = (TrnCapturePair){ s, rfx_path_join(dir, in), rfx_path_join(dir, tgt), value };
 		c->n++;
 		if (!p->in || !p->tgt) {
 			snprintf(msg, cap, "out of memory");
@@ -147,7 +138,7 @@ static int read_set(TrnCapture *c, const char *dir, json_t *root, const char *pa
 				 i + 1, dir);
 			return -1;
 		}
-		char *take = join(dir, folder);
+		char *take = rfx_path_join(dir, folder);
 		int missing = 0;
 		int rc = take ? read_one(c, take, knob, json_number_value(v), &missing, msg, cap) : -1;
 		if (!take)
@@ -161,7 +152,7 @@ static int read_set(TrnCapture *c, const char *dir, json_t *root, const char *pa
 
 int trn_capture_read(TrnCapture *c, const char *dir, char *msg, size_t cap)
 {
-	char *path = join(dir, "knob-set.json");
+	char *path = rfx_path_join(dir, "knob-set.json");
 	int no_set = 0, no_capture = 0, rc = -1;
 	if (!path) {
 		snprintf(msg, cap, "out of memory");

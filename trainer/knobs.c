@@ -29,42 +29,48 @@ static int name_ok(const char *s, size_t len)
 	return 1;
 }
 
+/* NAME=REST: copies NAME (valid) into `name` and returns REST, or NULL when arg is not that. */
+static const char *split_name(const char *arg, char name[TRN_KNOB_NAME])
+{
+	const char *eq = strchr(arg, '=');
+	const size_t len = eq ? (size_t)(eq - arg) : 0;
+	if (!eq || !name_ok(arg, len))
+		return NULL;
+	memcpy(name, arg, len);
+	name[len] = '\0';
+	return eq + 1;
+}
+
 /* Parses NAME=VALUE into name and *value; 0, or -1 with msg filled. */
 static int parse_pair(const char *opt, const char *arg, char name[TRN_KNOB_NAME], double *value,
 		      char *msg, size_t cap)
 {
-	const char *eq = strchr(arg, '=');
-	size_t len = eq ? (size_t)(eq - arg) : 0;
-	if (!eq || !name_ok(arg, len)) {
+	const char *val = split_name(arg, name);
+	if (!val) {
 		snprintf(msg, cap, "--%s: '%s' is not NAME=VALUE (NAME: 1 to %d letters, digits, "
 			 "'_', '-' or '.')", opt, arg, TRN_KNOB_NAME - 1);
 		return -1;
 	}
 	char *end;
 	errno = 0;
-	double v = strtod(eq + 1, &end);
-	if (errno || end == eq + 1 || *end || !isfinite(v)) {
-		snprintf(msg, cap, "--%s: '%s': the value '%s' is not a finite number", opt, arg, eq + 1);
+	double v = strtod(val, &end);
+	if (errno || end == val || *end || !isfinite(v)) {
+		snprintf(msg, cap, "--%s: '%s': the value '%s' is not a finite number", opt, arg, val);
 		return -1;
 	}
-	memcpy(name, arg, len);
-	name[len] = '\0';
 	*value = v;
 	return 0;
 }
 
 int trn_knob_add_track(TrnKnobValues *v, const char *arg, char *msg, size_t cap)
 {
-	const char *eq = strchr(arg, '=');
-	size_t len = eq ? (size_t)(eq - arg) : 0;
-	if (!eq || !name_ok(arg, len) || !eq[1]) {
+	char name[TRN_KNOB_NAME];
+	const char *file = split_name(arg, name);
+	if (!file || !*file) {
 		snprintf(msg, cap, "--knob-track: '%s' is not NAME=FILE (NAME: 1 to %d letters, digits, "
 			 "'_', '-' or '.')", arg, TRN_KNOB_NAME - 1);
 		return -1;
 	}
-	char name[TRN_KNOB_NAME];
-	memcpy(name, arg, len);
-	name[len] = '\0';
 	if (find(v->name, v->n, name) >= 0) {
 		snprintf(msg, cap, "--knob-track %s: %s given twice", arg, name);
 		return -1;
@@ -75,7 +81,7 @@ int trn_knob_add_track(TrnKnobValues *v, const char *arg, char *msg, size_t cap)
 	}
 	char why[768];
 	TrnKnobTrack *tr;
-	if (trn_knob_track_read(&tr, eq + 1, why, sizeof why) != 0) {
+	if (trn_knob_track_read(&tr, file, why, sizeof why) != 0) {
 		snprintf(msg, cap, "--knob-track %s: %s", name, why);
 		return -1;
 	}
@@ -227,19 +233,17 @@ int trn_knobs_resolve(TrnKnobs *k, const TrnKnobPairs sets[3], const TrnKnobValu
 
 int trn_knobs_set_unit(TrnKnobs *k, const char *arg, char *msg, size_t cap)
 {
-	const char *eq = strchr(arg, '=');
-	const size_t len = eq ? (size_t)(eq - arg) : 0, ulen = eq ? strlen(eq + 1) : 0;
+	char name[TRN_KNOB_NAME];
+	const char *unit = split_name(arg, name);
+	const size_t ulen = unit ? strlen(unit) : 0;
 	int printable = ulen > 0 && ulen < TRN_KNOB_UNIT;
 	for (size_t j = 0; printable && j < ulen; j++)
-		printable = eq[1 + j] >= ' ' && eq[1 + j] <= '~' && eq[1 + j] != '"' && eq[1 + j] != '\\';
-	if (!eq || !name_ok(arg, len) || !printable) {
+		printable = unit[j] >= ' ' && unit[j] <= '~' && unit[j] != '"' && unit[j] != '\\';
+	if (!printable) {
 		snprintf(msg, cap, "--knob-unit: '%s' is not NAME=UNIT (UNIT: 1 to %d printable "
 			 "characters, e.g. dB)", arg, TRN_KNOB_UNIT - 1);
 		return -1;
 	}
-	char name[TRN_KNOB_NAME];
-	memcpy(name, arg, len);
-	name[len] = '\0';
 	int i = find(k->name, k->n, name);
 	if (i < 0) {
 		char have[TRN_MAX_KNOBS * TRN_KNOB_NAME + 16];
@@ -247,7 +251,7 @@ int trn_knobs_set_unit(TrnKnobs *k, const char *arg, char *msg, size_t cap)
 		snprintf(msg, cap, "--knob-unit %s: no such knob (the knobs are %s)", name, have);
 		return -1;
 	}
-	snprintf(k->unit[i], TRN_KNOB_UNIT, "%s", eq + 1);
+	snprintf(k->unit[i], TRN_KNOB_UNIT, "%s", unit);
 	return 0;
 }
 

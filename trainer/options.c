@@ -186,18 +186,28 @@ static int add_file(const char **list, int *n, const char *opt, const char *path
 	return add_path(list, n, TRN_MAX_PAIRS, opt, path, " files");
 }
 
-/* --knob NAME=VALUE: for the pair of the latest --input/--target (or --val-, --test-) option. */
-static int add_knob(TrnOptions *o, const char *arg)
+/* The knob values of the pair the latest pair option (--input/--target, --val-, --test-) gave, for
+ * --OPT ARG; NULL, said, when no pair was given yet. */
+static TrnKnobValues *latest_pair_knobs(TrnOptions *o, const char *opt, const char *arg)
 {
-	char msg[512];
 	TrnFileList *l = o->knob_list;
 	if (!l) {
-		fprintf(stderr, PROG ": --knob %s: give it after the pair it describes (--input F "
-			"--target F --knob %s)\n", arg, arg);
-		return 2;
+		fprintf(stderr, PROG ": --%s %s: give it after the pair it describes (--input F "
+			"--target F --%s %s)\n", opt, arg, opt, arg);
+		return NULL;
 	}
-	int i = (l->n_in > l->n_tgt ? l->n_in : l->n_tgt) - 1;
-	if (trn_knob_add(&l->knobs[i], "knob", arg, msg, sizeof msg) != 0) {
+	return &l->knobs[(l->n_in > l->n_tgt ? l->n_in : l->n_tgt) - 1];
+}
+
+/* --knob NAME=VALUE, --knob-track NAME=FILE: for the pair of the latest pair option. */
+static int add_knob(TrnOptions *o, const char *arg, int track)
+{
+	char msg[1024];
+	TrnKnobValues *v = latest_pair_knobs(o, track ? "knob-track" : "knob", arg);
+	if (!v)
+		return 2;
+	if ((track ? trn_knob_add_track(v, arg, msg, sizeof msg)
+		   : trn_knob_add(v, "knob", arg, msg, sizeof msg)) != 0) {
 		fprintf(stderr, PROG ": %s\n", msg);
 		return 2;
 	}
@@ -230,26 +240,8 @@ static int add_capture(TrnOptions *o, const char *dir)
 			return 2;
 		char knob[TRN_KNOB_NAME + 32];
 		snprintf(knob, sizeof knob, "%s=%.17g", c->knob, p->knob_value);
-		if (c->knob[0] && add_knob(o, knob))
+		if (c->knob[0] && add_knob(o, knob, 0))
 			return 2;
-	}
-	return 0;
-}
-
-/* --knob-track NAME=FILE: for the pair of the latest pair option, as --knob. */
-static int add_knob_track(TrnOptions *o, const char *arg)
-{
-	char msg[1024];
-	TrnFileList *l = o->knob_list;
-	if (!l) {
-		fprintf(stderr, PROG ": --knob-track %s: give it after the pair it describes (--input F "
-			"--target F --knob-track %s)\n", arg, arg);
-		return 2;
-	}
-	int i = (l->n_in > l->n_tgt ? l->n_in : l->n_tgt) - 1;
-	if (trn_knob_add_track(&l->knobs[i], arg, msg, sizeof msg) != 0) {
-		fprintf(stderr, PROG ": %s\n", msg);
-		return 2;
 	}
 	return 0;
 }
@@ -311,10 +303,10 @@ static int parse_data(TrnOptions *o, int c, const char *arg)
 	case O_VAL_TGT: o->knob_list = &o->val; return add_file(o->val.tgt, &o->val.n_tgt, "val-target", arg);
 	case O_TEST_IN: o->knob_list = &o->test; return add_file(o->test.in, &o->test.n_in, "test-input", arg);
 	case O_TEST_TGT: o->knob_list = &o->test; return add_file(o->test.tgt, &o->test.n_tgt, "test-target", arg);
-	case O_KNOB: return add_knob(o, arg);
+	case O_KNOB: return add_knob(o, arg, 0);
 	case O_KNOB_DEFAULT: return add_knob_default(o, arg);
 	case O_CAPTURE: return add_capture(o, arg);
-	case O_KNOB_TRACK: return add_knob_track(o, arg);
+	case O_KNOB_TRACK: return add_knob(o, arg, 1);
 	case O_KNOB_UNIT:
 		if (o->n_knob_units == TRN_MAX_KNOBS) {
 			fprintf(stderr, PROG ": --knob-unit %s: at most %d\n", arg, TRN_MAX_KNOBS);
