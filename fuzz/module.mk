@@ -8,14 +8,16 @@
 #   build-fuzz/fuzz_model_load build-fuzz/crash-<hash>
 #
 # Only the loader and what it calls are compiled in (the model file, and the importers it falls
-# back to for AIDA-X, NAM and GuitarML files); the rest of dsp/ adds nothing the loader reaches.
+# back to for AIDA-X, NAM and GuitarML files, and the knobs they name); the rest of dsp/ adds
+# nothing the loader reaches.
 
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 # build-fuzz for the default BUILD=build; <BUILD>-fuzz otherwise, so parallel trees do not collide.
 FUZZ_DIR := $(BUILD)-fuzz
 FUZZ_BIN := $(FUZZ_DIR)/fuzz_model_load
-FUZZ_SRC := fuzz/fuzz_model_load.c io/files.c dsp/model_file.c dsp/model.c dsp/status.c $(wildcard dsp/import*.c)
+FUZZ_SRC := fuzz/fuzz_model_load.c io/files.c dsp/model_file.c dsp/model.c dsp/status.c dsp/knobs.c \
+	$(wildcard dsp/import*.c)
 FUZZ_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Wall -Wextra
 
