@@ -10,6 +10,7 @@ struct RfxEngine {
 	int C, K;                 /* channels; outputs per frame (1 = effect, K classes) */
 	RfxRateStream **st;       /* one per channel */
 	void *user;
+	uint32_t settle;          /* zeros rfx_engine_settle runs (host rate) */
 	float *in_a, *in_b;       /* one channel's input for one pass (b: the pair's second) */
 	float *out_a, *out_b;     /* its output: RFX_ENGINE_CHUNK * K floats (b: CHUNK) */
 	char labels[RFX_MAX_CLASSES][RFX_MAX_LABEL];
@@ -47,6 +48,12 @@ RfxStatus rfx_engine_create(const RfxModel *model, int channels, double host_rat
 		return RFX_ERR_NOMEM;
 	}
 	const double rate = host_rate > 0 ? host_rate : model->spec.sample_rate;
+	/* A model with long memory (its metadata's "memory_s") needs about four of its time
+	 * constants of silence to forget where it started, at most RFX_ENGINE_SETTLE_MAX_S. */
+	const double mem = fmin(4 * rfx_model_memory_s(model), RFX_ENGINE_SETTLE_MAX_S);
+	e->settle = RFX_ENGINE_SETTLE_FRAMES;
+	if (mem * rate > RFX_ENGINE_SETTLE_FRAMES && isfinite(rate))
+		e->settle = (uint32_t)ceil(mem * rate);
 	for (int c = 0; c < channels; ++c) {
 		RfxStatus st = rfx_rate_create(model, rate, quality, &e->st[c], detail, detail_size);
 		if (st != RFX_OK) {
@@ -83,8 +90,8 @@ void rfx_engine_settle(RfxEngine *e)
 	static const float zeros[RFX_ENGINE_CHUNK];
 	for (int c = 0; c < e->C; ++c) {
 		rfx_rate_reset(e->st[c]);
-		for (unsigned done = 0; done < RFX_ENGINE_SETTLE_FRAMES; done += RFX_ENGINE_CHUNK) {
-			unsigned n = RFX_ENGINE_SETTLE_FRAMES - done;
+		for (uint32_t done = 0; done < e->settle; done += RFX_ENGINE_CHUNK) {
+			uint32_t n = e->settle - done;
 			rfx_rate_process(e->st[c], zeros, e->out_a, n < RFX_ENGINE_CHUNK ? n
 											  : RFX_ENGINE_CHUNK);
 		}

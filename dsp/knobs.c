@@ -1,4 +1,5 @@
-/* rnnfx — the knobs of a knob model, read from its metadata (dsp/rnnfx.h). */
+/* rnnfx — what a host reads from a model's metadata (dsp/rnnfx.h): the knobs of a knob model, and
+ * the memory the trainer measured. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,6 +55,16 @@ int rfx_model_knobs(const RfxModel *model, RfxKnob *knobs, int max)
 	}
 	json_decref(root);
 	return n;
+}
+
+double rfx_model_memory_s(const RfxModel *model)
+{
+	const char *meta = model ? rfx_model_metadata(model) : NULL;
+	json_t *root = meta ? json_loads(meta, 0, NULL) : NULL;
+	json_t *v = json_object_get(root, "memory_s");
+	double s = json_is_number(v) ? json_number_value(v) : 0;
+	json_decref(root);
+	return isfinite(s) && s > 0 ? s : 0;
 }
 
 float rfx_knob_scale(double min, double max, double v)

@@ -222,8 +222,11 @@ typedef enum {
 /* Frames an engine processes per inner pass; calls of any length are cut into passes of this. */
 #define RFX_ENGINE_CHUNK 256
 /* Zeros (host rate) rfx_engine_settle runs through a new engine so that what is heard first is the
- * model settled on silence, not its raw initial state. */
+ * model settled on silence, not its raw initial state: RFX_ENGINE_SETTLE_FRAMES, or for a model
+ * with long memory (metadata "memory_s", rfx_model_memory_s) four of its time constants, at most
+ * RFX_ENGINE_SETTLE_MAX_S seconds. */
 #define RFX_ENGINE_SETTLE_FRAMES 2048
+#define RFX_ENGINE_SETTLE_MAX_S 10.0
 
 typedef struct RfxEngine RfxEngine;
 
@@ -241,8 +244,9 @@ void rfx_engine_destroy(RfxEngine *e);
 
 /* Back to the state just after create, on every channel. */
 void rfx_engine_reset(RfxEngine *e);
-/* Reset, then RFX_ENGINE_SETTLE_FRAMES zeros through every channel: the state a fresh load is
- * heard from. Not real-time (a few hundred microseconds per channel). */
+/* Reset, then RFX_ENGINE_SETTLE_FRAMES zeros (more for a long-memory model, above) through every
+ * channel: the state a fresh load is heard from. Not real-time (a few hundred microseconds per
+ * channel; up to a few tens of milliseconds for long memory). */
 void rfx_engine_settle(RfxEngine *e);
 /* Conditioning input `index` (1..I-1) of every channel = value (ignored when out of range or
  * non-finite). */
@@ -406,6 +410,10 @@ typedef struct {
  * "knobs" entry that is malformed (a name missing, an input outside the model's, min >= max, an
  * unknown "scaling"). */
 int rfx_model_knobs(const RfxModel *model, RfxKnob *knobs, int max);
+
+/* How far back the model's target depended on its input, in seconds, as the trainer estimated it
+ * (metadata "memory_s"; docs/trainer.md, "Long memory"); 0 when the metadata does not say. */
+double rfx_model_memory_s(const RfxModel *model);
 
 /* The network input for the user's value v: 2 (v - min) / (max - min) - 1, the one definition
  * of the scaling (the trainer uses it too, unclamped, to measure settings outside the range). */

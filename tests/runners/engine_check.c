@@ -75,7 +75,7 @@ static uint32_t block(void)
 /* Channel c of `in` (C per frame) through a fresh rate stream of m, into ref (K per frame for a
  * classifier: summed over the channels as the engine does). */
 static void reference(const RfxModel *m, int C, double rate, const float *in, size_t frames,
-		      int settle)
+		      uint32_t settle)
 {
 	const int K = m->spec.mode == RFX_MODE_CLASSIFIER ? m->spec.n_outputs : 1;
 	if (K > 1)
@@ -88,9 +88,10 @@ static void reference(const RfxModel *m, int C, double rate, const float *in, si
 			printf("FAIL rfx_rate_create: %s\n0 passed, 1 failed\n", detail);
 			exit(1);
 		}
-		if (settle) {
+		for (uint32_t done = 0; done < settle; done += RFX_ENGINE_SETTLE_FRAMES) { /* zeros */
 			static float z[RFX_ENGINE_SETTLE_FRAMES], o[RFX_ENGINE_SETTLE_FRAMES * RFX_MAX_CLASSES];
-			rfx_rate_process(rs, z, o, RFX_ENGINE_SETTLE_FRAMES);
+			const uint32_t k = settle - done;
+			rfx_rate_process(rs, z, o, k < RFX_ENGINE_SETTLE_FRAMES ? k : RFX_ENGINE_SETTLE_FRAMES);
 		}
 		for (size_t i = 0; i < frames; i++)
 			chan_in[i] = in[i * C + c];
@@ -168,12 +169,37 @@ static void case_settle(void)
 	fill_signal(x, N, 3);
 	run_blocks(e, 3, 1, 5000, 0); /* some history, which settle must forget */
 	rfx_engine_settle(e);
-	reference(m, 3, 48000, x, N, 1);
+	reference(m, 3, 48000, x, N, RFX_ENGINE_SETTLE_FRAMES);
 	run_blocks(e, 3, 1, N, 0);
 	RT_CHECK(!memcmp(y, ref, (size_t)N * 3 * sizeof(float)), "differs (seed %llu)",
 		 (unsigned long long)rt_seed());
 	rfx_engine_destroy(e);
 	rfx_model_free(m);
+}
+
+/* A model whose metadata says it has 0.5 s of memory settles on 4 x 0.5 s of zeros (at the host's
+ * rate), one with 100 s on RFX_ENGINE_SETTLE_MAX_S. */
+static void case_settle_memory(void)
+{
+	rt_case("settle of a long-memory model: four time constants of zeros, at most "
+		"RFX_ENGINE_SETTLE_MAX_S");
+	static const struct { const char *meta; double seconds; } cases[] = {
+		{ "{\"memory_s\": 0.5}", 2.0 }, { "{\"memory_s\": 100}", RFX_ENGINE_SETTLE_MAX_S },
+	};
+	for (int k = 0; k < 2; k++) {
+		RfxModel *m = make(RFX_CELL_GRU, 8, 0, 33, 48000);
+		RT_OK(rfx_model_set_metadata(m, cases[k].meta));
+		RT_CHECK(rfx_model_memory_s(m) == (k ? 100 : 0.5), "memory_s %g", rfx_model_memory_s(m));
+		RfxEngine *e = engine(m, 1, 44100);
+		fill_signal(x, N, 1);
+		run_blocks(e, 1, 1, 5000, 0);
+		rfx_engine_settle(e);
+		reference(m, 1, 44100, x, N, (uint32_t)ceil(cases[k].seconds * 44100));
+		run_blocks(e, 1, 1, N, 0);
+		RT_CHECK(!memcmp(y, ref, (size_t)N * sizeof(float)), "%s: differs", cases[k].meta);
+		rfx_engine_destroy(e);
+		rfx_model_free(m);
+	}
 }
 
 static void case_swap_fade(void)
@@ -269,6 +295,7 @@ int main(void)
 	case_channels(1);
 	case_classifier();
 	case_settle();
+	case_settle_memory();
 	case_swap_fade();
 	case_swap_rules();
 	return rt_finish();
