@@ -9,6 +9,7 @@
 #   DIR/di_test.wav  DIR/amp_a_test.wav  DIR/amp_b_test.wav     test DI (other seed) and targets
 #   DIR/amp_a_gG.wav DIR/amp_a_gG_test.wav                      amp A with its gain knob at G,
 #                                                               for each G of GAINS (e.g. 0,2.5,5)
+#   DIR/comp.wav     DIR/comp_test.wav                          a compressor: long memory
 # DI files are 32-bit float; targets 24-bit. Everything is repeatable (fixed seeds, sox -R).
 #
 # The DI is a sequence of sox `synth pluck` events: single notes over three octaves at levels from
@@ -17,6 +18,8 @@
 # boost and mid scoop into a first overdrive, a tone stack, a second overdrive, then a cabinet-like
 # low-pass. Both use fixed gains (never normalised per file) so train and test see the same amp.
 # Amp A has a gain knob, 0 to 10: its overdrive's gain is 6 + 2.4 G dB, so G = 5 is amp_a.wav (18 dB).
+# The compressor has long memory: ratio 8 above -30 dB, attack 5 ms, release 0.5 s (24,000 samples,
+# ten times the training window), 3 dB of make-up gain (sox compand).
 set -eu
 
 dir=${1:?usage: make_demo_data.sh DIR [TRAIN_SECONDS] [TEST_SECONDS] [GAINS]}
@@ -92,6 +95,7 @@ amp_a() { # in out [gain knob 0..10, 5 by default]
 	drive_db=$(awk -v g="${3:-5}" 'BEGIN { printf "%.4f", 6 + 2.4 * g }')
 	sox -R -D "$1" -b 24 "$2" highpass 90 equalizer 800 1q 4 overdrive "$drive_db" 20 gain -6 lowpass 6000 gain -1
 }
+comp() { sox -R -D "$1" -b 24 "$2" compand 0.005,0.5 6:-70,-70,-30,-30,0,-26.25 3 -90 0; }
 amp_b() {
 	sox -R -D "$1" -b 24 "$2" gain -6 highpass 60 bass 6 100 equalizer 500 0.8q -6 overdrive 28 30 \
 		gain -8 equalizer 1300 1q 6 treble -3 3000 overdrive 12 10 gain -6 lowpass 4500 lowpass 7000 gain -2
@@ -102,11 +106,12 @@ render 2 "$test_s" "$dir/di_test.wav"
 for part in "" _test; do
 	amp_a "$dir/di$part.wav" "$dir/amp_a$part.wav"
 	amp_b "$dir/di$part.wav" "$dir/amp_b$part.wav"
+	comp "$dir/di$part.wav" "$dir/comp$part.wav"
 	for g in $gains; do
 		amp_a "$dir/di$part.wav" "$dir/amp_a_g$g$part.wav" "$g"
 	done
 done
-for f in di amp_a amp_b di_test amp_a_test amp_b_test; do
+for f in di amp_a amp_b comp di_test amp_a_test amp_b_test comp_test; do
 	printf '%s: %s s, peak %s\n' "$dir/$f.wav" "$(sox --i -D "$dir/$f.wav")" \
 		"$(sox "$dir/$f.wav" -n stat 2>&1 | awk '/Maximum amplitude/ {print $3}')"
 done

@@ -20,6 +20,7 @@
 #include "evaluate.h"
 #include "knobs.h"
 #include "lv2_preset.h"
+#include "memory.h"
 #include "options.h"
 #include "progress.h"
 #include "report_svg.h"
@@ -43,6 +44,8 @@ typedef struct {
 	char ckpt_path[1024], report_path[1024];
 	TrnProgressDisplay pd;
 	TrnError err;
+	TrnMemory memory;       /* the target's (memory.h), over the training pairs */
+	int memory_grew;        /* the segments were lengthened to reach it */
 } App;
 
 static void log_cb(void *ctx, int warn, const char *file, const char *msg)
@@ -196,6 +199,61 @@ static const TrnKnobValues *pair_knobs(const App *a, const TrnData *d, int pair)
 	return &l->knobs[pair];
 }
 
+/* The shortest validation or test span, in samples (0 when there is none). */
+static size_t shortest_eval_span(const App *a)
+{
+	size_t m = 0;
+	for (int i = 0; i < a->n_va; i++)
+		m = !m || a->va[i].n < m ? a->va[i].n : m;
+	for (int i = 0; i < a->n_te; i++)
+		m = !m || a->te[i].n < m ? a->te[i].n : m;
+	return m;
+}
+
+/* The target's memory (memory.h), said, and kept for the metadata. When it reaches past the
+ * window (truncated BPTT cannot carry a gradient further) the warm-up should cover about four
+ * of its time constants, so that each segment starts from a state that has forgotten the zeros
+ * it started from; without --segment or --warmup the segments are lengthened to do so (a
+ * stateful run: the state carried through a long segment, the gradient still truncated). */
+static void fit_memory(App *a)
+{
+	TrnTrainConfig *c = &a->o.train_cfg;
+	const double rate = a->train.rate;
+	for (int i = 0; i < a->train.n_pairs; i++) {
+		const TrnPair *p = &a->train.pairs[i];
+		TrnMemory m;
+		trn_memory_estimate(p->in, p->tgt, p->n, rate, &m);
+		if (m.memory_s > a->memory.memory_s || i == 0)
+			a->memory = m;
+	}
+	const double mem = a->memory.memory_s, warm_s = c->warmup / rate;
+	if (mem <= (double)c->window / rate || 4 * mem <= warm_s)
+		return;
+	char msg[512];
+	/* Four time constants, at most 8 s, and a third of the shortest evaluation span (which
+	 * leaves out its first `warmup` samples). */
+	double want = fmin(4 * mem, 8.0);
+	const size_t span = shortest_eval_span(a);
+	if (span && want * rate > (double)span / 3)
+		want = (double)span / 3 / rate;
+	const int warmup = (int)ceil(want * rate);
+	const double segment = warmup / rate + fmax(1.0, c->segment_s - warm_s);
+	if (a->o.segment_set || a->o.warmup_set) {
+		snprintf(msg, sizeof msg, "the target has memory of about %.2g s (its level follows the "
+			 "input's over that long); the warm-up covers %.3g s: try --warmup %d --segment "
+			 "%.3g", mem, warm_s, warmup, segment);
+		log_cb(a, 1, a->train.pairs[0].path_tgt, msg);
+		return;
+	}
+	snprintf(msg, sizeof msg, "the target has memory of about %.2g s (its level follows the "
+		 "input's over that long), past the %.3g s warm-up: training with --warmup %d "
+		 "--segment %.3g (give either to choose yourself)", mem, warm_s, warmup, segment);
+	log_cb(a, 0, a->train.pairs[0].path_tgt, msg);
+	c->warmup = warmup;
+	c->segment_s = segment;
+	a->memory_grew = 1;
+}
+
 static int load_data(App *a)
 {
 	if (load_list(a, &a->train, &a->o.train) || load_list(a, &a->val, &a->o.val) ||
@@ -205,6 +263,7 @@ static int load_data(App *a)
 	    set_cond(a, &a->test, &a->o.test))
 		return -1;
 	make_splits(a);
+	fit_memory(a);
 	return check_lengths(a);
 }
 
@@ -364,6 +423,8 @@ static char *make_metadata(const App *a, double test_esr, double test_pre,
 	json_object_set_new(m, "test_esr_pre_emphasis", trn_json_num(test_pre));
 	json_object_set_new(m, "initial_validation_esr",
 			    trn_json_num(a->st.n_hist ? a->st.hist[0].val_esr : NAN));
+	if (a->memory.memory_s > 0) /* hosts settle a new model for about this long */
+		json_object_set_new(m, "memory_s", json_real(a->memory.memory_s));
 	if (a->o.knobs.n) {         /* a conditioned model (docs/trainer.md, "Knobs") */
 		json_object_set_new(m, "knobs", trn_knobs_json(&a->o.knobs));
 		if (by_setting)
@@ -391,13 +452,15 @@ static size_t setting_points(const App *a, const TestBySetting *by, TrnSettingPo
 }
 
 /* The loudest 50 ms of the first test span (validation when there is no test part), run from
- * the span start so the state has settled as it would in use. */
+ * the span start so the state has settled as it would in use; for a target with long memory,
+ * eight of its time constants (at most 10 s), so that attack and release show. */
 static int write_report(App *a, const char *subtitle, const TestBySetting *by)
 {
 	const TrnData *d = a->n_te ? a->te_data : a->va_data;
 	const TrnSpan *sp = a->n_te ? &a->te[0] : &a->va[0];
 	const TrnPair *p = &d->pairs[sp->pair];
-	size_t L = (size_t)llround(0.05 * d->rate), from = (size_t)a->o.train_cfg.warmup, best = from;
+	const double excerpt_s = fmin(fmax(0.05, 8 * a->memory.memory_s), 10.0);
+	size_t L = (size_t)llround(excerpt_s * d->rate), from = (size_t)a->o.train_cfg.warmup, best = from;
 	double best_e = -1;
 	for (size_t i = from; i + L <= sp->n; i += L) {
 		double e = 0;

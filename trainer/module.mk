@@ -23,8 +23,14 @@ $(TRAINER_TEST_DATASET): $(BUILD)/tests/trainer/test_dataset.o $(BUILD)/trainer/
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SNDFILE_LIBS) $(NETTLE_LIBS) $(SAMPLERATE_LIBS_DSP) -lm \
 		-lpthread
 
+# The estimate of a target's memory (trainer/memory.c) on signals the test makes.
+TRAINER_TEST_MEMORY := $(BUILD)/tests/trainer/test_memory
+$(TRAINER_TEST_MEMORY): $(BUILD)/tests/trainer/test_memory.o $(BUILD)/trainer/memory.o \
+		$(BUILD)/tests/harness.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lm
+
 PROGRAMS += $(TRAINER)
-check-all: $(TRAINER_TESTTOOL) $(TRAINER_TEST_DATASET)
+check-all: $(TRAINER_TESTTOOL) $(TRAINER_TEST_DATASET) $(TRAINER_TEST_MEMORY)
 CHECK_SCRIPTS += tests/trainer/test_dataset.sh tests/trainer/test_data_checks.sh \
 	tests/trainer/test_options.sh tests/trainer/test_training.sh
 

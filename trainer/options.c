@@ -415,8 +415,16 @@ static int parse_training(TrnOptions *o, int c, const char *arg)
 	long l = 0;
 	int rc;
 	switch (c) {
-	case O_SEGMENT: rc = opt_num("segment", arg, 0.001, 60, &d); t->segment_s = d; return rc;
-	case O_WARMUP: rc = opt_whole("warmup", arg, 0, 1000000, &l); t->warmup = (int)l; return rc;
+	case O_SEGMENT:
+		o->segment_set = 1;
+		rc = opt_num("segment", arg, 0.001, 60, &d);
+		t->segment_s = d;
+		return rc;
+	case O_WARMUP:
+		o->warmup_set = 1;
+		rc = opt_whole("warmup", arg, 0, 1000000, &l);
+		t->warmup = (int)l;
+		return rc;
 	case O_WINDOW: rc = opt_whole("window", arg, 1, 1000000, &l); t->window = (int)l; return rc;
 	case O_BATCH: rc = opt_whole("batch", arg, 1, 4096, &l); t->batch = (int)l; return rc;
 	case O_LR: rc = opt_num("lr", arg, 1e-7, 1, &d); t->adam.lr = (float)d; return rc;

@@ -49,6 +49,8 @@ typedef struct {
 	TrnFileList *knob_list;     /* while parsing: the list whose last pair a --knob applies to */
 	TrnCapture capture;         /* --capture DIR: its pairs (the lists above point into it) */
 	int quiet, no_report;
+	int segment_set, warmup_set; /* --segment / --warmup given (else the memory estimate may set
+				      * them: main.c, "Long memory" in docs/trainer.md) */
 	char cmdline[4096];         /* the full command line, for the metadata */
 } TrnOptions;
 

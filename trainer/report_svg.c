@@ -147,9 +147,33 @@ static void wave_panels(FILE *f, const TrnReport *r, int top)
 		 r->excerpt_label ? r->excerpt_label : "excerpt", r->excerpt_start_s);
 	frame(f, &p, title, "time (ms)");
 	frame(f, &q, "difference (prediction - target), same scale", "time (ms)");
+	const char *colors[3] = { "#444", "#ff7f0e", "#2ca02c" };
+	if (n > 4 * PW) { /* a long excerpt (long memory: seconds): each pixel column's min and max */
+		enum { COLS = PW };
+		static double xs[COLS], lo[COLS], hi[COLS];
+		for (int k = 0; k < 3; k++) {
+			const Panel *pp = k < 2 ? &p : &q;
+			for (size_t c = 0; c < COLS; c++) {
+				const size_t a = c * n / COLS, b = (c + 1) * n / COLS;
+				lo[c] = INFINITY;
+				hi[c] = -INFINITY;
+				for (size_t i = a; i < b; i++) {
+					const double v = k == 0 ? r->target[i] : k == 1 ? r->pred[i]
+										 : (double)r->pred[i] - r->target[i];
+					lo[c] = fmin(lo[c], v);
+					hi[c] = fmax(hi[c], v);
+				}
+				xs[c] = 1000.0 * (double)a / r->rate;
+			}
+			line(f, pp, xs, lo, COLS, colors[k], 1.0);
+			line(f, pp, xs, hi, COLS, colors[k], 1.0);
+		}
+		legend(f, &p, 0, colors[0], "target (min and max per pixel)");
+		legend(f, &p, 1, colors[1], "prediction");
+		return;
+	}
 	/* Drawn in slices so the arrays on the stack stay small for any excerpt length. */
 	enum { SLICE = 1024 };
-	const char *colors[3] = { "#444", "#ff7f0e", "#2ca02c" };
 	for (int k = 0; k < 3; k++) {
 		const Panel *pp = k < 2 ? &p : &q;
 		for (size_t s = 0; s < n; s += SLICE - 1) {
