@@ -249,6 +249,14 @@ static void fit_memory(App *a)
 		 "input's over that long), past the %.3g s warm-up: training with --warmup %d "
 		 "--segment %.3g (give either to choose yourself)", mem, warm_s, warmup, segment);
 	log_cb(a, 0, a->train.pairs[0].path_tgt, msg);
+	/* Longer segments, fewer of them: an epoch (and so a validation) comes that many times more
+	 * often in steps, and the plateau and early-stopping counts, in validations, stretch by as
+	 * much, unless given. */
+	const double more = segment / c->segment_s;
+	if (!a->o.plateau_set)
+		c->plateau_patience = (int)ceil(c->plateau_patience * more);
+	if (!a->o.patience_set && c->patience > 0)
+		c->patience = (int)ceil(c->patience * more);
 	c->warmup = warmup;
 	c->segment_s = segment;
 	a->memory_grew = 1;
@@ -315,7 +323,13 @@ static int make_model(App *a)
 	};
 	for (int l = 0; l < RFX_MAX_LAYERS; l++)
 		spec.init[l] = a->o.init_trained ? RFX_INIT_TRAINED : RFX_INIT_ZEROS;
-	return trn_run_new_model(&spec, &a->o.train_cfg, &a->model, &a->adam, &a->st, &a->err);
+	if (trn_run_new_model(&spec, &a->o.train_cfg, &a->model, &a->adam, &a->st, &a->err) != 0)
+		return -1;
+	/* Chrono gates reach as far as the target's memory (4 time constants), or the window. */
+	if (a->o.init_chrono)
+		trn_chrono_init(a->model, fmax(4 * a->memory.memory_s * a->train.rate,
+					       (double)a->o.train_cfg.window), a->o.train_cfg.seed);
+	return 0;
 }
 
 /* The checkpoint's model and optimiser replace the command line's; the data, seed and

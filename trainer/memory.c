@@ -1,6 +1,7 @@
 #include "memory.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #define FRAME_S 0.001
@@ -113,4 +114,30 @@ void trn_memory_estimate(const float *x, const float *y, size_t n, double rate, 
 			m->memory_s = TAU[k - 1];
 			return;
 		}
+}
+
+void trn_chrono_init(RfxModel *m, double t_max, uint64_t seed)
+{
+	const int H = m->spec.hidden, cell = m->spec.cell;
+	if (cell == RFX_CELL_RNN || !(t_max > 2))
+		return;
+	uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
+	for (int l = 0; l < m->spec.n_layers; l++) {
+		char ni[24], nh[24];
+		snprintf(ni, sizeof ni, "bias_ih_l%d", l);
+		snprintf(nh, sizeof nh, "bias_hh_l%d", l);
+		float *bi = rfx_model_tensor(m, ni)->data, *bh = rfx_model_tensor(m, nh)->data;
+		for (int j = 0; j < H; j++) {
+			s = s * 6364136223846793005ull + 1442695040888963407ull;
+			const double u = 1 + (t_max - 2) * (double)(s >> 11) / 9007199254740992.0;
+			const float b = (float)log(u);
+			/* PyTorch's gate order: LSTM i, f, g, o; GRU r, z, n. */
+			bi[H + j] = b;
+			bh[H + j] = 0;
+			if (cell == RFX_CELL_LSTM) {
+				bi[j] = -b;
+				bh[j] = 0;
+			}
+		}
+	}
 }

@@ -16,6 +16,9 @@
 #define TRN_MEMORY_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "../dsp/model.h"
 
 typedef struct {
 	double memory_s;        /* the estimate, 0 when none is found */
@@ -23,6 +26,13 @@ typedef struct {
 	double explained_all;    /* ... with every smoothed level added */
 	int frames;             /* frames the fit used (sounding ones) */
 } TrnMemory;
+
+/* Chrono initialisation (Tallec and Ollivier, 2018) of a new GRU or LSTM model: gate biases that
+ * make each unit keep its state for a time drawn between 1 and t_max steps, u uniform in
+ * [1, t_max - 1] per unit: an LSTM's forget bias log(u) and input bias -log(u), a GRU's update
+ * (z) bias log(u). Set in bias_ih, with bias_hh of those gates 0 (their sum is what counts). A tanh
+ * RNN has no gate: unchanged. `seed` picks the u. */
+void trn_chrono_init(RfxModel *m, double t_max, uint64_t seed);
 
 /* The estimate for input x and target y (n samples at `rate`). Never fails: too little sounding
  * audio gives memory_s 0 and frames < 100. */

@@ -26,11 +26,12 @@ $(TRAINER_TEST_DATASET): $(BUILD)/tests/trainer/test_dataset.o $(BUILD)/trainer/
 # The estimate of a target's memory (trainer/memory.c) on signals the test makes.
 TRAINER_TEST_MEMORY := $(BUILD)/tests/trainer/test_memory
 $(TRAINER_TEST_MEMORY): $(BUILD)/tests/trainer/test_memory.o $(BUILD)/trainer/memory.o \
-		$(BUILD)/tests/harness.o
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lm
+		$(BUILD)/tests/harness.o $(LIBDSP)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_DSP)
 
 PROGRAMS += $(TRAINER)
 check-all: $(TRAINER_TESTTOOL) $(TRAINER_TEST_DATASET) $(TRAINER_TEST_MEMORY)
+CHECK_SCRIPTS += tests/trainer/test_long_memory.sh
 CHECK_SCRIPTS += tests/trainer/test_dataset.sh tests/trainer/test_data_checks.sh \
 	tests/trainer/test_options.sh tests/trainer/test_training.sh
 

@@ -35,6 +35,8 @@ static const char USAGE_EFFECT[] =
 	"                               holds \"time,value\" points (seconds from the input's start)\n"
 	"model:\n"
 	"  --arch rnn|gru|lstm (gru)  --hidden H (16)  --layers L (1)  --skip  --init-state zeros|trained\n"
+	"  --init-gates default|chrono  gate biases for long memory (chrono: units keep their state\n"
+	"                               up to the target's memory; see docs/trainer.md)\n"
 	"  --seed N (1)\n"
 	"training:\n"
 	"  --segment S (0.5 s)  --warmup N (1000)  --window N (2048)  --batch N (8)  --lr X (1e-2)\n"
@@ -73,7 +75,7 @@ enum {
 	O_WINDOW, O_BATCH, O_LR, O_BETAS, O_WD, O_CLIP, O_LOSS, O_PATIENCE, O_PLATEAU, O_EPOCHS,
 	O_BUDGET, O_VAL_EVERY, O_THREADS, O_OUT, O_REPORT, O_NO_REPORT, O_CKPT, O_RESUME, O_QUIET, O_LV2_PRESET,
 	O_HELP, O_VERSION, O_TASK, O_CLASSES, O_LABELS, O_VAL_CLASSES, O_VAL_LABELS, O_TEST_CLASSES,
-	O_TEST_LABELS, O_CLASS_NAMES, O_NO_WEIGHTS, O_BATCHES, O_EVAL, O_KNOB, O_KNOB_DEFAULT, O_CAPTURE, O_KNOB_TRACK, O_KNOB_UNIT
+	O_TEST_LABELS, O_CLASS_NAMES, O_NO_WEIGHTS, O_BATCHES, O_EVAL, O_KNOB, O_KNOB_DEFAULT, O_CAPTURE, O_KNOB_TRACK, O_KNOB_UNIT, O_INIT_GATES
 };
 
 /* Which tasks take an option. */
@@ -116,6 +118,7 @@ static const struct {
 	{ { "capture", 1, 0, O_CAPTURE }, EFF },
 	{ { "knob-track", 1, 0, O_KNOB_TRACK }, EFF },
 	{ { "knob-unit", 1, 0, O_KNOB_UNIT }, EFF },
+	{ { "init-gates", 1, 0, O_INIT_GATES }, EFF },
 };
 #define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
 
@@ -381,6 +384,11 @@ static int parse_model(TrnOptions *o, int c, const char *arg)
 		o->layers = (int)l;
 		return rc;
 	case O_SKIP: o->skip = 1; return 0;
+	case O_INIT_GATES:
+		if (strcmp(arg, "chrono") != 0 && strcmp(arg, "default") != 0)
+			return opt_bad("init-gates", arg, "chrono or default");
+		o->init_chrono = strcmp(arg, "chrono") == 0;
+		return 0;
 	case O_INIT:
 		if (strcmp(arg, "zeros") && strcmp(arg, "trained"))
 			return opt_bad("init-state", arg, "zeros or trained");
@@ -439,8 +447,13 @@ static int parse_training(TrnOptions *o, int c, const char *arg)
 		else
 			return opt_bad("loss", arg, "esr or mse");
 		return 0;
-	case O_PATIENCE: rc = opt_whole("patience", arg, 0, 1000000, &l); t->patience = (int)l; return rc;
+	case O_PATIENCE:
+		o->patience_set = 1;
+		rc = opt_whole("patience", arg, 0, 1000000, &l);
+		t->patience = (int)l;
+		return rc;
 	case O_PLATEAU:
+		o->plateau_set = 1;
 		rc = opt_whole("plateau", arg, 1, 1000000, &l);
 		t->plateau_patience = (int)l;
 		return rc;

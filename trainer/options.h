@@ -40,6 +40,7 @@ typedef struct {
 	double val_split, test_split;
 	RfxCellType cell;
 	int hidden, layers, skip, init_trained;
+	int init_chrono;            /* --init-gates chrono: 1; default: 0 (PyTorch's) */
 	TrnTrainConfig train_cfg;
 	TrnPairOptions pair;
 	TrnKnobValues knob_default; /* --knob-default NAME=V */
@@ -51,6 +52,7 @@ typedef struct {
 	int quiet, no_report;
 	int segment_set, warmup_set; /* --segment / --warmup given (else the memory estimate may set
 				      * them: main.c, "Long memory" in docs/trainer.md) */
+	int patience_set, plateau_set; /* --patience / --plateau given */
 	char cmdline[4096];         /* the full command line, for the metadata */
 } TrnOptions;
 

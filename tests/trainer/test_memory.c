@@ -3,6 +3,7 @@
  * the memory (the estimate must grow with it and land within a factor of four of the release),
  * with and without a static curve in front. A failure prints the seed. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "../../trainer/memory.h"
@@ -86,6 +87,39 @@ int main(void)
 				 m.memory_s, last);
 			last = m.memory_s;
 		}
+
+	rt_case("chrono gates: LSTM forget bias log(u), input bias -log(u), u in [1, t_max - 1]; GRU "
+		"update bias; a tanh RNN unchanged");
+	for (int c = RFX_CELL_RNN; c <= RFX_CELL_LSTM; c++) {
+		RfxModelSpec spec = { .cell = (RfxCellType)c, .n_layers = 2, .n_inputs = 1, .hidden = 6,
+				      .mode = RFX_MODE_EFFECT, .n_outputs = 1, .sample_rate = RATE };
+		RfxModel *mod = NULL, *ref = NULL;
+		RT_OK(rfx_model_new(&spec, &mod));
+		RT_OK(rfx_model_new(&spec, &ref));
+		rfx_model_init_random(mod, 3);
+		rfx_model_init_random(ref, 3);
+		trn_chrono_init(mod, 1000, 7);
+		int changed = 0, ok = 1;
+		for (size_t i = 0; i < mod->n_params; i++)
+			changed += mod->params[i] != ref->params[i];
+		for (int l = 0; c != RFX_CELL_RNN && l < 2; l++) {
+			char ni[24], nh[24];
+			snprintf(ni, sizeof ni, "bias_ih_l%d", l);
+			snprintf(nh, sizeof nh, "bias_hh_l%d", l);
+			const float *bi = rfx_model_tensor(mod, ni)->data, *bh = rfx_model_tensor(mod, nh)->data;
+			for (int j = 0; j < 6; j++) {
+				const float b = bi[6 + j];
+				ok &= b >= 0 && b <= (float)log(999.0) + 1e-5f && bh[6 + j] == 0;
+				if (c == RFX_CELL_LSTM)
+					ok &= bi[j] == -b && bh[j] == 0;
+			}
+		}
+		RT_CHECK(ok, "%s: gate biases out of their chrono ranges", rfx_cell_name(spec.cell));
+		RT_CHECK(c == RFX_CELL_RNN ? changed == 0 : changed > 0, "%s: %d parameters changed",
+			 rfx_cell_name(spec.cell), changed);
+		rfx_model_free(mod);
+		rfx_model_free(ref);
+	}
 
 	rt_case("silence or too little audio: 0, never a failure");
 	for (size_t i = 0; i < N; i++)
