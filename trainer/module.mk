@@ -47,6 +47,8 @@ $(TRAINER_CLS_GEN): $(BUILD)/tests/trainer/cls_gen.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SNDFILE_LIBS) -lm
 check-all: $(TRAINER_CLS_GEN)
 CHECK_SCRIPTS += tests/trainer/test_classify.sh tests/trainer/test_classify_preset.sh
+# The shipped knob preset at its trained gains and two in between (needs sox).
+CHECK_SCRIPTS += tests/trainer/test_knob_preset.sh
 
 install-trainer: $(TRAINER)
 	install -d $(DESTDIR)$(BINDIR)
