@@ -9,10 +9,6 @@
 set -u
 BUILD=${BUILD:-build}
 H=$(cd "$(dirname "$0")" && pwd)
-pass=0; fail=0
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; }
-finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
 . "$H/ardour/common.sh"
 MK=$BUILD/tests/runners/mkmodel
 [ -x "$RUN" ] && [ -x "$MK" ] || { echo "run make check-all first"; echo "0 passed, 1 failed"; exit 1; }

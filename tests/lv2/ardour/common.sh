@@ -1,8 +1,13 @@
 # Shared by the Ardour 7 scripts (check-ardour.sh, check-presets-ardour.sh, check-knobs-ardour.sh):
 # a private home and LV2
 # path, an export that survives ardour7-export's occasional abort, the plugin's saved state, and
-# the comparison of an export with the offline runner. Source it after setting BUILD and defining
-# ok/ko/finish; it sets W (a scratch folder removed at exit), SESS_DIR, SESS_NAME, PLUGIN_URI.
+# the comparison of an export with the offline runner, and the pass/fail count (ok, ko, finish).
+# Source it after setting BUILD; it sets W (a scratch folder removed at exit), SESS_DIR, SESS_NAME,
+# PLUGIN_URI.
+pass=0; fail=0
+ok() { pass=$((pass + 1)); echo "ok $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
 URI='https://rnnfx.org/plugins/rnnfx#effect'
 for t in ardour7-lua ardour7-export sox soxi python3 serdi; do
 	command -v $t >/dev/null 2>&1 || { echo "skipped: $t missing (apt-get install -y ardour sox serdi)"; exit 77; }
