@@ -1,6 +1,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "peak.h"
 
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static double now(void)
@@ -74,3 +76,72 @@ double rfx_bench_peak_gflops(void)
 	return 0.0;
 }
 #endif
+
+/* The value after "key\t: " on the first /proc/cpuinfo line starting with key, or "?". */
+static void cpuinfo_field(const char *key, char *out, size_t n)
+{
+	snprintf(out, n, "?");
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	if (!f)
+		return;
+	char line[512];
+	const size_t kl = strlen(key);
+	while (fgets(line, sizeof line, f)) {
+		const char *colon = strchr(line, ':');
+		if (strncmp(line, key, kl) != 0 || !colon || (line[kl] != ' ' && line[kl] != '\t'))
+			continue;
+		snprintf(out, n, "%s", colon + 1 + (colon[1] == ' '));
+		out[strcspn(out, "\n")] = 0;
+		break;
+	}
+	fclose(f);
+}
+
+/* cpu0's cache of one level and type ("Data", "Unified"), e.g. "48K", or "?". */
+static void cache_size(int level, const char *type, char *out, size_t n)
+{
+	snprintf(out, n, "?");
+	for (int i = 0; i < 8; i++) {
+		char path[96], buf[32];
+		int lv = 0;
+		snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/level", i);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			return;
+		lv = fgets(buf, sizeof buf, f) ? atoi(buf) : 0;
+		fclose(f);
+		snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/type", i);
+		if (lv != level || !(f = fopen(path, "r")))
+			continue;
+		const int match = fgets(buf, sizeof buf, f) && strncmp(buf, type, strlen(type)) == 0;
+		fclose(f);
+		snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+		if (match && (f = fopen(path, "r"))) {
+			if (fgets(buf, sizeof buf, f)) {
+				buf[strcspn(buf, "\n")] = 0;
+				snprintf(out, n, "%s", buf);
+			}
+			fclose(f);
+			return;
+		}
+	}
+}
+
+void rfx_bench_print_machine(FILE *f)
+{
+	char name[128], fam[16], model[16], l1[32], l2[32];
+	cpuinfo_field("model name", name, sizeof name);
+	cpuinfo_field("cpu family", fam, sizeof fam);
+	cpuinfo_field("model", model, sizeof model);
+	cache_size(1, "Data", l1, sizeof l1);
+	cache_size(2, "Unified", l2, sizeof l2);
+	const char *simd = "scalar";
+#if defined(__x86_64__)
+	__builtin_cpu_init();
+	simd = __builtin_cpu_supports("avx512f")				  ? "AVX-512, AVX2+FMA"
+	       : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? "AVX2+FMA"
+										  : "SSE2";
+#endif
+	fprintf(f, "machine: %s (family %s, model %s), %s, L1d %s, L2 %s per core\n", name, fam, model,
+		simd, l1, l2);
+}
