@@ -226,6 +226,8 @@ static RfxStatus check_config(const RfxModel *m, const RfxBpttConfig *c)
 		return RFX_ERR_INVALID;
 	if (m->spec.mode == RFX_MODE_CLASSIFIER)
 		return c->loss.kind == RFX_LOSS_CE ? RFX_OK : RFX_ERR_INVALID;
+	if (m->spec.mode == RFX_MODE_ONSET)
+		return c->loss.kind == RFX_LOSS_BCE ? RFX_OK : RFX_ERR_INVALID;
 	return c->loss.kind == RFX_LOSS_MSE || c->loss.kind == RFX_LOSS_ESR_DC ? RFX_OK
 									       : RFX_ERR_INVALID;
 }

@@ -36,7 +36,7 @@ RfxStatus rfx_engine_create(const RfxModel *model, int channels, double host_rat
 	if (!e)
 		return RFX_ERR_NOMEM;
 	e->C = channels;
-	e->K = model->spec.mode == RFX_MODE_CLASSIFIER ? model->spec.n_outputs : 1;
+	e->K = rfx_mode_has_classes(model->spec.mode) ? model->spec.n_outputs : 1;
 	memcpy(e->labels, model->labels, sizeof e->labels);
 	e->st = calloc((size_t)channels, sizeof *e->st);
 	e->in_a = malloc(RFX_ENGINE_CHUNK * sizeof(float));

@@ -50,6 +50,11 @@ static void KFN(head)(RfxStream *st, const float *h, float *out)
 		return;
 	}
 	float *l = st->logits, m = -INFINITY, sum = 0.0f;
+	if (st->mode == RFX_MODE_ONSET) { /* independent sigmoids */
+		for (int o = 0; o < O; o++)
+			out[o] = rfx_sigmoidf(st->head_b[o] + KFN(dot)(st->head_w + (size_t)o * H, h, H));
+		return;
+	}
 	for (int o = 0; o < O; o++) {
 		l[o] = st->head_b[o] + KFN(dot)(st->head_w + (size_t)o * H, h, H);
 		m = l[o] > m ? l[o] : m;

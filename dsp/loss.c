@@ -6,7 +6,7 @@
 #include <math.h>
 #include <string.h>
 
-static const char *const loss_names[RFX_LOSS_COUNT] = { "mse", "esr_dc", "ce" };
+static const char *const loss_names[RFX_LOSS_COUNT] = { "mse", "esr_dc", "ce", "bce" };
 
 const char *rfx_loss_name(RfxLossKind kind)
 {
@@ -138,6 +138,49 @@ static RfxStatus cross_entropy(const RfxLossConfig *cfg, const RfxLossBatch *b, 
 	return RFX_OK;
 }
 
+static double softplus(double v)
+{
+	return (v > 0 ? v : 0) + log1p(exp(-fabs(v)));
+}
+
+/* Per entry with target t in [0, 1] (t < 0: left out), w the output's positive weight:
+ *   l = w t softplus(-y) + (1 - t) softplus(y),  dl/dy = w t (sigmoid(y) - 1) + (1 - t) sigmoid(y),
+ * both divided by N, the number of entries counted. */
+static RfxStatus binary_cross_entropy(const RfxLossConfig *cfg, const RfxLossBatch *b,
+				      double *loss, float *dy)
+{
+	const int O = b->O;
+	double sum = 0, n = 0;
+	for (int s = 0; s < b->B; s++)
+		for (int i = b->warmup * O; i < b->T * O; i++) {
+			const double t = b->target[(size_t)s * b->t_stride + (size_t)i];
+			if (t < 0)
+				continue;
+			if (!(t <= 1))
+				return RFX_ERR_INVALID;
+			const double y = b->y[(size_t)s * b->y_stride + (size_t)i];
+			const double w = cfg->class_weights ? cfg->class_weights[i % O] : 1.0;
+			sum += w * t * softplus(-y) + (1 - t) * softplus(y);
+			n++;
+		}
+	if (!(n > 0))
+		return RFX_ERR_INVALID;
+	*loss = sum / n;
+	if (!dy)
+		return RFX_OK;
+	for (int s = 0; s < b->B; s++)
+		for (int i = b->warmup * O; i < b->T * O; i++) {
+			const double t = b->target[(size_t)s * b->t_stride + (size_t)i];
+			if (t < 0)
+				continue;
+			const double y = b->y[(size_t)s * b->y_stride + (size_t)i];
+			const double w = cfg->class_weights ? cfg->class_weights[i % O] : 1.0;
+			const double sg = 1.0 / (1.0 + exp(-y));
+			dy[(size_t)s * b->y_stride + (size_t)i] = (float)((w * t * (sg - 1) + (1 - t) * sg) / n);
+		}
+	return RFX_OK;
+}
+
 RfxStatus rfx_loss_compute(const RfxLossConfig *cfg, const RfxLossBatch *batch, double *loss,
 			   float *dy)
 {
@@ -169,6 +212,10 @@ RfxStatus rfx_loss_compute(const RfxLossConfig *cfg, const RfxLossBatch *batch, 
 		if (!b.label || b.O < 2)
 			return RFX_ERR_INVALID;
 		return cross_entropy(cfg, &b, loss, dy);
+	case RFX_LOSS_BCE:
+		if (!b.target)
+			return RFX_ERR_INVALID;
+		return binary_cross_entropy(cfg, &b, loss, dy);
 	default:
 		return RFX_ERR_INVALID;
 	}

@@ -4,7 +4,7 @@
  * into longer recordings without copying:
  *
  *   y[b * y_stride + t * O + o]        network output (effect: the sample; classifier: the logits)
- *   target[b * t_stride + t * O + o]   effect target
+ *   target[b * t_stride + t * O + o]   effect target (BCE: the 0/1 target of output o)
  *   label[b * l_stride + t]            classifier class index; a negative label is ignored
  *
  * Only steps t in [warmup, T) contribute. A stride of 0 means "packed" (T * O, or T for labels).
@@ -27,6 +27,12 @@
  *           reduction: sum_{b,t} w[label] * -log softmax(y)[label] / sum_{b,t} w[label], over
  *           labelled steps. class_weights NULL means all 1.
  *
+ *   BCE     (onset models) binary cross-entropy of sigmoid(logits) against targets in [0, 1],
+ *           each output on its own, PyTorch's BCEWithLogitsLoss with pos_weight = class_weights
+ *           (NULL: all 1) and mean reduction: sum of w_o t log s(y) + (1 - t) log(1 - s(y)),
+ *           negated, over the entries counted, divided by their number. A negative target leaves
+ *           its entry out (a "don't care" region after a labelled hit).
+ *
  * Each loss is a mean, so its scale does not depend on B or T.
  */
 #ifndef RFX_LOSS_H
@@ -41,6 +47,7 @@ typedef enum {
 	RFX_LOSS_MSE,
 	RFX_LOSS_ESR_DC,
 	RFX_LOSS_CE,
+	RFX_LOSS_BCE,
 	RFX_LOSS_COUNT
 } RfxLossKind;
 
@@ -49,13 +56,14 @@ typedef struct {
 	float pre_emph;             /* ESR+DC: first-order pre-emphasis coefficient (0.85) */
 	float esr_weight;           /* ESR+DC: weight of the ESR term */
 	float dc_weight;            /* ESR+DC: weight of the DC term */
-	const float *class_weights; /* CE: K weights, or NULL for all 1; the pointer is kept, not copied */
+	const float *class_weights; /* CE: K weights; BCE: K positive weights; NULL for all 1; the
+				     * pointer is kept, not copied */
 } RfxLossConfig;
 
 /* Defaults: pre_emph 0.85, esr_weight 1, dc_weight 1, class_weights NULL. */
 RfxLossConfig rfx_loss_config_default(RfxLossKind kind);
 
-/* "mse", "esr_dc", "ce"; NULL when unknown. */
+/* "mse", "esr_dc", "ce", "bce"; NULL when unknown. */
 const char *rfx_loss_name(RfxLossKind kind);
 /* RFX_LOSS_COUNT when unknown. */
 RfxLossKind rfx_loss_from_name(const char *name);
@@ -65,7 +73,7 @@ typedef struct {
 	int B, T, O, warmup;
 	const float *y;
 	size_t y_stride;
-	const float *target;        /* effect losses */
+	const float *target;        /* effect losses, BCE */
 	size_t t_stride;
 	const int32_t *label;       /* CE */
 	size_t l_stride;

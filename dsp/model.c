@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "onset.h"
+
 static const char *const cell_names[RFX_CELL_COUNT] = { "rnn", "gru", "lstm" };
 
 int rfx_cell_gates(RfxCellType cell)
@@ -48,7 +50,7 @@ RfxStatus rfx_model_spec_check(const RfxModelSpec *s, char *detail, size_t detai
 		return rfx_diag_set(&d, RFX_ERR_LIMIT, "'inputs': %d, expected 1 to %d", s->n_inputs,
 				    RFX_MAX_INPUTS);
 	if ((unsigned)s->mode >= RFX_MODE_COUNT)
-		return rfx_diag_set(&d, RFX_ERR_FIELD, "output mode %d is not effect or classifier",
+		return rfx_diag_set(&d, RFX_ERR_FIELD, "output mode %d is not effect, classifier or onset",
 				    (int)s->mode);
 	if (s->mode == RFX_MODE_EFFECT && s->n_outputs != 1)
 		return rfx_diag_set(&d, RFX_ERR_LIMIT, "'outputs': %d, an effect has exactly 1",
@@ -56,7 +58,11 @@ RfxStatus rfx_model_spec_check(const RfxModelSpec *s, char *detail, size_t detai
 	if (s->mode == RFX_MODE_CLASSIFIER && (s->n_outputs < 2 || s->n_outputs > RFX_MAX_CLASSES))
 		return rfx_diag_set(&d, RFX_ERR_LIMIT, "'outputs': %d classes, expected 2 to %d",
 				    s->n_outputs, RFX_MAX_CLASSES);
-	if (s->mode == RFX_MODE_CLASSIFIER && s->skip)
+	/* Two or more for onsets too: hosts tell a model with classes by K > 1. */
+	if (s->mode == RFX_MODE_ONSET && (s->n_outputs < 2 || s->n_outputs > RFX_MAX_CLASSES))
+		return rfx_diag_set(&d, RFX_ERR_LIMIT, "'outputs': %d onset classes, expected 2 to %d",
+				    s->n_outputs, RFX_MAX_CLASSES);
+	if (s->mode != RFX_MODE_EFFECT && s->skip)
 		return rfx_diag_set(&d, RFX_ERR_FIELD, "'skip' is for effects only, not classifiers");
 	if (!(s->sample_rate > 0 && s->sample_rate <= 1e6))
 		return rfx_diag_set(&d, RFX_ERR_FIELD, "'sample_rate': %g, expected a rate in Hz above 0 "
@@ -156,6 +162,8 @@ RfxStatus rfx_model_clone(const RfxModel *src, RfxModel **out)
 		return st;
 	memcpy((*out)->params, src->params, src->n_params * sizeof *src->params);
 	memcpy((*out)->labels, src->labels, sizeof src->labels);
+	memcpy((*out)->notes, src->notes, sizeof src->notes);
+	(*out)->has_notes = src->has_notes;
 	st = rfx_model_set_metadata(*out, src->metadata);
 	if (st != RFX_OK) {
 		rfx_model_free(*out);
@@ -246,6 +254,13 @@ int rfx_model_skip(const RfxModel *m) { return m ? m->spec.skip : 0; }
 const char *rfx_model_label(const RfxModel *m, int k)
 {
 	return m && k >= 0 && k < m->spec.n_outputs && k < RFX_MAX_CLASSES ? m->labels[k] : "";
+}
+
+int rfx_model_note(const RfxModel *m, int k)
+{
+	if (!m || k < 0 || k >= m->spec.n_outputs || k >= RFX_MAX_CLASSES)
+		return -1;
+	return m->has_notes ? m->notes[k] : rfx_onset_gm_note(m->labels[k]);
 }
 
 const char *rfx_model_metadata(const RfxModel *m)

@@ -69,6 +69,8 @@ struct RfxModel {
 	RfxTensor tensors[RFX_MAX_TENSORS];
 	int n_tensors;
 	char labels[RFX_MAX_CLASSES][RFX_MAX_LABEL]; /* classifier class names ("" when unnamed) */
+	int notes[RFX_MAX_CLASSES];  /* MIDI note per class, when has_notes ("notes" in the file) */
+	int has_notes;
 	char *metadata;             /* free JSON object text (training command, hashes, metrics), or NULL */
 };
 

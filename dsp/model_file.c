@@ -32,11 +32,11 @@
 
 static const char *const top_keys[] = {
 	"format", "version", "cell", "layers", "inputs", "hidden", "mode", "outputs", "skip",
-	"sample_rate", "initial_state", "labels", "tensors", "metadata",
+	"sample_rate", "initial_state", "labels", "notes", "tensors", "metadata",
 };
 
 static const char *const init_names[RFX_INIT_COUNT] = { "zeros", "vector", "trained" };
-static const char *const mode_names[RFX_MODE_COUNT] = { "effect", "classifier" };
+static const char *const mode_names[RFX_MODE_COUNT] = { "effect", "classifier", "onset" };
 
 /* The loader sends only objects with "format" here (rfx_imp_detect); the others go to the
  * importers, or are refused there with a sentence naming every format rnnfx reads. */
@@ -146,7 +146,7 @@ static RfxStatus get_skip(RfxDiag *d, json_t *root, RfxOutputMode mode, int *ski
 {
 	json_t *v = json_object_get(root, "skip");
 	*skip = 0;
-	if (!v && mode == RFX_MODE_CLASSIFIER)
+	if (!v && rfx_mode_has_classes(mode))
 		return RFX_OK;
 	RfxStatus st = check_field(d, v, "skip", JSON_TRUE,
 				   v ? "true or false" : "true or false for an effect");
@@ -202,7 +202,7 @@ static RfxStatus read_spec(RfxDiag *d, json_t *root, RfxModelSpec *s)
 	    (st = get_int(d, root, "inputs", &s->n_inputs)) != RFX_OK ||
 	    (st = get_int(d, root, "hidden", &s->hidden)) != RFX_OK ||
 	    (st = get_choice(d, json_object_get(root, "mode"), "mode", mode_names, RFX_MODE_COUNT,
-			     "\"effect\" or \"classifier\"", &mode)) != RFX_OK)
+			     "\"effect\", \"classifier\" or \"onset\"", &mode)) != RFX_OK)
 		return st;
 	s->mode = (RfxOutputMode)mode;
 	if ((st = get_int(d, root, "outputs", &s->n_outputs)) != RFX_OK ||
@@ -224,7 +224,7 @@ static RfxStatus read_labels(RfxDiag *d, json_t *root, RfxModel *m)
 	const int K = m->spec.n_outputs;
 	if (!v)
 		return RFX_OK; /* unnamed classes: labels stay "" */
-	if (m->spec.mode != RFX_MODE_CLASSIFIER)
+	if (!rfx_mode_has_classes(m->spec.mode))
 		return rfx_diag_set(d, RFX_ERR_FIELD, "'labels' given for an effect; only a "
 				    "classifier has class labels");
 	if (!json_is_array(v))
@@ -247,6 +247,31 @@ static RfxStatus read_labels(RfxDiag *d, json_t *root, RfxModel *m)
 					    "'labels'[%d]: %zu bytes, expected at most %d", k, n,
 					    RFX_MAX_LABEL - 1);
 		memcpy(m->labels[k], json_string_value(l), n + 1);
+	}
+	return RFX_OK;
+}
+
+/* "notes": the MIDI note of each class (0..127), optional; a model without gets 0 (no note
+ * given: hosts choose, e.g. the General MIDI drum note of the label, dsp/onset.h). */
+static RfxStatus read_notes(RfxDiag *d, json_t *root, RfxModel *m)
+{
+	json_t *v = json_object_get(root, "notes");
+	const int K = m->spec.n_outputs;
+	if (!v)
+		return RFX_OK;
+	if (!rfx_mode_has_classes(m->spec.mode))
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'notes' given for an effect; only a classifier "
+				    "or an onset model sends notes");
+	if (!json_is_array(v) || json_array_size(v) != (size_t)K)
+		return rfx_diag_set(d, RFX_ERR_FIELD, "'notes': expected an array of %d MIDI notes "
+				    "(one per class, 'outputs')", K);
+	for (int k = 0; k < K; k++) {
+		json_t *n = json_array_get(v, (size_t)k);
+		if (!json_is_integer(n) || json_integer_value(n) < 0 || json_integer_value(n) > 127)
+			return rfx_diag_set(d, RFX_ERR_FIELD, "'notes'[%d]: expected an integer "
+					    "MIDI note from 0 to 127", k);
+		m->notes[k] = (int)json_integer_value(n);
+		m->has_notes = 1;
 	}
 	return RFX_OK;
 }
@@ -433,7 +458,8 @@ static RfxStatus model_from_json(RfxDiag *d, json_t *root, RfxModel **out)
 	RfxModel *m = NULL;
 	if ((st = rfx_model_new(&spec, &m)) != RFX_OK)
 		return rfx_diag_set(d, st, "could not create the model: %s", rfx_strerror(st));
-	if ((st = read_labels(d, root, m)) != RFX_OK || (st = read_metadata(d, root, m)) != RFX_OK ||
+	if ((st = read_labels(d, root, m)) != RFX_OK || (st = read_notes(d, root, m)) != RFX_OK ||
+	    (st = read_metadata(d, root, m)) != RFX_OK ||
 	    (st = read_tensors(d, root, m)) != RFX_OK) {
 		rfx_model_free(m);
 		return st;
@@ -713,12 +739,18 @@ static void put_header(Buf *b, const RfxModel *m)
 	for (int l = 0; l < s->n_layers; l++)
 		buf_printf(b, "%s\"%s\"", l ? ", " : "", init_names[s->init[l]]);
 	buf_puts(b, "],\n");
-	if (s->mode == RFX_MODE_CLASSIFIER) {
+	if (rfx_mode_has_classes(s->mode)) {
 		buf_puts(b, "  \"labels\": [");
 		for (int k = 0; k < s->n_outputs; k++) {
 			buf_puts(b, k ? ", " : "");
 			put_string(b, m->labels[k], strnlen(m->labels[k], RFX_MAX_LABEL - 1));
 		}
+		buf_puts(b, "],\n");
+	}
+	if (rfx_mode_has_classes(s->mode) && m->has_notes) {
+		buf_puts(b, "  \"notes\": [");
+		for (int k = 0; k < s->n_outputs; k++)
+			buf_printf(b, "%s%d", k ? ", " : "", m->notes[k]);
 		buf_puts(b, "],\n");
 	}
 }

@@ -90,7 +90,23 @@ const char *rfx_strerror(int status);
 #define RFX_MAX_LABEL 64    /* bytes per class label, NUL included */
 
 typedef enum { RFX_CELL_RNN, RFX_CELL_GRU, RFX_CELL_LSTM, RFX_CELL_COUNT } RfxCellType;
-typedef enum { RFX_MODE_EFFECT, RFX_MODE_CLASSIFIER, RFX_MODE_COUNT } RfxOutputMode;
+/* What the dense head gives per sample: an effect, one audio value; a classifier, K class
+ * probabilities that sum to 1 (softmax: one class at a time); an onset detector, K independent
+ * probabilities (sigmoids), each "a hit of class k began within the last few milliseconds", so a
+ * kick and a hi-hat struck together are both seen (dsp/onset.h turns them into notes). */
+typedef enum {
+	RFX_MODE_EFFECT,
+	RFX_MODE_CLASSIFIER,
+	RFX_MODE_ONSET,
+	RFX_MODE_COUNT
+} RfxOutputMode;
+
+/* 1 for the modes with K labelled outputs (classifier, onset): what runs in the classifier plugin,
+ * has labels and is never resampled. */
+static inline int rfx_mode_has_classes(RfxOutputMode mode)
+{
+	return mode == RFX_MODE_CLASSIFIER || mode == RFX_MODE_ONSET;
+}
 
 /* A recurrent model: architecture, weights, class labels and free metadata (opaque here; see
  * dsp/model.h). Made by a loader below, freed by rfx_model_free; engines copy what they need, so
@@ -111,6 +127,9 @@ int rfx_model_hidden(const RfxModel *model);
 int rfx_model_skip(const RfxModel *model);      /* 1 when an effect adds its input: y += x */
 /* Class k's label ("" when unnamed, or for k out of range). */
 const char *rfx_model_label(const RfxModel *model, int k);
+/* Class k's MIDI note: the file's "notes", else the General MIDI drum note of its label
+ * (rfx_onset_gm_note: "kick" 36, "snare" 38, ...), else -1. */
+int rfx_model_note(const RfxModel *model, int k);
 /* The free metadata (a JSON object's text: name, training command, hashes, metrics), or NULL. */
 const char *rfx_model_metadata(const RfxModel *model);
 /* Replaces the metadata text (a JSON object, not checked here); NULL clears it. */

@@ -70,6 +70,16 @@ static void make_data(Problem *p, uint64_t seed)
 	p->label[3] = -1; /* an ignored step */
 }
 
+/* BCE targets: mostly 0, some 1, a few soft ones and a few left out (-1). */
+static void onset_targets(Problem *p, uint64_t seed)
+{
+	uint64_t r = seed;
+	for (size_t i = 0; i < (size_t)p->B * p->T * p->O; i++) {
+		const float u = rt_rand_uniform(&r, 0, 1);
+		p->target[i] = u < 0.6f ? 0.0f : u < 0.85f ? 1.0f : u < 0.93f ? 0.3f : -1.0f;
+	}
+}
+
 static void free_problem(Problem *p)
 {
 	rfx_model_free(p->m);
@@ -108,7 +118,7 @@ static void check_grads(const char *what, Problem *p, RfxLossKind kind)
 {
 	RfxBpttConfig cfg = { p->B, p->T, 1, rfx_loss_config_default(kind) };
 	static const float cw[4] = { 1.0f, 2.0f, 0.5f, 1.5f };
-	if (kind == RFX_LOSS_CE)
+	if (kind == RFX_LOSS_CE || kind == RFX_LOSS_BCE)
 		cfg.loss.class_weights = cw;
 	RfxBptt *bp = NULL;
 	RT_CHECK(rfx_bptt_create(p->m, &cfg, &bp) == RFX_OK, "%s: create", what);
@@ -161,10 +171,10 @@ static void gradcheck_cases(void)
 	char name[96];
 	for (int c = 0; c < 3; c++)
 		for (int L = 1; L <= 2; L++)
-			for (int k = 0; k < 3; k++) {
+			for (int k = 0; k < 4; k++) {
 				const RfxLossKind kind = (RfxLossKind)k;
 				const int H = 3 + (c + L + k) % 3; /* 3..5 */
-				const int classes = kind == RFX_LOSS_CE ? 4 : 0;
+				const int classes = kind == RFX_LOSS_CE ? 4 : kind == RFX_LOSS_BCE ? 3 : 0;
 				/* MSE: skip + trained h0 + a conditioning input; ESR+DC: plain;
 				 * CE: trained h0 in layer 0 only would need per-layer kinds, so all. */
 				const int skip = kind == RFX_LOSS_MSE;
@@ -186,7 +196,11 @@ static void gradcheck_cases(void)
 				RT_CHECK(p.m != NULL, "model");
 				if (!p.m)
 					continue;
+				if (kind == RFX_LOSS_BCE) /* same tensors, sigmoid outputs */
+					p.m->spec.mode = RFX_MODE_ONSET;
 				make_data(&p, rt_seed() + 99);
+				if (kind == RFX_LOSS_BCE)
+					onset_targets(&p, rt_seed() + 7);
 				check_grads(name, &p, kind);
 				free_problem(&p);
 			}

@@ -84,6 +84,9 @@ static int models_identical(const RfxModel *a, const RfxModel *b)
 		return 0;
 	if (memcmp(a->labels, b->labels, sizeof a->labels) != 0)
 		return 0;
+	if (a->has_notes != b->has_notes ||
+	    (a->has_notes && memcmp(a->notes, b->notes, sizeof a->notes) != 0))
+		return 0;
 	if (!a->metadata || !b->metadata)
 		return a->metadata == b->metadata;
 	return strcmp(a->metadata, b->metadata) == 0;
@@ -195,6 +198,20 @@ static void test_round_trip_classifier(uint64_t *rng)
 	m->labels[3][RFX_MAX_LABEL - 1] = '\0';
 	RT_OK(rfx_model_set_metadata(m, "{\"cmd\":\"rnnfx-train --epochs 3\",\"loss\":0.125,\"n\":[1,2]}"));
 	check_round_trip(m, "classifier");
+	rfx_model_free(m);
+
+	rt_case("save -> load is bit-exact: an onset model with labels and MIDI notes");
+	s = spec_of(RFX_CELL_GRU, 1, 1, 6, RFX_MODE_ONSET, 3);
+	m = new_model(&s, rng);
+	if (!m)
+		return;
+	static const char *const names[3] = { "kick", "snare", "hihat" };
+	for (int k = 0; k < 3; k++) {
+		snprintf(m->labels[k], RFX_MAX_LABEL, "%s", names[k]);
+		m->notes[k] = 36 + 2 * k + (k == 2 ? 2 : 0);
+	}
+	m->has_notes = 1;
+	check_round_trip(m, "onset");
 	rfx_model_free(m);
 }
 
@@ -608,6 +625,18 @@ static void test_bad_labels(void)
 	rfx_model_free(m);
 	free(text);
 	json_decref(doc);
+
+	rt_case("notes: wrong count, out of range, not integers, on an effect -> RFX_ERR_FIELD");
+	expect_doc("notes on an effect", with(base_doc(), "notes", json_pack("[i]", 36)),
+		   RFX_ERR_FIELD, "'notes'", "effect");
+	expect_doc("2 notes for 3 classes", with(base_classifier(), "notes", json_pack("[i,i]", 1, 2)),
+		   RFX_ERR_FIELD, "'notes'", "3 MIDI notes");
+	expect_doc("note 128", with(base_classifier(), "notes", json_pack("[i,i,i]", 1, 2, 128)),
+		   RFX_ERR_FIELD, "'notes'[2]", "0 to 127");
+	expect_doc("note a string", with(base_classifier(), "notes", json_pack("[i,s,i]", 1, "x", 3)),
+		   RFX_ERR_FIELD, "'notes'[1]", "integer");
+	expect_doc("mode banjo", with(base_classifier(), "mode", json_string("banjo")),
+		   RFX_ERR_FIELD, "'mode'", "\"onset\"");
 
 	rt_case("metadata that is not an object: RFX_ERR_FIELD");
 	expect_doc("metadata array", with(base_doc(), "metadata", json_pack("[i]", 1)),
