@@ -35,7 +35,7 @@ override CFLAGS += -DRFX_VERSION=\"$(VERSION)\"
 # is the training-speed yardstick in `make bench`; tests never need it.
 DEB_BUILD = build-essential pkg-config libjansson-dev libsndfile1-dev portaudio19-dev lv2-dev \
 	    liblilv-dev libsamplerate0-dev nettle-dev
-DEB_TEST = valgrind clang libclang-rt-14-dev locales sox espeak-ng python3 ardour lilv-utils serdi sordi jalv jackd2 \
+DEB_TEST = valgrind clang libclang-rt-14-dev locales sox espeak-ng python3 ardour lilv-utils serdi sordi jalv jackd2 fluidsynth fluid-soundfont-gm timgm6mb-soundfont hydrogen-drumkits \
 	   libjack-jackd2-dev mda-lv2
 DEB_EXTRA = python3-torch python3-numpy
 
