@@ -77,7 +77,10 @@ void KFN(rfx_kernel_process)(RfxStream *st, const float *in, float *out, uint32_
 			st->nonfinite++;
 			x0 = 0.0f;
 		}
-		st->x[0] = x0;
+		if (st->has_frontend)
+			rfx_frontend_step(&st->fe, x0, st->x);
+		else
+			st->x[0] = x0;
 		const float *v = st->x;
 		for (int l = 0; l < L; l++) {
 			KFN(layer_step)(st, &st->layer[l], v);

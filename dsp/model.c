@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "onset.h"
+#include "rnnfx.h"
 
 static const char *const cell_names[RFX_CELL_COUNT] = { "rnn", "gru", "lstm" };
 
@@ -67,6 +67,13 @@ RfxStatus rfx_model_spec_check(const RfxModelSpec *s, char *detail, size_t detai
 	if (!(s->sample_rate > 0 && s->sample_rate <= 1e6))
 		return rfx_diag_set(&d, RFX_ERR_FIELD, "'sample_rate': %g, expected a rate in Hz above 0 "
 				    "and at most 1000000", s->sample_rate);
+	if (rfx_frontend_spec_check(&s->frontend, d.text, d.size) != RFX_OK)
+		return RFX_ERR_FIELD;
+	if (s->frontend.bands && (s->mode == RFX_MODE_EFFECT ||
+				  s->n_inputs != rfx_frontend_inputs(&s->frontend)))
+		return rfx_diag_set(&d, RFX_ERR_FIELD, "'frontend': only for a classifier or an onset "
+				    "model, with 'inputs' = bands + 1 (%d)",
+				    rfx_frontend_inputs(&s->frontend));
 	for (int l = 0; l < s->n_layers; l++)
 		if ((unsigned)s->init[l] >= RFX_INIT_COUNT)
 			return rfx_diag_set(&d, RFX_ERR_FIELD, "layer %d: initial-state kind %d is not "
@@ -244,7 +251,11 @@ int rfx_model_find_nonfinite(const RfxModel *m, size_t *index_in_tensor)
 /* The architecture, field by field; a NULL model answers 0 (or the type's COUNT). */
 double rfx_model_sample_rate(const RfxModel *m) { return m ? m->spec.sample_rate : 0.0; }
 RfxOutputMode rfx_model_mode(const RfxModel *m) { return m ? m->spec.mode : RFX_MODE_COUNT; }
-int rfx_model_n_inputs(const RfxModel *m) { return m ? m->spec.n_inputs : 0; }
+/* A front end's features are the model's own business: a host feeds audio only. */
+int rfx_model_n_inputs(const RfxModel *m)
+{
+	return !m ? 0 : m->spec.frontend.bands > 0 ? 1 : m->spec.n_inputs;
+}
 int rfx_model_n_outputs(const RfxModel *m) { return m ? m->spec.n_outputs : 0; }
 RfxCellType rfx_model_cell(const RfxModel *m) { return m ? m->spec.cell : RFX_CELL_COUNT; }
 int rfx_model_n_layers(const RfxModel *m) { return m ? m->spec.n_layers : 0; }

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "frontend.h"
 #include "rnnfx.h"
 #include "status.h"
 
@@ -51,6 +52,8 @@ typedef struct {
 	int skip;                   /* effect only: y += x (input 0) */
 	RfxInitKind init[RFX_MAX_LAYERS];
 	double sample_rate;         /* Hz the model was trained at; > 0 */
+	RfxFrontendSpec frontend;   /* classifier/onset only: band levels as inputs (frontend.h);
+				     * then n_inputs = bands + 1 */
 } RfxModelSpec;
 
 typedef struct {

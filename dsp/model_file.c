@@ -32,7 +32,7 @@
 
 static const char *const top_keys[] = {
 	"format", "version", "cell", "layers", "inputs", "hidden", "mode", "outputs", "skip",
-	"sample_rate", "initial_state", "labels", "notes", "tensors", "metadata",
+	"sample_rate", "initial_state", "labels", "notes", "frontend", "tensors", "metadata",
 };
 
 static const char *const init_names[RFX_INIT_COUNT] = { "zeros", "vector", "trained" };
@@ -181,6 +181,27 @@ static RfxStatus get_initial_state(RfxDiag *d, json_t *root, RfxModelSpec *s)
 	return RFX_OK;
 }
 
+/* "frontend": {"bands": B, "low_hz": F, "high_hz": F}, optional (frontend.h); checked with the
+ * rest of the spec. */
+static RfxStatus get_frontend(RfxDiag *d, json_t *root, RfxFrontendSpec *fe)
+{
+	json_t *v = json_object_get(root, "frontend");
+	memset(fe, 0, sizeof *fe);
+	if (!v)
+		return RFX_OK;
+	RfxStatus st = check_field(d, v, "frontend", JSON_OBJECT,
+				   "an object {\"bands\", \"low_hz\", \"high_hz\"}");
+	if (st != RFX_OK || (st = get_int(d, v, "bands", &fe->bands)) != RFX_OK)
+		return st;
+	json_t *lo = json_object_get(v, "low_hz"), *hi = json_object_get(v, "high_hz");
+	if ((st = check_field(d, lo, "low_hz", JSON_REAL, "a frequency in Hz")) != RFX_OK ||
+	    (st = check_field(d, hi, "high_hz", JSON_REAL, "a frequency in Hz")) != RFX_OK)
+		return st;
+	fe->low_hz = (float)json_number_value(lo);
+	fe->high_hz = (float)json_number_value(hi);
+	return RFX_OK;
+}
+
 static RfxStatus get_sample_rate(RfxDiag *d, json_t *root, double *rate)
 {
 	json_t *v = json_object_get(root, "sample_rate");
@@ -207,7 +228,8 @@ static RfxStatus read_spec(RfxDiag *d, json_t *root, RfxModelSpec *s)
 	s->mode = (RfxOutputMode)mode;
 	if ((st = get_int(d, root, "outputs", &s->n_outputs)) != RFX_OK ||
 	    (st = get_skip(d, root, s->mode, &s->skip)) != RFX_OK ||
-	    (st = get_sample_rate(d, root, &s->sample_rate)) != RFX_OK)
+	    (st = get_sample_rate(d, root, &s->sample_rate)) != RFX_OK ||
+	    (st = get_frontend(d, root, &s->frontend)) != RFX_OK)
 		return st;
 	if (s->n_layers < 1 || s->n_layers > RFX_MAX_LAYERS)
 		return rfx_model_spec_check(s, d->text, d->size);
@@ -252,7 +274,7 @@ static RfxStatus read_labels(RfxDiag *d, json_t *root, RfxModel *m)
 }
 
 /* "notes": the MIDI note of each class (0..127), optional; a model without gets 0 (no note
- * given: hosts choose, e.g. the General MIDI drum note of the label, dsp/onset.h). */
+ * given: hosts choose, e.g. the General MIDI drum note of the label, rfx_onset_gm_note). */
 static RfxStatus read_notes(RfxDiag *d, json_t *root, RfxModel *m)
 {
 	json_t *v = json_object_get(root, "notes");
@@ -735,6 +757,13 @@ static void put_header(Buf *b, const RfxModel *m)
 		buf_printf(b, "  \"skip\": %s,\n", s->skip ? "true" : "false");
 	buf_puts(b, "  \"sample_rate\": ");
 	put_number(b, s->sample_rate, 17); /* a double: 17 digits give it back exactly */
+	if (s->frontend.bands > 0) {
+		buf_printf(b, ",\n  \"frontend\": {\"bands\": %d, \"low_hz\": ", s->frontend.bands);
+		put_number(b, s->frontend.low_hz, 9);
+		buf_puts(b, ", \"high_hz\": ");
+		put_number(b, s->frontend.high_hz, 9);
+		buf_puts(b, "}");
+	}
 	buf_puts(b, ",\n  \"initial_state\": [");
 	for (int l = 0; l < s->n_layers; l++)
 		buf_printf(b, "%s\"%s\"", l ? ", " : "", init_names[s->init[l]]);

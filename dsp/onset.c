@@ -1,4 +1,4 @@
-#include "onset.h"
+#include "rnnfx.h"
 
 #include <math.h>
 #include <string.h>

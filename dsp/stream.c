@@ -125,7 +125,8 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
  * 2^-64 event. */
 static uint64_t weights_fingerprint(const RfxStream *st)
 {
-	const int shape[] = { st->cell, st->mode, st->n_layers, st->n_inputs, st->H, st->O, st->skip };
+	const int shape[] = { st->cell, st->mode, st->n_layers, st->n_inputs, st->H, st->O, st->skip,
+			      st->has_frontend };
 	uint64_t h = fnv1a(0xcbf29ce484222325u, shape, sizeof shape);
 	for (int l = 0; l < st->n_layers; l++) {
 		const RfxPackedLayer *ly = &st->layer[l];
@@ -156,6 +157,9 @@ RfxStatus rfx_stream_init(void *mem, size_t size, const RfxModel *m, RfxStream *
 	st->G = rfx_cell_gates(s->cell);
 	st->O = s->n_outputs;
 	st->skip = s->mode == RFX_MODE_EFFECT && s->skip;
+	st->has_frontend = s->frontend.bands > 0;
+	if (st->has_frontend)
+		rfx_frontend_init(&st->fe, &s->frontend, s->sample_rate);
 	Carver cv = { mem, 0 };
 	lay_out(&cv, m, st);
 	for (int l = 0; l < s->n_layers; l++) {
@@ -214,6 +218,8 @@ void rfx_stream_reset_state(RfxStream *st)
 		if (ly->c)
 			memcpy(ly->c, ly->c0, (size_t)st->H * sizeof(float));
 	}
+	if (st->has_frontend)
+		rfx_frontend_reset(&st->fe);
 }
 
 void rfx_stream_reset(RfxStream *st)
@@ -231,6 +237,8 @@ void rfx_stream_copy_state(RfxStream *dst, const RfxStream *src)
 		return;
 	memcpy(dst->state, src->state, src->state_floats * sizeof(float));
 	memcpy(dst->x, src->x, sizeof dst->x);
+	if (dst->has_frontend && src->has_frontend && dst->fe.B == src->fe.B)
+		dst->fe = src->fe;
 }
 
 void rfx_stream_process(RfxStream *st, const float *in, float *out, uint32_t n)

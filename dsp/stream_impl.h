@@ -10,6 +10,7 @@
 #ifndef RFX_STREAM_IMPL_H
 #define RFX_STREAM_IMPL_H
 
+#include "frontend.h"
 #include "kernel_isa.h"
 #include "stream.h"
 
@@ -39,7 +40,10 @@ struct RfxStream {
 	RfxPairFn process_pair;     /* NULL: the kernel has no paired loop for this shape */
 	uint64_t weights_id;        /* fingerprint of the packed weights, head and skip (pairing check) */
 	const char *kernel_name;
-	float x[RFX_MAX_INPUTS];    /* current input vector: x[0] audio, the rest conditioning */
+	float x[RFX_MAX_INPUTS];    /* current input vector: x[0] audio, the rest conditioning; with
+				     * a front end, its features (dsp/frontend.h) */
+	int has_frontend;
+	RfxFrontend fe;
 	RfxPackedLayer layer[RFX_MAX_LAYERS];
 	float *head_w;              /* [O][H] */
 	float *head_b;              /* [O] */

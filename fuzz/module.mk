@@ -16,7 +16,7 @@ FUZZ_CC ?= clang
 # build-fuzz for the default BUILD=build; <BUILD>-fuzz otherwise, so parallel trees do not collide.
 FUZZ_DIR := $(BUILD)-fuzz
 FUZZ_BIN := $(FUZZ_DIR)/fuzz_model_load
-FUZZ_SRC := fuzz/fuzz_model_load.c io/files.c dsp/model_file.c dsp/model.c dsp/status.c dsp/knobs.c dsp/onset.c \
+FUZZ_SRC := fuzz/fuzz_model_load.c io/files.c dsp/model_file.c dsp/model.c dsp/status.c dsp/knobs.c dsp/onset.c dsp/frontend.c \
 	$(wildcard dsp/import*.c)
 FUZZ_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Wall -Wextra

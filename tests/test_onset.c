@@ -1,4 +1,4 @@
-/* The onset detector (dsp/onset.h) on made-up probabilities: one note per hit however long p stays
+/* The onset detector (rfx_onset_* in dsp/rnnfx.h, dsp/onset.c) on made-up probabilities: one note per hit however long p stays
  * high (debounce), a note per stroke of a roll at the gap, nothing on silence (gate) or from NaN,
  * velocity from the input's level, the same notes for any block size, the event buffer's bound;
  * and the General MIDI note map and the onset model's sigmoid outputs. */
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "../dsp/model.h"
-#include "../dsp/onset.h"
+#include "../dsp/rnnfx.h"
 #include "../dsp/stream.h"
 #include "harness.h"
 

@@ -83,7 +83,7 @@ fi
 
 # The trainer's inference paths (validation, test, the classifier's metrics) run the models the way
 # a host does: through the engine of dsp/rnnfx.h, not the stream under it.
-inner=$(grep -nE '#include "(\.\./)?dsp/|rfx_stream_' trainer/evaluate.[ch] trainer/metrics.[ch] |
+inner=$(grep -nE '#include "(\.\./)?dsp/|rfx_stream_' trainer/evaluate.[ch] trainer/metrics.[ch] trainer/onset_metrics.[ch] |
 	grep -vE '"(\.\./)?dsp/rnnfx\.h"')
 if [ -z "$inner" ]; then
 	ok "the trainer's evaluation runs models through dsp/rnnfx.h's engine only"
