@@ -2,6 +2,7 @@
  *
  *   rnnfx-run --model M [--block N] [--format SUBTYPE] [--cond I=V]... IN OUT      (effect)
  *   rnnfx-run --model M [--hop MS] IN OUT.csv                                     (classifier)
+ *   rnnfx-run --model M [--note-length MS] [--threshold P] IN OUT.csv|OUT.mid      (onsets)
  *
  * Every channel of IN gets its own stream (its own hidden state) made from the same model, so a
  * stereo file is two independent mono runs: one engine (dsp/engine.h) of C channels, the code the
@@ -13,7 +14,8 @@
  * An effect writes audio with IN's rate, channels and sample format (subtype), in the container
  * OUT's extension names (IN's container when the extension is unknown). A classifier writes a
  * CSV, one row per hop: the class probabilities averaged over the hop's frames and over the
- * channels, the most likely class, its label and its probability.
+ * channels, the most likely class, its label and its probability. An onset model hears the
+ * channels mixed to mono and writes its hits (tools/run_onsets.h): CSV rows, or a MIDI file.
  *
  * Output goes to a temporary name beside OUT and is renamed over OUT only when the run succeeds,
  * so a failed or interrupted run never leaves half a file. The output WAV carries no PEAK chunk
@@ -34,6 +36,7 @@
 #include "dsp/rnnfx.h"
 #include "tools/cli.h"
 #include "tools/progress.h"
+#include "tools/run_onsets.h"
 #include "tools/sndfile_length.h"
 
 #define PROG "rnnfx-run"
@@ -53,6 +56,8 @@ typedef struct {
 	int n_cond;
 	int cond_index[RFX_MAX_INPUTS];
 	float cond_value[RFX_MAX_INPUTS];
+	double note_ms;              /* onsets: MIDI note length */
+	RfxOnsetConfig detect;       /* onsets: --threshold, --gap, --gate */
 	int n_knob;                  /* --knob NAME=V, in the user's units (a knob model's metadata) */
 	RfxKnobSetting knob[RFX_MAX_KNOBS];
 } Options;
@@ -70,6 +75,9 @@ typedef struct {
 	float *ibuf, *obuf;          /* interleaved frames */
 	double *acc;                 /* classifier: K sums over the current hop */
 	int64_t acc_frames, hop_frames, hop_start;
+	int onset, midi;             /* an onset model; its output is a MIDI file (else CSV) */
+	RunOnsets ons;
+	int64_t frames_in;           /* onsets: frames processed so far */
 } Run;
 
 static volatile sig_atomic_t interrupted = 0;
@@ -95,9 +103,15 @@ static void usage(FILE *f)
 		"                   range); knobs not given sit at their default\n"
 		"  --cond I=V       hold conditioning input I (1..) at V (the network's value)\n"
 		"  --hop MS         classifier: milliseconds per CSV row (default %g)\n"
+		"  --note-length MS onset model: MIDI note length (default 50)\n"
+		"  --threshold P    onset model: fire at probability P (default 0.5)\n"
+		"  --gap MS         onset model: shortest time between two hits of a class (default 30)\n"
+		"  --gate DB        onset model: no hit from input quieter than DB dBFS (default -60)\n"
 		"  -q, --quiet      no summary line\n"
 		"An effect model writes audio; a classifier model writes CSV:\n"
-		"  time_s,class,label,confidence,p0,...,pK-1\n",
+		"  time_s,class,label,confidence,p0,...,pK-1\n"
+		"an onset model (drum hits) writes OUT.csv (time,class,note,velocity,confidence) or\n"
+		"OUT.mid (a Standard MIDI File, General MIDI drums on channel 10)\n",
 		PROG, DEFAULT_BLOCK, DEFAULT_HOP_MS);
 }
 
@@ -133,6 +147,29 @@ static int parse_cond(Options *o, const char *arg)
 	return 0;
 }
 
+/* --note-length, --threshold, --gap, --gate (onset models); 0, or 1 after saying what is wrong. */
+static int parse_onset_option(Options *o, const char *a, const char *v)
+{
+	char *end;
+	const double x = strtod(v, &end);
+	const int ok = end != v && !*end && isfinite(x);
+	if (!strcmp(a, "--note-length") && ok && x >= 1 && x <= 10000)
+		o->note_ms = x;
+	else if (!strcmp(a, "--threshold") && ok && x > 0 && x < 1)
+		o->detect.threshold = (float)x, o->detect.release = (float)(x / 2);
+	else if (!strcmp(a, "--gap") && ok && x >= 0 && x <= 10000)
+		o->detect.min_gap_ms = (float)x;
+	else if (!strcmp(a, "--gate") && ok && x >= -200 && x <= 0)
+		o->detect.gate_db = (float)x;
+	else
+		return fprintf(stderr, "%s: %s '%s': expected %s\n", PROG, a, v,
+			       !strcmp(a, "--note-length") ? "milliseconds from 1 to 10000"
+			       : !strcmp(a, "--threshold") ? "a probability between 0 and 1"
+			       : !strcmp(a, "--gap")	   ? "milliseconds from 0 to 10000"
+							   : "dBFS from -200 to 0"), 1;
+	return 0;
+}
+
 /* One option that takes a value; returns 0, or 1 after saying what is wrong. */
 static int parse_option(Options *o, const char *a, const char *v)
 {
@@ -150,6 +187,9 @@ static int parse_option(Options *o, const char *a, const char *v)
 		if (end == v || *end || !(o->hop_ms > 0) || !(o->hop_ms <= MAX_HOP_MS))
 			return fprintf(stderr, "%s: --hop '%s': expected milliseconds > 0 and at most "
 				       "%d (an hour)\n", PROG, v, MAX_HOP_MS), 1;
+	} else if (!strcmp(a, "--note-length") || !strcmp(a, "--threshold") || !strcmp(a, "--gap") ||
+		   !strcmp(a, "--gate")) {
+		return parse_onset_option(o, a, v);
 	} else if (!strcmp(a, "--format") || !strcmp(a, "--subtype")) {
 		o->subtype = subtype_from_name(v);
 		if (!o->subtype)
@@ -177,6 +217,8 @@ static int parse_args(int argc, char **argv, Options *o)
 	memset(o, 0, sizeof *o);
 	o->block = DEFAULT_BLOCK;
 	o->hop_ms = DEFAULT_HOP_MS;
+	o->note_ms = 50;
+	o->detect = rfx_onset_config_default();
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "-h") || !strcmp(a, "--help"))
@@ -301,6 +343,10 @@ static int check_output_name(const Options *o, const Run *r)
 {
 	const char *dot = strrchr(o->out_path, '.');
 	int csv_name = dot && !strcasecmp(dot, ".csv");
+	if (r->onset)
+		return csv_name || r->midi ? 0 : fail(o->out_path, "the model is an onset model, which "
+						      "writes its hits as .csv or .mid; name the "
+						      "output so");
 	if (rfx_model_mode(r->model) == RFX_MODE_CLASSIFIER && major_from_extension(o->out_path))
 		return fail(o->out_path, "the model is a classifier, which writes CSV, not audio; "
 			    "name the output .csv");
@@ -314,12 +360,14 @@ static int open_output(const Options *o, Run *r)
 {
 	if (check_output_name(o, r))
 		return 1;
-	if (rfx_model_mode(r->model) != RFX_MODE_CLASSIFIER && choose_format(o, &r->in_info, &r->out_info))
-		return 1;
 	char why[512];
+	if (r->midi) /* written at the end (run_onsets_midi); checked now, before the long part */
+		return rfx_out_check(o->out_path, why, sizeof why) ? fail(o->out_path, "%s", why) : 0;
+	if (r->K == 1 && choose_format(o, &r->in_info, &r->out_info))
+		return 1;
 	if (rfx_out_begin(&r->of, o->out_path, why, sizeof why) != 0)
 		return fail(o->out_path, "%s", why);
-	if (rfx_model_mode(r->model) == RFX_MODE_CLASSIFIER) {
+	if (r->K > 1) {
 		r->csv = rfx_out_stream(&r->of);
 		if (!r->csv)
 			return fail(o->out_path, "cannot write: %s", strerror(errno));
@@ -347,8 +395,8 @@ static int make_engine(const Options *o, Run *r, size_t block)
 	if (!r->ibuf || !r->obuf || !r->acc)
 		return fail(o->in_path, "out of memory for blocks of %zu frames", block);
 	char detail[256] = "";
-	RfxStatus s = rfx_engine_create(r->model, r->C, r->in_info.samplerate, RFX_RATE_QUALITY_BEST,
-					&r->eng, detail, sizeof detail);
+	RfxStatus s = rfx_engine_create(r->model, r->onset ? 1 : r->C, r->in_info.samplerate,
+					RFX_RATE_QUALITY_BEST, &r->eng, detail, sizeof detail);
 	if (s != RFX_OK)
 		return fail(o->in_path, "%s%s%s", rfx_strerror(s), detail[0] ? ": " : "", detail);
 	for (int k = 0; k < o->n_cond; k++)
@@ -415,11 +463,25 @@ static void classify_block(Run *r, const float *probs, int64_t n)
 
 /* Runs n frames of r->ibuf through the engine into r->obuf (audio) or the hop sums (n <=
  * MAX_BLOCK, so it fits the engine's uint32_t). */
-static void process_block(Run *r, int64_t n)
+static int process_block(Run *r, int64_t n)
 {
+	if (r->onset) {
+		/* Mixed to mono in place (frame i's mean lands at i <= i * C). */
+		for (int64_t i = 0; i < n && r->C > 1; i++) {
+			float s = 0;
+			for (int c = 0; c < r->C; c++)
+				s += r->ibuf[i * r->C + c];
+			r->ibuf[i] = s / (float)r->C;
+		}
+		rfx_engine_process(r->eng, r->ibuf, r->obuf, (uint32_t)n);
+		const int rc = run_onsets_block(&r->ons, r->ibuf, r->obuf, (uint32_t)n, r->frames_in);
+		r->frames_in += n;
+		return rc;
+	}
 	rfx_engine_process(r->eng, r->ibuf, r->obuf, (uint32_t)n);
 	if (r->K > 1)
 		classify_block(r, r->obuf, n);
+	return 0;
 }
 
 /* Writes n processed frames of r->obuf, less those still to skip (the resampling latency). */
@@ -442,7 +504,7 @@ static int flush_tail(const Options *o, Run *r, int64_t block)
 	while (left > 0) {
 		int64_t n = left < block ? left : block;
 		memset(r->ibuf, 0, (size_t)(n * r->C) * sizeof(float));
-		process_block(r, n);
+		(void)process_block(r, n); /* an effect's: it cannot fail */
 		if (write_audio(o, r, n))
 			return 1;
 		left -= n;
@@ -467,7 +529,10 @@ static int64_t run_blocks(const Options *o, Run *r, int64_t block, Progress *pg)
 					(long long)done, (long long)r->in_info.frames);
 			return flush_tail(o, r, block) ? -1 : done;
 		}
-		process_block(r, n);
+		if (process_block(r, n)) {
+			fail(o->in_path, "out of memory for the hits");
+			return -1;
+		}
 		if (write_audio(o, r, n))
 			return -1;
 		done += n;
@@ -483,8 +548,17 @@ static int64_t run_blocks(const Options *o, Run *r, int64_t block, Progress *pg)
 /* Flushes and renames the temporary output over OUT; on error removes it. */
 static int finish_output(const Options *o, Run *r, int ok)
 {
+	char why[512];
+	if (r->midi) {
+		if (ok && run_onsets_midi(&r->ons, r->model, r->in_info.samplerate, o->note_ms,
+					  o->out_path, why, sizeof why))
+			return fail(o->out_path, "%s", why);
+		return ok ? 0 : 1;
+	}
 	if (r->csv) {
-		if (ok && r->acc_frames > 0)
+		if (ok && r->onset)
+			run_onsets_csv(&r->ons, r->model, r->in_info.samplerate, r->csv);
+		else if (ok && r->acc_frames > 0)
 			csv_row(r);
 		if (ferror(r->csv) || fflush(r->csv))
 			ok = ok && !fail(o->out_path, "write error: %s", strerror(errno));
@@ -495,7 +569,6 @@ static int finish_output(const Options *o, Run *r, int ok)
 			ok = ok && !fail(o->out_path, "write error on close");
 		r->out = NULL;
 	}
-	char why[512];
 	if (ok && rfx_out_commit(&r->of, why, sizeof why) != 0)
 		ok = !fail(o->out_path, "%s", why);
 	rfx_out_abort(&r->of); /* nothing left to remove after a commit */
@@ -508,6 +581,7 @@ static void run_close(Run *r)
 	free(r->ibuf);
 	free(r->obuf);
 	free(r->acc);
+	run_onsets_free(&r->ons);
 	if (r->in)
 		sf_close(r->in);
 	rfx_model_free(r->model);
@@ -536,7 +610,12 @@ static int open_input(const Options *o, Run *r)
 			"(%lld frames are there): truncated?\n", PROG, o->in_path,
 			(long long)r->in_info.frames);
 	r->C = r->in_info.channels;
-	r->K = rfx_model_mode(r->model) == RFX_MODE_CLASSIFIER ? rfx_model_n_outputs(r->model) : 1;
+	r->K = rfx_model_mode(r->model) != RFX_MODE_EFFECT ? rfx_model_n_outputs(r->model) : 1;
+	r->onset = rfx_model_mode(r->model) == RFX_MODE_ONSET;
+	const char *dot = strrchr(o->out_path, '.');
+	r->midi = r->onset && dot && (!strcasecmp(dot, ".mid") || !strcasecmp(dot, ".midi"));
+	if (r->onset)
+		run_onsets_init(&r->ons, r->K, r->in_info.samplerate, &o->detect);
 	return 0;
 }
 
@@ -581,7 +660,7 @@ static int run(Options *o)
 		r.hop_frames = llround(o->hop_ms * 1e-3 * r.in_info.samplerate);
 		if (r.hop_frames < 1)
 			r.hop_frames = 1;
-		if (r.csv)
+		if (r.csv && !r.onset)
 			csv_header(&r);
 		Progress pg;
 		progress_begin(&pg, r.in_info.frames, r.in_info.samplerate);

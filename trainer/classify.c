@@ -97,6 +97,12 @@ static int has(const TrnSources *s)
 	return s->n_dir + s->n_csv > 0;
 }
 
+/* --gain-augment was given (a range other than 0,0). */
+static int augments(const App *a)
+{
+	return a->o.gain_augment_db[0] != 0 || a->o.gain_augment_db[1] != 0;
+}
+
 static int build(App *a, TrnClsSet *s, const TrnTrackList *tl, int part, const char *what)
 {
 	if (trn_clsset_build(s, tl, part, a->o.val_split, a->o.train_cfg.seed) != 0)
@@ -159,6 +165,9 @@ static char *make_fingerprint(const App *a)
 			   "batches=%ld val-split=%g weights=%d classes=", (unsigned long long)a->o.train_cfg.seed,
 			   a->o.train_cfg.segment_s, a->o.train_cfg.warmup, a->o.train_cfg.window, a->o.train_cfg.batch, a->o.batches,
 			   has(&a->o.cls_val) ? 0 : a->o.val_split, !a->o.no_class_weights);
+	if (augments(a) && (size_t)len < cap)     /* absent when off: older checkpoints still match */
+		len += snprintf(s + len, cap - (size_t)len, " gain-augment=%.17g,%.17g ",
+				a->o.gain_augment_db[0], a->o.gain_augment_db[1]);
 	for (int k = 0; k < a->cs.n && (size_t)len < cap; k++)
 		len += snprintf(s + len, cap - (size_t)len, "%.20s,", a->cs.name[k]);
 	for (int k = 0; k < 2; k++)
@@ -259,6 +268,21 @@ static int64_t plan(void *ctx, int64_t epoch)
 	return nb < 1 ? 1 : nb;
 }
 
+/* --gain-augment: every segment of the batch is scaled by its own gain, drawn uniformly in dB
+ * from a stream of its own, so that the segments drawn (and a run without augmentation) stay the
+ * same. The warm-up is scaled too: the state settles at the level the loss part is heard at. */
+static void augment(const App *a, uint64_t g, int n_seg, size_t S, float *x)
+{
+	const double lo = a->o.gain_augment_db[0], hi = a->o.gain_augment_db[1];
+	g ^= 0xA0761D6478BD642FULL;
+	for (int i = 0; i < n_seg; i++) {
+		double u = (double)(trn_mix(&g) >> 11) / 9007199254740992.0;
+		float gain = (float)pow(10, (lo + (hi - lo) * u) / 20);
+		for (size_t j = 0; j < S; j++)
+			x[(size_t)i * S + j] *= gain;
+	}
+}
+
 /* Batch b of epoch e is drawn from (seed, e, b) alone. Segment i is anchored on class
  * (first + i) mod K: a sample of that class drawn uniformly lands at a random place in the
  * segment's loss part. */
@@ -269,6 +293,7 @@ static int fill(void *ctx, int64_t epoch, int64_t b, size_t S, float *x, float *
 	const size_t warm = (size_t)a->o.train_cfg.warmup, N = a->train.n;
 	uint64_t g = a->o.train_cfg.seed * 0xD1B54A32D192ED03ULL + (uint64_t)epoch * 0x9E3779B97F4A7C15ULL +
 		     (uint64_t)b;
+	const uint64_t g0 = g;
 	int first = (int)(trn_mix(&g) % (uint64_t)a->cs.n);
 	for (int i = 0; i < a->o.train_cfg.batch; i++) {
 		int k = (first + i) % a->cs.n;
@@ -280,6 +305,8 @@ static int fill(void *ctx, int64_t epoch, int64_t b, size_t S, float *x, float *
 		memcpy(x + (size_t)i * S, a->train.x + start, S * sizeof *x);
 		memcpy(lab + (size_t)i * S, a->train.lab + start, S * sizeof *lab);
 	}
+	if (augments(a))
+		augment(a, g0, a->o.train_cfg.batch, S, x);
 	return a->o.train_cfg.batch;
 }
 
@@ -387,6 +414,8 @@ static char *make_metadata(App *a, const TrnClsMetrics *val, const TrnClsMetrics
 	if (test)
 		json_object_set_new(m, "test", metrics_json(test, &a->cs));
 	json_object_set_new(m, "warmup_samples", json_integer(a->o.train_cfg.warmup));
+	json_object_set_new(m, "gain_augment_db", augments(a) ? json_pack("[f, f]",
+			    a->o.gain_augment_db[0], a->o.gain_augment_db[1]) : json_null());
 	json_t *data = json_array();
 	add_tracks(data, &a->tl_train, "train");
 	add_tracks(data, &a->tl_val, "validation");
@@ -482,6 +511,9 @@ static int run(App *a)
 	     a->test.n ? "" : ", no test set");
 	if (a->test.n)
 		note(a, "%.1f s test", (double)a->test.n / a->train.rate);
+	if (augments(a))
+		note(a, "training segments at gains of %g to %g dB (validation and test as they are)",
+		     a->o.gain_augment_db[0], a->o.gain_augment_db[1]);
 	a->fingerprint = make_fingerprint(a);
 	if (!a->fingerprint)
 		return set_err(a, NULL, "out of memory"), fail(a);

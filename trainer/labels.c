@@ -25,7 +25,7 @@ static int set_err(TrnError *err, const char *file, const char *fmt, ...)
 	return -1;
 }
 
-static int class_index(const TrnClassSet *cs, const char *name)
+int trn_class_index(const TrnClassSet *cs, const char *name)
 {
 	for (int k = 0; k < cs->n; k++)
 		if (strcmp(cs->name[k], name) == 0)
@@ -33,7 +33,7 @@ static int class_index(const TrnClassSet *cs, const char *name)
 	return -1;
 }
 
-static void class_list(const TrnClassSet *cs, char *buf, size_t size)
+void trn_class_list(const TrnClassSet *cs, char *buf, size_t size)
 {
 	size_t len = 0;
 	buf[0] = '\0';
@@ -45,7 +45,7 @@ static void class_list(const TrnClassSet *cs, char *buf, size_t size)
 	}
 }
 
-static int check_name(const char *name, const char *where, TrnError *err)
+int trn_label_check(const char *name, const char *where, TrnError *err)
 {
 	if (!name[0])
 		return set_err(err, where, "empty label");
@@ -64,9 +64,9 @@ int trn_classes_parse(const char *list, TrnClassSet *cs, TrnError *err)
 		size_t len = e ? (size_t)(e - p) : strlen(p);
 		char name[256];
 		snprintf(name, sizeof name, "%.*s", (int)(len < 255 ? len : 255), p);
-		if (check_name(name, "--class-names", err))
+		if (trn_label_check(name, "--class-names", err))
 			return -1;
-		if (class_index(cs, name) >= 0)
+		if (trn_class_index(cs, name) >= 0)
 			return set_err(err, "--class-names", "'%s' is given twice", name);
 		if (cs->n == RFX_MAX_CLASSES)
 			return set_err(err, "--class-names", "more than %d classes", RFX_MAX_CLASSES);
@@ -101,7 +101,7 @@ static int add_class_sorted(TrnClassSet *cs, char **names, int n, const char *wh
 }
 
 /* Loads `path` as a new track, all samples unlabelled. `where` names the error's place. */
-static TrnTrack *track_add(TrnTrackList *tl, const char *path, const char *where, TrnError *err)
+TrnTrack *trn_track_add(TrnTrackList *tl, const char *path, const char *where, TrnError *err)
 {
 	if (tl->n_tracks == tl->cap) {
 		int cap = tl->cap ? 2 * tl->cap : 32;
@@ -163,7 +163,7 @@ static int is_audio_name(const char *name)
 }
 
 /* Sorted entries of `dir` that are folders (want_dir) or audio files; malloc'd names. */
-static int list_dir(const char *dir, int want_dir, char ***out, int *n_out, TrnError *err)
+int trn_list_dir(const char *dir, int want_dir, char ***out, int *n_out, TrnError *err)
 {
 	DIR *d = opendir(dir);
 	if (!d)
@@ -200,7 +200,7 @@ static int list_dir(const char *dir, int want_dir, char ***out, int *n_out, TrnE
 	return 0;
 }
 
-static void free_names(char **names, int n)
+void trn_names_free(char **names, int n)
 {
 	for (int i = 0; i < n; i++)
 		free(names[i]);
@@ -211,7 +211,7 @@ int trn_tracks_load_dir(TrnTrackList *tl, const char *dir, TrnClassSet *cs, TrnE
 {
 	char **sub = NULL;
 	int n_sub = 0, rc = -1;
-	if (list_dir(dir, 1, &sub, &n_sub, err))
+	if (trn_list_dir(dir, 1, &sub, &n_sub, err))
 		return -1;
 	if (n_sub == 0) {
 		set_err(err, dir, "no class folders (one sub-folder of audio files per class)");
@@ -222,15 +222,15 @@ int trn_tracks_load_dir(TrnTrackList *tl, const char *dir, TrnClassSet *cs, TrnE
 	for (int i = 0; i < n_sub; i++) {
 		char where[1024], all[1200];
 		snprintf(where, sizeof where, "%s/%s", dir, sub[i]);
-		int k = class_index(cs, sub[i]);
+		int k = trn_class_index(cs, sub[i]);
 		if (k < 0) {
-			class_list(cs, all, sizeof all);
+			trn_class_list(cs, all, sizeof all);
 			set_err(err, where, "unknown label '%s' (classes: %s)", sub[i], all);
 			goto out;
 		}
 		char **files = NULL;
 		int n_files = 0;
-		if (list_dir(where, 0, &files, &n_files, err))
+		if (trn_list_dir(where, 0, &files, &n_files, err))
 			goto out;
 		int ok = n_files > 0;
 		if (!ok)
@@ -239,20 +239,20 @@ int trn_tracks_load_dir(TrnTrackList *tl, const char *dir, TrnClassSet *cs, TrnE
 		for (int j = 0; ok && j < n_files; j++) {
 			char path[1200];
 			snprintf(path, sizeof path, "%s/%s", where, files[j]);
-			TrnTrack *t = track_add(tl, path, path, err);
+			TrnTrack *t = trn_track_add(tl, path, path, err);
 			if (!t)
 				ok = 0;
 			else
 				for (size_t s = 0; s < t->n; s++)
 					t->lab[s] = k;
 		}
-		free_names(files, n_files);
+		trn_names_free(files, n_files);
 		if (!ok)
 			goto out;
 	}
 	rc = 0;
 out:
-	free_names(sub, n_sub);
+	trn_names_free(sub, n_sub);
 	return rc;
 }
 
@@ -315,7 +315,7 @@ static int parse_line(char *line, const char *csv_dir, Seg *sg, const char *wher
 		return set_err(err, where, "malformed line: empty file name");
 	if (parse_seconds(a, &sg->start) || parse_seconds(b, &sg->end))
 		return set_err(err, where, "malformed line: start '%s' and end '%s' must be seconds", a, b);
-	if (check_name(label, where, err))
+	if (trn_label_check(label, where, err))
 		return -1;
 	if (sg->start < 0 || sg->end < 0)
 		return set_err(err, where, "negative time (%g to %g s)", sg->start, sg->end);
@@ -420,7 +420,7 @@ int trn_tracks_load_csv(TrnTrackList *tl, const char *csv, TrnClassSet *cs, TrnE
 		/* A label set of more than 16 is reported at the line that adds the 17th. */
 		TrnClassSet seen = { 0 };
 		for (int i = 0; i < n; i++) {
-			if (class_index(&seen, segs[i].label) >= 0)
+			if (trn_class_index(&seen, segs[i].label) >= 0)
 				continue;
 			if (seen.n == RFX_MAX_CLASSES) {
 				snprintf(where, sizeof where, "%s:%d", csv, segs[i].line);
@@ -440,9 +440,9 @@ int trn_tracks_load_csv(TrnTrackList *tl, const char *csv, TrnClassSet *cs, TrnE
 		}
 	}
 	for (int i = 0; i < n; i++)
-		if (class_index(cs, segs[i].label) < 0) {
+		if (trn_class_index(cs, segs[i].label) < 0) {
 			snprintf(where, sizeof where, "%s:%d", csv, segs[i].line);
-			class_list(cs, all, sizeof all);
+			trn_class_list(cs, all, sizeof all);
 			set_err(err, where, "unknown label '%s' (classes: %s)", segs[i].label, all);
 			goto out;
 		}
@@ -459,7 +459,7 @@ int trn_tracks_load_csv(TrnTrackList *tl, const char *csv, TrnClassSet *cs, TrnE
 	for (int i = 0; i < n; i++) {
 		snprintf(where, sizeof where, "%s:%d", csv, segs[i].line);
 		if (i == 0 || strcmp(segs[i].path, segs[i - 1].path) != 0)
-			if (!(t = track_add(tl, segs[i].path, where, err)))
+			if (!(t = trn_track_add(tl, segs[i].path, where, err)))
 				goto out;
 		long a = lround(segs[i].start * tl->rate), b = lround(segs[i].end * tl->rate);
 		if ((size_t)b > t->n) {
@@ -467,7 +467,7 @@ int trn_tracks_load_csv(TrnTrackList *tl, const char *csv, TrnClassSet *cs, TrnE
 				segs[i].end, segs[i].path, (double)t->n / tl->rate);
 			goto out;
 		}
-		int k = class_index(cs, segs[i].label);
+		int k = trn_class_index(cs, segs[i].label);
 		for (long s = a; s < b; s++)
 			t->lab[s] = k;
 	}

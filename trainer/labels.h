@@ -57,6 +57,18 @@ int trn_tracks_load_dir(TrnTrackList *tl, const char *dir, TrnClassSet *cs, TrnE
 int trn_tracks_load_csv(TrnTrackList *tl, const char *csv, TrnClassSet *cs, TrnError *err);
 void trn_tracks_free(TrnTrackList *tl);
 
+/* The parts the onset loader (onsets.c) shares. */
+int trn_class_index(const TrnClassSet *cs, const char *name);              /* -1: not there */
+void trn_class_list(const TrnClassSet *cs, char *buf, size_t size);        /* "a, b, c" */
+int trn_label_check(const char *name, const char *where, TrnError *err);   /* 0, or -1 + err */
+/* Sorted names of the entries of `dir` that are folders (want_dir) or audio files (.wav .flac
+ * .aiff .aif .ogg); *out is malloc'd, free with trn_names_free. 0, or -1 with err. */
+int trn_list_dir(const char *dir, int want_dir, char ***out, int *n_out, TrnError *err);
+void trn_names_free(char **names, int n);
+/* Loads `path` (mono) as a new track of `tl`, every sample unlabelled; the rate must be the
+ * list's. NULL with err (naming `where`) on failure. */
+TrnTrack *trn_track_add(TrnTrackList *tl, const char *path, const char *where, TrnError *err);
+
 /* Every class of `cs` has labelled samples in `tl`; else -1 naming the first that has none
  * (`where` is the folder or CSV to name in the message). */
 int trn_tracks_check_classes(const TrnTrackList *tl, const TrnClassSet *cs, const char *where,

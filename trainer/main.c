@@ -16,6 +16,7 @@
 #include "../dsp/model_file.h"
 #include "checkpoint.h"
 #include "classify.h"
+#include "onset.h"
 #include "dataset.h"
 #include "evaluate.h"
 #include "knobs.h"
@@ -633,6 +634,8 @@ int main(int argc, char **argv)
 		return rc == 1 ? 0 : rc;
 	if (task == TRN_TASK_CLASSIFY)      /* trainer/classify.c */
 		return trn_classify_main(&a.o);
+	if (task == TRN_TASK_ONSET)         /* trainer/onset.c */
+		return trn_onset_main(&a.o);
 	trn_progress_init(&a.pd, stderr, a.o.quiet);
 	trn_run_paths(&a.o, a.ckpt_path, sizeof a.ckpt_path, a.report_path, sizeof a.report_path);
 	rc = run(&a);

@@ -72,3 +72,11 @@ demo-train: $(TRAINER)
 			--out $(DEMO_TRAIN_DIR)/$$amp.json || exit 1; \
 	done
 .PHONY: demo-train
+
+# Onset models (--task onset): onset-gen writes tiny sets of labelled hits (three made-up sounds);
+# test_onset.sh trains on one, measures on another seed and checks every bad-label case.
+TRAINER_ONSET_GEN := $(BUILD)/tests/trainer/onset-gen
+$(TRAINER_ONSET_GEN): $(BUILD)/tests/trainer/onset_gen.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SNDFILE_LIBS) -lm
+check-all: $(TRAINER_ONSET_GEN)
+CHECK_SCRIPTS += tests/trainer/test_onset.sh

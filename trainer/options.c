@@ -58,6 +58,8 @@ static const char USAGE_CLASSIFY[] =
 	"  --val-split X        the last X of every training file is validation (0.15)\n"
 	"  --class-names a,b,c  fix the classes and their order (else sorted labels)\n"
 	"  --no-class-weights   plain cross-entropy (default: inverse class frequency, normalised)\n"
+	"  --gain-augment LO,HI each training segment gets a gain drawn uniformly in LO..HI dB (off;\n"
+	"                       seeded; validation and test are never scaled)\n"
 	"model:\n"
 	"  --arch rnn|gru|lstm (gru)  --hidden H (16)  --layers L (1)  --seed N (1)\n"
 	"training:\n"
@@ -69,18 +71,53 @@ static const char USAGE_CLASSIFY[] =
 	"  --checkpoint F (OUT.ckpt)  --resume CHECKPOINT  --quiet\n"
 	"  --eval MODEL         only measure MODEL on the --classes/--labels data (no training)\n";
 
+static const char USAGE_ONSET[] =
+	"usage: " PROG " --task onset --onsets DIR --out MODEL.json [options]\n"
+	"An onset model: audio in, per sample and class the probability that a hit just began; the\n"
+	"classifier plugin and rnnfx-run turn it into MIDI notes (docs/trainer.md, \"Onset models\").\n"
+	"data (each repeatable up to 8 times; all files at one sample rate):\n"
+	"  --onsets DIR         NAME.wav files, each with NAME.csv beside it: lines \"time,class\"\n"
+	"                       (seconds from the file's start; a \"time,class\" header is skipped)\n"
+	"  --val-onsets DIR     validation data instead of --val-split\n"
+	"  --test-onsets DIR    held-out test data (metrics in the metadata)\n"
+	"  --val-split X        the last X of every training file is validation (0.15)\n"
+	"  --class-names a,b,c  fix the classes and their order (else sorted labels)\n"
+	"  --decision-delay MS  a hit's target is 1 from MS after its onset (4): the model may wait\n"
+	"                       that long to tell the classes apart (before: no target)\n"
+	"  --tolerance MS       ... until MS after it (15)\n"
+	"  --notes a=N,b=M      MIDI note per class (default: General MIDI drums by label:\n"
+	"                       kick 36, snare 38, hihat 42, tom 45, cymbal 49, ...)\n"
+	"  --no-class-weights   plain binary cross-entropy (default: hits weighted up, per class)\n"
+	"  --frontend bands:N|none  the model's inputs: N band levels and the level (10), or samples\n"
+	"model:\n"
+	"  --arch rnn|gru|lstm (gru)  --hidden H (16)  --layers L (1)  --seed N (1)\n"
+	"training:\n"
+	"  --segment S (0.5 s)  --warmup N (1000)  --window N (2048)  --batch N (8)  --lr X (5e-3)\n"
+	"  --clip X (1)  --epochs N  --time-budget S  --patience N (25)  --plateau N (5)\n"
+	"  --batches N (batches per epoch; default: the training audio once)  --threads N (all cores)\n"
+	"output:\n"
+	"  --out F  --checkpoint F (OUT.ckpt)  --resume CHECKPOINT  --quiet  --no-report\n"
+	"  --eval MODEL         only measure MODEL on the --onsets data (no training)\n";
+
 enum {
 	O_INPUT = 256, O_TARGET, O_VAL_IN, O_VAL_TGT, O_TEST_IN, O_TEST_TGT, O_VAL_SPLIT, O_TEST_SPLIT,
 	O_CHANNEL, O_ALIGN, O_MAX_LAG, O_RATE, O_ARCH, O_HIDDEN, O_LAYERS, O_SKIP, O_INIT, O_SEED, O_SEGMENT, O_WARMUP,
 	O_WINDOW, O_BATCH, O_LR, O_BETAS, O_WD, O_CLIP, O_LOSS, O_PATIENCE, O_PLATEAU, O_EPOCHS,
 	O_BUDGET, O_VAL_EVERY, O_THREADS, O_OUT, O_REPORT, O_NO_REPORT, O_CKPT, O_RESUME, O_QUIET, O_LV2_PRESET,
 	O_HELP, O_VERSION, O_TASK, O_CLASSES, O_LABELS, O_VAL_CLASSES, O_VAL_LABELS, O_TEST_CLASSES,
-	O_TEST_LABELS, O_CLASS_NAMES, O_NO_WEIGHTS, O_BATCHES, O_EVAL, O_KNOB, O_KNOB_DEFAULT, O_CAPTURE, O_KNOB_TRACK, O_KNOB_UNIT, O_INIT_GATES
+	O_TEST_LABELS, O_CLASS_NAMES, O_NO_WEIGHTS, O_BATCHES, O_EVAL, O_KNOB, O_KNOB_DEFAULT, O_CAPTURE, O_KNOB_TRACK, O_KNOB_UNIT, O_INIT_GATES,
+	O_ONSETS, O_VAL_ONSETS, O_TEST_ONSETS, O_TOLERANCE, O_NOTES, O_DECISION, O_FRONTEND
 };
 
-/* Which tasks take an option. */
+/* Options added since, numbered past the list above (their own line, so parallel additions do
+ * not collide). */
+enum { O_GAIN_AUGMENT = 1024 };
+
+/* Which tasks take an option: CLS marks what classifiers and onset detectors share. */
 #define EFF (1u << TRN_TASK_EFFECT)
-#define CLS (1u << TRN_TASK_CLASSIFY)
+#define CLS_ONLY (1u << TRN_TASK_CLASSIFY)
+#define ONS (1u << TRN_TASK_ONSET)
+#define CLS (CLS_ONLY | ONS)
 #define BOTH (EFF | CLS)
 
 static const struct {
@@ -108,10 +145,16 @@ static const struct {
 	{ { "checkpoint", 1, 0, O_CKPT }, BOTH }, { { "resume", 1, 0, O_RESUME }, BOTH },
 	{ { "quiet", 0, 0, O_QUIET }, BOTH }, { { "lv2-preset", 1, 0, O_LV2_PRESET }, EFF },
 	{ { "help", 0, 0, O_HELP }, BOTH }, { { "version", 0, 0, O_VERSION }, EFF },
-	{ { "task", 1, 0, O_TASK }, CLS }, { { "classes", 1, 0, O_CLASSES }, CLS },
-	{ { "labels", 1, 0, O_LABELS }, CLS }, { { "val-classes", 1, 0, O_VAL_CLASSES }, CLS },
-	{ { "val-labels", 1, 0, O_VAL_LABELS }, CLS }, { { "test-classes", 1, 0, O_TEST_CLASSES }, CLS },
-	{ { "test-labels", 1, 0, O_TEST_LABELS }, CLS }, { { "class-names", 1, 0, O_CLASS_NAMES }, CLS },
+	{ { "task", 1, 0, O_TASK }, CLS }, { { "classes", 1, 0, O_CLASSES }, CLS_ONLY },
+	{ { "labels", 1, 0, O_LABELS }, CLS_ONLY }, { { "val-classes", 1, 0, O_VAL_CLASSES }, CLS_ONLY },
+	{ { "val-labels", 1, 0, O_VAL_LABELS }, CLS_ONLY },
+	{ { "test-classes", 1, 0, O_TEST_CLASSES }, CLS_ONLY },
+	{ { "test-labels", 1, 0, O_TEST_LABELS }, CLS_ONLY },
+	{ { "onsets", 1, 0, O_ONSETS }, ONS }, { { "val-onsets", 1, 0, O_VAL_ONSETS }, ONS },
+	{ { "test-onsets", 1, 0, O_TEST_ONSETS }, ONS }, { { "tolerance", 1, 0, O_TOLERANCE }, ONS },
+	{ { "decision-delay", 1, 0, O_DECISION }, ONS }, { { "frontend", 1, 0, O_FRONTEND }, ONS },
+	{ { "notes", 1, 0, O_NOTES }, ONS },
+	{ { "class-names", 1, 0, O_CLASS_NAMES }, CLS },
 	{ { "no-class-weights", 0, 0, O_NO_WEIGHTS }, CLS }, { { "batches", 1, 0, O_BATCHES }, CLS },
 	{ { "eval", 1, 0, O_EVAL }, CLS }, { { "knob", 1, 0, O_KNOB }, EFF },
 	{ { "knob-default", 1, 0, O_KNOB_DEFAULT }, EFF },
@@ -119,6 +162,7 @@ static const struct {
 	{ { "knob-track", 1, 0, O_KNOB_TRACK }, EFF },
 	{ { "knob-unit", 1, 0, O_KNOB_UNIT }, EFF },
 	{ { "init-gates", 1, 0, O_INIT_GATES }, EFF },
+	{ { "gain-augment", 1, 0, O_GAIN_AUGMENT }, 1u << TRN_TASK_CLASSIFY },
 };
 #define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
 
@@ -264,6 +308,22 @@ static int add_src(const char **list, int *n, const char *opt, const char *path)
 	return add_path(list, n, TRN_MAX_SOURCES, opt, path, "");
 }
 
+/* --frontend none | bands | bands:N (N = 1..15). */
+static int opt_frontend(TrnOptions *o, const char *arg)
+{
+	long n = 10;
+	if (strcmp(arg, "none") == 0) {
+		o->frontend.bands = 0;
+		return 0;
+	}
+	if (strncmp(arg, "bands", 5) != 0 || (arg[5] && (arg[5] != ':' ||
+						       opt_whole("frontend", arg + 6, 1,
+								 RFX_FRONTEND_MAX_BANDS, &n))))
+		return opt_bad("frontend", arg, "none, bands or bands:N (N from 1 to 15)");
+	o->frontend = rfx_frontend_spec_default((int)n);
+	return 0;
+}
+
 static void defaults(TrnOptions *o, TrnTaskKind task)
 {
 	memset(o, 0, sizeof *o);
@@ -279,6 +339,13 @@ static void defaults(TrnOptions *o, TrnTaskKind task)
 	if (task == TRN_TASK_CLASSIFY) {
 		o->train_cfg.adam.lr = 5e-3f;
 		o->train_cfg.loss = RFX_LOSS_CE;
+	}
+	if (task == TRN_TASK_ONSET) {
+		o->train_cfg.adam.lr = 5e-3f;
+		o->train_cfg.loss = RFX_LOSS_BCE;
+		o->tolerance_ms = 15;
+		o->decision_ms = 4;
+		o->frontend = rfx_frontend_spec_default(10);
 	}
 }
 
@@ -348,6 +415,23 @@ static int parse_data(TrnOptions *o, int c, const char *arg)
 	}
 }
 
+/* --gain-augment LO,HI (dB, LO <= HI): the classifier's training segments are scaled by gains
+ * drawn in that range, so that it learns the classes at levels its data does not have. */
+static int parse_gain_augment(TrnOptions *o, const char *arg)
+{
+	char *mid, *end = NULL;
+	errno = 0;
+	double lo = strtod(arg, &mid), hi = NAN;
+	if (mid != arg && *mid == ',')
+		hi = strtod(mid + 1, &end);
+	if (!end || end == mid + 1 || *end || errno || !(lo >= -60 && hi <= 40 && lo <= hi))
+		return opt_bad("gain-augment", arg, "two gains in dB from -60 to 40, the lower first, "
+			       "such as -20,6");
+	o->gain_augment_db[0] = lo;
+	o->gain_augment_db[1] = hi;
+	return 0;
+}
+
 /* The classifier's data options; -1 when `c` is not one of them. */
 static int parse_classes(TrnOptions *o, int c, const char *arg)
 {
@@ -362,7 +446,15 @@ static int parse_classes(TrnOptions *o, int c, const char *arg)
 	case O_CLASS_NAMES: o->class_names = arg; return 0;
 	case O_NO_WEIGHTS: o->no_class_weights = 1; return 0;
 	case O_BATCHES: return opt_whole("batches", arg, 0, 100000000, &o->batches);
+	case O_GAIN_AUGMENT: return parse_gain_augment(o, arg);
 	case O_EVAL: o->eval = arg; return 0;
+	case O_ONSETS: return add_src(o->cls_train.dir, &o->cls_train.n_dir, "onsets", arg);
+	case O_VAL_ONSETS: return add_src(o->cls_val.dir, &o->cls_val.n_dir, "val-onsets", arg);
+	case O_TEST_ONSETS: return add_src(o->cls_test.dir, &o->cls_test.n_dir, "test-onsets", arg);
+	case O_TOLERANCE: return opt_num("tolerance", arg, 1, 100, &o->tolerance_ms);
+	case O_NOTES: o->notes = arg; return 0;
+	case O_DECISION: return opt_num("decision-delay", arg, 0, 50, &o->decision_ms);
+	case O_FRONTEND: return opt_frontend(o, arg);
 	default: return -1;
 	}
 }
@@ -533,8 +625,12 @@ static int check_effect(TrnOptions *o)
 static int check_classify(const TrnOptions *o)
 {
 	if (o->cls_train.n_dir + o->cls_train.n_csv == 0) {
-		fprintf(stderr, PROG ": --task classify needs --classes DIR or --labels F.csv (see "
-			"--task classify --help)\n");
+		if (o->task == TRN_TASK_ONSET)
+			fprintf(stderr, PROG ": --task onset needs --onsets DIR (see --task onset "
+				"--help)\n");
+		else
+			fprintf(stderr, PROG ": --task classify needs --classes DIR or --labels F.csv "
+				"(see --task classify --help)\n");
 		return 2;
 	}
 	if (o->eval)
@@ -554,7 +650,7 @@ int trn_task_select(int *argc, char **argv, TrnTaskKind *task)
 		int used = 0;
 		if (strcmp(argv[i], "--task") == 0) {
 			if (i + 1 >= *argc) {
-				fprintf(stderr, PROG ": --task: needs effect or classify\n");
+				fprintf(stderr, PROG ": --task: needs effect, classify or onset\n");
 				return 2;
 			}
 			v = argv[i + 1];
@@ -565,12 +661,12 @@ int trn_task_select(int *argc, char **argv, TrnTaskKind *task)
 		} else {
 			continue;
 		}
-		if (strcmp(v, "classify") == 0) {
-			*task = TRN_TASK_CLASSIFY;
+		if (strcmp(v, "classify") == 0 || strcmp(v, "onset") == 0) {
+			*task = v[0] == 'c' ? TRN_TASK_CLASSIFY : TRN_TASK_ONSET;
 			return 0;
 		}
 		if (strcmp(v, "effect") != 0) {
-			fprintf(stderr, PROG ": --task: '%s' is not effect or classify\n", v);
+			fprintf(stderr, PROG ": --task: '%s' is not effect, classify or onset\n", v);
 			return 2;
 		}
 		for (int j = i; j + used <= *argc; j++)
@@ -605,7 +701,8 @@ static int parse_one(TrnOptions *o, int c, const char *arg)
 
 int trn_options_parse(TrnOptions *o, TrnTaskKind task, int argc, char **argv)
 {
-	const int cls = task == TRN_TASK_CLASSIFY;
+	const int cls = task != TRN_TASK_EFFECT;
+	const char *task_opt = task == TRN_TASK_ONSET ? "--task onset " : "--task classify ";
 	struct option longopts[N_OPTIONS + 1];
 	task_options(task, longopts);
 	defaults(o, task);
@@ -614,7 +711,8 @@ int trn_options_parse(TrnOptions *o, TrnTaskKind task, int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (c == O_HELP) {
-			fputs(cls ? USAGE_CLASSIFY : USAGE_EFFECT, stdout);
+			fputs(task == TRN_TASK_ONSET ? USAGE_ONSET : cls ? USAGE_CLASSIFY : USAGE_EFFECT,
+			      stdout);
 			return 1;
 		}
 		if (c == O_VERSION) {
@@ -622,9 +720,9 @@ int trn_options_parse(TrnOptions *o, TrnTaskKind task, int argc, char **argv)
 			return 1;
 		}
 		if (c == '?' || c == ':') {
-			fprintf(stderr, PROG ": %s: unknown option or missing value%s (see %s--help)\n",
-				argv[optind - 1], cls ? " for --task classify" : "",
-				cls ? "--task classify " : "");
+			fprintf(stderr, PROG ": %s: unknown option or missing value%s%.*s (see %s--help)\n",
+				argv[optind - 1], cls ? " for " : "", cls ? (int)strlen(task_opt) - 1 : 0,
+				task_opt, cls ? task_opt : "");
 			return 2;
 		}
 		if (parse_one(o, c, optarg))

@@ -17,7 +17,7 @@ typedef struct {
 	TrnKnobValues knobs[TRN_MAX_PAIRS]; /* --knob options after pair i */
 } TrnFileList;
 
-typedef enum { TRN_TASK_EFFECT, TRN_TASK_CLASSIFY } TrnTaskKind;
+typedef enum { TRN_TASK_EFFECT, TRN_TASK_CLASSIFY, TRN_TASK_ONSET } TrnTaskKind;
 
 /* The classifier's data for one set: folders with one sub-folder per class, and label CSVs. */
 #define TRN_MAX_SOURCES 8
@@ -29,10 +29,16 @@ typedef struct {
 typedef struct {
 	TrnTaskKind task;
 	TrnFileList train, val, test;           /* effect */
-	TrnSources cls_train, cls_val, cls_test; /* classify */
+	TrnSources cls_train, cls_val, cls_test; /* classify; onset: the --onsets folders in dir[] */
+	double tolerance_ms;        /* onset: a hit's target is 1 until this long after its onset, */
+	double decision_ms;         /* from this long after it (before: "don't care") */
+	const char *notes;          /* onset --notes kick=36,snare=38 (else General MIDI by label) */
+	RfxFrontendSpec frontend;   /* onset --frontend bands:N | none (dsp/frontend.h) */
 	const char *class_names;    /* --class-names a,b,c */
 	int no_class_weights;
 	long batches;               /* classify: batches per epoch; 0 = the training audio once */
+	double gain_augment_db[2];  /* classify --gain-augment LO,HI: each training segment's gain is
+				     * drawn in [LO, HI] dB; 0,0 = off */
 	const char *eval;           /* classify --eval MODEL: measure only */
 	const char *out, *report, *checkpoint, *resume;
 	const char *lv2_preset;     /* --lv2-preset DIR.lv2: also write an LV2 preset bundle */
@@ -57,7 +63,7 @@ typedef struct {
 } TrnOptions;
 
 /* Looks for "--task NAME" (or --task=NAME) in argv and sets *task. "--task effect" is removed
- * from argv and *argc; "--task classify" stays (the parser takes it). Returns 0, or 2 after
+ * from argv and *argc; "--task classify" and "--task onset" stay (the parser takes them). Returns 0, or 2 after
  * printing a usage error. */
 int trn_task_select(int *argc, char **argv, TrnTaskKind *task);
 

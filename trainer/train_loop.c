@@ -89,8 +89,9 @@ typedef struct {
 	uint8_t *mask;
 	size_t seg_len;
 	size_t n_in;            /* I: the model's inputs (audio, then any conditioning) per step */
+	size_t n_out;           /* O: targets per step (sample targets: 1, or K for onsets) */
 	int64_t n_batches;      /* in this epoch (the task's plan) */
-	float *xbuf, *tbuf;     /* xbuf [batch][seg_len][I]; tbuf [batch][seg_len] for sample targets */
+	float *xbuf, *tbuf;     /* xbuf [batch][seg_len][I]; tbuf [batch][seg_len][O] for targets */
 	int32_t *lbuf;          /* [batch][seg_len] for class labels */
 	double t0;              /* monotonic time at which elapsed was 0 */
 	double last_val;
@@ -452,8 +453,8 @@ static int train_batch(Run *r, int64_t b, double *mean_loss)
 			wb.label = r->lbuf + off;
 			wb.l_stride = S;
 		} else {
-			wb.target = r->tbuf + off;
-			wb.t_stride = S;
+			wb.target = r->tbuf + off * r->n_out;
+			wb.t_stride = S * r->n_out;
 		}
 		if (r->lbuf && !labelled(r, B, off, (size_t)wb.T)) {
 			if (rfx_bptt_forward(r->bp, &wb, NULL, 0) != RFX_OK) {
@@ -552,7 +553,7 @@ static int setup(Run *r)
 	};
 	bc.loss.class_weights = r->task->class_weights;
 	/* The BPTT, the batch's input and targets (or labels), the undo copy. */
-	const size_t per = sizeof(float) + (r->task->labels ? sizeof(int32_t) : sizeof(float));
+	const size_t per = sizeof(float) + (r->task->labels ? sizeof(int32_t) : r->n_out * sizeof(float));
 	size_t more = B * S * (per + (I - 1) * sizeof(float)) + 3 * r->model->n_params * sizeof(float);
 	char why[400];
 	if (memory_check(r->model, &bc, more, why, sizeof why) != 0) {
@@ -569,7 +570,7 @@ static int setup(Run *r)
 	if (r->task->labels)
 		r->lbuf = malloc(B * S * sizeof *r->lbuf);
 	else
-		r->tbuf = malloc(B * S * sizeof *r->tbuf);
+		r->tbuf = malloc(B * S * r->n_out * sizeof *r->tbuf);
 	if (!r->mask || !r->xbuf || !(r->lbuf || r->tbuf) ||
 	    undo_init(&r->undo, r->model->n_params) != 0) {
 		set_err(r->err, "out of memory for %d segments of %zu samples", c->batch, S);
@@ -660,6 +661,7 @@ TrnStop trn_train(const TrnTrainConfig *cfg, const TrnTask *task, RfxModel *mode
 		.cfg = cfg, .task = task, .model = model, .adam = adam, .st = st, .hooks = hooks,
 		.err = err, .seg_len = trn_seg_len(cfg, task->rate), .last_val = NAN,
 		.n_in = (size_t)model->spec.n_inputs,
+		.n_out = task->labels ? 1 : (size_t)model->spec.n_outputs,
 	};
 	TrnStop stop = TRN_STOP_ERROR;
 	stopper_block(&r.stop); /* before the BPTT's threads exist, so they inherit the mask */

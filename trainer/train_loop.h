@@ -102,8 +102,8 @@ typedef struct {
 	int64_t (*plan)(void *ctx, int64_t epoch);
 	/* Fills batch b of the planned epoch: segment i's inputs at x + i * seg_len * I, step t's
 	 * input j at [t * I + j] (I = the model's n_inputs: audio, then any conditioning), and its
-	 * targets at t + i * seg_len or labels at lab + i * seg_len (as `labels` says; the other is
-	 * NULL). Returns the number of segments, 1 to cfg->batch. */
+	 * targets at (i * seg_len + t) * O + o (O = the model's outputs: 1 for an effect, K for an
+	 * onset model) or labels at lab + i * seg_len (as `labels` says; the other is NULL). Returns the number of segments, 1 to cfg->batch. */
 	int (*fill)(void *ctx, int64_t epoch, int64_t b, size_t seg_len, float *x, float *t,
 		    int32_t *lab);
 	/* The validation score of `m`, lower is better: what "best", the plateau and early stopping

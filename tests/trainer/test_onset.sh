@@ -1,0 +1,73 @@
+#!/bin/sh
+# rnnfx-train --task onset on tiny generated data (onset-gen: click, thump, ting at 16 kHz, hits
+# labelled as "time,class"): a short bounded run reaches a held-out mean F1 >= 0.85 and every class
+# >= 0.75 (asserted on the hits the plugin's detector would report, never on time), with a median
+# decision latency under 10 ms; the model is an onset model carrying its classes, MIDI notes and
+# front end; --eval measures it again; every bad-label case exits non-zero naming FILE:LINE.
+set -u
+. "$(dirname "$0")/common.sh"
+T=$TMP
+GEN=$BUILD/tests/trainer/onset-gen
+[ -x "$GEN" ] || { echo "missing $GEN: make BUILD=$BUILD check-all"; echo "0 passed, 1 failed"; exit 1; }
+"$GEN" "$T/train" 1 6 16000 20 && "$GEN" "$T/test" 2 2 16000 20 ||
+	{ echo "onset-gen failed"; echo "0 passed, 1 failed"; exit 1; }
+ONS="--task onset --threads 2 --no-report"
+
+# --- a bounded run learns: hits found on audio from another seed
+if "$TRAIN" $ONS --onsets "$T/train" --test-onsets "$T/test" --hidden 24 --epochs 25 \
+	--notes thump=35 --out "$T/o.json" 2>"$T/err"; then
+	if "$TRAIN" --task onset --eval "$T/o.json" --onsets "$T/test" >"$T/ev" 2>&1; then
+		f1=$(awk '$1 == "mean_f1" { print $2 }' "$T/ev")
+		lat=$(awk '$1 == "latency_median_ms" { print $2 }' "$T/ev")
+		awk -v a="$f1" 'BEGIN { exit !(a >= 0.85) }' && ok "held-out mean F1 $f1 >= 0.85" ||
+			bad "held-out mean F1" "$f1 < 0.85; $(tail -n 12 "$T/err")"
+		worst=$(awk '$1 == "class" { print $8 }' "$T/ev" | sort -g | head -n 1)
+		awk -v a="$worst" 'BEGIN { exit !(a >= 0.75) }' && ok "every class F1 >= 0.75 (worst $worst)" ||
+			bad "per-class F1" "worst $worst < 0.75: $(cat "$T/ev")"
+		awk -v a="$lat" 'BEGIN { exit !(a <= 10) }' && ok "median decision latency $lat ms <= 10" ||
+			bad "decision latency" "$lat ms"
+		grep -q '"test":{.*"mean_f1"' "$T/o.json" && ok "test metrics in the metadata" ||
+			bad "test metrics in the metadata" "$(grep -o '"metadata".\{0,300\}' "$T/o.json")"
+	else
+		bad "--eval" "$(cat "$T/ev")"
+	fi
+	grep -q '"mode": "onset"' "$T/o.json" && ok "an onset model" || bad "mode" "$(head -n 12 "$T/o.json")"
+	grep -q '"notes": \[0, 35, 0\]' "$T/o.json" || grep -q '"notes": \[60, 35, 62\]' "$T/o.json" &&
+		ok "--notes thump=35, the others 60 + k" || bad "notes" "$(grep notes "$T/o.json")"
+	grep -q '"frontend": {"bands": 10' "$T/o.json" && ok "the band front end by default" ||
+		bad "front end" "$(grep frontend "$T/o.json")"
+else
+	bad "onset training run" "$(cat "$T/err")"
+fi
+
+# --- samples instead of bands: the same command trains (one short epoch)
+expect_success "--frontend none trains on samples" "" -- $ONS --onsets "$T/train" --frontend none \
+	--hidden 4 --epochs 1 --batches 2 --out "$T/raw.json"
+grep -q '"frontend"' "$T/raw.json" 2>/dev/null && bad "--frontend none" "front end written" ||
+	ok "--frontend none: no front end in the file"
+
+# --- bad labels: each names the file and line
+B=$T/bad
+mkdir -p "$B"
+cp "$T/train/00.wav" "$B/a.wav"
+printf 'time,class\n0.5,kick\n1.0\n' >"$B/a.csv"
+expect_error "a line without a class" "$B/a.csv:3" "expected time,class" -- $ONS --onsets "$B" \
+	--out "$T/x.json"
+printf 'time,class\nhalf,kick\n' >"$B/a.csv"
+expect_error "a time that is not a number" "$B/a.csv:2" "must be seconds" -- $ONS --onsets "$B" \
+	--out "$T/x.json"
+printf 'time,class\n0.5,kick\n999,snare\n' >"$B/a.csv"
+expect_error "a time past the end" "$B/a.csv:3" "outside the audio" -- $ONS --onsets "$B" \
+	--out "$T/x.json"
+printf 'time,class\n0.5,kick\n0.7,banjo\n' >"$B/a.csv"
+expect_error "a class outside --class-names" "$B/a.csv:3" "unknown class 'banjo'" -- $ONS \
+	--onsets "$B" --class-names kick,snare --out "$T/x.json"
+printf 'time,class\n0.5,kick\n0.9,kick\n' >"$B/a.csv"
+expect_error "one class only" "$B" "an onset model needs at least 2" -- $ONS --onsets "$B" \
+	--out "$T/x.json"
+rm "$B/a.csv"
+expect_error "audio without its labels" "$B/a.wav" "no labels: expected" -- $ONS --onsets "$B" \
+	--out "$T/x.json"
+expect_error "--notes for a class that is not there" "--notes" "'snare' is not one of the classes" \
+	-- $ONS --onsets "$T/train" --notes snare=38 --out "$T/x.json"
+finish

@@ -1,0 +1,528 @@
+#include "onset.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "../dsp/model_file.h"
+#include "checkpoint.h"
+#include "onset_metrics.h"
+#include "onsets.h"
+#include "options.h"
+#include "run.h"
+#include "sha256.h"
+#include "train_loop.h"
+
+#define PROG TRN_PROG
+
+typedef struct {
+	TrnOptions o;
+	TrnClassSet cs;
+	TrnOnsetTracks ot_train, ot_val, ot_test;
+	TrnOnsetSet train, val, test;
+	TrnOnsetShape shape;
+	float weights[RFX_MAX_CLASSES]; /* BCE positive weights */
+	int notes[RFX_MAX_CLASSES];
+	RfxModel *model;
+	RfxAdam *adam;
+	TrnState st;
+	char *fingerprint;
+	char ckpt_path[1024], report_path[1024];
+	TrnError err;
+	size_t seg_len;
+	TrnOnsetMetrics last;       /* of the latest validation */
+} App;
+
+static int fail(App *a)
+{
+	if (a->err.file[0])
+		fprintf(stderr, PROG ": %s: %s\n", a->err.file, a->err.msg);
+	else
+		fprintf(stderr, PROG ": %s\n", a->err.msg);
+	return 1;
+}
+
+static int set_err(App *a, const char *file, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int set_err(App *a, const char *file, const char *fmt, ...)
+{
+	snprintf(a->err.file, sizeof a->err.file, "%s", file ? file : "");
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(a->err.msg, sizeof a->err.msg, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void note(const App *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void note(const App *a, const char *fmt, ...)
+{
+	if (a->o.quiet)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fputs(PROG ": ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+/* ---------------------------------------------------------------- data */
+
+static int load_dirs(App *a, TrnOnsetTracks *ot, const TrnSources *s, int open)
+{
+	for (int i = 0; i < s->n_dir; i++)
+		if (trn_onsets_load_dir(ot, s->dir[i], &a->cs, open, &a->err))
+			return -1;
+	if (a->ot_train.tl.rate && ot->tl.rate != a->ot_train.tl.rate)
+		return set_err(a, ot->tl.rate_file, "sample rate %g Hz, but the training files are "
+			       "at %g Hz", ot->tl.rate, a->ot_train.tl.rate);
+	return 0;
+}
+
+/* --notes a=N,b=M over the General MIDI defaults (and 60 + k for labels GM does not name). */
+static int parse_notes(App *a)
+{
+	for (int k = 0; k < a->cs.n; k++) {
+		int gm = rfx_onset_gm_note(a->cs.name[k]);
+		a->notes[k] = gm >= 0 ? gm : 60 + k;
+	}
+	for (const char *p = a->o.notes; p && *p;) {
+		const char *e = strchr(p, ','), *eq = strchr(p, '=');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		char name[RFX_MAX_LABEL + 16], *end;
+		if (!eq || (e && eq > e) || (size_t)(eq - p) >= sizeof name)
+			return set_err(a, "--notes", "'%.*s': expected CLASS=NOTE", (int)len, p);
+		snprintf(name, sizeof name, "%.*s", (int)(eq - p), p);
+		int k = trn_class_index(&a->cs, name);
+		long v = strtol(eq + 1, &end, 10);
+		if (k < 0)
+			return set_err(a, "--notes", "'%s' is not one of the classes", name);
+		if (end == eq + 1 || (e ? end != e : *end != '\0') || v < 0 || v > 127)
+			return set_err(a, "--notes", "%s: the note must be a MIDI note from 0 to 127", name);
+		a->notes[k] = (int)v;
+		p = e ? e + 1 : p + len;
+	}
+	return 0;
+}
+
+static int build(App *a, TrnOnsetSet *s, const TrnOnsetTracks *ot, int part, const char *what)
+{
+	if (trn_onset_set_build(s, ot, part, a->o.val_split) != 0)
+		return set_err(a, NULL, "out of memory for the %s set", what);
+	return 0;
+}
+
+/* Positive weight of class k: sqrt(negative / positive target samples), within 1..100. The full
+ * ratio (PyTorch's usual advice) makes the model fire on every transient; none leaves the rare
+ * classes under-called. */
+static void class_weights(App *a)
+{
+	for (int k = 0; k < a->cs.n; k++) {
+		const double pos = (double)a->train.count[k] * (double)(a->shape.tol - a->shape.delay);
+		const double w = pos > 0 ? sqrt(fmax((double)a->train.n - pos, 1.0) / pos) : 1.0;
+		a->weights[k] = a->o.no_class_weights ? 1.0f : (float)fmin(fmax(w, 1.0), 100.0);
+	}
+}
+
+static int load_data(App *a)
+{
+	if (a->o.class_names && a->cs.n == 0 && trn_classes_parse(a->o.class_names, &a->cs, &a->err))
+		return -1;
+	const int fixed = a->cs.n > 0; /* --class-names, or the model's classes for --eval */
+	if (load_dirs(a, &a->ot_train, &a->o.cls_train, !fixed))
+		return -1;
+	if (!fixed && trn_onsets_fix_classes(&a->ot_train, &a->cs, a->o.cls_train.dir[0], &a->err))
+		return -1;
+	if (parse_notes(a))
+		return -1;
+	a->shape = trn_onset_shape(a->ot_train.tl.rate, a->o.tolerance_ms, a->o.decision_ms);
+	if (a->o.eval)
+		return build(a, &a->test, &a->ot_train, 0, "evaluation");
+	const int split = a->o.cls_val.n_dir == 0;
+	if ((!split && load_dirs(a, &a->ot_val, &a->o.cls_val, 0)) ||
+	    (a->o.cls_test.n_dir && load_dirs(a, &a->ot_test, &a->o.cls_test, 0)))
+		return -1;
+	if (build(a, &a->train, &a->ot_train, split ? 1 : 0, "training") ||
+	    build(a, &a->val, split ? &a->ot_train : &a->ot_val, split ? 2 : 0, "validation") ||
+	    (a->o.cls_test.n_dir && build(a, &a->test, &a->ot_test, 0, "test")))
+		return -1;
+	const char *where = a->o.cls_train.dir[0];
+	for (int k = 0; k < a->cs.n; k++)
+		if (a->train.count[k] == 0)
+			return set_err(a, where, "class '%s' has no training hits left after the split",
+				       a->cs.name[k]);
+	a->seg_len = (size_t)llround(a->o.train_cfg.segment_s * a->train.rate);
+	if (a->seg_len <= (size_t)a->o.train_cfg.warmup)
+		return set_err(a, NULL, "--segment %.3f s (%zu samples) must be longer than --warmup %d "
+			       "samples", a->o.train_cfg.segment_s, a->seg_len, a->o.train_cfg.warmup);
+	if (a->train.n < a->seg_len)
+		return set_err(a, where, "too short: %.3f s of training audio, a segment is %.3f s",
+			       (double)a->train.n / a->train.rate, a->o.train_cfg.segment_s);
+	if (a->val.n <= 2 * (size_t)a->o.train_cfg.warmup)
+		return set_err(a, where, "too short: the validation part has %.3f s, needs more than "
+			       "twice the warm-up", (double)a->val.n / a->train.rate);
+	class_weights(a);
+	return 0;
+}
+
+static char *make_fingerprint(const App *a)
+{
+	const TrnOnsetTracks *lists[2] = { &a->ot_train, &a->ot_val };
+	size_t cap = 1024 + 40 * (size_t)(lists[0]->tl.n_tracks + lists[1]->tl.n_tracks);
+	char *s = malloc(cap);
+	if (!s)
+		return NULL;
+	int len = snprintf(s, cap, "task=onset seed=%llu segment=%.6g warmup=%d window=%d batch=%d "
+			   "batches=%ld val-split=%g weights=%d tolerance=%.6g delay=%.6g frontend=%d classes=",
+			   (unsigned long long)a->o.train_cfg.seed, a->o.train_cfg.segment_s,
+			   a->o.train_cfg.warmup, a->o.train_cfg.window, a->o.train_cfg.batch,
+			   a->o.batches, a->o.cls_val.n_dir ? 0 : a->o.val_split,
+			   !a->o.no_class_weights, a->o.tolerance_ms, a->o.decision_ms,
+			   a->o.frontend.bands);
+	for (int k = 0; k < a->cs.n && (size_t)len < cap; k++)
+		len += snprintf(s + len, cap - (size_t)len, "%.20s,", a->cs.name[k]);
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < lists[k]->tl.n_tracks && (size_t)len < cap; i++) {
+			char hex[65];
+			trn_sha256_hex(lists[k]->tl.tracks[i].sha256, hex);
+			len += snprintf(s + len, cap - (size_t)len, "%.16s,", hex);
+		}
+	return s;
+}
+
+/* ---------------------------------------------------------------- model */
+
+static void name_model(App *a)
+{
+	for (int k = 0; k < a->cs.n; k++) {
+		snprintf(a->model->labels[k], RFX_MAX_LABEL, "%s", a->cs.name[k]);
+		a->model->notes[k] = a->notes[k];
+	}
+	a->model->has_notes = 1;
+}
+
+static int make_model(App *a)
+{
+	RfxModelSpec spec = {
+		.cell = a->o.cell, .n_layers = a->o.layers, .n_inputs = 1, .hidden = a->o.hidden,
+		.mode = RFX_MODE_ONSET, .n_outputs = a->cs.n, .sample_rate = a->train.rate,
+		.frontend = a->o.frontend,
+	};
+	if (spec.frontend.bands)
+		spec.n_inputs = rfx_frontend_inputs(&spec.frontend);
+	if (trn_run_new_model(&spec, &a->o.train_cfg, &a->model, &a->adam, &a->st, &a->err) != 0)
+		return -1;
+	name_model(a);
+	return 0;
+}
+
+static int resume(App *a)
+{
+	const RfxModelSpec want = { .mode = RFX_MODE_ONSET, .n_outputs = a->cs.n,
+				    .sample_rate = a->train.rate };
+	if (trn_run_resume(a->o.resume, a->fingerprint, "seed, classes, --tolerance, --segment, "
+			   "--warmup, --window, --batch, --batches, splits", &want, &a->model, &a->adam,
+			   &a->st, &a->err) != 0)
+		return -1;
+	name_model(a);
+	note(a, "%s: resuming at epoch %lld (best validation mean F1 %.2f %%)", a->o.resume,
+	     (long long)a->st.epoch, 100 * (1 - a->st.best_val));
+	return 0;
+}
+
+/* ---------------------------------------------------------------- the task */
+
+/* Every epoch has --batches batches, or as many as hold the training audio once. */
+static int64_t plan(void *ctx, int64_t epoch)
+{
+	const App *a = ctx;
+	(void)epoch;
+	if (a->o.batches > 0)
+		return a->o.batches;
+	double per = (double)a->o.train_cfg.batch * (double)(a->seg_len - (size_t)a->o.train_cfg.warmup);
+	int64_t nb = (int64_t)llround((double)a->train.n / per);
+	return nb < 1 ? 1 : nb;
+}
+
+/* The n-th onset of class k in the training set (n < count[k]), by a scan: K <= 16 and a batch
+ * has a few segments, so the cost is small next to the BPTT. */
+static size_t nth_onset(const App *a, int k, size_t n)
+{
+	for (size_t i = 0; i < a->train.n_on; i++)
+		if (a->train.on[i].cls == k && n-- == 0)
+			return a->train.on[i].pos;
+	return 0;
+}
+
+/* The network's inputs for samples [start, start + S) into x (I per step): the samples, or the
+ * front end's features, computed by the code the stream runs, after it has settled on the 50 ms
+ * before the segment (its slowest envelope is 20 ms). */
+static void inputs(const App *a, size_t start, size_t S, float *x)
+{
+	const RfxFrontendSpec *fs = &a->model->spec.frontend;
+	if (!fs->bands) {
+		memcpy(x, a->train.x + start, S * sizeof *x);
+		return;
+	}
+	RfxFrontend fe;
+	float scratch[RFX_MAX_INPUTS];
+	const size_t I = (size_t)rfx_frontend_inputs(fs), settle = (size_t)(0.05 * a->train.rate);
+	rfx_frontend_init(&fe, fs, a->train.rate);
+	for (size_t i = start > settle ? start - settle : 0; i < start; i++)
+		rfx_frontend_step(&fe, a->train.x[i], scratch);
+	for (size_t t = 0; t < S; t++)
+		rfx_frontend_step(&fe, a->train.x[start + t], x + t * I);
+}
+
+/* Batch b of epoch e is drawn from (seed, e, b) alone. Even segments hold a hit of class
+ * (first + i / 2) mod K at a random place of their loss part, so rare classes (toms, cymbals)
+ * are seen as often as kicks; odd segments start anywhere, so the model also meets what lies
+ * between hits. */
+static int fill(void *ctx, int64_t epoch, int64_t b, size_t S, float *x, float *t, int32_t *lab)
+{
+	const App *a = ctx;
+	(void)lab;
+	const size_t warm = (size_t)a->o.train_cfg.warmup, N = a->train.n, K = (size_t)a->cs.n;
+	uint64_t g = a->o.train_cfg.seed * 0xD1B54A32D192ED03ULL +
+		     (uint64_t)epoch * 0x9E3779B97F4A7C15ULL + (uint64_t)b;
+	const int first = (int)(trn_mix(&g) % K);
+	for (int i = 0; i < a->o.train_cfg.batch; i++) {
+		size_t start;
+		if (i % 2 == 0) {
+			const int k = (int)(((size_t)first + (size_t)i / 2) % K);
+			const size_t p = nth_onset(a, k, trn_mix(&g) % a->train.count[k]);
+			const size_t o = warm + (size_t)(trn_mix(&g) % (S - warm));
+			start = p > o ? p - o : 0;
+		} else {
+			start = (size_t)(trn_mix(&g) % (N - S + 1));
+		}
+		if (start + S > N)
+			start = N - S;
+		inputs(a, start, S, x + (size_t)i * S * (size_t)a->model->spec.n_inputs);
+		trn_onset_targets(&a->train, (int)K, &a->shape, start, S, t + (size_t)i * S * K);
+	}
+	return a->o.train_cfg.batch;
+}
+
+/* 1 - mean F1 of the validation hits is what "best", the plateau and early stopping watch. */
+static int score(void *ctx, const RfxModel *m, double *err, TrnError *e)
+{
+	App *a = ctx;
+	if (trn_onset_evaluate(m, &a->val, (size_t)a->o.train_cfg.warmup, NULL, &a->last) != RFX_OK) {
+		e->file[0] = '\0';
+		snprintf(e->msg, sizeof e->msg, "validation failed");
+		return -1;
+	}
+	*err = isnan(a->last.mean_f1) ? 1.0 : 1.0 - a->last.mean_f1;
+	return 0;
+}
+
+static void validated(void *ctx, const TrnState *st)
+{
+	const App *a = ctx;
+	if (a->o.quiet)
+		return;
+	const TrnPoint *p = &st->hist[st->n_hist - 1];
+	fprintf(stderr, "epoch %lld  %lld batches  loss %.4g  val mean F1 %.2f %% (best %.2f %%)  "
+		"latency %.1f ms  lr %.2g  %.0f s\n", (long long)st->epoch, (long long)st->batch,
+		p->loss, 100 * a->last.mean_f1, 100 * (1 - st->best_val), a->last.latency_median_ms,
+		p->lr, st->elapsed);
+}
+
+static int save_checkpoint(void *ctx, const TrnState *st, const RfxAdam *adam, TrnError *err)
+{
+	App *a = ctx;
+	return trn_checkpoint_save(a->ckpt_path, a->model, adam, st, a->fingerprint, err);
+}
+
+static void log_cb(void *ctx, int warn, const char *file, const char *msg)
+{
+	const App *a = ctx;
+	if (!warn && a->o.quiet)
+		return;
+	fprintf(stderr, PROG ": %s%s%s%s\n", file, file[0] ? ": " : "", warn ? "warning: " : "", msg);
+}
+
+/* ---------------------------------------------------------------- results */
+
+static json_t *metrics_json(const TrnOnsetMetrics *m, const TrnClassSet *cs)
+{
+	json_t *j = json_object(), *cls = json_object();
+	json_object_set_new(j, "mean_f1", trn_json_num(m->mean_f1));
+	json_object_set_new(j, "latency_median_ms", trn_json_num(m->latency_median_ms));
+	json_object_set_new(j, "latency_p90_ms", trn_json_num(m->latency_p90_ms));
+	for (int k = 0; k < m->K; k++)
+		json_object_set_new(cls, cs->name[k], json_pack(
+			"{s:I, s:I, s:o, s:o, s:o, s:o, s:o}", "hits", (json_int_t)m->onsets[k],
+			"notes", (json_int_t)m->detections[k], "precision", trn_json_num(m->precision[k]),
+			"recall", trn_json_num(m->recall[k]), "f1", trn_json_num(m->f1[k]),
+			"latency_median_ms", trn_json_num(m->lat_median_ms[k]),
+			"latency_p90_ms", trn_json_num(m->lat_p90_ms[k])));
+	json_object_set_new(j, "classes", cls);
+	return j;
+}
+
+static void add_tracks(json_t *arr, const TrnOnsetTracks *ot, const char *role)
+{
+	for (int i = 0; i < ot->tl.n_tracks; i++) {
+		char hex[65];
+		trn_sha256_hex(ot->tl.tracks[i].sha256, hex);
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "role", role, "path",
+						     ot->tl.tracks[i].path, "sha256", hex));
+	}
+}
+
+static char *make_metadata(App *a, const TrnOnsetMetrics *val, const TrnOnsetMetrics *test,
+			   TrnStop stop)
+{
+	const RfxModelSpec *s = &a->model->spec;
+	json_t *m = json_pack("{s:s, s:s, s:s, s:{s:s, s:i, s:i, s:s}, s:f, s:f}", "trainer", PROG,
+			      "rnnfx_version", RFX_VERSION, "task", "onset", "architecture", "cell",
+			      rfx_cell_name(s->cell), "hidden", s->hidden, "layers", s->n_layers,
+			      "init_state", "zeros", "sample_rate", s->sample_rate, "tolerance_ms",
+			      a->o.tolerance_ms);
+	if (m)
+		json_object_set_new(m, "decision_delay_ms", json_real(a->o.decision_ms));
+	if (!m)
+		return NULL;
+	json_t *cls = json_array(), *w = json_array();
+	for (int k = 0; k < a->cs.n; k++) {
+		json_array_append_new(cls, json_string(a->cs.name[k]));
+		json_array_append_new(w, json_real(a->weights[k]));
+	}
+	json_object_set_new(m, "classes", cls);
+	json_object_set_new(m, "positive_weights", w);
+	json_object_set_new(m, "metrics_from", json_string(test ? "test" : "validation"));
+	json_object_set_new(m, "validation", metrics_json(val, &a->cs));
+	if (test)
+		json_object_set_new(m, "test", metrics_json(test, &a->cs));
+	json_object_set_new(m, "warmup_samples", json_integer(a->o.train_cfg.warmup));
+	json_t *data = json_array();
+	add_tracks(data, &a->ot_train, "train");
+	add_tracks(data, &a->ot_val, "validation");
+	add_tracks(data, &a->ot_test, "test");
+	return trn_run_metadata(m, &a->o, &a->st, stop, data);
+}
+
+static int finish(App *a, TrnStop stop)
+{
+	if (isfinite(a->st.best_val))
+		memcpy(a->model->params, a->st.best_params, a->model->n_params * sizeof *a->model->params);
+	TrnOnsetMetrics val, test;
+	const size_t warm = (size_t)a->o.train_cfg.warmup;
+	if (trn_onset_evaluate(a->model, &a->val, warm, NULL, &val) != RFX_OK ||
+	    (a->test.n && trn_onset_evaluate(a->model, &a->test, warm, NULL, &test) != RFX_OK))
+		return set_err(a, NULL, "evaluation failed");
+	const TrnOnsetMetrics *t = a->test.n ? &test : NULL;
+	char *meta = make_metadata(a, &val, t, stop);
+	if (!meta || rfx_model_set_metadata(a->model, meta) != RFX_OK) {
+		free(meta);
+		return set_err(a, NULL, "out of memory for the metadata");
+	}
+	free(meta);
+	char detail[256] = "";
+	RfxStatus rc = rfx_model_save_file(a->model, a->o.out, detail, sizeof detail);
+	if (rc != RFX_OK)
+		return set_err(a, a->o.out, "%s", detail[0] ? detail : rfx_strerror(rc));
+	if (!a->o.quiet) {
+		fprintf(stderr, PROG ": %s: best validation epoch %lld of %lld, %lld steps, %.0f s, stopped "
+			"by %s\nvalidation:\n", a->o.out, (long long)a->st.best_epoch,
+			(long long)a->st.epoch, (long long)a->st.steps, a->st.elapsed, trn_stop_name(stop));
+		trn_onset_metrics_print(stderr, &val, a->model->labels);
+		if (t) {
+			fprintf(stderr, "test:\n");
+			trn_onset_metrics_print(stderr, t, a->model->labels);
+		}
+	}
+	return 0;
+}
+
+/* --eval: the model's own classes, in its order, must be the data's. */
+static int evaluate_only(App *a)
+{
+	char detail[256] = "";
+	RfxStatus rc = rfx_model_load_file(a->o.eval, &a->model, detail, sizeof detail);
+	if (rc != RFX_OK)
+		return set_err(a, a->o.eval, "%s", detail[0] ? detail : rfx_strerror(rc));
+	if (a->model->spec.mode != RFX_MODE_ONSET)
+		return set_err(a, a->o.eval, "not an onset model");
+	if (!a->o.class_names) {
+		a->cs.n = a->model->spec.n_outputs;
+		for (int k = 0; k < a->cs.n; k++)
+			snprintf(a->cs.name[k], RFX_MAX_LABEL, "%s", a->model->labels[k]);
+	}
+	if (load_data(a))
+		return -1;
+	if (a->test.rate != a->model->spec.sample_rate)
+		return set_err(a, a->o.eval, "model at %g Hz, data at %g Hz", a->model->spec.sample_rate,
+			       a->test.rate);
+	TrnOnsetMetrics m;
+	if (trn_onset_evaluate(a->model, &a->test, (size_t)a->o.train_cfg.warmup, NULL, &m) != RFX_OK)
+		return set_err(a, NULL, "evaluation failed");
+	printf("%s: %.3f s of audio, %zu hits, %d classes\n", a->o.eval,
+	       (double)a->test.n / a->test.rate, a->test.n_on, m.K);
+	trn_onset_metrics_print(stdout, &m, a->model->labels);
+	printf("mean_f1 %.9f\nlatency_median_ms %.3f\nlatency_p90_ms %.3f\n", m.mean_f1,
+	       m.latency_median_ms, m.latency_p90_ms);
+	for (int k = 0; k < m.K; k++)
+		printf("class %s precision %.6f recall %.6f f1 %.6f\n", a->model->labels[k],
+		       m.precision[k], m.recall[k], m.f1[k]);
+	return 0;
+}
+
+static int run(App *a)
+{
+	if (a->o.eval)
+		return evaluate_only(a) ? fail(a) : 0;
+	if (load_data(a) != 0)
+		return fail(a);
+	note(a, "%d classes at %g Hz: %.1f s training (%zu hits), %.1f s validation (%zu hits)%s",
+	     a->cs.n, a->train.rate, (double)a->train.n / a->train.rate, a->train.n_on,
+	     (double)a->val.n / a->train.rate, a->val.n_on, a->test.n ? "" : ", no test set");
+	if (a->test.n)
+		note(a, "%.1f s test (%zu hits)", (double)a->test.n / a->train.rate, a->test.n_on);
+	a->fingerprint = make_fingerprint(a);
+	if (!a->fingerprint)
+		return set_err(a, NULL, "out of memory"), fail(a);
+	if ((a->o.resume ? resume(a) : make_model(a)) != 0)
+		return fail(a);
+	TrnTask task = {
+		.ctx = a, .rate = a->train.rate, .labels = 0, .class_weights = a->weights,
+		.est_batch = a->o.train_cfg.batch, .plan = plan, .fill = fill, .score = score,
+	};
+	const char *outs[] = { a->o.out, a->ckpt_path, NULL };
+	TrnHooks hooks = { .epoch_end = save_checkpoint, .ctx = a, .log = log_cb,
+			   .validated = validated };
+	TrnStop stop = trn_run_train(outs, a->ckpt_path, a->fingerprint, &a->o.train_cfg, &task,
+				     a->model, a->adam, &a->st, &hooks, &a->err);
+	if (stop == TRN_STOP_ERROR)
+		return fail(a);
+	if (stop == TRN_STOP_INTERRUPT) {
+		fprintf(stderr, PROG ": %s: interrupted; continue with the same command plus --resume %s\n",
+			a->ckpt_path, a->ckpt_path);
+		return TRN_EXIT_INTERRUPTED;
+	}
+	return finish(a, stop) ? fail(a) : 0;
+}
+
+int trn_onset_main(const TrnOptions *o)
+{
+	static App a;
+	a.o = *o;
+	trn_run_paths(&a.o, a.ckpt_path, sizeof a.ckpt_path, a.report_path, sizeof a.report_path);
+	int rc = run(&a);
+	trn_onset_set_free(&a.train);
+	trn_onset_set_free(&a.val);
+	trn_onset_set_free(&a.test);
+	trn_onsets_free(&a.ot_train);
+	trn_onsets_free(&a.ot_val);
+	trn_onsets_free(&a.ot_test);
+	trn_run_free(a.model, a.adam, &a.st, a.fingerprint);
+	return rc;
+}
