@@ -20,6 +20,16 @@
  * waits for frame 0 of the next). A class whose note would pass 127 changes the ports but sends
  * no note.
  *
+ * Onset mode, for an onset model (mode "onset", e.g. drum hits): the model's K probabilities go
+ * to the onset detector of dsp/rnnfx.h (threshold = the `threshold` port, release = half of it,
+ * gap 30 ms, gate = the `gate` port), and each hit it reports at frame t of the block is a
+ * note-on at frame t, channel 10 (General MIDI drums), the class's note from the model, velocity
+ * from the hit's level; its note-off follows `note_length` ms later (sooner when the same class
+ * hits again: that note-off then comes at the new note-on's frame, before it). `class` and
+ * `confidence` hold the last hit's class and probability; p0..p7 the raw probabilities of the
+ * block's last frame; `smoothing` and `base_note` are not used. Both modes run the same loop:
+ * the model over a chunk, then the mode's decision, then the MIDI.
+ *
  * Loading, the worker and state are the effect's (plugin/core.c): patch:Set of rnnfx:model, a
  * load on the worker, the model's path and the model itself (labels included) in the state.
  * Effect models are refused (status 4), and so are classifiers trained at another sample rate
@@ -66,6 +76,8 @@ typedef struct {
 	const float *threshold;
 	const float *base_note;
 	const float *enabled;
+	const float *note_length;
+	const float *gate;
 	float *class_out;
 	float *confidence;
 	float *status;
@@ -88,6 +100,11 @@ typedef struct {
 	float s[RFX_MAX_CLASSES];
 	float x_in[CHUNK];
 	float probs[CHUNK * RFX_MAX_CLASSES];
+	/* Onset mode */
+	RfxOnsetDetector det;
+	RfxOnsetEvent ev[CHUNK];
+	bool drum_on[RFX_MAX_CLASSES];     /* class k's note is sounding */
+	uint32_t drum_off[RFX_MAX_CLASSES]; /* frames from the current chunk's start to its off */
 } RfxClassifier;
 
 /* The worker and state callbacks of plugin/core.c take the instance as its RfxCore. */
@@ -110,6 +127,7 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
 	self->winner = -1;
 	self->sounding = -1;
 	self->fresh = true;
+	rfx_onset_init(&self->det, 1, rate, NULL);
 	return self;
 }
 
@@ -136,6 +154,8 @@ static void connect_port(LV2_Handle instance, uint32_t port, void *data)
 	case RFX_CLS_PORT_STATUS: self->status = data; break;
 	case RFX_CLS_PORT_LATENCY: self->latency = data; break;
 	case RFX_CLS_PORT_MODEL_RATE: self->model_rate = data; break;
+	case RFX_CLS_PORT_NOTE_LENGTH: self->note_length = data; break;
+	case RFX_CLS_PORT_GATE: self->gate = data; break;
 	default: break;
 	}
 }
@@ -202,12 +222,120 @@ static void winner_changed(RfxClassifier *self, uint32_t frame, int k, int base)
 	self->sounding = note;
 }
 
-/* Forgets the class: the next sample starts the smoothing afresh. */
-static void forget_class(RfxClassifier *self)
+/* Onset mode: ends every sounding drum note at `frame` (as many as there is room for). */
+static void drums_off(RfxClassifier *self, uint32_t frame)
 {
+	for (int k = 0; k < RFX_MAX_CLASSES; ++k)
+		if (self->drum_on[k] && self->cur && midi_room(self, 1)) {
+			midi_write(self, frame, LV2_MIDI_MSG_NOTE_OFF | 9, self->cur->notes[k], 0);
+			self->drum_on[k] = false;
+		}
+}
+
+/* Forgets the class: the next sample starts the smoothing afresh; drum notes end at `frame`. */
+static void forget_class(RfxClassifier *self, uint32_t frame)
+{
+	drums_off(self, frame);
 	self->winner = -1;
 	self->fresh = true;
 	memset(self->s, 0, sizeof self->s);
+	rfx_onset_reset(&self->det);
+}
+
+/* Frame mode over the chunk at `off`: smoothing, winner, a note when it changes. */
+static void frame_chunk(RfxClassifier *self, uint32_t off, uint32_t n, int K, float thr, int base)
+{
+	const float a = self->coef;
+	for (uint32_t i = 0; i < n; ++i) {
+		const float *p = self->probs + (size_t)i * (size_t)K;
+		int best = 0;
+		for (int k = 0; k < K; ++k) {
+			const float pk = isfinite(p[k]) ? p[k] : 0.0f;
+			if (self->fresh)
+				self->s[k] = pk;
+			else
+				self->s[k] += a * (pk - self->s[k]);
+			if (self->s[k] > self->s[best])
+				best = k;
+		}
+		self->fresh = false;
+		if (best != self->winner && self->s[best] > thr) {
+			self->winner = best;
+			winner_changed(self, off + i, best, base);
+		}
+	}
+}
+
+/* The sounding drum note whose off comes first before `limit` frames into the chunk, or -1. */
+static int first_off(const RfxClassifier *self, uint32_t limit)
+{
+	int k0 = -1;
+	for (int k = 0; k < RFX_MAX_CLASSES; ++k)
+		if (self->drum_on[k] && self->drum_off[k] < limit &&
+		    (k0 < 0 || self->drum_off[k] < self->drum_off[k0]))
+			k0 = k;
+	return k0;
+}
+
+/* Onset mode over the chunk at `off`: the detector's hits become note-ons, in frame order with
+ * the note-offs that fall due (an off never after an on of a later frame: the sequence's times
+ * must not go back). `len` is the note length in frames. */
+static void onset_chunk(RfxClassifier *self, uint32_t off, uint32_t n, int K, uint32_t len)
+{
+	const int m = rfx_onset_process(&self->det, self->x_in, self->probs, n, self->ev, CHUNK);
+	for (int e = 0;; ++e) {
+		const uint32_t at = e < m ? self->ev[e].frame : n;
+		for (int k; (k = first_off(self, e < m ? at + 1 : n)) >= 0;) {
+			if (!midi_room(self, 1))
+				break;
+			midi_write(self, off + self->drum_off[k], LV2_MIDI_MSG_NOTE_OFF | 9,
+				   self->cur->notes[k], 0);
+			self->drum_on[k] = false;
+		}
+		if (e >= m)
+			break;
+		const RfxOnsetEvent *ev = &self->ev[e];
+		self->winner = ev->cls;
+		self->s[ev->cls] = ev->confidence;
+		const int note = self->cur->notes[ev->cls];
+		if (ev->cls >= K || !midi_room(self, self->drum_on[ev->cls] ? 2u : 1u))
+			continue; /* no room for the pair: the hit sends nothing, the ports still show it */
+		if (self->drum_on[ev->cls]) /* the class's last note still sounds: it ends here */
+			midi_write(self, off + at, LV2_MIDI_MSG_NOTE_OFF | 9, note, 0);
+		midi_write(self, off + at, LV2_MIDI_MSG_NOTE_ON | 9, note, ev->velocity);
+		self->drum_on[ev->cls] = true;
+		self->drum_off[ev->cls] = at + len;
+	}
+	for (int k = 0; k < RFX_MAX_CLASSES; ++k)
+		if (self->drum_on[k])
+			self->drum_off[k] = self->drum_off[k] > n ? self->drum_off[k] - n : 0;
+	/* The probability ports show the raw values of the chunk's last frame. */
+	for (int k = 0; k < K && n; ++k)
+		self->s[k] = self->probs[(size_t)(n - 1) * (size_t)K + (size_t)k];
+}
+
+/* Onset mode: the detector follows the threshold and gate ports (NaN: the defaults). */
+static void onset_controls(RfxClassifier *self, float thr)
+{
+	RfxOnsetConfig c = rfx_onset_config_default();
+	c.threshold = thr > 0.0f && thr < 1.0f ? thr : c.threshold;
+	c.release = c.threshold / 2;
+	const float g = self->gate ? *self->gate : RFX_CLS_DEFAULT_GATE_DB;
+	c.gate_db = g >= -120.0f && g <= 0.0f ? g : (g > 0.0f ? 0.0f : -120.0f);
+	if (g != g)
+		c.gate_db = RFX_CLS_DEFAULT_GATE_DB;
+	if (c.threshold != self->det.cfg.threshold || c.gate_db != self->det.cfg.gate_db)
+		rfx_onset_configure(&self->det, self->core.rate, &c);
+}
+
+/* Onset mode: the note length port in frames (5 ms to 2 s; NaN: the default). */
+static uint32_t note_frames(const RfxClassifier *self)
+{
+	float ms = self->note_length ? *self->note_length : RFX_CLS_DEFAULT_NOTE_LENGTH_MS;
+	if (!(ms >= 5.0f))
+		ms = ms < 5.0f ? 5.0f : RFX_CLS_DEFAULT_NOTE_LENGTH_MS;
+	ms = ms < 2000.0f ? ms : 2000.0f;
+	return (uint32_t)(ms * 0.001 * self->core.rate + 0.5);
 }
 
 /* Audio class: processes n samples (any n, 0 included; `in` and `out` may be the same buffer).
@@ -270,7 +398,7 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 
 	if (self->reset_pending) {
 		note_off(self, 0);
-		forget_class(self);
+		forget_class(self, 0);
 		self->reset_pending = false;
 	}
 
@@ -278,21 +406,26 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 	 * once: the audio does not depend on it, so there is nothing to cross-fade. */
 	rfx_core_take_restored(core);
 	if (core->next) {
+		drums_off(self, 0); /* with the old model's notes */
 		rfx_core_retire(core, self->cur);
 		self->cur = core->next;
 		core->next = NULL;
 		note_off(self, 0);
-		forget_class(self);
+		rfx_onset_init(&self->det, rfx_engine_outputs(self->cur->engine), core->rate, NULL);
+		forget_class(self, 0);
 		self->announce_model = self->announce_labels = true;
 	}
 
 	if (!enabled) {
 		/* The model rests (its state kept); no class while disabled. */
 		note_off(self, 0);
-		forget_class(self);
+		forget_class(self, 0);
 	} else if (self->cur) {
 		const int K = rfx_engine_outputs(self->cur->engine);
-		const float a = self->coef;
+		const bool onset = self->cur->onset;
+		if (onset)
+			onset_controls(self, thr);
+		const uint32_t len = note_frames(self);
 		for (uint32_t off = 0; off < n_samples;) {
 			const uint32_t n = n_samples - off < CHUNK ? n_samples - off : CHUNK;
 			for (uint32_t i = 0; i < n; ++i) {
@@ -300,24 +433,10 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 				self->x_in[i] = isfinite(x) ? x : 0.0f;
 			}
 			rfx_engine_process(self->cur->engine, self->x_in, self->probs, n);
-			for (uint32_t i = 0; i < n; ++i) {
-				const float *p = self->probs + (size_t)i * (size_t)K;
-				int best = 0;
-				for (int k = 0; k < K; ++k) {
-					const float pk = isfinite(p[k]) ? p[k] : 0.0f;
-					if (self->fresh)
-						self->s[k] = pk;
-					else
-						self->s[k] += a * (pk - self->s[k]);
-					if (self->s[k] > self->s[best])
-						best = k;
-				}
-				self->fresh = false;
-				if (best != self->winner && self->s[best] > thr) {
-					self->winner = best;
-					winner_changed(self, off + i, best, base);
-				}
-			}
+			if (onset)
+				onset_chunk(self, off, n, K, len);
+			else
+				frame_chunk(self, off, n, K, thr, base);
 			off += n;
 		}
 	}

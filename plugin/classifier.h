@@ -28,6 +28,8 @@ typedef enum {
 	RFX_CLS_PORT_MODEL_RATE,  /* "model_rate"  output: Hz the model was trained at (0 = none) */
 	RFX_CLS_PORT_P0,          /* "p0".."p7"    output: smoothed probability of class 0..7 */
 	RFX_CLS_PORT_P7 = RFX_CLS_PORT_P0 + 7,
+	RFX_CLS_PORT_NOTE_LENGTH, /* "note_length" onset models: ms from a hit's note-on to its off */
+	RFX_CLS_PORT_GATE,        /* "gate"        onset models: no hit below this input peak, dBFS */
 	RFX_CLS_PORT_COUNT
 } RfxClsPortIndex;
 
@@ -46,6 +48,8 @@ typedef enum {
 #define RFX_CLS_DEFAULT_SMOOTHING_MS 20.0f
 #define RFX_CLS_DEFAULT_THRESHOLD 0.6f
 #define RFX_CLS_DEFAULT_BASE_NOTE 60
+#define RFX_CLS_DEFAULT_NOTE_LENGTH_MS 50.0f
+#define RFX_CLS_DEFAULT_GATE_DB -60.0f
 
 /* The one-pole coefficient a of s += a * (p - s) for a time constant of `ms` milliseconds at
  * `rate` Hz: 1 - exp(-1 / (rate * ms / 1000)); 1 (no smoothing) at 0 ms. */

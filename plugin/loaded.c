@@ -140,7 +140,7 @@ static RfxStatus check_kind(const RfxModel *model, RfxOutputMode mode, double ho
 		*why = RFX_LOAD_FAIL_KIND;
 		return RFX_ERR_FIELD;
 	}
-	if (mode == RFX_MODE_CLASSIFIER && rfx_model_mode(model) != RFX_MODE_CLASSIFIER) {
+	if (mode == RFX_MODE_CLASSIFIER && !rfx_mode_has_classes(rfx_model_mode(model))) {
 		if (detail && detail_size)
 			snprintf(detail, detail_size,
 				 "an effect model; this plugin runs classifier models (use the rnnfx "
@@ -196,6 +196,11 @@ RfxStatus rfx_loaded_load(const char *path, const char *json, size_t json_len, d
 		m->json = rfx_model_to_string(model);
 	if (mode == RFX_MODE_CLASSIFIER)
 		m->labels = join_labels(model);
+	m->onset = rfx_model_mode(model) == RFX_MODE_ONSET;
+	for (int k = 0; k < rfx_model_n_outputs(model) && k < RFX_MAX_CLASSES; k++) {
+		const int note = rfx_model_note(model, k);
+		m->notes[k] = note >= 0 ? note : 60 + k;
+	}
 	map_knobs(model, m);
 	if (mode == RFX_MODE_EFFECT)
 		m->knobs = describe_knobs(model, m);

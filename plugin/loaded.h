@@ -40,6 +40,8 @@ typedef struct RfxLoaded {
 	int knob_input[RFX_MAX_KNOBS]; /* the conditioning input knob port i drives */
 	bool knob_unit[RFX_MAX_KNOBS]; /* the input is the port's value p itself (a "unit" knob, or
 				   * a conditioned model without knobs); else 2 p - 1 ("linear") */
+	bool onset;               /* an onset model (drum hits): the classifier plugin's onset mode */
+	int notes[RFX_MAX_CLASSES]; /* onset: each class's MIDI note (rfx_model_note, else 60 + k) */
 } RfxLoaded;
 
 /* The network value knob port value p (0..1) gives model m's knob i: the knob's place in its

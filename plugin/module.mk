@@ -56,7 +56,7 @@ RFX_ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -
 RFX_ASAN_BUNDLE := $(BUILD)/lv2-asan/rnnfx.lv2
 
 # The host (host.c, host.h) and the cases, one file per part of the plugins; lv2host.c runs them.
-RFX_LV2HOST_SRC := $(addprefix tests/lv2/,lv2host.c host.c cases_effect.c cases_classifier.c \
+RFX_LV2HOST_SRC := $(addprefix tests/lv2/,lv2host.c host.c cases_effect.c cases_classifier.c cases_onset.c \
 	cases_state.c)
 $(RFX_LV2HOST_SRC:tests/lv2/%.c=$(RFX_LV2T)/%.o) $(RFX_LV2T)/mkmodel.o: override CFLAGS += \
 	$(LV2_CFLAGS) $(LILV_CFLAGS) $(JANSSON_CFLAGS)

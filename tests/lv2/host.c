@@ -360,6 +360,8 @@ Host *host_new_cls(bool threaded, double rate)
 	h->smoothing = RFX_CLS_DEFAULT_SMOOTHING_MS;
 	h->threshold = RFX_CLS_DEFAULT_THRESHOLD;
 	h->base_note = RFX_CLS_DEFAULT_BASE_NOTE;
+	h->note_length = RFX_CLS_DEFAULT_NOTE_LENGTH_MS;
+	h->gate = RFX_CLS_DEFAULT_GATE_DB;
 	h->enabled = 1.0f;
 	h->status = h->cls_class = h->confidence = -2.0f;
 	LilvInstance *i = h->inst;
@@ -375,6 +377,8 @@ Host *host_new_cls(bool threaded, double rate)
 	lilv_instance_connect_port(i, RFX_CLS_PORT_STATUS, &h->status);
 	lilv_instance_connect_port(i, RFX_CLS_PORT_LATENCY, &h->latency);
 	lilv_instance_connect_port(i, RFX_CLS_PORT_MODEL_RATE, &h->model_rate);
+	lilv_instance_connect_port(i, RFX_CLS_PORT_NOTE_LENGTH, &h->note_length);
+	lilv_instance_connect_port(i, RFX_CLS_PORT_GATE, &h->gate);
 	for (int k = 0; k < RFX_CLS_N_PROB_PORTS; ++k)
 		lilv_instance_connect_port(i, RFX_CLS_PORT_P0 + (uint32_t)k, &h->p[k]);
 	return h;

@@ -87,7 +87,7 @@ typedef struct {
 	uint64_t samples;    /* run so far */
 	/* The classifier's ports (is_cls): controls, outputs, MIDI, and the last labels notified. */
 	bool is_cls;
-	float smoothing, threshold, base_note;
+	float smoothing, threshold, base_note, note_length, gate;
 	float cls_class, confidence, p[RFX_CLS_N_PROB_PORTS];
 	uint64_t midi[ATOM_CAP / 8];
 	char labels[1200];
@@ -192,6 +192,7 @@ size_t clsref_check(ClsRef *r, size_t from, size_t to, int b0, int nb, float coe
 void fill_cls_signal(size_t n_quiet, size_t n_loud, size_t n_after);
 void case_classifier(bool threaded);
 void case_classifier_state(bool restore_worker);
+void case_onset(void);
 
 /* cases_state.c */
 void case_state_hostile(bool restore_worker);

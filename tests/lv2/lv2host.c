@@ -141,6 +141,7 @@ int main(int argc, char **argv)
 	case_classifier(true);
 	case_classifier_state(true);
 	case_classifier_state(false);
+	case_onset();
 	case_state_hostile(true);
 	case_state_hostile(false);
 	case_classifier_state_hostile(true);
