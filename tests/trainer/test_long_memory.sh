@@ -25,6 +25,9 @@ if "$TRAIN" --input "$T/di.wav" --target "$T/comp.wav" $RUN --epochs 60 --out "$
 	grep -q "the target has memory of about 0.[0-9]* s .*training with --warmup" "$T/auto.err" &&
 		ok "the plain command: $(grep -o 'memory of about [0-9.]* s' "$T/auto.err"), the warm-up lengthened" ||
 		bad "memory said" "$(head -n 3 "$T/auto.err")"
+	grep -q "for runs of 5 minutes or more, --window 8192 may do better" "$T/auto.err" &&
+		ok "a run without a short budget is told of --window 8192" ||
+		bad "the --window 8192 hint" "$(head -n 3 "$T/auto.err")"
 	grep -q "the target has memory of about .*: try --warmup" "$T/short.err" &&
 		ok "with --segment/--warmup given: a suggestion instead" || bad "memory suggestion" "$(head -n 3 "$T/short.err")"
 	mem=$("$TOOL" meta "$T/auto.json" memory_s)
