@@ -35,6 +35,7 @@ typedef struct {
 	TrnError err;
 	size_t seg_len;
 	TrnOnsetMetrics last;       /* of the latest validation */
+	float thr[RFX_MAX_CLASSES]; /* each class's best threshold on the validation set */
 } App;
 
 static int fail(App *a)
@@ -310,11 +311,13 @@ static int fill(void *ctx, int64_t epoch, int64_t b, size_t S, float *x, float *
 	return a->o.train_cfg.batch;
 }
 
-/* 1 - mean F1 of the validation hits is what "best", the plateau and early stopping watch. */
+/* 1 - mean F1 of the validation hits, each class at its best threshold (the one finish() builds
+ * into the model), is what "best", the plateau and early stopping watch. */
 static int score(void *ctx, const RfxModel *m, double *err, TrnError *e)
 {
 	App *a = ctx;
-	if (trn_onset_evaluate(m, &a->val, (size_t)a->o.train_cfg.warmup, NULL, &a->last) != RFX_OK) {
+	float thr[RFX_MAX_CLASSES];
+	if (trn_onset_calibrate(m, &a->val, (size_t)a->o.train_cfg.warmup, thr, &a->last) != RFX_OK) {
 		e->file[0] = '\0';
 		snprintf(e->msg, sizeof e->msg, "validation failed");
 		return -1;
@@ -330,9 +333,8 @@ static void validated(void *ctx, const TrnState *st)
 		return;
 	const TrnPoint *p = &st->hist[st->n_hist - 1];
 	fprintf(stderr, "epoch %lld  %lld batches  loss %.4g  val mean F1 %.2f %% (best %.2f %%)  "
-		"latency %.1f ms  lr %.2g  %.0f s\n", (long long)st->epoch, (long long)st->batch,
-		p->loss, 100 * a->last.mean_f1, 100 * (1 - st->best_val), a->last.latency_median_ms,
-		p->lr, st->elapsed);
+		"lr %.2g  %.0f s\n", (long long)st->epoch, (long long)st->batch, p->loss,
+		100 * a->last.mean_f1, 100 * (1 - st->best_val), p->lr, st->elapsed);
 }
 
 static int save_checkpoint(void *ctx, const TrnState *st, const RfxAdam *adam, TrnError *err)
@@ -398,6 +400,10 @@ static char *make_metadata(App *a, const TrnOnsetMetrics *val, const TrnOnsetMet
 	}
 	json_object_set_new(m, "classes", cls);
 	json_object_set_new(m, "positive_weights", w);
+	json_t *th = json_array();
+	for (int k = 0; k < a->cs.n; k++)
+		json_array_append_new(th, json_real(a->thr[k]));
+	json_object_set_new(m, "calibrated_thresholds", th);
 	json_object_set_new(m, "metrics_from", json_string(test ? "test" : "validation"));
 	json_object_set_new(m, "validation", metrics_json(val, &a->cs));
 	if (test)
@@ -410,12 +416,25 @@ static char *make_metadata(App *a, const TrnOnsetMetrics *val, const TrnOnsetMet
 	return trn_run_metadata(m, &a->o, &a->st, stop, data);
 }
 
+/* Moves each class's head bias by -logit(thr[k]), so that the detector's default threshold (0.5)
+ * fires where thr[k] did: the calibration travels in the weights, and the plugin's threshold port
+ * keeps its meaning (0.5: as calibrated; higher: fewer, surer notes). */
+static void apply_thresholds(RfxModel *model, const float *thr)
+{
+	RfxTensor *b = rfx_model_tensor(model, "head.bias");
+	for (int k = 0; b && k < model->spec.n_outputs; k++)
+		b->data[k] -= logf(thr[k] / (1.0f - thr[k]));
+}
+
 static int finish(App *a, TrnStop stop)
 {
 	if (isfinite(a->st.best_val))
 		memcpy(a->model->params, a->st.best_params, a->model->n_params * sizeof *a->model->params);
 	TrnOnsetMetrics val, test;
 	const size_t warm = (size_t)a->o.train_cfg.warmup;
+	if (trn_onset_calibrate(a->model, &a->val, warm, a->thr, &val) != RFX_OK)
+		return set_err(a, NULL, "calibration failed");
+	apply_thresholds(a->model, a->thr);
 	if (trn_onset_evaluate(a->model, &a->val, warm, NULL, &val) != RFX_OK ||
 	    (a->test.n && trn_onset_evaluate(a->model, &a->test, warm, NULL, &test) != RFX_OK))
 		return set_err(a, NULL, "evaluation failed");

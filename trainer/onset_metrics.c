@@ -128,6 +128,90 @@ int trn_onset_evaluate(const RfxModel *model, const TrnOnsetSet *s, size_t skip,
 	return rc;
 }
 
+/* The detector over stored probabilities p (n x K) at threshold thr; hits into *det. */
+static int detect(const TrnOnsetSet *s, const float *p, int K, float thr, TrnOnsetHit **det,
+		  size_t *n_det, size_t *cap)
+{
+	RfxOnsetConfig c = rfx_onset_config_default();
+	c.threshold = thr;
+	c.release = thr / 2;
+	RfxOnsetDetector d;
+	rfx_onset_init(&d, K, s->rate, &c);
+	static RfxOnsetEvent ev[MAX_EVENTS];
+	*n_det = 0;
+	for (size_t i = 0; i < s->n; i += EVAL_BLOCK) {
+		const size_t len = s->n - i < EVAL_BLOCK ? s->n - i : EVAL_BLOCK;
+		const int n_ev = rfx_onset_process(&d, s->x + i, p + i * (size_t)K, (uint32_t)len, ev,
+						   MAX_EVENTS);
+		for (int j = 0; j < n_ev; j++) {
+			if (*n_det == *cap) {
+				TrnOnsetHit *nd = realloc(*det, 2 * *cap * sizeof *nd);
+				if (!nd)
+					return -1;
+				*det = nd;
+				*cap *= 2;
+			}
+			(*det)[(*n_det)++] = (TrnOnsetHit){ i + ev[j].frame, ev[j].cls };
+		}
+	}
+	return 0;
+}
+
+int trn_onset_calibrate(const RfxModel *model, const TrnOnsetSet *s, size_t skip, float *thr,
+			TrnOnsetMetrics *m)
+{
+	static const float grid[] = { 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f, 0.9f, 0.95f };
+	const int K = rfx_model_n_outputs(model);
+	RfxEngine *e = NULL;
+	int rc = rfx_engine_create(model, 1, 0.0, RFX_RATE_QUALITY_DEFAULT, &e, NULL, 0);
+	if (rc != RFX_OK)
+		return rc;
+	float *p = malloc((s->n ? s->n : 1) * (size_t)K * sizeof *p);
+	size_t cap = 1024, n_det = 0;
+	TrnOnsetHit *det = malloc(cap * sizeof *det);
+	rc = p && det ? RFX_OK : RFX_ERR_NOMEM;
+	for (size_t i = 0; i < s->n && rc == RFX_OK; i += EVAL_BLOCK) {
+		const size_t len = s->n - i < EVAL_BLOCK ? s->n - i : EVAL_BLOCK;
+		rfx_engine_process(e, s->x + i, p + i * (size_t)K, (uint32_t)len);
+	}
+	TrnOnsetMetrics best, cur;
+	memset(&best, 0, sizeof best);
+	for (size_t g = 0; g < sizeof grid / sizeof grid[0] && rc == RFX_OK; g++) {
+		if (detect(s, p, K, grid[g], &det, &n_det, &cap) ||
+		    trn_onset_match(s->on, s->n_on, det, n_det, skip, s->rate, K, &cur)) {
+			rc = RFX_ERR_NOMEM;
+			break;
+		}
+		for (int k = 0; k < K; k++)
+			if (g == 0 || cur.f1[k] > best.f1[k]) { /* NaN (no onsets) never beats: kept */
+				thr[k] = grid[g];
+				best.onsets[k] = cur.onsets[k];
+				best.detections[k] = cur.detections[k];
+				best.matched[k] = cur.matched[k];
+				best.precision[k] = cur.precision[k];
+				best.recall[k] = cur.recall[k];
+				best.f1[k] = cur.f1[k];
+				best.lat_median_ms[k] = cur.lat_median_ms[k];
+				best.lat_p90_ms[k] = cur.lat_p90_ms[k];
+			}
+	}
+	best.K = K;
+	double sum = 0;
+	int n = 0;
+	for (int k = 0; k < K; k++)
+		if (best.onsets[k]) {
+			sum += best.f1[k];
+			n++;
+		}
+	best.mean_f1 = n ? sum / n : NAN;
+	best.latency_median_ms = best.latency_p90_ms = NAN; /* per class only: thresholds differ */
+	*m = best;
+	rfx_engine_destroy(e);
+	free(p);
+	free(det);
+	return rc;
+}
+
 static void fmt(char *buf, size_t n, double v, const char *f)
 {
 	if (isnan(v))

@@ -47,6 +47,12 @@ int trn_onset_match(const TrnOnset *on, size_t n_on, const TrnOnsetHit *det, siz
 int trn_onset_evaluate(const RfxModel *model, const TrnOnsetSet *s, size_t skip,
 		       const RfxOnsetConfig *cfg, TrnOnsetMetrics *m);
 
+/* Per class, the detector threshold among a grid (0.3 .. 0.95) that gives the best F1 on the set:
+ * thr[k], and the metrics each class has at its own (m, where mean_f1 is the mean of the best
+ * F1s). The model runs once; the detector once per grid value. RFX_OK or an RfxStatus. */
+int trn_onset_calibrate(const RfxModel *model, const TrnOnsetSet *s, size_t skip, float *thr,
+			TrnOnsetMetrics *m);
+
 /* A table: per class onsets, detections, precision, recall, F1, latency. */
 void trn_onset_metrics_print(FILE *f, const TrnOnsetMetrics *m, const char labels[][RFX_MAX_LABEL]);
 

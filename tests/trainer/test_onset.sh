@@ -36,6 +36,31 @@ if "$TRAIN" $ONS --onsets "$T/train" --test-onsets "$T/test" --hidden 24 --epoch
 		ok "--notes thump=35, the others 60 + k" || bad "notes" "$(grep notes "$T/o.json")"
 	grep -q '"frontend": {"bands": 10' "$T/o.json" && ok "the band front end by default" ||
 		bad "front end" "$(grep frontend "$T/o.json")"
+	grep -q '"calibrated_thresholds":\[' "$T/o.json" && ok "per-class thresholds calibrated" ||
+		bad "calibrated thresholds" "not in the metadata"
+	# rnnfx-run: the hits as CSV rows and as a MIDI file, about one per labelled hit.
+	RUN=$BUILD/rnnfx-run
+	if "$RUN" -q --model "$T/o.json" "$T/test/00.wav" "$T/hits.csv" 2>"$T/rerr" &&
+		"$RUN" -q --model "$T/o.json" "$T/test/00.wav" "$T/hits.mid" 2>>"$T/rerr"; then
+		head -n 1 "$T/hits.csv" | grep -q "^time,class,note,velocity,confidence$" &&
+			ok "rnnfx-run onset CSV header" || bad "onset CSV header" "$(head -n 1 "$T/hits.csv")"
+		rows=$(($(wc -l <"$T/hits.csv") - 1)) labels=$(($(wc -l <"$T/test/00.csv") - 1))
+		awk -v r="$rows" -v l="$labels" 'BEGIN { exit !(r >= 0.8 * l && r <= 1.2 * l) }' &&
+			ok "rnnfx-run: $rows hits for $labels labelled" || bad "rnnfx-run hits" "$rows for $labels"
+		awk -F, 'NR > 1 && ($3 != 35 && $3 != 60 && $3 != 62 || $4 < 1 || $4 > 127) { bad = 1 }
+			END { exit bad }' "$T/hits.csv" && ok "notes from the model, velocities 1..127" ||
+			bad "notes/velocities" "$(head -n 5 "$T/hits.csv")"
+		head -c 4 "$T/hits.mid" | grep -q MThd && ons=$(od -An -tx1 -v "$T/hits.mid" |
+			tr -s ' \n' '\n\n' | grep -c '^99$') &&
+			[ "$ons" -ge "$rows" ] && ok "rnnfx-run MIDI file: $ons note-ons on channel 10" ||
+			bad "MIDI file" "$(od -An -tx1 "$T/hits.mid" | head -n 3)"
+	else
+		bad "rnnfx-run on an onset model" "$(cat "$T/rerr")"
+	fi
+	"$RUN" -q --model "$T/o.json" "$T/test/00.wav" "$T/hits.wav" 2>"$T/rerr" &&
+		bad "audio out of an onset model" "accepted" ||
+		{ grep -q "writes its hits as .csv or .mid" "$T/rerr" && ok "an audio output name is refused" ||
+			bad "audio output name" "$(cat "$T/rerr")"; }
 else
 	bad "onset training run" "$(cat "$T/err")"
 fi
