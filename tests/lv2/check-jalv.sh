@@ -19,7 +19,7 @@ fi
 set -u
 BUILD=${BUILD:-build}
 URI='https://rnnfx.org/plugins/rnnfx#effect'
-for t in jackd jalv jack_metro jack_rec jack_connect jack_lsp jack_wait sox python3; do
+for t in jackd jalv jack_metro jack_rec jack_connect jack_lsp jack_wait jack_midi_dump sox python3; do
 	command -v $t >/dev/null 2>&1 || { echo "skipped: $t missing (apt-get install -y jalv jackd2 sox)"; exit 77; }
 done
 RUN=$BUILD/rnnfx-run
@@ -177,5 +177,61 @@ print("    knob1 0: rms %.4f, knob1 1: rms %.4f" % (ea ** 0.5, eb ** 0.5))
 sys.exit(0 if abs(ea - eb) > 0.05 * max(ea, eb) else 1)
 PY
 exec 8>&-
+
+# The classifier plugin's onset mode (drum hits to MIDI) in jalv: an energy detector as an onset
+# model (a kick on every loud onset), fed the metronome's beeps (5 a second), its MIDI output
+# captured by jack_midi_dump: one note-on per beep on channel 10 with the model's note, each with
+# its note-off, no second note for one beep.
+mkdir -p "$W/ostate"
+python3 - "$W/ostate/model.json" <<'PY'
+import json, sys
+t = lambda shape, data: {"shape": shape, "data": data}
+json.dump({"format": "rnnfx-model", "version": 1, "cell": "rnn", "layers": 1, "inputs": 1,
+           "hidden": 2, "mode": "onset", "outputs": 2, "sample_rate": 48000,
+           "initial_state": ["zeros"], "labels": ["quiet", "kick"], "notes": [77, 36],
+           "tensors": {"weight_ih_l0": t([2, 1], [8.0, -8.0]),
+                       "weight_hh_l0": t([2, 2], [0.5, 0.0, 0.0, 0.5]),
+                       "bias_ih_l0": t([2], [1.0, 1.0]), "bias_hh_l0": t([2], [0.0, 0.0]),
+                       "head.weight": t([2, 2], [10.0, 10.0, -10.0, -10.0]),
+                       "head.bias": t([2], [-15.0, 15.0])}}, open(sys.argv[1], "w"))
+PY
+CURI='https://rnnfx.org/plugins/rnnfx#classifier'
+sed "s|$URI|$CURI|" "$W/state/manifest.ttl" > "$W/ostate/manifest.ttl"
+sed "s|$URI|$CURI|" "$W/state/state.ttl" > "$W/ostate/state.ttl"
+mkfifo "$W/ojalv.in"
+stdbuf -oL jalv -n drums -l "$W/ostate" < "$W/ojalv.in" > "$W/ojalv.log" 2>&1 &
+PIDS="$PIDS $!"
+exec 9> "$W/ojalv.in"   # jalv exits at the end of its input: held open until the end
+for i in $(seq 50); do timeout 5 jack_lsp | grep -q '^drums:midi_out' && break; sleep 0.1; done
+stdbuf -oL jack_midi_dump > "$W/mididump.log" 2>&1 9>&- &
+DUMP=$!; PIDS="$PIDS $DUMP"
+for i in $(seq 50); do timeout 5 jack_lsp | grep -q '^midi-monitor:input' && break; sleep 0.1; done
+DPORT=$(timeout 5 jack_lsp | grep '^midi-monitor:' | head -1)
+# Beeps of 10 ms (the energy detector's kick probability dips inside a longer tone, and the
+# detector would rightly fire again after its 30 ms gap).
+jack_metro -n metro10 -b 300 -f 660 -A 0.3 -D 10 > "$W/metro10.log" 2>&1 7>&- 9>&- &
+PIDS="$PIDS $!"
+for i in $(seq 50); do timeout 5 jack_lsp | grep -q '^metro10:' && break; sleep 0.1; done
+OPORT=$(timeout 5 jack_lsp | grep '^metro10:' | head -1)
+timeout 5 jack_connect "$OPORT" drums:in && timeout 5 jack_connect drums:midi_out "$DPORT" ||
+	ko "onset mode: connect the metronome and the MIDI monitor"
+sleep 3
+kill "$DUMP" 2>/dev/null
+exec 9>&-
+python3 - "$W/mididump.log" <<'PY' && ok "onset mode in jalv: a kick note (36, channel 10) per beep, each ended" || { tail -n 20 "$W/mididump.log" "$W/ojalv.log"; ko "onset mode in jalv"; }
+import re, sys
+ev = []
+for line in open(sys.argv[1]):
+    b = re.findall(r"\b([0-9a-f]{2})\b", line.split(":", 1)[-1].lower())
+    if len(b) >= 3:
+        ev.append(tuple(int(x, 16) for x in b[:3]))
+ons = [e for e in ev if e[0] == 0x99 and e[2] > 0]
+offs = [e for e in ev if e[0] == 0x89 or (e[0] == 0x99 and e[2] == 0)]
+kicks = [e for e in ons if e[1] == 36]
+print("    onset mode: %d note-ons (%d kicks), %d note-offs in about 3 s of beeps at 5/s"
+      % (len(ons), len(kicks), len(offs)))
+sys.exit(0 if 10 <= len(kicks) <= 17 and len(offs) >= len(ons) - 1 and
+         all(e[0] & 0x0f == 9 for e in ons + offs) else 1)
+PY
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
