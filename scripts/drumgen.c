@@ -1173,7 +1173,7 @@ static void pick_band(Gen *g)
 
 /* Sections until the file is full: grooves, rolls and fills, and a share `iso` of the time in
  * single hits, at the start or at the end. */
-static void plan_file(Gen *g, double iso)
+static void plan_file(Gen *g, double iso, int with_bleed)
 {
 	Rng *r = g->r;
 	double t = uni(r, 0.05, 0.5), quiet = iso * g->end;
@@ -1194,7 +1194,8 @@ static void plan_file(Gen *g, double iso)
 	}
 	if (quiet > 0 && !quiet_first)
 		isolated(g, stop, g->end);
-	bleed(g);
+	if (with_bleed)
+		bleed(g);
 }
 
 static double label_time(const Hit *h)
@@ -1373,6 +1374,7 @@ typedef struct {
 	int n_kits, files, rate;
 	double seconds; /* 0: 10 to 30 s a file */
 	double isolated;
+	int bleed;      /* 0: no unlabelled bleed (--bleed 0) */
 	uint64_t seed;
 } MixOptions;
 
@@ -1401,7 +1403,7 @@ static int make_file(const MixOptions *o, const Kit *kit, int index, FileStats *
 	Rng r = { o->seed * 0x9E3779B97F4A7C15ULL ^ ((uint64_t)index + 1) * 0xD1B54A32D192ED03ULL };
 	Gen g = { .kit = kit, .r = &r };
 	g.end = o->seconds > 0 ? o->seconds : uni(&r, 10, 30);
-	plan_file(&g, o->isolated);
+	plan_file(&g, o->isolated, o->bleed);
 	space_out(&g, kit->rate);
 	size_t n = (size_t)lround(g.end * kit->rate);
 	float *y = calloc(n ? n : 1, sizeof *y);
@@ -1506,7 +1508,7 @@ static int mix_all(const MixOptions *o)
 
 static int parse_mix(int argc, char **argv, MixOptions *o, char *kits_arg)
 {
-	*o = (MixOptions){ .files = 10, .isolated = 0.25, .seed = 1 };
+	*o = (MixOptions){ .files = 10, .isolated = 0.25, .bleed = 1, .seed = 1 };
 	const char *kits = NULL;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -1524,6 +1526,8 @@ static int parse_mix(int argc, char **argv, MixOptions *o, char *kits_arg)
 			o->rate = atoi(v);
 		else if (!strcmp(a, "--isolated"))
 			o->isolated = atof(v);
+		else if (!strcmp(a, "--bleed") && (!strcmp(v, "0") || !strcmp(v, "1")))
+			o->bleed = v[0] == '1';
 		else if (a[0] == '-')
 			return fail(a, "unknown option");
 		else if (!o->kitdir || !o->outdir) {
@@ -1535,7 +1539,7 @@ static int parse_mix(int argc, char **argv, MixOptions *o, char *kits_arg)
 	}
 	if (!o->outdir || !kits)
 		return fail("mix", "usage: drumgen mix KITDIR OUTDIR --kits a,b [--files N] [--seconds S] "
-			    "[--seed S] [--rate HZ] [--isolated F]");
+			    "[--seed S] [--rate HZ] [--isolated F] [--bleed 0|1]");
 	if (o->files < 1 || o->files > 999 || o->seconds < 0 || (o->seconds > 0 && o->seconds < 1) ||
 	    o->seconds > 600 || o->rate < 0 || !(o->isolated >= 0 && o->isolated <= 1))
 		return fail("mix", "--files 1..999, --seconds 1..600 (0: 10 to 30), --isolated 0..1");

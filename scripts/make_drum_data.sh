@@ -3,7 +3,7 @@
 # (docs/trainer.md, "Drum data"):
 #
 #   sh scripts/make_drum_data.sh KITDIR OUTDIR --kits a,b,c [--files N] [--seconds S] [--seed S]
-#                                [--rate HZ] [--isolated F]
+#                                [--rate HZ] [--isolated F] [--bleed 0|1]
 #
 # OUTDIR/NNN.wav (32-bit float mono) and OUTDIR/NNN.csv ("time,class", then one row per hit onset,
 # seconds with 6 decimals, in time order; classes kick, snare, hihat, tom, cymbal), and
@@ -21,12 +21,14 @@
 # classes, all labelled; isolated single hits (the rarer classes favoured) that wait for the one
 # before to ring out; each file at its own level (its loudest hit at -16 to -0.5 dBFS, soft hits
 # 30 dB lower), room noise (pink or brown, -70 to -45 dBFS and 45 dB under the loudest hit) and
-# bleed (the kit's other drums 25 to 35 dB down, not labelled). Never clipped.
+# bleed (the kit's other drums 25 to 35 dB down, not labelled; --bleed 0 leaves it out: as loud as
+# the soft labelled hits, it cannot be told from them by the sound alone, so a model trained on it
+# learns to miss soft hits. Bleed is the plugin's gate's job). Never clipped.
 set -eu
 BUILD=${BUILD:-build}
 DRUMGEN=${DRUMGEN:-$BUILD/drumgen}
 if [ $# -lt 2 ] || [ "${1#-}" != "$1" ] || [ "${2#-}" != "$2" ]; then
-	echo "usage: $0 KITDIR OUTDIR --kits a,b,c [--files N] [--seconds S] [--seed S] [--rate HZ] [--isolated F]" >&2
+	echo "usage: $0 KITDIR OUTDIR --kits a,b,c [--files N] [--seconds S] [--seed S] [--rate HZ] [--isolated F] [--bleed 0|1]" >&2
 	exit 2
 fi
 [ -x "$DRUMGEN" ] || { echo "$0: $DRUMGEN is missing: run 'make $DRUMGEN' first" >&2; exit 1; }
