@@ -1,6 +1,7 @@
-/* libFuzzer targets for the trainer's own file readers: the labels CSV (FUZZ_LABELS) and the
- * checkpoint (FUZZ_CHECKPOINT). Both read from a path, so each input is written to a scratch file
- * first; the CSV's folder holds one short WAV, so lines that name it reach the segment checks. */
+/* libFuzzer targets for the trainer's own file readers: the labels CSV (FUZZ_LABELS), the onset
+ * labels of --task onset (FUZZ_ONSETS: the input is a.csv beside a.wav) and the checkpoint
+ * (FUZZ_CHECKPOINT). All read from a path, so each input is written to a scratch file first; the
+ * folder holds one short WAV, so lines that name it (or times inside it) reach the later checks. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "../trainer/checkpoint.h"
 #include "../trainer/labels.h"
+#include "../trainer/onsets.h"
 
 static char dir[64], path[128];
 
@@ -18,7 +20,11 @@ static void setup(void)
 	snprintf(dir, sizeof dir, "/tmp/rfx-fuzz-trainer.XXXXXX");
 	if (!mkdtemp(dir))
 		abort();
+#ifdef FUZZ_ONSETS
+	snprintf(path, sizeof path, "%s/a.csv", dir);
+#else
 	snprintf(path, sizeof path, "%s/input", dir);
+#endif
 	char wav[160];
 	snprintf(wav, sizeof wav, "%s/a.wav", dir);
 	FILE *f = fopen(wav, "wb");
@@ -48,7 +54,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fclose(f);
 	TrnError err;
 	memset(&err, 0, sizeof err);
-#ifdef FUZZ_LABELS
+#if defined(FUZZ_ONSETS)
+	TrnOnsetTracks ot;
+	TrnClassSet cs;
+	memset(&ot, 0, sizeof ot);
+	memset(&cs, 0, sizeof cs);
+	if (trn_onsets_load_dir(&ot, dir, &cs, 1, &err) == 0 &&
+	    trn_onsets_fix_classes(&ot, &cs, dir, &err) == 0) {
+		TrnOnsetSet s;
+		if (trn_onset_set_build(&s, &ot, 1, 0.3) == 0) {
+			static float t[64 * RFX_MAX_CLASSES];
+			const TrnOnsetShape sh = trn_onset_shape(s.rate, 15, 4);
+			if (s.n >= 64)
+				trn_onset_targets(&s, cs.n, &sh, s.n - 64, 64, t);
+			trn_onset_set_free(&s);
+		}
+	}
+	trn_onsets_free(&ot);
+#elif defined(FUZZ_LABELS)
 	TrnTrackList tl;
 	TrnClassSet cs;
 	memset(&tl, 0, sizeof tl);

@@ -31,13 +31,18 @@ $(FUZZ_DIR)/fuzz_labels: fuzz/fuzz_trainer_files.c trainer/labels.c trainer/data
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -DFUZZ_LABELS $(SNDFILE_CFLAGS) -o $@ $(filter %.c,$^) \
 		$(SNDFILE_LIBS) $(SAMPLERATE_LIBS_DSP) $(NETTLE_LIBS) -lm -lpthread
+$(FUZZ_DIR)/fuzz_onsets: fuzz/fuzz_trainer_files.c trainer/onsets.c trainer/labels.c trainer/dataset.c \
+		trainer/sha256.c io/files.c $(wildcard trainer/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -DFUZZ_ONSETS $(SNDFILE_CFLAGS) -o $@ $(filter %.c,$^) \
+		$(SNDFILE_LIBS) $(SAMPLERATE_LIBS_DSP) $(NETTLE_LIBS) -lm -lpthread
 $(FUZZ_DIR)/fuzz_checkpoint: fuzz/fuzz_trainer_files.c trainer/checkpoint.c trainer/train_state.c dsp/optim.c \
 		$(filter-out fuzz/fuzz_model_load.c,$(FUZZ_SRC)) $(wildcard trainer/*.h dsp/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(JANSSON_CFLAGS) -o $@ $(filter %.c,$^) $(JANSSON_LIBS) -lm -lpthread
 
-# fuzz-labels, fuzz-checkpoint: FUZZ_SECONDS each, from their own seed corpora.
-fuzz-labels fuzz-checkpoint: fuzz-%: $(FUZZ_DIR)/fuzz_%
+# fuzz-labels, fuzz-onsets, fuzz-checkpoint: FUZZ_SECONDS each, from their own seed corpora.
+fuzz-labels fuzz-onsets fuzz-checkpoint: fuzz-%: $(FUZZ_DIR)/fuzz_%
 	@rm -rf $(FUZZ_DIR)/corpus-$* && mkdir -p $(FUZZ_DIR)/corpus-$* && \
 		cp fuzz/corpus-$*/* $(FUZZ_DIR)/corpus-$*/
 	$(FUZZ_DIR)/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
@@ -51,4 +56,4 @@ fuzz: $(FUZZ_BIN)
 
 CHECK_SCRIPTS += fuzz/run-short.sh
 
-.PHONY: fuzz fuzz-labels fuzz-checkpoint
+.PHONY: fuzz fuzz-labels fuzz-onsets fuzz-checkpoint

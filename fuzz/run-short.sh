@@ -1,6 +1,6 @@
 #!/bin/sh
-# A 20-second run of the fuzzers, for `make check`: the model loader for half of it, the labels CSV
-# and the checkpoint reader for a quarter each. Prints "1 passed, 0 failed" when the
+# A 20-second run of the fuzzers, for `make check`: the model loader for half of it, the labels CSV,
+# the onset labels and the checkpoint reader for a sixth each. Prints "1 passed, 0 failed" when the
 # fuzzer found nothing, "0 passed, 1 failed" (and the fuzzer's report) when it crashed or failed to
 # build; exits 77 (skipped) when clang's libFuzzer is not installed.
 set -u
@@ -18,8 +18,8 @@ log="$probe_dir/fuzz.log"
 # MAKEFLAGS from an outer `make check` may carry -j and variable overrides; the fuzz rule needs none.
 # BUILD (set by tests/run-tests.sh) picks the fuzz tree: build -> build-fuzz, build-x -> build-x-fuzz.
 passed=0 failed=0
-for target in fuzz fuzz-labels fuzz-checkpoint; do
-	secs=$((FUZZ_SECONDS / 4))
+for target in fuzz fuzz-labels fuzz-onsets fuzz-checkpoint; do
+	secs=$((FUZZ_SECONDS / 6))
 	[ "$target" = fuzz ] && secs=$((FUZZ_SECONDS / 2))
 	[ "$secs" -ge 1 ] || secs=1
 	if MAKEFLAGS= $MAKE --no-print-directory "$target" BUILD="${BUILD:-build}" FUZZ_SECONDS="$secs" \
