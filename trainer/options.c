@@ -82,9 +82,9 @@ static const char USAGE_ONSET[] =
 	"  --test-onsets DIR    held-out test data (metrics in the metadata)\n"
 	"  --val-split X        the last X of every training file is validation (0.15)\n"
 	"  --class-names a,b,c  fix the classes and their order (else sorted labels)\n"
-	"  --decision-delay MS  a hit's target is 1 from MS after its onset (4): the model may wait\n"
+	"  --decision-delay MS  a hit's target is 1 from MS after its onset (8): the model may wait\n"
 	"                       that long to tell the classes apart (before: no target)\n"
-	"  --tolerance MS       ... until MS after it (15)\n"
+	"  --tolerance MS       ... until MS after it (20)\n"
 	"  --notes a=N,b=M      MIDI note per class (default: General MIDI drums by label:\n"
 	"                       kick 36, snare 38, hihat 42, tom 45, cymbal 49, ...)\n"
 	"  --no-class-weights   plain binary cross-entropy (default: hits weighted up, per class)\n"
@@ -343,8 +343,8 @@ static void defaults(TrnOptions *o, TrnTaskKind task)
 	if (task == TRN_TASK_ONSET) {
 		o->train_cfg.adam.lr = 5e-3f;
 		o->train_cfg.loss = RFX_LOSS_BCE;
-		o->tolerance_ms = 15;
-		o->decision_ms = 4;
+		o->tolerance_ms = 20;
+		o->decision_ms = 8;
 		o->frontend = rfx_frontend_spec_default(10);
 	}
 }
