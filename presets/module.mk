@@ -14,6 +14,7 @@ presets: $(BUILD)/rnnfx-train
 	BUILD=$(BUILD) sh presets/train.sh
 	BUILD=$(BUILD) sh presets/train-knob.sh
 	BUILD=$(BUILD) sh presets/train-classifier.sh
+	BUILD=$(BUILD) sh presets/train-drums.sh
 
 install: install-presets
 uninstall: uninstall-presets

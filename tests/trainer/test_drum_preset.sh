@@ -1,0 +1,49 @@
+#!/bin/sh
+# The shipped drum preset (presets/drums.json, an onset model) on kits it never heard: a hydrogen
+# kit held out of its training (h2-colomboacousticdrumkit) and TimGM6mb's percussion (another
+# soundfont), made into fresh grooves here (another seed than presets/train-drums.sh's test set).
+# Measured by rnnfx-train --task onset --eval, i.e. through the engine and the plugin's detector:
+# the mean F1 over the five classes and each class's recall at bars well below what it measures here
+# (mean F1 0.585, the lowest recall 0.22: toms; presets/README.md has the full held-out record), so
+# this says the preset still works, not how well; the median decision latency under 10 ms (5.8);
+# and rnnfx-run writes about one note per labelled hit. Exits 77 (skipped) without
+# sox, fluidsynth, the soundfont or hydrogen-drumkits.
+set -u
+. "$(dirname "$0")/common.sh"
+MODEL=presets/drums.json
+SF2=${SF2_TIMGM6MB:-/usr/share/sounds/sf2/TimGM6mb.sf2}
+H2=${H2_DRUMKITS:-/usr/share/hydrogen/data/drumkits}
+for t in sox fluidsynth; do
+	command -v $t >/dev/null || { echo "skipped: needs $t"; exit 77; }
+done
+[ -f "$SF2" ] && [ -d "$H2" ] || { echo "skipped: needs timgm6mb-soundfont and hydrogen-drumkits"; exit 77; }
+[ -x "$BUILD/drumgen" ] || { echo "missing $BUILD/drumgen"; echo "0 passed, 1 failed"; exit 1; }
+T=$TMP
+sh scripts/make_drum_kits.sh "$T/kits" --kits h2-colomboacousticdrumkit,sf-timgm6mb \
+	--velocities 30,70,110 >"$T/kits.log" 2>&1 || { bad "make_drum_kits.sh" "$(tail -n 5 "$T/kits.log")"; finish; exit 1; }
+sh scripts/make_drum_data.sh "$T/kits" "$T/held" --kits h2-colomboacousticdrumkit,sf-timgm6mb \
+	--files 6 --seconds 20 --seed 11 --bleed 0 >"$T/data.log" 2>&1 ||
+	{ bad "make_drum_data.sh" "$(tail -n 5 "$T/data.log")"; finish; exit 1; }
+if "$TRAIN" --task onset --eval "$MODEL" --onsets "$T/held" >"$T/ev" 2>&1; then
+	sed 's/^/    /' "$T/ev" | sed -n '1,9p'
+	f1=$(awk '$1 == "mean_f1" { print $2 }' "$T/ev")
+	lat=$(awk '$1 == "latency_median_ms" { print $2 }' "$T/ev")
+	awk -v a="$f1" -v bar="${DRUM_F1_BAR:-0.45}" 'BEGIN { exit !(a >= bar) }' &&
+		ok "held-out kits: mean F1 $f1" || bad "held-out mean F1" "$f1"
+	worst=$(awk '$1 == "class" && $3 == "precision" { print $6 }' "$T/ev" | sort -g | head -n 1)
+	awk -v a="$worst" 'BEGIN { exit !(a >= 0.15) }' && ok "every class's recall >= 0.15 (worst $worst)" ||
+		bad "per-class recall" "worst $worst"
+	awk -v a="$lat" 'BEGIN { exit !(a <= 10) }' && ok "median decision latency $lat ms <= 10" ||
+		bad "decision latency" "$lat ms"
+else
+	bad "--eval of the drum preset" "$(cat "$T/ev")"
+fi
+f=$(ls "$T/held"/*.wav | head -n 1)
+if "$BUILD/rnnfx-run" -q --model "$MODEL" "$f" "$T/hits.csv" 2>"$T/rerr"; then
+	rows=$(($(wc -l <"$T/hits.csv") - 1)) labels=$(($(wc -l <"${f%.wav}.csv") - 1))
+	awk -v r="$rows" -v l="$labels" 'BEGIN { exit !(r >= 0.6 * l && r <= 1.5 * l) }' &&
+		ok "rnnfx-run: $rows notes for $labels labelled hits" || bad "rnnfx-run notes" "$rows for $labels"
+else
+	bad "rnnfx-run on the drum preset" "$(cat "$T/rerr")"
+fi
+finish
