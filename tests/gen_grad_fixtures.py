@@ -12,7 +12,7 @@ Each file holds one model and one batch, and one case per loss:
    "target": {"shape": [B, T, O], "data": [...]}       (effects)
    "labels": {"shape": [B, T], "data": [...]}          (classifiers; -1 = ignored step)
    "warmup": w,
-   "cases": [{"loss": "mse" | "esr_dc" | "ce", "pre_emph": .., "esr_weight": .., "dc_weight": ..,
+   "cases": [{"loss": "mse" | "esr_dc" | "ce" | "bce", "pre_emph": .., "esr_weight": .., "dc_weight": ..,
               "class_weights": [...], "value": L,
               "grads": {"<tensor name>": {"shape": [...], "data": [...]}, ...}}]}
 
@@ -220,6 +220,31 @@ def classifier_fixture(cell, seed):
                                    "cases": cases})
 
 
+def onset_fixture(cell, seed):
+    """An onset model (K independent sigmoids) under PyTorch's own BCEWithLogitsLoss with
+    pos_weight: targets 0, 1 and a soft 0.3, and "don't care" entries (-1) left out through the
+    loss's per-entry weight, the mean over the entries counted."""
+    K = 3
+    rnn, params, x = make(cell, 1, False, "trained", K, seed)
+    g = torch.Generator().manual_seed(seed + 1)
+    u = torch.rand(B, T, K, generator=g)
+    target = torch.where(u < 0.6, 0.0, torch.where(u < 0.85, 1.0, torch.where(u < 0.93, 0.3, -1.0)))
+    pos = torch.tensor([1.0, 2.0, 0.5])
+    model, order = model_object(cell, 1, False, "trained", K, params)
+    model["mode"] = "onset"
+
+    def bce(y):
+        yw, tw = y[:, WARMUP:], target[:, WARMUP:].double()
+        keep = (tw >= 0).double()
+        s = torch.nn.functional.binary_cross_entropy_with_logits(
+            yw, tw.clamp(min=0), weight=keep, pos_weight=pos.double(), reduction="sum")
+        return s / keep.sum()
+    cases = [case(cell, rnn, params, x, False, "trained", order, "bce", bce,
+                  {"class_weights": "[" + ",".join(fmt(v) for v in pos.tolist()) + "]"})]
+    write("onset_%s" % cell, {"model": model, "input": entry(x), "target": entry(target),
+                              "warmup": WARMUP, "cases": cases})
+
+
 def adam_fixture(seed):
     """torch.optim.AdamW (decoupled decay) on a vector with given gradients, in float64: the
     parameters after every step, for rfx_adam_step to reproduce."""
@@ -306,6 +331,7 @@ def main():
     effect_fixture("gru", 1, True, "trained", SEED + 2)
     effect_fixture("lstm", 2, True, "trained", SEED + 3)
     classifier_fixture("gru", SEED + 4)
+    onset_fixture("lstm", SEED + 7)
     tbptt_fixture("lstm", SEED + 6)
 
 

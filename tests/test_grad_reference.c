@@ -262,7 +262,7 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		fixture_dir = argv[1];
 	static const char *const files[] = { "grad_rnn.json", "grad_gru.json", "grad_lstm.json",
-					     "grad_classifier_gru.json" };
+					     "grad_classifier_gru.json", "grad_onset_lstm.json" };
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
 		run_fixture(files[i]);
 	tbptt_reference();
