@@ -154,28 +154,36 @@ demo:
 	@$(MAKE) --no-print-directory demo-run
 
 demo-run: all
-	@echo "== 1/5 demo audio (scripts/make_demo_data.sh)"
+	@echo "== 1/6 demo audio (scripts/make_demo_data.sh)"
 	@sh scripts/make_demo_data.sh $(DEMO_DIR)
-	@echo "== 2/5 training a GRU-16 on the DI and the drive's output ($(DEMO_EPOCHS) epochs)"
+	@echo "== 2/6 training a GRU-16 on the DI and the drive's output ($(DEMO_EPOCHS) epochs)"
 	$(BUILD)/rnnfx-train --input $(DEMO_DIR)/di.wav --target $(DEMO_DIR)/amp_b.wav \
 		--test-input $(DEMO_DIR)/di_test.wav --test-target $(DEMO_DIR)/amp_b_test.wav \
 		--arch gru --hidden 16 --epochs $(DEMO_EPOCHS) --out $(DEMO_DIR)/drive.json
-	@echo "== 3/5 the held-out DI through the trained model (rnnfx-run)"
+	@echo "== 3/6 the held-out DI through the trained model (rnnfx-run)"
 	$(BUILD)/rnnfx-run --model $(DEMO_DIR)/drive.json $(DEMO_DIR)/di_test.wav \
 		$(DEMO_DIR)/di_test-through-model.wav
-	@echo "== 4/5 the shipped knob model (presets/crunch-gain.json) at gain 2 and at gain 9"
+	@echo "== 4/6 the shipped knob model (presets/crunch-gain.json) at gain 2 and at gain 9"
 	$(BUILD)/rnnfx-run -q --model presets/crunch-gain.json --knob gain=2 $(DEMO_DIR)/di_test.wav \
 		$(DEMO_DIR)/di_test-gain2.wav
 	$(BUILD)/rnnfx-run -q --model presets/crunch-gain.json --knob gain=9 $(DEMO_DIR)/di_test.wav \
 		$(DEMO_DIR)/di_test-gain9.wav
-	@echo "== 5/5 the LV2 bundle and its presets"
+	@echo "== 5/6 drums to MIDI: the shipped onset model on a groove of a kit it never heard"
+	@sh scripts/make_drum_kits.sh $(DEMO_DIR)/kits --kits h2-colomboacousticdrumkit >/dev/null 2>&1
+	@sh scripts/make_drum_data.sh $(DEMO_DIR)/kits $(DEMO_DIR)/drums --kits h2-colomboacousticdrumkit \
+		--files 1 --seconds 20 --seed 3 --bleed 0 >/dev/null
+	$(BUILD)/rnnfx-run -q --model presets/drums.json $(DEMO_DIR)/drums/000.wav $(DEMO_DIR)/drums.mid
+	$(BUILD)/rnnfx-run -q --model presets/drums.json $(DEMO_DIR)/drums/000.wav $(DEMO_DIR)/drums.csv
+	@echo "$$(($$(wc -l < $(DEMO_DIR)/drums.csv) - 1)) notes for $$(($$(wc -l < $(DEMO_DIR)/drums/000.csv) - 1)) labelled hits"
+	@echo "== 6/6 the LV2 bundle and its presets"
 	@LV2_PATH=$(abspath $(BUILD)):/usr/lib/lv2 lv2info https://rnnfx.org/plugins/rnnfx#effect \
 		2>/dev/null | sed -n '/^\tName:/p;/^\tPresets:/,/^$$/p'
 	@echo
 	@echo "Done. Listen and compare: $(DEMO_DIR)/di_test.wav (dry), $(DEMO_DIR)/amp_b_test.wav (the"
 	@echo "'amp'), $(DEMO_DIR)/di_test-through-model.wav (the model); training curves and a test"
 	@echo "excerpt: $(DEMO_DIR)/drive.svg. One model, two settings of its gain knob:"
-	@echo "$(DEMO_DIR)/di_test-gain2.wav and $(DEMO_DIR)/di_test-gain9.wav. In Ardour: 'make install' (or 'make install"
+	@echo "$(DEMO_DIR)/di_test-gain2.wav and $(DEMO_DIR)/di_test-gain9.wav. A drum groove and the MIDI"
+	@echo "notes heard in it: $(DEMO_DIR)/drums/000.wav, $(DEMO_DIR)/drums.mid. In Ardour: 'make install' (or 'make install"
 	@echo "LV2DIR=~/.lv2'), insert 'rnnfx' on a mono track, pick a preset or load $(DEMO_DIR)/drive.json."
 
 # ---------------------------------------------------------------- setup
