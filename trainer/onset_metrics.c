@@ -128,57 +128,64 @@ int trn_onset_evaluate(const RfxModel *model, const TrnOnsetSet *s, size_t skip,
 	return rc;
 }
 
-/* The detector over stored probabilities p (n x K) at threshold thr; hits into *det. */
-static int detect(const TrnOnsetSet *s, const float *p, int K, float thr, TrnOnsetHit **det,
-		  size_t *n_det, size_t *cap)
+/* A growing list of hits. */
+typedef struct {
+	TrnOnsetHit *v;
+	size_t n, cap;
+} Hits;
+
+static int hits_push(Hits *h, TrnOnsetHit x)
 {
-	RfxOnsetConfig c = rfx_onset_config_default();
-	c.threshold = thr;
-	c.release = thr / 2;
-	RfxOnsetDetector d;
-	rfx_onset_init(&d, K, s->rate, &c);
-	static RfxOnsetEvent ev[MAX_EVENTS];
-	*n_det = 0;
-	for (size_t i = 0; i < s->n; i += EVAL_BLOCK) {
-		const size_t len = s->n - i < EVAL_BLOCK ? s->n - i : EVAL_BLOCK;
-		const int n_ev = rfx_onset_process(&d, s->x + i, p + i * (size_t)K, (uint32_t)len, ev,
-						   MAX_EVENTS);
-		for (int j = 0; j < n_ev; j++) {
-			if (*n_det == *cap) {
-				TrnOnsetHit *nd = realloc(*det, 2 * *cap * sizeof *nd);
-				if (!nd)
-					return -1;
-				*det = nd;
-				*cap *= 2;
-			}
-			(*det)[(*n_det)++] = (TrnOnsetHit){ i + ev[j].frame, ev[j].cls };
-		}
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? 2 * h->cap : 1024;
+		TrnOnsetHit *v = realloc(h->v, cap * sizeof *v);
+		if (!v)
+			return -1;
+		h->v = v;
+		h->cap = cap;
 	}
+	h->v[h->n++] = x;
 	return 0;
 }
 
+/* One detector per threshold of the grid, all fed by one run of the model, block by block: memory
+ * for the hits only, whatever the length of the set. */
 int trn_onset_calibrate(const RfxModel *model, const TrnOnsetSet *s, size_t skip, float *thr,
 			TrnOnsetMetrics *m)
 {
-	static const float grid[] = { 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f, 0.9f, 0.95f };
+	enum { G = 8 };
+	static const float grid[G] = { 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f, 0.9f, 0.95f };
 	const int K = rfx_model_n_outputs(model);
 	RfxEngine *e = NULL;
 	int rc = rfx_engine_create(model, 1, 0.0, RFX_RATE_QUALITY_DEFAULT, &e, NULL, 0);
 	if (rc != RFX_OK)
 		return rc;
-	float *p = malloc((s->n ? s->n : 1) * (size_t)K * sizeof *p);
-	size_t cap = 1024, n_det = 0;
-	TrnOnsetHit *det = malloc(cap * sizeof *det);
-	rc = p && det ? RFX_OK : RFX_ERR_NOMEM;
+	float *p = malloc((size_t)EVAL_BLOCK * (size_t)K * sizeof *p);
+	RfxOnsetEvent *ev = malloc(MAX_EVENTS * sizeof *ev);
+	RfxOnsetDetector d[G];
+	Hits hits[G];
+	memset(hits, 0, sizeof hits);
+	for (int g = 0; g < G; g++) {
+		RfxOnsetConfig c = rfx_onset_config_default();
+		c.threshold = grid[g];
+		c.release = grid[g] / 2;
+		rfx_onset_init(&d[g], K, s->rate, &c);
+	}
+	rc = p && ev ? RFX_OK : RFX_ERR_NOMEM;
 	for (size_t i = 0; i < s->n && rc == RFX_OK; i += EVAL_BLOCK) {
 		const size_t len = s->n - i < EVAL_BLOCK ? s->n - i : EVAL_BLOCK;
-		rfx_engine_process(e, s->x + i, p + i * (size_t)K, (uint32_t)len);
+		rfx_engine_process(e, s->x + i, p, (uint32_t)len);
+		for (int g = 0; g < G && rc == RFX_OK; g++) {
+			const int n_ev = rfx_onset_process(&d[g], s->x + i, p, (uint32_t)len, ev, MAX_EVENTS);
+			for (int j = 0; j < n_ev && rc == RFX_OK; j++)
+				if (hits_push(&hits[g], (TrnOnsetHit){ i + ev[j].frame, ev[j].cls }))
+					rc = RFX_ERR_NOMEM;
+		}
 	}
 	TrnOnsetMetrics best, cur;
 	memset(&best, 0, sizeof best);
-	for (size_t g = 0; g < sizeof grid / sizeof grid[0] && rc == RFX_OK; g++) {
-		if (detect(s, p, K, grid[g], &det, &n_det, &cap) ||
-		    trn_onset_match(s->on, s->n_on, det, n_det, skip, s->rate, K, &cur)) {
+	for (int g = 0; g < G && rc == RFX_OK; g++) {
+		if (trn_onset_match(s->on, s->n_on, hits[g].v, hits[g].n, skip, s->rate, K, &cur)) {
 			rc = RFX_ERR_NOMEM;
 			break;
 		}
@@ -208,7 +215,9 @@ int trn_onset_calibrate(const RfxModel *model, const TrnOnsetSet *s, size_t skip
 	*m = best;
 	rfx_engine_destroy(e);
 	free(p);
-	free(det);
+	free(ev);
+	for (int g = 0; g < G; g++)
+		free(hits[g].v);
 	return rc;
 }
 
