@@ -11,3 +11,10 @@ fixtures:
 	@if [ -f tests/gen_grad_fixtures.py ]; then \
 		echo "$(PYTHON) tests/gen_grad_fixtures.py"; $(PYTHON) tests/gen_grad_fixtures.py; \
 	fi
+
+# tone-gen2: the tone classifier's held-out generator (no sox, no code shared with
+# scripts/make_class_data.sh); tests/trainer/test_classify_preset.sh scores presets/tones.json on it.
+TONE_GEN2 := $(BUILD)/tests/trainer/tone-gen2
+$(TONE_GEN2): $(BUILD)/tests/trainer/tone_gen2.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SNDFILE_LIBS) $(SAMPLERATE_LIBS_DSP) -lm
+check-all: $(TONE_GEN2)
