@@ -92,6 +92,35 @@ bad_value --seed -1 "$W 0 to 9223372036854775807" classify
 bad_value --hidden 4294967297 "$W 1 to 512" classify
 bad_value --time-budget nan "$N 0 to 1e+09" classify
 bad_value --warmup 4294967296 "$W 0 to 1000000" classify
+# --gain-augment LO,HI (dB): two numbers from -60 to 40, the lower first; only for classify.
+G="two gains in dB from -60 to 40, the lower first, such as -20,6"
+for v in 6,-20 -20 -20, ,6 -61,0 0,41 nan,0 -20,inf -20,6x -20,6,1 x; do
+	bad_value --gain-augment "$v" "$G" classify
+done
+expect_error "--gain-augment is the classifier's" "--gain-augment" "unknown option" -- \
+	--input "$T/in.wav" --target "$T/tgt.wav" $O --gain-augment -20,6
+# Accepted: recorded in the metadata, seeded (two runs give one model), 0,0 is off (the model of
+# a run without it), and it changes what is trained.
+GEN=$BUILD/tests/trainer/cls-gen
+if [ -x "$GEN" ] && "$GEN" "$T/cls" 1 3 16000; then
+	CQ="--task classify --classes $T/cls --warmup 200 --segment 0.25 --window 1024 --batch 4
+		--batches 3 --epochs 1 --threads 2 --hidden 4 --no-report"
+	expect_success "--gain-augment -20,6 trains" "gains of -20 to 6 dB" -- $CQ --out "$T/g1.json" \
+		--gain-augment -20,6
+	grep -q '"gain_augment_db":\[-20\.0*, *6\.0*\]' "$T/g1.json" && ok "gain_augment_db in the metadata" ||
+		bad "gain_augment_db" "not [-20, 6] in $T/g1.json"
+	"$TRAIN" $CQ --out "$T/g2.json" --gain-augment -20,6 2>"$T/err" &&
+		"$TOOL" same-params "$T/g1.json" "$T/g2.json" >/dev/null 2>&1 &&
+		ok "--gain-augment is seeded: the same model twice" || bad "--gain-augment seeded" "$(cat "$T/err")"
+	"$TRAIN" $CQ --out "$T/g0.json" 2>"$T/err" && "$TRAIN" $CQ --out "$T/g00.json" --gain-augment 0,0 \
+		2>>"$T/err" && "$TOOL" same-params "$T/g0.json" "$T/g00.json" >/dev/null 2>&1 &&
+		ok "--gain-augment 0,0 trains what no augmentation does" || bad "--gain-augment 0,0" "$(cat "$T/err")"
+	"$TOOL" same-params "$T/g0.json" "$T/g1.json" >/dev/null 2>&1 &&
+		bad "--gain-augment changes training" "the same model with and without it" ||
+		ok "--gain-augment changes training"
+else
+	bad "cls-gen" "missing $GEN or it failed: make BUILD=$BUILD check-all"
+fi
 # Values each in range that together cannot fit: refused before anything is allocated.
 "$TRAIN" --input "$T/in.wav" --target "$T/tgt.wav" $O --batch 4096 --window 1000000 --segment 1 \
 	--hidden 512 --layers 4 --epochs 1 2>"$T/err"
