@@ -41,7 +41,8 @@ CHECK_SCRIPTS += tests/trainer/test_knobs.sh
 
 # The classifier (--task classify): cls-gen writes tiny labelled sets without sox;
 # test_classify.sh trains on one and checks every bad-label case; test_classify_preset.sh measures
-# presets/tones.json on fresh scripts/make_class_data.sh audio (skipped without sox).
+# presets/tones.json on fresh scripts/make_class_data.sh audio and on tone-gen2's held-out audio
+# (skipped without sox or espeak-ng).
 TRAINER_CLS_GEN := $(BUILD)/tests/trainer/cls-gen
 $(TRAINER_CLS_GEN): $(BUILD)/tests/trainer/cls_gen.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SNDFILE_LIBS) -lm
