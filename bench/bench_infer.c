@@ -179,10 +179,12 @@ int main(int argc, char **argv)
 {
 	const char *csv_path = NULL;
 	char *filters[32];
-	int n_filters = 0, knobs_only = 0;
+	int n_filters = 0, knobs_only = 0, stacked_only = 0;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "knobs") == 0)
 			knobs_only = 1;
+		else if (strcmp(argv[i], "stacked") == 0)
+			stacked_only = 1;
 		else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
 			csv_path = argv[++i];
 		else if (n_filters < 32 && strchr(argv[i], ':'))
@@ -190,7 +192,7 @@ int main(int argc, char **argv)
 		else if (argv[i][0] != '-')
 			csv_path = argv[i]; /* the old form: bench_infer csv-path */
 		else {
-			fprintf(stderr, "usage: bench_infer [-o csv-path] [cell:H ...]\n");
+			fprintf(stderr, "usage: bench_infer [-o csv-path] [knobs | stacked | cell:H ...]\n");
 			return 2;
 		}
 	}
@@ -215,7 +217,7 @@ int main(int argc, char **argv)
 	static const RfxCellType cells[] = { RFX_CELL_RNN, RFX_CELL_GRU, RFX_CELL_LSTM };
 	/* The table's sizes; a filter may name any H from 1 to 64 (e.g. gru:24). */
 	static const int hs[] = { 8, 16, 24, 32, 40, 48, 56, 64 };
-	for (int c = 0; c < 3 && !knobs_only; c++)
+	for (int c = 0; c < 3 && !knobs_only && !stacked_only; c++)
 		for (int hi = 0; hi < 8; hi++) {
 			const int listed = hs[hi] % 16 == 0 || hs[hi] == 8;
 			if (n_filters == 0 && !listed)
@@ -273,10 +275,10 @@ int main(int argc, char **argv)
 			rfx_stream_destroy(st);
 			rfx_model_free(m);
 		}
-	if (n_filters == 0) {
+	if (n_filters == 0 && !knobs_only)
 		bench_stacked(x, y, n);
+	if (n_filters == 0 && !stacked_only)
 		bench_knobs(x, y, n);
-	}
 	if (csv)
 		fclose(csv);
 	free(x);

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fastmath.h"
 #include "kernel_act.h"
 #include "stream_impl.h"
 
@@ -388,34 +389,36 @@ static inline int fx_gates(RfxCellType cell)
  * pair (whose weights are equal). FxLane: one stream's state, in registers for the block. */
 typedef struct {
 	__m256 wi[4][FX_MAXB], bsum[4][FX_MAXB], bhn[FX_MAXB], hw[FX_MAXB];
-	const float *Wh;
+	const float *Wh, *Wi; /* Wi: the input rows of a layer above the first */
 	int GHp, skip;
 	float hb;
 } FxConst;
 
 typedef struct {
 	RfxStream *st;
+	RfxPackedLayer *ly;
 	__m256 h[FX_MAXB], c[FX_MAXB];
 	_Alignas(32) float hmem[64];
 	float x;
 } FxLane;
 
 static inline __attribute__((always_inline)) void fx_const_load(FxConst *K, const RfxStream *st,
-								 const int H, const RfxCellType cell)
+								 const int l, const int H,
+								 const RfxCellType cell)
 {
 	const int B = H / 8, G = fx_gates(cell);
-	const RfxPackedLayer *ly = &st->layer[0];
+	const RfxPackedLayer *ly = &st->layer[l];
 	for (int g = 0; g < G; g++)
 		for (int b = 0; b < B; b++) {
 			const int o = g * H + 8 * b;
-			K->wi[g][b] = _mm256_load_ps(ly->Wi + o);
+			K->wi[g][b] = l == 0 ? _mm256_load_ps(ly->Wi + o) : _mm256_setzero_ps();
 			K->bsum[g][b] = (cell == RFX_CELL_GRU && g == 2)
 						? _mm256_load_ps(ly->bi + o)
 						: _mm256_add_ps(_mm256_load_ps(ly->bi + o), _mm256_load_ps(ly->bh + o));
 		}
 	/* Conditioning inputs (knobs) hold still for a whole block: their share of the input
 	 * projection joins the biases here, so a knob model runs the audio-only loop. */
-	for (int j = 1; j < st->n_inputs; j++) {
+	for (int j = 1; j < st->n_inputs && l == 0 && !st->has_frontend; j++) {
 		const __m256 xj = _mm256_set1_ps(st->x[j]);
 		for (int g = 0; g < G; g++)
 			for (int b = 0; b < B; b++)
@@ -427,17 +430,20 @@ static inline __attribute__((always_inline)) void fx_const_load(FxConst *K, cons
 		K->hw[b] = _mm256_loadu_ps(st->head_w + 8 * b);
 	}
 	K->Wh = ly->Wh;
+	K->Wi = ly->Wi;
 	K->GHp = st->GHp;
 	K->skip = st->skip;
 	K->hb = st->head_b[0];
 }
 
 /* in_regs: h[k] broadcast from its register (H = 8) rather than from the copy in memory. */
-static inline __attribute__((always_inline)) void fx_lane_load(FxLane *L, RfxStream *st, const int H,
-								const RfxCellType cell, const int in_regs)
+static inline __attribute__((always_inline)) void fx_lane_load(FxLane *L, RfxStream *st, const int l,
+								const int H, const RfxCellType cell,
+								const int in_regs)
 {
-	const RfxPackedLayer *ly = &st->layer[0];
+	RfxPackedLayer *ly = &st->layer[l];
 	L->st = st;
+	L->ly = ly;
 	for (int b = 0; b < H / 8; b++) {
 		L->h[b] = _mm256_loadu_ps(ly->h + 8 * b);
 		L->c[b] = cell == RFX_CELL_LSTM ? _mm256_loadu_ps(ly->c + 8 * b) : _mm256_setzero_ps();
@@ -450,7 +456,7 @@ static inline __attribute__((always_inline)) void fx_lane_load(FxLane *L, RfxStr
 static inline __attribute__((always_inline)) void fx_lane_store(const FxLane *L, const int H,
 								 const RfxCellType cell)
 {
-	const RfxPackedLayer *ly = &L->st->layer[0];
+	RfxPackedLayer *ly = L->ly;
 	for (int b = 0; b < H / 8; b++) {
 		_mm256_storeu_ps(ly->h + 8 * b, L->h[b]);
 		if (cell == RFX_CELL_LSTM)
@@ -463,8 +469,7 @@ static inline __attribute__((always_inline)) void fx_lane_store(const FxLane *L,
 static inline __attribute__((always_inline)) void fx_lane_reset(FxLane *L, const int H,
 								 const RfxCellType cell)
 {
-	const RfxPackedLayer *ly = &L->st->layer[0];
-	L->st->nonfinite++;
+	const RfxPackedLayer *ly = L->ly;
 	for (int b = 0; b < H / 8; b++) {
 		L->h[b] = _mm256_loadu_ps(ly->h0 + 8 * b);
 		if (cell == RFX_CELL_LSTM)
@@ -482,6 +487,7 @@ static inline __attribute__((always_inline)) float fx_begin(const FxConst *K, Fx
 	const int G = fx_gates(cell);
 	if (!isfinite(x)) {
 		x = 0.0f;
+		L->st->nonfinite++;
 		fx_lane_reset(L, H, cell);
 		for (int b = 0; b < B && !in_regs; b++)
 			_mm256_store_ps(L->hmem + 8 * b, L->h[b]);
@@ -494,15 +500,15 @@ static inline __attribute__((always_inline)) float fx_begin(const FxConst *K, Fx
 	return x;
 }
 
-/* The rest of the sample, once acc holds the gates' pre-activations: activations, the new state,
- * the state check and the head. Returns the output. */
-static inline __attribute__((always_inline)) float fx_end(const FxConst *K, FxLane *L, float x,
-							   const int H, const RfxCellType cell,
-							   const int in_regs, __m256 acc[][FX_MAXB])
+/* One layer's new state from its gates' pre-activations in acc; `inn` is GRU's n-gate input part
+ * (W_in v + b_in), unused by the other cells. Returns the mask of non-finite lanes of the new state
+ * (the caller resets). With memory broadcasts (!in_regs) h is also stored to hmem. */
+static inline __attribute__((always_inline)) __m256 fx_update(FxLane *L, const __m256 *inn,
+							       const int H, const RfxCellType cell,
+							       const int in_regs, __m256 acc[][FX_MAXB])
 {
 	const int B = H / 8;
 	__m256 *h = L->h, *c = L->c;
-	const __m256 xv = _mm256_set1_ps(x);
 	__m256 bad = _mm256_setzero_ps();
 	__m256 a[FX_MAXV];
 	if (cell == RFX_CELL_RNN) {
@@ -520,7 +526,7 @@ static inline __attribute__((always_inline)) float fx_end(const FxConst *K, FxLa
 		__m256 nn[FX_MAXB];
 		const __m256 half = _mm256_set1_ps(0.5f);
 		for (int b = 0; b < B; b++) {
-			__m256 in = _mm256_fmadd_ps(xv, K->wi[2][b], K->bsum[2][b]);
+			__m256 in = inn[b];
 			if (ctr)
 				in = _mm256_fmadd_ps(half, acc[2][b], in);
 			nn[b] = _mm256_fmadd_ps(a[b], acc[2][b], in);
@@ -561,16 +567,42 @@ static inline __attribute__((always_inline)) float fx_end(const FxConst *K, FxLa
 	}
 	for (int b = 0; b < B; b++)
 		bad = _mm256_or_ps(bad, nonfinite_mask(h[b]));
-	if (__builtin_expect(_mm256_movemask_ps(bad) != 0, 0))
-		fx_lane_reset(L, H, cell);
 	for (int b = 0; b < B && !in_regs; b++)
 		_mm256_store_ps(L->hmem + 8 * b, h[b]);
-	__m256 y = _mm256_mul_ps(K->hw[0], h[0]);
-	for (int b = 1; b < B; b++)
-		y = _mm256_fmadd_ps(K->hw[b], h[b], y);
+	return bad;
+}
+
+/* The effect head on the last layer's state (in registers), skip included. */
+static inline __attribute__((always_inline)) float fx_head(const FxConst *K, const FxLane *L, float x,
+							    const int H)
+{
+	__m256 y = _mm256_mul_ps(K->hw[0], L->h[0]);
+	for (int b = 1; b < H / 8; b++)
+		y = _mm256_fmadd_ps(K->hw[b], L->h[b], y);
 	const float yo = K->hb + hsum8(y);
-	L->x = x;
 	return K->skip ? yo + x : yo;
+}
+
+/* The rest of the sample, once acc holds the gates' pre-activations: the new state, the state
+ * check and the head. Returns the output. */
+static inline __attribute__((always_inline)) float fx_end(const FxConst *K, FxLane *L, float x,
+							   const int H, const RfxCellType cell,
+							   const int in_regs, __m256 acc[][FX_MAXB])
+{
+	const int B = H / 8;
+	const __m256 xv = _mm256_set1_ps(x);
+	__m256 inn[FX_MAXB];
+	for (int b = 0; b < B && cell == RFX_CELL_GRU; b++)
+		inn[b] = _mm256_fmadd_ps(xv, K->wi[2][b], K->bsum[2][b]);
+	const __m256 bad = fx_update(L, inn, H, cell, in_regs, acc);
+	if (__builtin_expect(_mm256_movemask_ps(bad) != 0, 0)) {
+		L->st->nonfinite++;
+		fx_lane_reset(L, H, cell);
+		for (int b = 0; b < B && !in_regs; b++)
+			_mm256_store_ps(L->hmem + 8 * b, L->h[b]);
+	}
+	L->x = x;
+	return fx_head(K, L, x, H);
 }
 
 static inline __attribute__((always_inline)) void fx_run(RfxStream *st, const float *in, float *out,
@@ -580,8 +612,8 @@ static inline __attribute__((always_inline)) void fx_run(RfxStream *st, const fl
 	FxConst K;
 	FxLane L;
 	const int G = fx_gates(cell);
-	fx_const_load(&K, st, H, cell);
-	fx_lane_load(&L, st, H, cell, in_regs);
+	fx_const_load(&K, st, 0, H, cell);
+	fx_lane_load(&L, st, 0, H, cell, in_regs);
 	for (uint32_t t = 0; t < n; t++) {
 		__m256 acc[4][FX_MAXB];
 		const float x = fx_begin(&K, &L, in[t], H, cell, in_regs, acc); /* in == out is fine */
@@ -589,6 +621,177 @@ static inline __attribute__((always_inline)) void fx_run(RfxStream *st, const fl
 		out[t] = fx_end(&K, &L, x, H, cell, in_regs, acc);
 	}
 	fx_lane_store(&L, H, cell);
+}
+
+/* ---------------------------------------------------------------- every other covered shape
+ *
+ * Stacks of 2 to 4 layers of one width (NAM and AIDA-X captures often are), classifier and onset
+ * heads, and a front end's features as the first layer's input, all in one loop per cell and width,
+ * layer after layer per sample, the layer count and the rest read at run time (one form per layer
+ * count measured no faster, with twice the code). A layer with a vector input (the layer below's new
+ * h, or the front end's features) sums its pre-activations in two sets of chains, its own state's
+ * product (from the sample before: ready early) and its input's, added at the end: chained one
+ * after the other, the input's product waited for the state's and doubled the recurrence's latency
+ * (2 x GRU 16: 92 -> 86 ns). GRU's n gate keeps its input part apart, as r multiplies only the
+ * hidden part. Running the layers skewed (layer l at sample t - l, so no step of a pass waits for
+ * another) measured slower: in this order the step of layer l at t and of layer 0 at t + 1 are
+ * already independent neighbours. A one-layer audio input takes fx_run's step.
+ * The guards are the generic loop's: a non-finite input resets every layer (and the front end)
+ * before the step, a non-finite state in any layer after it resets every layer before the head (one
+ * count each). */
+#define FX_DEEP_MAX RFX_MAX_LAYERS
+
+static inline __attribute__((always_inline)) void fx_deep_reset(RfxStream *st, FxLane *L, const int NL,
+								 const int H, const RfxCellType cell,
+								 const int in_regs)
+{
+	st->nonfinite++;
+	for (int l = 0; l < NL; l++) {
+		fx_lane_reset(&L[l], H, cell);
+		for (int b = 0; b < H / 8 && !in_regs; b++)
+			_mm256_store_ps(L[l].hmem + 8 * b, L[l].h[b]);
+	}
+	if (st->has_frontend)
+		rfx_frontend_reset(&st->fe);
+}
+
+/* acc[g][b] += sum over the n_in rows of x[k] * Wi[k][g*H + 8b..]: a front end's features. */
+static inline __attribute__((always_inline)) void fx_matvec_in(const float *restrict Wi, int GHp,
+								 const float *x, int n_in, const int H,
+								 const int G, __m256 acc[][FX_MAXB])
+{
+	for (int k = 0; k < n_in; k++) {
+		const __m256 xk = _mm256_broadcast_ss(x + k);
+		const float *w = Wi + (size_t)k * GHp;
+		for (int g = 0; g < G; g++)
+			for (int b = 0; b < H / 8; b++)
+				acc[g][b] = _mm256_fmadd_ps(xk, _mm256_load_ps(w + g * H + 8 * b), acc[g][b]);
+	}
+}
+
+/* The pre-activations of a layer with a vector input: the layer below (`below`), or n_in values
+ * at vin (below NULL). acc gets every gate but GRU's n input part, which goes to inn. */
+static inline __attribute__((always_inline)) void fx_pre_vec(const FxConst *k, const FxLane *self,
+							      const FxLane *below, const float *vin, int n_in,
+							      const int H, const RfxCellType cell,
+							      const int in_regs, __m256 acc[][FX_MAXB],
+							      __m256 *inn)
+{
+	const int G = fx_gates(cell), B = H / 8;
+	__m256 acci[4][FX_MAXB];
+	for (int g = 0; g < G; g++)
+		for (int b = 0; b < B; b++) {
+			const int n_gate = cell == RFX_CELL_GRU && g == 2;
+			acc[g][b] = n_gate ? k->bhn[b] : k->bsum[g][b];
+			acci[g][b] = n_gate ? k->bsum[2][b] : _mm256_setzero_ps();
+		}
+	fx_matvec(k->Wh, k->GHp, self->h, self->hmem, in_regs, H, G, acc);
+	if (below)
+		fx_matvec(k->Wi, k->GHp, below->h, below->hmem, in_regs, H, G, acci);
+	else
+		fx_matvec_in(k->Wi, k->GHp, vin, n_in, H, G, acci);
+	for (int g = 0; g < G; g++)
+		for (int b = 0; b < B; b++) {
+			if (cell == RFX_CELL_GRU && g == 2)
+				inn[b] = acci[2][b];
+			else
+				acc[g][b] = _mm256_add_ps(acc[g][b], acci[g][b]);
+		}
+}
+
+/* The pre-activations of a first layer with audio input x (knobs folded into the biases). */
+static inline __attribute__((always_inline)) void fx_pre_audio(const FxConst *k, const FxLane *self,
+								float x, const int H, const RfxCellType cell,
+								const int in_regs, __m256 acc[][FX_MAXB],
+								__m256 *inn)
+{
+	const int G = fx_gates(cell), B = H / 8;
+	const __m256 xv = _mm256_set1_ps(x);
+	for (int g = 0; g < G; g++)
+		for (int b = 0; b < B; b++)
+			acc[g][b] = (cell == RFX_CELL_GRU && g == 2) ? k->bhn[b]
+								      : _mm256_fmadd_ps(xv, k->wi[g][b], k->bsum[g][b]);
+	fx_matvec(k->Wh, k->GHp, self->h, self->hmem, in_regs, H, G, acc);
+	for (int b = 0; b < B && cell == RFX_CELL_GRU; b++)
+		inn[b] = _mm256_fmadd_ps(xv, k->wi[2][b], k->bsum[2][b]);
+}
+
+static float fx_dot(const float *w, const float *h, int H)
+{
+	__m256 y = _mm256_setzero_ps();
+	for (int j = 0; j < H; j += 8)
+		y = _mm256_fmadd_ps(_mm256_loadu_ps(w + j), _mm256_loadu_ps(h + j), y);
+	return hsum8(y);
+}
+
+/* A classifier's softmax or an onset model's independent sigmoids, as the generic loop's head. */
+static __attribute__((noinline)) void fx_head_cls(RfxStream *st, const float *h, float *out)
+{
+	const int H = st->H, O = st->O;
+	float *l = st->logits, m = -INFINITY, sum = 0.0f;
+	if (st->mode == RFX_MODE_ONSET) {
+		for (int o = 0; o < O; o++)
+			out[o] = rfx_sigmoidf(st->head_b[o] + fx_dot(st->head_w + (size_t)o * H, h, H));
+		return;
+	}
+	for (int o = 0; o < O; o++) {
+		l[o] = st->head_b[o] + fx_dot(st->head_w + (size_t)o * H, h, H);
+		m = l[o] > m ? l[o] : m;
+	}
+	for (int o = 0; o < O; o++) {
+		l[o] = rfx_expf(l[o] - m);
+		sum += l[o];
+	}
+	for (int o = 0; o < O; o++)
+		out[o] = l[o] / sum;
+}
+
+static inline __attribute__((always_inline)) void fx_run_any(RfxStream *st, const float *in, float *out,
+							      uint32_t n, const int H,
+							      const RfxCellType cell)
+{
+	const int in_regs = H <= 8, NL = st->n_layers, O = st->O, fe = st->has_frontend;
+	const int effect = st->mode == RFX_MODE_EFFECT;
+	FxConst K[FX_DEEP_MAX];
+	FxLane L[FX_DEEP_MAX];
+	_Alignas(32) float htop[64];
+	for (int l = 0; l < NL; l++) {
+		fx_const_load(&K[l], st, l, H, cell);
+		fx_lane_load(&L[l], st, l, H, cell, in_regs);
+	}
+	float x = st->x[0];
+	for (uint32_t t = 0; t < n; t++) {
+		x = in[t]; /* in == out is fine */
+		if (!isfinite(x)) {
+			x = 0.0f;
+			fx_deep_reset(st, L, NL, H, cell, in_regs);
+		}
+		__m256 acc[4][FX_MAXB], inn[FX_MAXB];
+		if (fe) {
+			rfx_frontend_step(&st->fe, x, st->x);
+			fx_pre_vec(&K[0], &L[0], NULL, st->x, st->n_inputs, H, cell, in_regs, acc, inn);
+		} else {
+			fx_pre_audio(&K[0], &L[0], x, H, cell, in_regs, acc, inn);
+		}
+		__m256 bad = fx_update(&L[0], inn, H, cell, in_regs, acc);
+		for (int l = 1; l < NL; l++) {
+			fx_pre_vec(&K[l], &L[l], &L[l - 1], NULL, 0, H, cell, in_regs, acc, inn);
+			bad = _mm256_or_ps(bad, fx_update(&L[l], inn, H, cell, in_regs, acc));
+		}
+		if (__builtin_expect(_mm256_movemask_ps(bad) != 0, 0))
+			fx_deep_reset(st, L, NL, H, cell, in_regs);
+		if (effect) {
+			out[t] = fx_head(&K[NL - 1], &L[NL - 1], x, H);
+			continue;
+		}
+		for (int b = 0; b < H / 8; b++)
+			_mm256_store_ps(htop + 8 * b, L[NL - 1].h[b]);
+		fx_head_cls(st, htop, out + (size_t)t * O);
+	}
+	for (int l = 0; l < NL; l++)
+		fx_lane_store(&L[l], H, cell);
+	if (!fe)
+		st->x[0] = x;
 }
 
 /* Whether the G-gate shape with NQ output blocks runs pairs in one loop (fx_pairs says why). */
@@ -607,9 +810,9 @@ static inline __attribute__((always_inline)) void fx_run2(RfxStream *sa, RfxStre
 		return; /* never picked (fx_pairs): no code for it */
 	FxConst K;
 	FxLane La, Lb;
-	fx_const_load(&K, sa, H, cell);
-	fx_lane_load(&La, sa, H, cell, in_regs);
-	fx_lane_load(&Lb, sb, H, cell, in_regs);
+	fx_const_load(&K, sa, 0, H, cell);
+	fx_lane_load(&La, sa, 0, H, cell, in_regs);
+	fx_lane_load(&Lb, sb, 0, H, cell, in_regs);
 	const int G = fx_gates(cell);
 	for (uint32_t t = 0; t < n; t++) {
 		__m256 acca[4][FX_MAXB], accb[4][FX_MAXB];
@@ -633,6 +836,10 @@ static inline __attribute__((always_inline)) void fx_run2(RfxStream *sa, RfxStre
 	{                                                                                            \
 		fx_run(st, in, out, n, HH, CELL);                                                        \
 	}                                                                                            \
+	static void fxa_##cellname##_##HH(RfxStream *st, const float *in, float *out, uint32_t n)    \
+	{                                                                                            \
+		fx_run_any(st, in, out, n, HH, CELL);                                                   \
+	}                                                                                            \
 	static void fx2_##cellname##_##HH(RfxStream *a, RfxStream *b, const float *ina,              \
 					   const float *inb, float *outa, float *outb, uint32_t n)        \
 	{                                                                                            \
@@ -651,6 +858,10 @@ static inline __attribute__((always_inline)) void fx_run2(RfxStream *sa, RfxStre
 		fx_##cellname##_8, fx_##cellname##_16, fx_##cellname##_24, fx_##cellname##_32,           \
 		fx_##cellname##_40, fx_##cellname##_48, fx_##cellname##_56, fx_##cellname##_64,          \
 	};                                                                                           \
+	static const RfxProcessFn fxa_##cellname[FX_MAXB] = {                                        \
+		fxa_##cellname##_8, fxa_##cellname##_16, fxa_##cellname##_24, fxa_##cellname##_32,       \
+		fxa_##cellname##_40, fxa_##cellname##_48, fxa_##cellname##_56, fxa_##cellname##_64,      \
+	};                                                                                           \
 	static const RfxPairFn fx2_##cellname[FX_MAXB] = {                                           \
 		fx2_##cellname##_8, fx2_##cellname##_16, fx2_##cellname##_24, fx2_##cellname##_32,       \
 		fx2_##cellname##_40, fx2_##cellname##_48, fx2_##cellname##_56, fx2_##cellname##_64,      \
@@ -662,14 +873,29 @@ FX_DEFINE_ALL(lstm, RFX_CELL_LSTM)
 static int fx_covers(const RfxStream *st)
 {
 	return st->n_layers == 1 && st->mode == RFX_MODE_EFFECT && st->O == 1 && st->H % 8 == 0 &&
-	       st->H <= 8 * FX_MAXB;
+	       st->H <= 8 * FX_MAXB && !st->has_frontend;
+}
+
+/* The rest of the widths fx_covers takes: stacks, classifier and onset heads, front ends. */
+static int fx_covers_any(const RfxStream *st)
+{
+	return !fx_covers(st) && st->H % 8 == 0 && st->H <= 8 * FX_MAXB &&
+	       (st->mode != RFX_MODE_EFFECT || st->O == 1);
 }
 
 RfxProcessFn rfx_kernel_fx_avx2(const RfxStream *st)
 {
+	const int i = st->H / 8 - 1;
+	if (fx_covers_any(st)) {
+		switch (st->cell) {
+		case RFX_CELL_RNN: return fxa_rnn[i];
+		case RFX_CELL_GRU: return fxa_gru[i];
+		case RFX_CELL_LSTM: return fxa_lstm[i];
+		default: return NULL;
+		}
+	}
 	if (!fx_covers(st))
 		return NULL;
-	const int i = st->H / 8 - 1;
 	switch (st->cell) {
 	case RFX_CELL_RNN: return fx_rnn[i];
 	case RFX_CELL_GRU: return fx_gru[i];
