@@ -1,10 +1,14 @@
 /* rnnfx training benchmark: trained samples per second (forward + ESR/DC loss + backward + clip +
- * Adam step), batch 32 segments of a 2048-step window, 2 threads, median of several steps, for the
- * configurations PyTorch is measured on by tests/torch_train_speed.py.
+ * Adam step), batch 32 segments of a 2048-step window, at 1 and at 2 threads, the best and the
+ * median of several steps in wall-clock time, for the configurations PyTorch is measured on by
+ * tests/torch_train_speed.py; with GFLOP/s against the machine's measured FP32 peak (bench/peak.c,
+ * one core's, times the thread count).
  *
- *   bench_train [csv-path]     prints one line per configuration (and CSV rows)
+ *   bench_train [-o csv-path] [-t threads,...] [-r reps] [cell:H ...]
+ *       defaults: -t 1,2 -r 11 gru:8 gru:16 gru:32 lstm:32
  *
- * Never part of `make check`.
+ * One line per configuration and thread count, in the shape bench/compare-train.sh pairs with
+ * PyTorch's. RFX_BPTT_KERNEL=name times another kernel. Never part of `make check`.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -15,8 +19,9 @@
 
 #include "../dsp/bptt.h"
 #include "../dsp/optim.h"
+#include "peak.h"
 
-enum { B = 32, T = 2048, THREADS = 2, REPS = 7 };
+enum { B = 32, T = 2048, MAX_REPS = 64 };
 
 static double now(void)
 {
@@ -31,15 +36,28 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Samples/s for one configuration; 0 when it cannot be built. */
-static double bench(RfxCellType cell, int H, size_t *bytes)
+/* Flops per trained sample, one layer, input 1: the inference count of bench_infer.c (2 per
+ * weight of the mat-vecs, the gate arithmetic roughly) times three, the usual convention for
+ * forward + backward (the backward's two products, W^T d and d h^T, each cost the forward's). */
+static double train_flops_per_sample(RfxCellType cell, double H)
+{
+	switch (cell) {
+	case RFX_CELL_RNN: return 3 * (2 * H * H + 7 * H);
+	case RFX_CELL_GRU: return 3 * (6 * H * H + 19 * H);
+	default: return 3 * (8 * H * H + 18 * H);
+	}
+}
+
+/* Best and median samples/s for one configuration; 0 when it cannot be built. */
+static int bench(RfxCellType cell, int H, int threads, int reps, double *best, double *median,
+		 size_t *bytes, const char **kernel)
 {
 	RfxModelSpec sp = { .cell = cell, .n_layers = 1, .n_inputs = 1, .hidden = H,
 			    .mode = RFX_MODE_EFFECT, .n_outputs = 1, .skip = 1, .sample_rate = 48000 };
 	RfxModel *m = NULL;
 	RfxBptt *bp = NULL;
 	RfxAdam *adam = NULL;
-	double rate = 0;
+	int ok = 0;
 	float *x = malloc((size_t)B * T * sizeof *x), *t = malloc((size_t)B * T * sizeof *t);
 	uint8_t *mask = NULL;
 	if (!x || !t || rfx_model_new(&sp, &m) != RFX_OK)
@@ -51,7 +69,7 @@ static double bench(RfxCellType cell, int H, size_t *bytes)
 		x[i] = (float)((double)(s >> 40) / 16777216.0 - 0.5);
 		t[i] = tanhf(3.0f * x[i]);
 	}
-	RfxBpttConfig cfg = { .max_batch = B, .max_steps = T, .n_threads = THREADS,
+	RfxBpttConfig cfg = { .max_batch = B, .max_steps = T, .n_threads = threads,
 			      .loss = rfx_loss_config_default(RFX_LOSS_ESR_DC) };
 	RfxAdamConfig acfg = rfx_adam_config_default();
 	mask = malloc(m->n_params);
@@ -60,23 +78,26 @@ static double bench(RfxCellType cell, int H, size_t *bytes)
 		goto out;
 	rfx_optim_trainable_mask(m, mask);
 	*bytes = rfx_bptt_memory_bytes(bp);
+	*kernel = rfx_bptt_kernel_name(bp);
 	RfxBpttBatch batch = { .B = B, .T = T, .warmup = 0, .x = x, .target = t };
-	double times[REPS];
-	for (int r = -1; r < REPS; r++) { /* r = -1: warm-up (caches, thread pool) */
+	double times[MAX_REPS];
+	for (int r = -1; r < reps; r++) { /* r = -1: warm-up (caches, thread pool) */
 		double t0 = now(), loss;
 		rfx_bptt_reset_state(bp);
 		rfx_bptt_zero_grad(bp);
 		if (rfx_bptt_train(bp, &batch, &loss) != RFX_OK) {
 			fprintf(stderr, "bench_train: training step failed\n");
-			return 1;
+			goto out;
 		}
 		rfx_optim_clip_grad_norm(rfx_bptt_grad(bp), m->n_params, 1.0);
 		rfx_adam_step(adam, m->params, rfx_bptt_grad(bp), mask);
 		if (r >= 0)
 			times[r] = now() - t0;
 	}
-	qsort(times, REPS, sizeof times[0], cmp_double);
-	rate = (double)B * T / times[REPS / 2];
+	qsort(times, (size_t)reps, sizeof times[0], cmp_double);
+	*best = (double)B * T / times[0];
+	*median = (double)B * T / times[reps / 2];
+	ok = 1;
 out:
 	rfx_adam_destroy(adam);
 	rfx_bptt_destroy(bp);
@@ -84,31 +105,109 @@ out:
 	free(mask);
 	free(x);
 	free(t);
-	return rate;
+	return ok;
+}
+
+static int parse_cfg(const char *s, RfxCellType *cell, int *H)
+{
+	const char *colon = strchr(s, ':');
+	if (!colon)
+		return 0;
+	const size_t n = (size_t)(colon - s);
+	if (n == 3 && strncmp(s, "gru", 3) == 0)
+		*cell = RFX_CELL_GRU;
+	else if (n == 4 && strncmp(s, "lstm", 4) == 0)
+		*cell = RFX_CELL_LSTM;
+	else if (n == 3 && strncmp(s, "rnn", 3) == 0)
+		*cell = RFX_CELL_RNN;
+	else
+		return 0;
+	char *end;
+	long h = strtol(colon + 1, &end, 10);
+	if (*end || h < 1 || h > 1024)
+		return 0;
+	*H = (int)h;
+	return 1;
 }
 
 int main(int argc, char **argv)
 {
-	FILE *csv = argc > 1 ? fopen(argv[1], "w") : NULL;
-	if (csv)
-		fprintf(csv, "cell,hidden,batch,window,threads,samples_per_s,bptt_bytes\n");
-	static const struct { RfxCellType cell; int H; } cfgs[] = {
-		{ RFX_CELL_GRU, 8 }, { RFX_CELL_GRU, 16 }, { RFX_CELL_GRU, 32 }, { RFX_CELL_LSTM, 32 },
-	};
-	for (size_t i = 0; i < sizeof cfgs / sizeof cfgs[0]; i++) {
-		size_t bytes = 0;
-		double r = bench(cfgs[i].cell, cfgs[i].H, &bytes);
-		if (r <= 0) {
-			fprintf(stderr, "bench_train: cannot run %s H=%d\n", rfx_cell_name(cfgs[i].cell), cfgs[i].H);
-			return 1;
+	const char *csv_path = NULL, *thread_list = "1,2";
+	int reps = 11, n_cfgs = 0;
+	RfxCellType cells[32];
+	int hs[32];
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
+			csv_path = argv[++i];
+		else if (strcmp(argv[i], "-t") == 0 && i + 1 < argc)
+			thread_list = argv[++i];
+		else if (strcmp(argv[i], "-r") == 0 && i + 1 < argc)
+			reps = atoi(argv[++i]);
+		else if (n_cfgs < 32 && parse_cfg(argv[i], &cells[n_cfgs], &hs[n_cfgs]))
+			n_cfgs++;
+		else {
+			fprintf(stderr, "usage: bench_train [-o csv] [-t 1,2] [-r reps] [cell:H ...]\n");
+			return 2;
 		}
-		/* Same line shape as tests/torch_train_speed.py, so bench/compare-train.sh can pair them. */
-		printf("rnnfx %s H=%d B=%d T=%d threads=%d: %.0f samples/s (%.1f MB)\n",
-		       rfx_cell_name(cfgs[i].cell), cfgs[i].H, B, T, THREADS, r, bytes / 1e6);
-		if (csv)
-			fprintf(csv, "%s,%d,%d,%d,%d,%.0f,%zu\n", rfx_cell_name(cfgs[i].cell), cfgs[i].H, B,
-				T, THREADS, r, bytes);
 	}
+	if (reps < 1 || reps > MAX_REPS) {
+		fprintf(stderr, "bench_train: -r takes 1..%d\n", MAX_REPS);
+		return 2;
+	}
+	if (n_cfgs == 0) {
+		static const RfxCellType dc[] = { RFX_CELL_GRU, RFX_CELL_GRU, RFX_CELL_GRU, RFX_CELL_LSTM };
+		static const int dh[] = { 8, 16, 32, 32 };
+		for (n_cfgs = 0; n_cfgs < 4; n_cfgs++) {
+			cells[n_cfgs] = dc[n_cfgs];
+			hs[n_cfgs] = dh[n_cfgs];
+		}
+	}
+	int threads[8], n_threads = 0;
+	for (const char *p = thread_list; *p && n_threads < 8;) {
+		char *end;
+		long v = strtol(p, &end, 10);
+		if (end == p || v < 1 || v > RFX_BPTT_MAX_THREADS) {
+			fprintf(stderr, "bench_train: -t takes thread counts like 1,2\n");
+			return 2;
+		}
+		threads[n_threads++] = (int)v;
+		p = *end == ',' ? end + 1 : end;
+	}
+	FILE *csv = csv_path ? fopen(csv_path, "w") : NULL;
+	if (csv_path && !csv) {
+		fprintf(stderr, "bench_train: %s: cannot write\n", csv_path);
+		return 1;
+	}
+	if (csv)
+		fprintf(csv, "cell,hidden,batch,window,threads,kernel,samples_per_s,samples_per_s_median,"
+			     "gflops,peak_fraction,bptt_bytes\n");
+	const double peak = rfx_bench_peak_gflops();
+	rfx_bench_print_machine(stdout);
+	printf("single-core FP32 peak measured: %.1f GFLOP/s; training flops per sample: 3x inference's\n",
+	       peak);
+	for (int i = 0; i < n_cfgs; i++)
+		for (int k = 0; k < n_threads; k++) {
+			size_t bytes = 0;
+			double best = 0, median = 0;
+			const char *kernel = "?";
+			if (!bench(cells[i], hs[i], threads[k], reps, &best, &median, &bytes, &kernel)) {
+				fprintf(stderr, "bench_train: cannot run %s H=%d\n", rfx_cell_name(cells[i]),
+					hs[i]);
+				return 1;
+			}
+			const double gflops = best * train_flops_per_sample(cells[i], hs[i]) * 1e-9;
+			const double frac = peak > 0 ? gflops / (peak * threads[k]) : 0;
+			/* The shape of tests/torch_train_speed.py's lines, so compare-train.sh can pair them. */
+			printf("rnnfx %s H=%d B=%d T=%d threads=%d: %.0f samples/s (median %.0f; %s, "
+			       "%.1f GFLOP/s, %.1f%% of peak, %.1f MB)\n",
+			       rfx_cell_name(cells[i]), hs[i], B, T, threads[k], best, median, kernel, gflops,
+			       100 * frac, bytes / 1e6);
+			fflush(stdout);
+			if (csv)
+				fprintf(csv, "%s,%d,%d,%d,%d,%s,%.0f,%.0f,%.2f,%.4f,%zu\n",
+					rfx_cell_name(cells[i]), hs[i], B, T, threads[k], kernel, best, median,
+					gflops, frac, bytes);
+		}
 	if (csv)
 		fclose(csv);
 	return 0;

@@ -10,12 +10,12 @@ bench: $(BENCH_INFER)
 	@echo "(CSV: $(BUILD)/bench/infer.csv)"
 
 BENCH_TRAIN := $(BUILD)/bench/bench_train
-$(BENCH_TRAIN): $(BUILD)/bench/bench_train.o $(LIBDSP)
+$(BENCH_TRAIN): $(BUILD)/bench/bench_train.o $(BUILD)/bench/peak.o $(LIBDSP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_DSP)
 
 bench: bench-train
 bench-train: $(BENCH_TRAIN)
-	@echo "== training: batch 32 x window 2048, 2 threads, forward + backward + Adam, median of 7 =="
+	@echo "== training: batch 32 x window 2048, 1 and 2 threads, forward + backward + Adam, best of 11 in wall-clock time =="
 	@sh bench/compare-train.sh $(BENCH_TRAIN) $(BUILD)/bench
 .PHONY: bench-train
 

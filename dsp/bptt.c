@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The widest layer whose segments run in groups (allocate()). */
+#define RFX_BPTT_GROUP_MAX_H 64
 
 /* The object as allocated: the struct the kernels share (bptt_impl.h), then the cancel flag,
  * which only this file and rfx_bp_cancel_poll read. */
@@ -45,13 +47,18 @@ static void run_chunk(RfxBptt *bp, RfxBpScratch *sc, int ch)
 	float *g = bp->cgrad + (size_t)ch * bp->model->n_params;
 	if (bp->job_backward)
 		memset(g, 0, sizeof *g * bp->model->n_params);
-	for (int b = b0; b < b1 && !rfx_bp_cancel_poll(bp); b++) {
-		const float *x = bt->x + (size_t)b * xs + bp->job_x_t0 * I;
+	/* The chunk's segments in groups of bp->group (the kernels run a group's time steps
+	 * together: bptt_kernels.h), in slot order. */
+	for (int s0 = b0; s0 < b1 && !rfx_bp_cancel_poll(bp); s0 += bp->group) {
+		const int nb = b1 - s0 < bp->group ? b1 - s0 : bp->group;
+		const float *x = bt->x + (size_t)s0 * xs + bp->job_x_t0 * I;
 		if (bp->job_backward)
-			bp->seg_backward(bp, sc, b, x, T, bp->dy + (size_t)b * T * O, g);
+			bp->seg_backward(bp, sc, s0, nb, x, xs, T, bp->dy + (size_t)s0 * T * O,
+					 (size_t)T * O, g);
 		else
-			bp->seg_forward(bp, sc, b, x, T,
-					bp->job_y + (size_t)b * bp->job_y_stride + bp->job_y_t0 * O);
+			bp->seg_forward(bp, sc, s0, nb, x, xs, T,
+					bp->job_y + (size_t)s0 * bp->job_y_stride + bp->job_y_t0 * O,
+					bp->job_y_stride);
 	}
 }
 
@@ -205,16 +212,25 @@ static RfxStatus allocate(RfxBptt *bp)
 	bp->scratch = calloc((size_t)bp->n_threads, sizeof *bp->scratch);
 	if (!bp->scratch)
 		return RFX_ERR_NOMEM;
+	/* Small layers run the chunk's segments together, a pair of recurrent products at a time
+	 * (bptt_kernels.h): their steps are short chains the FMA units would otherwise wait on. Wide
+	 * layers have enough independent sums in one segment's products, and the group's scratch
+	 * (group x T x GH floats, twice for GRU) would then be large: one segment at a time. */
+	/* atb_acc's partial sums: 16 per row of the widest weight-gradient product (GH, or the
+	 * head's O rows; H for atb_narrow's spare). */
+	size_t wmax = GH > H ? GH : H;
+	wmax = wmax > (size_t)bp->O ? wmax : (size_t)bp->O;
+	const size_t G = (size_t)(bp->group = bp->H <= RFX_BPTT_GROUP_MAX_H ? RFX_BPTT_CHUNK : 1);
 	for (int w = 0; w < bp->n_threads; w++) {
 		RfxBpScratch *sc = &bp->scratch[w];
-		sc->xp = alloc_floats(bp, Tm * GH, &failed);
-		sc->dgh = bp->cell == RFX_CELL_GRU ? alloc_floats(bp, Tm * GH, &failed) : sc->xp;
-		sc->dhin = alloc_floats(bp, Tm * H, &failed);
-		sc->dh = alloc_floats(bp, H, &failed);
-		sc->dc = alloc_floats(bp, H, &failed);
-		sc->dnew = alloc_floats(bp, H, &failed);
-		sc->tmp = alloc_floats(bp, 8 * (GH > H ? GH : H), &failed);
-		sc->gates = alloc_floats(bp, GH, &failed);
+		sc->xp = alloc_floats(bp, G * Tm * GH, &failed);
+		sc->dgh = bp->cell == RFX_CELL_GRU ? alloc_floats(bp, G * Tm * GH, &failed) : sc->xp;
+		sc->dhin = alloc_floats(bp, G * Tm * H, &failed);
+		sc->dh = alloc_floats(bp, G * H, &failed);
+		sc->dc = alloc_floats(bp, G * H, &failed);
+		sc->dnew = alloc_floats(bp, G * H, &failed);
+		sc->tmp = alloc_floats(bp, 16 * wmax, &failed);
+		sc->gates = alloc_floats(bp, G * GH, &failed);
 	}
 	return failed ? RFX_ERR_NOMEM : RFX_OK;
 }

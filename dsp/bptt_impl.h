@@ -24,14 +24,20 @@ typedef struct {
 	float *hs, *cs, *gc;
 } RfxBpLayer;
 
-/* Per-thread scratch, reused segment after segment. */
+/* Per-thread scratch, reused group after group: rows for each segment s < group of the group
+ * being run (the kernels' segment s), one after the other.
+ *   xp   [group][Tm][GH] forward: W_ih x + b_ih; backward: d(ih pre-activation)
+ *   dgh  [group][Tm][GH] GRU: d(hh pre-activation); other cells alias xp
+ *   dhin [group][Tm][H]  dLoss/dh_t from the layer above (or the head)
+ *   dh, dc, dnew [group][H] running state gradients
+ *   gates [group][GH]    the hh pre-activations of the current step */
 typedef struct {
-	float *xp;                  /* [T][GH] forward: W_ih x + b_ih; backward: d(ih pre-activation) */
-	float *dgh;                 /* [T][GH] GRU: d(hh pre-activation); other cells alias xp */
-	float *dhin;                /* [T][H] dLoss/dh_t from the layer above (or the head) */
-	float *dh, *dc, *dnew;      /* [H] running state gradients */
-	float *tmp;                 /* [8][GH] transposed partial sums in the weight-gradient products */
-	float *gates;               /* [GH] */
+	float *xp;
+	float *dgh;
+	float *dhin;
+	float *dh, *dc, *dnew;
+	float *tmp;                 /* [GH][16]: the weight-gradient products' partial sums */
+	float *gates;
 } RfxBpScratch;
 
 /* What a pool thread is told at start: its object and its worker index (1..n_threads-1). */
@@ -40,10 +46,13 @@ typedef struct {
 	int id;
 } RfxBpWorker;
 
-typedef void (*RfxBpForwardFn)(RfxBptt *bp, RfxBpScratch *sc, int b, const float *x, int T,
-			       float *y);
-typedef void (*RfxBpBackwardFn)(const RfxBptt *bp, RfxBpScratch *sc, int b, const float *x, int T,
-				const float *dy, float *g);
+/* The kernels run a group: nb segments in slots b0 .. b0+nb-1 (nb <= group, inside one chunk),
+ * segment s's inputs at x + s * xs, outputs at y + s * ys, output gradients at dy + s * dys. */
+typedef void (*RfxBpForwardFn)(RfxBptt *bp, RfxBpScratch *sc, int b0, int nb, const float *x,
+			       size_t xs, int T, float *y, size_t ys);
+typedef void (*RfxBpBackwardFn)(const RfxBptt *bp, RfxBpScratch *sc, int b0, int nb,
+				const float *x, size_t xs, int T, const float *dy, size_t dys,
+				float *g);
 
 struct RfxBptt {
 	RfxModel *model;
@@ -58,6 +67,7 @@ struct RfxBptt {
 	float *grad;                /* [n_params] */
 	float *cgrad;               /* [n_chunks][n_params] */
 	int n_chunks, n_threads;
+	int group;                  /* segments per kernel call, 1..RFX_BPTT_CHUNK (allocate()) */
 	RfxBpScratch *scratch;      /* [n_threads] */
 	int from_init;              /* no forward since the last reset: the start state is h0 */
 	size_t mem_bytes;
@@ -85,14 +95,17 @@ struct RfxBptt {
 
 /* The kernels, one pair per instruction set (bptt_generic.c, bptt_avx2.c), listed in the one
  * kernel table (kernel_table.c) next to the stream's. */
-void rfx_bp_seg_forward_generic(RfxBptt *bp, RfxBpScratch *sc, int b, const float *x, int T,
-				float *y);
-void rfx_bp_seg_backward_generic(const RfxBptt *bp, RfxBpScratch *sc, int b, const float *x, int T,
-				 const float *dy, float *g);
+void rfx_bp_seg_forward_generic(RfxBptt *bp, RfxBpScratch *sc, int b0, int nb, const float *x,
+				size_t xs, int T, float *y, size_t ys);
+void rfx_bp_seg_backward_generic(const RfxBptt *bp, RfxBpScratch *sc, int b0, int nb,
+				 const float *x, size_t xs, int T, const float *dy, size_t dys,
+				 float *g);
 #if RFX_KERNEL_X86
-void rfx_bp_seg_forward_avx2(RfxBptt *bp, RfxBpScratch *sc, int b, const float *x, int T, float *y);
-void rfx_bp_seg_backward_avx2(const RfxBptt *bp, RfxBpScratch *sc, int b, const float *x, int T,
-			      const float *dy, float *g);
+void rfx_bp_seg_forward_avx2(RfxBptt *bp, RfxBpScratch *sc, int b0, int nb, const float *x,
+			     size_t xs, int T, float *y, size_t ys);
+void rfx_bp_seg_backward_avx2(const RfxBptt *bp, RfxBpScratch *sc, int b0, int nb,
+			      const float *x, size_t xs, int T, const float *dy, size_t dys,
+			      float *g);
 #endif
 
 #endif

@@ -125,123 +125,451 @@ static inline void KFN(matvec_acc)(float *out, const float *restrict a, const fl
 		KFN(gemv_t)(out + k, out + k, W + k, (size_t)K, a, M, K - k);
 }
 
-/* db[m] += sum_n A[n][m]. */
+/* The two products above for two segments at once (a pair of a group, see the top of the segment
+ * functions below): each weight vector is loaded once for both, and the two segments' sums are
+ * independent chains, twice as many as one segment has, so the FMA units are not left waiting on
+ * their latency. Every output element is summed in the same order as by gemv_t / matvec_acc for
+ * one segment (the same init, the same terms in the same sequence, the same split into partial
+ * sums), so a segment's results do not depend on whether it ran alone or in a pair. */
+
+/* out0[m] = init0[m] + sum_k v0[k] A[k][m], and out1 the same from init1 and v1 (gemv_t's sums). */
+static inline void KFN(gemv2_t)(float *out0, const float *init0, float *out1, const float *init1,
+				const float *restrict A, size_t lda, const float *restrict v0,
+				const float *restrict v1, int K, int M)
+{
+	int m = 0;
+	for (; m + 32 <= M; m += 32) {
+		V8 a0 = LD8(init0 + m), a1 = LD8(init0 + m + 8), a2 = LD8(init0 + m + 16);
+		V8 a3 = LD8(init0 + m + 24);
+		V8 c0 = LD8(init1 + m), c1 = LD8(init1 + m + 8), c2 = LD8(init1 + m + 16);
+		V8 c3 = LD8(init1 + m + 24);
+		for (int k = 0; k < K; k++) {
+			const float x0 = v0[k], x1 = v1[k];
+			const float *restrict a = A + (size_t)k * lda + m;
+			const V8 w0 = LD8(a), w1 = LD8(a + 8), w2 = LD8(a + 16), w3 = LD8(a + 24);
+			a0 += x0 * w0;
+			a1 += x0 * w1;
+			a2 += x0 * w2;
+			a3 += x0 * w3;
+			c0 += x1 * w0;
+			c1 += x1 * w1;
+			c2 += x1 * w2;
+			c3 += x1 * w3;
+		}
+		ST8(out0 + m, a0);
+		ST8(out0 + m + 8, a1);
+		ST8(out0 + m + 16, a2);
+		ST8(out0 + m + 24, a3);
+		ST8(out1 + m, c0);
+		ST8(out1 + m + 8, c1);
+		ST8(out1 + m + 16, c2);
+		ST8(out1 + m + 24, c3);
+	}
+	for (; m + 16 <= M; m += 16) {
+		V8 a0 = LD8(init0 + m), a1 = LD8(init0 + m + 8);
+		V8 c0 = LD8(init1 + m), c1 = LD8(init1 + m + 8);
+		for (int k = 0; k < K; k++) {
+			const float x0 = v0[k], x1 = v1[k];
+			const float *restrict a = A + (size_t)k * lda + m;
+			const V8 w0 = LD8(a), w1 = LD8(a + 8);
+			a0 += x0 * w0;
+			a1 += x0 * w1;
+			c0 += x1 * w0;
+			c1 += x1 * w1;
+		}
+		ST8(out0 + m, a0);
+		ST8(out0 + m + 8, a1);
+		ST8(out1 + m, c0);
+		ST8(out1 + m + 8, c1);
+	}
+	for (; m + 8 <= M; m += 8) {
+		V8 a0 = LD8(init0 + m), c0 = LD8(init1 + m);
+		for (int k = 0; k < K; k++) {
+			const V8 w0 = LD8(A + (size_t)k * lda + m);
+			a0 += v0[k] * w0;
+			c0 += v1[k] * w0;
+		}
+		ST8(out0 + m, a0);
+		ST8(out1 + m, c0);
+	}
+	for (; m < M; m++) {
+		float acc0 = init0[m], acc1 = init1[m];
+		for (int k = 0; k < K; k++) {
+			acc0 += v0[k] * A[(size_t)k * lda + m];
+			acc1 += v1[k] * A[(size_t)k * lda + m];
+		}
+		out0[m] = acc0;
+		out1[m] = acc1;
+	}
+}
+
+/* outs[s][m] = inits[s][m] + sum_k vs[s][k] A[k][m] for four segments s (gemv_t's sums): blocks
+ * of 16 outputs for all four, eight chains, each weight vector loaded once for four FMAs. */
+static inline void KFN(gemv4_t)(float *const *outs, const float *const *inits,
+				const float *restrict A, size_t lda, const float *const *vs, int K,
+				int M)
+{
+	float *o0 = outs[0], *o1 = outs[1], *o2 = outs[2], *o3 = outs[3];
+	const float *i0 = inits[0], *i1 = inits[1], *i2 = inits[2], *i3 = inits[3];
+	const float *restrict v0 = vs[0], *restrict v1 = vs[1], *restrict v2 = vs[2];
+	const float *restrict v3 = vs[3];
+	int m = 0;
+	for (; m + 16 <= M; m += 16) {
+		V8 a0 = LD8(i0 + m), a1 = LD8(i0 + m + 8), b0 = LD8(i1 + m), b1 = LD8(i1 + m + 8);
+		V8 c0 = LD8(i2 + m), c1 = LD8(i2 + m + 8), d0 = LD8(i3 + m), d1 = LD8(i3 + m + 8);
+		for (int k = 0; k < K; k++) {
+			const float *restrict a = A + (size_t)k * lda + m;
+			const V8 w0 = LD8(a), w1 = LD8(a + 8);
+			const float x0 = v0[k], x1 = v1[k], x2 = v2[k], x3 = v3[k];
+			a0 += x0 * w0;
+			a1 += x0 * w1;
+			b0 += x1 * w0;
+			b1 += x1 * w1;
+			c0 += x2 * w0;
+			c1 += x2 * w1;
+			d0 += x3 * w0;
+			d1 += x3 * w1;
+		}
+		ST8(o0 + m, a0);
+		ST8(o0 + m + 8, a1);
+		ST8(o1 + m, b0);
+		ST8(o1 + m + 8, b1);
+		ST8(o2 + m, c0);
+		ST8(o2 + m + 8, c1);
+		ST8(o3 + m, d0);
+		ST8(o3 + m + 8, d1);
+	}
+	for (; m + 8 <= M; m += 8) {
+		V8 a0 = LD8(i0 + m), b0 = LD8(i1 + m), c0 = LD8(i2 + m), d0 = LD8(i3 + m);
+		for (int k = 0; k < K; k++) {
+			const V8 w0 = LD8(A + (size_t)k * lda + m);
+			a0 += v0[k] * w0;
+			b0 += v1[k] * w0;
+			c0 += v2[k] * w0;
+			d0 += v3[k] * w0;
+		}
+		ST8(o0 + m, a0);
+		ST8(o1 + m, b0);
+		ST8(o2 + m, c0);
+		ST8(o3 + m, d0);
+	}
+	if (m < M) {
+		KFN(gemv2_t)(o0 + m, i0 + m, o1 + m, i1 + m, A + m, lda, v0, v1, K, M - m);
+		KFN(gemv2_t)(o2 + m, i2 + m, o3 + m, i3 + m, A + m, lda, v2, v3, K, M - m);
+	}
+}
+
+/* out0[k] += sum_m a0[m] W[m][k], and out1 the same from a1 (matvec_acc's sums and splits). */
+/* matvec_acc2's columns from k (a multiple of 32) on: the blocks of 16 and 8 with their split
+ * sums, and the tail. */
+static inline void KFN(matvec_acc2_rest)(float *out0, const float *restrict a0, float *out1,
+					 const float *restrict a1, const float *restrict W, int M,
+					 int K, int k)
+{
+	const V8 zero = { 0 };
+	for (; k + 16 <= K; k += 16) {
+		V8 p0 = LD8(out0 + k), p1 = LD8(out0 + k + 8), q0 = zero, q1 = zero;
+		V8 u0 = LD8(out1 + k), u1 = LD8(out1 + k + 8), v0 = zero, v1 = zero;
+		int m = 0;
+		for (; m + 2 <= M; m += 2) {
+			const float *restrict w = W + (size_t)m * K + k;
+			const V8 w0 = LD8(w), w1 = LD8(w + 8), w2 = LD8(w + K), w3 = LD8(w + K + 8);
+			p0 += a0[m] * w0;
+			p1 += a0[m] * w1;
+			q0 += a0[m + 1] * w2;
+			q1 += a0[m + 1] * w3;
+			u0 += a1[m] * w0;
+			u1 += a1[m] * w1;
+			v0 += a1[m + 1] * w2;
+			v1 += a1[m + 1] * w3;
+		}
+		if (m < M) {
+			const V8 w0 = LD8(W + (size_t)m * K + k), w1 = LD8(W + (size_t)m * K + k + 8);
+			p0 += a0[m] * w0;
+			p1 += a0[m] * w1;
+			u0 += a1[m] * w0;
+			u1 += a1[m] * w1;
+		}
+		ST8(out0 + k, p0 + q0);
+		ST8(out0 + k + 8, p1 + q1);
+		ST8(out1 + k, u0 + v0);
+		ST8(out1 + k + 8, u1 + v1);
+	}
+	for (; k + 8 <= K; k += 8) {
+		V8 p0 = LD8(out0 + k), q0 = zero, r0 = zero, s0 = zero;
+		V8 p1 = LD8(out1 + k), q1 = zero, r1 = zero, s1 = zero;
+		int m = 0;
+		for (; m + 4 <= M; m += 4) {
+			const float *restrict w = W + (size_t)m * K + k;
+			const V8 w0 = LD8(w), w1 = LD8(w + K), w2 = LD8(w + 2 * K), w3 = LD8(w + 3 * K);
+			p0 += a0[m] * w0;
+			q0 += a0[m + 1] * w1;
+			r0 += a0[m + 2] * w2;
+			s0 += a0[m + 3] * w3;
+			p1 += a1[m] * w0;
+			q1 += a1[m + 1] * w1;
+			r1 += a1[m + 2] * w2;
+			s1 += a1[m + 3] * w3;
+		}
+		for (; m < M; m++) {
+			const V8 w0 = LD8(W + (size_t)m * K + k);
+			p0 += a0[m] * w0;
+			p1 += a1[m] * w0;
+		}
+		ST8(out0 + k, (p0 + q0) + (r0 + s0));
+		ST8(out1 + k, (p1 + q1) + (r1 + s1));
+	}
+	if (k < K)
+		KFN(gemv2_t)(out0 + k, out0 + k, out1 + k, out1 + k, W + k, (size_t)K, a0, a1, M, K - k);
+}
+
+static inline void KFN(matvec_acc2)(float *out0, const float *restrict a0, float *out1,
+				    const float *restrict a1, const float *restrict W, int M, int K)
+{
+	int k = K & ~31;
+	if (k)
+		KFN(gemv2_t)(out0, out0, out1, out1, W, (size_t)K, a0, a1, M, k);
+	KFN(matvec_acc2_rest)(out0, a0, out1, a1, W, M, K, k);
+}
+
+/* db[m] += sum_n A[n][m], each db[m] one chain of adds over n in order. Blocks of outputs stay in
+ * registers for the whole run of n (eight chains where there are 64 outputs): summed in memory,
+ * every add waited on the store of the one before. */
 static inline void KFN(colsum_acc)(float *restrict db, const float *restrict A, size_t lda, int N,
 				   int M)
 {
-	for (int n = 0; n < N; n++)
-		for (int m = 0; m < M; m++)
-			db[m] += A[(size_t)n * lda + m];
+	int m = 0;
+	for (; m + 64 <= M; m += 64) {
+		V8 s0 = LD8(db + m), s1 = LD8(db + m + 8), s2 = LD8(db + m + 16);
+		V8 s3 = LD8(db + m + 24), s4 = LD8(db + m + 32), s5 = LD8(db + m + 40);
+		V8 s6 = LD8(db + m + 48), s7 = LD8(db + m + 56);
+		for (int n = 0; n < N; n++) {
+			const float *restrict a = A + (size_t)n * lda + m;
+			s0 += LD8(a);
+			s1 += LD8(a + 8);
+			s2 += LD8(a + 16);
+			s3 += LD8(a + 24);
+			s4 += LD8(a + 32);
+			s5 += LD8(a + 40);
+			s6 += LD8(a + 48);
+			s7 += LD8(a + 56);
+		}
+		ST8(db + m, s0);
+		ST8(db + m + 8, s1);
+		ST8(db + m + 16, s2);
+		ST8(db + m + 24, s3);
+		ST8(db + m + 32, s4);
+		ST8(db + m + 40, s5);
+		ST8(db + m + 48, s6);
+		ST8(db + m + 56, s7);
+	}
+	for (; m + 32 <= M; m += 32) {
+		V8 s0 = LD8(db + m), s1 = LD8(db + m + 8), s2 = LD8(db + m + 16);
+		V8 s3 = LD8(db + m + 24);
+		for (int n = 0; n < N; n++) {
+			const float *restrict a = A + (size_t)n * lda + m;
+			s0 += LD8(a);
+			s1 += LD8(a + 8);
+			s2 += LD8(a + 16);
+			s3 += LD8(a + 24);
+		}
+		ST8(db + m, s0);
+		ST8(db + m + 8, s1);
+		ST8(db + m + 16, s2);
+		ST8(db + m + 24, s3);
+	}
+	for (; m + 8 <= M; m += 8) {
+		V8 s0 = LD8(db + m);
+		for (int n = 0; n < N; n++)
+			s0 += LD8(A + (size_t)n * lda + m);
+		ST8(db + m, s0);
+	}
+	for (; m < M; m++) {
+		float s0 = db[m];
+		for (int n = 0; n < N; n++)
+			s0 += A[(size_t)n * lda + m];
+		db[m] = s0;
+	}
 }
 
-/* dW[m][k] += sum_n A[n][m] Bm[n][k] for k in [k0, k1), k1 - k0 <= 8: accumulated transposed in
- * tmp[k][m] so the inner loop runs over m. Used for narrow inputs (I = 1) and column tails. */
+/* dW[m][k] += sum_n A[n][m] Bm[n][k] for k in [k0, k1): each sum one chain over n in order,
+ * from 0, added to dW at the end. Used for narrow inputs (I = 1), the head's one row and column
+ * tails: vectorised over m where there are 8 rows or more (the sums then stay in registers over
+ * the whole run of n), else over k. */
 static void KFN(atb_narrow)(float *restrict dW, int M, int K, int k0, int k1,
 			    const float *restrict A, size_t lda, const float *restrict Bm, size_t ldb,
-			    int N, float *restrict tmp)
+			    int N)
 {
-	const int nk = k1 - k0;
-	memset(tmp, 0, sizeof *tmp * (size_t)nk * (size_t)M);
-	for (int n = 0; n < N; n++) {
-		const float *restrict a = A + (size_t)n * lda;
-		for (int k = 0; k < nk; k++) {
-			const float bk = Bm[(size_t)n * ldb + k0 + k];
-			float *restrict tk = tmp + (size_t)k * M;
-			for (int m = 0; m < M; m++)
-				tk[m] += bk * a[m];
+	const V8 zero = { 0 };
+	float lanes[32];
+	if (M >= 8) {
+		for (int k = k0; k < k1; k++) {
+			int m = 0;
+			for (; m + 32 <= M; m += 32) {
+				V8 c0 = zero, c1 = zero, c2 = zero, c3 = zero;
+				for (int n = 0; n < N; n++) {
+					const float b = Bm[(size_t)n * ldb + k];
+					const float *restrict a = A + (size_t)n * lda + m;
+					c0 += b * LD8(a);
+					c1 += b * LD8(a + 8);
+					c2 += b * LD8(a + 16);
+					c3 += b * LD8(a + 24);
+				}
+				ST8(lanes, c0);
+				ST8(lanes + 8, c1);
+				ST8(lanes + 16, c2);
+				ST8(lanes + 24, c3);
+				for (int r = 0; r < 32; r++)
+					dW[(size_t)(m + r) * K + k] += lanes[r];
+			}
+			for (; m + 8 <= M; m += 8) {
+				V8 c0 = zero;
+				for (int n = 0; n < N; n++)
+					c0 += Bm[(size_t)n * ldb + k] * LD8(A + (size_t)n * lda + m);
+				ST8(lanes, c0);
+				for (int r = 0; r < 8; r++)
+					dW[(size_t)(m + r) * K + k] += lanes[r];
+			}
+			for (; m < M; m++) {
+				float c = 0.0f;
+				for (int n = 0; n < N; n++)
+					c += Bm[(size_t)n * ldb + k] * A[(size_t)n * lda + m];
+				dW[(size_t)m * K + k] += c;
+			}
+		}
+		return;
+	}
+	for (int m = 0; m < M; m++) {
+		int k = k0;
+		for (; k + 8 <= k1; k += 8) {
+			V8 c0 = zero;
+			for (int n = 0; n < N; n++)
+				c0 += A[(size_t)n * lda + m] * LD8(Bm + (size_t)n * ldb + k);
+			ST8(lanes, c0);
+			for (int r = 0; r < 8; r++)
+				dW[(size_t)m * K + k + r] += lanes[r];
+		}
+		for (; k < k1; k++) {
+			float c = 0.0f;
+			for (int n = 0; n < N; n++)
+				c += Bm[(size_t)n * ldb + k] * A[(size_t)n * lda + m];
+			dW[(size_t)m * K + k] += c;
 		}
 	}
-	for (int m = 0; m < M; m++)
-		for (int k = 0; k < nk; k++)
-			dW[(size_t)m * K + k0 + k] += tmp[(size_t)k * M + m];
 }
 
 /* dW[m][k] += sum_n A[n][m] Bm[n][k]  (dW [M][K] += A^T Bm): the weight gradient, summed over
  * all steps at once after the time loop instead of an outer product per step. Blocks of 4 rows
- * by 16 (or 8) columns stay in registers over the whole run of n. */
+ * by 16 (or 8) columns sum in registers, one chain per element over n in order from 0, and are
+ * added to dW at the end. The steps go in tiles of about 24 KB of A, every row block's pass over
+ * a tile before the next tile (the partial sums wait in cbuf, [M][16], between tiles), so A is
+ * read from L1 rather than once per row block from L2; the sums are the same. */
 static void KFN(atb_acc)(float *restrict dW, int M, int K, const float *restrict A, size_t lda,
-			 const float *restrict Bm, size_t ldb, int N, float *restrict tmp)
+			 const float *restrict Bm, size_t ldb, int N, float *restrict cbuf)
 {
 	const int M4 = M & ~3;
+	const int nt = M > 384 ? 16 : 6144 / (M > 0 ? M : 1); /* steps per tile */
 	int k0 = 0;
-	for (; k0 + 16 <= K; k0 += 16)
-		for (int m0 = 0; m0 < M4; m0 += 4) {
-			const V8 zero = { 0 };
-			V8 c[4][2] = { { zero, zero }, { zero, zero }, { zero, zero }, { zero, zero } };
-			for (int n = 0; n < N; n++) {
-				const float *restrict a = A + (size_t)n * lda + m0;
-				const V8 b0 = LD8(Bm + (size_t)n * ldb + k0);
-				const V8 b1 = LD8(Bm + (size_t)n * ldb + k0 + 8);
+	for (; k0 + 16 <= K; k0 += 16) {
+		if (!M4)
+			continue;
+		memset(cbuf, 0, sizeof *cbuf * (size_t)M4 * 16);
+		for (int n0 = 0; n0 < N; n0 += nt) {
+			const int n1 = N - n0 < nt ? N : n0 + nt;
+			for (int m0 = 0; m0 < M4; m0 += 4) {
+				float *cb = cbuf + (size_t)m0 * 16;
+				V8 c[4][2];
 				for (int r = 0; r < 4; r++) {
-					c[r][0] += a[r] * b0;
-					c[r][1] += a[r] * b1;
+					c[r][0] = LD8(cb + r * 16);
+					c[r][1] = LD8(cb + r * 16 + 8);
+				}
+				for (int n = n0; n < n1; n++) {
+					const float *restrict a = A + (size_t)n * lda + m0;
+					const V8 b0 = LD8(Bm + (size_t)n * ldb + k0);
+					const V8 b1 = LD8(Bm + (size_t)n * ldb + k0 + 8);
+					for (int r = 0; r < 4; r++) {
+						c[r][0] += a[r] * b0;
+						c[r][1] += a[r] * b1;
+					}
+				}
+				for (int r = 0; r < 4; r++) {
+					ST8(cb + r * 16, c[r][0]);
+					ST8(cb + r * 16 + 8, c[r][1]);
 				}
 			}
-			for (int r = 0; r < 4; r++) {
-				float *d = dW + (size_t)(m0 + r) * K + k0;
-				ST8(d, LD8(d) + c[r][0]);
-				ST8(d + 8, LD8(d + 8) + c[r][1]);
-			}
 		}
-	for (; k0 + 8 <= K; k0 += 8)
-		for (int m0 = 0; m0 < M4; m0 += 4) {
-			const V8 zero = { 0 };
-			V8 c[4] = { zero, zero, zero, zero };
-			for (int n = 0; n < N; n++) {
-				const float *restrict a = A + (size_t)n * lda + m0;
-				const V8 b0 = LD8(Bm + (size_t)n * ldb + k0);
+		for (int m = 0; m < M4; m++) {
+			float *d = dW + (size_t)m * K + k0;
+			ST8(d, LD8(d) + LD8(cbuf + (size_t)m * 16));
+			ST8(d + 8, LD8(d + 8) + LD8(cbuf + (size_t)m * 16 + 8));
+		}
+	}
+	for (; k0 + 8 <= K; k0 += 8) {
+		if (!M4)
+			continue;
+		memset(cbuf, 0, sizeof *cbuf * (size_t)M4 * 8);
+		for (int n0 = 0; n0 < N; n0 += nt) {
+			const int n1 = N - n0 < nt ? N : n0 + nt;
+			for (int m0 = 0; m0 < M4; m0 += 4) {
+				float *cb = cbuf + (size_t)m0 * 8;
+				V8 c[4];
 				for (int r = 0; r < 4; r++)
-					c[r] += a[r] * b0;
-			}
-			for (int r = 0; r < 4; r++) {
-				float *d = dW + (size_t)(m0 + r) * K + k0;
-				ST8(d, LD8(d) + c[r]);
+					c[r] = LD8(cb + r * 8);
+				for (int n = n0; n < n1; n++) {
+					const float *restrict a = A + (size_t)n * lda + m0;
+					const V8 b0 = LD8(Bm + (size_t)n * ldb + k0);
+					for (int r = 0; r < 4; r++)
+						c[r] += a[r] * b0;
+				}
+				for (int r = 0; r < 4; r++)
+					ST8(cb + r * 8, c[r]);
 			}
 		}
+		for (int m = 0; m < M4; m++) {
+			float *d = dW + (size_t)m * K + k0;
+			ST8(d, LD8(d) + LD8(cbuf + (size_t)m * 8));
+		}
+	}
 	/* Rows past the last block of 4 (M = O = 1 for the head, odd G H) and the last < 8 columns. */
 	if (M4 < M && k0 > 0)
 		for (int m = M4; m < M; m++)
-			KFN(atb_narrow)(dW + (size_t)m * K, 1, K, 0, k0, A + m, lda, Bm, ldb, N, tmp);
+			KFN(atb_narrow)(dW + (size_t)m * K, 1, K, 0, k0, A + m, lda, Bm, ldb, N);
 	for (; k0 < K; k0 += 8)
-		KFN(atb_narrow)(dW, M, K, k0, k0 + 8 < K ? k0 + 8 : K, A, lda, Bm, ldb, N, tmp);
+		KFN(atb_narrow)(dW, M, K, k0, k0 + 8 < K ? k0 + 8 : K, A, lda, Bm, ldb, N);
 }
 
 /* ---------------------------------------------------------------- one step of each cell */
 
 /* The forward of each cell is cell_step.h's, on xp = W_ih x + b_ih (computed for the whole window
- * first) and gh = W_hh h_prev + b_hh; the training forward adds the cache row. */
+ * first) and gh = W_hh h_prev + b_hh (computed for the group's segments together, see
+ * group_hh); the training forward adds the cache row. The backward of a step is split the same
+ * way: the element-wise part here, per segment, then dh_prev = W_hh^T d(hh pre-activation) for the
+ * group (group_hh_t). */
 
 /* rnn:  h = tanh(xp + W_hh h_prev + b_hh)  (rfx_rnn_step) */
-static inline void KFN(rnn_forward)(const RfxBptt *bp, const RfxBpLayer *ly, const float *restrict bh,
-				    const float *restrict xp, const float *restrict hp, float *restrict h, float *restrict gh)
+static inline void KFN(rnn_forward)(int H, const float *restrict xp, const float *restrict gh,
+				    float *restrict h)
 {
-	const int H = bp->H;
-	KFN(matvec_t)(gh, bh, ly->WhT, hp, H, H);
 	for (int j = 0; j < H; j++)
 		h[j] = rfx_rnn_step(xp[j], gh[j]);
 }
 
-/* dpre = dh (1 - h^2);  dh_prev = W_hh^T dpre */
-static inline void KFN(rnn_backward)(const RfxBptt *bp, const float *restrict Wh, const float *restrict h,
-				     float *restrict dh, float *restrict dg, float *restrict dnew)
+/* dpre = dh (1 - h^2);  then dh_prev = W_hh^T dpre (dnew starts at 0) */
+static inline void KFN(rnn_backward)(int H, const float *restrict h, const float *restrict dh,
+				     float *restrict dg, float *restrict dnew)
 {
-	const int H = bp->H;
 	for (int j = 0; j < H; j++) {
 		dg[j] = dh[j] * (1.0f - h[j] * h[j]);
 		dnew[j] = 0.0f;
 	}
-	KFN(matvec_acc)(dnew, dg, Wh, H, H);
-	memcpy(dh, dnew, sizeof *dh * (size_t)H);
 }
 
 /* gru:  hh = W_hh h_prev + b_hh;  r = s(xp_r + hh_r);  z = s(xp_z + hh_z);
  *       n = tanh(xp_n + r hh_n);  h = (1 - z) n + z h_prev (as n + z (h_prev - n)).
  *       Caches r, z, n, hh_n.  (rfx_gru_step) */
-static inline void KFN(gru_forward)(const RfxBptt *bp, const RfxBpLayer *ly, const float *restrict bh,
-				    const float *restrict xp, const float *restrict hp, float *restrict h, float *restrict gc, float *restrict gh)
+static inline void KFN(gru_forward)(int H, const float *restrict xp, const float *restrict gh,
+				    const float *restrict hp, float *restrict h, float *restrict gc)
 {
-	const int H = bp->H;
-	KFN(matvec_t)(gh, bh, ly->WhT, hp, H, 3 * H);
 	for (int j = 0; j < H; j++) {
 		const RfxGruStep u = RFX_GRU_STEP(xp, gh, hp[j], H, j);
 		h[j] = u.h;
@@ -252,10 +580,11 @@ static inline void KFN(gru_forward)(const RfxBptt *bp, const RfxBpLayer *ly, con
 	}
 }
 
-static inline void KFN(gru_backward)(const RfxBptt *bp, const float *restrict Wh, const float *restrict gc,
-				     const float *restrict hp, float *restrict dh, float *restrict dgi, float *restrict dgh, float *restrict dnew)
+/* The gate gradients of one step; then dh_prev = dnew + W_hh^T dgh (dnew starts at dh z). */
+static inline void KFN(gru_backward)(int H, const float *restrict gc, const float *restrict hp,
+				     const float *restrict dh, float *restrict dgi,
+				     float *restrict dgh, float *restrict dnew)
 {
-	const int H = bp->H;
 	for (int j = 0; j < H; j++) {
 		const float r = gc[j], z = gc[H + j], n = gc[2 * H + j], hn = gc[3 * H + j];
 		const float d = dh[j];
@@ -269,18 +598,14 @@ static inline void KFN(gru_backward)(const RfxBptt *bp, const float *restrict Wh
 		dgh[2 * H + j] = dnp * r;                 /* hh_n enters multiplied by r */
 		dnew[j] = d * z;                          /* h = ... + z h_prev */
 	}
-	KFN(matvec_acc)(dnew, dgh, Wh, 3 * H, H);
-	memcpy(dh, dnew, sizeof *dh * (size_t)H);
 }
 
 /* lstm: g4 = xp + W_hh h_prev + b_hh;  i, f, o = s(.), g = tanh(.);  c = f c_prev + i g;
  *       h = o tanh(c).   Caches i, f, g, o, tanh(c).  (rfx_lstm_step) */
-static inline void KFN(lstm_forward)(const RfxBptt *bp, const RfxBpLayer *ly, const float *restrict bh,
-				     const float *restrict xp, const float *restrict hp, const float *restrict cp, float *restrict h,
-				     float *restrict c, float *restrict gc, float *restrict gh)
+static inline void KFN(lstm_forward)(int H, const float *restrict xp, const float *restrict gh,
+				     const float *restrict cp, float *restrict h, float *restrict c,
+				     float *restrict gc)
 {
-	const int H = bp->H;
-	KFN(matvec_t)(gh, bh, ly->WhT, hp, H, 4 * H);
 	for (int j = 0; j < H; j++) {
 		const RfxLstmStep u = RFX_LSTM_STEP(xp, gh, cp[j], H, j);
 		c[j] = u.c;
@@ -293,10 +618,11 @@ static inline void KFN(lstm_forward)(const RfxBptt *bp, const RfxBpLayer *ly, co
 	}
 }
 
-static inline void KFN(lstm_backward)(const RfxBptt *bp, const float *restrict Wh, const float *restrict gc,
-				      const float *restrict cp, float *restrict dh, float *restrict dc, float *restrict dg, float *restrict dnew)
+/* The gate gradients of one step and dc_prev; then dh_prev = W_hh^T dg (dnew starts at 0). */
+static inline void KFN(lstm_backward)(int H, const float *restrict gc, const float *restrict cp,
+				      const float *restrict dh, float *restrict dc,
+				      float *restrict dg, float *restrict dnew)
 {
-	const int H = bp->H;
 	for (int j = 0; j < H; j++) {
 		const float i = gc[j], f = gc[H + j], g = gc[2 * H + j], o = gc[3 * H + j];
 		const float tc = gc[4 * H + j];
@@ -309,11 +635,19 @@ static inline void KFN(lstm_backward)(const RfxBptt *bp, const float *restrict W
 		dc[j] = dcj * f;
 		dnew[j] = 0.0f;
 	}
-	KFN(matvec_acc)(dnew, dg, Wh, 4 * H, H);
-	memcpy(dh, dnew, sizeof *dh * (size_t)H);
 }
 
-/* ---------------------------------------------------------------- one segment */
+/* ---------------------------------------------------------------- a group of segments
+ *
+ * The kernels take a group: nb <= bp->group segments in consecutive slots b0 .. b0+nb-1, all
+ * inside one chunk (bptt.c). Each time loop runs step t for every segment of the group before
+ * step t+1, so the recurrent products of two segments run as one (gemv2_t, matvec_acc2: the
+ * weights loaded once for both, twice the independent sums), and the next segment's step overlaps
+ * this one's activations. Everything else stays per segment, and every sum keeps the order it has
+ * for a segment alone: a segment's outputs, state and gradient terms are the same bits whichever
+ * group it runs in, and the chunk's gradient buffer still receives its segments in slot order.
+ * Per-segment scratch rows (xp, dgh, dhin, dh, dc, dnew, gates) are segment s's of the thread's
+ * scratch (bptt_impl.h). */
 
 /* Slot b's rows of a cache: hs and cs have T+1 rows of H, gc T rows of GS. */
 static inline float *KFN(slot)(float *base, const RfxBptt *bp, int b)
@@ -326,153 +660,252 @@ static inline float *KFN(gslot)(float *base, const RfxBptt *bp, int b)
 	return base + (size_t)b * bp->gc_stride;
 }
 
-/* Layer l over T steps from the slot's carried state; leaves the final state carried. */
-static void KFN(layer_forward)(RfxBptt *bp, RfxBpScratch *sc, int l, int b, const float *x,
-			       int T)
+/* gh[s] = b_hh + W_hh h[s] for each segment of the group (forward): by fours, then pairs. */
+static inline void KFN(group_hh)(const RfxBptt *bp, const RfxBpLayer *ly, const float *bh, int nb,
+				 float *const *gh, const float *const *hp)
 {
-	const RfxBpLayer *ly = &bp->layer[l];
-	const int H = bp->H, GH = bp->GH, I = ly->n_in;
-	const float *p = bp->model->params;
-	const float *bi = p + ly->off_bi, *bh = p + ly->off_bh;
-	float *hs = KFN(slot)(ly->hs, bp, b), *cs = ly->cs ? KFN(slot)(ly->cs, bp, b) : NULL;
-	float *gc = ly->gc ? KFN(gslot)(ly->gc, bp, b) : NULL;
-	float *st = bp->state + (size_t)b * 2 * bp->L * H;
-	memcpy(hs, st + (size_t)l * H, sizeof *hs * (size_t)H);
-	if (cs)
-		memcpy(cs, st + (size_t)(bp->L + l) * H, sizeof *cs * (size_t)H);
-	/* The input projection has no recurrence, so it runs for the whole window first. */
-	for (int t = 0; t < T; t++) {
-		KFN(matvec_t)(sc->xp + (size_t)t * GH, bi, ly->WiT, x + (size_t)t * I, I, GH);
-		if (BP_POLL(bp, t))
-			return;
+	const int H = bp->H, GH = bp->GH;
+	int s = 0;
+	if (nb == 4) {
+		const float *const init[4] = { bh, bh, bh, bh };
+		KFN(gemv4_t)(gh, init, ly->WhT, (size_t)GH, hp, H, GH);
+		return;
 	}
-	for (int t = 0; t < T; t++) {
-		if (BP_POLL(bp, t))
-			return;
-		const float *xp = sc->xp + (size_t)t * GH, *hp = hs + (size_t)t * H;
-		float *h = hs + (size_t)(t + 1) * H;
-		switch (bp->cell) {
-		case RFX_CELL_RNN:
-			KFN(rnn_forward)(bp, ly, bh, xp, hp, h, sc->gates);
-			break;
-		case RFX_CELL_GRU:
-			KFN(gru_forward)(bp, ly, bh, xp, hp, h, gc + (size_t)t * bp->GS, sc->gates);
-			break;
-		default:
-			KFN(lstm_forward)(bp, ly, bh, xp, hp, cs + (size_t)t * H, h,
-					  cs + (size_t)(t + 1) * H, gc + (size_t)t * bp->GS, sc->gates);
-			break;
-		}
-	}
-	memcpy(st + (size_t)l * H, hs + (size_t)T * H, sizeof *hs * (size_t)H);
-	if (cs)
-		memcpy(st + (size_t)(bp->L + l) * H, cs + (size_t)T * H, sizeof *cs * (size_t)H);
+	for (; s + 2 <= nb; s += 2)
+		KFN(gemv2_t)(gh[s], bh, gh[s + 1], bh, ly->WhT, (size_t)GH, hp[s], hp[s + 1], H, GH);
+	if (s < nb)
+		KFN(matvec_t)(gh[s], bh, ly->WhT, hp[s], H, GH);
 }
 
-/* y[t][o] = head.bias[o] + head.weight[o] . h_top[t]  (+ x[t][0] with skip) */
-void KFN(rfx_bp_seg_forward)(RfxBptt *bp, RfxBpScratch *sc, int b, const float *x, int T, float *y)
+/* dnew[s] += W_hh^T a[s] for each segment of the group (backward): the columns that matvec_acc
+ * sums in one chain by fours, the rest by pairs. */
+static inline void KFN(group_hh_t)(const RfxBptt *bp, const float *Wh, int nb, float *const *dnew,
+				   const float *const *a)
+{
+	const int H = bp->H, GH = bp->GH;
+	int s = 0;
+	if (nb == 4 && H >= 32) {
+		const int k = H & ~31;
+		KFN(gemv4_t)(dnew, (const float *const *)dnew, Wh, (size_t)H, a, GH, k);
+		KFN(matvec_acc2_rest)(dnew[0], a[0], dnew[1], a[1], Wh, GH, H, k);
+		KFN(matvec_acc2_rest)(dnew[2], a[2], dnew[3], a[3], Wh, GH, H, k);
+		return;
+	}
+	for (; s + 2 <= nb; s += 2)
+		KFN(matvec_acc2)(dnew[s], a[s], dnew[s + 1], a[s + 1], Wh, GH, H);
+	if (s < nb)
+		KFN(matvec_acc)(dnew[s], a[s], Wh, GH, H);
+}
+
+/* Layer l over T steps from each slot's carried state; leaves the final states carried. Segment
+ * s's input rows start at in + s * in_stride, I_l floats per step. */
+static void KFN(layer_forward)(RfxBptt *bp, RfxBpScratch *sc, int l, int b0, int nb,
+			       const float *in, size_t in_stride, int T)
+{
+	const RfxBpLayer *ly = &bp->layer[l];
+	const int H = bp->H, GH = bp->GH, I = ly->n_in, GS = bp->GS;
+	const size_t xps = (size_t)bp->Tm * GH;
+	const float *p = bp->model->params;
+	const float *bi = p + ly->off_bi, *bh = p + ly->off_bh;
+	float *hs[RFX_BPTT_CHUNK], *cs[RFX_BPTT_CHUNK], *gc[RFX_BPTT_CHUNK], *gh[RFX_BPTT_CHUNK];
+	const float *hp[RFX_BPTT_CHUNK];
+	for (int s = 0; s < nb; s++) {
+		const int b = b0 + s;
+		float *st = bp->state + (size_t)b * 2 * bp->L * H;
+		hs[s] = KFN(slot)(ly->hs, bp, b);
+		cs[s] = ly->cs ? KFN(slot)(ly->cs, bp, b) : NULL;
+		gc[s] = ly->gc ? KFN(gslot)(ly->gc, bp, b) : NULL;
+		gh[s] = sc->gates + (size_t)s * GH;
+		memcpy(hs[s], st + (size_t)l * H, sizeof *hs[s] * (size_t)H);
+		if (cs[s])
+			memcpy(cs[s], st + (size_t)(bp->L + l) * H, sizeof *cs[s] * (size_t)H);
+		/* The input projection has no recurrence, so it runs for the whole window first. */
+		const float *x = in + (size_t)s * in_stride;
+		float *xp = sc->xp + (size_t)s * xps;
+		for (int t = 0; t < T; t++) {
+			KFN(matvec_t)(xp + (size_t)t * GH, bi, ly->WiT, x + (size_t)t * I, I, GH);
+			if (BP_POLL(bp, t))
+				return;
+		}
+	}
+	for (int t = 0; t < T; t++) {
+		if (BP_POLL(bp, t))
+			return;
+		for (int s = 0; s < nb; s++)
+			hp[s] = hs[s] + (size_t)t * H;
+		KFN(group_hh)(bp, ly, bh, nb, gh, hp);
+		for (int s = 0; s < nb; s++) {
+			const float *xp = sc->xp + (size_t)s * xps + (size_t)t * GH;
+			float *h = hs[s] + (size_t)(t + 1) * H;
+			switch (bp->cell) {
+			case RFX_CELL_RNN:
+				KFN(rnn_forward)(H, xp, gh[s], h);
+				break;
+			case RFX_CELL_GRU:
+				KFN(gru_forward)(H, xp, gh[s], hp[s], h, gc[s] + (size_t)t * GS);
+				break;
+			default:
+				KFN(lstm_forward)(H, xp, gh[s], cs[s] + (size_t)t * H, h,
+						  cs[s] + (size_t)(t + 1) * H, gc[s] + (size_t)t * GS);
+				break;
+			}
+		}
+	}
+	for (int s = 0; s < nb; s++) {
+		float *st = bp->state + (size_t)(b0 + s) * 2 * bp->L * H;
+		memcpy(st + (size_t)l * H, hs[s] + (size_t)T * H, sizeof *hs[s] * (size_t)H);
+		if (cs[s])
+			memcpy(st + (size_t)(bp->L + l) * H, cs[s] + (size_t)T * H,
+			       sizeof *cs[s] * (size_t)H);
+	}
+}
+
+/* Segments b0 .. b0+nb-1 (x: segment s's inputs at x + s * xs; y: its outputs at y + s * ys):
+ * the layers, then y[t][o] = head.bias[o] + head.weight[o] . h_top[t]  (+ x[t][0] with skip). */
+void KFN(rfx_bp_seg_forward)(RfxBptt *bp, RfxBpScratch *sc, int b0, int nb, const float *x,
+			     size_t xs, int T, float *y, size_t ys)
 {
 	const int H = bp->H, O = bp->O, L = bp->L;
 	for (int l = 0; l < L; l++) {
-		const float *in = l == 0 ? x : KFN(slot)(bp->layer[l - 1].hs, bp, b) + H;
-		KFN(layer_forward)(bp, sc, l, b, in, T);
+		const float *in = l == 0 ? x : KFN(slot)(bp->layer[l - 1].hs, bp, b0) + H;
+		KFN(layer_forward)(bp, sc, l, b0, nb, in, l == 0 ? xs : bp->hs_stride, T);
 		if (rfx_bp_cancel_poll(bp))
 			return;
 	}
 	const float *p = bp->model->params;
 	const float *Wo = p + bp->off_hw, *bo = p + bp->off_hb;
-	const float *hs = KFN(slot)(bp->layer[L - 1].hs, bp, b) + H;
-	for (int t = 0; t < T; t++) {
-		const float *h = hs + (size_t)t * H;
-		for (int o = 0; o < O; o++) {
-			float s = bo[o];
-			for (int k = 0; k < H; k++)
-				s += Wo[(size_t)o * H + k] * h[k];
-			y[(size_t)t * O + o] = bp->skip ? s + x[(size_t)t * bp->I] : s;
+	for (int s = 0; s < nb; s++) {
+		const float *hs = KFN(slot)(bp->layer[L - 1].hs, bp, b0 + s) + H;
+		const float *xs_ = x + (size_t)s * xs;
+		float *ys_ = y + (size_t)s * ys;
+		for (int t = 0; t < T; t++) {
+			const float *h = hs + (size_t)t * H;
+			for (int o = 0; o < O; o++) {
+				float acc = bo[o];
+				for (int k = 0; k < H; k++)
+					acc += Wo[(size_t)o * H + k] * h[k];
+				ys_[(size_t)t * O + o] = bp->skip ? acc + xs_[(size_t)t * bp->I] : acc;
+			}
 		}
 	}
 }
 
-/* Backward through layer l's time loop: reads sc->dhin (dLoss/dh_t from above), leaves the
- * gate gradients in sc->xp (ih) and sc->dgh (hh), adds h0/c0 gradients. */
-static void KFN(layer_backward_time)(const RfxBptt *bp, RfxBpScratch *sc, int l, int b, int T,
-				     float *g)
+/* Backward through layer l's time loop for the group: reads each segment's dhin (dLoss/dh_t
+ * from above), leaves its gate gradients in its xp rows (ih) and dgh rows (hh), adds h0/c0
+ * gradients. */
+static void KFN(layer_backward_time)(const RfxBptt *bp, RfxBpScratch *sc, int l, int b0, int nb,
+				     int T, float *g)
 {
 	const RfxBpLayer *ly = &bp->layer[l];
-	const int H = bp->H, GH = bp->GH;
+	const int H = bp->H, GH = bp->GH, GS = bp->GS;
+	const size_t xps = (size_t)bp->Tm * GH, dhs = (size_t)bp->Tm * H;
 	const float *Wh = bp->model->params + ly->off_wh;
-	const float *hs = KFN(slot)(ly->hs, bp, b);
-	const float *cs = ly->cs ? KFN(slot)(ly->cs, bp, b) : NULL;
-	const float *gc = ly->gc ? KFN(gslot)(ly->gc, bp, b) : NULL;
-	memset(sc->dh, 0, sizeof *sc->dh * (size_t)H);
-	memset(sc->dc, 0, sizeof *sc->dc * (size_t)H);
+	const float *hs[RFX_BPTT_CHUNK], *cs[RFX_BPTT_CHUNK], *gc[RFX_BPTT_CHUNK];
+	float *dh[RFX_BPTT_CHUNK], *dc[RFX_BPTT_CHUNK], *dnew[RFX_BPTT_CHUNK];
+	const float *da[RFX_BPTT_CHUNK]; /* what W_hh^T multiplies: dgh (gru), the gates' dg */
+	for (int s = 0; s < nb; s++) {
+		hs[s] = KFN(slot)(ly->hs, bp, b0 + s);
+		cs[s] = ly->cs ? KFN(slot)(ly->cs, bp, b0 + s) : NULL;
+		gc[s] = ly->gc ? KFN(gslot)(ly->gc, bp, b0 + s) : NULL;
+		dh[s] = sc->dh + (size_t)s * H;
+		dc[s] = sc->dc + (size_t)s * H;
+		dnew[s] = sc->dnew + (size_t)s * H;
+		memset(dh[s], 0, sizeof *dh[s] * (size_t)H);
+		memset(dc[s], 0, sizeof *dc[s] * (size_t)H);
+	}
 	for (int t = T - 1; t >= 0; t--) {
 		if (BP_POLL(bp, t))
 			return;
-		const float *dhin = sc->dhin + (size_t)t * H;
-		for (int j = 0; j < H; j++)
-			sc->dh[j] += dhin[j];
-		float *dgi = sc->xp + (size_t)t * GH, *dgh = sc->dgh + (size_t)t * GH;
-		switch (bp->cell) {
-		case RFX_CELL_RNN:
-			KFN(rnn_backward)(bp, Wh, hs + (size_t)(t + 1) * H, sc->dh, dgi, sc->dnew);
-			break;
-		case RFX_CELL_GRU:
-			KFN(gru_backward)(bp, Wh, gc + (size_t)t * bp->GS, hs + (size_t)t * H, sc->dh,
-					  dgi, dgh, sc->dnew);
-			break;
-		default:
-			KFN(lstm_backward)(bp, Wh, gc + (size_t)t * bp->GS, cs + (size_t)t * H, sc->dh,
-					   sc->dc, dgi, sc->dnew);
-			break;
-		}
-	}
-	/* The window started from the model's initial state: its gradient is h0's. */
-	if (bp->from_init && ly->train_h0) {
-		for (int j = 0; j < H; j++)
-			g[ly->off_h0 + j] += sc->dh[j];
-		if (ly->off_c0 != RFX_NO_TENSOR)
+		for (int s = 0; s < nb; s++) {
+			const float *dhin = sc->dhin + (size_t)s * dhs + (size_t)t * H;
 			for (int j = 0; j < H; j++)
-				g[ly->off_c0 + j] += sc->dc[j];
+				dh[s][j] += dhin[j];
+			float *dgi = sc->xp + (size_t)s * xps + (size_t)t * GH;
+			float *dgh = sc->dgh + (size_t)s * xps + (size_t)t * GH;
+			switch (bp->cell) {
+			case RFX_CELL_RNN:
+				KFN(rnn_backward)(H, hs[s] + (size_t)(t + 1) * H, dh[s], dgi, dnew[s]);
+				da[s] = dgi;
+				break;
+			case RFX_CELL_GRU:
+				KFN(gru_backward)(H, gc[s] + (size_t)t * GS, hs[s] + (size_t)t * H, dh[s],
+						  dgi, dgh, dnew[s]);
+				da[s] = dgh;
+				break;
+			default:
+				KFN(lstm_backward)(H, gc[s] + (size_t)t * GS, cs[s] + (size_t)t * H,
+						   dh[s], dc[s], dgi, dnew[s]);
+				da[s] = dgi;
+				break;
+			}
+		}
+		KFN(group_hh_t)(bp, Wh, nb, dnew, da);
+		for (int s = 0; s < nb; s++)
+			memcpy(dh[s], dnew[s], sizeof *dh[s] * (size_t)H);
 	}
+	/* A window that started from the model's initial state: its gradient is h0's. */
+	if (bp->from_init && ly->train_h0)
+		for (int s = 0; s < nb; s++) {
+			for (int j = 0; j < H; j++)
+				g[ly->off_h0 + j] += dh[s][j];
+			if (ly->off_c0 != RFX_NO_TENSOR)
+				for (int j = 0; j < H; j++)
+					g[ly->off_c0 + j] += dc[s][j];
+		}
 }
 
-void KFN(rfx_bp_seg_backward)(const RfxBptt *bp, RfxBpScratch *sc, int b, const float *x, int T,
-			      const float *dy, float *g)
+/* The backward of rfx_bp_seg_forward for the group, adding into g segment by segment in slot
+ * order (dy: segment s's output gradients at dy + s * dys). */
+void KFN(rfx_bp_seg_backward)(const RfxBptt *bp, RfxBpScratch *sc, int b0, int nb,
+			      const float *x, size_t xs, int T, const float *dy, size_t dys,
+			      float *g)
 {
 	const int H = bp->H, O = bp->O, L = bp->L, GH = bp->GH;
+	const size_t xps = (size_t)bp->Tm * GH, dhs = (size_t)bp->Tm * H;
 	const float *p = bp->model->params;
-	const float *htop = KFN(slot)(bp->layer[L - 1].hs, bp, b) + H;
 	/* head: y = W_o h + b_o  ->  dW_o += dy^T h,  db_o += sum dy,  dh = W_o^T dy */
-	KFN(atb_acc)(g + bp->off_hw, O, H, dy, (size_t)O, htop, (size_t)H, T, sc->tmp);
-	KFN(colsum_acc)(g + bp->off_hb, dy, (size_t)O, T, O);
-	memset(sc->dhin, 0, sizeof *sc->dhin * (size_t)T * H);
-	for (int t = 0; t < T; t++)
-		KFN(matvec_acc)(sc->dhin + (size_t)t * H, dy + (size_t)t * O, p + bp->off_hw, O, H);
+	for (int s = 0; s < nb; s++) {
+		const float *htop = KFN(slot)(bp->layer[L - 1].hs, bp, b0 + s) + H;
+		const float *dys_ = dy + (size_t)s * dys;
+		float *dhin = sc->dhin + (size_t)s * dhs;
+		KFN(atb_acc)(g + bp->off_hw, O, H, dys_, (size_t)O, htop, (size_t)H, T, sc->tmp);
+		KFN(colsum_acc)(g + bp->off_hb, dys_, (size_t)O, T, O);
+		memset(dhin, 0, sizeof *dhin * (size_t)T * H);
+		for (int t = 0; t < T; t++)
+			KFN(matvec_acc)(dhin + (size_t)t * H, dys_ + (size_t)t * O, p + bp->off_hw, O, H);
+	}
 	for (int l = L - 1; l >= 0; l--) {
 		const RfxBpLayer *ly = &bp->layer[l];
 		const int I = ly->n_in;
-		KFN(layer_backward_time)(bp, sc, l, b, T, g);
+		KFN(layer_backward_time)(bp, sc, l, b0, nb, T, g);
 		if (rfx_bp_cancel_poll(bp))
 			return;
 		/* pre_ih = W_ih x + b_ih,  pre_hh = W_hh h_prev + b_hh */
-		const float *in = l == 0 ? x : KFN(slot)(bp->layer[l - 1].hs, bp, b) + H;
-		const float *hprev = KFN(slot)(ly->hs, bp, b);
-		KFN(atb_acc)(g + ly->off_wi, GH, I, sc->xp, (size_t)GH, in, (size_t)I, T, sc->tmp);
-		if (rfx_bp_cancel_poll(bp))
-			return;
-		KFN(atb_acc)(g + ly->off_wh, GH, H, sc->dgh, (size_t)GH, hprev, (size_t)H, T, sc->tmp);
-		KFN(colsum_acc)(g + ly->off_bi, sc->xp, (size_t)GH, T, GH);
-		KFN(colsum_acc)(g + ly->off_bh, sc->dgh, (size_t)GH, T, GH);
+		for (int s = 0; s < nb; s++) {
+			const int b = b0 + s;
+			const float *in = l == 0 ? x + (size_t)s * xs : KFN(slot)(bp->layer[l - 1].hs, bp, b) + H;
+			const float *hprev = KFN(slot)(ly->hs, bp, b);
+			const float *dgi = sc->xp + (size_t)s * xps, *dgh = sc->dgh + (size_t)s * xps;
+			KFN(atb_acc)(g + ly->off_wi, GH, I, dgi, (size_t)GH, in, (size_t)I, T, sc->tmp);
+			if (rfx_bp_cancel_poll(bp))
+				return;
+			KFN(atb_acc)(g + ly->off_wh, GH, H, dgh, (size_t)GH, hprev, (size_t)H, T, sc->tmp);
+			KFN(colsum_acc)(g + ly->off_bi, dgi, (size_t)GH, T, GH);
+			KFN(colsum_acc)(g + ly->off_bh, dgh, (size_t)GH, T, GH);
+		}
 		if (l == 0)
 			break;
 		/* dLoss/dh of the layer below: dx = W_ih^T d(pre_ih) */
-		memset(sc->dhin, 0, sizeof *sc->dhin * (size_t)T * H);
-		for (int t = 0; t < T; t++) {
-			KFN(matvec_acc)(sc->dhin + (size_t)t * H, sc->xp + (size_t)t * GH,
-					p + ly->off_wi, GH, H);
-			if (BP_POLL(bp, t))
-				return;
+		for (int s = 0; s < nb; s++) {
+			const float *dgi = sc->xp + (size_t)s * xps;
+			float *dhin = sc->dhin + (size_t)s * dhs;
+			memset(dhin, 0, sizeof *dhin * (size_t)T * H);
+			for (int t = 0; t < T; t++) {
+				KFN(matvec_acc)(dhin + (size_t)t * H, dgi + (size_t)t * GH,
+						p + ly->off_wi, GH, H);
+				if (BP_POLL(bp, t))
+					return;
+			}
 		}
 	}
 }

@@ -93,6 +93,6 @@ lv2-tests: $(RFX_LV2_TESTS)
 check-all: $(RFX_LV2_TESTS)
 
 CHECK_SCRIPTS += tests/lv2/check-ttl.sh tests/lv2/check-host.sh tests/lv2/check-jalv.sh \
-	tests/lv2/check-ardour.sh tests/lv2/check-knobs-ardour.sh
+	tests/lv2/check-ardour.sh tests/lv2/check-knobs-ardour.sh tests/lv2/check-classifier-ardour.sh
 
 .PHONY: install-lv2 uninstall-lv2 lv2-tests
