@@ -15,8 +15,12 @@ typedef enum {
 	RFX_CLS_PORT_IN = 0,      /* "in"          audio input */
 	RFX_CLS_PORT_OUT,         /* "out"         audio output: the input, bit for bit */
 	RFX_CLS_PORT_CONTROL,     /* "control"     atom input: patch:Set / patch:Get */
-	RFX_CLS_PORT_NOTIFY,      /* "notify"      atom output: patch:Set of the model and labels */
+	/* midi_out comes before notify: Ardour 7 hands a plugin's MIDI-capable atom outputs the
+	 * track's MIDI buffers, but after run() forwards every atom output in port order as the next
+	 * MIDI output, so an atom output before midi_out took the track's MIDI and the notes were lost
+	 * (tests/lv2/check-classifier-ardour.sh). */
 	RFX_CLS_PORT_MIDI_OUT,    /* "midi_out"    atom output: note on/off per winning class */
+	RFX_CLS_PORT_NOTIFY,      /* "notify"      atom output: patch:Set of the model and labels */
 	RFX_CLS_PORT_SMOOTHING,   /* "smoothing"   ms, one-pole time constant on the probabilities */
 	RFX_CLS_PORT_THRESHOLD,   /* "threshold"   a new winner needs a smoothed probability above it */
 	RFX_CLS_PORT_BASE_NOTE,   /* "base_note"   MIDI note of class 0 */
