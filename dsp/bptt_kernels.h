@@ -395,22 +395,30 @@ static inline void KFN(colsum_acc)(float *restrict db, const float *restrict A, 
 /* dW[m][k] += sum_n A[n][m] Bm[n][k] for one column k and rows m0 .. m0+8NV-1 (NV a constant
  * where it is called: NV sums in registers over the whole run of n). */
 static inline __attribute__((always_inline)) void
-KFN(atb_rows)(int NV, float *restrict dW, int K, int k, int m0, const float *restrict A,
-	      size_t lda, const float *restrict Bm, size_t ldb, int N)
+KFN(atb_rows)(int NV, float *restrict dW, float *restrict db, int K, int k, int m0,
+	      const float *restrict A, size_t lda, const float *restrict Bm, size_t ldb, int N)
 {
 	const V8 zero = { 0 };
-	V8 c[8];
+	V8 c[8], d[8];
 	float lanes[64];
-	for (int v = 0; v < NV; v++)
+	for (int v = 0; v < NV; v++) {
 		c[v] = zero;
+		d[v] = db ? LD8(db + m0 + 8 * v) : zero;
+	}
 	for (int n = 0; n < N; n++) {
 		const float b = Bm[(size_t)n * ldb + k];
 		const float *restrict a = A + (size_t)n * lda + m0;
-		for (int v = 0; v < NV; v++)
+		for (int v = 0; v < NV; v++) {
 			c[v] += b * LD8(a + 8 * v);
+			if (db)
+				d[v] += LD8(a + 8 * v);
+		}
 	}
-	for (int v = 0; v < NV; v++)
+	for (int v = 0; v < NV; v++) {
 		ST8(lanes + 8 * v, c[v]);
+		if (db)
+			ST8(db + m0 + 8 * v, d[v]);
+	}
 	for (int r = 0; r < 8 * NV; r++)
 		dW[(size_t)(m0 + r) * K + k] += lanes[r];
 }
@@ -418,29 +426,37 @@ KFN(atb_rows)(int NV, float *restrict dW, int K, int k, int m0, const float *res
 /* dW[m][k] += sum_n A[n][m] Bm[n][k] for k in [k0, k1), k1 - k0 < 8: each sum one chain over n
  * in order, from 0, added to dW at the end (as every sum of atb_acc). The columns past the last
  * block of 8, e.g. all of W_ih's for I = 1: vectorised over m, up to 64 rows per pass over n. */
-static void KFN(atb_narrow)(float *restrict dW, int M, int K, int k0, int k1,
-			    const float *restrict A, size_t lda, const float *restrict Bm, size_t ldb,
-			    int N)
+static void KFN(atb_narrow)(float *restrict dW, float *restrict db, int M, int K, int k0,
+			    int k1, const float *restrict A, size_t lda, const float *restrict Bm,
+			    size_t ldb, int N)
 {
-	for (int k = k0; k < k1; k++) {
+	for (int k = k0; k < k1; k++, db = NULL) {
 		int m = 0;
-		for (; m + 64 <= M; m += 64)
-			KFN(atb_rows)(8, dW, K, k, m, A, lda, Bm, ldb, N);
+		if (db)
+			for (; m + 32 <= M; m += 32)
+				KFN(atb_rows)(4, dW, db, K, k, m, A, lda, Bm, ldb, N);
+		else
+			for (; m + 64 <= M; m += 64)
+				KFN(atb_rows)(8, dW, NULL, K, k, m, A, lda, Bm, ldb, N);
 		switch ((M - m) / 8) {
-		case 7: KFN(atb_rows)(7, dW, K, k, m, A, lda, Bm, ldb, N); break;
-		case 6: KFN(atb_rows)(6, dW, K, k, m, A, lda, Bm, ldb, N); break;
-		case 5: KFN(atb_rows)(5, dW, K, k, m, A, lda, Bm, ldb, N); break;
-		case 4: KFN(atb_rows)(4, dW, K, k, m, A, lda, Bm, ldb, N); break;
-		case 3: KFN(atb_rows)(3, dW, K, k, m, A, lda, Bm, ldb, N); break;
-		case 2: KFN(atb_rows)(2, dW, K, k, m, A, lda, Bm, ldb, N); break;
-		case 1: KFN(atb_rows)(1, dW, K, k, m, A, lda, Bm, ldb, N); break;
+		case 7: KFN(atb_rows)(7, dW, db, K, k, m, A, lda, Bm, ldb, N); break;
+		case 6: KFN(atb_rows)(6, dW, db, K, k, m, A, lda, Bm, ldb, N); break;
+		case 5: KFN(atb_rows)(5, dW, db, K, k, m, A, lda, Bm, ldb, N); break;
+		case 4: KFN(atb_rows)(4, dW, db, K, k, m, A, lda, Bm, ldb, N); break;
+		case 3: KFN(atb_rows)(3, dW, db, K, k, m, A, lda, Bm, ldb, N); break;
+		case 2: KFN(atb_rows)(2, dW, db, K, k, m, A, lda, Bm, ldb, N); break;
+		case 1: KFN(atb_rows)(1, dW, db, K, k, m, A, lda, Bm, ldb, N); break;
 		default: break;
 		}
 		for (m += (M - m) / 8 * 8; m < M; m++) {
-			float c = 0.0f;
-			for (int n = 0; n < N; n++)
+			float c = 0.0f, d = db ? db[m] : 0.0f;
+			for (int n = 0; n < N; n++) {
 				c += Bm[(size_t)n * ldb + k] * A[(size_t)n * lda + m];
+				d += A[(size_t)n * lda + m];
+			}
 			dW[(size_t)m * K + k] += c;
+			if (db)
+				db[m] = d;
 		}
 	}
 }
@@ -476,8 +492,9 @@ KFN(atb_tile)(int R, int KV, float *restrict cb, size_t ldc, const float *restri
 /* Columns k0 .. k0+8KV-1 of dW += A^T Bm for every row: tiles of R rows (the last rows one by
  * one), the steps in tiles of nt. */
 static inline __attribute__((always_inline)) void
-KFN(atb_cols)(int R, int KV, float *restrict dW, int M, int K, int k0, const float *restrict A,
-	      size_t lda, const float *restrict Bm, size_t ldb, int N, int nt, float *restrict cbuf)
+KFN(atb_cols)(int R, int KV, float *restrict dW, float *restrict db, int M, int K, int k0,
+	      const float *restrict A, size_t lda, const float *restrict Bm, size_t ldb, int N,
+	      int nt, float *restrict cbuf)
 {
 	const size_t ldc = (size_t)8 * KV;
 	const int MR = M - M % R;
@@ -489,6 +506,8 @@ KFN(atb_cols)(int R, int KV, float *restrict dW, int M, int K, int k0, const flo
 			KFN(atb_tile)(R, KV, cbuf + (size_t)m0 * ldc, ldc, A, lda, Bm, ldb, m0, k0, n0, n1);
 		for (; m0 < M; m0++)
 			KFN(atb_tile)(1, KV, cbuf + (size_t)m0 * ldc, ldc, A, lda, Bm, ldb, m0, k0, n0, n1);
+		if (db) /* the bias's sums over the same tile while it is in L1 */
+			KFN(colsum_acc)(db, A + (size_t)n0 * lda, lda, n1 - n0, M);
 	}
 	for (int m = 0; m < M; m++) {
 		float *d = dW + (size_t)m * K + k0;
@@ -504,20 +523,22 @@ KFN(atb_cols)(int R, int KV, float *restrict dW, int M, int K, int k0, const flo
  * broadcasts, set the pace), 4 by 16 or 8 by 8 for narrower column blocks, atb_narrow for the
  * last < 8 columns. The steps go in tiles of about 24 KB of A, every row tile's pass over a tile
  * of steps before the next (the partial sums wait in cbuf, [M][32]), so A is read from L1 rather
- * than once per row tile from L2. */
-static void KFN(atb_acc)(float *restrict dW, int M, int K, const float *restrict A, size_t lda,
-			 const float *restrict Bm, size_t ldb, int N, float *restrict cbuf)
+ * than once per row tile from L2. With db, also db[m] += sum_n A[n][m] (colsum_acc's sums, on
+ * each tile of steps while it is in L1). */
+static void KFN(atb_acc)(float *restrict dW, float *restrict db, int M, int K,
+			 const float *restrict A, size_t lda, const float *restrict Bm, size_t ldb,
+			 int N, float *restrict cbuf)
 {
 	const int nt = M > 384 ? 16 : 6144 / (M > 0 ? M : 1); /* steps per tile */
 	int k0 = 0;
-	for (; k0 + 32 <= K; k0 += 32)
-		KFN(atb_cols)(3, 4, dW, M, K, k0, A, lda, Bm, ldb, N, nt, cbuf);
-	for (; k0 + 16 <= K; k0 += 16)
-		KFN(atb_cols)(4, 2, dW, M, K, k0, A, lda, Bm, ldb, N, nt, cbuf);
-	for (; k0 + 8 <= K; k0 += 8)
-		KFN(atb_cols)(8, 1, dW, M, K, k0, A, lda, Bm, ldb, N, nt, cbuf);
+	for (; k0 + 32 <= K; k0 += 32, db = NULL)
+		KFN(atb_cols)(3, 4, dW, db, M, K, k0, A, lda, Bm, ldb, N, nt, cbuf);
+	for (; k0 + 16 <= K; k0 += 16, db = NULL)
+		KFN(atb_cols)(4, 2, dW, db, M, K, k0, A, lda, Bm, ldb, N, nt, cbuf);
+	for (; k0 + 8 <= K; k0 += 8, db = NULL)
+		KFN(atb_cols)(8, 1, dW, db, M, K, k0, A, lda, Bm, ldb, N, nt, cbuf);
 	if (k0 < K)
-		KFN(atb_narrow)(dW, M, K, k0, K, A, lda, Bm, ldb, N);
+		KFN(atb_narrow)(dW, db, M, K, k0, K, A, lda, Bm, ldb, N);
 }
 
 /* ---------------------------------------------------------------- one step of each cell */
@@ -866,8 +887,8 @@ void KFN(rfx_bp_seg_backward)(const RfxBptt *bp, RfxBpScratch *sc, int b0, int n
 		const float *htop = KFN(slot)(bp->layer[L - 1].hs, bp, b0 + s) + H;
 		const float *dys_ = dy + (size_t)s * dys;
 		float *dhin = sc->dhin + (size_t)s * dhs;
-		KFN(atb_acc)(g + bp->off_hw, O, H, dys_, (size_t)O, htop, (size_t)H, T, sc->tmp);
-		KFN(colsum_acc)(g + bp->off_hb, dys_, (size_t)O, T, O);
+		KFN(atb_acc)(g + bp->off_hw, g + bp->off_hb, O, H, dys_, (size_t)O, htop, (size_t)H,
+			     T, sc->tmp);
 		memset(dhin, 0, sizeof *dhin * (size_t)T * H);
 		for (int t = 0; t < T; t++)
 			KFN(matvec_acc)(dhin + (size_t)t * H, dys_ + (size_t)t * O, p + bp->off_hw, O, H);
@@ -884,12 +905,12 @@ void KFN(rfx_bp_seg_backward)(const RfxBptt *bp, RfxBpScratch *sc, int b0, int n
 			const float *in = l == 0 ? x + (size_t)s * xs : KFN(slot)(bp->layer[l - 1].hs, bp, b) + H;
 			const float *hprev = KFN(slot)(ly->hs, bp, b);
 			const float *dgi = sc->xp + (size_t)s * xps, *dgh = sc->dgh + (size_t)s * xps;
-			KFN(atb_acc)(g + ly->off_wi, GH, I, dgi, (size_t)GH, in, (size_t)I, T, sc->tmp);
+			KFN(atb_acc)(g + ly->off_wi, g + ly->off_bi, GH, I, dgi, (size_t)GH, in, (size_t)I,
+				     T, sc->tmp);
 			if (rfx_bp_cancel_poll(bp))
 				return;
-			KFN(atb_acc)(g + ly->off_wh, GH, H, dgh, (size_t)GH, hprev, (size_t)H, T, sc->tmp);
-			KFN(colsum_acc)(g + ly->off_bi, dgi, (size_t)GH, T, GH);
-			KFN(colsum_acc)(g + ly->off_bh, dgh, (size_t)GH, T, GH);
+			KFN(atb_acc)(g + ly->off_wh, g + ly->off_bh, GH, H, dgh, (size_t)GH, hprev,
+				     (size_t)H, T, sc->tmp);
 		}
 		if (l == 0)
 			break;
