@@ -489,8 +489,8 @@ KFN(atb_tile)(int R, int KV, float *restrict cb, size_t ldc, const float *restri
 			ST8(cb + (size_t)r * ldc + 8 * v, c[r][v]);
 }
 
-/* Columns k0 .. k0+8KV-1 of dW += A^T Bm for every row: tiles of R rows (the last rows one by
- * one), the steps in tiles of nt. */
+/* Columns k0 .. k0+8KV-1 of dW += A^T Bm for every row: tiles of R rows (the last rows by two
+ * and one), the steps in tiles of nt. */
 static inline __attribute__((always_inline)) void
 KFN(atb_cols)(int R, int KV, float *restrict dW, float *restrict db, int M, int K, int k0,
 	      const float *restrict A, size_t lda, const float *restrict Bm, size_t ldb, int N,
@@ -504,7 +504,9 @@ KFN(atb_cols)(int R, int KV, float *restrict dW, float *restrict db, int M, int 
 		int m0 = 0;
 		for (; m0 < MR; m0 += R)
 			KFN(atb_tile)(R, KV, cbuf + (size_t)m0 * ldc, ldc, A, lda, Bm, ldb, m0, k0, n0, n1);
-		for (; m0 < M; m0++)
+		for (; m0 + 2 <= M; m0 += 2)
+			KFN(atb_tile)(2, KV, cbuf + (size_t)m0 * ldc, ldc, A, lda, Bm, ldb, m0, k0, n0, n1);
+		if (m0 < M)
 			KFN(atb_tile)(1, KV, cbuf + (size_t)m0 * ldc, ldc, A, lda, Bm, ldb, m0, k0, n0, n1);
 		if (db) /* the bias's sums over the same tile while it is in L1 */
 			KFN(colsum_acc)(db, A + (size_t)n0 * lda, lda, n1 - n0, M);
@@ -520,7 +522,8 @@ KFN(atb_cols)(int R, int KV, float *restrict dW, float *restrict db, int M, int 
  * all steps at once after the time loop instead of an outer product per step. Each element is
  * one chain of multiply-adds over n in order, from 0, added to dW at the end, whatever the
  * tiling: register tiles of 3 rows by 32 columns (12 sums: the FMA units, not the loads and
- * broadcasts, set the pace), 4 by 16 or 8 by 8 for narrower column blocks, atb_narrow for the
+ * broadcasts, set the pace), 6 by 16 or 8 by 8 for narrower column blocks (the last rows by
+ * two and one), atb_narrow for the
  * last < 8 columns. The steps go in tiles of about 24 KB of A, every row tile's pass over a tile
  * of steps before the next (the partial sums wait in cbuf, [M][32]), so A is read from L1 rather
  * than once per row tile from L2. With db, also db[m] += sum_n A[n][m] (colsum_acc's sums, on
@@ -534,7 +537,7 @@ static void KFN(atb_acc)(float *restrict dW, float *restrict db, int M, int K,
 	for (; k0 + 32 <= K; k0 += 32, db = NULL)
 		KFN(atb_cols)(3, 4, dW, db, M, K, k0, A, lda, Bm, ldb, N, nt, cbuf);
 	for (; k0 + 16 <= K; k0 += 16, db = NULL)
-		KFN(atb_cols)(4, 2, dW, db, M, K, k0, A, lda, Bm, ldb, N, nt, cbuf);
+		KFN(atb_cols)(6, 2, dW, db, M, K, k0, A, lda, Bm, ldb, N, nt, cbuf);
 	for (; k0 + 8 <= K; k0 += 8, db = NULL)
 		KFN(atb_cols)(8, 1, dW, db, M, K, k0, A, lda, Bm, ldb, N, nt, cbuf);
 	if (k0 < K)
@@ -711,10 +714,12 @@ static void KFN(layer_forward)(RfxBptt *bp, RfxBpScratch *sc, int l, int b0, int
 	const float *p = bp->model->params;
 	const float *bi = p + ly->off_bi, *bh = p + ly->off_bh;
 	float *hs[RFX_BPTT_CHUNK], *cs[RFX_BPTT_CHUNK], *gc[RFX_BPTT_CHUNK], *gh[RFX_BPTT_CHUNK];
+	float *xp[RFX_BPTT_CHUNK];
 	const float *hp[RFX_BPTT_CHUNK];
 	for (int s = 0; s < nb; s++) {
 		const int b = b0 + s;
 		float *st = bp->state + (size_t)b * 2 * bp->L * H;
+		xp[s] = sc->xp + (size_t)s * xps;
 		hs[s] = KFN(slot)(ly->hs, bp, b);
 		cs[s] = ly->cs ? KFN(slot)(ly->cs, bp, b) : NULL;
 		gc[s] = ly->gc ? KFN(gslot)(ly->gc, bp, b) : NULL;
@@ -729,21 +734,22 @@ static void KFN(layer_forward)(RfxBptt *bp, RfxBpScratch *sc, int l, int b0, int
 		for (int s = 0; s < nb; s++)
 			hp[s] = hs[s] + (size_t)t * H;
 		KFN(group_hh)(bp, ly, bh, nb, gh, hp);
+		/* W_ih x + b_ih, step by step: only this step's row is kept (in the segment's first xp
+		 * row, which the backward then overwrites). */
+		for (int s = 0; s < nb; s++)
+			KFN(matvec_t)(xp[s], bi, ly->WiT, in + (size_t)s * in_stride + (size_t)t * I, I,
+				      GH);
 		for (int s = 0; s < nb; s++) {
-			/* W_ih x + b_ih, step by step: only this step's row is kept (in the segment's
-			 * first xp row, which the backward then overwrites). */
-			float *xp = sc->xp + (size_t)s * xps;
-			KFN(matvec_t)(xp, bi, ly->WiT, in + (size_t)s * in_stride + (size_t)t * I, I, GH);
 			float *h = hs[s] + (size_t)(t + 1) * H;
 			switch (bp->cell) {
 			case RFX_CELL_RNN:
-				KFN(rnn_forward)(H, xp, gh[s], h);
+				KFN(rnn_forward)(H, xp[s], gh[s], h);
 				break;
 			case RFX_CELL_GRU:
-				KFN(gru_forward)(H, xp, gh[s], hp[s], h, gc[s] + (size_t)t * GS);
+				KFN(gru_forward)(H, xp[s], gh[s], hp[s], h, gc[s] + (size_t)t * GS);
 				break;
 			default:
-				KFN(lstm_forward)(H, xp, gh[s], cs[s] + (size_t)t * H, h,
+				KFN(lstm_forward)(H, xp[s], gh[s], cs[s] + (size_t)t * H, h,
 						  cs[s] + (size_t)(t + 1) * H, gc[s] + (size_t)t * GS);
 				break;
 			}
