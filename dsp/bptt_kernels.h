@@ -392,72 +392,68 @@ static inline void KFN(colsum_acc)(float *restrict db, const float *restrict A, 
 	}
 }
 
-/* dW[m][k] += sum_n A[n][m] Bm[n][k] for one column k and rows m0 .. m0+8NV-1 (NV a constant
- * where it is called: NV sums in registers over the whole run of n). */
+/* The partial sums cs[m] += sum_n A[n][m] Bm[n][k] of one column k over steps [n0, n1), rows
+ * m0 .. m0+8NV-1 (NV a constant where it is called: the sums stay in registers over the steps),
+ * and with db the bias's db[m] += sum_n A[n][m] beside them. */
 static inline __attribute__((always_inline)) void
-KFN(atb_rows)(int NV, float *restrict dW, float *restrict db, int K, int k, int m0,
-	      const float *restrict A, size_t lda, const float *restrict Bm, size_t ldb, int N)
+KFN(atb_rows)(int NV, float *restrict cs, float *restrict db, int k, int m0,
+	      const float *restrict A, size_t lda, const float *restrict Bm, size_t ldb, int n0,
+	      int n1)
 {
-	const V8 zero = { 0 };
 	V8 c[8], d[8];
-	float lanes[64];
 	for (int v = 0; v < NV; v++) {
-		c[v] = zero;
-		d[v] = db ? LD8(db + m0 + 8 * v) : zero;
+		c[v] = LD8(cs + m0 + 8 * v);
+		if (db)
+			d[v] = LD8(db + m0 + 8 * v);
 	}
-	for (int n = 0; n < N; n++) {
+	for (int n = n0; n < n1; n++) {
 		const float b = Bm[(size_t)n * ldb + k];
 		const float *restrict a = A + (size_t)n * lda + m0;
 		for (int v = 0; v < NV; v++) {
-			c[v] += b * LD8(a + 8 * v);
+			const V8 av = LD8(a + 8 * v);
+			c[v] += b * av;
 			if (db)
-				d[v] += LD8(a + 8 * v);
+				d[v] += av;
 		}
 	}
 	for (int v = 0; v < NV; v++) {
-		ST8(lanes + 8 * v, c[v]);
+		ST8(cs + m0 + 8 * v, c[v]);
 		if (db)
 			ST8(db + m0 + 8 * v, d[v]);
 	}
-	for (int r = 0; r < 8 * NV; r++)
-		dW[(size_t)(m0 + r) * K + k] += lanes[r];
 }
 
 /* dW[m][k] += sum_n A[n][m] Bm[n][k] for k in [k0, k1), k1 - k0 < 8: each sum one chain over n
  * in order, from 0, added to dW at the end (as every sum of atb_acc). The columns past the last
- * block of 8, e.g. all of W_ih's for I = 1: vectorised over m, up to 64 rows per pass over n. */
+ * block of 8, e.g. all of W_ih's for I = 1: vectorised over m, every row's pass over a tile of
+ * nt steps before the next tile (the partial sums wait in cs, [M]), so A comes from memory once. */
 static void KFN(atb_narrow)(float *restrict dW, float *restrict db, int M, int K, int k0,
 			    int k1, const float *restrict A, size_t lda, const float *restrict Bm,
-			    size_t ldb, int N)
+			    size_t ldb, int N, int nt, float *restrict cs)
 {
+	const int M32 = M & ~31, M8 = M & ~7;
 	for (int k = k0; k < k1; k++, db = NULL) {
-		int m = 0;
-		if (db)
-			for (; m + 32 <= M; m += 32)
-				KFN(atb_rows)(4, dW, db, K, k, m, A, lda, Bm, ldb, N);
-		else
-			for (; m + 64 <= M; m += 64)
-				KFN(atb_rows)(8, dW, NULL, K, k, m, A, lda, Bm, ldb, N);
-		switch ((M - m) / 8) {
-		case 7: KFN(atb_rows)(7, dW, db, K, k, m, A, lda, Bm, ldb, N); break;
-		case 6: KFN(atb_rows)(6, dW, db, K, k, m, A, lda, Bm, ldb, N); break;
-		case 5: KFN(atb_rows)(5, dW, db, K, k, m, A, lda, Bm, ldb, N); break;
-		case 4: KFN(atb_rows)(4, dW, db, K, k, m, A, lda, Bm, ldb, N); break;
-		case 3: KFN(atb_rows)(3, dW, db, K, k, m, A, lda, Bm, ldb, N); break;
-		case 2: KFN(atb_rows)(2, dW, db, K, k, m, A, lda, Bm, ldb, N); break;
-		case 1: KFN(atb_rows)(1, dW, db, K, k, m, A, lda, Bm, ldb, N); break;
-		default: break;
-		}
-		for (m += (M - m) / 8 * 8; m < M; m++) {
-			float c = 0.0f, d = db ? db[m] : 0.0f;
-			for (int n = 0; n < N; n++) {
-				c += Bm[(size_t)n * ldb + k] * A[(size_t)n * lda + m];
-				d += A[(size_t)n * lda + m];
+		memset(cs, 0, sizeof *cs * (size_t)M);
+		for (int n0 = 0; n0 < N; n0 += nt) {
+			const int n1 = N - n0 < nt ? N : n0 + nt;
+			int m = 0;
+			for (; m < M32; m += 32)
+				KFN(atb_rows)(4, cs, db, k, m, A, lda, Bm, ldb, n0, n1);
+			for (; m < M8; m += 8)
+				KFN(atb_rows)(1, cs, db, k, m, A, lda, Bm, ldb, n0, n1);
+			for (; m < M; m++) {
+				float c = cs[m], d = db ? db[m] : 0.0f;
+				for (int n = n0; n < n1; n++) {
+					c += Bm[(size_t)n * ldb + k] * A[(size_t)n * lda + m];
+					d += A[(size_t)n * lda + m];
+				}
+				cs[m] = c;
+				if (db)
+					db[m] = d;
 			}
-			dW[(size_t)m * K + k] += c;
-			if (db)
-				db[m] = d;
 		}
+		for (int m = 0; m < M; m++)
+			dW[(size_t)m * K + k] += cs[m];
 	}
 }
 
@@ -541,7 +537,7 @@ static void KFN(atb_acc)(float *restrict dW, float *restrict db, int M, int K,
 	for (; k0 + 8 <= K; k0 += 8, db = NULL)
 		KFN(atb_cols)(8, 1, dW, db, M, K, k0, A, lda, Bm, ldb, N, nt, cbuf);
 	if (k0 < K)
-		KFN(atb_narrow)(dW, db, M, K, k0, K, A, lda, Bm, ldb, N);
+		KFN(atb_narrow)(dW, db, M, K, k0, K, A, lda, Bm, ldb, N, nt, cbuf);
 }
 
 /* ---------------------------------------------------------------- one step of each cell */
