@@ -219,7 +219,8 @@ int main(int argc, char **argv)
 	static const int hs[] = { 8, 16, 24, 32, 40, 48, 56, 64 };
 	for (int c = 0; c < 3 && !knobs_only && !stacked_only; c++)
 		for (int hi = 0; hi < 8; hi++) {
-			const int listed = hs[hi] % 16 == 0 || hs[hi] == 8;
+			/* Every size with a target (issue 17's table: GRU 40 too) and the powers of two. */
+			const int listed = hs[hi] % 16 == 0 || hs[hi] == 8 || target_ns(cells[c], hs[hi], 1) > 0;
 			if (n_filters == 0 && !listed)
 				continue;
 			if (!selected(n_filters, filters, cells[c], hs[hi]))
