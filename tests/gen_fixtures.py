@@ -88,10 +88,12 @@ class Net(torch.nn.Module):
         self.rnn = CELLS[cell](inputs, hidden, num_layers=layers, batch_first=True)
         self.head = torch.nn.Linear(hidden, outputs)
 
-    def forward(self, x, state, skip, classifier):
+    def forward(self, x, state, skip, classifier, onset=False):
         h, last = self.rnn(x, state)
         y = self.head(h)
-        if classifier:
+        if onset:
+            y = torch.sigmoid(y)
+        elif classifier:
             y = torch.softmax(y, dim=-1)
         elif skip:
             y = y + x[..., :1]
@@ -159,7 +161,7 @@ def model_object(spec, net, state):
         "layers": L,
         "inputs": I,
         "hidden": H,
-        "mode": "classifier" if K else "effect",
+        "mode": ("onset" if spec.get("onset") else "classifier") if K else "effect",
         "outputs": K if K else 1,
         "skip": bool(spec.get("skip", False)),
         "sample_rate": 48000,
@@ -178,7 +180,8 @@ def run(net, x, state, spec, dtype):
     if state is not None:
         state = tuple(s.to(dtype) for s in state) if isinstance(state, tuple) else state.to(dtype)
     with torch.no_grad():
-        y, last = net(x, state, spec.get("skip", False), spec.get("classes", 0) > 0)
+        y, last = net(x, state, spec.get("skip", False), spec.get("classes", 0) > 0,
+                      spec.get("onset", False))
         return y[0], last
 
 
@@ -226,6 +229,9 @@ def specs():
     # Loud input (|x| up to 4): drives the first layer's gates hard into saturation.
     out.append(fixture("lstm_h32_l1_loud", "lstm", 32, 1, skip=True, amp=4.0))
     out.append(fixture("gru_h8_l1_loud", "gru", 8, 1, amp=4.0, T=200))
+    # Onset models: K = 3 independent sigmoids per step (drum hits), one layer and a stack.
+    out.append(fixture("gru_h32_l1_onset3", "gru", 32, 1, classes=3, onset=True, head_scale=3.0))
+    out.append(fixture("lstm_h16_l2_onset3", "lstm", 16, 2, classes=3, onset=True, head_scale=3.0))
     return out
 
 
