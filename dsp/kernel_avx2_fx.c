@@ -15,9 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fastmath.h"
 #include "kernel_act.h"
-#include "stream_impl.h"
+#include "kernel_common.h"
 
 /* ---------------------------------------------------------------- one-layer effect models
  *
@@ -726,26 +725,12 @@ static float fx_dot(const float *w, const float *h, int H)
 	return hsum8(y);
 }
 
-/* A classifier's softmax or an onset model's independent sigmoids, as the generic loop's head. */
+/* A classifier's or an onset model's head (rfx_kernel_probs does the rest). */
 static __attribute__((noinline)) void fx_head_cls(RfxStream *st, const float *h, float *out)
 {
-	const int H = st->H, O = st->O;
-	float *l = st->logits, m = -INFINITY, sum = 0.0f;
-	if (st->mode == RFX_MODE_ONSET) {
-		for (int o = 0; o < O; o++)
-			out[o] = rfx_sigmoidf(st->head_b[o] + fx_dot(st->head_w + (size_t)o * H, h, H));
-		return;
-	}
-	for (int o = 0; o < O; o++) {
-		l[o] = st->head_b[o] + fx_dot(st->head_w + (size_t)o * H, h, H);
-		m = l[o] > m ? l[o] : m;
-	}
-	for (int o = 0; o < O; o++) {
-		l[o] = rfx_expf(l[o] - m);
-		sum += l[o];
-	}
-	for (int o = 0; o < O; o++)
-		out[o] = l[o] / sum;
+	for (int o = 0; o < st->O; o++)
+		st->logits[o] = st->head_b[o] + fx_dot(st->head_w + (size_t)o * st->H, h, st->H);
+	rfx_kernel_probs(st->mode, st->logits, out, st->O);
 }
 
 static inline __attribute__((always_inline)) void fx_run_any(RfxStream *st, const float *in, float *out,

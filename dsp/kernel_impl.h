@@ -49,22 +49,10 @@ static void KFN(head)(RfxStream *st, const float *h, float *out)
 		out[0] = st->skip ? y + st->x[0] : y;
 		return;
 	}
-	float *l = st->logits, m = -INFINITY, sum = 0.0f;
-	if (st->mode == RFX_MODE_ONSET) { /* independent sigmoids */
-		for (int o = 0; o < O; o++)
-			out[o] = rfx_sigmoidf(st->head_b[o] + KFN(dot)(st->head_w + (size_t)o * H, h, H));
-		return;
-	}
-	for (int o = 0; o < O; o++) {
-		l[o] = st->head_b[o] + KFN(dot)(st->head_w + (size_t)o * H, h, H);
-		m = l[o] > m ? l[o] : m;
-	}
-	for (int o = 0; o < O; o++) {
-		l[o] = rfx_expf(l[o] - m);
-		sum += l[o];
-	}
+	float *l = st->logits;
 	for (int o = 0; o < O; o++)
-		out[o] = l[o] / sum;
+		l[o] = st->head_b[o] + KFN(dot)(st->head_w + (size_t)o * H, h, H);
+	rfx_kernel_probs(st->mode, l, out, O);
 }
 
 void KFN(rfx_kernel_process)(RfxStream *st, const float *in, float *out, uint32_t n)
