@@ -1,4 +1,5 @@
-/* rnnfx — BPTT kernels for one segment: the forward with caching and its backward, side by side.
+/* rnnfx — BPTT kernels for a group of segments: the forward with caching and its backward, side
+ * by side.
  *
  * Included by bptt_generic.c and bptt_avx2.c, which define RFX_KSUFFIX (kernel_isa.h); written
  * once so the two instruction sets cannot compute different things (they may differ in the last
@@ -6,7 +7,13 @@
  * Loops are shaped for the auto-vectoriser: the innermost loop always runs over a contiguous
  * gate or hidden index with no reduction in it (float reductions do not vectorise without
  * -ffast-math, which we do not use so results stay reproducible).
- */
+ *
+ * A group is up to four segments of one chunk (bptt.c) whose time steps run together: the
+ * recurrent products of two or four segments are one product (each weight vector loaded once for
+ * all of them, more independent sums in flight than one segment's short chains), the rest stays
+ * per segment. Every sum, in these products and in the weight gradients' tiles, adds the same
+ * terms in the same order as for a segment alone, so results do not depend on the grouping
+ * (tests/test_bptt_batch.c) and are the bits the one-segment kernels before them gave (e3d1fa2). */
 #include <string.h>
 
 #include "bptt_impl.h"
