@@ -809,11 +809,13 @@ static inline void KFN(prefetch)(const float *p, size_t n)
 }
 
 /* Backward through layer l's time loop for the group: reads each segment's dhin (dLoss/dh_t
- * from above), leaves its gate gradients in its xp rows (ih) and dgh rows (hh), adds h0/c0
- * gradients. */
+ * from above), or with dy (the top layer under a head of one output) makes it from segment s's
+ * dy + s * dys; leaves the gate gradients in the segment's xp rows (ih) and dgh rows (hh), adds
+ * h0/c0 gradients. */
 static void KFN(layer_backward_time)(const RfxBptt *bp, RfxBpScratch *sc, int l, int b0, int nb,
-				     int T, float *g)
+				     int T, const float *dy, size_t dys, float *g)
 {
+	const float *Wo = bp->model->params + bp->off_hw;
 	const RfxBpLayer *ly = &bp->layer[l];
 	const int H = bp->H, GH = bp->GH, GS = bp->GS;
 	const size_t xps = (size_t)bp->Tm * GH, dhs = (size_t)bp->Tm * H;
@@ -845,9 +847,17 @@ static void KFN(layer_backward_time)(const RfxBptt *bp, RfxBpScratch *sc, int l,
 					KFN(prefetch)(cs[s] + (size_t)(t - BP_AHEAD) * H, (size_t)H);
 			}
 		for (int s = 0; s < nb; s++) {
-			const float *dhin = sc->dhin + (size_t)s * dhs + (size_t)t * H;
-			for (int j = 0; j < H; j++)
-				dh[s][j] += dhin[j];
+			if (dy) {
+				/* dhin = W_o^T dy of the one output, as the head's product in
+				 * rfx_bp_seg_backward sums it (from 0), made here */
+				const float dyt = dy[(size_t)s * dys + t], *restrict wo = Wo;
+				for (int j = 0; j < H; j++)
+					dh[s][j] += 0.0f + dyt * wo[j];
+			} else {
+				const float *dhin = sc->dhin + (size_t)s * dhs + (size_t)t * H;
+				for (int j = 0; j < H; j++)
+					dh[s][j] += dhin[j];
+			}
 			float *dgi = sc->xp + (size_t)s * xps + (size_t)t * GH;
 			float *dgh = sc->dgh + (size_t)s * xps + (size_t)t * GH;
 			switch (bp->cell) {
@@ -868,8 +878,11 @@ static void KFN(layer_backward_time)(const RfxBptt *bp, RfxBpScratch *sc, int l,
 			}
 		}
 		KFN(group_hh_t)(bp, Wh, nb, dnew, da);
-		for (int s = 0; s < nb; s++)
-			memcpy(dh[s], dnew[s], sizeof *dh[s] * (size_t)H);
+		for (int s = 0; s < nb; s++) { /* dnew is the next step's dh; dh's rows are free */
+			float *free_row = dh[s];
+			dh[s] = dnew[s];
+			dnew[s] = free_row;
+		}
 	}
 	/* A window that started from the model's initial state: its gradient is h0's. */
 	if (bp->from_init && ly->train_h0)
@@ -898,6 +911,8 @@ void KFN(rfx_bp_seg_backward)(const RfxBptt *bp, RfxBpScratch *sc, int b0, int n
 		float *dhin = sc->dhin + (size_t)s * dhs;
 		KFN(atb_acc)(g + bp->off_hw, g + bp->off_hb, O, H, dys_, (size_t)O, htop, (size_t)H,
 			     T, sc->tmp);
+		if (O == 1) /* the top layer's time loop makes W_o^T dy step by step */
+			continue;
 		memset(dhin, 0, sizeof *dhin * (size_t)T * H);
 		for (int t = 0; t < T; t++)
 			KFN(matvec_acc)(dhin + (size_t)t * H, dys_ + (size_t)t * O, p + bp->off_hw, O, H);
@@ -905,7 +920,8 @@ void KFN(rfx_bp_seg_backward)(const RfxBptt *bp, RfxBpScratch *sc, int b0, int n
 	for (int l = L - 1; l >= 0; l--) {
 		const RfxBpLayer *ly = &bp->layer[l];
 		const int I = ly->n_in;
-		KFN(layer_backward_time)(bp, sc, l, b0, nb, T, g);
+		KFN(layer_backward_time)(bp, sc, l, b0, nb, T, l == L - 1 && O == 1 ? dy : NULL, dys,
+					 g);
 		if (rfx_bp_cancel_poll(bp))
 			return;
 		/* pre_ih = W_ih x + b_ih,  pre_hh = W_hh h_prev + b_hh */
