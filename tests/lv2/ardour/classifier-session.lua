@@ -1,41 +1,13 @@
 -- ardour7-lua classifier-session.lua   (env: SESS_DIR SESS_NAME PLUGIN_URI PRESET_LABEL)
--- A session on the hidden "None (Dummy)" backend for check-classifier-ardour.sh: a mono audio
--- track "dut" with a recorded take (import_take.py swaps it for the drum track), strict I/O off
--- (with it on, Ardour trims the chain's outputs to the track's audio inputs and a plugin's MIDI
--- output goes nowhere), the classifier inserted with the preset PRESET_LABEL applied the way
--- Ardour's preset menu does (Plugin:preset_by_label, Plugin:load_preset), and a MIDI track "notes"
+-- A session for check-classifier-ardour.sh (take.lua: a mono audio track "dut" with a recorded
+-- take, which import_take.py swaps for the drum track, strict I/O off), the classifier inserted
+-- with the preset PRESET_LABEL applied the way Ardour's preset menu does
+-- (Plugin:preset_by_label, Plugin:load_preset), and a MIDI track "notes"
 -- whose input is fed by every MIDI output of "dut". Prints the plugin's controls after the preset
 -- and the ports, then saves and closes.
-local dir   = assert(os.getenv("SESS_DIR"))
-local name  = assert(os.getenv("SESS_NAME"))
-local uri   = assert(os.getenv("PLUGIN_URI"))
+dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "take.lua")
 local label = assert(os.getenv("PRESET_LABEL"))
-
-assert(AudioEngine:set_backend("None (Dummy)", "", ""), "no dummy backend")
-assert(create_session(dir, name, 48000), "create_session failed")
-local tl = Session:new_audio_track(1, 2, nil, 1, "dut", ARDOUR.PresentationInfo.max_order,
-                                   ARDOUR.TrackMode.Normal, true, false)
-assert(tl:size() == 1, "track not created")
-local t = tl:front()
-
--- A take (real time), so the session has a source and a region for import_take.py to replace.
-t:rec_enable_control():set_value(1, PBD.GroupControlDisposition.NoGroup)
-Session:maybe_enable_record(false)
-Session:request_roll(ARDOUR.TransportRequestSource.TRS_UI)
-ARDOUR.LuaAPI.usleep(1000000)
-Session:request_stop(false, false, ARDOUR.TransportRequestSource.TRS_UI)
-ARDOUR.LuaAPI.usleep(500000)
-t:rec_enable_control():set_value(0, PBD.GroupControlDisposition.NoGroup)
-Session:disable_record(false, false)
-ARDOUR.LuaAPI.usleep(300000)
-assert(t:playlist():region_list():size() == 1, "no region recorded")
-
-print("STRICT_IO was " .. tostring(t:strict_io()))
-t:set_strict_io(false)
-
-local p = ARDOUR.LuaAPI.new_plugin(Session, uri, ARDOUR.PluginType.LV2, "")
-assert(not p:isnil(), "LV2 plugin not found: " .. uri)
-assert(t:add_processor_by_index(p, 0, nil, true), "add_processor_by_index failed")
+local t, p = dut_session(1.0, false)
 local plugin = p:to_insert():plugin(0)
 local ps = plugin:preset_by_label(label)
 assert(ps and ps.valid, "no preset labelled " .. label)
