@@ -72,7 +72,9 @@ void rfx_stream_set_input(RfxStream *st, int index, float value);
 int rfx_stream_n_outputs(const RfxStream *st);
 /* How many times a non-finite input or state was caught since init. */
 uint32_t rfx_stream_nonfinite_count(const RfxStream *st);
-/* The recurrent state (every layer's h, then c for LSTM), for tests and inspection. */
+/* The recurrent state (every layer's h, then c for LSTM), for tests and inspection. Each is the
+ * stream's width: the model's H, or where this CPU has specialised loops and 8 < H < 64, H rounded
+ * up to a multiple of 8 (the units past H stay exactly 0; stream.c, stream_width). */
 const float *rfx_stream_state(const RfxStream *st, size_t *n_floats);
 /* The name of the kernel chosen at init ("generic", "avx2", "avx2-loop"), for benchmarks. */
 const char *rfx_stream_kernel_name(const RfxStream *st);

@@ -1,9 +1,9 @@
 /* Streaming behaviour of dsp/stream: exactness tests (bit-identical across block sizes, reset, state
  * copy), recovery from non-finite input, denormal flushing, no allocation while processing, and every
  * kernel this CPU runs against the reference one. The configurations cover the general loop
- * (conditioning inputs, classifiers, H not a multiple of 8) and the specialised effect loops
- * (kernel_avx2_fx.c: H = 8..64, one layer and stacks of 2 to 4), with and without skip and initial
- * states. */
+ * (conditioning inputs, classifiers, H not a multiple of 8) and the specialised loops
+ * (kernel_avx2_fx.c: H = 8..64, one layer and stacks of 2 to 4, every head; other H up to 64 padded
+ * to a multiple of 8), with and without skip and initial states. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +107,10 @@ static const Config configs[] = {
 	{ RFX_CELL_LSTM, 2, 32, 1, RFX_MODE_EFFECT, 1, RFX_INIT_TRAINED, "lstm 2x32 skip h0", 0 },
 	{ RFX_CELL_GRU, 3, 40, 1, RFX_MODE_EFFECT, 0, RFX_INIT_VECTOR, "gru 3x40 h0", 0 },
 	{ RFX_CELL_LSTM, 4, 48, 1, RFX_MODE_EFFECT, 1, RFX_INIT_ZEROS, "lstm 4x48 skip", 0 },
+	/* Widths padded to a multiple of 8 for the specialised loops (stream.c, stream_width). */
+	{ RFX_CELL_LSTM, 1, 20, 1, RFX_MODE_EFFECT, 1, RFX_INIT_VECTOR, "lstm H20 skip h0", 0 },
+	{ RFX_CELL_GRU, 2, 12, 2, RFX_MODE_EFFECT, 0, RFX_INIT_TRAINED, "gru 2x12 knob h0", 0 },
+	{ RFX_CELL_GRU, 1, 44, 1, RFX_MODE_CLASSIFIER, 0, RFX_INIT_ZEROS, "gru H44 classifier", 0 },
 	/* Classifier and onset heads, and front ends, as the shipped classifiers are. */
 	{ RFX_CELL_GRU, 1, 32, 1, RFX_MODE_CLASSIFIER, 0, RFX_INIT_ZEROS, "gru H32 classifier", 0 },
 	{ RFX_CELL_GRU, 1, 32, 1, RFX_MODE_ONSET, 0, RFX_INIT_ZEROS, "gru H32 onset front end", 10 },
@@ -572,6 +576,50 @@ static void test_pairs(void)
 	}
 }
 
+/* Widths that are not a multiple of 8 (8 < H < 64) are padded where the kernel has specialised
+ * loops: the state is the padded width, and the units past H stay exactly 0 whatever the input
+ * (NaN included); the generic kernel keeps the model's width. */
+static void test_padded_width(void)
+{
+	uint64_t seed = rt_seed();
+	enum { N = 3000 };
+	static float x[N], y[N * 5];
+	fill_signal(x, N, &seed);
+	x[1000] = NAN;
+	rt_case("H 12, 20 and 44 run padded to a multiple of 8 where the specialised loops are");
+	const int has_fx = kernel_runs("avx2");
+	static const struct { RfxCellType cell; int layers, H; RfxOutputMode mode; } cases[] = {
+		{ RFX_CELL_GRU, 1, 12, RFX_MODE_EFFECT },
+		{ RFX_CELL_LSTM, 2, 20, RFX_MODE_EFFECT },
+		{ RFX_CELL_GRU, 1, 44, RFX_MODE_CLASSIFIER },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		RfxModel *m = make_model(cases[i].cell, cases[i].layers, cases[i].H, 1, cases[i].mode,
+					 cases[i].mode == RFX_MODE_EFFECT,
+					 RFX_INIT_VECTOR, 900 + i);
+		RfxStream *st, *ref;
+		RT_OK(rfx_stream_create(m, &st));
+		setenv("RFX_KERNEL", "generic", 1);
+		RT_OK(rfx_stream_create(m, &ref));
+		unsetenv("RFX_KERNEL");
+		rfx_stream_process(st, x, y, N);
+		const int H = cases[i].H, W = has_fx ? (H + 7) / 8 * 8 : H;
+		const int per_layer = cases[i].cell == RFX_CELL_LSTM ? 2 : 1;
+		size_t n, nref;
+		const float *s = rfx_stream_state(st, &n);
+		rfx_stream_state(ref, &nref);
+		RT_CHECK(n == (size_t)(W * cases[i].layers * per_layer), "%s H%d: state of %zu floats, expected %d",
+			 rfx_cell_name(cases[i].cell), H, n, W * cases[i].layers * per_layer);
+		RT_CHECK(nref == (size_t)(H * cases[i].layers * per_layer), "generic: %zu floats", nref);
+		for (size_t j = 0; j < n && W > H; j++)
+			RT_CHECK(j % (size_t)W < (size_t)H || s[j] == 0.0f, "%s H%d: padded unit %zu is %g",
+				 rfx_cell_name(cases[i].cell), H, j, s[j]);
+		rfx_stream_destroy(st);
+		rfx_stream_destroy(ref);
+		rfx_model_free(m);
+	}
+}
+
 int main(void)
 {
 	test_block_sizes();
@@ -582,5 +630,6 @@ int main(void)
 	test_init_into_caller_memory();
 	test_kernels_agree();
 	test_pairs();
+	test_padded_width();
 	return rt_finish();
 }
