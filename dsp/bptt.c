@@ -216,8 +216,8 @@ static RfxStatus allocate(RfxBptt *bp)
 	 * (bptt_kernels.h): their steps are short chains the FMA units would otherwise wait on. Wide
 	 * layers have enough independent sums in one segment's products, and the group's scratch
 	 * (group x T x GH floats, twice for GRU) would then be large: one segment at a time. */
-	/* atb_acc's partial sums: 16 per row of the widest weight-gradient product (GH, or the
-	 * head's O rows; H for atb_narrow's spare). */
+	/* atb_acc's partial sums: 32 per row of the widest weight-gradient product (GH rows, or the
+	 * head's O). */
 	size_t wmax = GH > H ? GH : H;
 	wmax = wmax > (size_t)bp->O ? wmax : (size_t)bp->O;
 	const size_t G = (size_t)(bp->group = bp->H <= RFX_BPTT_GROUP_MAX_H ? RFX_BPTT_CHUNK : 1);
@@ -229,7 +229,7 @@ static RfxStatus allocate(RfxBptt *bp)
 		sc->dh = alloc_floats(bp, G * H, &failed);
 		sc->dc = alloc_floats(bp, G * H, &failed);
 		sc->dnew = alloc_floats(bp, G * H, &failed);
-		sc->tmp = alloc_floats(bp, 16 * wmax, &failed);
+		sc->tmp = alloc_floats(bp, 32 * wmax, &failed);
 		sc->gates = alloc_floats(bp, G * GH, &failed);
 	}
 	return failed ? RFX_ERR_NOMEM : RFX_OK;

@@ -100,7 +100,9 @@ void rfx_bptt_destroy(RfxBptt *bp);
 size_t rfx_bptt_memory_bytes(const RfxBptt *bp);
 /* The same figure before creating, so a program can refuse a configuration that would not fit
  * (0 for an invalid model or config). The caches dominate: about 4 B T L H k bytes with
- * k = 1 (rnn), 5 (gru), 7 (lstm); e.g. GRU H=16, B=32, T=2048: 21 MB. */
+ * k = 1 (rnn), 5 (gru), 7 (lstm); each thread adds scratch for the group of S segments it runs
+ * together, about 4 S T (g H + H) bytes with g = 1, 6, 4 (rnn, gru, lstm) and S = 4 when H <= 64,
+ * else 1. E.g. GRU H=16, B=32, T=2048: 25 MB with one thread, 29 MB with two. */
 size_t rfx_bptt_memory_needed(const RfxModel *model, const RfxBpttConfig *cfg);
 
 /* Every slot's carried state := the model's initial state (zeros, or h0/c0 as now in params). */

@@ -36,7 +36,7 @@ typedef struct {
 	float *dgh;
 	float *dhin;
 	float *dh, *dc, *dnew;
-	float *tmp;                 /* [GH][16]: the weight-gradient products' partial sums */
+	float *tmp;                 /* [GH][32]: the weight-gradient products' partial sums */
 	float *gates;
 } RfxBpScratch;
 

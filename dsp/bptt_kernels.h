@@ -1,4 +1,5 @@
-/* rnnfx — BPTT kernels for one segment: the forward with caching and its backward, side by side.
+/* rnnfx — BPTT kernels for a group of segments: the forward with caching and its backward, side
+ * by side.
  *
  * Included by bptt_generic.c and bptt_avx2.c, which define RFX_KSUFFIX (kernel_isa.h); written
  * once so the two instruction sets cannot compute different things (they may differ in the last
@@ -6,7 +7,13 @@
  * Loops are shaped for the auto-vectoriser: the innermost loop always runs over a contiguous
  * gate or hidden index with no reduction in it (float reductions do not vectorise without
  * -ffast-math, which we do not use so results stay reproducible).
- */
+ *
+ * A group is up to four segments of one chunk (bptt.c) whose time steps run together: the
+ * recurrent products of two or four segments are one product (each weight vector loaded once for
+ * all of them, more independent sums in flight than one segment's short chains), the rest stays
+ * per segment. Every sum, in these products and in the weight gradients' tiles, adds the same
+ * terms in the same order as for a segment alone, so results do not depend on the grouping
+ * (tests/test_bptt_batch.c) and are the bits the one-segment kernels before them gave (e3d1fa2). */
 #include <string.h>
 
 #include "bptt_impl.h"
@@ -392,150 +399,152 @@ static inline void KFN(colsum_acc)(float *restrict db, const float *restrict A, 
 	}
 }
 
-/* dW[m][k] += sum_n A[n][m] Bm[n][k] for k in [k0, k1): each sum one chain over n in order,
- * from 0, added to dW at the end. Used for narrow inputs (I = 1), the head's one row and column
- * tails: vectorised over m where there are 8 rows or more (the sums then stay in registers over
- * the whole run of n), else over k. */
-static void KFN(atb_narrow)(float *restrict dW, int M, int K, int k0, int k1,
-			    const float *restrict A, size_t lda, const float *restrict Bm, size_t ldb,
-			    int N)
+/* The partial sums cs[m] += sum_n A[n][m] Bm[n][k] of one column k over steps [n0, n1), rows
+ * m0 .. m0+8NV-1 (NV a constant where it is called: the sums stay in registers over the steps),
+ * and with db the bias's db[m] += sum_n A[n][m] beside them. */
+static inline __attribute__((always_inline)) void
+KFN(atb_rows)(int NV, float *restrict cs, float *restrict db, int k, int m0,
+	      const float *restrict A, size_t lda, const float *restrict Bm, size_t ldb, int n0,
+	      int n1)
 {
-	const V8 zero = { 0 };
-	float lanes[32];
-	if (M >= 8) {
-		for (int k = k0; k < k1; k++) {
+	V8 c[8], d[8];
+	for (int v = 0; v < NV; v++) {
+		c[v] = LD8(cs + m0 + 8 * v);
+		if (db)
+			d[v] = LD8(db + m0 + 8 * v);
+	}
+	for (int n = n0; n < n1; n++) {
+		const float b = Bm[(size_t)n * ldb + k];
+		const float *restrict a = A + (size_t)n * lda + m0;
+		for (int v = 0; v < NV; v++) {
+			const V8 av = LD8(a + 8 * v);
+			c[v] += b * av;
+			if (db)
+				d[v] += av;
+		}
+	}
+	for (int v = 0; v < NV; v++) {
+		ST8(cs + m0 + 8 * v, c[v]);
+		if (db)
+			ST8(db + m0 + 8 * v, d[v]);
+	}
+}
+
+/* dW[m][k] += sum_n A[n][m] Bm[n][k] for k in [k0, k1), k1 - k0 < 8: each sum one chain over n
+ * in order, from 0, added to dW at the end (as every sum of atb_acc). The columns past the last
+ * block of 8, e.g. all of W_ih's for I = 1: vectorised over m, every row's pass over a tile of
+ * nt steps before the next tile (the partial sums wait in cs, [M]), so A comes from memory once. */
+static void KFN(atb_narrow)(float *restrict dW, float *restrict db, int M, int K, int k0,
+			    int k1, const float *restrict A, size_t lda, const float *restrict Bm,
+			    size_t ldb, int N, int nt, float *restrict cs)
+{
+	const int M32 = M & ~31, M8 = M & ~7;
+	for (int k = k0; k < k1; k++, db = NULL) {
+		memset(cs, 0, sizeof *cs * (size_t)M);
+		for (int n0 = 0; n0 < N; n0 += nt) {
+			const int n1 = N - n0 < nt ? N : n0 + nt;
 			int m = 0;
-			for (; m + 32 <= M; m += 32) {
-				V8 c0 = zero, c1 = zero, c2 = zero, c3 = zero;
-				for (int n = 0; n < N; n++) {
-					const float b = Bm[(size_t)n * ldb + k];
-					const float *restrict a = A + (size_t)n * lda + m;
-					c0 += b * LD8(a);
-					c1 += b * LD8(a + 8);
-					c2 += b * LD8(a + 16);
-					c3 += b * LD8(a + 24);
-				}
-				ST8(lanes, c0);
-				ST8(lanes + 8, c1);
-				ST8(lanes + 16, c2);
-				ST8(lanes + 24, c3);
-				for (int r = 0; r < 32; r++)
-					dW[(size_t)(m + r) * K + k] += lanes[r];
-			}
-			for (; m + 8 <= M; m += 8) {
-				V8 c0 = zero;
-				for (int n = 0; n < N; n++)
-					c0 += Bm[(size_t)n * ldb + k] * LD8(A + (size_t)n * lda + m);
-				ST8(lanes, c0);
-				for (int r = 0; r < 8; r++)
-					dW[(size_t)(m + r) * K + k] += lanes[r];
-			}
+			for (; m < M32; m += 32)
+				KFN(atb_rows)(4, cs, db, k, m, A, lda, Bm, ldb, n0, n1);
+			for (; m < M8; m += 8)
+				KFN(atb_rows)(1, cs, db, k, m, A, lda, Bm, ldb, n0, n1);
 			for (; m < M; m++) {
-				float c = 0.0f;
-				for (int n = 0; n < N; n++)
+				float c = cs[m], d = db ? db[m] : 0.0f;
+				for (int n = n0; n < n1; n++) {
 					c += Bm[(size_t)n * ldb + k] * A[(size_t)n * lda + m];
-				dW[(size_t)m * K + k] += c;
+					d += A[(size_t)n * lda + m];
+				}
+				cs[m] = c;
+				if (db)
+					db[m] = d;
 			}
 		}
-		return;
+		for (int m = 0; m < M; m++)
+			dW[(size_t)m * K + k] += cs[m];
+	}
+}
+
+/* One register tile of atb_acc: rows m0 .. m0+R-1 by columns k0 .. k0+8KV-1 over steps
+ * [n0, n1), the partial sums carried in cb (row r at cb + r * ldc) from one tile of steps to the
+ * next. R and KV are constants where it is called, so the R x KV sums live in registers. */
+static inline __attribute__((always_inline)) void
+KFN(atb_tile)(int R, int KV, float *restrict cb, size_t ldc, const float *restrict A, size_t lda,
+	      const float *restrict Bm, size_t ldb, int m0, int k0, int n0, int n1)
+{
+	V8 c[8][4];
+	for (int r = 0; r < R; r++)
+		for (int v = 0; v < KV; v++)
+			c[r][v] = LD8(cb + (size_t)r * ldc + 8 * v);
+	for (int n = n0; n < n1; n++) {
+		const float *restrict a = A + (size_t)n * lda + m0;
+		const float *restrict b = Bm + (size_t)n * ldb + k0;
+		V8 bv[4];
+		for (int v = 0; v < KV; v++)
+			bv[v] = LD8(b + 8 * v);
+		for (int r = 0; r < R; r++) {
+			const float ar = a[r];
+			for (int v = 0; v < KV; v++)
+				c[r][v] += ar * bv[v];
+		}
+	}
+	for (int r = 0; r < R; r++)
+		for (int v = 0; v < KV; v++)
+			ST8(cb + (size_t)r * ldc + 8 * v, c[r][v]);
+}
+
+/* Columns k0 .. k0+8KV-1 of dW += A^T Bm for every row: tiles of R rows (the last rows by two
+ * and one), the steps in tiles of nt. */
+static inline __attribute__((always_inline)) void
+KFN(atb_cols)(int R, int KV, float *restrict dW, float *restrict db, int M, int K, int k0,
+	      const float *restrict A, size_t lda, const float *restrict Bm, size_t ldb, int N,
+	      int nt, float *restrict cbuf)
+{
+	const size_t ldc = (size_t)8 * KV;
+	const int MR = M - M % R;
+	memset(cbuf, 0, sizeof *cbuf * (size_t)M * ldc);
+	for (int n0 = 0; n0 < N; n0 += nt) {
+		const int n1 = N - n0 < nt ? N : n0 + nt;
+		int m0 = 0;
+		for (; m0 < MR; m0 += R)
+			KFN(atb_tile)(R, KV, cbuf + (size_t)m0 * ldc, ldc, A, lda, Bm, ldb, m0, k0, n0, n1);
+		for (; m0 + 2 <= M; m0 += 2)
+			KFN(atb_tile)(2, KV, cbuf + (size_t)m0 * ldc, ldc, A, lda, Bm, ldb, m0, k0, n0, n1);
+		if (m0 < M)
+			KFN(atb_tile)(1, KV, cbuf + (size_t)m0 * ldc, ldc, A, lda, Bm, ldb, m0, k0, n0, n1);
+		if (db) /* the bias's sums over the same tile while it is in L1 */
+			KFN(colsum_acc)(db, A + (size_t)n0 * lda, lda, n1 - n0, M);
 	}
 	for (int m = 0; m < M; m++) {
-		int k = k0;
-		for (; k + 8 <= k1; k += 8) {
-			V8 c0 = zero;
-			for (int n = 0; n < N; n++)
-				c0 += A[(size_t)n * lda + m] * LD8(Bm + (size_t)n * ldb + k);
-			ST8(lanes, c0);
-			for (int r = 0; r < 8; r++)
-				dW[(size_t)m * K + k + r] += lanes[r];
-		}
-		for (; k < k1; k++) {
-			float c = 0.0f;
-			for (int n = 0; n < N; n++)
-				c += Bm[(size_t)n * ldb + k] * A[(size_t)n * lda + m];
-			dW[(size_t)m * K + k] += c;
-		}
+		float *d = dW + (size_t)m * K + k0;
+		for (int v = 0; v < KV; v++)
+			ST8(d + 8 * v, LD8(d + 8 * v) + LD8(cbuf + (size_t)m * ldc + 8 * v));
 	}
 }
 
 /* dW[m][k] += sum_n A[n][m] Bm[n][k]  (dW [M][K] += A^T Bm): the weight gradient, summed over
- * all steps at once after the time loop instead of an outer product per step. Blocks of 4 rows
- * by 16 (or 8) columns sum in registers, one chain per element over n in order from 0, and are
- * added to dW at the end. The steps go in tiles of about 24 KB of A, every row block's pass over
- * a tile before the next tile (the partial sums wait in cbuf, [M][16], between tiles), so A is
- * read from L1 rather than once per row block from L2; the sums are the same. */
-static void KFN(atb_acc)(float *restrict dW, int M, int K, const float *restrict A, size_t lda,
-			 const float *restrict Bm, size_t ldb, int N, float *restrict cbuf)
+ * all steps at once after the time loop instead of an outer product per step. Each element is
+ * one chain of multiply-adds over n in order, from 0, added to dW at the end, whatever the
+ * tiling: register tiles of 3 rows by 32 columns (12 sums: the FMA units, not the loads and
+ * broadcasts, set the pace), 6 by 16 or 8 by 8 for narrower column blocks (the last rows by
+ * two and one), atb_narrow for the
+ * last < 8 columns. The steps go in tiles of about 24 KB of A, every row tile's pass over a tile
+ * of steps before the next (the partial sums wait in cbuf, [M][32]), so A is read from L1 rather
+ * than once per row tile from L2. With db, also db[m] += sum_n A[n][m] (colsum_acc's sums, on
+ * each tile of steps while it is in L1). */
+static void KFN(atb_acc)(float *restrict dW, float *restrict db, int M, int K,
+			 const float *restrict A, size_t lda, const float *restrict Bm, size_t ldb,
+			 int N, float *restrict cbuf)
 {
-	const int M4 = M & ~3;
 	const int nt = M > 384 ? 16 : 6144 / (M > 0 ? M : 1); /* steps per tile */
 	int k0 = 0;
-	for (; k0 + 16 <= K; k0 += 16) {
-		if (!M4)
-			continue;
-		memset(cbuf, 0, sizeof *cbuf * (size_t)M4 * 16);
-		for (int n0 = 0; n0 < N; n0 += nt) {
-			const int n1 = N - n0 < nt ? N : n0 + nt;
-			for (int m0 = 0; m0 < M4; m0 += 4) {
-				float *cb = cbuf + (size_t)m0 * 16;
-				V8 c[4][2];
-				for (int r = 0; r < 4; r++) {
-					c[r][0] = LD8(cb + r * 16);
-					c[r][1] = LD8(cb + r * 16 + 8);
-				}
-				for (int n = n0; n < n1; n++) {
-					const float *restrict a = A + (size_t)n * lda + m0;
-					const V8 b0 = LD8(Bm + (size_t)n * ldb + k0);
-					const V8 b1 = LD8(Bm + (size_t)n * ldb + k0 + 8);
-					for (int r = 0; r < 4; r++) {
-						c[r][0] += a[r] * b0;
-						c[r][1] += a[r] * b1;
-					}
-				}
-				for (int r = 0; r < 4; r++) {
-					ST8(cb + r * 16, c[r][0]);
-					ST8(cb + r * 16 + 8, c[r][1]);
-				}
-			}
-		}
-		for (int m = 0; m < M4; m++) {
-			float *d = dW + (size_t)m * K + k0;
-			ST8(d, LD8(d) + LD8(cbuf + (size_t)m * 16));
-			ST8(d + 8, LD8(d + 8) + LD8(cbuf + (size_t)m * 16 + 8));
-		}
-	}
-	for (; k0 + 8 <= K; k0 += 8) {
-		if (!M4)
-			continue;
-		memset(cbuf, 0, sizeof *cbuf * (size_t)M4 * 8);
-		for (int n0 = 0; n0 < N; n0 += nt) {
-			const int n1 = N - n0 < nt ? N : n0 + nt;
-			for (int m0 = 0; m0 < M4; m0 += 4) {
-				float *cb = cbuf + (size_t)m0 * 8;
-				V8 c[4];
-				for (int r = 0; r < 4; r++)
-					c[r] = LD8(cb + r * 8);
-				for (int n = n0; n < n1; n++) {
-					const float *restrict a = A + (size_t)n * lda + m0;
-					const V8 b0 = LD8(Bm + (size_t)n * ldb + k0);
-					for (int r = 0; r < 4; r++)
-						c[r] += a[r] * b0;
-				}
-				for (int r = 0; r < 4; r++)
-					ST8(cb + r * 8, c[r]);
-			}
-		}
-		for (int m = 0; m < M4; m++) {
-			float *d = dW + (size_t)m * K + k0;
-			ST8(d, LD8(d) + LD8(cbuf + (size_t)m * 8));
-		}
-	}
-	/* Rows past the last block of 4 (M = O = 1 for the head, odd G H) and the last < 8 columns. */
-	if (M4 < M && k0 > 0)
-		for (int m = M4; m < M; m++)
-			KFN(atb_narrow)(dW + (size_t)m * K, 1, K, 0, k0, A + m, lda, Bm, ldb, N);
-	for (; k0 < K; k0 += 8)
-		KFN(atb_narrow)(dW, M, K, k0, k0 + 8 < K ? k0 + 8 : K, A, lda, Bm, ldb, N);
+	for (; k0 + 32 <= K; k0 += 32, db = NULL)
+		KFN(atb_cols)(3, 4, dW, db, M, K, k0, A, lda, Bm, ldb, N, nt, cbuf);
+	for (; k0 + 16 <= K; k0 += 16, db = NULL)
+		KFN(atb_cols)(6, 2, dW, db, M, K, k0, A, lda, Bm, ldb, N, nt, cbuf);
+	for (; k0 + 8 <= K; k0 += 8, db = NULL)
+		KFN(atb_cols)(8, 1, dW, db, M, K, k0, A, lda, Bm, ldb, N, nt, cbuf);
+	if (k0 < K)
+		KFN(atb_narrow)(dW, db, M, K, k0, K, A, lda, Bm, ldb, N, nt, cbuf);
 }
 
 /* ---------------------------------------------------------------- one step of each cell */
@@ -708,10 +717,12 @@ static void KFN(layer_forward)(RfxBptt *bp, RfxBpScratch *sc, int l, int b0, int
 	const float *p = bp->model->params;
 	const float *bi = p + ly->off_bi, *bh = p + ly->off_bh;
 	float *hs[RFX_BPTT_CHUNK], *cs[RFX_BPTT_CHUNK], *gc[RFX_BPTT_CHUNK], *gh[RFX_BPTT_CHUNK];
+	float *xp[RFX_BPTT_CHUNK];
 	const float *hp[RFX_BPTT_CHUNK];
 	for (int s = 0; s < nb; s++) {
 		const int b = b0 + s;
 		float *st = bp->state + (size_t)b * 2 * bp->L * H;
+		xp[s] = sc->xp + (size_t)s * xps;
 		hs[s] = KFN(slot)(ly->hs, bp, b);
 		cs[s] = ly->cs ? KFN(slot)(ly->cs, bp, b) : NULL;
 		gc[s] = ly->gc ? KFN(gslot)(ly->gc, bp, b) : NULL;
@@ -719,14 +730,6 @@ static void KFN(layer_forward)(RfxBptt *bp, RfxBpScratch *sc, int l, int b0, int
 		memcpy(hs[s], st + (size_t)l * H, sizeof *hs[s] * (size_t)H);
 		if (cs[s])
 			memcpy(cs[s], st + (size_t)(bp->L + l) * H, sizeof *cs[s] * (size_t)H);
-		/* The input projection has no recurrence, so it runs for the whole window first. */
-		const float *x = in + (size_t)s * in_stride;
-		float *xp = sc->xp + (size_t)s * xps;
-		for (int t = 0; t < T; t++) {
-			KFN(matvec_t)(xp + (size_t)t * GH, bi, ly->WiT, x + (size_t)t * I, I, GH);
-			if (BP_POLL(bp, t))
-				return;
-		}
 	}
 	for (int t = 0; t < T; t++) {
 		if (BP_POLL(bp, t))
@@ -734,18 +737,22 @@ static void KFN(layer_forward)(RfxBptt *bp, RfxBpScratch *sc, int l, int b0, int
 		for (int s = 0; s < nb; s++)
 			hp[s] = hs[s] + (size_t)t * H;
 		KFN(group_hh)(bp, ly, bh, nb, gh, hp);
+		/* W_ih x + b_ih, step by step: only this step's row is kept (in the segment's first xp
+		 * row, which the backward then overwrites). */
+		for (int s = 0; s < nb; s++)
+			KFN(matvec_t)(xp[s], bi, ly->WiT, in + (size_t)s * in_stride + (size_t)t * I, I,
+				      GH);
 		for (int s = 0; s < nb; s++) {
-			const float *xp = sc->xp + (size_t)s * xps + (size_t)t * GH;
 			float *h = hs[s] + (size_t)(t + 1) * H;
 			switch (bp->cell) {
 			case RFX_CELL_RNN:
-				KFN(rnn_forward)(H, xp, gh[s], h);
+				KFN(rnn_forward)(H, xp[s], gh[s], h);
 				break;
 			case RFX_CELL_GRU:
-				KFN(gru_forward)(H, xp, gh[s], hp[s], h, gc[s] + (size_t)t * GS);
+				KFN(gru_forward)(H, xp[s], gh[s], hp[s], h, gc[s] + (size_t)t * GS);
 				break;
 			default:
-				KFN(lstm_forward)(H, xp, gh[s], cs[s] + (size_t)t * H, h,
+				KFN(lstm_forward)(H, xp[s], gh[s], cs[s] + (size_t)t * H, h,
 						  cs[s] + (size_t)(t + 1) * H, gc[s] + (size_t)t * GS);
 				break;
 			}
@@ -790,12 +797,25 @@ void KFN(rfx_bp_seg_forward)(RfxBptt *bp, RfxBpScratch *sc, int b0, int nb, cons
 	}
 }
 
-/* Backward through layer l's time loop for the group: reads each segment's dhin (dLoss/dh_t
- * from above), leaves its gate gradients in its xp rows (ih) and dgh rows (hh), adds h0/c0
- * gradients. */
-static void KFN(layer_backward_time)(const RfxBptt *bp, RfxBpScratch *sc, int l, int b0, int nb,
-				     int T, float *g)
+/* Steps ahead that the backward's time loop asks for the cache rows it will read. */
+#define BP_AHEAD 3
+
+/* A read of n floats from p is coming soon: every cache line of them to L1. */
+static inline void KFN(prefetch)(const float *p, size_t n)
 {
+	for (size_t i = 0; i < n; i += 16)
+		__builtin_prefetch(p + i, 0, 3);
+	__builtin_prefetch(p + n - 1, 0, 3);
+}
+
+/* Backward through layer l's time loop for the group: reads each segment's dhin (dLoss/dh_t
+ * from above), or with dy (the top layer under a head of one output) makes it from segment s's
+ * dy + s * dys; leaves the gate gradients in the segment's xp rows (ih) and dgh rows (hh), adds
+ * h0/c0 gradients. */
+static void KFN(layer_backward_time)(const RfxBptt *bp, RfxBpScratch *sc, int l, int b0, int nb,
+				     int T, const float *dy, size_t dys, float *g)
+{
+	const float *Wo = bp->model->params + bp->off_hw;
 	const RfxBpLayer *ly = &bp->layer[l];
 	const int H = bp->H, GH = bp->GH, GS = bp->GS;
 	const size_t xps = (size_t)bp->Tm * GH, dhs = (size_t)bp->Tm * H;
@@ -816,10 +836,28 @@ static void KFN(layer_backward_time)(const RfxBptt *bp, RfxBpScratch *sc, int l,
 	for (int t = T - 1; t >= 0; t--) {
 		if (BP_POLL(bp, t))
 			return;
+		/* The caches were written by the forward long ago (megabytes per segment): ask for the
+		 * rows a few steps ahead, going down in time, of every segment of the group. */
+		if (t >= BP_AHEAD)
+			for (int s = 0; s < nb; s++) {
+				KFN(prefetch)(hs[s] + (size_t)(t - BP_AHEAD) * H, (size_t)H);
+				if (gc[s])
+					KFN(prefetch)(gc[s] + (size_t)(t - BP_AHEAD) * GS, (size_t)GS);
+				if (cs[s])
+					KFN(prefetch)(cs[s] + (size_t)(t - BP_AHEAD) * H, (size_t)H);
+			}
 		for (int s = 0; s < nb; s++) {
-			const float *dhin = sc->dhin + (size_t)s * dhs + (size_t)t * H;
-			for (int j = 0; j < H; j++)
-				dh[s][j] += dhin[j];
+			if (dy) {
+				/* dhin = W_o^T dy of the one output, as the head's product in
+				 * rfx_bp_seg_backward sums it (from 0), made here */
+				const float dyt = dy[(size_t)s * dys + t], *restrict wo = Wo;
+				for (int j = 0; j < H; j++)
+					dh[s][j] += 0.0f + dyt * wo[j];
+			} else {
+				const float *dhin = sc->dhin + (size_t)s * dhs + (size_t)t * H;
+				for (int j = 0; j < H; j++)
+					dh[s][j] += dhin[j];
+			}
 			float *dgi = sc->xp + (size_t)s * xps + (size_t)t * GH;
 			float *dgh = sc->dgh + (size_t)s * xps + (size_t)t * GH;
 			switch (bp->cell) {
@@ -840,8 +878,11 @@ static void KFN(layer_backward_time)(const RfxBptt *bp, RfxBpScratch *sc, int l,
 			}
 		}
 		KFN(group_hh_t)(bp, Wh, nb, dnew, da);
-		for (int s = 0; s < nb; s++)
-			memcpy(dh[s], dnew[s], sizeof *dh[s] * (size_t)H);
+		for (int s = 0; s < nb; s++) { /* dnew is the next step's dh; dh's rows are free */
+			float *free_row = dh[s];
+			dh[s] = dnew[s];
+			dnew[s] = free_row;
+		}
 	}
 	/* A window that started from the model's initial state: its gradient is h0's. */
 	if (bp->from_init && ly->train_h0)
@@ -868,8 +909,10 @@ void KFN(rfx_bp_seg_backward)(const RfxBptt *bp, RfxBpScratch *sc, int b0, int n
 		const float *htop = KFN(slot)(bp->layer[L - 1].hs, bp, b0 + s) + H;
 		const float *dys_ = dy + (size_t)s * dys;
 		float *dhin = sc->dhin + (size_t)s * dhs;
-		KFN(atb_acc)(g + bp->off_hw, O, H, dys_, (size_t)O, htop, (size_t)H, T, sc->tmp);
-		KFN(colsum_acc)(g + bp->off_hb, dys_, (size_t)O, T, O);
+		KFN(atb_acc)(g + bp->off_hw, g + bp->off_hb, O, H, dys_, (size_t)O, htop, (size_t)H,
+			     T, sc->tmp);
+		if (O == 1) /* the top layer's time loop makes W_o^T dy step by step */
+			continue;
 		memset(dhin, 0, sizeof *dhin * (size_t)T * H);
 		for (int t = 0; t < T; t++)
 			KFN(matvec_acc)(dhin + (size_t)t * H, dys_ + (size_t)t * O, p + bp->off_hw, O, H);
@@ -877,7 +920,8 @@ void KFN(rfx_bp_seg_backward)(const RfxBptt *bp, RfxBpScratch *sc, int b0, int n
 	for (int l = L - 1; l >= 0; l--) {
 		const RfxBpLayer *ly = &bp->layer[l];
 		const int I = ly->n_in;
-		KFN(layer_backward_time)(bp, sc, l, b0, nb, T, g);
+		KFN(layer_backward_time)(bp, sc, l, b0, nb, T, l == L - 1 && O == 1 ? dy : NULL, dys,
+					 g);
 		if (rfx_bp_cancel_poll(bp))
 			return;
 		/* pre_ih = W_ih x + b_ih,  pre_hh = W_hh h_prev + b_hh */
@@ -886,12 +930,12 @@ void KFN(rfx_bp_seg_backward)(const RfxBptt *bp, RfxBpScratch *sc, int b0, int n
 			const float *in = l == 0 ? x + (size_t)s * xs : KFN(slot)(bp->layer[l - 1].hs, bp, b) + H;
 			const float *hprev = KFN(slot)(ly->hs, bp, b);
 			const float *dgi = sc->xp + (size_t)s * xps, *dgh = sc->dgh + (size_t)s * xps;
-			KFN(atb_acc)(g + ly->off_wi, GH, I, dgi, (size_t)GH, in, (size_t)I, T, sc->tmp);
+			KFN(atb_acc)(g + ly->off_wi, g + ly->off_bi, GH, I, dgi, (size_t)GH, in, (size_t)I,
+				     T, sc->tmp);
 			if (rfx_bp_cancel_poll(bp))
 				return;
-			KFN(atb_acc)(g + ly->off_wh, GH, H, dgh, (size_t)GH, hprev, (size_t)H, T, sc->tmp);
-			KFN(colsum_acc)(g + ly->off_bi, dgi, (size_t)GH, T, GH);
-			KFN(colsum_acc)(g + ly->off_bh, dgh, (size_t)GH, T, GH);
+			KFN(atb_acc)(g + ly->off_wh, g + ly->off_bh, GH, H, dgh, (size_t)GH, hprev,
+				     (size_t)H, T, sc->tmp);
 		}
 		if (l == 0)
 			break;

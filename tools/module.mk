@@ -10,8 +10,8 @@ PROGRAMS += $(RFX_RUN) $(RFX_LIVE) $(RFX_CAPTURE)
 
 $(BUILD)/tools/%.o: override CFLAGS += -I. $(SNDFILE_CFLAGS) $(PORTAUDIO_CFLAGS)
 
-$(RFX_RUN): $(BUILD)/tools/rnnfx-run.o $(BUILD)/tools/run_onsets.o $(BUILD)/tools/progress.o \
-		$(BUILD)/tools/cli.o $(LIBDSP)
+$(RFX_RUN): $(BUILD)/tools/rnnfx-run.o $(BUILD)/tools/run_onsets.o $(BUILD)/tools/csv.o \
+		$(BUILD)/tools/progress.o $(BUILD)/tools/cli.o $(LIBDSP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SNDFILE_LIBS) $(LDLIBS_DSP)
 
 $(RFX_LIVE): $(BUILD)/tools/rnnfx-live.o $(BUILD)/tools/live_engine.o $(BUILD)/tools/cli.o \

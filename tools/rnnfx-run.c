@@ -35,6 +35,7 @@
 #include "io/files.h"
 #include "dsp/rnnfx.h"
 #include "tools/cli.h"
+#include "tools/csv.h"
 #include "tools/progress.h"
 #include "tools/run_onsets.h"
 #include "tools/sndfile_length.h"
@@ -405,22 +406,6 @@ static int make_engine(const Options *o, Run *r, size_t block)
 	return 0;
 }
 
-/* Quotes a label for CSV when it holds a comma, a quote or a line break (RFC 4180). */
-static void csv_label(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static void csv_header(Run *r)
 {
 	fputs("time_s,class,label,confidence", r->csv);
@@ -438,7 +423,7 @@ static void csv_row(Run *r)
 		if (r->acc[k] > r->acc[best])
 			best = k;
 	fprintf(r->csv, "%.6f,%d,", (double)r->hop_start / r->in_info.samplerate, best);
-	csv_label(r->csv, rfx_model_label(r->model, best));
+	csv_field(r->csv, rfx_model_label(r->model, best));
 	fprintf(r->csv, ",%.6f", r->acc[best] / n);
 	for (int k = 0; k < r->K; k++) {
 		fprintf(r->csv, ",%.6f", r->acc[k] / n);

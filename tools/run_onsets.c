@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "io/smf.h"
+#include "tools/csv.h"
 
 void run_onsets_init(RunOnsets *r, int K, double rate, const RfxOnsetConfig *cfg)
 {
@@ -44,22 +45,6 @@ int run_onsets_block(RunOnsets *r, const float *mono, const float *p, uint32_t n
 	return 0;
 }
 
-/* A label as one CSV field (quoted when it holds a comma, a quote or a line break). */
-static void field(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 /* The class's note, or 60 + k when the model names none. */
 static int note_of(const RfxModel *m, int k)
 {
@@ -73,7 +58,7 @@ void run_onsets_csv(const RunOnsets *r, const RfxModel *m, double rate, FILE *f)
 	for (size_t i = 0; i < r->n; i++) {
 		const RunHit *h = &r->hits[i];
 		fprintf(f, "%.6f,", (double)h->frame / rate);
-		field(f, rfx_model_label(m, h->cls));
+		csv_field(f, rfx_model_label(m, h->cls));
 		fprintf(f, ",%d,%d,%.3f\n", note_of(m, h->cls), h->velocity, h->confidence);
 	}
 }

@@ -2,7 +2,6 @@
 #include "../io/files.h"
 #include <errno.h>
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,21 +12,6 @@
 static const char MAGIC[8] = { 'R', 'F', 'X', 'T', 'C', 'K', 'P', '1' };
 static const char END[4] = { 'E', 'N', 'D', '1' };
 #define MAX_TEXT (64u << 20)
-
-static int fail(TrnError *err, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(TrnError *err, const char *path, const char *fmt, ...)
-{
-	if (err) {
-		snprintf(err->file, sizeof err->file, "%s", path);
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /* ------------------------------------------------------------------ writing */
 
@@ -94,14 +78,14 @@ int trn_checkpoint_save(const char *path, const RfxModel *model, const RfxAdam *
 {
 	char *json = rfx_model_to_string(model);
 	if (!json)
-		return fail(err, path, "out of memory writing the checkpoint");
+		return trn_error_set(err, path, "out of memory writing the checkpoint");
 	RfxOutFile file;
 	char why[512];
 	Out o = { NULL, 1 };
 	if (rfx_out_begin(&file, path, why, sizeof why) != 0 || !(o.f = rfx_out_stream(&file))) {
 		rfx_out_abort(&file);
 		free(json);
-		return fail(err, path, "cannot write the checkpoint: %s", why);
+		return trn_error_set(err, path, "cannot write the checkpoint: %s", why);
 	}
 	put(&o, MAGIC, sizeof MAGIC);
 	put_text(&o, fingerprint);
@@ -113,10 +97,10 @@ int trn_checkpoint_save(const char *path, const RfxModel *model, const RfxAdam *
 	if (!o.ok) {
 		snprintf(why, sizeof why, "%s", strerror(errno));
 		rfx_out_abort(&file);
-		return fail(err, path, "cannot write the checkpoint: %s", why);
+		return trn_error_set(err, path, "cannot write the checkpoint: %s", why);
 	}
 	if (rfx_out_commit(&file, why, sizeof why) != 0)
-		return fail(err, path, "cannot write the checkpoint: %s", why);
+		return trn_error_set(err, path, "cannot write the checkpoint: %s", why);
 	return 0;
 }
 
@@ -225,14 +209,14 @@ int trn_checkpoint_load(const char *path, RfxModel **model, RfxAdam **adam, TrnS
 	if (!in.f) {
 		if (fd >= 0)
 			close(fd);
-		return fail(err, path, "cannot open the checkpoint: %s",
-			    fd < 0 ? why : strerror(errno));
+		return trn_error_set(err, path, "cannot open the checkpoint: %s",
+				     fd < 0 ? why : strerror(errno));
 	}
 	char magic[8], end[4];
 	get(&in, magic, sizeof magic);
 	if (!in.ok || memcmp(magic, MAGIC, sizeof MAGIC) != 0) {
 		fclose(in.f);
-		return fail(err, path, "not an rnnfx-train checkpoint");
+		return trn_error_set(err, path, "not an rnnfx-train checkpoint");
 	}
 	*fingerprint = get_text(&in);
 	char *json = get_text(&in);
@@ -258,6 +242,6 @@ int trn_checkpoint_load(const char *path, RfxModel **model, RfxAdam **adam, TrnS
 	*adam = NULL;
 	*fingerprint = NULL;
 	if (rc != RFX_OK && detail[0])
-		return fail(err, path, "checkpoint model: %s", detail);
-	return fail(err, path, "truncated or corrupt checkpoint");
+		return trn_error_set(err, path, "checkpoint model: %s", detail);
+	return trn_error_set(err, path, "truncated or corrupt checkpoint");
 }

@@ -1,7 +1,6 @@
 #include "classify.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +8,6 @@
 #include <jansson.h>
 
 #include "../dsp/model_file.h"
-#include "checkpoint.h"
 #include "labels.h"
 #include "metrics.h"
 #include "options.h"
@@ -38,41 +36,6 @@ typedef struct {
 	TrnClsMetrics last;         /* of the latest validation */
 } App;
 
-static int fail(App *a)
-{
-	if (a->err.file[0])
-		fprintf(stderr, PROG ": %s: %s\n", a->err.file, a->err.msg);
-	else
-		fprintf(stderr, PROG ": %s\n", a->err.msg);
-	return 1;
-}
-
-static int set_err(App *a, const char *file, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int set_err(App *a, const char *file, const char *fmt, ...)
-{
-	snprintf(a->err.file, sizeof a->err.file, "%s", file ? file : "");
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(a->err.msg, sizeof a->err.msg, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static void note(const App *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void note(const App *a, const char *fmt, ...)
-{
-	if (a->o.quiet)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	fputs(PROG ": ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
 /* ---------------------------------------------------------------- data */
 
 static int load_sources(App *a, TrnTrackList *tl, const TrnSources *s)
@@ -87,8 +50,8 @@ static int load_sources(App *a, TrnTrackList *tl, const TrnSources *s)
 	if (trn_tracks_check_classes(tl, &a->cs, where, &a->err))
 		return -1;
 	if (a->tl_train.rate && tl->rate != a->tl_train.rate)
-		return set_err(a, tl->rate_file, "sample rate %g Hz, but the training files are at %g Hz",
-			       tl->rate, a->tl_train.rate);
+		return trn_error_set(&a->err, tl->rate_file, "sample rate %g Hz, but the training "
+				     "files are at %g Hz", tl->rate, a->tl_train.rate);
 	return 0;
 }
 
@@ -106,7 +69,7 @@ static int augments(const App *a)
 static int build(App *a, TrnClsSet *s, const TrnTrackList *tl, int part, const char *what)
 {
 	if (trn_clsset_build(s, tl, part, a->o.val_split, a->o.train_cfg.seed) != 0)
-		return set_err(a, NULL, "out of memory for the %s set", what);
+		return trn_error_set(&a->err, NULL, "out of memory for the %s set", what);
 	return 0;
 }
 
@@ -130,18 +93,11 @@ static int load_data(App *a)
 	const char *where = has(&a->o.cls_train) && a->o.cls_train.n_dir ? a->o.cls_train.dir[0] : a->o.cls_train.csv[0];
 	for (int k = 0; k < a->cs.n; k++)
 		if (a->train.count[k] == 0)
-			return set_err(a, where, "class '%s' has no training examples left after the split",
-				       a->cs.name[k]);
-	a->seg_len = (size_t)llround(a->o.train_cfg.segment_s * a->train.rate);
-	if (a->seg_len <= (size_t)a->o.train_cfg.warmup)
-		return set_err(a, NULL, "--segment %.3f s (%zu samples) must be longer than --warmup %d "
-			       "samples", a->o.train_cfg.segment_s, a->seg_len, a->o.train_cfg.warmup);
-	if (a->train.n < a->seg_len)
-		return set_err(a, where, "too short: %.3f s of training audio, a segment is %.3f s",
-			       (double)a->train.n / a->train.rate, a->o.train_cfg.segment_s);
-	if (a->val.n <= 2 * (size_t)a->o.train_cfg.warmup)
-		return set_err(a, where, "too short: the validation part has %.3f s, needs more than "
-			       "twice the warm-up", (double)a->val.n / a->train.rate);
+			return trn_error_set(&a->err, where, "class '%s' has no training examples left "
+					     "after the split", a->cs.name[k]);
+	if (trn_run_check_lengths(&a->o.train_cfg, a->train.rate, a->train.n, a->val.n, where,
+				  &a->seg_len, &a->err))
+		return -1;
 	/* Inverse class frequency, normalised so the mean weight per labelled sample is 1. */
 	size_t total = 0;
 	for (int k = 0; k < a->cs.n; k++)
@@ -212,8 +168,8 @@ static int resume(App *a)
 			   "--window, --batch, --batches, splits", &want, &a->model, &a->adam, &a->st,
 			   &a->err) != 0)
 		return -1;
-	note(a, "%s: resuming at epoch %lld (best validation accuracy %.2f %%)", a->o.resume,
-	     (long long)a->st.epoch, 100 * (1 - a->st.best_val));
+	trn_run_note(a->o.quiet, "%s: resuming at epoch %lld (best validation accuracy %.2f %%)",
+		     a->o.resume, (long long)a->st.epoch, 100 * (1 - a->st.best_val));
 	return 0;
 }
 
@@ -271,11 +227,7 @@ static int64_t plan(void *ctx, int64_t epoch)
 {
 	const App *a = ctx;
 	(void)epoch;
-	if (a->o.batches > 0)
-		return a->o.batches;
-	double per = (double)a->o.train_cfg.batch * (double)(a->seg_len - (size_t)a->o.train_cfg.warmup);
-	int64_t nb = (int64_t)llround((double)a->train.n / per);
-	return nb < 1 ? 1 : nb;
+	return trn_run_plan(a->o.batches, &a->o.train_cfg, a->seg_len, a->train.n);
 }
 
 /* --gain-augment: every segment of the batch is scaled by its own gain, drawn uniformly in dB
@@ -324,11 +276,8 @@ static int fill(void *ctx, int64_t epoch, int64_t b, size_t S, float *x, float *
 static int score(void *ctx, const RfxModel *m, double *err, TrnError *e)
 {
 	App *a = ctx;
-	if (trn_cls_evaluate(m, &a->val, (size_t)a->o.train_cfg.warmup, &a->last) != RFX_OK) {
-		e->file[0] = '\0';
-		snprintf(e->msg, sizeof e->msg, "validation failed");
-		return -1;
-	}
+	if (trn_cls_evaluate(m, &a->val, (size_t)a->o.train_cfg.warmup, &a->last) != RFX_OK)
+		return trn_error_set(e, NULL, "validation failed");
 	*err = 1 - a->last.accuracy;
 	return 0;
 }
@@ -347,18 +296,10 @@ static void validated(void *ctx, const TrnState *st)
 		100 * a->last.accuracy, 100 * (1 - st->best_val), med, p->lr, st->elapsed);
 }
 
-static int save_checkpoint(void *ctx, const TrnState *st, const RfxAdam *adam, TrnError *err)
-{
-	App *a = ctx;
-	return trn_checkpoint_save(a->ckpt_path, a->model, adam, st, a->fingerprint, err);
-}
-
 static void log_cb(void *ctx, int warn, const char *file, const char *msg)
 {
 	const App *a = ctx;
-	if (!warn && a->o.quiet)
-		return;
-	fprintf(stderr, PROG ": %s%s%s%s\n", file, file[0] ? ": " : "", warn ? "warning: " : "", msg);
+	trn_run_log(a->o.quiet, warn, file, msg);
 }
 
 /* ---------------------------------------------------------------- results */
@@ -388,12 +329,9 @@ static json_t *metrics_json(const TrnClsMetrics *m, const TrnClassSet *cs)
 
 static void add_tracks(json_t *arr, const TrnTrackList *tl, const char *role)
 {
-	for (int i = 0; i < tl->n_tracks; i++) {
-		char hex[65];
-		trn_sha256_hex(tl->tracks[i].sha256, hex);
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "role", role, "path",
-						     tl->tracks[i].path, "sha256", hex));
-	}
+	for (int i = 0; i < tl->n_tracks; i++)
+		json_array_append_new(arr, trn_run_data_entry(role, tl->tracks[i].path,
+							      tl->tracks[i].sha256));
 }
 
 static char *make_metadata(App *a, const TrnClsMetrics *val, const TrnClsMetrics *test,
@@ -440,34 +378,24 @@ static int write_svg(App *a, const TrnClsMetrics *m, const char *what)
 		 rfx_cell_name(a->model->spec.cell), a->model->spec.hidden, what);
 	if (trn_cls_confusion_svg(a->report_path, m, a->model->labels, title, &a->err))
 		return -1;
-	note(a, "%s: confusion matrix", a->report_path);
+	trn_run_note(a->o.quiet, "%s: confusion matrix", a->report_path);
 	return 0;
 }
 
 static int finish(App *a, TrnStop stop)
 {
-	if (isfinite(a->st.best_val))
-		memcpy(a->model->params, a->st.best_params, a->model->n_params * sizeof *a->model->params);
+	trn_run_best(a->model, &a->st);
 	TrnClsMetrics val, test;
 	size_t warm = (size_t)a->o.train_cfg.warmup;
 	if (trn_cls_evaluate(a->model, &a->val, warm, &val) != RFX_OK ||
 	    (a->test.n && trn_cls_evaluate(a->model, &a->test, warm, &test) != RFX_OK))
-		return set_err(a, NULL, "evaluation failed");
+		return trn_error_set(&a->err, NULL, "evaluation failed");
 	const TrnClsMetrics *t = a->test.n ? &test : NULL;
 	char *meta = make_metadata(a, &val, t, stop);
-	if (!meta || rfx_model_set_metadata(a->model, meta) != RFX_OK) {
-		free(meta);
-		return set_err(a, NULL, "out of memory for the metadata");
-	}
-	free(meta);
-	char detail[256] = "";
-	RfxStatus rc = rfx_model_save_file(a->model, a->o.out, detail, sizeof detail);
-	if (rc != RFX_OK)
-		return set_err(a, a->o.out, "%s", detail[0] ? detail : rfx_strerror(rc));
+	if (trn_run_save(a->model, meta, a->o.out, &a->err))
+		return -1;
+	trn_run_summary(a->o.quiet, a->o.out, &a->st, stop);
 	if (!a->o.quiet) {
-		fprintf(stderr, PROG ": %s: best validation epoch %lld of %lld, %lld steps, %.0f s, stopped "
-			"by %s\nvalidation:\n", a->o.out, (long long)a->st.best_epoch,
-			(long long)a->st.epoch, (long long)a->st.steps, a->st.elapsed, trn_stop_name(stop));
 		trn_cls_metrics_print(stderr, &val, a->model->labels);
 		if (t) {
 			fprintf(stderr, "test:\n");
@@ -480,12 +408,8 @@ static int finish(App *a, TrnStop stop)
 /* --eval: the model's own classes, in its order, must be the data's. */
 static int evaluate_only(App *a)
 {
-	char detail[256] = "";
-	RfxStatus rc = rfx_model_load_file(a->o.eval, &a->model, detail, sizeof detail);
-	if (rc != RFX_OK)
-		return set_err(a, a->o.eval, "%s", detail[0] ? detail : rfx_strerror(rc));
-	if (a->model->spec.mode != RFX_MODE_CLASSIFIER)
-		return set_err(a, a->o.eval, "not a classifier");
+	if (trn_run_load(a->o.eval, RFX_MODE_CLASSIFIER, "not a classifier", &a->model, &a->err))
+		return -1;
 	if (!a->o.class_names) {
 		a->cs.n = a->model->spec.n_outputs;
 		for (int k = 0; k < a->cs.n; k++)
@@ -494,11 +418,11 @@ static int evaluate_only(App *a)
 	if (load_data(a))
 		return -1;
 	if (a->test.rate != a->model->spec.sample_rate)
-		return set_err(a, a->o.eval, "model at %g Hz, data at %g Hz", a->model->spec.sample_rate,
-			       a->test.rate);
+		return trn_error_set(&a->err, a->o.eval, "model at %g Hz, data at %g Hz",
+				     a->model->spec.sample_rate, a->test.rate);
 	TrnClsMetrics m;
 	if (trn_cls_evaluate(a->model, &a->test, (size_t)a->o.train_cfg.warmup, &m) != RFX_OK)
-		return set_err(a, NULL, "evaluation failed");
+		return trn_error_set(&a->err, NULL, "evaluation failed");
 	printf("%s: %.3f s of audio, %d classes\n", a->o.eval, (double)a->test.n / a->test.rate, m.K);
 	trn_cls_metrics_print(stdout, &m, a->model->labels);
 	printf("frame_accuracy %.9f\nlatency_median_ms %.3f\nlatency_p90_ms %.3f\n", m.accuracy,
@@ -513,42 +437,38 @@ static int evaluate_only(App *a)
 static int run(App *a)
 {
 	if (a->o.eval)
-		return evaluate_only(a) ? fail(a) : 0;
+		return evaluate_only(a) ? trn_run_fail(&a->err) : 0;
 	if (load_data(a) != 0)
-		return fail(a);
-	note(a, "%d classes at %g Hz: %.1f s training, %.1f s validation%s", a->cs.n, a->train.rate,
-	     (double)a->train.n / a->train.rate, (double)a->val.n / a->train.rate,
-	     a->test.n ? "" : ", no test set");
+		return trn_run_fail(&a->err);
+	trn_run_note(a->o.quiet, "%d classes at %g Hz: %.1f s training, %.1f s validation%s", a->cs.n,
+		     a->train.rate, (double)a->train.n / a->train.rate, (double)a->val.n / a->train.rate,
+		     a->test.n ? "" : ", no test set");
 	if (a->test.n)
-		note(a, "%.1f s test", (double)a->test.n / a->train.rate);
+		trn_run_note(a->o.quiet, "%.1f s test", (double)a->test.n / a->train.rate);
 	if (augments(a))
-		note(a, "training segments at gains of %g to %g dB (validation and test as they are)",
-		     a->o.gain_augment_db[0], a->o.gain_augment_db[1]);
+		trn_run_note(a->o.quiet, "training segments at gains of %g to %g dB (validation and "
+			     "test as they are)", a->o.gain_augment_db[0], a->o.gain_augment_db[1]);
 	a->fingerprint = make_fingerprint(a);
 	if (!a->fingerprint)
-		return set_err(a, NULL, "out of memory"), fail(a);
+		return trn_error_set(&a->err, NULL, "out of memory"), trn_run_fail(&a->err);
 	if ((a->o.resume ? resume(a) : make_model(a)) != 0)
-		return fail(a);
+		return trn_run_fail(&a->err);
 	if (index_runs(a) != 0)
-		return set_err(a, NULL, "out of memory for %d segments of %zu samples",
-			       a->o.train_cfg.batch, a->seg_len), fail(a);
+		return trn_error_set(&a->err, NULL, "out of memory for %d segments of %zu samples",
+				     a->o.train_cfg.batch, a->seg_len), trn_run_fail(&a->err);
 	TrnTask task = {
 		.ctx = a, .rate = a->train.rate, .labels = 1, .class_weights = a->weights,
 		.est_batch = a->o.train_cfg.batch, .plan = plan, .fill = fill, .score = score,
 	};
 	const char *outs[] = { a->o.out, a->ckpt_path, a->o.no_report ? NULL : a->report_path };
-	TrnHooks hooks = { .epoch_end = save_checkpoint, .ctx = a, .log = log_cb,
-			   .validated = validated };
+	const TrnHooks hooks = { .ctx = a, .log = log_cb, .validated = validated };
 	TrnStop stop = trn_run_train(outs, a->ckpt_path, a->fingerprint, &a->o.train_cfg, &task,
 				     a->model, a->adam, &a->st, &hooks, &a->err);
 	if (stop == TRN_STOP_ERROR)
-		return fail(a);
-	if (stop == TRN_STOP_INTERRUPT) {
-		fprintf(stderr, PROG ": %s: interrupted; continue with the same command plus --resume %s\n",
-			a->ckpt_path, a->ckpt_path);
-		return TRN_EXIT_INTERRUPTED;
-	}
-	return finish(a, stop) ? fail(a) : 0;
+		return trn_run_fail(&a->err);
+	if (stop == TRN_STOP_INTERRUPT)
+		return trn_run_interrupted(a->ckpt_path);
+	return finish(a, stop) ? trn_run_fail(&a->err) : 0;
 }
 
 int trn_classify_main(const TrnOptions *o)

@@ -18,13 +18,10 @@ static TrnStatus fail(TrnError *err, TrnStatus st, const char *file, const char 
 
 static TrnStatus fail(TrnError *err, TrnStatus st, const char *file, const char *fmt, ...)
 {
-	if (err) {
-		snprintf(err->file, sizeof err->file, "%s", file ? file : "");
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-		va_end(ap);
-	}
+	va_list ap;
+	va_start(ap, fmt);
+	trn_error_vset(err, file, fmt, ap);
+	va_end(ap);
 	return st;
 }
 

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
+
 #define TRN_MAX_PAIRS 64
 #define TRN_MAX_KNOBS 4   /* conditioning inputs a trainer run can have (--knob, knobs.h) */
 
@@ -27,11 +29,6 @@ typedef enum {
 	TRN_ERR_SHORT = -8,    /* too short for one training segment / evaluation */
 	TRN_ERR_INVALID = -9   /* a bad option value */
 } TrnStatus;
-
-typedef struct {
-	char file[512]; /* the file the error is about ("" when none) */
-	char msg[512];
-} TrnError;
 
 /* Receives warnings (is_warning = 1) and notes (0) about `file`. */
 typedef void (*TrnLogFn)(void *ctx, int is_warning, const char *file, const char *msg);

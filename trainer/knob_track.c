@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../io/files.h"
+#include "grow.h"
 
 #define MAX_TRACK_BYTES (64ull << 20)
 
@@ -34,20 +35,19 @@ static int parse_line(const char *s, double *t, double *v)
 	return *s ? -1 : 1;
 }
 
+/* Appends (t, v); the two arrays grow together, *cap elements each. */
 static int add_point(TrnKnobTrack *tr, size_t *cap, double t, double v)
 {
-	if (tr->n == *cap) {
-		size_t c = *cap ? 2 * *cap : 256;
-		double *nt = realloc(tr->t, c * sizeof *nt);
-		if (!nt)
-			return -1;
-		tr->t = nt;
-		double *nv = realloc(tr->v, c * sizeof *nv);
-		if (!nv)
-			return -1;
-		tr->v = nv;
-		*cap = c;
-	}
+	size_t cap_t = *cap, cap_v = *cap;
+	double *nt = trn_grow(tr->t, tr->n, &cap_t, sizeof *nt, 256);
+	if (!nt)
+		return -1;
+	tr->t = nt;
+	double *nv = trn_grow(tr->v, tr->n, &cap_v, sizeof *nv, 256);
+	if (!nv)
+		return -1;
+	tr->v = nv;
+	*cap = cap_t;
 	tr->t[tr->n] = t;
 	tr->v[tr->n++] = v;
 	return 0;

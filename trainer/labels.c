@@ -6,24 +6,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-static int set_err(TrnError *err, const char *file, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int set_err(TrnError *err, const char *file, const char *fmt, ...)
-{
-	snprintf(err->file, sizeof err->file, "%s", file ? file : "");
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+#include "grow.h"
 
 int trn_class_index(const TrnClassSet *cs, const char *name)
 {
@@ -48,10 +36,10 @@ void trn_class_list(const TrnClassSet *cs, char *buf, size_t size)
 int trn_label_check(const char *name, const char *where, TrnError *err)
 {
 	if (!name[0])
-		return set_err(err, where, "empty label");
+		return trn_error_set(err, where, "empty label");
 	if (strlen(name) >= RFX_MAX_LABEL)
-		return set_err(err, where, "label '%.20s...' is longer than %d bytes", name,
-			       RFX_MAX_LABEL - 1);
+		return trn_error_set(err, where, "label '%.20s...' is longer than %d bytes", name,
+				     RFX_MAX_LABEL - 1);
 	return 0;
 }
 
@@ -67,16 +55,16 @@ int trn_classes_parse(const char *list, TrnClassSet *cs, TrnError *err)
 		if (trn_label_check(name, "--class-names", err))
 			return -1;
 		if (trn_class_index(cs, name) >= 0)
-			return set_err(err, "--class-names", "'%s' is given twice", name);
+			return trn_error_set(err, "--class-names", "'%s' is given twice", name);
 		if (cs->n == RFX_MAX_CLASSES)
-			return set_err(err, "--class-names", "more than %d classes", RFX_MAX_CLASSES);
+			return trn_error_set(err, "--class-names", "more than %d classes", RFX_MAX_CLASSES);
 		memcpy(cs->name[cs->n++], name, strlen(name) + 1); /* < RFX_MAX_LABEL: checked */
 		if (!e)
 			break;
 		p = e + 1;
 	}
 	if (cs->n < 2)
-		return set_err(err, "--class-names", "a classifier needs at least 2 classes");
+		return trn_error_set(err, "--class-names", "a classifier needs at least 2 classes");
 	return 0;
 }
 
@@ -92,39 +80,35 @@ static int add_class_sorted(TrnClassSet *cs, char **names, int n, const char *wh
 		if (i && strcmp(names[i], names[i - 1]) == 0)
 			continue;
 		if (cs->n == RFX_MAX_CLASSES)
-			return set_err(err, where, "more than %d classes", RFX_MAX_CLASSES);
+			return trn_error_set(err, where, "more than %d classes", RFX_MAX_CLASSES);
 		snprintf(cs->name[cs->n++], RFX_MAX_LABEL, "%s", names[i]);
 	}
 	if (cs->n < 2)
-		return set_err(err, where, "%d class found; a classifier needs at least 2", cs->n);
+		return trn_error_set(err, where, "%d class found; a classifier needs at least 2", cs->n);
 	return 0;
 }
 
 /* Loads `path` as a new track, all samples unlabelled. `where` names the error's place. */
 TrnTrack *trn_track_add(TrnTrackList *tl, const char *path, const char *where, TrnError *err)
 {
-	if (tl->n_tracks == tl->cap) {
-		int cap = tl->cap ? 2 * tl->cap : 32;
-		TrnTrack *t = realloc(tl->tracks, (size_t)cap * sizeof *t);
-		if (!t) {
-			set_err(err, where, "out of memory");
-			return NULL;
-		}
-		tl->tracks = t;
-		tl->cap = cap;
+	TrnTrack *grown = trn_grow(tl->tracks, (size_t)tl->n_tracks, &tl->cap, sizeof *grown, 32);
+	if (!grown) {
+		trn_error_set(err, where, "out of memory");
+		return NULL;
 	}
+	tl->tracks = grown;
 	TrnAudio a;
 	TrnError e;
 	if (trn_audio_load(path, 0, &a, &e) != TRN_OK) {
 		if (strcmp(where, path) == 0)
-			set_err(err, where, "%s", e.msg);
+			trn_error_set(err, where, "%s", e.msg);
 		else
-			set_err(err, where, "'%s': %s", path, e.msg);
+			trn_error_set(err, where, "'%s': %s", path, e.msg);
 		return NULL;
 	}
 	if (tl->rate > 0 && a.rate != tl->rate) {
-		set_err(err, where, "'%s' is at %g Hz, but '%s' is at %g Hz: resample to one rate", path,
-			a.rate, tl->rate_file, tl->rate);
+		trn_error_set(err, where, "'%s' is at %g Hz, but '%s' is at %g Hz: resample to one "
+			      "rate", path, a.rate, tl->rate_file, tl->rate);
 		trn_audio_free(&a);
 		return NULL;
 	}
@@ -141,7 +125,7 @@ TrnTrack *trn_track_add(TrnTrackList *tl, const char *path, const char *where, T
 	t->lab = malloc((a.n ? a.n : 1) * sizeof *t->lab);
 	if (!t->lab) {
 		trn_audio_free(&a);
-		set_err(err, where, "out of memory");
+		trn_error_set(err, where, "out of memory");
 		return NULL;
 	}
 	for (size_t i = 0; i < a.n; i++)
@@ -167,9 +151,10 @@ int trn_list_dir(const char *dir, int want_dir, char ***out, int *n_out, TrnErro
 {
 	DIR *d = opendir(dir);
 	if (!d)
-		return set_err(err, dir, "cannot open folder: %s", strerror(errno));
+		return trn_error_set(err, dir, "cannot open folder: %s", strerror(errno));
 	char **names = NULL;
-	int n = 0, cap = 0;
+	int n = 0;
+	size_t cap = 0;
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
@@ -181,13 +166,10 @@ int trn_list_dir(const char *dir, int want_dir, char ***out, int *n_out, TrnErro
 			continue;
 		if (want_dir ? !S_ISDIR(sb.st_mode) : !(S_ISREG(sb.st_mode) && is_audio_name(e->d_name)))
 			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			char **nn = realloc(names, (size_t)cap * sizeof *nn);
-			if (!nn)
-				break;
-			names = nn;
-		}
+		char **nn = trn_grow(names, (size_t)n, &cap, sizeof *nn, 16);
+		if (!nn)
+			break;
+		names = nn;
 		if (!(names[n] = strdup(e->d_name)))
 			break;
 		n++;
@@ -214,7 +196,7 @@ int trn_tracks_load_dir(TrnTrackList *tl, const char *dir, TrnClassSet *cs, TrnE
 	if (trn_list_dir(dir, 1, &sub, &n_sub, err))
 		return -1;
 	if (n_sub == 0) {
-		set_err(err, dir, "no class folders (one sub-folder of audio files per class)");
+		trn_error_set(err, dir, "no class folders (one sub-folder of audio files per class)");
 		goto out;
 	}
 	if (cs->n == 0 && add_class_sorted(cs, sub, n_sub, dir, err))
@@ -225,7 +207,7 @@ int trn_tracks_load_dir(TrnTrackList *tl, const char *dir, TrnClassSet *cs, TrnE
 		int k = trn_class_index(cs, sub[i]);
 		if (k < 0) {
 			trn_class_list(cs, all, sizeof all);
-			set_err(err, where, "unknown label '%s' (classes: %s)", sub[i], all);
+			trn_error_set(err, where, "unknown label '%s' (classes: %s)", sub[i], all);
 			goto out;
 		}
 		char **files = NULL;
@@ -234,8 +216,8 @@ int trn_tracks_load_dir(TrnTrackList *tl, const char *dir, TrnClassSet *cs, TrnE
 			goto out;
 		int ok = n_files > 0;
 		if (!ok)
-			set_err(err, where, "class '%s' has no examples (no .wav/.flac/.aiff/.ogg files)",
-				sub[i]);
+			trn_error_set(err, where, "class '%s' has no examples (no .wav/.flac/.aiff/.ogg "
+				      "files)", sub[i]);
 		for (int j = 0; ok && j < n_files; j++) {
 			char path[1200];
 			snprintf(path, sizeof path, "%s/%s", where, files[j]);
@@ -266,7 +248,7 @@ typedef struct {
 	int track;
 } Seg;
 
-static char *trim(char *s)
+char *trn_trim(char *s)
 {
 	while (isspace((unsigned char)*s))
 		s++;
@@ -290,7 +272,7 @@ static int parse_seconds(const char *s, double *out)
 /* One line into `sg`; 1 = a segment, 0 = nothing (blank, comment, header), -1 = error. */
 static int parse_line(char *line, const char *csv_dir, Seg *sg, const char *where, TrnError *err)
 {
-	char *s = trim(line);
+	char *s = trn_trim(line);
 	if (!*s || *s == '#')
 		return 0;
 	/* The last three commas separate the fields, so a file name may hold commas. */
@@ -307,26 +289,28 @@ static int parse_line(char *line, const char *csv_dir, Seg *sg, const char *wher
 		}
 	}
 	if (!c1)
-		return set_err(err, where, "malformed line: expected file,start,end,label");
-	char *file = trim(s), *a = trim(c1 + 1), *b = trim(c2 + 1), *label = trim(c3 + 1);
+		return trn_error_set(err, where, "malformed line: expected file,start,end,label");
+	char *file = trn_trim(s), *a = trn_trim(c1 + 1), *b = trn_trim(c2 + 1);
+	char *label = trn_trim(c3 + 1);
 	if (strcmp(file, "file") == 0 && strcmp(a, "start") == 0 && strcmp(b, "end") == 0)
 		return 0;
 	if (!*file)
-		return set_err(err, where, "malformed line: empty file name");
+		return trn_error_set(err, where, "malformed line: empty file name");
 	if (parse_seconds(a, &sg->start) || parse_seconds(b, &sg->end))
-		return set_err(err, where, "malformed line: start '%s' and end '%s' must be seconds", a, b);
+		return trn_error_set(err, where, "malformed line: start '%s' and end '%s' must be "
+				     "seconds", a, b);
 	if (trn_label_check(label, where, err))
 		return -1;
 	if (sg->start < 0 || sg->end < 0)
-		return set_err(err, where, "negative time (%g to %g s)", sg->start, sg->end);
+		return trn_error_set(err, where, "negative time (%g to %g s)", sg->start, sg->end);
 	if (sg->end <= sg->start)
-		return set_err(err, where, "reversed or empty segment: end %g s is not after start %g s",
-			       sg->end, sg->start);
+		return trn_error_set(err, where, "reversed or empty segment: end %g s is not after "
+				     "start %g s", sg->end, sg->start);
 	int w = file[0] == '/' || !csv_dir[0]
 		? snprintf(sg->path, sizeof sg->path, "%s", file)
 		: snprintf(sg->path, sizeof sg->path, "%s/%s", csv_dir, file);
 	if (w < 0 || (size_t)w >= sizeof sg->path)
-		return set_err(err, where, "file path longer than %zu bytes", sizeof sg->path - 1);
+		return trn_error_set(err, where, "file path longer than %zu bytes", sizeof sg->path - 1);
 	snprintf(sg->label, sizeof sg->label, "%s", label);
 	return 1;
 }
@@ -350,12 +334,12 @@ static int read_segments(const char *csv, Seg **out, int *n_out, TrnError *err)
 	if (!f) {
 		if (fd >= 0)
 			close(fd);
-		return set_err(err, csv, "%s", fd < 0 ? why : strerror(errno));
+		return trn_error_set(err, csv, "%s", fd < 0 ? why : strerror(errno));
 	}
 	char dir[1024];
 	if ((size_t)snprintf(dir, sizeof dir, "%s", csv) >= sizeof dir) {
 		fclose(f);
-		return set_err(err, csv, "the path is longer than %zu bytes", sizeof dir - 1);
+		return trn_error_set(err, csv, "the path is longer than %zu bytes", sizeof dir - 1);
 	}
 	char *slash = strrchr(dir, '/');
 	if (slash)
@@ -363,25 +347,23 @@ static int read_segments(const char *csv, Seg **out, int *n_out, TrnError *err)
 	else
 		dir[0] = '\0';
 	Seg *segs = NULL;
-	int n = 0, cap = 0, lineno = 0, rc = 0;
+	int n = 0, lineno = 0, rc = 0;
+	size_t cap = 0;
 	char line[4096];
 	while (fgets(line, sizeof line, f)) {
 		lineno++;
 		char where[1100];
 		snprintf(where, sizeof where, "%s:%d", csv, lineno);
 		if (!strchr(line, '\n') && !feof(f)) {
-			rc = set_err(err, where, "line longer than %zu bytes", sizeof line - 1);
+			rc = trn_error_set(err, where, "line longer than %zu bytes", sizeof line - 1);
 			break;
 		}
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			Seg *s = realloc(segs, (size_t)cap * sizeof *s);
-			if (!s) {
-				rc = set_err(err, csv, "out of memory");
-				break;
-			}
-			segs = s;
+		Seg *s = trn_grow(segs, (size_t)n, &cap, sizeof *s, 64);
+		if (!s) {
+			rc = trn_error_set(err, csv, "out of memory");
+			break;
 		}
+		segs = s;
 		int r = parse_line(line, dir, &segs[n], where, err);
 		if (r < 0) {
 			rc = -1;
@@ -392,7 +374,7 @@ static int read_segments(const char *csv, Seg **out, int *n_out, TrnError *err)
 	}
 	fclose(f);
 	if (rc == 0 && n == 0)
-		rc = set_err(err, csv, "no segments (lines file,start,end,label)");
+		rc = trn_error_set(err, csv, "no segments (lines file,start,end,label)");
 	if (rc) {
 		free(segs);
 		return -1;
@@ -413,7 +395,7 @@ int trn_tracks_load_csv(TrnTrackList *tl, const char *csv, TrnClassSet *cs, TrnE
 		char **names = malloc((size_t)n * sizeof *names);
 		if (!names) {
 			free(segs);
-			return set_err(err, csv, "out of memory");
+			return trn_error_set(err, csv, "out of memory");
 		}
 		for (int i = 0; i < n; i++)
 			names[i] = segs[i].label;
@@ -424,8 +406,8 @@ int trn_tracks_load_csv(TrnTrackList *tl, const char *csv, TrnClassSet *cs, TrnE
 				continue;
 			if (seen.n == RFX_MAX_CLASSES) {
 				snprintf(where, sizeof where, "%s:%d", csv, segs[i].line);
-				set_err(err, where, "label '%s' makes more than %d classes",
-					segs[i].label, RFX_MAX_CLASSES);
+				trn_error_set(err, where, "label '%s' makes more than %d classes",
+					      segs[i].label, RFX_MAX_CLASSES);
 				free(names);
 				free(segs); /* after the message: it quotes the label */
 				return -1;
@@ -443,16 +425,16 @@ int trn_tracks_load_csv(TrnTrackList *tl, const char *csv, TrnClassSet *cs, TrnE
 		if (trn_class_index(cs, segs[i].label) < 0) {
 			snprintf(where, sizeof where, "%s:%d", csv, segs[i].line);
 			trn_class_list(cs, all, sizeof all);
-			set_err(err, where, "unknown label '%s' (classes: %s)", segs[i].label, all);
+			trn_error_set(err, where, "unknown label '%s' (classes: %s)", segs[i].label, all);
 			goto out;
 		}
 	qsort(segs, (size_t)n, sizeof *segs, seg_cmp);
 	for (int i = 1; i < n; i++)
 		if (strcmp(segs[i].path, segs[i - 1].path) == 0 && segs[i].start < segs[i - 1].end) {
 			snprintf(where, sizeof where, "%s:%d", csv, segs[i].line);
-			set_err(err, where, "segment %g-%g s overlaps line %d (%g-%g s) of the same file",
-				segs[i].start, segs[i].end, segs[i - 1].line, segs[i - 1].start,
-				segs[i - 1].end);
+			trn_error_set(err, where, "segment %g-%g s overlaps line %d (%g-%g s) of the "
+				      "same file", segs[i].start, segs[i].end, segs[i - 1].line,
+				      segs[i - 1].start, segs[i - 1].end);
 			goto out;
 		}
 	TrnTrack *t = NULL;
@@ -463,8 +445,8 @@ int trn_tracks_load_csv(TrnTrackList *tl, const char *csv, TrnClassSet *cs, TrnE
 				goto out;
 		long a = lround(segs[i].start * tl->rate), b = lround(segs[i].end * tl->rate);
 		if ((size_t)b > t->n) {
-			set_err(err, where, "segment ends at %g s, past the end of '%s' (%.3f s)",
-				segs[i].end, segs[i].path, (double)t->n / tl->rate);
+			trn_error_set(err, where, "segment ends at %g s, past the end of '%s' (%.3f s)",
+				      segs[i].end, segs[i].path, (double)t->n / tl->rate);
 			goto out;
 		}
 		int k = trn_class_index(cs, segs[i].label);
@@ -497,7 +479,7 @@ int trn_tracks_check_classes(const TrnTrackList *tl, const TrnClassSet *cs, cons
 				count[tl->tracks[i].lab[s]]++;
 	for (int k = 0; k < cs->n; k++)
 		if (count[k] == 0)
-			return set_err(err, where, "class '%s' has no examples", cs->name[k]);
+			return trn_error_set(err, where, "class '%s' has no examples", cs->name[k]);
 	return 0;
 }
 

@@ -42,7 +42,8 @@ typedef struct {
 
 typedef struct {
 	TrnTrack *tracks;
-	int n_tracks, cap;
+	int n_tracks;
+	size_t cap;
 	double rate;                                /* 0 until the first file */
 	char rate_file[512];                        /* the file that set it */
 } TrnTrackList;
@@ -61,6 +62,8 @@ void trn_tracks_free(TrnTrackList *tl);
 int trn_class_index(const TrnClassSet *cs, const char *name);              /* -1: not there */
 void trn_class_list(const TrnClassSet *cs, char *buf, size_t size);        /* "a, b, c" */
 int trn_label_check(const char *name, const char *where, TrnError *err);   /* 0, or -1 + err */
+/* s past its leading white space, with its trailing white space cut off in place (CSV fields). */
+char *trn_trim(char *s);
 /* Sorted names of the entries of `dir` that are folders (want_dir) or audio files (.wav .flac
  * .aiff .aif .ogg); *out is malloc'd, free with trn_names_free. 0, or -1 with err. */
 int trn_list_dir(const char *dir, int want_dir, char ***out, int *n_out, TrnError *err);

@@ -14,7 +14,6 @@
 #include <jansson.h>
 
 #include "../dsp/model_file.h"
-#include "checkpoint.h"
 #include "classify.h"
 #include "onset.h"
 #include "dataset.h"
@@ -49,23 +48,20 @@ typedef struct {
 	int memory_grew;        /* the segments were lengthened to reach it */
 } App;
 
+/* run.h's lines, each after ending the progress display's status line. */
 static void log_cb(void *ctx, int warn, const char *file, const char *msg)
 {
 	App *a = ctx;
 	if (!warn && a->o.quiet)
 		return;
 	trn_progress_break(&a->pd);
-	fprintf(stderr, PROG ": %s%s%s%s\n", file, file[0] ? ": " : "", warn ? "warning: " : "", msg);
+	trn_run_log(a->o.quiet, warn, file, msg);
 }
 
 static int fail(App *a)
 {
 	trn_progress_break(&a->pd);
-	if (a->err.file[0])
-		fprintf(stderr, PROG ": %s: %s\n", a->err.file, a->err.msg);
-	else
-		fprintf(stderr, PROG ": %s\n", a->err.msg);
-	return 1;
+	return trn_run_fail(&a->err);
 }
 
 static int load_list(App *a, TrnData *d, const TrnFileList *l)
@@ -74,12 +70,9 @@ static int load_list(App *a, TrnData *d, const TrnFileList *l)
 		if (trn_data_add_pair(d, l->in[i], l->tgt[i], a->o.channel, &a->o.pair, log_cb, a,
 				      &a->err) != TRN_OK)
 			return -1;
-	if (d->n_pairs && a->train.n_pairs && d->rate != a->train.rate) {
-		snprintf(a->err.file, sizeof a->err.file, "%s", l->in[0]);
-		snprintf(a->err.msg, sizeof a->err.msg, "sample rate %g Hz, but the training files are "
-			 "at %g Hz", d->rate, a->train.rate);
-		return -1;
-	}
+	if (d->n_pairs && a->train.n_pairs && d->rate != a->train.rate)
+		return trn_error_set(&a->err, l->in[0], "sample rate %g Hz, but the training files "
+				     "are at %g Hz", d->rate, a->train.rate);
 	return 0;
 }
 
@@ -108,10 +101,8 @@ static void make_splits(App *a)
 
 static int too_short(App *a, const char *path, const char *what, double need_s, double have_s)
 {
-	snprintf(a->err.file, sizeof a->err.file, "%s", path);
-	snprintf(a->err.msg, sizeof a->err.msg, "too short: %s has %.3f s, needs more than %.3f s",
-		 what, have_s, need_s);
-	return -1;
+	return trn_error_set(&a->err, path, "too short: %s has %.3f s, needs more than %.3f s", what,
+			     have_s, need_s);
 }
 
 /* Every evaluation span must be longer than the warm-up it leaves out, or it measures nothing. */
@@ -131,13 +122,9 @@ static int check_eval_spans(App *a, const TrnData *d, const TrnSpan *s, int n, c
 static int check_lengths(App *a)
 {
 	const TrnTrainConfig *c = &a->o.train_cfg;
-	size_t seg = (size_t)llround(c->segment_s * a->train.rate);
-	if (seg <= (size_t)c->warmup) {
-		snprintf(a->err.msg, sizeof a->err.msg, "--segment %.3f s (%zu samples) must be longer "
-			 "than --warmup %d samples", c->segment_s, seg, c->warmup);
-		a->err.file[0] = '\0';
+	size_t seg;
+	if (trn_run_seg_len(c, a->train.rate, &seg, &a->err))
 		return -1;
-	}
 	TrnSpan one[1];
 	if (trn_segments(a->tr, a->n_tr, seg, 0, one, 1) == 0)
 		return too_short(a, a->train.pairs[0].path_in, "the training part", c->segment_s,
@@ -154,11 +141,8 @@ static int track_samples(App *a, TrnPair *p, double rate, int j, const TrnKnobTr
 	const TrnKnobs *k = &a->o.knobs;
 	const size_t offset = p->shift < 0 ? (size_t)-p->shift : 0;
 	float *c = malloc((p->n ? p->n : 1) * sizeof *c);
-	if (!c) {
-		snprintf(a->err.file, sizeof a->err.file, "%s", tr->path);
-		snprintf(a->err.msg, sizeof a->err.msg, "out of memory for the knob track");
-		return -1;
-	}
+	if (!c)
+		return trn_error_set(&a->err, tr->path, "out of memory for the knob track");
 	for (size_t t = 0; t < p->n; t++)
 		c[t] = rfx_knob_scale(k->min[j], k->max[j],
 				      trn_knob_track_at(tr, (double)(t + offset) / rate));
@@ -354,23 +338,10 @@ static int resume(App *a)
 	return 0;
 }
 
-static int save_checkpoint(void *ctx, const TrnState *st, const RfxAdam *adam, TrnError *err)
-{
-	App *a = ctx;
-	return trn_checkpoint_save(a->ckpt_path, a->model, adam, st, a->fingerprint, err);
-}
-
 static void hook_progress(void *ctx, const TrnProgress *p)
 {
 	App *a = ctx;
 	trn_progress_update(&a->pd, p);
-}
-
-static json_t *data_entry(const char *role, const char *path, const uint8_t sha[32])
-{
-	char hex[65];
-	trn_sha256_hex(sha, hex);
-	return json_pack("{s:s, s:s, s:s}", "role", role, "path", path, "sha256", hex);
 }
 
 static json_t *data_list(const App *a)
@@ -382,10 +353,11 @@ static json_t *data_list(const App *a)
 	for (int k = 0; k < 3; k++)
 		for (int i = 0; i < sets[k]->n_pairs; i++) {
 			const TrnPair *p = &sets[k]->pairs[i];
-			json_t *t = data_entry(roles[k][1], p->path_tgt, p->sha_tgt);
+			json_t *t = trn_run_data_entry(roles[k][1], p->path_tgt, p->sha_tgt);
 			json_object_set_new(t, "lag_samples", json_integer(p->lag));
 			json_object_set_new(t, "shift_samples", json_integer(p->shift));
-			json_array_append_new(arr, data_entry(roles[k][0], p->path_in, p->sha_in));
+			json_array_append_new(arr, trn_run_data_entry(roles[k][0], p->path_in,
+								      p->sha_in));
 			json_array_append_new(arr, t);
 		}
 	return arr;
@@ -492,8 +464,7 @@ static int write_report(App *a, const char *subtitle, const TestBySetting *by)
 	float *y = malloc(n * sizeof *y);
 	if (!y || trn_predict(a->model, p, d->n_cond, sp->start, n, y) != RFX_OK) {
 		free(y);
-		snprintf(a->err.msg, sizeof a->err.msg, "out of memory for the report");
-		return -1;
+		return trn_error_set(&a->err, NULL, "out of memory for the report");
 	}
 	char title[128], label[800];
 	snprintf(title, sizeof title, "rnnfx-train: %s H=%d, %d layer%s%s", rfx_cell_name(a->model->spec.cell),
@@ -520,34 +491,18 @@ static int write_report(App *a, const char *subtitle, const TestBySetting *by)
 
 static int finish(App *a, TrnStop stop)
 {
-	if (isfinite(a->st.best_val))
-		memcpy(a->model->params, a->st.best_params, a->model->n_params * sizeof *a->model->params);
+	trn_run_best(a->model, &a->st);
 	double test_esr = NAN, test_pre = NAN;
 	if (a->n_te && trn_eval_esr(a->model, a->te_data, a->te, a->n_te,
-				    (size_t)a->o.train_cfg.warmup, &test_esr, &test_pre) != RFX_OK) {
-		snprintf(a->err.msg, sizeof a->err.msg, "test evaluation failed");
-		return -1;
-	}
+				    (size_t)a->o.train_cfg.warmup, &test_esr, &test_pre) != RFX_OK)
+		return trn_error_set(&a->err, NULL, "test evaluation failed");
 	static TestBySetting by;
 	const int by_setting = a->n_te && a->o.knobs.n;
-	if (by_setting && eval_by_setting(a, &by) != 0) {
-		snprintf(a->err.msg, sizeof a->err.msg, "test evaluation failed");
-		return -1;
-	}
+	if (by_setting && eval_by_setting(a, &by) != 0)
+		return trn_error_set(&a->err, NULL, "test evaluation failed");
 	char *meta = make_metadata(a, test_esr, test_pre, by_setting ? &by : NULL, stop);
-	if (!meta || rfx_model_set_metadata(a->model, meta) != RFX_OK) {
-		free(meta);
-		snprintf(a->err.msg, sizeof a->err.msg, "out of memory for the metadata");
+	if (trn_run_save(a->model, meta, a->o.out, &a->err))
 		return -1;
-	}
-	free(meta);
-	char detail[256] = "";
-	RfxStatus rc = rfx_model_save_file(a->model, a->o.out, detail, sizeof detail);
-	if (rc != RFX_OK) {
-		snprintf(a->err.file, sizeof a->err.file, "%s", a->o.out);
-		snprintf(a->err.msg, sizeof a->err.msg, "%s", detail[0] ? detail : rfx_strerror(rc));
-		return -1;
-	}
 	char summary[512], test[96] = "", settings[1024] = "";
 	size_t len = 0;
 	if (a->n_te)
@@ -609,8 +564,7 @@ static int run(App *a)
 				 a->va, a->n_va, &a->err) != 0)
 		return fail(a);
 	const char *outs[] = { a->o.out, a->ckpt_path, a->o.no_report ? NULL : a->report_path };
-	TrnHooks hooks = { .progress = hook_progress, .epoch_end = save_checkpoint, .ctx = a,
-			   .log = log_cb };
+	const TrnHooks hooks = { .progress = hook_progress, .ctx = a, .log = log_cb };
 	TrnStop stop = trn_run_train(outs, a->ckpt_path, a->fingerprint, &a->o.train_cfg, &task,
 				     a->model, a->adam, &a->st, &hooks, &a->err);
 	trn_effect_task_free(&et);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../dsp/rnnfx.h"
+#include "grow.h"
 #include "outputs.h"
 #include "report_svg.h"
 
@@ -67,15 +68,12 @@ int trn_cls_metrics(const uint8_t *pred, const int32_t *lab, size_t n, size_t sk
 			} else {
 				m->n_undecided++;
 			}
-			if ((size_t)nl == cap) {
-				cap *= 2;
-				double *l2 = realloc(lat, cap * sizeof *lat);
-				if (!l2) {
-					free(lat);
-					return -1;
-				}
-				lat = l2;
+			double *l2 = trn_grow(lat, (size_t)nl, &cap, sizeof *lat, 64);
+			if (!l2) {
+				free(lat);
+				return -1;
 			}
+			lat = l2;
 			lat[nl++] = ms;
 		}
 		a = b;

@@ -1,7 +1,6 @@
 #include "onset.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +8,6 @@
 #include <jansson.h>
 
 #include "../dsp/model_file.h"
-#include "checkpoint.h"
 #include "onset_metrics.h"
 #include "onsets.h"
 #include "options.h"
@@ -38,41 +36,6 @@ typedef struct {
 	float thr[RFX_MAX_CLASSES]; /* each class's best threshold on the validation set */
 } App;
 
-static int fail(App *a)
-{
-	if (a->err.file[0])
-		fprintf(stderr, PROG ": %s: %s\n", a->err.file, a->err.msg);
-	else
-		fprintf(stderr, PROG ": %s\n", a->err.msg);
-	return 1;
-}
-
-static int set_err(App *a, const char *file, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int set_err(App *a, const char *file, const char *fmt, ...)
-{
-	snprintf(a->err.file, sizeof a->err.file, "%s", file ? file : "");
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(a->err.msg, sizeof a->err.msg, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static void note(const App *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void note(const App *a, const char *fmt, ...)
-{
-	if (a->o.quiet)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	fputs(PROG ": ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
 /* ---------------------------------------------------------------- data */
 
 static int load_dirs(App *a, TrnOnsetTracks *ot, const TrnSources *s, int open)
@@ -81,8 +44,8 @@ static int load_dirs(App *a, TrnOnsetTracks *ot, const TrnSources *s, int open)
 		if (trn_onsets_load_dir(ot, s->dir[i], &a->cs, open, &a->err))
 			return -1;
 	if (a->ot_train.tl.rate && ot->tl.rate != a->ot_train.tl.rate)
-		return set_err(a, ot->tl.rate_file, "sample rate %g Hz, but the training files are "
-			       "at %g Hz", ot->tl.rate, a->ot_train.tl.rate);
+		return trn_error_set(&a->err, ot->tl.rate_file, "sample rate %g Hz, but the training "
+				     "files are at %g Hz", ot->tl.rate, a->ot_train.tl.rate);
 	return 0;
 }
 
@@ -98,14 +61,15 @@ static int parse_notes(App *a)
 		size_t len = e ? (size_t)(e - p) : strlen(p);
 		char name[RFX_MAX_LABEL + 16], *end;
 		if (!eq || (e && eq > e) || (size_t)(eq - p) >= sizeof name)
-			return set_err(a, "--notes", "'%.*s': expected CLASS=NOTE", (int)len, p);
+			return trn_error_set(&a->err, "--notes", "'%.*s': expected CLASS=NOTE", (int)len, p);
 		snprintf(name, sizeof name, "%.*s", (int)(eq - p), p);
 		int k = trn_class_index(&a->cs, name);
 		long v = strtol(eq + 1, &end, 10);
 		if (k < 0)
-			return set_err(a, "--notes", "'%s' is not one of the classes", name);
+			return trn_error_set(&a->err, "--notes", "'%s' is not one of the classes", name);
 		if (end == eq + 1 || (e ? end != e : *end != '\0') || v < 0 || v > 127)
-			return set_err(a, "--notes", "%s: the note must be a MIDI note from 0 to 127", name);
+			return trn_error_set(&a->err, "--notes", "%s: the note must be a MIDI note from 0 "
+					     "to 127", name);
 		a->notes[k] = (int)v;
 		p = e ? e + 1 : p + len;
 	}
@@ -115,7 +79,7 @@ static int parse_notes(App *a)
 static int build(App *a, TrnOnsetSet *s, const TrnOnsetTracks *ot, int part, const char *what)
 {
 	if (trn_onset_set_build(s, ot, part, a->o.val_split) != 0)
-		return set_err(a, NULL, "out of memory for the %s set", what);
+		return trn_error_set(&a->err, NULL, "out of memory for the %s set", what);
 	return 0;
 }
 
@@ -156,18 +120,11 @@ static int load_data(App *a)
 	const char *where = a->o.cls_train.dir[0];
 	for (int k = 0; k < a->cs.n; k++)
 		if (a->train.count[k] == 0)
-			return set_err(a, where, "class '%s' has no training hits left after the split",
-				       a->cs.name[k]);
-	a->seg_len = (size_t)llround(a->o.train_cfg.segment_s * a->train.rate);
-	if (a->seg_len <= (size_t)a->o.train_cfg.warmup)
-		return set_err(a, NULL, "--segment %.3f s (%zu samples) must be longer than --warmup %d "
-			       "samples", a->o.train_cfg.segment_s, a->seg_len, a->o.train_cfg.warmup);
-	if (a->train.n < a->seg_len)
-		return set_err(a, where, "too short: %.3f s of training audio, a segment is %.3f s",
-			       (double)a->train.n / a->train.rate, a->o.train_cfg.segment_s);
-	if (a->val.n <= 2 * (size_t)a->o.train_cfg.warmup)
-		return set_err(a, where, "too short: the validation part has %.3f s, needs more than "
-			       "twice the warm-up", (double)a->val.n / a->train.rate);
+			return trn_error_set(&a->err, where, "class '%s' has no training hits left "
+					     "after the split", a->cs.name[k]);
+	if (trn_run_check_lengths(&a->o.train_cfg, a->train.rate, a->train.n, a->val.n, where,
+				  &a->seg_len, &a->err))
+		return -1;
 	class_weights(a);
 	return 0;
 }
@@ -232,8 +189,8 @@ static int resume(App *a)
 			   &a->st, &a->err) != 0)
 		return -1;
 	name_model(a);
-	note(a, "%s: resuming at epoch %lld (best validation mean F1 %.2f %%)", a->o.resume,
-	     (long long)a->st.epoch, 100 * (1 - a->st.best_val));
+	trn_run_note(a->o.quiet, "%s: resuming at epoch %lld (best validation mean F1 %.2f %%)",
+		     a->o.resume, (long long)a->st.epoch, 100 * (1 - a->st.best_val));
 	return 0;
 }
 
@@ -244,11 +201,7 @@ static int64_t plan(void *ctx, int64_t epoch)
 {
 	const App *a = ctx;
 	(void)epoch;
-	if (a->o.batches > 0)
-		return a->o.batches;
-	double per = (double)a->o.train_cfg.batch * (double)(a->seg_len - (size_t)a->o.train_cfg.warmup);
-	int64_t nb = (int64_t)llround((double)a->train.n / per);
-	return nb < 1 ? 1 : nb;
+	return trn_run_plan(a->o.batches, &a->o.train_cfg, a->seg_len, a->train.n);
 }
 
 /* The n-th onset of class k in the training set (n < count[k]), by a scan: K <= 16 and a batch
@@ -317,11 +270,8 @@ static int score(void *ctx, const RfxModel *m, double *err, TrnError *e)
 {
 	App *a = ctx;
 	float thr[RFX_MAX_CLASSES];
-	if (trn_onset_calibrate(m, &a->val, (size_t)a->o.train_cfg.warmup, thr, &a->last) != RFX_OK) {
-		e->file[0] = '\0';
-		snprintf(e->msg, sizeof e->msg, "validation failed");
-		return -1;
-	}
+	if (trn_onset_calibrate(m, &a->val, (size_t)a->o.train_cfg.warmup, thr, &a->last) != RFX_OK)
+		return trn_error_set(e, NULL, "validation failed");
 	*err = isnan(a->last.mean_f1) ? 1.0 : 1.0 - a->last.mean_f1;
 	return 0;
 }
@@ -337,18 +287,10 @@ static void validated(void *ctx, const TrnState *st)
 		100 * a->last.mean_f1, 100 * (1 - st->best_val), p->lr, st->elapsed);
 }
 
-static int save_checkpoint(void *ctx, const TrnState *st, const RfxAdam *adam, TrnError *err)
-{
-	App *a = ctx;
-	return trn_checkpoint_save(a->ckpt_path, a->model, adam, st, a->fingerprint, err);
-}
-
 static void log_cb(void *ctx, int warn, const char *file, const char *msg)
 {
 	const App *a = ctx;
-	if (!warn && a->o.quiet)
-		return;
-	fprintf(stderr, PROG ": %s%s%s%s\n", file, file[0] ? ": " : "", warn ? "warning: " : "", msg);
+	trn_run_log(a->o.quiet, warn, file, msg);
 }
 
 /* ---------------------------------------------------------------- results */
@@ -372,12 +314,9 @@ static json_t *metrics_json(const TrnOnsetMetrics *m, const TrnClassSet *cs)
 
 static void add_tracks(json_t *arr, const TrnOnsetTracks *ot, const char *role)
 {
-	for (int i = 0; i < ot->tl.n_tracks; i++) {
-		char hex[65];
-		trn_sha256_hex(ot->tl.tracks[i].sha256, hex);
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "role", role, "path",
-						     ot->tl.tracks[i].path, "sha256", hex));
-	}
+	for (int i = 0; i < ot->tl.n_tracks; i++)
+		json_array_append_new(arr, trn_run_data_entry(role, ot->tl.tracks[i].path,
+							      ot->tl.tracks[i].sha256));
 }
 
 static char *make_metadata(App *a, const TrnOnsetMetrics *val, const TrnOnsetMetrics *test,
@@ -428,31 +367,21 @@ static void apply_thresholds(RfxModel *model, const float *thr)
 
 static int finish(App *a, TrnStop stop)
 {
-	if (isfinite(a->st.best_val))
-		memcpy(a->model->params, a->st.best_params, a->model->n_params * sizeof *a->model->params);
+	trn_run_best(a->model, &a->st);
 	TrnOnsetMetrics val, test;
 	const size_t warm = (size_t)a->o.train_cfg.warmup;
 	if (trn_onset_calibrate(a->model, &a->val, warm, a->thr, &val) != RFX_OK)
-		return set_err(a, NULL, "calibration failed");
+		return trn_error_set(&a->err, NULL, "calibration failed");
 	apply_thresholds(a->model, a->thr);
 	if (trn_onset_evaluate(a->model, &a->val, warm, NULL, &val) != RFX_OK ||
 	    (a->test.n && trn_onset_evaluate(a->model, &a->test, warm, NULL, &test) != RFX_OK))
-		return set_err(a, NULL, "evaluation failed");
+		return trn_error_set(&a->err, NULL, "evaluation failed");
 	const TrnOnsetMetrics *t = a->test.n ? &test : NULL;
 	char *meta = make_metadata(a, &val, t, stop);
-	if (!meta || rfx_model_set_metadata(a->model, meta) != RFX_OK) {
-		free(meta);
-		return set_err(a, NULL, "out of memory for the metadata");
-	}
-	free(meta);
-	char detail[256] = "";
-	RfxStatus rc = rfx_model_save_file(a->model, a->o.out, detail, sizeof detail);
-	if (rc != RFX_OK)
-		return set_err(a, a->o.out, "%s", detail[0] ? detail : rfx_strerror(rc));
+	if (trn_run_save(a->model, meta, a->o.out, &a->err))
+		return -1;
+	trn_run_summary(a->o.quiet, a->o.out, &a->st, stop);
 	if (!a->o.quiet) {
-		fprintf(stderr, PROG ": %s: best validation epoch %lld of %lld, %lld steps, %.0f s, stopped "
-			"by %s\nvalidation:\n", a->o.out, (long long)a->st.best_epoch,
-			(long long)a->st.epoch, (long long)a->st.steps, a->st.elapsed, trn_stop_name(stop));
 		trn_onset_metrics_print(stderr, &val, a->model->labels);
 		if (t) {
 			fprintf(stderr, "test:\n");
@@ -465,12 +394,8 @@ static int finish(App *a, TrnStop stop)
 /* --eval: the model's own classes, in its order, must be the data's. */
 static int evaluate_only(App *a)
 {
-	char detail[256] = "";
-	RfxStatus rc = rfx_model_load_file(a->o.eval, &a->model, detail, sizeof detail);
-	if (rc != RFX_OK)
-		return set_err(a, a->o.eval, "%s", detail[0] ? detail : rfx_strerror(rc));
-	if (a->model->spec.mode != RFX_MODE_ONSET)
-		return set_err(a, a->o.eval, "not an onset model");
+	if (trn_run_load(a->o.eval, RFX_MODE_ONSET, "not an onset model", &a->model, &a->err))
+		return -1;
 	if (!a->o.class_names) {
 		a->cs.n = a->model->spec.n_outputs;
 		for (int k = 0; k < a->cs.n; k++)
@@ -479,11 +404,11 @@ static int evaluate_only(App *a)
 	if (load_data(a))
 		return -1;
 	if (a->test.rate != a->model->spec.sample_rate)
-		return set_err(a, a->o.eval, "model at %g Hz, data at %g Hz", a->model->spec.sample_rate,
-			       a->test.rate);
+		return trn_error_set(&a->err, a->o.eval, "model at %g Hz, data at %g Hz",
+				     a->model->spec.sample_rate, a->test.rate);
 	TrnOnsetMetrics m;
 	if (trn_onset_evaluate(a->model, &a->test, (size_t)a->o.train_cfg.warmup, NULL, &m) != RFX_OK)
-		return set_err(a, NULL, "evaluation failed");
+		return trn_error_set(&a->err, NULL, "evaluation failed");
 	printf("%s: %.3f s of audio, %zu hits, %d classes\n", a->o.eval,
 	       (double)a->test.n / a->test.rate, a->test.n_on, m.K);
 	trn_onset_metrics_print(stdout, &m, a->model->labels);
@@ -498,36 +423,34 @@ static int evaluate_only(App *a)
 static int run(App *a)
 {
 	if (a->o.eval)
-		return evaluate_only(a) ? fail(a) : 0;
+		return evaluate_only(a) ? trn_run_fail(&a->err) : 0;
 	if (load_data(a) != 0)
-		return fail(a);
-	note(a, "%d classes at %g Hz: %.1f s training (%zu hits), %.1f s validation (%zu hits)%s",
-	     a->cs.n, a->train.rate, (double)a->train.n / a->train.rate, a->train.n_on,
-	     (double)a->val.n / a->train.rate, a->val.n_on, a->test.n ? "" : ", no test set");
+		return trn_run_fail(&a->err);
+	trn_run_note(a->o.quiet, "%d classes at %g Hz: %.1f s training (%zu hits), %.1f s validation "
+		     "(%zu hits)%s", a->cs.n, a->train.rate, (double)a->train.n / a->train.rate,
+		     a->train.n_on, (double)a->val.n / a->train.rate, a->val.n_on,
+		     a->test.n ? "" : ", no test set");
 	if (a->test.n)
-		note(a, "%.1f s test (%zu hits)", (double)a->test.n / a->train.rate, a->test.n_on);
+		trn_run_note(a->o.quiet, "%.1f s test (%zu hits)", (double)a->test.n / a->train.rate,
+			     a->test.n_on);
 	a->fingerprint = make_fingerprint(a);
 	if (!a->fingerprint)
-		return set_err(a, NULL, "out of memory"), fail(a);
+		return trn_error_set(&a->err, NULL, "out of memory"), trn_run_fail(&a->err);
 	if ((a->o.resume ? resume(a) : make_model(a)) != 0)
-		return fail(a);
+		return trn_run_fail(&a->err);
 	TrnTask task = {
 		.ctx = a, .rate = a->train.rate, .labels = 0, .class_weights = a->weights,
 		.est_batch = a->o.train_cfg.batch, .plan = plan, .fill = fill, .score = score,
 	};
 	const char *outs[] = { a->o.out, a->ckpt_path, NULL };
-	TrnHooks hooks = { .epoch_end = save_checkpoint, .ctx = a, .log = log_cb,
-			   .validated = validated };
+	const TrnHooks hooks = { .ctx = a, .log = log_cb, .validated = validated };
 	TrnStop stop = trn_run_train(outs, a->ckpt_path, a->fingerprint, &a->o.train_cfg, &task,
 				     a->model, a->adam, &a->st, &hooks, &a->err);
 	if (stop == TRN_STOP_ERROR)
-		return fail(a);
-	if (stop == TRN_STOP_INTERRUPT) {
-		fprintf(stderr, PROG ": %s: interrupted; continue with the same command plus --resume %s\n",
-			a->ckpt_path, a->ckpt_path);
-		return TRN_EXIT_INTERRUPTED;
-	}
-	return finish(a, stop) ? fail(a) : 0;
+		return trn_run_fail(&a->err);
+	if (stop == TRN_STOP_INTERRUPT)
+		return trn_run_interrupted(a->ckpt_path);
+	return finish(a, stop) ? trn_run_fail(&a->err) : 0;
 }
 
 int trn_onset_main(const TrnOptions *o)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../dsp/rnnfx.h"
+#include "grow.h"
 
 enum { EVAL_BLOCK = 4096, MAX_EVENTS = 4096 };
 
@@ -87,6 +88,22 @@ int trn_onset_match(const TrnOnset *on, size_t n_on, const TrnOnsetHit *det, siz
 	return 0;
 }
 
+/* A growing list of hits. */
+typedef struct {
+	TrnOnsetHit *v;
+	size_t n, cap;
+} Hits;
+
+static int hits_push(Hits *h, TrnOnsetHit x)
+{
+	TrnOnsetHit *v = trn_grow(h->v, h->n, &h->cap, sizeof *v, 1024);
+	if (!v)
+		return -1;
+	h->v = v;
+	h->v[h->n++] = x;
+	return 0;
+}
+
 int trn_onset_evaluate(const RfxModel *model, const TrnOnsetSet *s, size_t skip,
 		       const RfxOnsetConfig *cfg, TrnOnsetMetrics *m)
 {
@@ -97,55 +114,25 @@ int trn_onset_evaluate(const RfxModel *model, const TrnOnsetSet *s, size_t skip,
 		return rc;
 	float *p = malloc((size_t)EVAL_BLOCK * (size_t)K * sizeof *p);
 	RfxOnsetEvent *ev = malloc(MAX_EVENTS * sizeof *ev);
-	size_t n_det = 0, cap = 1024;
-	TrnOnsetHit *det = malloc(cap * sizeof *det);
+	Hits det = { 0 };
 	RfxOnsetDetector d;
 	rfx_onset_init(&d, K, s->rate, cfg);
-	rc = p && ev && det ? RFX_OK : RFX_ERR_NOMEM;
+	rc = p && ev ? RFX_OK : RFX_ERR_NOMEM;
 	for (size_t i = 0; i < s->n && rc == RFX_OK; i += EVAL_BLOCK) {
 		const size_t len = s->n - i < EVAL_BLOCK ? s->n - i : EVAL_BLOCK;
 		rfx_engine_process(e, s->x + i, p, (uint32_t)len);
 		const int n_ev = rfx_onset_process(&d, s->x + i, p, (uint32_t)len, ev, MAX_EVENTS);
-		for (int j = 0; j < n_ev && rc == RFX_OK; j++) {
-			if (n_det == cap) {
-				TrnOnsetHit *nd = realloc(det, 2 * cap * sizeof *nd);
-				if (!nd) {
-					rc = RFX_ERR_NOMEM;
-					break;
-				}
-				det = nd;
-				cap *= 2;
-			}
-			det[n_det++] = (TrnOnsetHit){ i + ev[j].frame, ev[j].cls };
-		}
+		for (int j = 0; j < n_ev && rc == RFX_OK; j++)
+			if (hits_push(&det, (TrnOnsetHit){ i + ev[j].frame, ev[j].cls }))
+				rc = RFX_ERR_NOMEM;
 	}
-	if (rc == RFX_OK && trn_onset_match(s->on, s->n_on, det, n_det, skip, s->rate, K, m))
+	if (rc == RFX_OK && trn_onset_match(s->on, s->n_on, det.v, det.n, skip, s->rate, K, m))
 		rc = RFX_ERR_NOMEM;
 	rfx_engine_destroy(e);
 	free(p);
 	free(ev);
-	free(det);
+	free(det.v);
 	return rc;
-}
-
-/* A growing list of hits. */
-typedef struct {
-	TrnOnsetHit *v;
-	size_t n, cap;
-} Hits;
-
-static int hits_push(Hits *h, TrnOnsetHit x)
-{
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? 2 * h->cap : 1024;
-		TrnOnsetHit *v = realloc(h->v, cap * sizeof *v);
-		if (!v)
-			return -1;
-		h->v = v;
-		h->cap = cap;
-	}
-	h->v[h->n++] = x;
-	return 0;
 }
 
 /* One detector per threshold of the grid, all fed by one run of the model, block by block: memory

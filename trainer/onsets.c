@@ -1,51 +1,23 @@
 #include "onsets.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "../io/files.h"
+#include "grow.h"
 
 #define CSV_MAX_BYTES (64u << 20)
 
-static int set_err(TrnError *err, const char *file, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int set_err(TrnError *err, const char *file, const char *fmt, ...)
+static int push(TrnOnset **v, int *n, size_t *cap, TrnOnset o)
 {
-	snprintf(err->file, sizeof err->file, "%s", file ? file : "");
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static char *trim(char *s)
-{
-	while (isspace((unsigned char)*s))
-		s++;
-	size_t n = strlen(s);
-	while (n && isspace((unsigned char)s[n - 1]))
-		s[--n] = '\0';
-	return s;
-}
-
-static int push(TrnOnset **v, int *n, int *cap, TrnOnset o)
-{
-	if (*n == *cap) {
-		int c = *cap ? 2 * *cap : 64;
-		TrnOnset *nv = realloc(*v, (size_t)c * sizeof *nv);
-		if (!nv)
-			return -1;
-		*v = nv;
-		*cap = c;
-	}
+	TrnOnset *nv = trn_grow(*v, (size_t)*n, cap, sizeof *nv, 64);
+	if (!nv)
+		return -1;
+	*v = nv;
 	(*v)[(*n)++] = o;
 	return 0;
 }
@@ -67,10 +39,10 @@ static int class_of(TrnClassSet *cs, int open, const char *label, const char *wh
 	if (!open) {
 		char all[1200];
 		trn_class_list(cs, all, sizeof all);
-		return set_err(err, where, "unknown class '%s' (classes: %s)", label, all);
+		return trn_error_set(err, where, "unknown class '%s' (classes: %s)", label, all);
 	}
 	if (cs->n == RFX_MAX_CLASSES)
-		return set_err(err, where, "more than %d classes", RFX_MAX_CLASSES);
+		return trn_error_set(err, where, "more than %d classes", RFX_MAX_CLASSES);
 	snprintf(cs->name[cs->n], RFX_MAX_LABEL, "%s", label);
 	return cs->n++;
 }
@@ -82,39 +54,40 @@ static int parse_csv(const char *csv, size_t n, double rate, TrnClassSet *cs, in
 	char *text = NULL, msg[512];
 	size_t len = 0;
 	if (rfx_in_read(csv, CSV_MAX_BYTES, 0, &text, &len, msg, sizeof msg))
-		return set_err(err, csv, "%s", msg);
-	int cap = 0, rc = 0, line_no = 0;
+		return trn_error_set(err, csv, "%s", msg);
+	size_t cap = 0;
+	int rc = 0, line_no = 0;
 	char *save = NULL;
 	for (char *line = strtok_r(text, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save)) {
 		line_no++;
 		char where[1100];
 		snprintf(where, sizeof where, "%.1000s:%d", csv, line_no);
-		char *s = trim(line);
+		char *s = trn_trim(line);
 		if (!*s || *s == '#')
 			continue;
 		char *comma = strchr(s, ',');
 		if (!comma) {
-			rc = set_err(err, where, "malformed line: expected time,class");
+			rc = trn_error_set(err, where, "malformed line: expected time,class");
 			break;
 		}
 		*comma = '\0';
-		char *t = trim(s), *label = trim(comma + 1), *end;
+		char *t = trn_trim(s), *label = trn_trim(comma + 1), *end;
 		if (strcmp(t, "time") == 0 && strcmp(label, "class") == 0)
 			continue;
 		errno = 0;
 		double sec = strtod(t, &end);
 		if (errno || end == t || *end || !isfinite(sec)) {
-			rc = set_err(err, where, "malformed line: time '%s' must be seconds", t);
+			rc = trn_error_set(err, where, "malformed line: time '%s' must be seconds", t);
 			break;
 		}
 		if (sec < 0 || sec * rate >= (double)n) {
-			rc = set_err(err, where, "time %g s is outside the audio (0 to %.3f s)", sec,
-				     (double)n / rate);
+			rc = trn_error_set(err, where, "time %g s is outside the audio (0 to %.3f s)", sec,
+					   (double)n / rate);
 			break;
 		}
 		int k = class_of(cs, open, label, where, err);
 		if (k < 0 || push(on, n_on, &cap, (TrnOnset){ (size_t)llround(sec * rate), k }))
-			rc = k < 0 ? -1 : set_err(err, where, "out of memory");
+			rc = k < 0 ? -1 : trn_error_set(err, where, "out of memory");
 	}
 	free(text);
 	if (!rc && *n_on)
@@ -122,20 +95,20 @@ static int parse_csv(const char *csv, size_t n, double rate, TrnClassSet *cs, in
 	return rc;
 }
 
+/* Room for one more track's onsets: on and n_on grow together. */
 static int grow(TrnOnsetTracks *ot)
 {
-	if (ot->tl.n_tracks < ot->cap)
-		return 0;
-	int cap = ot->cap ? 2 * ot->cap : 32;
-	TrnOnset **on = realloc(ot->on, (size_t)cap * sizeof *on);
+	const size_t n = (size_t)ot->tl.n_tracks;
+	size_t cap_on = ot->cap, cap_n = ot->cap;
+	TrnOnset **on = trn_grow(ot->on, n, &cap_on, sizeof *on, 32);
 	if (on)
 		ot->on = on;
-	int *n_on = realloc(ot->n_on, (size_t)cap * sizeof *n_on);
+	int *n_on = trn_grow(ot->n_on, n, &cap_n, sizeof *n_on, 32);
 	if (n_on)
 		ot->n_on = n_on;
 	if (!on || !n_on)
 		return -1;
-	ot->cap = cap;
+	ot->cap = cap_on;
 	return 0;
 }
 
@@ -147,7 +120,7 @@ int trn_onsets_load_dir(TrnOnsetTracks *ot, const char *dir, TrnClassSet *cs, in
 	if (trn_list_dir(dir, 0, &files, &n_files, err))
 		return -1;
 	if (n_files == 0)
-		rc = set_err(err, dir, "no audio files (NAME.wav with NAME.csv beside it)");
+		rc = trn_error_set(err, dir, "no audio files (NAME.wav with NAME.csv beside it)");
 	for (int i = 0; i < n_files && !rc; i++) {
 		char path[1200], csv[1200];
 		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
@@ -155,11 +128,12 @@ int trn_onsets_load_dir(TrnOnsetTracks *ot, const char *dir, TrnClassSet *cs, in
 		char *dot = strrchr(csv, '.');
 		snprintf(dot, sizeof csv - (size_t)(dot - csv), ".csv");
 		if (access(csv, F_OK) != 0) { /* read (regular files only) by parse_csv */
-			rc = set_err(err, path, "no labels: expected %s beside it (lines time,class)", csv);
+			rc = trn_error_set(err, path, "no labels: expected %s beside it (lines "
+					   "time,class)", csv);
 			break;
 		}
 		if (grow(ot)) {
-			rc = set_err(err, path, "out of memory");
+			rc = trn_error_set(err, path, "out of memory");
 			break;
 		}
 		TrnTrack *t = trn_track_add(&ot->tl, path, path, err);
@@ -181,8 +155,8 @@ int trn_onsets_load_dir(TrnOnsetTracks *ot, const char *dir, TrnClassSet *cs, in
 int trn_onsets_fix_classes(TrnOnsetTracks *ot, TrnClassSet *cs, const char *where, TrnError *err)
 {
 	if (cs->n < 2)
-		return set_err(err, where, "%d class found in the labels; an onset model needs at least 2",
-			       cs->n);
+		return trn_error_set(err, where, "%d class found in the labels; an onset model needs "
+				     "at least 2", cs->n);
 	int order[RFX_MAX_CLASSES], remap[RFX_MAX_CLASSES];
 	for (int k = 0; k < cs->n; k++)
 		order[k] = k;

@@ -32,7 +32,7 @@ typedef struct {
 	TrnTrackList tl;
 	TrnOnset **on;              /* on[i]: track i's onsets */
 	int *n_on;
-	int cap;
+	size_t cap;
 } TrnOnsetTracks;
 
 /* Appends every NAME.wav (any audio file) of `dir` with its NAME.csv. With `open`, a label not in

@@ -10,11 +10,8 @@ int trn_outputs_check(const char *const *paths, int n, TrnError *err)
 		if (!paths[i] || !*paths[i])
 			continue;
 		for (int j = 0; j < i; j++)
-			if (paths[j] && !strcmp(paths[i], paths[j])) {
-				snprintf(err->file, sizeof err->file, "%s", paths[i]);
-				snprintf(err->msg, sizeof err->msg, "named for two outputs of this run");
-				return -1;
-			}
+			if (paths[j] && !strcmp(paths[i], paths[j]))
+				return trn_error_set(err, paths[i], "named for two outputs of this run");
 		if (rfx_out_check(paths[i], err->msg, sizeof err->msg) != 0) {
 			snprintf(err->file, sizeof err->file, "%s", paths[i]);
 			return -1;

@@ -57,9 +57,7 @@ static int score(void *ctx, const RfxModel *m, double *esr, TrnError *err)
 	int rc = trn_eval_esr(m, e->vd, e->val, e->n_val, (size_t)e->warmup, esr, NULL);
 	if (rc == RFX_OK)
 		return 0;
-	err->file[0] = '\0';
-	snprintf(err->msg, sizeof err->msg, "validation failed: %s", rfx_strerror(rc));
-	return -1;
+	return trn_error_set(err, NULL, "validation failed: %s", rfx_strerror(rc));
 }
 
 int trn_effect_task_init(TrnEffectTask *e, TrnTask *task, const TrnTrainConfig *cfg,
@@ -74,12 +72,9 @@ int trn_effect_task_init(TrnEffectTask *e, TrnTask *task, const TrnTrainConfig *
 	*task = (TrnTask){ .ctx = e, .rate = d->rate, .plan = plan, .fill = fill, .score = score };
 	e->cap_segs = trn_spans_total(train, n_train) / e->seg_len + (size_t)n_train + 1;
 	e->segs = malloc(e->cap_segs * sizeof *e->segs);
-	if (!e->segs) {
-		err->file[0] = '\0';
-		snprintf(err->msg, sizeof err->msg, "out of memory for %d segments of %zu samples",
-			 cfg->batch, e->seg_len);
-		return -1;
-	}
+	if (!e->segs)
+		return trn_error_set(err, NULL, "out of memory for %d segments of %zu samples",
+				     cfg->batch, e->seg_len);
 	/* The time estimate's batch: `batch` segments, or all the first epoch has when fewer. */
 	size_t n = trn_segments(train, n_train, e->seg_len, 0, e->segs, e->cap_segs);
 	task->est_batch = n == 0 ? 1 : n < (size_t)cfg->batch ? (int)n : cfg->batch;

@@ -2,7 +2,6 @@
 
 #include <math.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,19 +301,6 @@ static void estimate_batch(RfxBptt *bp, float *x, int batch, size_t seg_len, siz
 	*batch_s = warm + train * (double)left * per;
 }
 
-static void set_err(TrnError *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void set_err(TrnError *err, const char *fmt, ...)
-{
-	if (!err)
-		return;
-	err->file[0] = '\0';
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-	va_end(ap);
-}
-
 size_t trn_seg_len(const TrnTrainConfig *cfg, double rate)
 {
 	return (size_t)llround(cfg->segment_s * rate);
@@ -340,7 +326,7 @@ static int train_window(Run *r, const RfxBpttBatch *wb, double *loss)
 	rfx_bptt_zero_grad(r->bp);
 	RfxStatus rc = rfx_bptt_train(r->bp, wb, loss);
 	if (rc != RFX_OK) {
-		set_err(r->err, "training step failed: %s", rfx_strerror(rc));
+		trn_error_set(r->err, NULL, "training step failed: %s", rfx_strerror(rc));
 		return -1;
 	}
 	if (rfx_bptt_cancelled(r->bp))
@@ -352,8 +338,8 @@ static int train_window(Run *r, const RfxBpttBatch *wb, double *loss)
 	if (!isfinite(*loss) || !isfinite(norm)) {
 		r->st->skipped++;
 		if (++r->bad_run > MAX_BAD_RUN) {
-			set_err(r->err, "training diverged (%d non-finite steps in a row); try a lower "
-				"--lr or --clip", MAX_BAD_RUN);
+			trn_error_set(r->err, NULL, "training diverged (%d non-finite steps in a row); "
+				      "try a lower --lr or --clip", MAX_BAD_RUN);
 			return -1;
 		}
 		return 0;
@@ -439,7 +425,7 @@ static int train_batch(Run *r, int64_t b, double *mean_loss)
 	rfx_bptt_reset_state(r->bp);
 	RfxBpttBatch wb = { .B = B, .T = (int)warm, .x = r->xbuf, .x_stride = S * I };
 	if (warm > 0 && rfx_bptt_forward(r->bp, &wb, NULL, 0) != RFX_OK) {
-		set_err(r->err, "warm-up forward pass failed");
+		trn_error_set(r->err, NULL, "warm-up forward pass failed");
 		return -1;
 	}
 	if (rfx_bptt_cancelled(r->bp))
@@ -458,7 +444,7 @@ static int train_batch(Run *r, int64_t b, double *mean_loss)
 		}
 		if (r->lbuf && !labelled(r, B, off, (size_t)wb.T)) {
 			if (rfx_bptt_forward(r->bp, &wb, NULL, 0) != RFX_OK) {
-				set_err(r->err, "forward pass failed");
+				trn_error_set(r->err, NULL, "forward pass failed");
 				return -1;
 			}
 			if (rfx_bptt_cancelled(r->bp))
@@ -497,7 +483,7 @@ static int validate(Run *r)
 		.val_esr = score, .lr = r->adam->cfg.lr, .epoch = st->epoch, .steps = st->steps,
 	};
 	if (trn_state_push(st, &p) != 0) {
-		set_err(r->err, "out of memory");
+		trn_error_set(r->err, NULL, "out of memory");
 		return -1;
 	}
 	st->loss_sum = 0;
@@ -557,12 +543,12 @@ static int setup(Run *r)
 	size_t more = B * S * (per + (I - 1) * sizeof(float)) + 3 * r->model->n_params * sizeof(float);
 	char why[400];
 	if (memory_check(r->model, &bc, more, why, sizeof why) != 0) {
-		set_err(r->err, "%s", why);
+		trn_error_set(r->err, NULL, "%s", why);
 		return -1;
 	}
 	RfxStatus rc = rfx_bptt_create(r->model, &bc, &r->bp);
 	if (rc != RFX_OK) {
-		set_err(r->err, "cannot set up training: %s", rfx_strerror(rc));
+		trn_error_set(r->err, NULL, "cannot set up training: %s", rfx_strerror(rc));
 		return -1;
 	}
 	r->mask = malloc(r->model->n_params);
@@ -573,7 +559,7 @@ static int setup(Run *r)
 		r->tbuf = malloc(B * S * r->n_out * sizeof *r->tbuf);
 	if (!r->mask || !r->xbuf || !(r->lbuf || r->tbuf) ||
 	    undo_init(&r->undo, r->model->n_params) != 0) {
-		set_err(r->err, "out of memory for %d segments of %zu samples", c->batch, S);
+		trn_error_set(r->err, NULL, "out of memory for %d segments of %zu samples", c->batch, S);
 		return -1;
 	}
 	rfx_optim_trainable_mask(r->model, r->mask);
@@ -670,7 +656,7 @@ TrnStop trn_train(const TrnTrainConfig *cfg, const TrnTask *task, RfxModel *mode
 	r.t0 = now_s() - st->elapsed;
 	if (stopper_start(&r.stop, hooks ? hooks->interrupt : NULL,
 			      cfg->time_budget > 0 ? r.t0 + cfg->time_budget : 0) != 0) {
-		set_err(err, "cannot start a thread");
+		trn_error_set(err, NULL, "cannot start a thread");
 		goto out;
 	}
 	rfx_bptt_set_cancel(r.bp, &r.stop.flag);
@@ -697,7 +683,7 @@ TrnStop trn_train(const TrnTrainConfig *cfg, const TrnTask *task, RfxModel *mode
 		report(&r, r.n_batches, st->hist[st->n_hist - 1].loss, 1, t_run0, s_run0);
 		st->epoch++;
 		st->batch = 0;
-		if (hooks && hooks->epoch_end && hooks->epoch_end(hooks->ctx, st, adam, err) != 0)
+		if (hooks && hooks->epoch_end && hooks->epoch_end(hooks->epoch_ctx, st, adam, err) != 0)
 			break;
 		if (early_stop(&r)) {
 			stop = TRN_STOP_EARLY;

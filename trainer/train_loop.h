@@ -77,10 +77,12 @@ typedef struct {
 
 typedef struct {
 	void (*progress)(void *ctx, const TrnProgress *p);
-	/* After every epoch (a place to write a checkpoint); non-zero stops with TRN_STOP_ERROR. */
-	int (*epoch_end)(void *ctx, const TrnState *st, const RfxAdam *adam, TrnError *err);
+	/* After every epoch (a place to write a checkpoint: trn_run_train's), called with epoch_ctx;
+	 * non-zero stops with TRN_STOP_ERROR. */
+	int (*epoch_end)(void *epoch_ctx, const TrnState *st, const RfxAdam *adam, TrnError *err);
+	void *epoch_ctx;
 	volatile sig_atomic_t *interrupt;
-	void *ctx;
+	void *ctx;              /* of progress, log and validated */
 	/* Warnings and notes about the run (may be NULL): a batch estimated to outlast the budget. */
 	TrnLogFn log;
 	/* After every validation (may be NULL): its point is st->hist[st->n_hist - 1]. */

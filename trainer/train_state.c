@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
+
 int trn_state_init(TrnState *s, size_t n_params)
 {
 	memset(s, 0, sizeof *s);
@@ -23,14 +25,10 @@ void trn_state_free(TrnState *s)
 
 int trn_state_push(TrnState *s, const TrnPoint *p)
 {
-	if (s->n_hist == s->cap_hist) {
-		size_t cap = s->cap_hist ? 2 * s->cap_hist : 64;
-		TrnPoint *h = realloc(s->hist, cap * sizeof *h);
-		if (!h)
-			return -1;
-		s->hist = h;
-		s->cap_hist = cap;
-	}
+	TrnPoint *h = trn_grow(s->hist, s->n_hist, &s->cap_hist, sizeof *h, 64);
+	if (!h)
+		return -1;
+	s->hist = h;
 	s->hist[s->n_hist++] = *p;
 	return 0;
 }
