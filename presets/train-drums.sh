@@ -15,7 +15,7 @@ TRAIN_KITS=h2-audiophob,h2-bja-pacific,h2-black-pearl,h2-electricempirekit,h2-fo
 TRAIN_KITS=$TRAIN_KITS,h2-hardelectro1,h2-millo-drums,h2-millo-multilayered2,h2-rumpf-kit-z01
 TRAIN_KITS=$TRAIN_KITS,h2-varibreaks,sf-fluidr3
 HELD_KITS=h2-colomboacousticdrumkit,h2-millo-multilayered3,sf-timgm6mb
-sh scripts/make_drum_kits.sh "$kits" >/dev/null
+sh scripts/make_drum_kits.sh "$kits" --kits "$TRAIN_KITS,$HELD_KITS" >/dev/null
 sh scripts/make_drum_data.sh "$kits" "$data/train" --kits "$TRAIN_KITS" --files 60 --seconds 20 \
 	--seed 1 --bleed 0 >/dev/null
 sh scripts/make_drum_data.sh "$kits" "$data/held" --kits "$HELD_KITS" --files 12 --seconds 20 \

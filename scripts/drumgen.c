@@ -6,14 +6,17 @@
  *   drumgen h2-list DRUMKIT.XML         one line per sample of a hydrogen kit: CLASS<TAB>
  *                                       VELOCITY<TAB>NAME<TAB>FILE<TAB>INSTRUMENT<TAB>GAIN
  *   drumgen gm-notes                    the General MIDI drum notes used: NOTE<TAB>CLASS<TAB>NAME
- *   drumgen note-mid OUT.mid NOTE VEL [SECONDS]
+ *   drumgen note-mid OUT.mid NOTE VEL [SECONDS [KIT]]
  *                                       one note on channel 10 at 0 s, the track ending at
- *                                       SECONDS (4) so a renderer lets it ring
+ *                                       SECONDS (4) so a renderer lets it ring; KIT > 0: a
+ *                                       program change to that drum kit first
  *   drumgen trim IN OUT.wav [--db -60] [--preroll N] [--max-seconds 8] [--gain G]
  *                                       a one-shot from its onset: channels averaged, leading and
  *                                       trailing audio below DB re the peak cut, times G, float
  *   drumgen mix KITDIR OUTDIR --kits a,b [--files N] [--seconds S] [--seed S] [--rate HZ]
- *               [--isolated F]          labelled drum sequences (see make_drum_data.sh)
+ *               [--isolated F] [--bleed 0|1] [--scatter F] [--pitch ST] [--eq DB]
+ *               [--balance DB] [--instruments 0|1]
+ *                                       labelled drum sequences (see make_drum_data.sh)
  *   drumgen check WAV CSV [--gap S]     for each label: the energy of the 5 ms before and after it
  *                                       and where the peak is; a summary for isolated labels
  *   drumgen attack WAV...               ms from each one-shot's start to 20 dB under its peak
@@ -487,21 +490,43 @@ static int cmd_gm_notes(void)
 
 static int cmd_note_mid(int argc, char **argv)
 {
-	if (argc < 3 || argc > 4)
-		return fail("note-mid", "usage: drumgen note-mid OUT.mid NOTE VELOCITY [SECONDS]");
-	int note = atoi(argv[1]), vel = atoi(argv[2]);
+	if (argc < 3 || argc > 5)
+		return fail("note-mid", "usage: drumgen note-mid OUT.mid NOTE VELOCITY [SECONDS [KIT]]");
+	int note = atoi(argv[1]), vel = atoi(argv[2]), kit = argc > 4 ? atoi(argv[4]) : 0;
 	double secs = argc > 3 ? atof(argv[3]) : 4.0;
-	if (note < 0 || note > 127 || vel < 1 || vel > 127 || !(secs > 0 && secs < 3600))
-		return fail("note-mid", "NOTE 0..127, VELOCITY 1..127, SECONDS > 0");
+	if (note < 0 || note > 127 || vel < 1 || vel > 127 || !(secs > 0 && secs < 3600) || kit < 0 ||
+	    kit > 127)
+		return fail("note-mid", "NOTE 0..127, VELOCITY 1..127, SECONDS > 0, KIT 0..127");
 	RfxSmfSpec s = rfx_smf_spec_default();
 	s.end = secs;
 	/* Channel 10 (9 counting from 0) is General MIDI's drum channel; drums ignore the length. */
 	RfxSmfNote n = { .time = 0, .duration = 0.5, .channel = 9, .note = (unsigned char)note,
 			 .velocity = (unsigned char)vel };
 	char err[512];
-	if (rfx_smf_write(argv[0], &s, &n, 1, err, sizeof err) != RFX_SMF_OK)
-		return fail(argv[0], "%s", err);
-	return 0;
+	if (kit == 0) {
+		if (rfx_smf_write(argv[0], &s, &n, 1, err, sizeof err) != RFX_SMF_OK)
+			return fail(argv[0], "%s", err);
+		return 0;
+	}
+	/* Another drum kit of the soundfont (KIT: its program in bank 128, e.g. 8 Room, 16 Power):
+	 * a program change on channel 10 at tick 0, put in front of the track's first event. */
+	unsigned char *b = NULL, *o = NULL;
+	size_t len = 0;
+	if (rfx_smf_encode_alloc(&s, &n, 1, &b, &len) != RFX_SMF_OK || len < 22 || !(o = malloc(len + 3))) {
+		free(b);
+		return fail(argv[0], "could not encode the note");
+	}
+	const unsigned long trk = ((unsigned long)b[18] << 24 | (unsigned long)b[19] << 16 |
+				   (unsigned long)b[20] << 8 | b[21]) + 3;
+	memcpy(o, b, 22);
+	o[18] = (unsigned char)(trk >> 24), o[19] = (unsigned char)(trk >> 16);
+	o[20] = (unsigned char)(trk >> 8), o[21] = (unsigned char)trk;
+	o[22] = 0, o[23] = 0xC9, o[24] = (unsigned char)kit;
+	memcpy(o + 25, b + 22, len - 22);
+	int rc = rfx_out_write_file(argv[0], o, len + 3, err, sizeof err) ? fail(argv[0], "%s", err) : 0;
+	free(b);
+	free(o);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ one-shots */
@@ -851,6 +876,8 @@ typedef struct {
 	int band[N_CLASSES][2]; /* this file's instrument of each class and variant (-1: none) */
 	double quiet[64][2];   /* isolated sections: no bleed there, and what rings before is choked */
 	int n_quiet;
+	double *ratio;         /* per instrument: the playback rate of its shots in this file (1) */
+	float *balance;        /* per instrument: its gain in this file's mix (1) */
 } Gen;
 
 static int clamp_vel(double v)
@@ -1146,6 +1173,27 @@ static double isolated(Gen *g, double t0, double limit)
 	return t;
 }
 
+/* Hits of any instruments at random times (gaps of 40 ms to 0.6 s), one to three classes at
+ * once drawn independently, at any velocity: no groove to lean on, so which classes sound together
+ * (a crash with a kick, a pedal hat with a snare) says nothing about what else is there. */
+static double scatter(Gen *g, double t0, double limit)
+{
+	Rng *r = g->r;
+	double t = t0;
+	while (t < limit - 0.1) {
+		int n = 1 + (chance(r, 0.35) ? 1 : 0) + (chance(r, 0.1) ? 1 : 0), used = 0;
+		for (int k = 0; k < n; k++) {
+			int cls = pick(r, N_CLASSES), inst = inst_of(g->kit, r, cls, -1);
+			if (inst < 0 || (used & (1 << cls)))
+				continue;
+			used |= 1 << cls;
+			add_hit(g, t + jitter(r, 0.002 * (k > 0)), cls, inst, uni(r, 15, 127), 0, 1, 1.0f);
+		}
+		t += 0.04 + (chance(r, 0.5) ? uni(r, 0, 0.2) : uni(r, 0.2, 0.6));
+	}
+	return t;
+}
+
 /* Quiet hits of any of the kit's instruments, 25 to 35 dB under a played hit of the same
  * velocity, as a close microphone picks up the rest of the kit: heard, not labelled. */
 static void bleed(Gen *g)
@@ -1173,7 +1221,7 @@ static void pick_band(Gen *g)
 
 /* Sections until the file is full: grooves, rolls and fills, and a share `iso` of the time in
  * single hits, at the start or at the end. */
-static void plan_file(Gen *g, double iso, int with_bleed)
+static void plan_file(Gen *g, double iso, double scat, int with_bleed)
 {
 	Rng *r = g->r;
 	double t = uni(r, 0.05, 0.5), quiet = iso * g->end;
@@ -1182,6 +1230,10 @@ static void plan_file(Gen *g, double iso, int with_bleed)
 	if (quiet > 0 && quiet_first)
 		t = isolated(g, t, t + quiet) + 0.2;
 	double stop = quiet_first || quiet <= 0 ? g->end : g->end - quiet;
+	if (scat > 0) { /* the scattered hits first, then the grooves */
+		t = scatter(g, t, t + scat * g->end) + 0.3;
+		pick_band(g);
+	}
 	while (t < stop - 1.0) {
 		/* grooves end a second before the single hits, so those start out of silence */
 		double limit = quiet_first || quiet <= 0 ? stop : stop - 1.0;
@@ -1255,12 +1307,29 @@ static float velocity_gain(int vel, int shot_vel)
 	return (float)(g < 0.1 ? 0.1 : g > 2.0 ? 2.0 : g);
 }
 
-/* Adds a shot at sample `at`; from `stop` on it fades out in `fade` samples. */
+/* Sample `pos` (fractional) of a shot, cubic (Catmull-Rom) between its samples; 0 outside. */
+static float shot_at(const Mono *a, double pos)
+{
+	const long i = (long)floor(pos);
+	const float u = (float)(pos - (double)i);
+	float p[4];
+	for (int k = 0; k < 4; k++) {
+		long j = i - 1 + k;
+		p[k] = j >= 0 && (size_t)j < a->n ? a->x[j] : 0.0f;
+	}
+	return p[1] + 0.5f * u * (p[2] - p[0] + u * (2 * p[0] - 5 * p[1] + 4 * p[2] - p[3] +
+						       u * (3 * (p[1] - p[2]) + p[3] - p[0])));
+}
+
+/* Adds a shot at sample `at`, played at `ratio` times its rate (1: as recorded; 1.06: a
+ * semitone up and shorter); from `stop` on it fades out in `fade` samples. Its onset stays at
+ * `at` either way. */
 static void add_shot(float *y, size_t n, const Shot *s, size_t at, size_t stop, size_t fade,
-		     float gain)
+		     float gain, double ratio)
 {
 	fade = fade ? fade : 1;
-	for (size_t i = 0; i < s->a.n && at + i < n; i++) {
+	const size_t len = ratio == 1.0 ? s->a.n : (size_t)((double)s->a.n / ratio);
+	for (size_t i = 0; i < len && at + i < n; i++) {
 		float f = gain;
 		if (at + i >= stop) {
 			size_t k = at + i - stop;
@@ -1268,7 +1337,7 @@ static void add_shot(float *y, size_t n, const Shot *s, size_t at, size_t stop, 
 				break;
 			f *= 1.0f - (float)k / (float)fade;
 		}
-		y[at + i] += f * s->a.x[i];
+		y[at + i] += f * (ratio == 1.0 ? s->a.x[i] : shot_at(&s->a, (double)i * ratio));
 	}
 }
 
@@ -1304,12 +1373,15 @@ static void render_hits(const Gen *g, Rng *r, float *y, size_t n, int rate)
 			fade = (size_t)(0.06 * rate);
 		}
 		const Shot *s = shot_for(g->kit, r, h->inst, h->vel);
-		add_shot(y, n, s, at, stop > at ? stop : n, fade, h->gain * velocity_gain(h->vel, s->vel));
+		const double ratio = g->ratio ? g->ratio[h->inst] : 1.0;
+		const float bal = g->balance ? g->balance[h->inst] : 1.0f;
+		add_shot(y, n, s, at, stop > at ? stop : n, fade,
+			 bal * h->gain * velocity_gain(h->vel, s->vel), ratio);
 		if (h->grace > 0) { /* the flam's grace note: the same drum, softer */
 			int gv = clamp_vel(h->vel * uni(r, 0.3, 0.55));
 			const Shot *gs = shot_for(g->kit, r, h->inst, gv);
 			add_shot(y, n, gs, (size_t)lround(label_time(h) * rate), n, 1,
-				 h->gain * velocity_gain(gv, gs->vel));
+				 bal * h->gain * velocity_gain(gv, gs->vel), ratio);
 		}
 	}
 }
@@ -1348,12 +1420,48 @@ static float peak_of(const float *y, size_t n)
 	return p;
 }
 
+/* One RBJ biquad over y in place: kind 0 low shelf, 1 high shelf (slope 1), 2 peak (Q 1). */
+static void biquad(float *y, size_t n, int rate, int kind, double hz, double db)
+{
+	const double A = pow(10, db / 40), w = 2 * M_PI * hz / rate, c = cos(w), s = sin(w);
+	double b0, b1, b2, a0, a1, a2;
+	if (kind == 2) {
+		const double al = s / 2;
+		b0 = 1 + al * A, b1 = -2 * c, b2 = 1 - al * A, a0 = 1 + al / A, a1 = -2 * c, a2 = 1 - al / A;
+	} else {
+		const double al = s / 2 * sqrt(2), q = 2 * sqrt(A) * al, sg = kind ? 1 : -1;
+		b0 = A * ((A + 1) + sg * (A - 1) * c + q);
+		b1 = -sg * 2 * A * ((A - 1) + sg * (A + 1) * c);
+		b2 = A * ((A + 1) + sg * (A - 1) * c - q);
+		a0 = (A + 1) - sg * (A - 1) * c + q;
+		a1 = sg * 2 * ((A - 1) - sg * (A + 1) * c);
+		a2 = (A + 1) - sg * (A - 1) * c - q;
+	}
+	double x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+	for (size_t i = 0; i < n; i++) {
+		const double x = y[i], o = (b0 * x + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2) / a0;
+		x2 = x1, x1 = x, y2 = y1, y1 = o;
+		y[i] = (float)o;
+	}
+}
+
+/* The file's EQ (--eq): a low shelf at eq[0] Hz by eq[1] dB, a high shelf at eq[2] Hz by eq[3]
+ * dB and a peak at eq[4] Hz by eq[5] dB, as another room, microphone or mix would colour a kit. */
+static void equalise(float *y, size_t n, int rate, const double *eq)
+{
+	biquad(y, n, rate, 0, eq[0], eq[1]);
+	biquad(y, n, rate, 1, eq[2], eq[3]);
+	biquad(y, n, rate, 2, eq[4], eq[5]);
+}
+
 /* The whole file: hits, the file's level (its loudest hit at -16 to -0.5 dBFS; velocities put the
  * softest some 30 dB lower), room noise at -70 to -45 dBFS RMS but 45 dB under the loudest hit
  * (so 15 dB or more under most soft ones), never above full scale. */
-static void render(const Gen *g, Rng *r, float *y, size_t n, int rate)
+static void render(const Gen *g, Rng *r, float *y, size_t n, int rate, const double *eq)
 {
 	render_hits(g, r, y, n, rate);
+	if (eq)
+		equalise(y, n, rate, eq);
 	float peak = peak_of(y, n);
 	double target_db = uni(r, -16, -0.5);
 	if (peak > 0)
@@ -1375,6 +1483,11 @@ typedef struct {
 	double seconds; /* 0: 10 to 30 s a file */
 	double isolated;
 	int bleed;      /* 0: no unlabelled bleed (--bleed 0) */
+	double pitch;   /* --pitch ST: each instrument of a file played up to ST semitones off (0) */
+	double eq;      /* --eq DB: each file through shelves and a peak of up to DB dB (0) */
+	double balance; /* --balance DB: each instrument of a file up to DB dB louder or softer (0) */
+	double scatter; /* --scatter F: the share of each file in hits at random times (0) */
+	int instruments; /* --instruments 1: NNN.hits beside NNN.csv, with the instrument of each label */
 	uint64_t seed;
 } MixOptions;
 
@@ -1383,17 +1496,23 @@ typedef struct {
 	int counts[N_CLASSES];
 } FileStats;
 
-static int write_labels(const char *path, const Gen *g, int rate)
+/* The labels; with `inst`, two more columns: the instrument played and its velocity. */
+static int write_labels(const char *path, const Gen *g, int rate, int inst)
 {
 	RfxOutFile o;
 	FILE *f = text_begin(&o, path);
 	if (!f)
 		return 1;
-	fprintf(f, "time,class\n");
-	for (int i = 0; i < g->n; i++)
-		if (g->hit[i].labelled)
-			fprintf(f, "%.6f,%s\n", (double)lround(label_time(&g->hit[i]) * rate) / rate,
-				class_name[g->hit[i].cls]);
+	fprintf(f, inst ? "time,class,instrument,velocity\n" : "time,class\n");
+	for (int i = 0; i < g->n; i++) {
+		const Hit *h = &g->hit[i];
+		if (!h->labelled)
+			continue;
+		fprintf(f, "%.6f,%s", (double)lround(label_time(h) * rate) / rate, class_name[h->cls]);
+		if (inst)
+			fprintf(f, ",%s,%d", g->kit->shot[g->kit->inst[h->inst].first].name, h->vel);
+		fputc('\n', f);
+	}
 	return text_commit(&o, f, path);
 }
 
@@ -1403,22 +1522,48 @@ static int make_file(const MixOptions *o, const Kit *kit, int index, FileStats *
 	Rng r = { o->seed * 0x9E3779B97F4A7C15ULL ^ ((uint64_t)index + 1) * 0xD1B54A32D192ED03ULL };
 	Gen g = { .kit = kit, .r = &r };
 	g.end = o->seconds > 0 ? o->seconds : uni(&r, 10, 30);
-	plan_file(&g, o->isolated, o->bleed);
+	plan_file(&g, o->isolated, o->scatter, o->bleed);
 	space_out(&g, kit->rate);
 	size_t n = (size_t)lround(g.end * kit->rate);
 	float *y = calloc(n ? n : 1, sizeof *y);
+	/* The timbre of the file (--pitch, --balance, --eq) from a generator of its own: what is
+	 * played, and when, is the same with and without them. */
+	Rng ra = { r.s ^ 0xA5A5A5A5DEADBEEFULL };
+	double eq[6], ratio[1024];
+	float balance[1024];
+	if (kit->n_inst > 1024) {
+		free(y);
+		y = NULL;
+	}
+	for (int i = 0; y && i < kit->n_inst; i++) {
+		ratio[i] = o->pitch > 0 ? pow(2, uni(&ra, -o->pitch, o->pitch) / 12) : 1.0;
+		balance[i] = o->balance > 0 ? (float)pow(10, uni(&ra, -o->balance, o->balance) / 20) : 1.0f;
+	}
+	g.ratio = o->pitch > 0 ? ratio : NULL;
+	g.balance = o->balance > 0 ? balance : NULL;
+	if (o->eq > 0) {
+		eq[0] = uni(&ra, 80, 400), eq[1] = uni(&ra, -o->eq, o->eq);
+		eq[2] = uni(&ra, 2000, 8000), eq[3] = uni(&ra, -o->eq, o->eq);
+		eq[4] = 300 * pow(2, uni(&ra, 0, 5)), eq[5] = uni(&ra, -o->eq, o->eq) / 2;
+	}
 	if (!y) {
 		free(g.hit);
 		return fail(o->outdir, "out of memory for %zu samples", n);
 	}
-	render(&g, &r, y, n, kit->rate);
+	render(&g, &r, y, n, kit->rate, o->eq > 0 ? eq : NULL);
 	char name[64], *path;
 	snprintf(name, sizeof name, "%03d.wav", index);
 	int rc = (path = rfx_path_join(o->outdir, name)) ? write_mono(path, y, n, kit->rate) : 1;
 	free(path);
+	path = NULL;
 	snprintf(name, sizeof name, "%03d.csv", index);
 	if (!rc)
-		rc = (path = rfx_path_join(o->outdir, name)) ? write_labels(path, &g, kit->rate) : 1;
+		rc = (path = rfx_path_join(o->outdir, name)) ? write_labels(path, &g, kit->rate, 0) : 1;
+	free(path);
+	path = NULL;
+	snprintf(name, sizeof name, "%03d.hits", index); /* not .csv: the trainer reads those */
+	if (!rc && o->instruments)
+		rc = (path = rfx_path_join(o->outdir, name)) ? write_labels(path, &g, kit->rate, 1) : 1;
 	free(path);
 	st->seconds = (double)n / kit->rate;
 	memcpy(st->counts, g.counts, sizeof st->counts);
@@ -1526,6 +1671,16 @@ static int parse_mix(int argc, char **argv, MixOptions *o, char *kits_arg)
 			o->rate = atoi(v);
 		else if (!strcmp(a, "--isolated"))
 			o->isolated = atof(v);
+		else if (!strcmp(a, "--pitch"))
+			o->pitch = atof(v);
+		else if (!strcmp(a, "--eq"))
+			o->eq = atof(v);
+		else if (!strcmp(a, "--balance"))
+			o->balance = atof(v);
+		else if (!strcmp(a, "--scatter"))
+			o->scatter = atof(v);
+		else if (!strcmp(a, "--instruments") && (!strcmp(v, "0") || !strcmp(v, "1")))
+			o->instruments = v[0] == '1';
 		else if (!strcmp(a, "--bleed") && (!strcmp(v, "0") || !strcmp(v, "1")))
 			o->bleed = v[0] == '1';
 		else if (a[0] == '-')
@@ -1539,10 +1694,14 @@ static int parse_mix(int argc, char **argv, MixOptions *o, char *kits_arg)
 	}
 	if (!o->outdir || !kits)
 		return fail("mix", "usage: drumgen mix KITDIR OUTDIR --kits a,b [--files N] [--seconds S] "
-			    "[--seed S] [--rate HZ] [--isolated F] [--bleed 0|1]");
+			    "[--seed S] [--rate HZ] [--isolated F] [--bleed 0|1] [--scatter F] [--pitch ST] "
+			    "[--eq DB] [--balance DB] [--instruments 0|1]");
 	if (o->files < 1 || o->files > 999 || o->seconds < 0 || (o->seconds > 0 && o->seconds < 1) ||
-	    o->seconds > 600 || o->rate < 0 || !(o->isolated >= 0 && o->isolated <= 1))
-		return fail("mix", "--files 1..999, --seconds 1..600 (0: 10 to 30), --isolated 0..1");
+	    o->seconds > 600 || o->rate < 0 || !(o->isolated >= 0 && o->isolated <= 1) ||
+	    !(o->pitch >= 0 && o->pitch <= 12) || !(o->eq >= 0 && o->eq <= 24) ||
+	    !(o->balance >= 0 && o->balance <= 24) || !(o->scatter >= 0 && o->isolated + o->scatter <= 0.9))
+		return fail("mix", "--files 1..999, --seconds 1..600 (0: 10 to 30), --isolated 0..1, "
+			    "--pitch 0..12, --eq 0..24, --balance 0..24, --scatter 0..0.9 - --isolated");
 	snprintf(kits_arg, 4096, "%s", kits);
 	o->kits = calloc(strlen(kits_arg) / 2 + 2, sizeof *o->kits);
 	if (!o->kits)
@@ -1695,9 +1854,10 @@ static int cmd_attack(int argc, char **argv)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: drumgen class NAME... | kit-name FOLDER | h2-list DRUMKIT.XML | gm-notes |\n"
-		   "       note-mid OUT.mid NOTE VEL [SECONDS] | trim IN OUT.wav [--db DB] [--preroll N]\n"
+		   "       note-mid OUT.mid NOTE VEL [SECONDS [KIT]] | trim IN OUT.wav [--db DB] [--preroll N]\n"
 		   "       [--max-seconds S] [--gain G] | mix KITDIR OUTDIR --kits a,b [--files N] [--seconds S]\n"
-		   "       [--seed S] [--rate HZ] [--isolated F] | check WAV CSV [--gap S] |\n"
+		   "       [--seed S] [--rate HZ] [--isolated F] [--bleed 0|1] [--scatter F] [--pitch ST]\n"
+		   "       [--eq DB] [--balance DB] [--instruments 0|1] | check WAV CSV [--gap S] |\n"
 		   "       attack WAV...\n");
 }
 

@@ -3,7 +3,8 @@
 # (docs/trainer.md, "Drum data"):
 #
 #   sh scripts/make_drum_data.sh KITDIR OUTDIR --kits a,b,c [--files N] [--seconds S] [--seed S]
-#                                [--rate HZ] [--isolated F] [--bleed 0|1]
+#                                [--rate HZ] [--isolated F] [--bleed 0|1] [--scatter F]
+#                                [--pitch ST] [--eq DB] [--balance DB] [--instruments 0|1]
 #
 # OUTDIR/NNN.wav (32-bit float mono) and OUTDIR/NNN.csv ("time,class", then one row per hit onset,
 # seconds with 6 decimals, in time order; classes kick, snare, hihat, tom, cymbal), and
@@ -11,6 +12,14 @@
 # file one kit, so whole kits can be held out), is S seconds long (10 to 30 when not given), and
 # depends only on (--seed, i, its kit): the same arguments give the same bytes. N: 10. F: the share
 # of each file in isolated single hits (0.25). HZ: checked against the kits' rate (default: theirs).
+# --scatter F: a share F of each file (0) in hits at random times (40 ms to 0.6 s apart, one to
+# three classes at once, drawn independently, any velocity), so that which drums sound together
+# says nothing about the rest. Timbre (0: off; drawn from a generator of their own, so the hits and
+# labels are those of the same file without them): --pitch ST plays each instrument of a file up to
+# ST semitones off (resampled, the onset kept), --eq DB puts each file through a low shelf, a high
+# shelf (up to DB dB) and a peak (DB/2), --balance DB makes each instrument up to DB dB louder or
+# softer. --instruments 1 also writes OUTDIR/NNN.hits: the labels with the instrument and velocity
+# of each hit (time,class,instrument,velocity), to see which instruments a model misses.
 #
 # What is in a file (scripts/drumgen.c, "what is played"): grooves at 60 to 200 BPM (rock, four on
 # the floor, half time, funk with ghost notes, breakbeat, ride), eighth and sixteenth hats, open
@@ -28,7 +37,7 @@ set -eu
 BUILD=${BUILD:-build}
 DRUMGEN=${DRUMGEN:-$BUILD/drumgen}
 if [ $# -lt 2 ] || [ "${1#-}" != "$1" ] || [ "${2#-}" != "$2" ]; then
-	echo "usage: $0 KITDIR OUTDIR --kits a,b,c [--files N] [--seconds S] [--seed S] [--rate HZ] [--isolated F] [--bleed 0|1]" >&2
+	echo "usage: $0 KITDIR OUTDIR --kits a,b,c [--files N] [--seconds S] [--seed S] [--rate HZ] [--isolated F] [--bleed 0|1] [--scatter F] [--pitch ST] [--eq DB] [--balance DB] [--instruments 0|1]" >&2
 	exit 2
 fi
 [ -x "$DRUMGEN" ] || { echo "$0: $DRUMGEN is missing: run 'make $DRUMGEN' first" >&2; exit 1; }

@@ -20,6 +20,9 @@
 #                cymbal, bell -> cymbal. Skipped: side sticks and rim clicks, claps, cowbells,
 #                shakers, hand percussion, snare rolls, effects, unnamed slots.
 #   sf-fluidr3   FluidR3_GM's percussion (fluid-soundfont-gm), rendered with fluidsynth
+#   sf-fluidr3-room, -power, -electronic, -808, -jazz, -brush: FluidR3_GM's other drum kits
+#                (bank 128 programs 8, 16, 24, 25, 32, 40); each shares some of its sounds with
+#                the Standard kit (Room and Jazz mostly the kick, Brush the snares, 808 few)
 #   sf-timgm6mb  TimGM6mb's (timgm6mb-soundfont): held out for evaluation, never for training
 # A soundfont kit renders each General MIDI drum note of a class (drumgen gm-notes: 35 36 kick;
 # 38 40 snare; 42 44 46 hihat; 41 43 45 47 48 50 tom; 49 51 52 53 55 57 59 cymbal; 37 side stick
@@ -36,6 +39,8 @@ H2=${H2_DRUMKITS:-/usr/share/hydrogen/data/drumkits}
 SF2_FLUIDR3=${SF2_FLUIDR3:-/usr/share/sounds/sf2/FluidR3_GM.sf2}
 SF2_TIMGM=${SF2_TIMGM:-/usr/share/sounds/sf2/TimGM6mb.sf2}
 CLASSES="kick snare hihat tom cymbal"
+# FluidR3_GM's other drum kits (NAME:PROGRAM in bank 128), besides its Standard kit (sf-fluidr3).
+FLUIDR3_KITS="room:8 power:16 electronic:24 808:25 jazz:32 brush:40"
 TAB=$(printf '\t')
 
 list=0 out=
@@ -66,7 +71,11 @@ available() {
 			printf '%s\t%s\n' "$("$DRUMGEN" kit-name "$d")" "$d"
 		done
 	fi
-	[ -f "$SF2_FLUIDR3" ] && printf 'sf-fluidr3\t%s\n' "$SF2_FLUIDR3"
+	if [ -f "$SF2_FLUIDR3" ]; then
+		for k in '' $FLUIDR3_KITS; do
+			printf 'sf-fluidr3%s\t%s\n' "${k:+-${k%%:*}}" "$SF2_FLUIDR3"
+		done
+	fi
 	[ -f "$SF2_TIMGM" ] && printf 'sf-timgm6mb\t%s\n' "$SF2_TIMGM"
 	return 0
 }
@@ -134,13 +143,14 @@ h2_kit() { # TMPDIR FOLDER
 	done <"$WORK/list"
 }
 
-# A soundfont kit: one MIDI file and one fluidsynth render per note and velocity.
-sf_kit() { # TMPDIR SF2
+# A soundfont kit: one MIDI file and one fluidsynth render per note and velocity (KIT: the drum
+# kit's program, 0 for Standard).
+sf_kit() { # TMPDIR SF2 KIT
 	"$DRUMGEN" gm-notes >"$WORK/notes"
 	while IFS="$TAB" read -r note cls name; do
 		case ",${notes:-$note}," in *",$note,"*) ;; *) continue ;; esac
 		for vel in $(echo "$velocities" | tr ',' ' '); do
-			"$DRUMGEN" note-mid "$WORK/n.mid" "$note" "$vel" 4
+			"$DRUMGEN" note-mid "$WORK/n.mid" "$note" "$vel" 4 "$3"
 			fluidsynth -ni -q -R 0 -C 0 -g 0.5 -r "$rate" -O float -T wav -F "$WORK/r.wav" \
 				"$2" "$WORK/n.mid" >"$WORK/err" 2>&1 </dev/null ||
 				{ echo "  fluidsynth failed on note $note: $(cat "$WORK/err")" >&2; exit 1; }
@@ -159,7 +169,10 @@ for k in $(echo "$kits" | tr ',' ' '); do
 	mkdir -p "$tmp"
 	: >"$tmp/sources.txt"
 	case $k in
-	sf-*) sf_kit "$tmp" "$src" ;;
+	sf-fluidr3-*)
+		prog=$(for p in $FLUIDR3_KITS; do [ "sf-fluidr3-${p%%:*}" != "$k" ] || echo "${p#*:}"; done)
+		sf_kit "$tmp" "$src" "$prog" ;;
+	sf-*) sf_kit "$tmp" "$src" 0 ;;
 	*) h2_kit "$tmp" "$src" ;;
 	esac
 	rm -rf "${out:?}/$k"
