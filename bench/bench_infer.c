@@ -4,6 +4,8 @@
  *
  *   bench_infer [-o csv-path] [cell:H ...]     e.g. bench_infer gru:8 lstm:32
  *   bench_infer knobs                          only the knob-model rows
+ *   bench_infer stacked                        only the stacked-layer rows
+ *   bench_infer bf16                           only the bf16-weight rows (RFX_WEIGHTS_BF16)
  *
  * The best of many short runs is the figure to compare: on a loaded machine the median moves with
  * the other jobs, the minimum much less. RFX_KERNEL=name times another kernel.
@@ -100,6 +102,75 @@ static void bench_stacked(const float *x, float *y, int n)
 	}
 }
 
+/* A model with random weights, its stream with the given weight storage (NULL on failure). */
+static RfxStream *stream_for(RfxCellType cell, int H, RfxWeightStorage storage, RfxModel **model)
+{
+	RfxModelSpec sp = { .cell = cell, .n_layers = 1, .n_inputs = 1, .hidden = H,
+			    .mode = RFX_MODE_EFFECT, .n_outputs = 1, .skip = 1, .sample_rate = RATE };
+	RfxStream *st = NULL;
+	*model = NULL;
+	if (rfx_model_new(&sp, model) != RFX_OK)
+		return NULL;
+	rfx_model_init_random(*model, 1);
+	if (rfx_model_set_weight_storage(*model, storage) != RFX_OK || rfx_stream_create(*model, &st) != RFX_OK) {
+		rfx_model_free(*model);
+		*model = NULL;
+	}
+	return st;
+}
+
+/* The opt-in bf16 recurrent weights against the default floats: one stream and the pair, and what
+ * the rounding costs: the ESR of the bf16 output against the float one over the noise. */
+static void bench_bf16(const float *x, const float *x2, float *y, float *y2, int n)
+{
+	static const struct { RfxCellType cell; int H; } shapes[] = {
+		{ RFX_CELL_GRU, 32 }, { RFX_CELL_GRU, 48 }, { RFX_CELL_GRU, 64 },
+		{ RFX_CELL_LSTM, 48 }, { RFX_CELL_LSTM, 64 },
+	};
+	printf("\nbf16 recurrent weights (rfx_model_set_weight_storage, opt-in; bf16 loops from H = 48), "
+	       "ns per sample\n");
+	printf("%-5s %4s %9s %9s %6s %9s %9s %7s %6s %9s\n", "cell", "H", "f32", "bf16", "speed",
+	       "pair f32", "pair bf16", "target", "ratio", "ESR");
+	for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+		double ns[2], pns[2], median;
+		double err = 0, ref = 0;
+		for (int k = 0; k < 2; k++) {
+			RfxModel *m;
+			RfxStream *a = stream_for(shapes[i].cell, shapes[i].H, (RfxWeightStorage)k, &m), *b = NULL;
+			if (!a || rfx_stream_create(m, &b) != RFX_OK)
+				return;
+			time_runs(a, NULL, x, NULL, k ? y2 : y, NULL, n, &ns[k], &median);
+			pns[k] = NAN;
+			if (rfx_stream_pairs(a, b)) {
+				float *tmp = malloc(2 * (size_t)n * sizeof *tmp);
+				if (tmp)
+					time_runs(a, b, x, x2, tmp, tmp + n, n, &pns[k], &median);
+				free(tmp);
+			}
+			rfx_stream_destroy(b);
+			rfx_stream_destroy(a);
+			rfx_model_free(m);
+		}
+		for (int j = 0; j < n; j++) { /* y: f32, y2: bf16, both from the last single run */
+			err += ((double)y2[j] - y[j]) * ((double)y2[j] - y[j]);
+			ref += (double)y[j] * y[j];
+		}
+		const double target = target_ns(shapes[i].cell, shapes[i].H, 1);
+		char p0[16] = "-", p1[16] = "-"; /* "-": no paired loop for the shape */
+		if (!isnan(pns[0]))
+			snprintf(p0, sizeof p0, "%.1f", pns[0]);
+		if (!isnan(pns[1]))
+			snprintf(p1, sizeof p1, "%.1f", pns[1]);
+		printf("%-5s %4d %9.1f %9.1f %5.2fx %9s %9s", rfx_cell_name(shapes[i].cell), shapes[i].H,
+		       ns[0], ns[1], ns[0] / ns[1], p0, p1);
+		if (target > 0)
+			printf(" %7.0f %5.2fx", target, ns[1] / target);
+		else
+			printf(" %7s %6s", "", "");
+		printf(" %9.2e\n", ref > 0 ? err / ref : 0.0);
+	}
+}
+
 /* Knob models (conditioning inputs held, as a knob at rest): the same shape with 0, 1 and 2 knobs,
  * and the ratio to the model without (issue 14: within 10 %). */
 static void bench_knobs(const float *x, float *y, int n)
@@ -179,12 +250,14 @@ int main(int argc, char **argv)
 {
 	const char *csv_path = NULL;
 	char *filters[32];
-	int n_filters = 0, knobs_only = 0, stacked_only = 0;
+	int n_filters = 0, knobs_only = 0, stacked_only = 0, bf16_only = 0;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "knobs") == 0)
 			knobs_only = 1;
 		else if (strcmp(argv[i], "stacked") == 0)
 			stacked_only = 1;
+		else if (strcmp(argv[i], "bf16") == 0)
+			bf16_only = 1;
 		else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
 			csv_path = argv[++i];
 		else if (n_filters < 32 && strchr(argv[i], ':'))
@@ -192,7 +265,7 @@ int main(int argc, char **argv)
 		else if (argv[i][0] != '-')
 			csv_path = argv[i]; /* the old form: bench_infer csv-path */
 		else {
-			fprintf(stderr, "usage: bench_infer [-o csv-path] [knobs | stacked | cell:H ...]\n");
+			fprintf(stderr, "usage: bench_infer [-o csv-path] [knobs | stacked | bf16 | cell:H ...]\n");
 			return 2;
 		}
 	}
@@ -211,14 +284,17 @@ int main(int argc, char **argv)
 			     "target_ns,pair_ns_per_channel,pair_ns_median\n");
 	rfx_bench_print_machine(stdout);
 	printf("single-core FP32 peak measured: %.1f GFLOP/s\n", peak);
-	printf("pair: two channels of one model through rfx_stream_process_pair, ns per sample per channel\n\n");
-	printf("%-5s %4s %-8s %9s %9s %10s %8s %7s %7s %6s %9s %6s\n", "cell", "H", "kernel", "best ns",
-	       "median", "x realtime", "GFLOP/s", "of peak", "target", "ratio", "pair/ch", "ratio");
+	printf("pair: two channels of one model through rfx_stream_process_pair, ns per sample per channel\n");
+	const int table = !knobs_only && !stacked_only && !bf16_only;
+	if (table)
+		printf("\n%-5s %4s %-8s %9s %9s %10s %8s %7s %7s %6s %9s %6s\n", "cell", "H", "kernel",
+		       "best ns", "median", "x realtime", "GFLOP/s", "of peak", "target", "ratio", "pair/ch",
+		       "ratio");
 	static const RfxCellType cells[] = { RFX_CELL_RNN, RFX_CELL_GRU, RFX_CELL_LSTM };
 	/* The table's sizes (a filter may name any H from 1 to 64, e.g. gru:12): the powers of two,
 	 * every size with a target (issue 17's table: GRU 40 too), and 12 and 20 (widths the loops
 	 * reach by padding to a multiple of 8, stream.c). */
-	for (int c = 0; c < 3 && !knobs_only && !stacked_only; c++)
+	for (int c = 0; c < 3 && table; c++)
 		for (int hi = 1; hi <= 64; hi++) {
 			const int listed = hi == 8 || hi % 16 == 0 || hi == 12 || hi == 20 ||
 					   target_ns(cells[c], hi, 1) > 0;
@@ -277,9 +353,11 @@ int main(int argc, char **argv)
 			rfx_stream_destroy(st);
 			rfx_model_free(m);
 		}
-	if (n_filters == 0 && !knobs_only)
+	if (n_filters == 0 && (table || stacked_only))
 		bench_stacked(x, y, n);
-	if (n_filters == 0 && !stacked_only)
+	if (n_filters == 0 && (table || bf16_only))
+		bench_bf16(x, x2, y, y2, n);
+	if (n_filters == 0 && (table || knobs_only))
 		bench_knobs(x, y, n);
 	if (csv)
 		fclose(csv);

@@ -67,6 +67,7 @@ static inline int fx_gates(RfxCellType cell)
 typedef struct {
 	__m256 wi[4][FX_MAXB], bsum[4][FX_MAXB], bhn[FX_MAXB], hw[FX_MAXB];
 	const float *Wh, *Wi; /* Wi: the input rows of a layer above the first */
+	const uint32_t *Whc;  /* Wh as bf16 pairs, where the loops read them so (H >= 48), or NULL */
 	int GHp, skip;
 	float hb;
 } FxConst;
@@ -107,6 +108,7 @@ static inline __attribute__((always_inline)) void fx_const_load(FxConst *K, cons
 		K->hw[b] = _mm256_loadu_ps(st->head_w + 8 * b);
 	}
 	K->Wh = ly->Wh;
+	K->Whc = H >= 48 ? ly->Whc : NULL;
 	K->Wi = ly->Wi;
 	K->GHp = st->GHp;
 	K->skip = st->skip;
@@ -152,6 +154,18 @@ static inline __attribute__((always_inline)) void fx_lane_reset(FxLane *L, const
 		if (cell == RFX_CELL_LSTM)
 			L->c[b] = _mm256_loadu_ps(ly->c0 + 8 * b);
 	}
+}
+
+/* acc += the layer's own state times its recurrent weights: as bf16 pairs when the stream has them
+ * (RFX_WEIGHTS_BF16) and H >= 48, else as floats. */
+static inline __attribute__((always_inline)) void fx_matvec_h(const FxConst *K, const FxLane *L,
+							       const int in_regs, const int H, const int G,
+							       __m256 acc[][FX_MAXB])
+{
+	if (H >= 48 && K->Whc)
+		fxc_matvec(K->Whc, K->GHp, L->hmem, H, G, acc);
+	else
+		fx_matvec(K->Wh, K->GHp, L->h, L->hmem, in_regs, H, G, acc);
 }
 
 /* The first part of one sample of one stream: the input check, and the accumulators started with
@@ -294,7 +308,7 @@ static inline __attribute__((always_inline)) void fx_run(RfxStream *st, const fl
 	for (uint32_t t = 0; t < n; t++) {
 		__m256 acc[4][FX_MAXB];
 		const float x = fx_begin(&K, &L, in[t], H, cell, in_regs, acc); /* in == out is fine */
-		fx_matvec(K.Wh, K.GHp, L.h, L.hmem, in_regs, H, G, acc);
+		fx_matvec_h(&K, &L, in_regs, H, G, acc);
 		out[t] = fx_end(&K, &L, x, H, cell, in_regs, acc);
 	}
 	fx_lane_store(&L, H, cell);
@@ -362,7 +376,7 @@ static inline __attribute__((always_inline)) void fx_pre_vec(const FxConst *k, c
 			acc[g][b] = n_gate ? k->bhn[b] : k->bsum[g][b];
 			acci[g][b] = n_gate ? k->bsum[2][b] : _mm256_setzero_ps();
 		}
-	fx_matvec(k->Wh, k->GHp, self->h, self->hmem, in_regs, H, G, acc);
+	fx_matvec_h(k, self, in_regs, H, G, acc);
 	if (below)
 		fx_matvec(k->Wi, k->GHp, below->h, below->hmem, in_regs, H, G, acci);
 	else
@@ -388,7 +402,7 @@ static inline __attribute__((always_inline)) void fx_pre_audio(const FxConst *k,
 		for (int b = 0; b < B; b++)
 			acc[g][b] = (cell == RFX_CELL_GRU && g == 2) ? k->bhn[b]
 								      : _mm256_fmadd_ps(xv, k->wi[g][b], k->bsum[g][b]);
-	fx_matvec(k->Wh, k->GHp, self->h, self->hmem, in_regs, H, G, acc);
+	fx_matvec_h(k, self, in_regs, H, G, acc);
 	for (int b = 0; b < B && cell == RFX_CELL_GRU; b++)
 		inn[b] = _mm256_fmadd_ps(xv, k->wi[2][b], k->bsum[2][b]);
 }
@@ -481,7 +495,9 @@ static inline __attribute__((always_inline)) void fx_run2(RfxStream *sa, RfxStre
 		__m256 acca[4][FX_MAXB], accb[4][FX_MAXB];
 		const float xa = fx_begin(&K, &La, ina[t], H, cell, in_regs, acca); /* both inputs are */
 		const float xb = fx_begin(&K, &Lb, inb[t], H, cell, in_regs, accb); /* read first */
-		if (FX_PER2(G * H / 8)) {
+		if (H >= 48 && K.Whc && G * H / 8 >= 18) {
+			fxc_matvec2(K.Whc, K.GHp, La.hmem, Lb.hmem, H, G, acca, accb);
+		} else if (FX_PER2(G * H / 8)) {
 			fx_matvec2(K.Wh, K.GHp, La.hmem, Lb.hmem, H, G, acca, accb);
 		} else {
 			fx_matvec(K.Wh, K.GHp, La.h, La.hmem, in_regs, H, G, acca);

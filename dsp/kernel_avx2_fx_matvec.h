@@ -183,4 +183,122 @@ static inline __attribute__((always_inline)) void fx_matvec2(const float *restri
 		}
 }
 
+/* ---------------------------------------------------------------- bf16 pairs (RFX_WEIGHTS_BF16)
+ *
+ * The same sums from weights packed two to a 32-bit word (dsp/bf16.h): word j of a row holds what
+ * h[2j] and h[2j + 1] multiply, the first widened by a shift, the second read as it is. Half the
+ * bytes: GRU 64's recurrent weights (24 KB) stay in L1, where as floats (48 KB) each sample
+ * streamed them from L2. Each block is one chain summed over k in order from its start value, as in
+ * fx_matvec's one-pass form, so a stream gives the same bits as with those weights in floats. Taken
+ * from H = 48 on; below, the floats fit L1 and the shifts only cost. */
+static inline __m256 fxc_even(__m256i w)
+{
+	return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16));
+}
+
+#define FXC_PASS1(PER)                                                                              \
+	static inline __attribute__((always_inline)) void fxc_pass1_##PER(                          \
+		const uint32_t *restrict w, int GHp, const float *h, int H, float *restrict pre)   \
+	{                                                                                           \
+		__m256 a[PER];                                                                      \
+		for (int q = 0; q < PER; q++)                                                       \
+			a[q] = _mm256_load_ps(pre + 8 * q);                                         \
+		for (int k = 0; k < H; k += 2, w += GHp) {                                          \
+			const __m256 h0 = _mm256_broadcast_ss(h + k), h1 = _mm256_broadcast_ss(h + k + 1); \
+			for (int q = 0; q < PER; q++) {                                             \
+				const __m256i wq = _mm256_load_si256((const __m256i *)(w + 8 * q)); \
+				a[q] = _mm256_fmadd_ps(h0, fxc_even(wq), a[q]);                     \
+				a[q] = _mm256_fmadd_ps(h1, _mm256_castsi256_ps(wq), a[q]);          \
+			}                                                                           \
+		}                                                                                   \
+		for (int q = 0; q < PER; q++)                                                       \
+			_mm256_store_ps(pre + 8 * q, a[q]);                                         \
+	}
+FXC_PASS1(6)
+FXC_PASS1(7)
+FXC_PASS1(8)
+
+/* Passes of 8, 7 or 6 blocks, whichever divides the count: every shape from H = 48 on (RNN 6, 7,
+ * 8 blocks; GRU 18, 21, 24; LSTM 24, 28, 32). */
+static inline __attribute__((always_inline)) void fxc_matvec(const uint32_t *restrict Whc, int GHp,
+							       const float *hmem, int H, int G,
+							       __m256 acc[][FX_MAXB])
+{
+	const int B = H / 8, NQ = G * B, per = NQ % 8 == 0 ? 8 : NQ % 7 == 0 ? 7 : 6;
+	_Alignas(32) float pre[4 * 8 * FX_MAXB];
+	for (int g = 0; g < G; g++)
+		for (int b = 0; b < B; b++)
+			_mm256_store_ps(pre + g * H + 8 * b, acc[g][b]);
+	for (int q0 = 0; q0 < NQ; q0 += per) {
+		if (per == 8)
+			fxc_pass1_8(Whc + 8 * q0, GHp, hmem, H, pre + 8 * q0);
+		else if (per == 7)
+			fxc_pass1_7(Whc + 8 * q0, GHp, hmem, H, pre + 8 * q0);
+		else
+			fxc_pass1_6(Whc + 8 * q0, GHp, hmem, H, pre + 8 * q0);
+		__asm__ volatile("" ::: "memory"); /* keep the passes apart */
+	}
+	for (int g = 0; g < G; g++)
+		for (int b = 0; b < B; b++)
+			acc[g][b] = _mm256_load_ps(pre + g * H + 8 * b);
+}
+
+/* The pair's: each word loaded and widened once for both streams (4 blocks a pass where the count
+ * allows, else 3: 8 accumulators, 4 broadcasts). */
+#define FXC_PASS2(PER)                                                                              \
+	static inline __attribute__((always_inline)) void fxc_pass2_##PER(                          \
+		const uint32_t *restrict w, int GHp, const float *ha, const float *hb, int H,      \
+		float *restrict pa, float *restrict pb)                                             \
+	{                                                                                           \
+		__m256 a[PER], b[PER];                                                              \
+		for (int q = 0; q < PER; q++) {                                                     \
+			a[q] = _mm256_load_ps(pa + 8 * q);                                          \
+			b[q] = _mm256_load_ps(pb + 8 * q);                                          \
+		}                                                                                   \
+		for (int k = 0; k < H; k += 2, w += GHp) {                                          \
+			const __m256 ha0 = _mm256_broadcast_ss(ha + k), ha1 = _mm256_broadcast_ss(ha + k + 1); \
+			const __m256 hb0 = _mm256_broadcast_ss(hb + k), hb1 = _mm256_broadcast_ss(hb + k + 1); \
+			for (int q = 0; q < PER; q++) {                                             \
+				const __m256i wq = _mm256_load_si256((const __m256i *)(w + 8 * q)); \
+				const __m256 we = fxc_even(wq), wo = _mm256_castsi256_ps(wq);       \
+				a[q] = _mm256_fmadd_ps(ha0, we, a[q]);                              \
+				b[q] = _mm256_fmadd_ps(hb0, we, b[q]);                              \
+				a[q] = _mm256_fmadd_ps(ha1, wo, a[q]);                              \
+				b[q] = _mm256_fmadd_ps(hb1, wo, b[q]);                              \
+			}                                                                           \
+		}                                                                                   \
+		for (int q = 0; q < PER; q++) {                                                     \
+			_mm256_store_ps(pa + 8 * q, a[q]);                                          \
+			_mm256_store_ps(pb + 8 * q, b[q]);                                          \
+		}                                                                                   \
+	}
+FXC_PASS2(3)
+FXC_PASS2(4)
+
+static inline __attribute__((always_inline)) void fxc_matvec2(const uint32_t *restrict Whc, int GHp,
+								const float *ha, const float *hb, int H,
+								int G, __m256 acca[][FX_MAXB],
+								__m256 accb[][FX_MAXB])
+{
+	const int B = H / 8, NQ = G * B, per = NQ % 4 == 0 ? 4 : 3;
+	_Alignas(32) float prea[4 * 8 * FX_MAXB], preb[4 * 8 * FX_MAXB];
+	for (int g = 0; g < G; g++)
+		for (int b = 0; b < B; b++) {
+			_mm256_store_ps(prea + g * H + 8 * b, acca[g][b]);
+			_mm256_store_ps(preb + g * H + 8 * b, accb[g][b]);
+		}
+	for (int q0 = 0; q0 < NQ; q0 += per) {
+		if (per == 4)
+			fxc_pass2_4(Whc + 8 * q0, GHp, ha, hb, H, prea + 8 * q0, preb + 8 * q0);
+		else
+			fxc_pass2_3(Whc + 8 * q0, GHp, ha, hb, H, prea + 8 * q0, preb + 8 * q0);
+		__asm__ volatile("" ::: "memory");
+	}
+	for (int g = 0; g < G; g++)
+		for (int b = 0; b < B; b++) {
+			acca[g][b] = _mm256_load_ps(prea + g * H + 8 * b);
+			accb[g][b] = _mm256_load_ps(preb + g * H + 8 * b);
+		}
+}
+
 #endif

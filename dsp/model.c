@@ -171,6 +171,7 @@ RfxStatus rfx_model_clone(const RfxModel *src, RfxModel **out)
 	memcpy((*out)->labels, src->labels, sizeof src->labels);
 	memcpy((*out)->notes, src->notes, sizeof src->notes);
 	(*out)->has_notes = src->has_notes;
+	(*out)->weight_storage = src->weight_storage;
 	st = rfx_model_set_metadata(*out, src->metadata);
 	if (st != RFX_OK) {
 		rfx_model_free(*out);
@@ -214,6 +215,34 @@ void rfx_model_init_random(RfxModel *m, uint64_t seed)
 			t->data[j] = is_state ? 0.0f : k * (2.0f * u - 1.0f);
 		}
 	}
+}
+
+RfxStatus rfx_model_set_weight_storage(RfxModel *m, RfxWeightStorage storage)
+{
+	if (!m || (unsigned)storage >= RFX_WEIGHTS_COUNT)
+		return RFX_ERR_INVALID;
+	m->weight_storage = storage;
+	return RFX_OK;
+}
+
+RfxWeightStorage rfx_model_weight_storage(const RfxModel *m)
+{
+	return m ? m->weight_storage : RFX_WEIGHTS_F32;
+}
+
+static const char *const storage_names[RFX_WEIGHTS_COUNT] = { "f32", "bf16" };
+
+const char *rfx_weight_storage_name(RfxWeightStorage storage)
+{
+	return (unsigned)storage < RFX_WEIGHTS_COUNT ? storage_names[storage] : NULL;
+}
+
+RfxWeightStorage rfx_weight_storage_from_name(const char *name)
+{
+	for (int i = 0; name && i < RFX_WEIGHTS_COUNT; i++)
+		if (strcmp(name, storage_names[i]) == 0)
+			return (RfxWeightStorage)i;
+	return RFX_WEIGHTS_COUNT;
 }
 
 RfxStatus rfx_model_set_metadata(RfxModel *m, const char *json_object)

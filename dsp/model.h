@@ -75,6 +75,7 @@ struct RfxModel {
 	int notes[RFX_MAX_CLASSES];  /* MIDI note per class, when has_notes ("notes" in the file) */
 	int has_notes;
 	char *metadata;             /* free JSON object text (training command, hashes, metrics), or NULL */
+	RfxWeightStorage weight_storage; /* how streams store weight_hh (rnnfx.h); not in files */
 };
 
 /* Gates per cell: 1, 3 or 4. */

@@ -138,6 +138,20 @@ const char *rfx_model_metadata(const RfxModel *model);
 RFX_MUST_CHECK
 RfxStatus rfx_model_set_metadata(RfxModel *model, const char *json_object);
 
+/* How the streams and engines made from a model afterwards store its recurrent weights (weight_hh
+ * of every layer). F32, the default, keeps them as trained: outputs within 1e-5 of PyTorch. BF16
+ * (opt-in) rounds each to bfloat16, 8 significant bits (dsp/bf16.h), which halves their memory:
+ * from H = 48 on they then stay in the L1 cache, and the x86 loops run faster (GRU 64 about 1.35x),
+ * for an error docs/performance.md measures (output ESR against F32 ~1e-6 on trained models).
+ * Every kernel runs the same rounded weights. A host's choice, not saved in model files. */
+typedef enum { RFX_WEIGHTS_F32, RFX_WEIGHTS_BF16, RFX_WEIGHTS_COUNT } RfxWeightStorage;
+RFX_MUST_CHECK
+RfxStatus rfx_model_set_weight_storage(RfxModel *model, RfxWeightStorage storage);
+RfxWeightStorage rfx_model_weight_storage(const RfxModel *model);
+/* "f32", "bf16"; NULL for an unknown value. The inverse gives RFX_WEIGHTS_COUNT for an unknown name. */
+const char *rfx_weight_storage_name(RfxWeightStorage storage);
+RfxWeightStorage rfx_weight_storage_from_name(const char *name);
+
 /* "rnn", "gru", "lstm"; NULL for an unknown type. */
 const char *rfx_cell_name(RfxCellType cell);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bf16.h"
 #include "kernel_table.h"
 #include "denormals.h"
 #include "stream_impl.h"
@@ -66,6 +67,10 @@ static void lay_out(Carver *cv, const RfxModel *m, RfxStream *st)
 		ly->c = (st->state && has_c) ? st->state + (size_t)(s->n_layers + l) * H : NULL;
 		ly->Wi = carve(cv, (size_t)ly->n_in * GHp);
 		ly->Wh = carve(cv, (size_t)H * GHp);
+		/* bf16 pairs (dsp/bf16.h): uint32 words, the size of floats */
+		ly->Whc = m->weight_storage == RFX_WEIGHTS_BF16
+				  ? (uint32_t *)carve(cv, (size_t)(H + 1) / 2 * GHp)
+				  : NULL;
 		ly->bi = carve(cv, GHp);
 		ly->bh = carve(cv, GHp);
 		ly->h0 = carve(cv, H);
@@ -149,7 +154,7 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 static uint64_t weights_fingerprint(const RfxStream *st)
 {
 	const int shape[] = { st->cell, st->mode, st->n_layers, st->n_inputs, st->H, st->O, st->skip,
-			      st->has_frontend };
+			      st->has_frontend, st->layer[0].Whc != NULL };
 	uint64_t h = fnv1a(0xcbf29ce484222325u, shape, sizeof shape);
 	for (int l = 0; l < st->n_layers; l++) {
 		const RfxPackedLayer *ly = &st->layer[l];
@@ -194,6 +199,8 @@ RfxStatus rfx_stream_init(void *mem, size_t size, const RfxModel *m, RfxStream *
 		const int H = s->hidden, Hs = st->H;
 		pack_transposed(ly->Wi, wi, st->GHp, H, Hs, ly->n_in);
 		pack_transposed(ly->Wh, wh, st->GHp, H, Hs, Hs);
+		if (ly->Whc) /* Wh then holds the rounded values, for the kernels that read floats */
+			rfx_bf16_pack_rows(ly->Wh, ly->Whc, Hs, st->GHp);
 		pack_gates(ly->bi, bi, st->GHp, H, Hs);
 		pack_gates(ly->bh, bh, st->GHp, H, Hs);
 		pack_vector(ly->h0, tensor_l(m, "h0", l), st->H);

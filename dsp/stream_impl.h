@@ -20,6 +20,9 @@ typedef struct {
 	int n_in;           /* I_l */
 	float *Wi;          /* [I_l][GHp] transposed weight_ih */
 	float *Wh;          /* [H][GHp]   transposed weight_hh */
+	uint32_t *Whc;      /* [(H + 1) / 2][GHp] the same as bf16 pairs (rows 2j and 2j + 1 in word
+			     * j, dsp/bf16.h) with RFX_WEIGHTS_BF16, and then Wh holds their rounded
+			     * values; NULL with F32 */
 	float *bi;          /* [GHp] bias_ih */
 	float *bh;          /* [GHp] bias_hh */
 	float *h0, *c0;     /* [H] initial state (zeros when the model has none) */

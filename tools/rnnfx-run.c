@@ -59,6 +59,7 @@ typedef struct {
 	float cond_value[RFX_MAX_INPUTS];
 	double note_ms;              /* onsets: MIDI note length */
 	RfxOnsetConfig detect;       /* onsets: --threshold, --gap, --gate */
+	RfxWeightStorage weights;    /* --weights: the recurrent weights' storage (f32 default) */
 	int n_knob;                  /* --knob NAME=V, in the user's units (a knob model's metadata) */
 	RfxKnobSetting knob[RFX_MAX_KNOBS];
 } Options;
@@ -103,6 +104,8 @@ static void usage(FILE *f)
 		"  --knob NAME=V    a knob model's knob at V in its own units (clamped to the trained\n"
 		"                   range); knobs not given sit at their default\n"
 		"  --cond I=V       hold conditioning input I (1..) at V (the network's value)\n"
+		"  --weights W      f32 (default) or bf16: recurrent weights rounded to bfloat16, half\n"
+		"                   the memory, faster from H = 48 on (docs/performance.md)\n"
 		"  --hop MS         classifier: milliseconds per CSV row (default %g)\n"
 		"  --note-length MS onset model: MIDI note length (default 50)\n"
 		"  --threshold P    onset model: fire at probability P (default 0.5)\n"
@@ -196,6 +199,10 @@ static int parse_option(Options *o, const char *a, const char *v)
 		if (!o->subtype)
 			return fprintf(stderr, "%s: %s '%s': expected pcm16, pcm24, pcm32, float or "
 				       "double\n", PROG, a, v), 1;
+	} else if (!strcmp(a, "--weights")) {
+		o->weights = rfx_weight_storage_from_name(v);
+		if (o->weights == RFX_WEIGHTS_COUNT)
+			return fprintf(stderr, "%s: --weights '%s': expected f32 or bf16\n", PROG, v), 1;
 	} else if (!strcmp(a, "--knob")) {
 		if (o->n_knob >= RFX_MAX_KNOBS || cli_parse_knob(v, &o->knob[o->n_knob++]))
 			return fprintf(stderr, "%s: --knob '%s': expected NAME=VALUE, e.g. drive=7.5 (at "
@@ -578,6 +585,9 @@ static int load_model(const Options *o, Run *r)
 	RfxStatus s = rfx_model_load_file(o->model_path, &r->model, detail, sizeof detail);
 	if (s != RFX_OK)
 		return fail(o->model_path, "%s%s%s", rfx_strerror(s), detail[0] ? ": " : "", detail);
+	s = rfx_model_set_weight_storage(r->model, o->weights);
+	if (s != RFX_OK)
+		return fail(o->model_path, "--weights: %s", rfx_strerror(s));
 	return 0;
 }
 

@@ -1,8 +1,9 @@
 /* rcheck — checks the runners' output against the dsp library, for the scripts in tests/runners/.
  *
- *   rcheck ref MODEL IN OUT [I=V ...]
+ *   rcheck ref MODEL IN OUT [I=V ...] [weights=W]
  *       every channel of OUT (a float file) is bit-identical to rfx_stream_process run over the
- *       same channel of IN in one call (conditioning inputs I held at V)
+ *       same channel of IN in one call (conditioning inputs I held at V; the recurrent weights
+ *       stored as W, f32 or bf16: rfx_model_set_weight_storage)
  *   rcheck chan MULTI c MONO
  *       channel c of MULTI is bit-identical to the mono file MONO
  *   rcheck live MODEL REC OUTCH INCH FROM TO TOL
@@ -106,10 +107,19 @@ static int check_ref(char **argv, int n_cond)
 		       (long long)out.frames, out.channels, (long long)in.frames, in.channels);
 		return 1;
 	}
+	char **cond = argv + 3;
+	if (n_cond > 0 && strncmp(cond[n_cond - 1], "weights=", 8) == 0) {
+		const RfxWeightStorage w = rfx_weight_storage_from_name(cond[n_cond - 1] + 8);
+		if (rfx_model_set_weight_storage(m, w) != RFX_OK) {
+			printf("FAIL %s: unknown\n", cond[n_cond - 1]);
+			return 1;
+		}
+		n_cond--;
+	}
 	int bad = 0;
 	for (int c = 0; c < in.channels; c++) {
 		float *x = channel(&in, c), *y = channel(&out, c);
-		float *r = reference(m, x, in.frames, n_cond, argv + 3);
+		float *r = reference(m, x, in.frames, n_cond, cond);
 		int d = r ? first_diff(r, y, in.frames) : 0;
 		if (d >= 0) {
 			printf("FAIL channel %d differs from the library at frame %d: %.9g vs %.9g\n", c,

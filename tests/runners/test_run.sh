@@ -76,6 +76,18 @@ fmt=$(soxi -r "$W/keep.wav")/$(soxi -c "$W/keep.wav")/$(soxi -b "$W/keep.wav")/$
 check "conditioning: bit-identical to the library with the same values" \
 	"$H/rcheck" ref "$W/cond.json" "$W/mono.wav" "$W/cond.out.wav" 1=0.5 2=-0.25 || bad "cond run failed"
 
+# 5b. --weights bf16: the library's stream with bf16 recurrent weights, bit for bit (a GRU 64, whose
+# x86 loops read them packed, in stereo through the pair loop), and not the f32 output.
+"$H/mkmodel" "$W/g64.json" --cell gru --hidden 64 --seed 9 --skip
+"$RUN" -q --model "$W/g64.json" --weights bf16 --format float --block 7 "$W/st16.wav" "$W/bf.wav" &&
+check "--weights bf16: bit-identical to the library with bf16 weights" \
+	"$H/rcheck" ref "$W/g64.json" "$W/st16.wav" "$W/bf.wav" weights=bf16 || bad "--weights bf16 run failed"
+"$RUN" -q --model "$W/g64.json" --weights f32 --format float "$W/st16.wav" "$W/f32.wav" &&
+	! cmp -s "$W/bf.wav" "$W/f32.wav" && ok "--weights bf16 differs from f32" || bad "--weights bf16 = f32"
+"$RUN" -q --model "$W/g64.json" --weights f16 "$W/mono.wav" "$W/f16.wav" 2>"$W/err"
+[ $? = 2 ] && grep -q "expected f32 or bf16" "$W/err" && [ ! -e "$W/f16.wav" ] &&
+	ok "--weights f16: refused, no file" || bad "--weights f16: $(cat "$W/err")"
+
 # 6. Classifier CSV: well formed, one row per hop, block-size invariant.
 "$RUN" -q --model "$W/cls.json" --hop 10 "$W/st16.wav" "$W/cls.csv" &&
 "$RUN" -q --model "$W/cls.json" --hop 10 --block 7 "$W/st16.wav" "$W/cls7.csv" &&
