@@ -6,12 +6,20 @@
  * general loop (kernel_avx2.c) otherwise; the Makefile builds this file with -mavx2 -mfma
  * -ffp-contract=fast, as it does kernel_avx2.c.
  *
+ * The file is built twice: as it is for the kernel table's "avx2" row, and through
+ * kernel_avx512_fx.c with AVX-512VL for the "avx512" row: the same 256-bit vectors, but 32 vector
+ * registers instead of 16, so more accumulators stay in registers; FX_REGS picks the mat-vec forms
+ * for the count (kernel_avx2_fx_matvec.h).
+ *
  * Unlike the general loop, these do not follow fastmath.h: their activations are cheaper
  * approximations of their own (kernel_avx2_fx_act.h), with the error bounds stated there,
  * in docs/performance.md ("Accuracy of the specialised loops") and asserted by
  * tests/test_activations.c. */
 #include "kernel_isa.h"
 #if RFX_KERNEL_X86
+#ifndef RFX_KSUFFIX
+#define RFX_KSUFFIX avx2
+#endif
 #include <immintrin.h>
 #include <math.h>
 #include <stddef.h>
@@ -37,6 +45,17 @@
  * size), and LSTM's c is not bounded at all. It costs a compare and an OR per vector and a branch
  * that is never taken, off the recurrence's critical path. */
 #define FX_MAXB 8 /* H / 8 blocks: H <= 64 */
+#ifdef __AVX512VL__
+#define FX_REGS 32 /* vector registers the mat-vec forms may fill */
+/* From how many blocks a pair fuses its mat-vecs (fx_matvec2, each weight loaded once for both):
+ * with 32 registers each stream's one-pass mat-vec spills nothing up to 28 blocks, and two of
+ * them measured faster than the fused form there (GRU 48 187 -> 169 ns per channel, GRU 64
+ * 404 -> 369, LSTM 48 343 -> 319); LSTM 64's 32 blocks still gain from fusing (765 -> 700). */
+#define FX_FUSE2_MIN 29
+#else
+#define FX_REGS 16
+#define FX_FUSE2_MIN 18
+#endif
 
 #include "kernel_avx2_fx_act.h"
 #include "kernel_avx2_fx_matvec.h"
@@ -108,7 +127,7 @@ static inline __attribute__((always_inline)) void fx_const_load(FxConst *K, cons
 		K->hw[b] = _mm256_loadu_ps(st->head_w + 8 * b);
 	}
 	K->Wh = ly->Wh;
-	K->Whc = H >= 48 ? ly->Whc : NULL;
+	K->Whc = fx_gates(cell) * H / 8 >= 18 ? ly->Whc : NULL; /* GRU, LSTM from H = 48 */
 	K->Wi = ly->Wi;
 	K->GHp = st->GHp;
 	K->skip = st->skip;
@@ -162,7 +181,7 @@ static inline __attribute__((always_inline)) void fx_matvec_h(const FxConst *K, 
 							       const int in_regs, const int H, const int G,
 							       __m256 acc[][FX_MAXB])
 {
-	if (H >= 48 && K->Whc)
+	if (H >= 48 && K->Whc) /* H: a constant, so the rest of the time no code for it */
 		fxc_matvec(K->Whc, K->GHp, L->hmem, H, G, acc);
 	else
 		fx_matvec(K->Wh, K->GHp, L->h, L->hmem, in_regs, H, G, acc);
@@ -495,9 +514,9 @@ static inline __attribute__((always_inline)) void fx_run2(RfxStream *sa, RfxStre
 		__m256 acca[4][FX_MAXB], accb[4][FX_MAXB];
 		const float xa = fx_begin(&K, &La, ina[t], H, cell, in_regs, acca); /* both inputs are */
 		const float xb = fx_begin(&K, &Lb, inb[t], H, cell, in_regs, accb); /* read first */
-		if (H >= 48 && K.Whc && G * H / 8 >= 18) {
+		if (H >= 48 && K.Whc) {
 			fxc_matvec2(K.Whc, K.GHp, La.hmem, Lb.hmem, H, G, acca, accb);
-		} else if (FX_PER2(G * H / 8)) {
+		} else if (FX_PER2(G * H / 8) && G * H / 8 >= FX_FUSE2_MIN) {
 			fx_matvec2(K.Wh, K.GHp, La.hmem, Lb.hmem, H, G, acca, accb);
 		} else {
 			fx_matvec(K.Wh, K.GHp, La.h, La.hmem, in_regs, H, G, acca);
@@ -562,7 +581,7 @@ static int fx_covers_any(const RfxStream *st)
 	       (st->mode != RFX_MODE_EFFECT || st->O == 1);
 }
 
-RfxProcessFn rfx_kernel_fx_avx2(const RfxStream *st)
+RfxProcessFn KFN(rfx_kernel_fx)(const RfxStream *st)
 {
 	const int i = st->H / 8 - 1;
 	if (fx_covers_any(st)) {
@@ -593,7 +612,7 @@ static int fx_pairs(const RfxStream *st)
 	return FX_PAIRS(st->G, st->G * st->H / 8);
 }
 
-RfxPairFn rfx_kernel_fx_pair_avx2(const RfxStream *st)
+RfxPairFn KFN(rfx_kernel_fx_pair)(const RfxStream *st)
 {
 	if (!fx_covers(st) || !fx_pairs(st))
 		return NULL;
@@ -609,6 +628,7 @@ RfxPairFn rfx_kernel_fx_pair_avx2(const RfxStream *st)
 /* tests/test_activations.c's view of the specialised loops' activations (kernel_act.h), called with
  * constant counts as the loops call them: one vector (Estrin, or the rational form) or five
  * (Horner). */
+#ifndef __AVX512VL__ /* one test hook: the activations are the same code in both builds */
 void rfx_kernel_act_avx2_fx(RfxAct act, RfxActForm form, const float *x, float *y, size_t n)
 {
 	const int sig = act == RFX_ACT_SIGMOID;
@@ -639,6 +659,7 @@ void rfx_kernel_act_avx2_fx(RfxAct act, RfxActForm form, const float *x, float *
 		_mm256_storeu_ps(y + i, v[0]);
 	}
 }
+#endif
 #else
 typedef int rfx_kernel_avx2_fx_unused; /* ISO C wants something in a translation unit */
 #endif

@@ -53,17 +53,23 @@ static inline __attribute__((always_inline)) void fx_pass1(int per, const float 
 }
 
 /* G gate blocks of the pre-activation: acc[g][b] = init[g][b] + sum_k h[k] * Wh[k][g*H + 8b..].
- * With few output blocks (G * B <= 6) each gets two chains (even and odd k, summed at the end) to
- * hide the FMA latency; with more, the blocks themselves are enough chains. Up to 6 blocks (GRU 16,
- * RNN 40 and 48) the 12 chains still fit the 16 registers and halve the chain's length: GRU 16
- * 42 -> 38 ns, RNN 40 57 -> 49, RNN 48 69 -> 65 (4 blocks was the limit before). */
+ * With few output blocks (G * B <= FX_SPLIT_MAX) each gets two chains (even and odd k, summed at
+ * the end) to hide the FMA latency; with more, the blocks themselves are enough chains. Up to 6
+ * blocks (GRU 16, RNN 40 and 48) the 12 chains still fit 16 registers and halve the chain's
+ * length: GRU 16 42 -> 38 ns, RNN 40 57 -> 49, RNN 48 69 -> 65 (4 blocks was the limit before).
+ * The forms' limits by register count (A/B, docs/performance.md): two chains per block up to 6
+ * blocks in 16 registers, 9 in 32 (GRU 24 59.5 -> 57.2 ns, LSTM 16 51.7 -> 48.5; at 12, GRU 32
+ * lost 2 %: its FMA throughput, not the chain, is the bound); two passes from 13 blocks in 16
+ * registers, only at 16 in 32 (LSTM 32 134 -> 127; GRU 40's 15 in one pass 135 -> 129). */
+#define FX_SPLIT_MAX (FX_REGS == 32 ? 9 : 6)
+#define FX_TWO_PASS_MIN (FX_REGS == 32 ? 16 : 13)
 static inline __attribute__((always_inline)) void fx_matvec(const float *restrict Wh, int GHp,
 							      const __m256 *hv, const float *hmem,
 							      int in_regs, int H, int G,
 							      __m256 acc[][FX_MAXB])
 {
 	const int B = H / 8;
-	if (G * B <= 6) {
+	if (G * B <= FX_SPLIT_MAX) {
 		__m256 odd[4][FX_MAXB];
 		for (int g = 0; g < G; g++)
 			for (int b = 0; b < B; b++)
@@ -84,15 +90,16 @@ static inline __attribute__((always_inline)) void fx_matvec(const float *restric
 				acc[g][b] = _mm256_add_ps(acc[g][b], odd[g][b]);
 		return;
 	}
-	/* Up to 12 blocks: one pass, every accumulator in a register. 13 to 16 (LSTM H = 32, GRU 40):
-	 * two passes, each running over every k with its accumulators in registers, through `pre` in
+	/* Up to 12 blocks (16 registers; 15 in 32): one pass, every accumulator in a register. 13 to
+	 * 16 (LSTM H = 32, GRU 40; in 32 registers LSTM 32 only): two passes, each running over every k with its accumulators in registers, through `pre` in
 	 * memory between them so no pass's results stay live in registers during the next (one
 	 * pass would keep a few accumulators in memory, each FMA then waiting for a store to forward:
 	 * 220 -> 186 ns for LSTM H = 32); h is read from memory there (H >= 32). More (H >= 48): the
 	 * weights come from L2 and one pass, with the compiler's spills, measured faster than passes
-	 * that each stream a part of every row (again with passes of exactly 6, 8 or 12 blocks). */
+	 * that each stream a part of every row (again with passes of exactly 6, 8 or 12 blocks); in 32
+	 * registers that pass spills nothing up to 28 blocks. */
 	const int NQ = G * B;
-	if (NQ <= 12 || NQ > 16) {
+	if (NQ < FX_TWO_PASS_MIN || NQ > 16) {
 		for (int k = 0; k < H; k++) {
 			const __m256 hk = bcast_h(hv, hmem, k, in_regs);
 			const float *w = Wh + (size_t)k * GHp;
@@ -168,12 +175,11 @@ static inline __attribute__((always_inline)) void fx_matvec2(const float *restri
 		}
 	for (int q0 = 0; q0 < NQ; q0 += per) {
 		const float *w = Wh + 8 * q0;
-		if (per == 6)
-			fx_pass2_6(w, GHp, ha, hb, H, prea + 8 * q0, preb + 8 * q0);
-		else if (per == 4)
-			fx_pass2_4(w, GHp, ha, hb, H, prea + 8 * q0, preb + 8 * q0);
-		else
-			fx_pass2_3(w, GHp, ha, hb, H, prea + 8 * q0, preb + 8 * q0);
+		switch (per) {
+		case 6: fx_pass2_6(w, GHp, ha, hb, H, prea + 8 * q0, preb + 8 * q0); break;
+		case 4: fx_pass2_4(w, GHp, ha, hb, H, prea + 8 * q0, preb + 8 * q0); break;
+		default: fx_pass2_3(w, GHp, ha, hb, H, prea + 8 * q0, preb + 8 * q0); break;
+		}
 		__asm__ volatile("" ::: "memory"); /* keep the passes apart */
 	}
 	for (int g = 0; g < G; g++)
@@ -190,7 +196,8 @@ static inline __attribute__((always_inline)) void fx_matvec2(const float *restri
  * bytes: GRU 64's recurrent weights (24 KB) stay in L1, where as floats (48 KB) each sample
  * streamed them from L2. Each block is one chain summed over k in order from its start value, as in
  * fx_matvec's one-pass form, so a stream gives the same bits as with those weights in floats. Taken
- * from H = 48 on; below, the floats fit L1 and the shifts only cost. */
+ * for GRU and LSTM from H = 48 on (18 blocks and more); below, and for an RNN (16 KB at H = 64),
+ * the floats fit L1 and the shifts only cost. */
 static inline __m256 fxc_even(__m256i w)
 {
 	return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16));
@@ -218,24 +225,33 @@ FXC_PASS1(6)
 FXC_PASS1(7)
 FXC_PASS1(8)
 
-/* Passes of 8, 7 or 6 blocks, whichever divides the count: every shape from H = 48 on (RNN 6, 7,
- * 8 blocks; GRU 18, 21, 24; LSTM 24, 28, 32). */
+/* Blocks per pass for every shape from H = 48 on (RNN 6, 7, 8 blocks; GRU 18, 21, 24; LSTM 24, 28,
+ * 32): 8, 7 or 6, whichever divides the count. In 32 registers, one pass of up to 24 measured
+ * slower (GRU 48 222 -> 387 ns), and so did pairs of 6 to 8 blocks (GRU 64 301 -> 306). */
+#define FXC_PER(NQ) ((NQ) % 8 == 0 ? 8 : (NQ) % 7 == 0 ? 7 : 6)
+
+static inline __attribute__((always_inline)) void fxc_pass1(int per, const uint32_t *restrict w,
+							      int GHp, const float *h, int H,
+							      float *restrict pre)
+{
+	switch (per) {
+	case 8: fxc_pass1_8(w, GHp, h, H, pre); break;
+	case 7: fxc_pass1_7(w, GHp, h, H, pre); break;
+	default: fxc_pass1_6(w, GHp, h, H, pre); break;
+	}
+}
+
 static inline __attribute__((always_inline)) void fxc_matvec(const uint32_t *restrict Whc, int GHp,
 							       const float *hmem, int H, int G,
 							       __m256 acc[][FX_MAXB])
 {
-	const int B = H / 8, NQ = G * B, per = NQ % 8 == 0 ? 8 : NQ % 7 == 0 ? 7 : 6;
+	const int B = H / 8, NQ = G * B, per = FXC_PER(NQ);
 	_Alignas(32) float pre[4 * 8 * FX_MAXB];
 	for (int g = 0; g < G; g++)
 		for (int b = 0; b < B; b++)
 			_mm256_store_ps(pre + g * H + 8 * b, acc[g][b]);
 	for (int q0 = 0; q0 < NQ; q0 += per) {
-		if (per == 8)
-			fxc_pass1_8(Whc + 8 * q0, GHp, hmem, H, pre + 8 * q0);
-		else if (per == 7)
-			fxc_pass1_7(Whc + 8 * q0, GHp, hmem, H, pre + 8 * q0);
-		else
-			fxc_pass1_6(Whc + 8 * q0, GHp, hmem, H, pre + 8 * q0);
+		fxc_pass1(per, Whc + 8 * q0, GHp, hmem, H, pre + 8 * q0);
 		__asm__ volatile("" ::: "memory"); /* keep the passes apart */
 	}
 	for (int g = 0; g < G; g++)
@@ -288,10 +304,11 @@ static inline __attribute__((always_inline)) void fxc_matvec2(const uint32_t *re
 			_mm256_store_ps(preb + g * H + 8 * b, accb[g][b]);
 		}
 	for (int q0 = 0; q0 < NQ; q0 += per) {
-		if (per == 4)
-			fxc_pass2_4(Whc + 8 * q0, GHp, ha, hb, H, prea + 8 * q0, preb + 8 * q0);
-		else
-			fxc_pass2_3(Whc + 8 * q0, GHp, ha, hb, H, prea + 8 * q0, preb + 8 * q0);
+		const uint32_t *w = Whc + 8 * q0;
+		switch (per) {
+		case 4: fxc_pass2_4(w, GHp, ha, hb, H, prea + 8 * q0, preb + 8 * q0); break;
+		default: fxc_pass2_3(w, GHp, ha, hb, H, prea + 8 * q0, preb + 8 * q0); break;
+		}
 		__asm__ volatile("" ::: "memory");
 	}
 	for (int g = 0; g < G; g++)

@@ -67,6 +67,9 @@ void rfx_kernel_process_avx2(RfxStream *st, const float *in, float *out, uint32_
 RfxProcessFn rfx_kernel_fx_avx2(const RfxStream *st);
 /* Its paired loop (two streams of one model) for this shape, or NULL. */
 RfxPairFn rfx_kernel_fx_pair_avx2(const RfxStream *st);
+/* The same loops built with AVX-512VL (32 vector registers; kernel_avx512_fx.c). */
+RfxProcessFn rfx_kernel_fx_avx512(const RfxStream *st);
+RfxPairFn rfx_kernel_fx_pair_avx512(const RfxStream *st);
 #endif
 
 /* Back to the initial state; also used by the kernels when the state goes non-finite. */

@@ -68,7 +68,7 @@ static int run_watching(RfxStream *st, const float *x, float *y, int n, int O, i
 	return first;
 }
 
-static const char *const kernels[] = { "generic", "sse2", "avx2", "avx2-loop" };
+static const char *const kernels[] = { "generic", "sse2", "avx2", "avx2-loop", "avx512" };
 
 static void test_stream(void)
 {

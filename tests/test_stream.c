@@ -23,6 +23,26 @@ void *__wrap_calloc(size_t n, size_t m) { n_allocs++; return __real_calloc(n, m)
 void *__wrap_realloc(void *p, size_t n) { n_allocs++; return __real_realloc(p, n); }
 void *__wrap_aligned_alloc(size_t a, size_t n) { n_allocs++; return __real_aligned_alloc(a, n); }
 
+/* The kernel the default-kernel cases run on: NULL for the CPU's default, or a name RFX_KERNEL
+ * forces (main runs them again on "avx2" where "avx512" is the default). Their case names say it. */
+static const char *forced_kernel = NULL;
+
+static void restore_kernel(void)
+{
+	if (forced_kernel)
+		setenv("RFX_KERNEL", forced_kernel, 1);
+	else
+		unsetenv("RFX_KERNEL");
+}
+
+static void kcase(const char *name)
+{
+	char buf[160];
+	if (forced_kernel)
+		snprintf(buf, sizeof buf, "%s [%s]", name, forced_kernel);
+	rt_case(forced_kernel ? buf : name);
+}
+
 /* bands > 0: a front end of that many bands feeds the first layer (its features are the inputs). */
 static RfxModel *make_model_fe(RfxCellType cell, int layers, int H, int inputs, RfxOutputMode mode,
 			       int skip, RfxInitKind init, int bands, uint64_t seed)
@@ -159,7 +179,7 @@ static void test_block_sizes(void)
 		{ zeros_and, 1, "random" }, { mixed, 7, "mixed with n = 0" },
 	};
 	for (int c = 0; c < N_CONFIGS; c++) {
-		rt_case(configs[c].name);
+		kcase(configs[c].name);
 		RfxModel *m = model_of(&configs[c], 1000 + c);
 		run_blocks(m, x, N, ref, whole, 1, &seed);
 		const int O = configs[c].mode == RFX_MODE_EFFECT ? 1 : 5;
@@ -182,7 +202,7 @@ static void test_block_sizes(void)
 
 static void test_reset_and_copy(void)
 {
-	rt_case("reset and state copy are bit-exact");
+	kcase("reset and state copy are bit-exact");
 	uint64_t seed = rt_seed();
 	enum { N = 3000 };
 	float x[N], a[N], b[N], c[N];
@@ -223,7 +243,7 @@ static void test_nonfinite(void)
 	for (int c = 0; c < N_CONFIGS; c++) {
 		char nm[64];
 		snprintf(nm, sizeof nm, "NaN/Inf recovery: %s", configs[c].name);
-		rt_case(nm);
+		kcase(nm);
 		RfxModel *m = model_of(&configs[c], 50 + c);
 		RfxStream *st;
 		RT_OK(rfx_stream_create(m, &st));
@@ -255,7 +275,7 @@ static void test_nonfinite(void)
 
 static void test_denormals(void)
 {
-	rt_case("denormal input leaves no denormal state");
+	kcase("denormal input leaves no denormal state");
 	enum { N = 4000 };
 	float x[N], y[N];
 	/* A model whose state decays towards zero: small recurrent weights, no bias. */
@@ -294,7 +314,7 @@ static void test_denormals(void)
 
 static void test_no_allocation(void)
 {
-	rt_case("process, process_pair, reset, copy and set_input never allocate");
+	kcase("process, process_pair, reset, copy and set_input never allocate");
 	float x[512], y[512 * 5];
 	uint64_t seed = rt_seed();
 	fill_signal(x, 512, &seed);
@@ -325,7 +345,7 @@ static void test_no_allocation(void)
 
 static void test_init_into_caller_memory(void)
 {
-	rt_case("init into caller memory, then free the model");
+	kcase("init into caller memory, then free the model");
 	RfxModel *m = model_of(&configs[1], 4);
 	size_t size = rfx_stream_get_size(m);
 	RT_CHECK(size > 0, "size 0");
@@ -349,7 +369,7 @@ static void test_init_into_caller_memory(void)
 
 /* Every kernel but the reference, by the name RFX_KERNEL knows it (kernel_table.c); one the CPU
  * cannot run comes back under another name, and its case is reported as skipped, not passed. */
-static const char *const fast_kernels[] = { "avx2", "avx2-loop", "sse2" };
+static const char *const fast_kernels[] = { "avx512", "avx2", "avx2-loop", "sse2" };
 
 /* Whether streams get kernel `name` when RFX_KERNEL asks for it on this CPU. */
 static int kernel_runs(const char *name)
@@ -358,7 +378,7 @@ static int kernel_runs(const char *name)
 	RfxStream *st = NULL;
 	setenv("RFX_KERNEL", name, 1);
 	RT_OK(rfx_stream_create(m, &st));
-	unsetenv("RFX_KERNEL");
+	restore_kernel();
 	const int runs = st && strcmp(rfx_stream_kernel_name(st), name) == 0;
 	rfx_stream_destroy(st);
 	rfx_model_free(m);
@@ -378,7 +398,7 @@ static void test_kernels_agree(void)
 			rt_skip(nm, "this CPU does not run it");
 			continue;
 		}
-		rt_case(nm);
+		kcase(nm);
 		for (int c = 0; c < N_CONFIGS; c++) {
 			RfxModel *m = model_of(&configs[c], 300 + c);
 			RfxStream *fast, *ref;
@@ -386,7 +406,7 @@ static void test_kernels_agree(void)
 			RT_OK(rfx_stream_create(m, &fast));
 			setenv("RFX_KERNEL", "generic", 1);
 			RT_OK(rfx_stream_create(m, &ref));
-			unsetenv("RFX_KERNEL");
+			restore_kernel();
 			RT_CHECK(strcmp(rfx_stream_kernel_name(ref), "generic") == 0, "not forced");
 			RT_CHECK(strcmp(rfx_stream_kernel_name(fast), fast_kernels[k]) == 0, "got %s",
 				 rfx_stream_kernel_name(fast));
@@ -450,7 +470,7 @@ static void test_pairs(void)
 	static float xa[N], xb[N], ya[N], yb[N], ra[N], rb[N];
 	static const RfxCellType cells[] = { RFX_CELL_RNN, RFX_CELL_GRU, RFX_CELL_LSTM };
 	static const RfxInitKind inits[] = { RFX_INIT_ZEROS, RFX_INIT_VECTOR, RFX_INIT_TRAINED };
-	rt_case("a pair gives each stream its own output, bit for bit");
+	kcase("a pair gives each stream its own output, bit for bit");
 	int paired = 0, shapes = 0, paired_gru8 = 0, paired_gru64 = 0;
 	for (int c = 0; c < 3; c++)
 		for (int H = 8; H <= 64; H += 8, shapes++) {
@@ -491,7 +511,8 @@ static void test_pairs(void)
 	RfxModel *probe = make_model(RFX_CELL_GRU, 1, 8, 1, RFX_MODE_EFFECT, 1, RFX_INIT_ZEROS, 1);
 	RfxStream *ps;
 	RT_OK(rfx_stream_create(probe, &ps));
-	const int has_pairs = strcmp(rfx_stream_kernel_name(ps), "avx2") == 0;
+	const int has_pairs = strcmp(rfx_stream_kernel_name(ps), "avx2") == 0 ||
+			      strcmp(rfx_stream_kernel_name(ps), "avx512") == 0;
 	rfx_stream_destroy(ps);
 	rfx_model_free(probe);
 	/* Which shapes pair is the kernel's measured choice; the ends of the range must. */
@@ -502,7 +523,7 @@ static void test_pairs(void)
 	else
 		printf("     no AVX2 here: every pair ran as two calls (checked the same way)\n");
 
-	rt_case("two channels of a knob model pair while their knobs agree, and not when they differ");
+	kcase("two channels of a knob model pair while their knobs agree, and not when they differ");
 	{
 		RfxModel *m = make_model(RFX_CELL_GRU, 1, 8, 2, RFX_MODE_EFFECT, 0, RFX_INIT_ZEROS, 77);
 		RfxStream *a, *b, *sa, *sb;
@@ -534,7 +555,7 @@ static void test_pairs(void)
 		rfx_model_free(m);
 	}
 
-	rt_case("streams that do not pair run as two calls, with the same output");
+	kcase("streams that do not pair run as two calls, with the same output");
 	for (int k = 0; k < 4; k++) {
 		/* 0: different weights (one nudged by an ulp); 1: the generic kernel; 2: a shape with no
 		 * paired loop (two layers, conditioning); 3: the same stream twice is refused. */
@@ -548,7 +569,7 @@ static void test_pairs(void)
 		RT_OK(rfx_stream_create(k == 0 ? m2 : m, &b));
 		RT_OK(rfx_stream_create(m, &sa));
 		RT_OK(rfx_stream_create(k == 0 ? m2 : m, &sb));
-		unsetenv("RFX_KERNEL");
+		restore_kernel();
 		RT_CHECK(!rfx_stream_pairs(a, k == 3 ? a : b), "case %d pairs", k);
 		RT_CHECK(!has_pairs || k != 0 || rfx_stream_pairs(a, sa), "the same model does not pair");
 		fill_signal(xa, N, &seed);
@@ -586,7 +607,7 @@ static void test_padded_width(void)
 	static float x[N], y[N * 5];
 	fill_signal(x, N, &seed);
 	x[1000] = NAN;
-	rt_case("H 12, 20 and 44 run padded to a multiple of 8 where the specialised loops are");
+	kcase("H 12, 20 and 44 run padded to a multiple of 8 where the specialised loops are");
 	const int has_fx = kernel_runs("avx2");
 	static const struct { RfxCellType cell; int layers, H; RfxOutputMode mode; } cases[] = {
 		{ RFX_CELL_GRU, 1, 12, RFX_MODE_EFFECT },
@@ -601,7 +622,7 @@ static void test_padded_width(void)
 		RT_OK(rfx_stream_create(m, &st));
 		setenv("RFX_KERNEL", "generic", 1);
 		RT_OK(rfx_stream_create(m, &ref));
-		unsetenv("RFX_KERNEL");
+		restore_kernel();
 		rfx_stream_process(st, x, y, N);
 		const int H = cases[i].H, W = has_fx ? (H + 7) / 8 * 8 : H;
 		const int per_layer = cases[i].cell == RFX_CELL_LSTM ? 2 : 1;
@@ -620,7 +641,8 @@ static void test_padded_width(void)
 	}
 }
 
-int main(void)
+/* Everything but the kernel comparison, on the default kernel (or the forced one). */
+static void default_kernel_cases(void)
 {
 	test_block_sizes();
 	test_reset_and_copy();
@@ -628,8 +650,22 @@ int main(void)
 	test_denormals();
 	test_no_allocation();
 	test_init_into_caller_memory();
-	test_kernels_agree();
 	test_pairs();
 	test_padded_width();
+}
+
+int main(void)
+{
+	default_kernel_cases();
+	test_kernels_agree();
+	/* Where "avx512" is the default (AVX-512VL CPUs), the "avx2" row's specialised loops, the
+	 * default on every other AVX2 CPU, get the same cases. */
+	if (kernel_runs("avx512")) {
+		forced_kernel = "avx2";
+		restore_kernel();
+		default_kernel_cases();
+		forced_kernel = NULL;
+		restore_kernel();
+	}
 	return rt_finish();
 }
