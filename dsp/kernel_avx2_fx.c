@@ -1,7 +1,8 @@
 /* The AVX2 + FMA kernel's specialised loops, for H a multiple of 8 up to 64: one-layer effect
  * models (input 1, one output), one loop per cell and H, and their two-stream forms; and one loop per
  * cell and H for the rest (stacks, classifier and onset heads, front ends). Their activations are in
- * kernel_avx2_fx_act.h, their mat-vecs in kernel_avx2_fx_matvec.h. stream.c takes them
+ * kernel_avx2_fx_act.h, their mat-vecs in kernel_avx2_fx_matvec.h (floats) and kernel_avx2_fx_bf16.h
+ * (bf16 weight pairs). stream.c takes them
  * from the "avx2" row of the kernel table (kernel_table.c) when the stream's shape has one, and the
  * general loop (kernel_avx2.c) otherwise; the Makefile builds this file with -mavx2 -mfma
  * -ffp-contract=fast, as it does kernel_avx2.c.
@@ -59,6 +60,7 @@
 
 #include "kernel_avx2_fx_act.h"
 #include "kernel_avx2_fx_matvec.h"
+#include "kernel_avx2_fx_bf16.h"
 
 /* True when any lane of v is NaN or +-Inf (v - v is NaN exactly then). */
 static inline __m256 nonfinite_mask(__m256 v)
