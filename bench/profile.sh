@@ -16,7 +16,9 @@ command -v perf >/dev/null || { echo "profile: perf not found (Debian: linux-per
 W=$(mktemp -d "${TMPDIR:-/tmp}/rnnfx-prof.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 for spec in "$@"; do
-	sym=fx_$(echo "$spec" | tr : _)
+	# the loop of the kernel the benchmark runs (fx_gru_64_avx512, or _avx2 without AVX-512)
+	kernel=$("$BIN" "$spec" | awk -v c="${spec%%:*}" -v h="${spec##*:}" '$1 == c && $2 == h { print $3; exit }')
+	sym=fx_$(echo "$spec" | tr : _)_$kernel
 	base=$(nm "$BIN" | awk -v s="$sym" '$3 == s { print $1 }')
 	[ -n "$base" ] || { echo "profile: $sym not in $BIN"; continue; }
 	perf record -q -F 20000 -e cpu-clock -o "$W/perf.data" "$BIN" "$spec" >/dev/null 2>&1

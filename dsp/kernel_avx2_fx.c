@@ -531,16 +531,18 @@ static inline __attribute__((always_inline)) void fx_run2(RfxStream *sa, RfxStre
 	fx_lane_store(&Lb, H, cell);
 }
 
+/* Named with the kernel's suffix (fx_gru_64_avx2, fx_gru_64_avx512): the two builds' loops are
+ * told apart in a profile (bench/profile.sh). */
 #define FX_DEFINE(cellname, CELL, HH)                                                               \
-	static void fx_##cellname##_##HH(RfxStream *st, const float *in, float *out, uint32_t n)     \
+	static void KFN(fx_##cellname##_##HH)(RfxStream *st, const float *in, float *out, uint32_t n)     \
 	{                                                                                            \
 		fx_run(st, in, out, n, HH, CELL);                                                        \
 	}                                                                                            \
-	static void fxa_##cellname##_##HH(RfxStream *st, const float *in, float *out, uint32_t n)    \
+	static void KFN(fxa_##cellname##_##HH)(RfxStream *st, const float *in, float *out, uint32_t n)    \
 	{                                                                                            \
 		fx_run_any(st, in, out, n, HH, CELL);                                                   \
 	}                                                                                            \
-	static void fx2_##cellname##_##HH(RfxStream *a, RfxStream *b, const float *ina,              \
+	static void KFN(fx2_##cellname##_##HH)(RfxStream *a, RfxStream *b, const float *ina,              \
 					   const float *inb, float *outa, float *outb, uint32_t n)        \
 	{                                                                                            \
 		fx_run2(a, b, ina, inb, outa, outb, n, HH, CELL);                                        \
@@ -555,16 +557,16 @@ static inline __attribute__((always_inline)) void fx_run2(RfxStream *sa, RfxStre
 	FX_DEFINE(cellname, CELL, 56)                                                                \
 	FX_DEFINE(cellname, CELL, 64)                                                                \
 	static const RfxProcessFn fx_##cellname[FX_MAXB] = {                                         \
-		fx_##cellname##_8, fx_##cellname##_16, fx_##cellname##_24, fx_##cellname##_32,           \
-		fx_##cellname##_40, fx_##cellname##_48, fx_##cellname##_56, fx_##cellname##_64,          \
+		KFN(fx_##cellname##_8), KFN(fx_##cellname##_16), KFN(fx_##cellname##_24), KFN(fx_##cellname##_32),           \
+		KFN(fx_##cellname##_40), KFN(fx_##cellname##_48), KFN(fx_##cellname##_56), KFN(fx_##cellname##_64),          \
 	};                                                                                           \
 	static const RfxProcessFn fxa_##cellname[FX_MAXB] = {                                        \
-		fxa_##cellname##_8, fxa_##cellname##_16, fxa_##cellname##_24, fxa_##cellname##_32,       \
-		fxa_##cellname##_40, fxa_##cellname##_48, fxa_##cellname##_56, fxa_##cellname##_64,      \
+		KFN(fxa_##cellname##_8), KFN(fxa_##cellname##_16), KFN(fxa_##cellname##_24), KFN(fxa_##cellname##_32),       \
+		KFN(fxa_##cellname##_40), KFN(fxa_##cellname##_48), KFN(fxa_##cellname##_56), KFN(fxa_##cellname##_64),      \
 	};                                                                                           \
 	static const RfxPairFn fx2_##cellname[FX_MAXB] = {                                           \
-		fx2_##cellname##_8, fx2_##cellname##_16, fx2_##cellname##_24, fx2_##cellname##_32,       \
-		fx2_##cellname##_40, fx2_##cellname##_48, fx2_##cellname##_56, fx2_##cellname##_64,      \
+		KFN(fx2_##cellname##_8), KFN(fx2_##cellname##_16), KFN(fx2_##cellname##_24), KFN(fx2_##cellname##_32),       \
+		KFN(fx2_##cellname##_40), KFN(fx2_##cellname##_48), KFN(fx2_##cellname##_56), KFN(fx2_##cellname##_64),      \
 	};
 FX_DEFINE_ALL(rnn, RFX_CELL_RNN)
 FX_DEFINE_ALL(gru, RFX_CELL_GRU)
