@@ -10,6 +10,7 @@
 #include "../dsp/bf16.h"
 #include "../dsp/stream.h"
 #include "harness.h"
+#include "kernel_force.h"
 
 static uint32_t bits_of(float f)
 {
@@ -177,25 +178,6 @@ static void run(const RfxModel *m, const float *x, float *y, int n, uint64_t *se
 
 enum { N = 3000, MAXO = 4 };
 
-/* The specialised kernel the cases run on ("avx512", "avx2"), forced through RFX_KERNEL; NULL:
- * the CPU's default. */
-static const char *kname = NULL;
-
-static void restore_kernel(void)
-{
-	if (kname)
-		setenv("RFX_KERNEL", kname, 1);
-	else
-		unsetenv("RFX_KERNEL");
-}
-
-static void kcase(const char *name)
-{
-	char buf[160];
-	snprintf(buf, sizeof buf, "%s [%s]", name, kname ? kname : "default kernel");
-	rt_case(buf);
-}
-
 /* Whether streams get kernel `name` when RFX_KERNEL asks for it on this CPU. */
 static int kernel_runs(const char *name)
 {
@@ -361,14 +343,14 @@ int main(void)
 			rt_skip(nm, "this CPU does not run it");
 			continue;
 		}
-		kname = kernels[k];
+		forced_kernel = kernels[k];
 		restore_kernel();
 		test_same_bits();
 		test_pairs();
 		test_kernels_agree();
 		ran = 1;
 	}
-	kname = NULL;
+	forced_kernel = NULL;
 	restore_kernel();
 	if (!ran) {
 		test_same_bits();

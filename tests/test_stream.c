@@ -10,6 +10,7 @@
 
 #include "../dsp/stream.h"
 #include "harness.h"
+#include "kernel_force.h" /* main runs the cases again on "avx2" where "avx512" is the default */
 
 /* Allocation counter: the test links with -Wl,--wrap for these, so every call made by the dsp
  * library's objects goes through here. */
@@ -22,26 +23,6 @@ void *__wrap_malloc(size_t n) { n_allocs++; return __real_malloc(n); }
 void *__wrap_calloc(size_t n, size_t m) { n_allocs++; return __real_calloc(n, m); }
 void *__wrap_realloc(void *p, size_t n) { n_allocs++; return __real_realloc(p, n); }
 void *__wrap_aligned_alloc(size_t a, size_t n) { n_allocs++; return __real_aligned_alloc(a, n); }
-
-/* The kernel the default-kernel cases run on: NULL for the CPU's default, or a name RFX_KERNEL
- * forces (main runs them again on "avx2" where "avx512" is the default). Their case names say it. */
-static const char *forced_kernel = NULL;
-
-static void restore_kernel(void)
-{
-	if (forced_kernel)
-		setenv("RFX_KERNEL", forced_kernel, 1);
-	else
-		unsetenv("RFX_KERNEL");
-}
-
-static void kcase(const char *name)
-{
-	char buf[160];
-	if (forced_kernel)
-		snprintf(buf, sizeof buf, "%s [%s]", name, forced_kernel);
-	rt_case(forced_kernel ? buf : name);
-}
 
 /* bands > 0: a front end of that many bands feeds the first layer (its features are the inputs). */
 static RfxModel *make_model_fe(RfxCellType cell, int layers, int H, int inputs, RfxOutputMode mode,
