@@ -18,3 +18,8 @@ TONE_GEN2 := $(BUILD)/tests/trainer/tone-gen2
 $(TONE_GEN2): $(BUILD)/tests/trainer/tone_gen2.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SNDFILE_LIBS) $(SAMPLERATE_LIBS_DSP) -lm
 check-all: $(TONE_GEN2)
+
+# test_cell_step_avx2 holds dsp/cell_step_avx2.h to the scalar steps as the AVX2 dsp objects
+# compile them (the fused multiply-adds depend on the flags): it is built with those flags.
+$(BUILD)/tests/test_cell_step_avx2.o: override CFLAGS += $(DSP_OPT) -fno-trapping-math -fno-math-errno \
+	-mavx2 -mfma -ffp-contract=fast

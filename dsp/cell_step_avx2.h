@@ -1,0 +1,115 @@
+/* rnnfx — cell_step.h's steps and fastmath.h's activations for eight units at once, in AVX2 + FMA
+ * intrinsics, giving the same bits: the same operations in the same order, with the multiply-adds
+ * fused exactly where GCC fuses the scalar code under -mfma -ffp-contract=fast (the flags of every
+ * file that includes this one). Private to dsp/; included by bptt_kernels.h in its AVX2 build.
+ *
+ * Why a second spelling of the same arithmetic: GCC vectorises the scalar steps, but as about
+ * twice the instructions (the clamps become compare-and-blend pairs, the constants are spilled
+ * and reloaded), and the activations were half of training's forward (docs/performance.md). Being
+ * the same bits, training computes what it computed before, model files included.
+ * tests/test_cell_step_avx2.c holds the two together: every 7th float through each activation and
+ * random gates through each step, bit for bit (NaN as NaN).
+ *
+ * Two shortcuts that keep the bits: the sigmoid's and tanh's own clamps (+-40, +-9) leave the
+ * exponential's (-87, 88) nothing to do, so those are not repeated; and x86's max/min (the first
+ * operand returned unless it wins) are fastmath.h's selects, `x < lo ? lo : x` being max(lo, x),
+ * which keeps a NaN x. */
+#ifndef RFX_CELL_STEP_AVX2_H
+#define RFX_CELL_STEP_AVX2_H
+
+#if !defined(__AVX2__) || !defined(__FMA__)
+#error "cell_step_avx2.h needs -mavx2 -mfma"
+#endif
+
+#include <immintrin.h>
+
+#define RFX_V8(c) _mm256_set1_ps(c)
+
+/* fastmath.h's rfx_expf for x already within [-87, 88]. */
+static inline __attribute__((always_inline)) __m256 rfx_v8_exp_in_range(__m256 x)
+{
+	const __m256 shifter = RFX_V8(12582912.0f);
+	const __m256 t = _mm256_fmadd_ps(x, RFX_V8(1.44269504088896341f), shifter);
+	const __m256 fn = _mm256_sub_ps(t, shifter);
+	__m256 r = _mm256_fnmadd_ps(fn, RFX_V8(0.693145751953125f), x);
+	r = _mm256_fnmadd_ps(fn, RFX_V8(1.42860682030941723e-6f), r);
+	__m256 p = _mm256_fmadd_ps(RFX_V8(1.0f / 5040.0f), r, RFX_V8(1.0f / 720.0f));
+	p = _mm256_fmadd_ps(p, r, RFX_V8(1.0f / 120.0f));
+	p = _mm256_fmadd_ps(p, r, RFX_V8(1.0f / 24.0f));
+	p = _mm256_fmadd_ps(p, r, RFX_V8(1.0f / 6.0f));
+	p = _mm256_fmadd_ps(p, r, RFX_V8(0.5f));
+	p = _mm256_fmadd_ps(p, r, RFX_V8(1.0f));
+	p = _mm256_fmadd_ps(p, r, RFX_V8(1.0f));
+	/* (t's bits - 0x4b400000 + 127) << 23, in 32-bit lanes that wrap as uint32_t does */
+	const __m256i e = _mm256_add_epi32(_mm256_castps_si256(t), _mm256_set1_epi32((int)(127u - 0x4b400000u)));
+	return _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32(e, 23)));
+}
+
+/* rfx_sigmoidf */
+static inline __attribute__((always_inline)) __m256 rfx_v8_sigmoid(__m256 x)
+{
+	const __m256 xc = _mm256_min_ps(RFX_V8(40.0f), _mm256_max_ps(RFX_V8(-40.0f), x));
+	const __m256 e = rfx_v8_exp_in_range(_mm256_xor_ps(xc, RFX_V8(-0.0f)));
+	return _mm256_div_ps(RFX_V8(1.0f), _mm256_add_ps(RFX_V8(1.0f), e));
+}
+
+/* rfx_tanhf */
+static inline __attribute__((always_inline)) __m256 rfx_v8_tanh(__m256 x)
+{
+	const __m256 xc = _mm256_min_ps(RFX_V8(9.0f), _mm256_max_ps(RFX_V8(-9.0f), x));
+	const __m256 e = rfx_v8_exp_in_range(_mm256_add_ps(xc, xc));
+	const __m256 big = _mm256_sub_ps(RFX_V8(1.0f), _mm256_div_ps(RFX_V8(2.0f), _mm256_add_ps(e, RFX_V8(1.0f))));
+	const __m256 x2 = _mm256_mul_ps(x, x);
+	__m256 q = _mm256_fmadd_ps(x2, RFX_V8(-17.0f / 315.0f), RFX_V8(2.0f / 15.0f));
+	q = _mm256_fmadd_ps(x2, q, RFX_V8(-1.0f / 3.0f));
+	q = _mm256_fmadd_ps(x2, q, RFX_V8(1.0f));
+	const __m256 small = _mm256_mul_ps(x, q);
+	const __m256 ax = _mm256_andnot_ps(RFX_V8(-0.0f), x);
+	return _mm256_blendv_ps(big, small, _mm256_cmp_ps(ax, RFX_V8(0.125f), _CMP_LT_OQ));
+}
+
+/* rfx_gru_step for units j .. j+7 of gate blocks at 0, H, 2H (as RFX_GRU_STEP). */
+typedef struct {
+	__m256 r, z, n, h;
+} RfxV8GruStep;
+
+static inline __attribute__((always_inline)) RfxV8GruStep rfx_v8_gru_step(const float *gi, const float *gh,
+									    const float *hp, int H, int j)
+{
+	RfxV8GruStep s;
+	s.r = rfx_v8_sigmoid(_mm256_add_ps(_mm256_loadu_ps(gi + j), _mm256_loadu_ps(gh + j)));
+	s.z = rfx_v8_sigmoid(_mm256_add_ps(_mm256_loadu_ps(gi + H + j), _mm256_loadu_ps(gh + H + j)));
+	s.n = rfx_v8_tanh(_mm256_fmadd_ps(s.r, _mm256_loadu_ps(gh + 2 * H + j), _mm256_loadu_ps(gi + 2 * H + j)));
+	s.h = _mm256_fmadd_ps(s.z, _mm256_sub_ps(_mm256_loadu_ps(hp + j), s.n), s.n);
+	return s;
+}
+
+/* rfx_lstm_step for units j .. j+7 of gate blocks at 0, H, 2H, 3H (as RFX_LSTM_STEP). */
+typedef struct {
+	__m256 i, f, g, o, tc, c, h;
+} RfxV8LstmStep;
+
+static inline __attribute__((always_inline)) RfxV8LstmStep rfx_v8_lstm_step(const float *gi, const float *gh,
+									      const float *cp, int H, int j)
+{
+	RfxV8LstmStep s;
+#define RFX_V8_PRE(k) _mm256_add_ps(_mm256_loadu_ps(gi + (k) * H + j), _mm256_loadu_ps(gh + (k) * H + j))
+	s.i = rfx_v8_sigmoid(RFX_V8_PRE(0));
+	s.f = rfx_v8_sigmoid(RFX_V8_PRE(1));
+	s.g = rfx_v8_tanh(RFX_V8_PRE(2));
+	s.o = rfx_v8_sigmoid(RFX_V8_PRE(3));
+#undef RFX_V8_PRE
+	s.c = _mm256_fmadd_ps(s.f, _mm256_loadu_ps(cp + j), _mm256_mul_ps(s.i, s.g));
+	s.tc = rfx_v8_tanh(s.c);
+	s.h = _mm256_mul_ps(s.o, s.tc);
+	return s;
+}
+
+/* rfx_rnn_step */
+static inline __attribute__((always_inline)) __m256 rfx_v8_rnn_step(const float *gi, const float *gh, int j)
+{
+	return rfx_v8_tanh(_mm256_add_ps(_mm256_loadu_ps(gi + j), _mm256_loadu_ps(gh + j)));
+}
+
+#undef RFX_V8
+#endif

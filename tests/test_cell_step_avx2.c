@@ -1,0 +1,175 @@
+/* dsp/cell_step_avx2.h against cell_step.h and fastmath.h: the eight-unit steps training's AVX2
+ * forward runs must give the bits of the scalar steps as the AVX2 build compiles them (this file
+ * is built with the dsp AVX2 objects' flags, tests/module.mk), so that training computes the same
+ * models whichever of the two runs. Every 31st float through each activation (all signs and
+ * exponents: the clamps, tanh's series below 1/8, denormals, Inf, NaN), densely around the edges
+ * where the formulas switch, and random gates through each cell's step. Skipped on a CPU without
+ * AVX2 + FMA. */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "../dsp/cell_step.h"
+#include "../dsp/cell_step_avx2.h"
+#include "harness.h"
+
+/* a and b, both floats: the same bits, or both NaN */
+static int same(float a, float b)
+{
+	return memcmp(&a, &b, sizeof a) == 0 || (isnan(a) && isnan(b));
+}
+
+static float from_bits(uint32_t u)
+{
+	float f;
+	memcpy(&f, &u, sizeof f);
+	return f;
+}
+
+/* x[0..8) through the scalar function and the vector one; counts the lanes that differ. */
+static long compare8(const float *x, int tanh_not_sigmoid, float *first_bad)
+{
+	float v[8];
+	const __m256 xv = _mm256_loadu_ps(x);
+	_mm256_storeu_ps(v, tanh_not_sigmoid ? rfx_v8_tanh(xv) : rfx_v8_sigmoid(xv));
+	long bad = 0;
+	for (int i = 0; i < 8; i++) {
+		const float s = tanh_not_sigmoid ? rfx_tanhf(x[i]) : rfx_sigmoidf(x[i]);
+		if (!same(s, v[i]) && bad++ == 0)
+			*first_bad = x[i];
+	}
+	return bad;
+}
+
+static void activation(const char *name, int tanh_not_sigmoid)
+{
+	rt_case(name);
+	float x[8], where = 0.0f;
+	long bad = 0, n = 0;
+	int k = 0;
+	for (uint64_t u = 0; u < (1ull << 32); u += 31) { /* every sign, exponent and NaN payload */
+		x[k++] = from_bits((uint32_t)u);
+		if (k == 8) {
+			bad += compare8(x, tanh_not_sigmoid, &where);
+			n += 8;
+			k = 0;
+		}
+	}
+	/* every float near the places the formulas change: the series (1/8), the clamps (9, 40) */
+	static const float edges[] = { 0.125f, 9.0f, 18.0f, 40.0f, 87.0f };
+	for (int e = 0; e < (int)(sizeof edges / sizeof edges[0]); e++)
+		for (int sgn = -1; sgn <= 1; sgn += 2) {
+			uint32_t c;
+			const float ce = edges[e];
+			memcpy(&c, &ce, sizeof c);
+			for (uint32_t u = c - 4096; u < c + 4096; u += 8) {
+				for (int i = 0; i < 8; i++)
+					x[i] = (float)sgn * from_bits(u + (uint32_t)i);
+				bad += compare8(x, tanh_not_sigmoid, &where);
+				n += 8;
+			}
+		}
+	const float special[8] = { 0.0f, -0.0f, INFINITY, -INFINITY, NAN, 1e-40f, -1e-45f, 3.4e38f };
+	bad += compare8(special, tanh_not_sigmoid, &where);
+	RT_CHECK(bad == 0, "%ld of %ld inputs differ from the scalar bits, the first at %a", bad, n,
+		 (double)where);
+}
+
+enum { H = 24, G = 4 * H };
+
+static void fill(uint64_t *s, float *v, int n, float lo, float hi)
+{
+	for (int i = 0; i < n; i++)
+		v[i] = rt_rand_uniform(s, lo, hi);
+}
+
+static void gru(void)
+{
+	rt_case("GRU step: the scalar step's h, r, z, n for random gates, bit for bit");
+	uint64_t s = rt_seed();
+	float gi[G], gh[G], hp[H], out[4][8];
+	long bad = 0;
+	for (int it = 0; it < 20000; it++) {
+		const float w = it % 2 ? 12.0f : 2.0f; /* saturated and not */
+		fill(&s, gi, G, -w, w);
+		fill(&s, gh, G, -w, w);
+		fill(&s, hp, H, -1.0f, 1.0f);
+		if (it % 1000 == 7)
+			gi[it % H] = NAN;
+		for (int j = 0; j < H; j += 8) {
+			const RfxV8GruStep v = rfx_v8_gru_step(gi, gh, hp, H, j);
+			_mm256_storeu_ps(out[0], v.r);
+			_mm256_storeu_ps(out[1], v.z);
+			_mm256_storeu_ps(out[2], v.n);
+			_mm256_storeu_ps(out[3], v.h);
+			for (int i = 0; i < 8; i++) {
+				const RfxGruStep u = RFX_GRU_STEP(gi, gh, hp[j + i], H, j + i);
+				bad += !same(u.r, out[0][i]) + !same(u.z, out[1][i]) + !same(u.n, out[2][i]) +
+				       !same(u.h, out[3][i]);
+			}
+		}
+	}
+	RT_CHECK(bad == 0, "%ld values differ (seed %llu)", bad, (unsigned long long)rt_seed());
+}
+
+static void lstm(void)
+{
+	rt_case("LSTM step: the scalar step's i, f, g, o, tanh(c), c, h for random gates, bit for bit");
+	uint64_t s = rt_seed() + 1;
+	float gi[G], gh[G], cp[H], out[7][8];
+	long bad = 0;
+	for (int it = 0; it < 20000; it++) {
+		const float w = it % 2 ? 12.0f : 2.0f;
+		fill(&s, gi, G, -w, w);
+		fill(&s, gh, G, -w, w);
+		fill(&s, cp, H, -3.0f, 3.0f);
+		if (it % 1000 == 7)
+			gh[it % G] = INFINITY;
+		for (int j = 0; j < H; j += 8) {
+			const RfxV8LstmStep v = rfx_v8_lstm_step(gi, gh, cp, H, j);
+			const __m256 vs[7] = { v.i, v.f, v.g, v.o, v.tc, v.c, v.h };
+			for (int k = 0; k < 7; k++)
+				_mm256_storeu_ps(out[k], vs[k]);
+			for (int i = 0; i < 8; i++) {
+				const RfxLstmStep u = RFX_LSTM_STEP(gi, gh, cp[j + i], H, j + i);
+				const float us[7] = { u.i, u.f, u.g, u.o, u.tc, u.c, u.h };
+				for (int k = 0; k < 7; k++)
+					bad += !same(us[k], out[k][i]);
+			}
+		}
+	}
+	RT_CHECK(bad == 0, "%ld values differ (seed %llu)", bad, (unsigned long long)rt_seed());
+}
+
+static void rnn(void)
+{
+	rt_case("tanh RNN step: bit for bit");
+	uint64_t s = rt_seed() + 2;
+	float gi[H], gh[H], out[8];
+	long bad = 0;
+	for (int it = 0; it < 20000; it++) {
+		fill(&s, gi, H, -6.0f, 6.0f);
+		fill(&s, gh, H, -6.0f, 6.0f);
+		for (int j = 0; j < H; j += 8) {
+			_mm256_storeu_ps(out, rfx_v8_rnn_step(gi, gh, j));
+			for (int i = 0; i < 8; i++)
+				bad += !same(rfx_rnn_step(gi[j + i], gh[j + i]), out[i]);
+		}
+	}
+	RT_CHECK(bad == 0, "%ld values differ (seed %llu)", bad, (unsigned long long)rt_seed());
+}
+
+int main(void)
+{
+	__builtin_cpu_init();
+	if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) {
+		rt_skip("the AVX2 cell steps", "this CPU has no AVX2 + FMA");
+		return rt_finish();
+	}
+	activation("sigmoid: the bits of rfx_sigmoidf, every 31st float and the edges", 0);
+	activation("tanh: the bits of rfx_tanhf, every 31st float and the edges", 1);
+	gru();
+	lstm();
+	rnn();
+	return rt_finish();
+}
