@@ -820,7 +820,17 @@ void KFN(rfx_bp_seg_forward)(RfxBptt *bp, RfxBpScratch *sc, int b0, int nb, cons
 		const float *hs = KFN(slot)(bp->layer[L - 1].hs, bp, b0 + s) + H;
 		const float *xs_ = x + (size_t)s * xs;
 		float *ys_ = y + (size_t)s * ys;
-		for (int t = 0; t < T; t++) {
+		int t = 0;
+#if BP_V8_STEPS
+		if (O == 1 && H % 8 == 0)
+			for (; t + 8 <= T; t += 8) {
+				float y8[8];
+				rfx_v8_head1_x8(hs + (size_t)t * H, H, Wo, bo[0], y8);
+				for (int i = 0; i < 8; i++)
+					ys_[t + i] = bp->skip ? y8[i] + xs_[(size_t)(t + i) * bp->I] : y8[i];
+			}
+#endif
+		for (; t < T; t++) {
 			const float *h = hs + (size_t)t * H;
 			for (int o = 0; o < O; o++) {
 				float acc = bo[o];

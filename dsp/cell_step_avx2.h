@@ -10,6 +10,8 @@
  * tests/test_cell_step_avx2.c holds the two together: every 7th float through each activation and
  * random gates through each step, bit for bit (NaN as NaN).
  *
+ * The one-output head of training's forward is here too (rfx_v8_head1_x8), for the same reason.
+ *
  * Two shortcuts that keep the bits: the sigmoid's and tanh's own clamps (+-40, +-9) leave the
  * exponential's (-87, 88) nothing to do, so those are not repeated; and x86's max/min (the first
  * operand returned unless it wins) are fastmath.h's selects, `x < lo ? lo : x` being max(lo, x),
@@ -109,6 +111,46 @@ static inline __attribute__((always_inline)) RfxV8LstmStep rfx_v8_lstm_step(cons
 static inline __attribute__((always_inline)) __m256 rfx_v8_rnn_step(const float *gi, const float *gh, int j)
 {
 	return rfx_v8_tanh(_mm256_add_ps(_mm256_loadu_ps(gi + j), _mm256_loadu_ps(gh + j)));
+}
+
+/* A one-output head for eight steps at once: y[i] = bo + w . h[i] for the rows h[0..8) (H a
+ * multiple of 8), as training's forward sums it: each rounded product added in order, unfused.
+ * (GCC vectorises the scalar loop as a vector multiply and in-order scalar adds, a chain of H
+ * dependent adds per step; here eight steps' chains run side by side, as the columns of 8 x 8
+ * transposed blocks: the same bits.) */
+static inline __attribute__((always_inline)) void rfx_v8_head1_x8(const float *h, int H, const float *restrict w,
+								  float bo, float *y)
+{
+	__m256 acc = _mm256_set1_ps(bo);
+	for (int k0 = 0; k0 < H; k0 += 8) {
+		__m256 r[8], a[8], b[8];
+		for (int i = 0; i < 8; i++)
+			r[i] = _mm256_loadu_ps(h + (size_t)i * H + k0);
+		for (int i = 0; i < 8; i += 2) {
+			a[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+			a[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+		}
+		for (int i = 0; i < 8; i += 4) {
+			b[i] = _mm256_shuffle_ps(a[i], a[i + 2], 0x44);
+			b[i + 1] = _mm256_shuffle_ps(a[i], a[i + 2], 0xee);
+			b[i + 2] = _mm256_shuffle_ps(a[i + 1], a[i + 3], 0x44);
+			b[i + 3] = _mm256_shuffle_ps(a[i + 1], a[i + 3], 0xee);
+		}
+		/* column k of the block (lane i: h[i][k0 + k]) times w[k0 + k]; the empty asm keeps
+		 * GCC from fusing the product into the add (-ffp-contract=fast would), which the
+		 * scalar loop does not do */
+		__m256 col[8];
+		for (int k = 0; k < 4; k++) {
+			col[k] = _mm256_permute2f128_ps(b[k], b[k + 4], 0x20);
+			col[k + 4] = _mm256_permute2f128_ps(b[k], b[k + 4], 0x31);
+		}
+		for (int k = 0; k < 8; k++) {
+			__m256 prod = _mm256_mul_ps(_mm256_broadcast_ss(w + k0 + k), col[k]);
+			__asm__("" : "+x"(prod));
+			acc = _mm256_add_ps(acc, prod);
+		}
+	}
+	_mm256_storeu_ps(y, acc);
 }
 
 #undef RFX_V8

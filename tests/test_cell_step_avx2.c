@@ -3,7 +3,8 @@
  * is built with the dsp AVX2 objects' flags, tests/module.mk), so that training computes the same
  * models whichever of the two runs. Every 31st float through each activation (all signs and
  * exponents: the clamps, tanh's series below 1/8, denormals, Inf, NaN), densely around the edges
- * where the formulas switch, and random gates through each cell's step. Skipped on a CPU without
+ * where the formulas switch, random gates through each cell's step, and the one-output head's
+ * eight-step sum against the in-order one. Skipped on a CPU without
  * AVX2 + FMA. */
 #include <math.h>
 #include <stdint.h>
@@ -159,6 +160,37 @@ static void rnn(void)
 	RT_CHECK(bad == 0, "%ld values differ (seed %llu)", bad, (unsigned long long)rt_seed());
 }
 
+/* bo + sum_k w[k] h[k], each product rounded, added in k order: training's head as the scalar
+ * loop in bptt_kernels.h sums it (compiled there as a vector multiply and in-order adds). */
+static float head_ref(const float *h, const float *w, float bo, int n)
+{
+	float acc = bo;
+	for (int k = 0; k < n; k++) {
+		volatile float p = w[k] * h[k]; /* rounded on its own, never fused into the add */
+		acc += p;
+	}
+	return acc;
+}
+
+static void head(void)
+{
+	rt_case("one-output head, eight steps at once: the in-order sum of rounded products, bit for bit");
+	uint64_t s = rt_seed() + 3;
+	enum { HM = 64 };
+	float h[8 * HM], w[HM], y[8];
+	long bad = 0;
+	for (int it = 0; it < 20000; it++) {
+		const int n = 8 * (1 + it % 8);
+		fill(&s, h, 8 * n, -1.0f, 1.0f);
+		fill(&s, w, n, -2.0f, 2.0f);
+		const float bo = rt_rand_uniform(&s, -1.0f, 1.0f);
+		rfx_v8_head1_x8(h, n, w, bo, y);
+		for (int i = 0; i < 8; i++)
+			bad += !same(head_ref(h + i * n, w, bo, n), y[i]);
+	}
+	RT_CHECK(bad == 0, "%ld outputs differ (seed %llu)", bad, (unsigned long long)rt_seed());
+}
+
 int main(void)
 {
 	__builtin_cpu_init();
@@ -171,5 +203,6 @@ int main(void)
 	gru();
 	lstm();
 	rnn();
+	head();
 	return rt_finish();
 }
