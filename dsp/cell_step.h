@@ -4,7 +4,8 @@
  * Called by the reference stream kernel (kernel_generic.c, through kernel_impl.h), by the vector
  * kernels for the units past their last whole vector (kernel_sse2.c, kernel_avx2.c), and by the
  * BPTT forward (bptt_kernels.h), which also stores the gates each step returns in its cache for
- * the backward. The vector kernels compute the same formulas in intrinsics and are tested
+ * the backward; its AVX2 build runs cell_step_avx2.h, these steps eight units at a time with the
+ * same bits (tests/test_cell_step_avx2.c). The vector kernels compute the same formulas in intrinsics and are tested
  * against these (tests/test_stream.c; tests/test_bptt_stream.c checks that training's forward and
  * the reference stream agree).
  *
