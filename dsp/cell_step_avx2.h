@@ -1,7 +1,8 @@
 /* rnnfx — cell_step.h's steps and fastmath.h's activations for eight units at once, in AVX2 + FMA
  * intrinsics, giving the same bits: the same operations in the same order, with the multiply-adds
  * fused exactly where GCC fuses the scalar code under -mfma -ffp-contract=fast (the flags of every
- * file that includes this one). Private to dsp/; included by bptt_kernels.h in its AVX2 build.
+ * file that includes this one). Private to dsp/; included by bptt_kernels.h in its AVX2 build
+ * (training's forward) and by kernel_avx2.c (the stream's general AVX2 loop).
  *
  * Why a second spelling of the same arithmetic: GCC vectorises the scalar steps, but as about
  * twice the instructions (the clamps become compare-and-blend pairs, the constants are spilled
@@ -45,6 +46,12 @@ static inline __attribute__((always_inline)) __m256 rfx_v8_exp_in_range(__m256 x
 	/* (t's bits - 0x4b400000 + 127) << 23, in 32-bit lanes that wrap as uint32_t does */
 	const __m256i e = _mm256_add_epi32(_mm256_castps_si256(t), _mm256_set1_epi32((int)(127u - 0x4b400000u)));
 	return _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32(e, 23)));
+}
+
+/* rfx_expf */
+static inline __attribute__((always_inline)) __m256 rfx_v8_exp(__m256 x)
+{
+	return rfx_v8_exp_in_range(_mm256_min_ps(RFX_V8(88.0f), _mm256_max_ps(RFX_V8(-87.0f), x)));
 }
 
 /* rfx_sigmoidf */

@@ -1,10 +1,9 @@
 /* The AVX2 + FMA kernel's general loop: the reference kernel's arithmetic in 8-wide intrinsics, for
  * every model shape. Chosen at run time only on CPUs with both (kernel_table.c); the Makefile builds
- * this file with -mavx2 -mfma -ffp-contract=fast. The activations (exp8, tanh8, sigmoid8) are
- * fastmath.h's: the same clamps, range reduction, degree-7 Taylor polynomial and small-|x| series
- * for tanh, with a * b + c as one FMA wherever fastmath.h has it (so they differ from it by FMA
- * rounding only); the units past the last whole vector go through cell_step.h. The specialised
- * one-layer loops, with their own cheaper activations, are in kernel_avx2_fx.c.
+ * this file with -mavx2 -mfma -ffp-contract=fast. The cells' steps are cell_step_avx2.h's, eight
+ * units at a time with the bits cell_step.h's steps have in this build (training's AVX2 forward
+ * runs the same ones); the units past the last whole vector go through cell_step.h. The
+ * specialised one-layer loops, with their own cheaper activations, are in kernel_avx2_fx.c.
  * tests/test_stream.c bounds the difference from the generic kernel, tests/test_activations.c the
  * activations' error. */
 #include "kernel_isa.h"
@@ -13,50 +12,9 @@
 #include <stddef.h>
 
 #define RFX_KSUFFIX avx2
+#include "cell_step_avx2.h"
 #include "kernel_act.h"
 #include "kernel_common.h"
-
-static inline __m256 exp8(__m256 x)
-{
-	x = _mm256_max_ps(_mm256_min_ps(x, _mm256_set1_ps(88.0f)), _mm256_set1_ps(-87.0f));
-	const __m256 shifter = _mm256_set1_ps(12582912.0f);
-	__m256 fn = _mm256_sub_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), shifter),
-				  shifter);
-	__m256 r = _mm256_fnmadd_ps(fn, _mm256_set1_ps(0.693145751953125f), x);
-	r = _mm256_fnmadd_ps(fn, _mm256_set1_ps(1.42860682030941723e-6f), r);
-	__m256 p = _mm256_set1_ps(1.0f / 5040.0f);
-	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 720.0f));
-	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120.0f));
-	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24.0f));
-	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6.0f));
-	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
-	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-	__m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fn), _mm256_set1_epi32(127)), 23);
-	return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
-}
-
-static inline __m256 tanh8(__m256 x)
-{
-	const __m256 one = _mm256_set1_ps(1.0f);
-	__m256 xc = _mm256_max_ps(_mm256_min_ps(x, _mm256_set1_ps(9.0f)), _mm256_set1_ps(-9.0f));
-	__m256 e = exp8(_mm256_add_ps(xc, xc));
-	__m256 big = _mm256_sub_ps(one, _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, one)));
-	__m256 x2 = _mm256_mul_ps(x, x);
-	__m256 p = _mm256_fmadd_ps(x2, _mm256_set1_ps(-17.0f / 315.0f), _mm256_set1_ps(2.0f / 15.0f));
-	p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(-1.0f / 3.0f));
-	p = _mm256_fmadd_ps(x2, p, one);
-	__m256 small = _mm256_mul_ps(x, p);
-	__m256 ax = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
-	return _mm256_blendv_ps(big, small, _mm256_cmp_ps(ax, _mm256_set1_ps(0.125f), _CMP_LT_OQ));
-}
-
-static inline __m256 sigmoid8(__m256 x)
-{
-	const __m256 one = _mm256_set1_ps(1.0f);
-	__m256 xc = _mm256_max_ps(_mm256_min_ps(x, _mm256_set1_ps(40.0f)), _mm256_set1_ps(-40.0f));
-	return _mm256_div_ps(one, _mm256_add_ps(one, exp8(_mm256_sub_ps(_mm256_setzero_ps(), xc))));
-}
 
 /* out[0..Np) = bias + sum_k v[k] * Wt[k][0..Np). Rows are 64-byte aligned and Np is a multiple of
  * 16 (stream_impl.h). Blocks of 32 outputs keep four accumulators per input; two inputs at a time
@@ -131,7 +89,7 @@ static inline void rnn_gates_avx2(const float *gi, const float *gh, float *h, in
 {
 	int j = 0;
 	for (; j + 8 <= H; j += 8)
-		_mm256_storeu_ps(h + j, tanh8(_mm256_add_ps(LD(gi + j), LD(gh + j))));
+		_mm256_storeu_ps(h + j, rfx_v8_rnn_step(gi, gh, j));
 	for (; j < H; j++)
 		h[j] = rfx_rnn_step(gi[j], gh[j]);
 }
@@ -139,12 +97,8 @@ static inline void rnn_gates_avx2(const float *gi, const float *gh, float *h, in
 static inline void gru_gates_avx2(const float *gi, const float *gh, float *h, int H)
 {
 	int j = 0;
-	for (; j + 8 <= H; j += 8) {
-		__m256 r = sigmoid8(_mm256_add_ps(LD(gi + j), LD(gh + j)));
-		__m256 z = sigmoid8(_mm256_add_ps(LD(gi + H + j), LD(gh + H + j)));
-		__m256 n = tanh8(_mm256_fmadd_ps(r, LD(gh + 2 * H + j), LD(gi + 2 * H + j)));
-		_mm256_storeu_ps(h + j, _mm256_fmadd_ps(z, _mm256_sub_ps(LD(h + j), n), n));
-	}
+	for (; j + 8 <= H; j += 8)
+		_mm256_storeu_ps(h + j, rfx_v8_gru_step(gi, gh, h, H, j).h);
 	for (; j < H; j++)
 		h[j] = RFX_GRU_STEP(gi, gh, h[j], H, j).h;
 }
@@ -153,16 +107,11 @@ static inline void lstm_gates_avx2(const float *gi, const float *gh, float *h, f
 {
 	int j = 0;
 	for (; j + 8 <= H; j += 8) {
-		__m256 i = sigmoid8(_mm256_add_ps(LD(gi + j), LD(gh + j)));
-		__m256 f = sigmoid8(_mm256_add_ps(LD(gi + H + j), LD(gh + H + j)));
-		__m256 g = tanh8(_mm256_add_ps(LD(gi + 2 * H + j), LD(gh + 2 * H + j)));
-		__m256 o = sigmoid8(_mm256_add_ps(LD(gi + 3 * H + j), LD(gh + 3 * H + j)));
-		__m256 cn = _mm256_fmadd_ps(f, LD(c + j), _mm256_mul_ps(i, g));
-		_mm256_storeu_ps(c + j, cn);
-		_mm256_storeu_ps(h + j, _mm256_mul_ps(o, tanh8(cn)));
+		const RfxV8LstmStep u = rfx_v8_lstm_step(gi, gh, c, H, j);
+		_mm256_storeu_ps(c + j, u.c);
+		_mm256_storeu_ps(h + j, u.h);
 	}
-	for (; j < H; j++)
-		{
+	for (; j < H; j++) {
 		const RfxLstmStep u = RFX_LSTM_STEP(gi, gh, c[j], H, j);
 		c[j] = u.c;
 		h[j] = u.h;
@@ -191,7 +140,9 @@ void rfx_kernel_act_avx2(RfxAct act, const float *x, float *y, size_t n)
 {
 	for (size_t i = 0; i + 8 <= n; i += 8) {
 		const __m256 v = _mm256_loadu_ps(x + i);
-		_mm256_storeu_ps(y + i, act == RFX_ACT_EXP ? exp8(v) : act == RFX_ACT_TANH ? tanh8(v) : sigmoid8(v));
+		_mm256_storeu_ps(y + i, act == RFX_ACT_EXP	? rfx_v8_exp(v)
+					: act == RFX_ACT_TANH ? rfx_v8_tanh(v)
+							       : rfx_v8_sigmoid(v));
 	}
 }
 #else

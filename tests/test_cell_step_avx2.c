@@ -27,22 +27,24 @@ static float from_bits(uint32_t u)
 	return f;
 }
 
+enum { SIGMOID, TANH, EXP };
+
 /* x[0..8) through the scalar function and the vector one; counts the lanes that differ. */
-static long compare8(const float *x, int tanh_not_sigmoid, float *first_bad)
+static long compare8(const float *x, int fn, float *first_bad)
 {
 	float v[8];
 	const __m256 xv = _mm256_loadu_ps(x);
-	_mm256_storeu_ps(v, tanh_not_sigmoid ? rfx_v8_tanh(xv) : rfx_v8_sigmoid(xv));
+	_mm256_storeu_ps(v, fn == TANH ? rfx_v8_tanh(xv) : fn == EXP ? rfx_v8_exp(xv) : rfx_v8_sigmoid(xv));
 	long bad = 0;
 	for (int i = 0; i < 8; i++) {
-		const float s = tanh_not_sigmoid ? rfx_tanhf(x[i]) : rfx_sigmoidf(x[i]);
+		const float s = fn == TANH ? rfx_tanhf(x[i]) : fn == EXP ? rfx_expf(x[i]) : rfx_sigmoidf(x[i]);
 		if (!same(s, v[i]) && bad++ == 0)
 			*first_bad = x[i];
 	}
 	return bad;
 }
 
-static void activation(const char *name, int tanh_not_sigmoid)
+static void activation(const char *name, int fn)
 {
 	rt_case(name);
 	float x[8], where = 0.0f;
@@ -51,13 +53,13 @@ static void activation(const char *name, int tanh_not_sigmoid)
 	for (uint64_t u = 0; u < (1ull << 32); u += 31) { /* every sign, exponent and NaN payload */
 		x[k++] = from_bits((uint32_t)u);
 		if (k == 8) {
-			bad += compare8(x, tanh_not_sigmoid, &where);
+			bad += compare8(x, fn, &where);
 			n += 8;
 			k = 0;
 		}
 	}
-	/* every float near the places the formulas change: the series (1/8), the clamps (9, 40) */
-	static const float edges[] = { 0.125f, 9.0f, 18.0f, 40.0f, 87.0f };
+	/* every float near the places the formulas change: the series (1/8), the clamps (9, 40, 87, 88) */
+	static const float edges[] = { 0.125f, 9.0f, 18.0f, 40.0f, 87.0f, 88.0f };
 	for (int e = 0; e < (int)(sizeof edges / sizeof edges[0]); e++)
 		for (int sgn = -1; sgn <= 1; sgn += 2) {
 			uint32_t c;
@@ -66,12 +68,12 @@ static void activation(const char *name, int tanh_not_sigmoid)
 			for (uint32_t u = c - 4096; u < c + 4096; u += 8) {
 				for (int i = 0; i < 8; i++)
 					x[i] = (float)sgn * from_bits(u + (uint32_t)i);
-				bad += compare8(x, tanh_not_sigmoid, &where);
+				bad += compare8(x, fn, &where);
 				n += 8;
 			}
 		}
 	const float special[8] = { 0.0f, -0.0f, INFINITY, -INFINITY, NAN, 1e-40f, -1e-45f, 3.4e38f };
-	bad += compare8(special, tanh_not_sigmoid, &where);
+	bad += compare8(special, fn, &where);
 	RT_CHECK(bad == 0, "%ld of %ld inputs differ from the scalar bits, the first at %a", bad, n,
 		 (double)where);
 }
@@ -198,8 +200,9 @@ int main(void)
 		rt_skip("the AVX2 cell steps", "this CPU has no AVX2 + FMA");
 		return rt_finish();
 	}
-	activation("sigmoid: the bits of rfx_sigmoidf, every 31st float and the edges", 0);
-	activation("tanh: the bits of rfx_tanhf, every 31st float and the edges", 1);
+	activation("sigmoid: the bits of rfx_sigmoidf, every 31st float and the edges", SIGMOID);
+	activation("tanh: the bits of rfx_tanhf, every 31st float and the edges", TANH);
+	activation("exp: the bits of rfx_expf, every 31st float and the edges", EXP);
 	gru();
 	lstm();
 	rnn();
