@@ -4,7 +4,9 @@
 # runs it; it takes several minutes on two cores.
 #
 # Runs are deterministic: the same commit, kernel (AVX2+FMA or generic, see rfx_bptt_kernel_name)
-# and --threads give bit-identical models, so a fixed epoch count rather than a time budget.
+# and --threads give bit-identical models, so a fixed epoch count rather than a time budget. The
+# shipped crunch and drive came from commit 4d778d3's trainer; later trainers round differently
+# (presets/README.md says how to rebuild those exact files).
 set -eu
 BUILD=${BUILD:-build}
 data=$BUILD/presets-data
