@@ -3,7 +3,8 @@
  *
  * Included by bptt_generic.c and bptt_avx2.c, which define RFX_KSUFFIX (kernel_isa.h); written
  * once so the two instruction sets cannot compute different things (they may differ in the last
- * bits: FMA). Each cell's step is cell_step.h's, the one the stream kernels call.
+ * bits: FMA). Each cell's step is cell_step.h's, the one the stream kernels call (the AVX2 build
+ * runs it eight units at a time through cell_step_avx2.h, with the same bits).
  * Loops are shaped for the auto-vectoriser: the innermost loop always runs over a contiguous
  * gate or hidden index with no reduction in it (float reductions do not vectorise without
  * -ffast-math, which we do not use so results stay reproducible).
