@@ -1,15 +1,16 @@
 /* rnnfx — cell_step.h's steps and fastmath.h's activations for eight units at once, in AVX2 + FMA
  * intrinsics, giving the same bits: the same operations in the same order, with the multiply-adds
- * fused exactly where GCC fuses the scalar code under -mfma -ffp-contract=fast (the flags of every
- * file that includes this one). Private to dsp/; included by bptt_kernels.h in its AVX2 build
+ * fused exactly where GCC fuses the scalar code under -O2 or more with -mfma -ffp-contract=fast
+ * (the flags of every file that includes this one; below -O2 GCC fuses none of the scalar code's,
+ * and the two differ by rounding). Private to dsp/; included by bptt_kernels.h in its AVX2 build
  * (training's forward) and by kernel_avx2.c (the stream's general AVX2 loop).
  *
  * Why a second spelling of the same arithmetic: GCC vectorises the scalar steps, but as about
  * twice the instructions (the clamps become compare-and-blend pairs, the constants are spilled
  * and reloaded), and the activations were half of training's forward (docs/performance.md). Being
  * the same bits, training computes what it computed before, model files included.
- * tests/test_cell_step_avx2.c holds the two together: every 7th float through each activation and
- * random gates through each step, bit for bit (NaN as NaN).
+ * tests/test_cell_step_avx2.c holds the two together: every 31st float through each activation,
+ * the edges, and random gates through each step, bit for bit (NaN as NaN).
  *
  * The one-output head of training's forward is here too (rfx_v8_head1_x8), for the same reason.
  *
