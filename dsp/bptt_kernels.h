@@ -352,12 +352,15 @@ void KFN(rfx_bp_seg_forward)(RfxBptt *bp, RfxBpScratch *sc, int b0, int nb, cons
 /* Steps ahead that the backward's time loop asks for the cache rows it will read. */
 #define BP_AHEAD 3
 
-/* A read of n floats from p is coming soon: every cache line of them to L1. */
+/* A read of n floats from p is coming soon: every cache line of them to L2 (hint T1). To L1 (T0),
+ * the backward's prefetches held the L1 fill buffers, and its loop waited on issuing them (13 %
+ * of its samples in a LSTM 32 profile); from L2 the lines still come in time. Four alternating
+ * runs: LSTM 32 1.87 -> 1.92 M samples/s at one thread, 3.82 -> 4.01 at two; GRU within 1 %. */
 static inline void KFN(prefetch)(const float *p, size_t n)
 {
 	for (size_t i = 0; i < n; i += 16)
-		__builtin_prefetch(p + i, 0, 3);
-	__builtin_prefetch(p + n - 1, 0, 3);
+		__builtin_prefetch(p + i, 0, 2);
+	__builtin_prefetch(p + n - 1, 0, 2);
 }
 
 /* Backward through layer l's time loop for the group: reads each segment's dhin (dLoss/dh_t
