@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 /* The widest layer whose segments run in groups (allocate()). */
 #define RFX_BPTT_GROUP_MAX_H 64
@@ -141,6 +144,26 @@ static RfxStatus start_pool(RfxBptt *bp)
 
 /* ---------------------------------------------------------------- memory */
 
+/* Buffers from 4 MB up (the caches: megabytes per segment, walked row by row in both directions)
+ * on 2 MB pages where the kernel gives them on request (Linux's transparent huge pages in
+ * "madvise" mode, Debian's default), so the walks do not miss the TLB every few rows. */
+#define RFX_BPTT_HUGE (4u << 20)
+
+static void *alloc_zeroed(size_t bytes)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+	if (bytes >= RFX_BPTT_HUGE) {
+		void *p = NULL;
+		if (posix_memalign(&p, 2u << 20, bytes))
+			return NULL;
+		madvise(p, bytes, MADV_HUGEPAGE); /* a hint: refused, the pages are small ones */
+		memset(p, 0, bytes);
+		return p;
+	}
+#endif
+	return calloc(bytes, 1);
+}
+
 /* Every buffer comes from one counted allocator so rfx_bptt_memory_bytes is exact. */
 static float *alloc_floats(RfxBptt *bp, size_t n, int *failed)
 {
@@ -149,7 +172,7 @@ static float *alloc_floats(RfxBptt *bp, size_t n, int *failed)
 	bp->mem_bytes += n * sizeof(float);
 	if (bp->count_only)
 		return NULL;
-	float *p = calloc(n, sizeof *p);
+	float *p = n <= SIZE_MAX / sizeof *p ? alloc_zeroed(n * sizeof *p) : NULL;
 	if (!p)
 		*failed = 1;
 	return p;
