@@ -145,8 +145,9 @@ static RfxStatus start_pool(RfxBptt *bp)
 /* ---------------------------------------------------------------- memory */
 
 /* Buffers from 4 MB up (the caches: megabytes per segment, walked row by row in both directions)
- * on 2 MB pages where the kernel gives them on request (Linux's transparent huge pages in
- * "madvise" mode, Debian's default), so the walks do not miss the TLB every few rows. */
+ * on 2 MB pages, so the walks do not miss the TLB every few rows: asked for, for kernels whose
+ * transparent huge pages are in "madvise" mode (with "always" they come anyway, with "never"
+ * not at all). */
 #define RFX_BPTT_HUGE (4u << 20)
 
 static void *alloc_zeroed(size_t bytes)
