@@ -87,6 +87,10 @@ $(DSP_AVX2_OBJ): override CFLAGS += -mavx2 -mfma -ffp-contract=fast
 # threads +8 %; a read prefetch gained less). A hint: Haswell, without the PRFCHW flag, runs it as
 # a no-op.
 $(BUILD)/dsp/bptt_avx2.o: override CFLAGS += -mprfchw
+# Training's kernels again with AVX-512VL's 32 registers and scheduling before register allocation
+# (dsp/bptt_avx512.c; the same bits). With 16 registers the scheduler spills (LSTM 32 -15 %).
+$(BUILD)/dsp/bptt_avx512.o: override CFLAGS += -mavx2 -mfma -mavx512f -mavx512vl \
+	-mprefer-vector-width=256 -ffp-contract=fast -mprfchw -fschedule-insns -fsched-pressure
 # The same loops with AVX-512VL's 32 vector registers (dsp/kernel_avx512_fx.c), still 256 bits wide;
 # with that many registers, scheduling before register allocation interleaves independent chains
 # (min of 4 alternating runs: GRU 40 133 -> 126 ns, GRU 64 381 -> 363, LSTM 32 133 -> 129).

@@ -93,7 +93,7 @@ struct RfxBptt {
 	int pending, quit;
 };
 
-/* The kernels, one pair per instruction set (bptt_generic.c, bptt_avx2.c), listed in the one
+/* The kernels, one pair per instruction set (bptt_generic.c, bptt_avx2.c, bptt_avx512.c), listed in the one
  * kernel table (kernel_table.c) next to the stream's. */
 void rfx_bp_seg_forward_generic(RfxBptt *bp, RfxBpScratch *sc, int b0, int nb, const float *x,
 				size_t xs, int T, float *y, size_t ys);
@@ -106,6 +106,11 @@ void rfx_bp_seg_forward_avx2(RfxBptt *bp, RfxBpScratch *sc, int b0, int nb, cons
 void rfx_bp_seg_backward_avx2(const RfxBptt *bp, RfxBpScratch *sc, int b0, int nb,
 			      const float *x, size_t xs, int T, const float *dy, size_t dys,
 			      float *g);
+void rfx_bp_seg_forward_avx512(RfxBptt *bp, RfxBpScratch *sc, int b0, int nb, const float *x,
+			       size_t xs, int T, float *y, size_t ys);
+void rfx_bp_seg_backward_avx512(const RfxBptt *bp, RfxBpScratch *sc, int b0, int nb,
+				const float *x, size_t xs, int T, const float *dy, size_t dys,
+				float *g);
 #endif
 
 #endif

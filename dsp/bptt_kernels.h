@@ -79,13 +79,23 @@ static inline void KFN(gru_forward)(int H, const float *restrict xp, const float
 {
 	int j = 0;
 #if BP_V8_STEPS
-	for (; j + 8 <= H; j += 8) {
-		const RfxV8GruStep u = rfx_v8_gru_step(xp, gh, hp, H, j);
-		_mm256_storeu_ps(h + j, u.h);
-		_mm256_storeu_ps(gc + j, u.r);
-		_mm256_storeu_ps(gc + H + j, u.z);
-		_mm256_storeu_ps(gc + 2 * H + j, u.n);
-		_mm256_storeu_ps(gc + 3 * H + j, _mm256_loadu_ps(gh + 2 * H + j));
+	/* four blocks of eight units at a time, their activations side by side (rfx_v8_gru_steps) */
+	for (; j + 8 <= H;) {
+		RfxV8GruStep u[4];
+		const int nb = H - j >= 32 ? 4 : (H - j) / 8;
+		switch (nb) { /* constant block counts, so the stages unroll */
+		case 4: rfx_v8_gru_steps(xp, gh, hp, H, j, 4, u); break;
+		case 3: rfx_v8_gru_steps(xp, gh, hp, H, j, 3, u); break;
+		case 2: rfx_v8_gru_steps(xp, gh, hp, H, j, 2, u); break;
+		default: rfx_v8_gru_steps(xp, gh, hp, H, j, 1, u); break;
+		}
+		for (int b = 0; b < nb; b++, j += 8) {
+			_mm256_storeu_ps(h + j, u[b].h);
+			_mm256_storeu_ps(gc + j, u[b].r);
+			_mm256_storeu_ps(gc + H + j, u[b].z);
+			_mm256_storeu_ps(gc + 2 * H + j, u[b].n);
+			_mm256_storeu_ps(gc + 3 * H + j, _mm256_loadu_ps(gh + 2 * H + j));
+		}
 	}
 #endif
 	for (; j < H; j++) {
@@ -126,15 +136,25 @@ static inline void KFN(lstm_forward)(int H, const float *restrict xp, const floa
 {
 	int j = 0;
 #if BP_V8_STEPS
-	for (; j + 8 <= H; j += 8) {
-		const RfxV8LstmStep u = rfx_v8_lstm_step(xp, gh, cp, H, j);
-		_mm256_storeu_ps(c + j, u.c);
-		_mm256_storeu_ps(h + j, u.h);
-		_mm256_storeu_ps(gc + j, u.i);
-		_mm256_storeu_ps(gc + H + j, u.f);
-		_mm256_storeu_ps(gc + 2 * H + j, u.g);
-		_mm256_storeu_ps(gc + 3 * H + j, u.o);
-		_mm256_storeu_ps(gc + 4 * H + j, u.tc);
+	/* four blocks of eight units at a time, their activations side by side (rfx_v8_lstm_steps) */
+	for (; j + 8 <= H;) {
+		RfxV8LstmStep u[4];
+		const int nb = H - j >= 32 ? 4 : (H - j) / 8;
+		switch (nb) { /* constant block counts, so the stages unroll */
+		case 4: rfx_v8_lstm_steps(xp, gh, cp, H, j, 4, u); break;
+		case 3: rfx_v8_lstm_steps(xp, gh, cp, H, j, 3, u); break;
+		case 2: rfx_v8_lstm_steps(xp, gh, cp, H, j, 2, u); break;
+		default: rfx_v8_lstm_steps(xp, gh, cp, H, j, 1, u); break;
+		}
+		for (int b = 0; b < nb; b++, j += 8) {
+			_mm256_storeu_ps(c + j, u[b].c);
+			_mm256_storeu_ps(h + j, u[b].h);
+			_mm256_storeu_ps(gc + j, u[b].i);
+			_mm256_storeu_ps(gc + H + j, u[b].f);
+			_mm256_storeu_ps(gc + 2 * H + j, u[b].g);
+			_mm256_storeu_ps(gc + 3 * H + j, u[b].o);
+			_mm256_storeu_ps(gc + 4 * H + j, u[b].tc);
+		}
 	}
 #endif
 	for (; j < H; j++) {
@@ -240,6 +260,27 @@ static inline void KFN(prefetch_w)(float *p, size_t n)
 	__builtin_prefetch(p + n - 1, 1, 3);
 }
 
+/* One segment's cell at step t: gh = b_hh + W_hh h_t and xp = b_ih + W_ih x_t made, h_{t+1} (and
+ * c_{t+1}) and the cache row of step t written. */
+static inline void KFN(cell_forward)(const RfxBptt *bp, const float *xp, const float *gh,
+				     float *hs, float *cs, float *gc, int t)
+{
+	const int H = bp->H;
+	float *h = hs + (size_t)(t + 1) * H;
+	switch (bp->cell) {
+	case RFX_CELL_RNN:
+		KFN(rnn_forward)(H, xp, gh, h);
+		break;
+	case RFX_CELL_GRU:
+		KFN(gru_forward)(H, xp, gh, hs + (size_t)t * H, h, gc + (size_t)t * bp->GS);
+		break;
+	default:
+		KFN(lstm_forward)(H, xp, gh, cs + (size_t)t * H, h, cs + (size_t)(t + 1) * H,
+				  gc + (size_t)t * bp->GS);
+		break;
+	}
+}
+
 /* Layer l over T steps from each slot's carried state; leaves the final states carried. Segment
  * s's input rows start at in + s * in_stride, I_l floats per step. */
 static void KFN(layer_forward)(RfxBptt *bp, RfxBpScratch *sc, int l, int b0, int nb,
@@ -284,21 +325,8 @@ static void KFN(layer_forward)(RfxBptt *bp, RfxBpScratch *sc, int l, int b0, int
 		for (int s = 0; s < nb; s++)
 			KFN(matvec_t)(xp[s], bi, ly->WiT, in + (size_t)s * in_stride + (size_t)t * I, I,
 				      GH);
-		for (int s = 0; s < nb; s++) {
-			float *h = hs[s] + (size_t)(t + 1) * H;
-			switch (bp->cell) {
-			case RFX_CELL_RNN:
-				KFN(rnn_forward)(H, xp[s], gh[s], h);
-				break;
-			case RFX_CELL_GRU:
-				KFN(gru_forward)(H, xp[s], gh[s], hp[s], h, gc[s] + (size_t)t * GS);
-				break;
-			default:
-				KFN(lstm_forward)(H, xp[s], gh[s], cs[s] + (size_t)t * H, h,
-						  cs[s] + (size_t)(t + 1) * H, gc[s] + (size_t)t * GS);
-				break;
-			}
-		}
+		for (int s = 0; s < nb; s++)
+			KFN(cell_forward)(bp, xp[s], gh[s], hs[s], cs[s], gc[s], t);
 	}
 	for (int s = 0; s < nb; s++) {
 		float *st = bp->state + (size_t)(b0 + s) * 2 * bp->L * H;

@@ -25,10 +25,10 @@ static int have_always(void)
 
 static const RfxKernel kernels[] = {
 #if RFX_KERNEL_X86
-	/* AVX2 code with AVX-512VL's 32 registers in the specialised loops; streams only (training
-	 * measured no faster with them, and keeps the "avx2" row's kernel and bits). */
+	/* AVX2 code with AVX-512VL's 32 registers in the specialised loops and in training's kernels
+	 * (whose bits are the "avx2" row's: the same operations, only more registers). */
 	{ "avx512", have_avx512, rfx_kernel_process_avx2, rfx_kernel_fx_avx512, rfx_kernel_fx_pair_avx512,
-	  NULL, NULL },
+	  rfx_bp_seg_forward_avx512, rfx_bp_seg_backward_avx512 },
 	{ "avx2", have_avx2, rfx_kernel_process_avx2, rfx_kernel_fx_avx2, rfx_kernel_fx_pair_avx2,
 	  rfx_bp_seg_forward_avx2, rfx_bp_seg_backward_avx2 },
 	/* The same without the specialised loops: never the default, there for tests and benchmarks. */

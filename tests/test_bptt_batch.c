@@ -158,6 +158,96 @@ out:
 	rfx_model_free(m);
 }
 
+/* One training call of a batch of B with the kernel row `kernel` (RFX_BPTT_KERNEL): its outputs,
+ * carried states and gradients into y, st, g. Returns 0 where the CPU has no such row (the table
+ * then picks another, which rfx_bptt_kernel_name tells). */
+static int train_with(RfxModel *m, const Config *c, const float *x, const float *tg, const char *kernel,
+		      float *y, float *st, float *g)
+{
+	setenv("RFX_BPTT_KERNEL", kernel, 1);
+	RfxBptt *bp = make_bptt(m, B, T, 2);
+	unsetenv("RFX_BPTT_KERNEL");
+	if (!bp)
+		return 0;
+	const int ok = strcmp(rfx_bptt_kernel_name(bp), kernel) == 0;
+	RfxBpttBatch tb = { .B = B, .T = T, .warmup = 10, .x = x, .x_stride = (size_t)T * c->I,
+			    .target = tg, .t_stride = T };
+	double loss;
+	size_t n = 0;
+	rfx_bptt_zero_grad(bp);
+	RT_OK(rfx_bptt_train(bp, &tb, &loss));
+	memcpy(y, rfx_bptt_outputs(bp), sizeof *y * B * T);
+	for (int s = 0; s < B; s++) {
+		const float *sp = rfx_bptt_state(bp, s, &n);
+		memcpy(st + (size_t)s * n, sp, sizeof *sp * n);
+	}
+	memcpy(g, rfx_bptt_grad(bp), sizeof *g * m->n_params);
+	rfx_bptt_destroy(bp);
+	return ok;
+}
+
+/* The "avx512" row's training kernels are bptt_kernels.h compiled with more registers and another
+ * schedule: they must compute the "avx2" row's bits (outputs, states, every gradient), or a model
+ * trained on one CPU would differ from the same run on another. */
+static void check_avx512(uint64_t seed)
+{
+	RfxModel *probe = make_model(&configs[0], seed);
+	setenv("RFX_BPTT_KERNEL", "avx512", 1);
+	RfxBptt *pb = probe ? make_bptt(probe, 1, 8, 1) : NULL;
+	unsetenv("RFX_BPTT_KERNEL");
+	const int here = pb && strcmp(rfx_bptt_kernel_name(pb), "avx512") == 0;
+	rfx_bptt_destroy(pb);
+	rfx_model_free(probe);
+	if (!here) {
+		rt_skip("the avx512 training kernel gives the avx2 kernel's bits",
+			"this CPU has no AVX-512F + VL");
+		return;
+	}
+	rt_case("the avx512 training kernel gives the avx2 kernel's bits: outputs, states, gradients");
+	for (int i = 0; i < N_CONFIGS; i++) {
+		const Config *c = &configs[i];
+		RfxModel *m = make_model(c, seed + (uint64_t)i);
+		RT_CHECK(m != NULL, "model");
+		if (!m)
+			return;
+		const size_t sn = 2 * (size_t)c->L * c->H * B, np = m->n_params;
+		float *x = malloc(sizeof *x * B * T * c->I), *tg = malloc(sizeof *tg * B * T);
+		float *y[2] = { malloc(sizeof(float) * B * T), malloc(sizeof(float) * B * T) };
+		float *st[2] = { calloc(sn, sizeof(float)), calloc(sn, sizeof(float)) };
+		float *g[2] = { malloc(sizeof(float) * np), malloc(sizeof(float) * np) };
+		int have = 0;
+		if (x && tg && y[0] && y[1] && st[0] && st[1] && g[0] && g[1]) {
+			uint64_t r = seed * 7 + (uint64_t)i;
+			for (int k = 0; k < B * T * c->I; k++)
+				x[k] = rt_rand_uniform(&r, -0.8f, 0.8f);
+			for (int k = 0; k < B * T; k++)
+				tg[k] = tanhf(2.0f * x[(size_t)k * c->I]);
+			have = train_with(m, c, x, tg, "avx2", y[0], st[0], g[0]) &&
+			       train_with(m, c, x, tg, "avx512", y[1], st[1], g[1]);
+			if (have) {
+				RT_CHECK(memcmp(y[0], y[1], sizeof(float) * B * T) == 0,
+					 "%s L=%d H=%d: outputs differ", rfx_cell_name(c->cell), c->L, c->H);
+				RT_CHECK(memcmp(st[0], st[1], sizeof(float) * sn) == 0,
+					 "%s L=%d H=%d: states differ", rfx_cell_name(c->cell), c->L, c->H);
+				RT_CHECK(memcmp(g[0], g[1], sizeof(float) * np) == 0,
+					 "%s L=%d H=%d: gradients differ", rfx_cell_name(c->cell), c->L, c->H);
+			}
+		} else {
+			RT_CHECK(0, "out of memory");
+		}
+		free(x);
+		free(tg);
+		for (int k = 0; k < 2; k++) {
+			free(y[k]);
+			free(st[k]);
+			free(g[k]);
+		}
+		rfx_model_free(m);
+		RT_CHECK(have, "%s L=%d H=%d: a kernel row was not the one asked for",
+			 rfx_cell_name(c->cell), c->L, c->H);
+	}
+}
+
 int main(void)
 {
 	const uint64_t seed = rt_seed();
@@ -173,5 +263,7 @@ int main(void)
 		for (int i = 0; i < N_CONFIGS; i++)
 			check_config(&configs[i], kernels[k], seed + (uint64_t)i);
 	}
+	unsetenv("RFX_BPTT_KERNEL");
+	check_avx512(seed);
 	return rt_finish();
 }

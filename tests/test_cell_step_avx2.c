@@ -35,10 +35,17 @@ static long compare8(const float *x, int fn, float *first_bad)
 	float v[8];
 	const __m256 xv = _mm256_loadu_ps(x);
 	_mm256_storeu_ps(v, fn == TANH ? rfx_v8_tanh(xv) : fn == EXP ? rfx_v8_exp(xv) : rfx_v8_sigmoid(xv));
+	/* and through the staged form training runs (rfx_v8_act_n), a sigmoid and a tanh side by side */
+	float st[2][8];
+	__m256 sv[2] = { xv, xv };
+	rfx_v8_act_n(sv, 1, 1);
+	_mm256_storeu_ps(st[0], sv[0]);
+	_mm256_storeu_ps(st[1], sv[1]);
 	long bad = 0;
 	for (int i = 0; i < 8; i++) {
 		const float s = fn == TANH ? rfx_tanhf(x[i]) : fn == EXP ? rfx_expf(x[i]) : rfx_sigmoidf(x[i]);
-		if (!same(s, v[i]) && bad++ == 0)
+		const int staged_bad = fn != EXP && !same(s, st[fn == TANH][i]);
+		if ((!same(s, v[i]) || staged_bad) && bad++ == 0)
 			*first_bad = x[i];
 	}
 	return bad;
@@ -88,7 +95,7 @@ static void fill(uint64_t *s, float *v, int n, float lo, float hi)
 
 static void gru(void)
 {
-	rt_case("GRU step: the scalar step's h, r, z, n for random gates, bit for bit");
+	rt_case("GRU step: the scalar step's h, r, z, n for random gates, bit for bit, one block and staged");
 	uint64_t s = rt_seed();
 	float gi[G], gh[G], hp[H], out[4][8];
 	long bad = 0;
@@ -111,13 +118,22 @@ static void gru(void)
 				       !same(u.h, out[3][i]);
 			}
 		}
+		/* the H / 8 blocks at once, their activations staged (rfx_v8_gru_steps) */
+		RfxV8GruStep g[H / 8];
+		rfx_v8_gru_steps(gi, gh, hp, H, 0, H / 8, g);
+		for (int b = 0; b < H / 8; b++) {
+			const RfxV8GruStep v = rfx_v8_gru_step(gi, gh, hp, H, 8 * b);
+			const __m256 d = _mm256_or_ps(_mm256_or_ps(_mm256_xor_ps(v.r, g[b].r), _mm256_xor_ps(v.z, g[b].z)),
+						      _mm256_or_ps(_mm256_xor_ps(v.n, g[b].n), _mm256_xor_ps(v.h, g[b].h)));
+			bad += !_mm256_testz_si256(_mm256_castps_si256(d), _mm256_castps_si256(d));
+		}
 	}
 	RT_CHECK(bad == 0, "%ld values differ (seed %llu)", bad, (unsigned long long)rt_seed());
 }
 
 static void lstm(void)
 {
-	rt_case("LSTM step: the scalar step's i, f, g, o, tanh(c), c, h for random gates, bit for bit");
+	rt_case("LSTM step: the scalar step's i, f, g, o, tanh(c), c, h for random gates, bit for bit, one block and staged");
 	uint64_t s = rt_seed() + 1;
 	float gi[G], gh[G], cp[H], out[7][8];
 	long bad = 0;
@@ -138,6 +154,18 @@ static void lstm(void)
 				const float us[7] = { u.i, u.f, u.g, u.o, u.tc, u.c, u.h };
 				for (int k = 0; k < 7; k++)
 					bad += !same(us[k], out[k][i]);
+			}
+		}
+		/* the H / 8 blocks at once, their activations staged (rfx_v8_lstm_steps) */
+		RfxV8LstmStep g[H / 8];
+		rfx_v8_lstm_steps(gi, gh, cp, H, 0, H / 8, g);
+		for (int b = 0; b < H / 8; b++) {
+			const RfxV8LstmStep v = rfx_v8_lstm_step(gi, gh, cp, H, 8 * b);
+			const __m256 a[7] = { v.i, v.f, v.g, v.o, v.tc, v.c, v.h };
+			const __m256 c[7] = { g[b].i, g[b].f, g[b].g, g[b].o, g[b].tc, g[b].c, g[b].h };
+			for (int k = 0; k < 7; k++) {
+				const __m256i d = _mm256_castps_si256(_mm256_xor_ps(a[k], c[k]));
+				bad += !_mm256_testz_si256(d, d);
 			}
 		}
 	}
