@@ -528,13 +528,20 @@ KFN(atb_cols)(int R, int KV, float *restrict dW, float *restrict db, int M, int 
 	}
 }
 
+/* Rows per register tile of 32 columns: 3 (12 sums) in 16 registers, 6 (24 sums, half the
+ * passes over the steps' rows of Bm per row of A) with AVX-512VL's 32 (LSTM 32 +3-5 %). */
+#if defined(__AVX512VL__)
+#define ATB_R32 6
+#else
+#define ATB_R32 3
+#endif
+
 /* dW[m][k] += sum_n A[n][m] Bm[n][k]  (dW [M][K] += A^T Bm): the weight gradient, summed over
  * all steps at once after the time loop instead of an outer product per step. Each element is
  * one chain of multiply-adds over n in order, from 0, added to dW at the end, whatever the
- * tiling: register tiles of 3 rows by 32 columns (12 sums: the FMA units, not the loads and
- * broadcasts, set the pace), 6 by 16 or 8 by 8 for narrower column blocks (the last rows by
- * two and one), atb_narrow for the
- * last < 8 columns. The steps go in tiles of about 24 KB of A, every row tile's pass over a tile
+ * tiling: register tiles of ATB_R32 rows by 32 columns (12 or 24 sums: the FMA units, not the
+ * loads and broadcasts, set the pace), 6 by 16 or 8 by 8 for narrower column blocks (the
+ * last rows by two and one), atb_narrow for the last < 8 columns. The steps go in tiles of about 24 KB of A, every row tile's pass over a tile
  * of steps before the next (the partial sums wait in cbuf, [M][32]), so A is read from L1 rather
  * than once per row tile from L2. With db, also db[m] += sum_n A[n][m] (colsum_acc's sums, on
  * each tile of steps while it is in L1). */
@@ -545,7 +552,7 @@ static void KFN(atb_acc)(float *restrict dW, float *restrict db, int M, int K,
 	const int nt = M > 384 ? 16 : 6144 / (M > 0 ? M : 1); /* steps per tile */
 	int k0 = 0;
 	for (; k0 + 32 <= K; k0 += 32, db = NULL)
-		KFN(atb_cols)(3, 4, dW, db, M, K, k0, A, lda, Bm, ldb, N, nt, cbuf);
+		KFN(atb_cols)(ATB_R32, 4, dW, db, M, K, k0, A, lda, Bm, ldb, N, nt, cbuf);
 	for (; k0 + 16 <= K; k0 += 16, db = NULL)
 		KFN(atb_cols)(6, 2, dW, db, M, K, k0, A, lda, Bm, ldb, N, nt, cbuf);
 	for (; k0 + 8 <= K; k0 += 8, db = NULL)
