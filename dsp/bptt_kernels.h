@@ -71,6 +71,18 @@ static inline void KFN(rnn_backward)(int H, const float *restrict h, const float
 	}
 }
 
+#if BP_V8_STEPS
+/* fn (rfx_v8_gru_steps or _lstm_steps) on nb blocks from unit j into u, called with a constant
+ * block count so that its stages unroll */
+#define BP_V8_STEPS_N(fn, prev, nb)                                                                 \
+	switch (nb) {                                                                               \
+	case 4: fn(xp, gh, prev, H, j, 4, u); break;                                                \
+	case 3: fn(xp, gh, prev, H, j, 3, u); break;                                                \
+	case 2: fn(xp, gh, prev, H, j, 2, u); break;                                                \
+	default: fn(xp, gh, prev, H, j, 1, u); break;                                               \
+	}
+#endif
+
 /* gru:  hh = W_hh h_prev + b_hh;  r = s(xp_r + hh_r);  z = s(xp_z + hh_z);
  *       n = tanh(xp_n + r hh_n);  h = (1 - z) n + z h_prev (as n + z (h_prev - n)).
  *       Caches r, z, n, hh_n.  (rfx_gru_step) */
@@ -83,12 +95,7 @@ static inline void KFN(gru_forward)(int H, const float *restrict xp, const float
 	for (; j + 8 <= H;) {
 		RfxV8GruStep u[4];
 		const int nb = H - j >= 32 ? 4 : (H - j) / 8;
-		switch (nb) { /* constant block counts, so the stages unroll */
-		case 4: rfx_v8_gru_steps(xp, gh, hp, H, j, 4, u); break;
-		case 3: rfx_v8_gru_steps(xp, gh, hp, H, j, 3, u); break;
-		case 2: rfx_v8_gru_steps(xp, gh, hp, H, j, 2, u); break;
-		default: rfx_v8_gru_steps(xp, gh, hp, H, j, 1, u); break;
-		}
+		BP_V8_STEPS_N(rfx_v8_gru_steps, hp, nb);
 		for (int b = 0; b < nb; b++, j += 8) {
 			_mm256_storeu_ps(h + j, u[b].h);
 			_mm256_storeu_ps(gc + j, u[b].r);
@@ -140,12 +147,7 @@ static inline void KFN(lstm_forward)(int H, const float *restrict xp, const floa
 	for (; j + 8 <= H;) {
 		RfxV8LstmStep u[4];
 		const int nb = H - j >= 32 ? 4 : (H - j) / 8;
-		switch (nb) { /* constant block counts, so the stages unroll */
-		case 4: rfx_v8_lstm_steps(xp, gh, cp, H, j, 4, u); break;
-		case 3: rfx_v8_lstm_steps(xp, gh, cp, H, j, 3, u); break;
-		case 2: rfx_v8_lstm_steps(xp, gh, cp, H, j, 2, u); break;
-		default: rfx_v8_lstm_steps(xp, gh, cp, H, j, 1, u); break;
-		}
+		BP_V8_STEPS_N(rfx_v8_lstm_steps, cp, nb);
 		for (int b = 0; b < nb; b++, j += 8) {
 			_mm256_storeu_ps(c + j, u[b].c);
 			_mm256_storeu_ps(h + j, u[b].h);
