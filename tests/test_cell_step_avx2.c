@@ -85,7 +85,7 @@ static void activation(const char *name, int fn)
 		 (double)where);
 }
 
-enum { H = 24, G = 4 * H };
+enum { H = 32, G = 4 * H };
 
 static void fill(uint64_t *s, float *v, int n, float lo, float hi)
 {
@@ -118,11 +118,12 @@ static void gru(void)
 				       !same(u.h, out[3][i]);
 			}
 		}
-		/* the H / 8 blocks at once, their activations staged (rfx_v8_gru_steps) */
+		/* 1 to 4 blocks at once, their activations staged (rfx_v8_gru_steps) */
 		RfxV8GruStep g[H / 8];
-		rfx_v8_gru_steps(gi, gh, hp, H, 0, H / 8, g);
-		for (int b = 0; b < H / 8; b++) {
-			const RfxV8GruStep v = rfx_v8_gru_step(gi, gh, hp, H, 8 * b);
+		const int nb = 1 + it % (H / 8), j0 = 8 * (it % (H / 8 - nb + 1));
+		rfx_v8_gru_steps(gi, gh, hp, H, j0, nb, g);
+		for (int b = 0; b < nb; b++) {
+			const RfxV8GruStep v = rfx_v8_gru_step(gi, gh, hp, H, j0 + 8 * b);
 			const __m256 d = _mm256_or_ps(_mm256_or_ps(_mm256_xor_ps(v.r, g[b].r), _mm256_xor_ps(v.z, g[b].z)),
 						      _mm256_or_ps(_mm256_xor_ps(v.n, g[b].n), _mm256_xor_ps(v.h, g[b].h)));
 			bad += !_mm256_testz_si256(_mm256_castps_si256(d), _mm256_castps_si256(d));
@@ -156,11 +157,12 @@ static void lstm(void)
 					bad += !same(us[k], out[k][i]);
 			}
 		}
-		/* the H / 8 blocks at once, their activations staged (rfx_v8_lstm_steps) */
+		/* 1 to 4 blocks at once, their activations staged (rfx_v8_lstm_steps) */
 		RfxV8LstmStep g[H / 8];
-		rfx_v8_lstm_steps(gi, gh, cp, H, 0, H / 8, g);
-		for (int b = 0; b < H / 8; b++) {
-			const RfxV8LstmStep v = rfx_v8_lstm_step(gi, gh, cp, H, 8 * b);
+		const int nb = 1 + it % (H / 8), j0 = 8 * (it % (H / 8 - nb + 1));
+		rfx_v8_lstm_steps(gi, gh, cp, H, j0, nb, g);
+		for (int b = 0; b < nb; b++) {
+			const RfxV8LstmStep v = rfx_v8_lstm_step(gi, gh, cp, H, j0 + 8 * b);
 			const __m256 a[7] = { v.i, v.f, v.g, v.o, v.tc, v.c, v.h };
 			const __m256 c[7] = { g[b].i, g[b].f, g[b].g, g[b].o, g[b].tc, g[b].c, g[b].h };
 			for (int k = 0; k < 7; k++) {
