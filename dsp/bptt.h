@@ -37,9 +37,10 @@
  * chunks of RFX_BPTT_CHUNK segments; every chunk has its own gradient buffer and the buffers are
  * summed in chunk order. The result is therefore bit-identical for the same inputs whatever
  * n_threads is, and between runs, for a given kernel: an AVX2+FMA kernel is chosen at create when
- * the CPU has it (rfx_bptt_kernel_name), and differs from the portable one in the last bits;
- * RFX_BPTT_KERNEL=generic in the environment forces the portable one (both are rows of the kernel
- * table the streams use, dsp/kernel_table.c). Losses are reduced on the calling thread.
+ * the CPU has it (rfx_bptt_kernel_name; "avx512" where AVX-512VL adds registers, with the same
+ * bits as "avx2"), and differs from the portable one in the last bits; RFX_BPTT_KERNEL=generic in
+ * the environment forces the portable one (all are rows of the kernel table the streams use,
+ * dsp/kernel_table.c). Losses are reduced on the calling thread.
  *
  * Denormals are flushed to zero inside the calls (x86 MXCSR FTZ/DAZ, restored afterwards), as in
  * the stream (stream.h), so a state decaying through silence costs no more than any other.
