@@ -93,8 +93,8 @@ struct RfxBptt {
 	int pending, quit;
 };
 
-/* The kernels, one pair per instruction set (bptt_generic.c, bptt_avx2.c, bptt_avx512.c), listed in the one
- * kernel table (kernel_table.c) next to the stream's. */
+/* The kernels, one pair per instruction set (bptt_generic.c, bptt_avx2.c, bptt_avx512.c), listed
+ * in the one kernel table (kernel_table.c) next to the stream's. */
 void rfx_bp_seg_forward_generic(RfxBptt *bp, RfxBpScratch *sc, int b0, int nb, const float *x,
 				size_t xs, int T, float *y, size_t ys);
 void rfx_bp_seg_backward_generic(const RfxBptt *bp, RfxBpScratch *sc, int b0, int nb,

@@ -3,8 +3,9 @@
  *
  * Included by bptt_generic.c, bptt_avx2.c and bptt_avx512.c, which define RFX_KSUFFIX
  * (kernel_isa.h); written once so the instruction sets cannot compute different things (generic
- * and AVX2 may differ in the last bits: FMA; AVX2 and AVX-512VL give the same bits). Each cell's step is cell_step.h's, the one the stream kernels call (the AVX2 build
- * runs it eight units at a time through cell_step_avx2.h, with the same bits).
+ * and AVX2 may differ in the last bits: FMA; AVX2 and AVX-512VL give the same bits). Each cell's
+ * step is cell_step.h's, the one the stream kernels call (the AVX2 builds run it eight units at a
+ * time through cell_step_avx2.h, with the same bits).
  * Loops are shaped for the auto-vectoriser: the innermost loop always runs over a contiguous
  * gate or hidden index with no reduction in it (float reductions do not vectorise without
  * -ffast-math, which we do not use so results stay reproducible).
