@@ -12,6 +12,11 @@ RfxFrontendSpec rfx_frontend_spec_default(int bands)
 	return (RfxFrontendSpec){ .bands = bands, .low_hz = 50.0f, .high_hz = 12000.0f };
 }
 
+int rfx_frontend_hop(const RfxFrontendSpec *spec)
+{
+	return spec && spec->bands > 0 && spec->hop > 1 ? spec->hop : 1;
+}
+
 int rfx_frontend_inputs(const RfxFrontendSpec *spec)
 {
 	return spec && spec->bands > 0 ? spec->bands + 1 : 0;
@@ -24,6 +29,10 @@ RfxStatus rfx_frontend_spec_check(const RfxFrontendSpec *s, char *detail, size_t
 		why = "'frontend': bands must be 1 to 15";
 	else if (s->bands && !(s->low_hz >= 1.0f && s->low_hz < s->high_hz && s->high_hz <= 1e5f))
 		why = "'frontend': low_hz and high_hz must be frequencies with low < high";
+	else if (s->hop < 0 || s->hop > RFX_FRONTEND_MAX_HOP)
+		why = "'frontend': hop must be 1 to 4096 samples";
+	else if (s->hop > 1 && !s->bands)
+		why = "'frontend': a hop needs bands";
 	if (why && detail && size)
 		snprintf(detail, size, "%s", why);
 	return why ? RFX_ERR_FIELD : RFX_OK;
@@ -45,6 +54,7 @@ void rfx_frontend_init(RfxFrontend *fe, const RfxFrontendSpec *s, double rate)
 		fe->k[b] = (float)(1 - exp(-1 / (tau * rate)));
 	}
 	fe->k_all = (float)(1 - exp(-1 / (0.001 * rate)));
+	fe->hop = rfx_frontend_hop(s);
 	rfx_frontend_reset(fe);
 }
 
@@ -55,6 +65,7 @@ void rfx_frontend_reset(RfxFrontend *fe)
 		fe->e[b] = FLOOR_POWER;
 	}
 	fe->e_all = FLOOR_POWER;
+	fe->phase = 0;
 }
 
 /* log2(v) for normal v > 0 within 2e-4: the exponent from the bits, the mantissa's log by a
@@ -73,15 +84,14 @@ static inline float fast_log2(float v)
 
 #define DB_PER_LOG2 3.0103f /* 10 log10(2): power in dB */
 
-void rfx_frontend_step(RfxFrontend *fe, float x, float *out)
+/* The filters and envelopes follow every sample. */
+static inline void update(RfxFrontend *fe, float x)
 {
 	if (!isfinite(x))
 		x = 0.0f;
 	x = fminf(fmaxf(x, -1e3f), 1e3f);
 	fe->e_all += fe->k_all * (x * x - fe->e_all);
 	fe->e_all = fmaxf(fe->e_all, FLOOR_POWER);
-	const float l_all = DB_PER_LOG2 * fast_log2(fe->e_all);
-	out[0] = (fmaxf(l_all, -60.0f) + 60.0f) / 30.0f;
 	for (int b = 0; b < fe->B; b++) {
 		/* Transposed direct form II; b1 = 0 and b2 = -b0 for this band-pass. */
 		const float y = fe->b0[b] * x + fe->z1[b];
@@ -93,7 +103,32 @@ void rfx_frontend_step(RfxFrontend *fe, float x, float *out)
 			fe->z2[b] = 0.0f;
 		fe->e[b] += fe->k[b] * (y * y - fe->e[b]);
 		fe->e[b] = fmaxf(fe->e[b], FLOOR_POWER);
+	}
+}
+
+/* The features from the envelopes: the logs only when the network reads them. */
+static inline void features(const RfxFrontend *fe, float *out)
+{
+	const float l_all = DB_PER_LOG2 * fast_log2(fe->e_all);
+	out[0] = (fmaxf(l_all, -60.0f) + 60.0f) / 30.0f;
+	for (int b = 0; b < fe->B; b++) {
 		const float rel = (DB_PER_LOG2 * fast_log2(fe->e[b]) - l_all) / 20.0f;
 		out[1 + b] = fminf(fmaxf(rel, -3.0f), 1.0f);
 	}
+}
+
+void rfx_frontend_step(RfxFrontend *fe, float x, float *out)
+{
+	update(fe, x);
+	features(fe, out);
+}
+
+int rfx_frontend_push(RfxFrontend *fe, float x, float *out)
+{
+	update(fe, x);
+	if (++fe->phase < fe->hop)
+		return 0;
+	fe->phase = 0;
+	features(fe, out);
+	return 1;
 }

@@ -17,6 +17,11 @@
  * (1 to 20 ms): fast enough for a 10 ms decision, slow enough not to ripple. The broadband
  * envelope uses 1 ms.
  *
+ * A hop: the network may run every `hop` samples instead of every one (rfx_frontend_push), on the
+ * features of the hop's last sample; the envelopes still follow every sample. An onset model then
+ * sees 8 ms as 8 steps of 1 ms, not 384 of one sample: a recurrent network learns over tens of
+ * steps what it does not over hundreds, and costs 1/hop as much. Outputs hold between steps.
+ *
  * Fixed: nothing in it is trained, so the trainer computes the same features with the same code
  * (rfx_frontend_step) and trains on them. Real-time safe: fixed-size state, no allocation.
  */
@@ -30,6 +35,7 @@
 typedef struct {
 	int bands;          /* 0: no front end (the model reads samples) */
 	float low_hz, high_hz;
+	int hop;            /* the network steps every hop samples; 0 or 1: every sample */
 } RfxFrontendSpec;
 
 typedef struct {
@@ -39,16 +45,23 @@ typedef struct {
 	float k[RFX_FRONTEND_MAX_BANDS];     /* envelope smoothing coefficients */
 	float e[RFX_FRONTEND_MAX_BANDS];     /* mean squares */
 	float k_all, e_all;
+	int hop, phase;                      /* phase: samples since the last network step */
 } RfxFrontend;
 
-/* The default for `bands` bands: 50 Hz to 12 kHz. */
+#define RFX_FRONTEND_MAX_HOP 4096
+
+/* The default for `bands` bands: 50 Hz to 12 kHz, every sample. */
 RfxFrontendSpec rfx_frontend_spec_default(int bands);
 
 /* Inputs the network gets: bands + 1 (0 when there is no front end). */
 int rfx_frontend_inputs(const RfxFrontendSpec *spec);
 
+/* Samples per network step: the spec's hop, 1 when it has none. */
+int rfx_frontend_hop(const RfxFrontendSpec *spec);
+
 /* A sentence in `detail` and RFX_ERR_FIELD when the spec is unusable (bands past the limit, a
- * band edge that is not a frequency, low >= high). */
+ * band edge that is not a frequency, low >= high, a hop outside 0..RFX_FRONTEND_MAX_HOP or one
+ * without bands). */
 RfxStatus rfx_frontend_spec_check(const RfxFrontendSpec *spec, char *detail, size_t size);
 
 void rfx_frontend_init(RfxFrontend *fe, const RfxFrontendSpec *spec, double rate);
@@ -56,5 +69,10 @@ void rfx_frontend_reset(RfxFrontend *fe);
 
 /* One sample in, bands + 1 features out (see the top). A non-finite sample counts as 0. */
 void rfx_frontend_step(RfxFrontend *fe, float x, float *features);
+
+/* One sample in; on every hop-th sample since the reset (the hop's last), the features out and 1:
+ * the network steps then. Otherwise 0 and `features` untouched. With hop 1 it is
+ * rfx_frontend_step, bit for bit. */
+int rfx_frontend_push(RfxFrontend *fe, float x, float *features);
 
 #endif

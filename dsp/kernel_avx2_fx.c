@@ -582,7 +582,8 @@ static int fx_covers(const RfxStream *st)
 static int fx_covers_any(const RfxStream *st)
 {
 	return !fx_covers(st) && st->H % 8 == 0 && st->H <= 8 * FX_MAXB &&
-	       (st->mode != RFX_MODE_EFFECT || st->O == 1);
+	       (st->mode != RFX_MODE_EFFECT || st->O == 1) &&
+	       (!st->has_frontend || st->fe.hop == 1); /* a hop: the network is 1/hop of the cost */
 }
 
 RfxProcessFn KFN(rfx_kernel_fx)(const RfxStream *st)

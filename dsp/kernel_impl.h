@@ -65,10 +65,13 @@ void KFN(rfx_kernel_process)(RfxStream *st, const float *in, float *out, uint32_
 			st->nonfinite++;
 			x0 = 0.0f;
 		}
-		if (st->has_frontend)
-			rfx_frontend_step(&st->fe, x0, st->x);
-		else
+		float *o = out + (size_t)t * O;
+		if (!st->has_frontend) {
 			st->x[0] = x0;
+		} else if (!rfx_frontend_push(&st->fe, x0, st->x)) {
+			memcpy(o, st->held, (size_t)O * sizeof *o); /* between a hop's steps */
+			continue;
+		}
 		const float *v = st->x;
 		for (int l = 0; l < L; l++) {
 			KFN(layer_step)(st, &st->layer[l], v);
@@ -78,6 +81,8 @@ void KFN(rfx_kernel_process)(RfxStream *st, const float *in, float *out, uint32_
 			rfx_stream_reset_state(st);
 			st->nonfinite++;
 		}
-		KFN(head)(st, st->layer[L - 1].h, out + (size_t)t * O);
+		KFN(head)(st, st->layer[L - 1].h, o);
+		if (st->has_frontend && st->fe.hop > 1)
+			memcpy(st->held, o, (size_t)O * sizeof *o);
 	}
 }

@@ -181,8 +181,8 @@ static RfxStatus get_initial_state(RfxDiag *d, json_t *root, RfxModelSpec *s)
 	return RFX_OK;
 }
 
-/* "frontend": {"bands": B, "low_hz": F, "high_hz": F}, optional (frontend.h); checked with the
- * rest of the spec. */
+/* "frontend": {"bands": B, "low_hz": F, "high_hz": F, "hop": N}, optional (frontend.h; "hop"
+ * optional too, 1 without it); checked with the rest of the spec. */
 static RfxStatus get_frontend(RfxDiag *d, json_t *root, RfxFrontendSpec *fe)
 {
 	json_t *v = json_object_get(root, "frontend");
@@ -199,7 +199,7 @@ static RfxStatus get_frontend(RfxDiag *d, json_t *root, RfxFrontendSpec *fe)
 		return st;
 	fe->low_hz = (float)json_number_value(lo);
 	fe->high_hz = (float)json_number_value(hi);
-	return RFX_OK;
+	return json_object_get(v, "hop") ? get_int(d, v, "hop", &fe->hop) : RFX_OK;
 }
 
 static RfxStatus get_sample_rate(RfxDiag *d, json_t *root, double *rate)
@@ -762,6 +762,8 @@ static void put_header(Buf *b, const RfxModel *m)
 		put_number(b, s->frontend.low_hz, 9);
 		buf_puts(b, ", \"high_hz\": ");
 		put_number(b, s->frontend.high_hz, 9);
+		if (s->frontend.hop > 1)
+			buf_printf(b, ", \"hop\": %d", s->frontend.hop);
 		buf_puts(b, "}");
 	}
 	buf_puts(b, ",\n  \"initial_state\": [");

@@ -154,7 +154,7 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 static uint64_t weights_fingerprint(const RfxStream *st)
 {
 	const int shape[] = { st->cell, st->mode, st->n_layers, st->n_inputs, st->H, st->O, st->skip,
-			      st->has_frontend, st->layer[0].Whc != NULL };
+			      st->has_frontend, st->fe.hop, st->layer[0].Whc != NULL };
 	uint64_t h = fnv1a(0xcbf29ce484222325u, shape, sizeof shape);
 	for (int l = 0; l < st->n_layers; l++) {
 		const RfxPackedLayer *ly = &st->layer[l];
@@ -253,6 +253,7 @@ void rfx_stream_reset_state(RfxStream *st)
 	}
 	if (st->has_frontend)
 		rfx_frontend_reset(&st->fe);
+	memset(st->held, 0, sizeof st->held);
 }
 
 void rfx_stream_reset(RfxStream *st)
@@ -270,8 +271,11 @@ void rfx_stream_copy_state(RfxStream *dst, const RfxStream *src)
 		return;
 	memcpy(dst->state, src->state, src->state_floats * sizeof(float));
 	memcpy(dst->x, src->x, sizeof dst->x);
-	if (dst->has_frontend && src->has_frontend && dst->fe.B == src->fe.B)
+	if (dst->has_frontend && src->has_frontend && dst->fe.B == src->fe.B &&
+	    dst->fe.hop == src->fe.hop) {
 		dst->fe = src->fe;
+		memcpy(dst->held, src->held, sizeof dst->held);
+	}
 }
 
 void rfx_stream_process(RfxStream *st, const float *in, float *out, uint32_t n)

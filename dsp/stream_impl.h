@@ -46,7 +46,8 @@ struct RfxStream {
 	float x[RFX_MAX_INPUTS];    /* current input vector: x[0] audio, the rest conditioning; with
 				     * a front end, its features (dsp/frontend.h) */
 	int has_frontend;
-	RfxFrontend fe;
+	RfxFrontend fe;             /* fe.hop > 1: the network steps every hop samples, and */
+	float held[RFX_MAX_CLASSES]; /* its outputs hold in between (0 until the first step) */
 	RfxPackedLayer layer[RFX_MAX_LAYERS];
 	float *head_w;              /* [O][H] */
 	float *head_b;              /* [O] */

@@ -24,9 +24,10 @@ void *__wrap_calloc(size_t n, size_t m) { n_allocs++; return __real_calloc(n, m)
 void *__wrap_realloc(void *p, size_t n) { n_allocs++; return __real_realloc(p, n); }
 void *__wrap_aligned_alloc(size_t a, size_t n) { n_allocs++; return __real_aligned_alloc(a, n); }
 
-/* bands > 0: a front end of that many bands feeds the first layer (its features are the inputs). */
+/* bands > 0: a front end of that many bands feeds the first layer (its features are the inputs),
+ * and the network steps every `hop` samples. */
 static RfxModel *make_model_fe(RfxCellType cell, int layers, int H, int inputs, RfxOutputMode mode,
-			       int skip, RfxInitKind init, int bands, uint64_t seed)
+			       int skip, RfxInitKind init, int bands, int hop, uint64_t seed)
 {
 	RfxModelSpec s = { 0 };
 	s.cell = cell;
@@ -34,6 +35,7 @@ static RfxModel *make_model_fe(RfxCellType cell, int layers, int H, int inputs, 
 	s.n_inputs = inputs;
 	if (bands > 0) {
 		s.frontend = rfx_frontend_spec_default(bands);
+		s.frontend.hop = hop;
 		s.n_inputs = rfx_frontend_inputs(&s.frontend);
 	}
 	s.hidden = H;
@@ -63,7 +65,7 @@ static RfxModel *make_model_fe(RfxCellType cell, int layers, int H, int inputs, 
 static RfxModel *make_model(RfxCellType cell, int layers, int H, int inputs, RfxOutputMode mode,
 			    int skip, RfxInitKind init, uint64_t seed)
 {
-	return make_model_fe(cell, layers, H, inputs, mode, skip, init, 0, seed);
+	return make_model_fe(cell, layers, H, inputs, mode, skip, init, 0, 0, seed);
 }
 
 static void fill_signal(float *x, int n, uint64_t *seed)
@@ -80,49 +82,53 @@ typedef struct {
 	RfxInitKind init;
 	const char *name;
 	int bands; /* a front end of this many bands (classifier and onset models) */
+	int hop;   /* ... and the network every hop samples */
 } Config;
 
 static const Config configs[] = {
-	{ RFX_CELL_RNN, 1, 8, 1, RFX_MODE_EFFECT, 0, RFX_INIT_ZEROS, "rnn H8", 0 },
-	{ RFX_CELL_GRU, 1, 32, 1, RFX_MODE_EFFECT, 1, RFX_INIT_ZEROS, "gru H32 skip", 0 },
-	{ RFX_CELL_GRU, 3, 5, 2, RFX_MODE_EFFECT, 0, RFX_INIT_TRAINED, "gru 3x5 cond h0", 0 },
-	{ RFX_CELL_LSTM, 2, 17, 1, RFX_MODE_EFFECT, 1, RFX_INIT_VECTOR, "lstm 2x17 h0", 0 },
-	{ RFX_CELL_LSTM, 1, 64, 1, RFX_MODE_CLASSIFIER, 0, RFX_INIT_ZEROS, "lstm H64 classifier", 0 },
-	{ RFX_CELL_GRU, 1, 8, 1, RFX_MODE_EFFECT, 1, RFX_INIT_TRAINED, "gru H8 skip h0", 0 },
-	{ RFX_CELL_GRU, 1, 16, 1, RFX_MODE_EFFECT, 0, RFX_INIT_ZEROS, "gru H16", 0 },
-	{ RFX_CELL_GRU, 1, 64, 1, RFX_MODE_EFFECT, 1, RFX_INIT_VECTOR, "gru H64 skip h0", 0 },
-	{ RFX_CELL_LSTM, 1, 8, 1, RFX_MODE_EFFECT, 0, RFX_INIT_ZEROS, "lstm H8", 0 },
-	{ RFX_CELL_LSTM, 1, 32, 1, RFX_MODE_EFFECT, 1, RFX_INIT_TRAINED, "lstm H32 skip h0", 0 },
-	{ RFX_CELL_LSTM, 1, 48, 1, RFX_MODE_EFFECT, 1, RFX_INIT_ZEROS, "lstm H48 skip", 0 },
-	{ RFX_CELL_GRU, 1, 24, 1, RFX_MODE_EFFECT, 1, RFX_INIT_VECTOR, "gru H24 skip h0", 0 },
-	{ RFX_CELL_GRU, 1, 12, 1, RFX_MODE_EFFECT, 1, RFX_INIT_ZEROS, "gru H12 skip", 0 },
+	{ RFX_CELL_RNN, 1, 8, 1, RFX_MODE_EFFECT, 0, RFX_INIT_ZEROS, "rnn H8", 0, 0 },
+	{ RFX_CELL_GRU, 1, 32, 1, RFX_MODE_EFFECT, 1, RFX_INIT_ZEROS, "gru H32 skip", 0, 0 },
+	{ RFX_CELL_GRU, 3, 5, 2, RFX_MODE_EFFECT, 0, RFX_INIT_TRAINED, "gru 3x5 cond h0", 0, 0 },
+	{ RFX_CELL_LSTM, 2, 17, 1, RFX_MODE_EFFECT, 1, RFX_INIT_VECTOR, "lstm 2x17 h0", 0, 0 },
+	{ RFX_CELL_LSTM, 1, 64, 1, RFX_MODE_CLASSIFIER, 0, RFX_INIT_ZEROS, "lstm H64 classifier", 0, 0 },
+	{ RFX_CELL_GRU, 1, 8, 1, RFX_MODE_EFFECT, 1, RFX_INIT_TRAINED, "gru H8 skip h0", 0, 0 },
+	{ RFX_CELL_GRU, 1, 16, 1, RFX_MODE_EFFECT, 0, RFX_INIT_ZEROS, "gru H16", 0, 0 },
+	{ RFX_CELL_GRU, 1, 64, 1, RFX_MODE_EFFECT, 1, RFX_INIT_VECTOR, "gru H64 skip h0", 0, 0 },
+	{ RFX_CELL_LSTM, 1, 8, 1, RFX_MODE_EFFECT, 0, RFX_INIT_ZEROS, "lstm H8", 0, 0 },
+	{ RFX_CELL_LSTM, 1, 32, 1, RFX_MODE_EFFECT, 1, RFX_INIT_TRAINED, "lstm H32 skip h0", 0, 0 },
+	{ RFX_CELL_LSTM, 1, 48, 1, RFX_MODE_EFFECT, 1, RFX_INIT_ZEROS, "lstm H48 skip", 0, 0 },
+	{ RFX_CELL_GRU, 1, 24, 1, RFX_MODE_EFFECT, 1, RFX_INIT_VECTOR, "gru H24 skip h0", 0, 0 },
+	{ RFX_CELL_GRU, 1, 12, 1, RFX_MODE_EFFECT, 1, RFX_INIT_ZEROS, "gru H12 skip", 0, 0 },
 	/* Knob models: one layer with conditioning inputs runs the specialised loops too. */
-	{ RFX_CELL_GRU, 1, 16, 3, RFX_MODE_EFFECT, 0, RFX_INIT_ZEROS, "gru H16 2 knobs", 0 },
-	{ RFX_CELL_LSTM, 1, 32, 2, RFX_MODE_EFFECT, 1, RFX_INIT_VECTOR, "lstm H32 knob skip h0", 0 },
+	{ RFX_CELL_GRU, 1, 16, 3, RFX_MODE_EFFECT, 0, RFX_INIT_ZEROS, "gru H16 2 knobs", 0, 0 },
+	{ RFX_CELL_LSTM, 1, 32, 2, RFX_MODE_EFFECT, 1, RFX_INIT_VECTOR, "lstm H32 knob skip h0", 0, 0 },
 	/* Stacked effect models of a width the specialised loops take (2 to 4 layers). */
-	{ RFX_CELL_GRU, 2, 16, 1, RFX_MODE_EFFECT, 1, RFX_INIT_VECTOR, "gru 2x16 skip h0", 0 },
-	{ RFX_CELL_GRU, 2, 8, 1, RFX_MODE_EFFECT, 0, RFX_INIT_ZEROS, "gru 2x8", 0 },
-	{ RFX_CELL_LSTM, 3, 8, 2, RFX_MODE_EFFECT, 0, RFX_INIT_TRAINED, "lstm 3x8 knob h0", 0 },
-	{ RFX_CELL_RNN, 4, 24, 1, RFX_MODE_EFFECT, 1, RFX_INIT_ZEROS, "rnn 4x24 skip", 0 },
-	{ RFX_CELL_GRU, 2, 64, 3, RFX_MODE_EFFECT, 0, RFX_INIT_ZEROS, "gru 2x64 2 knobs", 0 },
-	{ RFX_CELL_LSTM, 2, 32, 1, RFX_MODE_EFFECT, 1, RFX_INIT_TRAINED, "lstm 2x32 skip h0", 0 },
-	{ RFX_CELL_GRU, 3, 40, 1, RFX_MODE_EFFECT, 0, RFX_INIT_VECTOR, "gru 3x40 h0", 0 },
-	{ RFX_CELL_LSTM, 4, 48, 1, RFX_MODE_EFFECT, 1, RFX_INIT_ZEROS, "lstm 4x48 skip", 0 },
+	{ RFX_CELL_GRU, 2, 16, 1, RFX_MODE_EFFECT, 1, RFX_INIT_VECTOR, "gru 2x16 skip h0", 0, 0 },
+	{ RFX_CELL_GRU, 2, 8, 1, RFX_MODE_EFFECT, 0, RFX_INIT_ZEROS, "gru 2x8", 0, 0 },
+	{ RFX_CELL_LSTM, 3, 8, 2, RFX_MODE_EFFECT, 0, RFX_INIT_TRAINED, "lstm 3x8 knob h0", 0, 0 },
+	{ RFX_CELL_RNN, 4, 24, 1, RFX_MODE_EFFECT, 1, RFX_INIT_ZEROS, "rnn 4x24 skip", 0, 0 },
+	{ RFX_CELL_GRU, 2, 64, 3, RFX_MODE_EFFECT, 0, RFX_INIT_ZEROS, "gru 2x64 2 knobs", 0, 0 },
+	{ RFX_CELL_LSTM, 2, 32, 1, RFX_MODE_EFFECT, 1, RFX_INIT_TRAINED, "lstm 2x32 skip h0", 0, 0 },
+	{ RFX_CELL_GRU, 3, 40, 1, RFX_MODE_EFFECT, 0, RFX_INIT_VECTOR, "gru 3x40 h0", 0, 0 },
+	{ RFX_CELL_LSTM, 4, 48, 1, RFX_MODE_EFFECT, 1, RFX_INIT_ZEROS, "lstm 4x48 skip", 0, 0 },
 	/* Widths padded to a multiple of 8 for the specialised loops (stream.c, stream_width). */
-	{ RFX_CELL_LSTM, 1, 20, 1, RFX_MODE_EFFECT, 1, RFX_INIT_VECTOR, "lstm H20 skip h0", 0 },
-	{ RFX_CELL_GRU, 2, 12, 2, RFX_MODE_EFFECT, 0, RFX_INIT_TRAINED, "gru 2x12 knob h0", 0 },
-	{ RFX_CELL_GRU, 1, 44, 1, RFX_MODE_CLASSIFIER, 0, RFX_INIT_ZEROS, "gru H44 classifier", 0 },
+	{ RFX_CELL_LSTM, 1, 20, 1, RFX_MODE_EFFECT, 1, RFX_INIT_VECTOR, "lstm H20 skip h0", 0, 0 },
+	{ RFX_CELL_GRU, 2, 12, 2, RFX_MODE_EFFECT, 0, RFX_INIT_TRAINED, "gru 2x12 knob h0", 0, 0 },
+	{ RFX_CELL_GRU, 1, 44, 1, RFX_MODE_CLASSIFIER, 0, RFX_INIT_ZEROS, "gru H44 classifier", 0, 0 },
 	/* Classifier and onset heads, and front ends, as the shipped classifiers are. */
-	{ RFX_CELL_GRU, 1, 32, 1, RFX_MODE_CLASSIFIER, 0, RFX_INIT_ZEROS, "gru H32 classifier", 0 },
-	{ RFX_CELL_GRU, 1, 32, 1, RFX_MODE_ONSET, 0, RFX_INIT_ZEROS, "gru H32 onset front end", 10 },
-	{ RFX_CELL_LSTM, 2, 16, 1, RFX_MODE_CLASSIFIER, 0, RFX_INIT_TRAINED, "lstm 2x16 cls front end h0", 6 },
-	{ RFX_CELL_GRU, 2, 8, 1, RFX_MODE_ONSET, 0, RFX_INIT_VECTOR, "gru 2x8 onset h0", 0 },
+	{ RFX_CELL_GRU, 1, 32, 1, RFX_MODE_CLASSIFIER, 0, RFX_INIT_ZEROS, "gru H32 classifier", 0, 0 },
+	{ RFX_CELL_GRU, 1, 32, 1, RFX_MODE_ONSET, 0, RFX_INIT_ZEROS, "gru H32 onset front end", 10, 0 },
+	{ RFX_CELL_LSTM, 2, 16, 1, RFX_MODE_CLASSIFIER, 0, RFX_INIT_TRAINED, "lstm 2x16 cls front end h0", 6, 0 },
+	{ RFX_CELL_GRU, 2, 8, 1, RFX_MODE_ONSET, 0, RFX_INIT_VECTOR, "gru 2x8 onset h0", 0, 0 },
+	/* A hop: the network steps every hop samples (7 does not divide the block sizes). */
+	{ RFX_CELL_GRU, 1, 32, 1, RFX_MODE_ONSET, 0, RFX_INIT_ZEROS, "gru H32 onset hop 48", 10, 48 },
+	{ RFX_CELL_LSTM, 2, 16, 1, RFX_MODE_CLASSIFIER, 0, RFX_INIT_TRAINED, "lstm 2x16 cls hop 7 h0", 6, 7 },
 };
 #define N_CONFIGS (int)(sizeof configs / sizeof configs[0])
 
 static RfxModel *model_of(const Config *c, uint64_t seed)
 {
-	return make_model_fe(c->cell, c->layers, c->H, c->inputs, c->mode, c->skip, c->init, c->bands, seed);
+	return make_model_fe(c->cell, c->layers, c->H, c->inputs, c->mode, c->skip, c->init, c->bands, c->hop, seed);
 }
 
 /* Runs x through a fresh stream in blocks; sizes[] cycles, 0 = random 0..300. */
