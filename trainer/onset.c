@@ -31,7 +31,10 @@ typedef struct {
 	char *fingerprint;
 	char ckpt_path[1024], report_path[1024];
 	TrnError err;
-	size_t seg_len;
+	size_t seg_len;             /* in network steps */
+	int hop;                    /* samples per network step (--hop; 1 without a front end) */
+	int warm;                   /* --warmup in samples, for the stream-run validation */
+	float *tk;                  /* [hop][K] one step's targets per sample (hop > 1) */
 	TrnOnsetMetrics last;       /* of the latest validation */
 	float thr[RFX_MAX_CLASSES]; /* each class's best threshold on the validation set */
 } App;
@@ -122,8 +125,9 @@ static int load_data(App *a)
 		if (a->train.count[k] == 0)
 			return trn_error_set(&a->err, where, "class '%s' has no training hits left "
 					     "after the split", a->cs.name[k]);
-	if (trn_run_check_lengths(&a->o.train_cfg, a->train.rate, a->train.n, a->val.n, where,
-				  &a->seg_len, &a->err))
+	const size_t h = (size_t)a->hop;
+	if (trn_run_check_lengths(&a->o.train_cfg, a->train.rate / h, a->train.n / h, a->val.n / h,
+				  where, &a->seg_len, &a->err))
 		return -1;
 	class_weights(a);
 	return 0;
@@ -137,12 +141,13 @@ static char *make_fingerprint(const App *a)
 	if (!s)
 		return NULL;
 	int len = snprintf(s, cap, "task=onset seed=%llu segment=%.6g warmup=%d window=%d batch=%d "
-			   "batches=%ld val-split=%g weights=%d tolerance=%.6g delay=%.6g frontend=%d classes=",
+			   "batches=%ld val-split=%g weights=%d tolerance=%.6g delay=%.6g frontend=%d hop=%d "
+			   "classes=",
 			   (unsigned long long)a->o.train_cfg.seed, a->o.train_cfg.segment_s,
 			   a->o.train_cfg.warmup, a->o.train_cfg.window, a->o.train_cfg.batch,
 			   a->o.batches, a->o.cls_val.n_dir ? 0 : a->o.val_split,
 			   !a->o.no_class_weights, a->o.tolerance_ms, a->o.decision_ms,
-			   a->o.frontend.bands);
+			   a->o.frontend.bands, a->hop);
 	for (int k = 0; k < a->cs.n && (size_t)len < cap; k++)
 		len += snprintf(s + len, cap - (size_t)len, "%.20s,", a->cs.name[k]);
 	for (int k = 0; k < 2; k++)
@@ -172,6 +177,7 @@ static int make_model(App *a)
 		.mode = RFX_MODE_ONSET, .n_outputs = a->cs.n, .sample_rate = a->train.rate,
 		.frontend = a->o.frontend,
 	};
+	spec.frontend.hop = a->hop > 1 ? a->hop : 0;
 	if (spec.frontend.bands)
 		spec.n_inputs = rfx_frontend_inputs(&spec.frontend);
 	if (trn_run_new_model(&spec, &a->o.train_cfg, &a->model, &a->adam, &a->st, &a->err) != 0)
@@ -201,7 +207,7 @@ static int64_t plan(void *ctx, int64_t epoch)
 {
 	const App *a = ctx;
 	(void)epoch;
-	return trn_run_plan(a->o.batches, &a->o.train_cfg, a->seg_len, a->train.n);
+	return trn_run_plan(a->o.batches, &a->o.train_cfg, a->seg_len, a->train.n / (size_t)a->hop);
 }
 
 /* The n-th onset of class k in the training set (n < count[k]), by a scan: K <= 16 and a batch
@@ -214,14 +220,18 @@ static size_t nth_onset(const App *a, int k, size_t n)
 	return 0;
 }
 
-/* The network's inputs for samples [start, start + S) into x (I per step): the samples, or the
- * front end's features, computed by the code the stream runs, after it has settled on the 50 ms
- * before the segment (its slowest envelope is 20 ms). */
-static void inputs(const App *a, size_t start, size_t S, float *x)
+/* The network's inputs and targets for the S steps from sample `start` (I and K per step): the
+ * samples, or the front end's features, computed by the code the stream runs after it has settled
+ * on the 50 ms before the segment (its slowest envelope is 20 ms). With a hop, step s reads the
+ * features and targets of sample start + s * hop + hop - 1, where the stream steps the network
+ * (rfx_frontend_push); `tk` holds the hop's K targets per sample. */
+static void segment(const App *a, size_t start, size_t S, float *x, float *t, float *tk)
 {
 	const RfxFrontendSpec *fs = &a->model->spec.frontend;
+	const size_t K = (size_t)a->cs.n, h = (size_t)a->hop;
 	if (!fs->bands) {
 		memcpy(x, a->train.x + start, S * sizeof *x);
+		trn_onset_targets(&a->train, (int)K, &a->shape, start, S, t);
 		return;
 	}
 	RfxFrontend fe;
@@ -230,19 +240,30 @@ static void inputs(const App *a, size_t start, size_t S, float *x)
 	rfx_frontend_init(&fe, fs, a->train.rate);
 	for (size_t i = start > settle ? start - settle : 0; i < start; i++)
 		rfx_frontend_step(&fe, a->train.x[i], scratch);
-	for (size_t t = 0; t < S; t++)
-		rfx_frontend_step(&fe, a->train.x[start + t], x + t * I);
+	fe.phase = 0;
+	for (size_t s = 0; s < S; s++)
+		for (size_t i = 0; i < h; i++)
+			rfx_frontend_push(&fe, a->train.x[start + s * h + i], x + s * I);
+	if (h == 1) {
+		trn_onset_targets(&a->train, (int)K, &a->shape, start, S, t);
+		return;
+	}
+	for (size_t s = 0; s < S; s++) {
+		trn_onset_targets(&a->train, (int)K, &a->shape, start + s * h, h, tk);
+		memcpy(t + s * K, tk + (h - 1) * K, K * sizeof *t);
+	}
 }
 
 /* Batch b of epoch e is drawn from (seed, e, b) alone. Even segments hold a hit of class
  * (first + i / 2) mod K at a random place of their loss part, so rare classes (toms, cymbals)
  * are seen as often as kicks; odd segments start anywhere, so the model also meets what lies
- * between hits. */
+ * between hits. S is in network steps of `hop` samples. */
 static int fill(void *ctx, int64_t epoch, int64_t b, size_t S, float *x, float *t, int32_t *lab)
 {
 	const App *a = ctx;
 	(void)lab;
 	const size_t warm = (size_t)a->o.train_cfg.warmup, N = a->train.n, K = (size_t)a->cs.n;
+	const size_t h = (size_t)a->hop, span = S * h;
 	uint64_t g = a->o.train_cfg.seed * 0xD1B54A32D192ED03ULL +
 		     (uint64_t)epoch * 0x9E3779B97F4A7C15ULL + (uint64_t)b;
 	const int first = (int)(trn_mix(&g) % K);
@@ -251,15 +272,15 @@ static int fill(void *ctx, int64_t epoch, int64_t b, size_t S, float *x, float *
 		if (i % 2 == 0) {
 			const int k = (int)(((size_t)first + (size_t)i / 2) % K);
 			const size_t p = nth_onset(a, k, trn_mix(&g) % a->train.count[k]);
-			const size_t o = warm + (size_t)(trn_mix(&g) % (S - warm));
+			const size_t o = (warm + (size_t)(trn_mix(&g) % (S - warm))) * h;
 			start = p > o ? p - o : 0;
 		} else {
-			start = (size_t)(trn_mix(&g) % (N - S + 1));
+			start = (size_t)(trn_mix(&g) % (N - span + 1));
 		}
-		if (start + S > N)
-			start = N - S;
-		inputs(a, start, S, x + (size_t)i * S * (size_t)a->model->spec.n_inputs);
-		trn_onset_targets(&a->train, (int)K, &a->shape, start, S, t + (size_t)i * S * K);
+		if (start + span > N)
+			start = N - span;
+		segment(a, start, S, x + (size_t)i * S * (size_t)a->model->spec.n_inputs,
+			t + (size_t)i * S * K, a->tk);
 	}
 	return a->o.train_cfg.batch;
 }
@@ -270,7 +291,7 @@ static int score(void *ctx, const RfxModel *m, double *err, TrnError *e)
 {
 	App *a = ctx;
 	float thr[RFX_MAX_CLASSES];
-	if (trn_onset_calibrate(m, &a->val, (size_t)a->o.train_cfg.warmup, thr, &a->last) != RFX_OK)
+	if (trn_onset_calibrate(m, &a->val, (size_t)a->warm, thr, &a->last) != RFX_OK)
 		return trn_error_set(e, NULL, "validation failed");
 	*err = isnan(a->last.mean_f1) ? 1.0 : 1.0 - a->last.mean_f1;
 	return 0;
@@ -347,7 +368,7 @@ static char *make_metadata(App *a, const TrnOnsetMetrics *val, const TrnOnsetMet
 	json_object_set_new(m, "validation", metrics_json(val, &a->cs));
 	if (test)
 		json_object_set_new(m, "test", metrics_json(test, &a->cs));
-	json_object_set_new(m, "warmup_samples", json_integer(a->o.train_cfg.warmup));
+	json_object_set_new(m, "warmup_samples", json_integer(a->warm));
 	json_t *data = json_array();
 	add_tracks(data, &a->ot_train, "train");
 	add_tracks(data, &a->ot_val, "validation");
@@ -369,7 +390,7 @@ static int finish(App *a, TrnStop stop)
 {
 	trn_run_best(a->model, &a->st);
 	TrnOnsetMetrics val, test;
-	const size_t warm = (size_t)a->o.train_cfg.warmup;
+	const size_t warm = (size_t)a->warm;
 	if (trn_onset_calibrate(a->model, &a->val, warm, a->thr, &val) != RFX_OK)
 		return trn_error_set(&a->err, NULL, "calibration failed");
 	apply_thresholds(a->model, a->thr);
@@ -407,7 +428,7 @@ static int evaluate_only(App *a)
 		return trn_error_set(&a->err, a->o.eval, "model at %g Hz, data at %g Hz",
 				     a->model->spec.sample_rate, a->test.rate);
 	TrnOnsetMetrics m;
-	if (trn_onset_evaluate(a->model, &a->test, (size_t)a->o.train_cfg.warmup, NULL, &m) != RFX_OK)
+	if (trn_onset_evaluate(a->model, &a->test, (size_t)a->warm, NULL, &m) != RFX_OK)
 		return trn_error_set(&a->err, NULL, "evaluation failed");
 	printf("%s: %.3f s of audio, %zu hits, %d classes\n", a->o.eval,
 	       (double)a->test.n / a->test.rate, a->test.n_on, m.K);
@@ -420,11 +441,27 @@ static int evaluate_only(App *a)
 	return 0;
 }
 
+/* --hop: the network steps every hop samples, so the training loop's warm-up and window, given in
+ * samples like every other task's, become steps (the validation runs the stream, in samples). */
+static int setup_hop(App *a)
+{
+	TrnTrainConfig *c = &a->o.train_cfg;
+	a->hop = a->o.hop > 1 ? a->o.hop : 1;
+	if (a->hop == 1)
+		return 0;
+	if (!a->o.frontend.bands)
+		return trn_error_set(&a->err, "--hop", "a hop needs the front end (not --frontend none)");
+	c->warmup = (c->warmup + a->hop - 1) / a->hop;
+	c->window = c->window / a->hop > 0 ? c->window / a->hop : 1;
+	a->tk = malloc((size_t)a->hop * RFX_MAX_CLASSES * sizeof *a->tk);
+	return a->tk ? 0 : trn_error_set(&a->err, NULL, "out of memory");
+}
+
 static int run(App *a)
 {
 	if (a->o.eval)
 		return evaluate_only(a) ? trn_run_fail(&a->err) : 0;
-	if (load_data(a) != 0)
+	if (setup_hop(a) != 0 || load_data(a) != 0)
 		return trn_run_fail(&a->err);
 	trn_run_note(a->o.quiet, "%d classes at %g Hz: %.1f s training (%zu hits), %.1f s validation "
 		     "(%zu hits)%s", a->cs.n, a->train.rate, (double)a->train.n / a->train.rate,
@@ -439,7 +476,7 @@ static int run(App *a)
 	if ((a->o.resume ? resume(a) : make_model(a)) != 0)
 		return trn_run_fail(&a->err);
 	TrnTask task = {
-		.ctx = a, .rate = a->train.rate, .labels = 0, .class_weights = a->weights,
+		.ctx = a, .rate = a->train.rate / a->hop, .labels = 0, .class_weights = a->weights,
 		.est_batch = a->o.train_cfg.batch, .plan = plan, .fill = fill, .score = score,
 	};
 	const char *outs[] = { a->o.out, a->ckpt_path, NULL };
@@ -457,6 +494,8 @@ int trn_onset_main(const TrnOptions *o)
 {
 	static App a;
 	a.o = *o;
+	a.hop = 1;
+	a.warm = o->train_cfg.warmup;
 	trn_run_paths(&a.o, a.ckpt_path, sizeof a.ckpt_path, a.report_path, sizeof a.report_path);
 	int rc = run(&a);
 	trn_onset_set_free(&a.train);
@@ -466,5 +505,6 @@ int trn_onset_main(const TrnOptions *o)
 	trn_onsets_free(&a.ot_val);
 	trn_onsets_free(&a.ot_test);
 	trn_run_free(a.model, a.adam, &a.st, a.fingerprint);
+	free(a.tk);
 	return rc;
 }

@@ -89,6 +89,9 @@ static const char USAGE_ONSET[] =
 	"                       kick 36, snare 38, hihat 42, tom 45, cymbal 49, ...)\n"
 	"  --no-class-weights   plain binary cross-entropy (default: hits weighted up, per class)\n"
 	"  --frontend bands:N|none  the model's inputs: N band levels and the level (10), or samples\n"
+	"  --hop N              the network steps every N samples on the front end's features\n"
+	"                       (1: every sample; 48: every ms at 48 kHz); --warmup and --window\n"
+	"                       stay in samples\n"
 	"model:\n"
 	"  --arch rnn|gru|lstm (gru)  --hidden H (16)  --layers L (1)  --seed N (1)\n"
 	"training:\n"
@@ -106,7 +109,8 @@ enum {
 	O_BUDGET, O_VAL_EVERY, O_THREADS, O_OUT, O_REPORT, O_NO_REPORT, O_CKPT, O_RESUME, O_QUIET, O_LV2_PRESET,
 	O_HELP, O_VERSION, O_TASK, O_CLASSES, O_LABELS, O_VAL_CLASSES, O_VAL_LABELS, O_TEST_CLASSES,
 	O_TEST_LABELS, O_CLASS_NAMES, O_NO_WEIGHTS, O_BATCHES, O_EVAL, O_KNOB, O_KNOB_DEFAULT, O_CAPTURE, O_KNOB_TRACK, O_KNOB_UNIT, O_INIT_GATES,
-	O_ONSETS, O_VAL_ONSETS, O_TEST_ONSETS, O_TOLERANCE, O_NOTES, O_DECISION, O_FRONTEND
+	O_ONSETS, O_VAL_ONSETS, O_TEST_ONSETS, O_TOLERANCE, O_NOTES, O_DECISION, O_FRONTEND,
+	O_HOP
 };
 
 /* Options added since, numbered past the list above (their own line, so parallel additions do
@@ -153,6 +157,7 @@ static const struct {
 	{ { "onsets", 1, 0, O_ONSETS }, ONS }, { { "val-onsets", 1, 0, O_VAL_ONSETS }, ONS },
 	{ { "test-onsets", 1, 0, O_TEST_ONSETS }, ONS }, { { "tolerance", 1, 0, O_TOLERANCE }, ONS },
 	{ { "decision-delay", 1, 0, O_DECISION }, ONS }, { { "frontend", 1, 0, O_FRONTEND }, ONS },
+	{ { "hop", 1, 0, O_HOP }, ONS },
 	{ { "notes", 1, 0, O_NOTES }, ONS },
 	{ { "class-names", 1, 0, O_CLASS_NAMES }, CLS },
 	{ { "no-class-weights", 0, 0, O_NO_WEIGHTS }, CLS }, { { "batches", 1, 0, O_BATCHES }, CLS },
@@ -346,6 +351,7 @@ static void defaults(TrnOptions *o, TrnTaskKind task)
 		o->tolerance_ms = 20;
 		o->decision_ms = 8;
 		o->frontend = rfx_frontend_spec_default(10);
+		o->hop = 1;
 	}
 }
 
@@ -455,6 +461,13 @@ static int parse_classes(TrnOptions *o, int c, const char *arg)
 	case O_NOTES: o->notes = arg; return 0;
 	case O_DECISION: return opt_num("decision-delay", arg, 0, 50, &o->decision_ms);
 	case O_FRONTEND: return opt_frontend(o, arg);
+	case O_HOP: {
+		long n;
+		if (opt_whole("hop", arg, 1, RFX_FRONTEND_MAX_HOP, &n))
+			return -1;
+		o->hop = (int)n;
+		return 0;
+	}
 	default: return -1;
 	}
 }
