@@ -98,6 +98,24 @@ static void class_weights(App *a)
 	}
 }
 
+/* --hop (default: 1 ms at the data's rate with the front end, every sample without): the network
+ * steps every hop samples, so the training loop's warm-up and window, given in samples like every
+ * other task's, become steps (the validation runs the stream, in samples). */
+static int setup_hop(App *a, double rate)
+{
+	TrnTrainConfig *c = &a->o.train_cfg;
+	if (a->o.hop > 1 && !a->o.frontend.bands)
+		return trn_error_set(&a->err, "--hop", "a hop needs the front end (not --frontend none)");
+	const long ms = lround(rate / 1000);
+	a->hop = a->o.hop > 0 ? a->o.hop : !a->o.frontend.bands || ms < 1 ? 1 : (int)ms;
+	if (a->hop == 1)
+		return 0;
+	c->warmup = (c->warmup + a->hop - 1) / a->hop;
+	c->window = c->window / a->hop > 0 ? c->window / a->hop : 1;
+	a->tk = malloc((size_t)a->hop * RFX_MAX_CLASSES * sizeof *a->tk);
+	return a->tk ? 0 : trn_error_set(&a->err, NULL, "out of memory");
+}
+
 static int load_data(App *a)
 {
 	if (a->o.class_names && a->cs.n == 0 && trn_classes_parse(a->o.class_names, &a->cs, &a->err))
@@ -112,6 +130,8 @@ static int load_data(App *a)
 	a->shape = trn_onset_shape(a->ot_train.tl.rate, a->o.tolerance_ms, a->o.decision_ms);
 	if (a->o.eval)
 		return build(a, &a->test, &a->ot_train, 0, "evaluation");
+	if (setup_hop(a, a->ot_train.tl.rate))
+		return -1;
 	const int split = a->o.cls_val.n_dir == 0;
 	if ((!split && load_dirs(a, &a->ot_val, &a->o.cls_val, 0)) ||
 	    (a->o.cls_test.n_dir && load_dirs(a, &a->ot_test, &a->o.cls_test, 0)))
@@ -441,27 +461,11 @@ static int evaluate_only(App *a)
 	return 0;
 }
 
-/* --hop: the network steps every hop samples, so the training loop's warm-up and window, given in
- * samples like every other task's, become steps (the validation runs the stream, in samples). */
-static int setup_hop(App *a)
-{
-	TrnTrainConfig *c = &a->o.train_cfg;
-	a->hop = a->o.hop > 1 ? a->o.hop : 1;
-	if (a->hop == 1)
-		return 0;
-	if (!a->o.frontend.bands)
-		return trn_error_set(&a->err, "--hop", "a hop needs the front end (not --frontend none)");
-	c->warmup = (c->warmup + a->hop - 1) / a->hop;
-	c->window = c->window / a->hop > 0 ? c->window / a->hop : 1;
-	a->tk = malloc((size_t)a->hop * RFX_MAX_CLASSES * sizeof *a->tk);
-	return a->tk ? 0 : trn_error_set(&a->err, NULL, "out of memory");
-}
-
 static int run(App *a)
 {
 	if (a->o.eval)
 		return evaluate_only(a) ? trn_run_fail(&a->err) : 0;
-	if (setup_hop(a) != 0 || load_data(a) != 0)
+	if (load_data(a) != 0)
 		return trn_run_fail(&a->err);
 	trn_run_note(a->o.quiet, "%d classes at %g Hz: %.1f s training (%zu hits), %.1f s validation "
 		     "(%zu hits)%s", a->cs.n, a->train.rate, (double)a->train.n / a->train.rate,

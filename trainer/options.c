@@ -90,8 +90,8 @@ static const char USAGE_ONSET[] =
 	"  --no-class-weights   plain binary cross-entropy (default: hits weighted up, per class)\n"
 	"  --frontend bands:N|none  the model's inputs: N band levels and the level (10), or samples\n"
 	"  --hop N              the network steps every N samples on the front end's features\n"
-	"                       (1: every sample; 48: every ms at 48 kHz); --warmup and --window\n"
-	"                       stay in samples\n"
+	"                       (default: 1 ms, 48 at 48 kHz; 1: every sample); --warmup and\n"
+	"                       --window stay in samples\n"
 	"model:\n"
 	"  --arch rnn|gru|lstm (gru)  --hidden H (16)  --layers L (1)  --seed N (1)\n"
 	"training:\n"
@@ -351,7 +351,7 @@ static void defaults(TrnOptions *o, TrnTaskKind task)
 		o->tolerance_ms = 20;
 		o->decision_ms = 8;
 		o->frontend = rfx_frontend_spec_default(10);
-		o->hop = 1;
+		o->hop = 0; /* 1 ms at the data's rate (trainer/onset.c) */
 	}
 }
 

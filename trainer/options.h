@@ -34,7 +34,7 @@ typedef struct {
 	double decision_ms;         /* from this long after it (before: "don't care") */
 	const char *notes;          /* onset --notes kick=36,snare=38 (else General MIDI by label) */
 	RfxFrontendSpec frontend;   /* onset --frontend bands:N | none (dsp/frontend.h) */
-	int hop;                    /* onset --hop N: samples per network step (with a front end) */
+	int hop;                    /* onset --hop N: samples per network step; 0: 1 ms */
 	const char *class_names;    /* --class-names a,b,c */
 	int no_class_weights;
 	long batches;               /* classify: batches per epoch; 0 = the training audio once */

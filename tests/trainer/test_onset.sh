@@ -3,8 +3,8 @@
 # labelled as "time,class"): a short bounded run reaches a held-out mean F1 >= 0.85 and every class
 # >= 0.75 (asserted on the hits the plugin's detector would report, never on time), with a median
 # decision latency under 10 ms; the model is an onset model carrying its classes, MIDI notes and
-# front end; --eval measures it again; with --hop (the network every 16 samples) it learns as
-# well; every bad-label case exits non-zero naming FILE:LINE.
+# front end and its 1 ms hop; --eval measures it again; with --hop 1 (the network at every
+# sample) it learns too; every bad-label case exits non-zero naming FILE:LINE.
 set -u
 . "$(dirname "$0")/common.sh"
 T=$TMP
@@ -35,8 +35,8 @@ if "$TRAIN" $ONS --onsets "$T/train" --test-onsets "$T/test" --hidden 24 --epoch
 	grep -q '"mode": "onset"' "$T/o.json" && ok "an onset model" || bad "mode" "$(head -n 12 "$T/o.json")"
 	grep -q '"notes": \[0, 35, 0\]' "$T/o.json" || grep -q '"notes": \[60, 35, 62\]' "$T/o.json" &&
 		ok "--notes thump=35, the others 60 + k" || bad "notes" "$(grep notes "$T/o.json")"
-	grep -q '"frontend": {"bands": 10' "$T/o.json" && ok "the band front end by default" ||
-		bad "front end" "$(grep frontend "$T/o.json")"
+	grep -q '"frontend": {"bands": 10, .*"hop": 16}' "$T/o.json" &&
+		ok "the band front end and a 1 ms hop by default" || bad "front end" "$(grep frontend "$T/o.json")"
 	grep -q '"calibrated_thresholds":\[' "$T/o.json" && ok "per-class thresholds calibrated" ||
 		bad "calibrated thresholds" "not in the metadata"
 	# rnnfx-run: the hits as CSV rows and as a MIDI file, about one per labelled hit.
@@ -66,16 +66,16 @@ else
 	bad "onset training run" "$(cat "$T/err")"
 fi
 
-# --- a hop: the network steps every 16 samples (1 ms) and learns as well, in a fraction of the time
-if "$TRAIN" $ONS --onsets "$T/train" --hidden 24 --epochs 25 --hop 16 --out "$T/hop.json" \
+# --- --hop 1: the network at every sample learns too (16 times the steps)
+if "$TRAIN" $ONS --onsets "$T/train" --hidden 24 --epochs 25 --hop 1 --out "$T/hop.json" \
 	2>"$T/herr" && "$TRAIN" --task onset --eval "$T/hop.json" --onsets "$T/test" >"$T/hev" 2>&1; then
 	f1=$(awk '$1 == "mean_f1" { print $2 }' "$T/hev")
-	awk -v a="$f1" 'BEGIN { exit !(a >= 0.85) }' && ok "--hop 16: held-out mean F1 $f1 >= 0.85" ||
-		bad "--hop 16 mean F1" "$f1 < 0.85; $(tail -n 12 "$T/herr")"
-	grep -q '"frontend": {"bands": 10, .*"hop": 16}' "$T/hop.json" && ok "the hop in the file" ||
-		bad "hop in the file" "$(grep frontend "$T/hop.json")"
+	awk -v a="$f1" 'BEGIN { exit !(a >= 0.85) }' && ok "--hop 1: held-out mean F1 $f1 >= 0.85" ||
+		bad "--hop 1 mean F1" "$f1 < 0.85; $(tail -n 12 "$T/herr")"
+	grep -q '"frontend": {"bands": 10, "low_hz": [0-9.]*, "high_hz": [0-9.]*}' "$T/hop.json" &&
+		ok "no hop in the file" || bad "hop 1 in the file" "$(grep frontend "$T/hop.json")"
 else
-	bad "--hop 16 training run" "$(cat "$T/herr" "$T/hev" 2>/dev/null | tail -n 12)"
+	bad "--hop 1 training run" "$(cat "$T/herr" "$T/hev" 2>/dev/null | tail -n 12)"
 fi
 expect_error "--hop without the front end" "--hop" "a hop needs the front end" -- $ONS \
 	--onsets "$T/train" --frontend none --hop 16 --out "$T/x.json"
