@@ -4,8 +4,9 @@
 # (fluid-soundfont-gm), made into labelled grooves by scripts/make_drum_kits.sh and
 # scripts/make_drum_data.sh. Three kits are never trained on and are its test set: two hydrogen
 # kits (h2-colomboacousticdrumkit, h2-millo-multilayered3) and TimGM6mb's percussion (another
-# soundfont); their numbers are in presets/README.md and in the model's metadata ("test").
-# `make presets` runs it (about 15 minutes on two cores). Deterministic like presets/train.sh: a
+# soundfont); their numbers are in presets/README.md and in the model's metadata ("test"). The
+# validation set (early stopping, each class's threshold) is other grooves of the training kits.
+# `make presets` runs it (about 6 minutes on two cores). Deterministic like presets/train.sh: a
 # fixed epoch count, seed and thread count give the same model for the same commit and kernel.
 set -eu
 BUILD=${BUILD:-build}
@@ -18,8 +19,11 @@ HELD_KITS=h2-colomboacousticdrumkit,h2-millo-multilayered3,sf-timgm6mb
 sh scripts/make_drum_kits.sh "$kits" --kits "$TRAIN_KITS,$HELD_KITS" >/dev/null
 sh scripts/make_drum_data.sh "$kits" "$data/train" --kits "$TRAIN_KITS" --files 60 --seconds 20 \
 	--seed 1 --bleed 0 >/dev/null
+sh scripts/make_drum_data.sh "$kits" "$data/val" --kits "$TRAIN_KITS" --files 22 --seed 3 \
+	--bleed 0 >/dev/null
 sh scripts/make_drum_data.sh "$kits" "$data/held" --kits "$HELD_KITS" --files 12 --seconds 20 \
 	--seed 7 --bleed 0 >/dev/null
-"$BUILD/rnnfx-train" --task onset --onsets "$data/train" --test-onsets "$data/held" --arch gru \
-	--hidden 32 --batches 100 --epochs 40 --threads 2 --seed 1 --out presets/drums.json \
+"$BUILD/rnnfx-train" --task onset --onsets "$data/train" --val-onsets "$data/val" \
+	--test-onsets "$data/held" --arch gru --hidden 32 --batches 100 --epochs 100 --threads 2 \
+	--seed 1 --out presets/drums.json \
 	--checkpoint "$BUILD/presets-drums.ckpt"
