@@ -105,6 +105,22 @@ static RfxModel *model_with_frontend(void)
 	return model_with_frontend_hop(0);
 }
 
+/* m saved to a file and loaded back (NULL on failure, reported). */
+static RfxModel *round_trip(const RfxModel *m)
+{
+	char detail[256] = "";
+	char dir[] = "/tmp/rfx-frontend-XXXXXX", path[64];
+	RfxModel *back = NULL;
+	RT_CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+	snprintf(path, sizeof path, "%s/m.json", dir);
+	RT_OK(rfx_model_save_file(m, path, detail, sizeof detail));
+	RT_CHECK(rfx_model_load_file(path, &back, detail, sizeof detail) == RFX_OK, "reload: %s",
+		 detail);
+	unlink(path);
+	rmdir(dir);
+	return back;
+}
+
 static void test_push(void)
 {
 	rt_case("push: hop 1 is step, bit for bit; hop 7 gives step's features on every 7th sample");
@@ -186,16 +202,8 @@ static void test_hop_stream(void)
 	rfx_bptt_destroy(bp);
 
 	char detail[256] = "";
-	char dir[] = "/tmp/rfx-frontend-XXXXXX", path[64];
-	RfxModel *back = NULL;
-	RT_CHECK(mkdtemp(dir) != NULL, "mkdtemp");
-	snprintf(path, sizeof path, "%s/m.json", dir);
-	RT_OK(rfx_model_save_file(m, path, detail, sizeof detail));
-	RT_CHECK(rfx_model_load_file(path, &back, detail, sizeof detail) == RFX_OK, "reload: %s",
-		 detail);
+	RfxModel *back = round_trip(m);
 	RT_CHECK(back && back->spec.frontend.hop == HOP, "hop lost in the file");
-	unlink(path);
-	rmdir(dir);
 	rfx_model_free(back);
 
 	rt_case("a hop past 4096, below 0, or without bands is refused");
@@ -237,17 +245,10 @@ static void test_stream(void)
 	}
 	/* Round trip: the front end is part of what the model file says. */
 	char detail[256] = "";
-	char dir[] = "/tmp/rfx-frontend-XXXXXX", path[64];
-	RfxModel *back = NULL;
-	RT_CHECK(mkdtemp(dir) != NULL, "mkdtemp");
-	snprintf(path, sizeof path, "%s/m.json", dir);
-	RT_OK(rfx_model_save_file(m, path, detail, sizeof detail));
-	RT_CHECK(rfx_model_load_file(path, &back, detail, sizeof detail) == RFX_OK, "reload: %s",
-		 detail);
+	RfxModel *back = round_trip(m);
 	RT_CHECK(back && back->spec.frontend.bands == B && back->spec.frontend.low_hz == 50.0f &&
-		 back->spec.frontend.high_hz == 12000.0f, "front end lost in the file");
-	unlink(path);
-	rmdir(dir);
+		 back->spec.frontend.high_hz == 12000.0f && back->spec.frontend.hop == 0,
+		 "front end lost in the file");
 	rfx_model_free(back);
 	rfx_stream_destroy(st);
 
