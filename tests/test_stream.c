@@ -128,7 +128,8 @@ static const Config configs[] = {
 
 static RfxModel *model_of(const Config *c, uint64_t seed)
 {
-	return make_model_fe(c->cell, c->layers, c->H, c->inputs, c->mode, c->skip, c->init, c->bands, c->hop, seed);
+	return make_model_fe(c->cell, c->layers, c->H, c->inputs, c->mode, c->skip, c->init, c->bands,
+			     c->hop, seed);
 }
 
 /* Runs x through a fresh stream in blocks; sizes[] cycles, 0 = random 0..300. */
