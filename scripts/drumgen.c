@@ -15,7 +15,7 @@
  *                                       trailing audio below DB re the peak cut, times G, float
  *   drumgen mix KITDIR OUTDIR --kits a,b [--files N] [--seconds S] [--seed S] [--rate HZ]
  *               [--isolated F] [--bleed 0|1] [--scatter F] [--pitch ST] [--eq DB]
- *               [--balance DB] [--instruments 0|1]
+ *               [--balance DB] [--silent F] [--instruments 0|1]
  *                                       labelled drum sequences (see make_drum_data.sh)
  *   drumgen check WAV CSV [--gap S]     for each label: the energy of the 5 ms before and after it
  *                                       and where the peak is; a summary for isolated labels
@@ -1456,8 +1456,9 @@ static void equalise(float *y, size_t n, int rate, const double *eq)
 
 /* The whole file: hits, the file's level (its loudest hit at -16 to -0.5 dBFS; velocities put the
  * softest some 30 dB lower), room noise at -70 to -45 dBFS RMS but 45 dB under the loudest hit
- * (so 15 dB or more under most soft ones), never above full scale. */
-static void render(const Gen *g, Rng *r, float *y, size_t n, int rate, const double *eq)
+ * (so 15 dB or more under most soft ones) unless `silent` (digital silence between the hits, as
+ * an edited or gated track has), never above full scale. */
+static void render(const Gen *g, Rng *r, float *y, size_t n, int rate, const double *eq, int silent)
 {
 	render_hits(g, r, y, n, rate);
 	if (eq)
@@ -1468,7 +1469,9 @@ static void render(const Gen *g, Rng *r, float *y, size_t n, int rate, const dou
 		for (size_t i = 0; i < n; i++)
 			y[i] *= (float)(pow(10, target_db / 20) / peak);
 	double noise_db = uni(r, -70, fmin(-45, target_db - 45));
-	add_noise(y, n, r, chance(r, 0.5), pow(10, noise_db / 20));
+	const int brown = chance(r, 0.5);
+	if (!silent)
+		add_noise(y, n, r, brown, pow(10, noise_db / 20));
 	peak = peak_of(y, n);
 	if (peak > 0.999f) /* normalised down, never clipped */
 		for (size_t i = 0; i < n; i++)
@@ -1487,6 +1490,7 @@ typedef struct {
 	double eq;      /* --eq DB: each file through shelves and a peak of up to DB dB (0) */
 	double balance; /* --balance DB: each instrument of a file up to DB dB louder or softer (0) */
 	double scatter; /* --scatter F: the share of each file in hits at random times (0) */
+	double silent;  /* --silent F: the share of files without room noise (0) */
 	int instruments; /* --instruments 1: NNN.hits beside NNN.csv, with the instrument of each label */
 	uint64_t seed;
 } MixOptions;
@@ -1550,7 +1554,9 @@ static int make_file(const MixOptions *o, const Kit *kit, int index, FileStats *
 		free(g.hit);
 		return fail(o->outdir, "out of memory for %zu samples", n);
 	}
-	render(&g, &r, y, n, kit->rate, o->eq > 0 ? eq : NULL);
+	/* Drawn after the timbre, and only with --silent, so the rest stays the same bytes. */
+	const int silent = o->silent > 0 && chance(&ra, o->silent);
+	render(&g, &r, y, n, kit->rate, o->eq > 0 ? eq : NULL, silent);
 	char name[64], *path;
 	snprintf(name, sizeof name, "%03d.wav", index);
 	int rc = (path = rfx_path_join(o->outdir, name)) ? write_mono(path, y, n, kit->rate) : 1;
@@ -1679,6 +1685,8 @@ static int parse_mix(int argc, char **argv, MixOptions *o, char *kits_arg)
 			o->balance = atof(v);
 		else if (!strcmp(a, "--scatter"))
 			o->scatter = atof(v);
+		else if (!strcmp(a, "--silent"))
+			o->silent = atof(v);
 		else if (!strcmp(a, "--instruments") && (!strcmp(v, "0") || !strcmp(v, "1")))
 			o->instruments = v[0] == '1';
 		else if (!strcmp(a, "--bleed") && (!strcmp(v, "0") || !strcmp(v, "1")))
@@ -1695,13 +1703,15 @@ static int parse_mix(int argc, char **argv, MixOptions *o, char *kits_arg)
 	if (!o->outdir || !kits)
 		return fail("mix", "usage: drumgen mix KITDIR OUTDIR --kits a,b [--files N] [--seconds S] "
 			    "[--seed S] [--rate HZ] [--isolated F] [--bleed 0|1] [--scatter F] [--pitch ST] "
-			    "[--eq DB] [--balance DB] [--instruments 0|1]");
+			    "[--eq DB] [--balance DB] [--silent F] [--instruments 0|1]");
 	if (o->files < 1 || o->files > 999 || o->seconds < 0 || (o->seconds > 0 && o->seconds < 1) ||
 	    o->seconds > 600 || o->rate < 0 || !(o->isolated >= 0 && o->isolated <= 1) ||
 	    !(o->pitch >= 0 && o->pitch <= 12) || !(o->eq >= 0 && o->eq <= 24) ||
-	    !(o->balance >= 0 && o->balance <= 24) || !(o->scatter >= 0 && o->isolated + o->scatter <= 0.9))
+	    !(o->balance >= 0 && o->balance <= 24) || !(o->scatter >= 0 && o->isolated + o->scatter <= 0.9) ||
+	    !(o->silent >= 0 && o->silent <= 1))
 		return fail("mix", "--files 1..999, --seconds 1..600 (0: 10 to 30), --isolated 0..1, "
-			    "--pitch 0..12, --eq 0..24, --balance 0..24, --scatter 0..0.9 - --isolated");
+			    "--pitch 0..12, --eq 0..24, --balance 0..24, --scatter 0..0.9 - --isolated, "
+			    "--silent 0..1");
 	snprintf(kits_arg, 4096, "%s", kits);
 	o->kits = calloc(strlen(kits_arg) / 2 + 2, sizeof *o->kits);
 	if (!o->kits)
@@ -1857,7 +1867,7 @@ static void usage(FILE *f)
 		   "       note-mid OUT.mid NOTE VEL [SECONDS [KIT]] | trim IN OUT.wav [--db DB] [--preroll N]\n"
 		   "       [--max-seconds S] [--gain G] | mix KITDIR OUTDIR --kits a,b [--files N] [--seconds S]\n"
 		   "       [--seed S] [--rate HZ] [--isolated F] [--bleed 0|1] [--scatter F] [--pitch ST]\n"
-		   "       [--eq DB] [--balance DB] [--instruments 0|1] | check WAV CSV [--gap S] |\n"
+		   "       [--eq DB] [--balance DB] [--silent F] [--instruments 0|1] | check WAV CSV [--gap S] |\n"
 		   "       attack WAV...\n");
 }
 

@@ -4,7 +4,8 @@
 #
 #   sh scripts/make_drum_data.sh KITDIR OUTDIR --kits a,b,c [--files N] [--seconds S] [--seed S]
 #                                [--rate HZ] [--isolated F] [--bleed 0|1] [--scatter F]
-#                                [--pitch ST] [--eq DB] [--balance DB] [--instruments 0|1]
+#                                [--pitch ST] [--eq DB] [--balance DB] [--silent F]
+#                                [--instruments 0|1]
 #
 # OUTDIR/NNN.wav (32-bit float mono) and OUTDIR/NNN.csv ("time,class", then one row per hit onset,
 # seconds with 6 decimals, in time order; classes kick, snare, hihat, tom, cymbal), and
@@ -18,7 +19,9 @@
 # labels are those of the same file without them): --pitch ST plays each instrument of a file up to
 # ST semitones off (resampled, the onset kept), --eq DB puts each file through a low shelf, a high
 # shelf (up to DB dB) and a peak (DB/2), --balance DB makes each instrument up to DB dB louder or
-# softer. --instruments 1 also writes OUTDIR/NNN.hits: the labels with the instrument and velocity
+# softer. --silent F: a share F of the files (0) without room noise, digital silence between the
+# hits as an edited or gated track has (a model that never heard it may fire on a decay into it).
+# --instruments 1 also writes OUTDIR/NNN.hits: the labels with the instrument and velocity
 # of each hit (time,class,instrument,velocity), to see which instruments a model misses.
 #
 # What is in a file (scripts/drumgen.c, "what is played"): grooves at 60 to 200 BPM (rock, four on
@@ -37,7 +40,7 @@ set -eu
 BUILD=${BUILD:-build}
 DRUMGEN=${DRUMGEN:-$BUILD/drumgen}
 if [ $# -lt 2 ] || [ "${1#-}" != "$1" ] || [ "${2#-}" != "$2" ]; then
-	echo "usage: $0 KITDIR OUTDIR --kits a,b,c [--files N] [--seconds S] [--seed S] [--rate HZ] [--isolated F] [--bleed 0|1] [--scatter F] [--pitch ST] [--eq DB] [--balance DB] [--instruments 0|1]" >&2
+	echo "usage: $0 KITDIR OUTDIR --kits a,b,c [--files N] [--seconds S] [--seed S] [--rate HZ] [--isolated F] [--bleed 0|1] [--scatter F] [--pitch ST] [--eq DB] [--balance DB] [--silent F] [--instruments 0|1]" >&2
 	exit 2
 fi
 [ -x "$DRUMGEN" ] || { echo "$0: $DRUMGEN is missing: run 'make $DRUMGEN' first" >&2; exit 1; }
