@@ -18,7 +18,7 @@ TRAIN_KITS=$TRAIN_KITS,h2-varibreaks,sf-fluidr3
 HELD_KITS=h2-colomboacousticdrumkit,h2-millo-multilayered3,sf-timgm6mb
 sh scripts/make_drum_kits.sh "$kits" --kits "$TRAIN_KITS,$HELD_KITS" >/dev/null
 sh scripts/make_drum_data.sh "$kits" "$data/train" --kits "$TRAIN_KITS" --files 60 --seconds 20 \
-	--seed 1 --bleed 0 >/dev/null
+	--seed 1 --bleed 0 --silent 0.25 >/dev/null
 sh scripts/make_drum_data.sh "$kits" "$data/val" --kits "$TRAIN_KITS" --files 22 --seed 3 \
 	--bleed 0 >/dev/null
 sh scripts/make_drum_data.sh "$kits" "$data/held" --kits "$HELD_KITS" --files 12 --seconds 20 \

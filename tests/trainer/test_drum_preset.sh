@@ -4,11 +4,10 @@
 # soundfont), made into fresh grooves here (another seed than presets/train-drums.sh's test set).
 # Measured by rnnfx-train --task onset --eval, i.e. through the engine and the plugin's detector:
 # the mean F1 over the five classes, each class's recall and precision at bars well below what it
-# measures here (mean F1 0.564; the lowest recall 0.094, toms: the model of the 1 ms hop calls few
-# toms on these two kits, where three seeds of its recipe range from 0.09 to 0.39 and the model
-# before it had 0.22; the lowest precision 0.455, cymbals; presets/README.md has the full held-out
-# record), so this says the preset still works, not how well; the median decision latency under
-# 10 ms (7.0);
+# measures here (mean F1 0.576; the lowest recall 0.21, toms, which the seed alone moves from 0.09
+# to 0.39 for this recipe; the lowest precision 0.47; presets/README.md has the full
+# held-out record), so this says the preset still works, not how well; the median decision latency
+# under 10 ms (7.4);
 # the same grooves end to end as one stream score as well as file by file (no drift of the state
 # over minutes); and rnnfx-run writes about one note per labelled hit. Exits 77 (skipped) without
 # sox, fluidsynth, the soundfont or hydrogen-drumkits.
@@ -35,7 +34,7 @@ if "$TRAIN" --task onset --eval "$MODEL" --onsets "$T/held" >"$T/ev" 2>&1; then
 	awk -v a="$f1" -v bar="${DRUM_F1_BAR:-0.45}" 'BEGIN { exit !(a >= bar) }' &&
 		ok "held-out kits: mean F1 $f1" || bad "held-out mean F1" "$f1"
 	worst=$(awk '$1 == "class" && $3 == "precision" { print $6 }' "$T/ev" | sort -g | head -n 1)
-	awk -v a="$worst" 'BEGIN { exit !(a >= 0.05) }' && ok "every class's recall >= 0.05 (worst $worst)" ||
+	awk -v a="$worst" 'BEGIN { exit !(a >= 0.15) }' && ok "every class's recall >= 0.15 (worst $worst)" ||
 		bad "per-class recall" "worst $worst"
 	worst=$(awk '$1 == "class" && $3 == "precision" { print $4 }' "$T/ev" | sort -g | head -n 1)
 	awk -v a="$worst" 'BEGIN { exit !(a >= 0.3) }' && ok "every class's precision >= 0.3 (worst $worst)" ||
