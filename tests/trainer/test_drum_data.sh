@@ -4,8 +4,8 @@
 # Checks: one-shots are float mono at the rate and start at their onset; the same arguments give
 # the same bytes; every label row is well-formed, in time order, never two of a class within
 # 40 ms; the labels are where the hits are (for isolated hits the 5 ms after a label are much
-# louder than the 5 ms before); no clipping; the manifest agrees with the labels; an unknown kit
-# is a clear error. Exits 77 (skipped) without sox, fluidsynth, FluidR3_GM or hydrogen-drumkits.
+# louder than the 5 ms before); no clipping; the manifest agrees with the labels; --silent 1 leaves
+# the labels and takes the room noise out; an unknown kit is a clear error. Exits 77 (skipped) without sox, fluidsynth, FluidR3_GM or hydrogen-drumkits.
 set -u
 BUILD=${BUILD:-build}
 DRUMGEN=$BUILD/drumgen
@@ -87,6 +87,18 @@ for f in 000.wav 000.csv 001.wav 001.csv manifest.txt; do
 	cmp -s "$TMP/a/$f" "$TMP/b/$f" || same=0
 done
 [ "$same" = 1 ] && ok "deterministic: the same bytes twice" || bad "determinism" "a and b differ"
+# --silent 1: the same hits and labels, no room noise (samples exactly 0 where the hits have died).
+zeros() { # WAV: the share of samples that are exactly 0
+	sox "$1" -t f32 - | /usr/bin/python3 -c 'import sys, array
+a = array.array("f"); a.frombytes(sys.stdin.buffer.read()); print(a.count(0.0) / max(len(a), 1))'
+}
+if sh scripts/make_drum_data.sh "$KITS" "$TMP/s" $ARGS --silent 1 >/dev/null 2>"$TMP/s.err" &&
+	cmp -s "$TMP/a/000.csv" "$TMP/s/000.csv" && za=$(zeros "$TMP/a/000.wav") &&
+	zs=$(zeros "$TMP/s/000.wav") && awk -v a="$za" -v s="$zs" 'BEGIN { exit !(a < 0.01 && s > 0.05) }'; then
+	ok "--silent 1: the same labels, $zs of the samples exactly 0 (with room noise: $za)"
+else
+	bad "--silent 1" "$(cat "$TMP/s.err") zeros ${za:-?} / ${zs:-?}"
+fi
 
 for i in 000 001; do
 	csv=$TMP/a/$i.csv wav=$TMP/a/$i.wav
