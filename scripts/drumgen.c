@@ -20,6 +20,10 @@
  *   drumgen check WAV CSV [--gap S]     for each label: the energy of the 5 ms before and after it
  *                                       and where the peak is; a summary for isolated labels
  *   drumgen attack WAV...               ms from each one-shot's start to 20 dB under its peak
+ *   drumgen features WAV CSV [--bands N] [--steps S]
+ *                                       for each label, what an onset model's network is given
+ *                                       (the front end, dsp/frontend.h, stepping every ms) at
+ *                                       1..S ms after it: scripts/onset_probe.py's input
  *
  * Every file it reads goes through rfx_in_open and every file it writes through the one writer
  * (io/files.h); audio through libsndfile. Sequences are deterministic: the same arguments give the
@@ -38,6 +42,7 @@
 
 #include <sndfile.h>
 
+#include "../dsp/frontend.h"
 #include "../io/files.h"
 #include "../io/smf.h"
 
@@ -1860,6 +1865,64 @@ static int cmd_attack(int argc, char **argv)
 	return rc;
 }
 
+/* What the network of an onset model with N bands and a 1 ms hop reads in the S steps after each
+ * label: one line per label, "time class" and S x (N + 1) features, step after step. The steps are
+ * the model's own (every hop-th sample from the file's start); step 1 is the first to end after
+ * the label. For scripts/onset_probe.py, which asks how well the classes can be told apart from
+ * these features when the onsets are given. */
+static int cmd_features(int argc, char **argv)
+{
+	int bands = 10, steps = 16;
+	for (int i = 2; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--bands"))
+			bands = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--steps"))
+			steps = atoi(argv[i + 1]);
+		else
+			argc = -1;
+	}
+	if (argc < 2 || argc % 2 || bands < 1 || bands > RFX_FRONTEND_MAX_BANDS || steps < 1 || steps > 1000)
+		return fail("features", "usage: drumgen features WAV CSV [--bands 1..15] [--steps 1..1000]");
+	Mono a;
+	int n;
+	if (read_mono(argv[0], &a))
+		return 1;
+	Label *l = read_labels(argv[1], &n);
+	if (!l) {
+		free(a.x);
+		return 1;
+	}
+	RfxFrontendSpec spec = rfx_frontend_spec_default(bands);
+	spec.hop = (int)lround(a.rate / 1000.0);
+	RfxFrontend fe;
+	rfx_frontend_init(&fe, &spec, a.rate);
+	const int nf = bands + 1;
+	const size_t n_steps = a.n / (size_t)spec.hop;
+	float *f = malloc((n_steps ? n_steps : 1) * (size_t)nf * sizeof *f);
+	if (!f) {
+		free(l);
+		free(a.x);
+		return fail("features", "out of memory");
+	}
+	for (size_t i = 0, s = 0; i < a.n && s < n_steps; i++)
+		s += rfx_frontend_push(&fe, a.x[i], f + s * (size_t)nf);
+	for (int i = 0; i < n; i++) {
+		/* the step ending at sample (s + 1) hop - 1 is the first to end at or after the label */
+		const size_t first = (size_t)floor(l[i].t * a.rate / spec.hop);
+		if (first + (size_t)steps > n_steps)
+			continue; /* too close to the end */
+		printf("%.6f %s", l[i].t, class_name[l[i].cls]);
+		for (size_t s = first; s < first + (size_t)steps; s++)
+			for (int j = 0; j < nf; j++)
+				printf(" %.5g", f[s * (size_t)nf + j]);
+		putchar('\n');
+	}
+	free(f);
+	free(l);
+	free(a.x);
+	return 0;
+}
+
 /* ------------------------------------------------------------------ main */
 static void usage(FILE *f)
 {
@@ -1868,7 +1931,7 @@ static void usage(FILE *f)
 		   "       [--max-seconds S] [--gain G] | mix KITDIR OUTDIR --kits a,b [--files N] [--seconds S]\n"
 		   "       [--seed S] [--rate HZ] [--isolated F] [--bleed 0|1] [--scatter F] [--pitch ST]\n"
 		   "       [--eq DB] [--balance DB] [--silent F] [--instruments 0|1] | check WAV CSV [--gap S] |\n"
-		   "       attack WAV...\n");
+		   "       attack WAV... | features WAV CSV [--bands N] [--steps S]\n");
 }
 
 int main(int argc, char **argv)
@@ -1898,6 +1961,8 @@ int main(int argc, char **argv)
 		return cmd_check(n, a);
 	if (!strcmp(c, "attack"))
 		return cmd_attack(n, a);
+	if (!strcmp(c, "features"))
+		return cmd_features(n, a);
 	if (!strcmp(c, "--help") || !strcmp(c, "-h")) {
 		usage(stdout);
 		return 0;

@@ -134,6 +134,40 @@ done
 kits=$(awk 'NR > 1 { print $2 }' "$TMP/a/manifest.txt" | tr '\n' ' ')
 [ "$kits" = "h2-black-pearl sf-fluidr3 " ] && ok "one kit per file, round robin" || bad "kits" "$kits"
 
+# ---------------------------------------------------------------- what the network is given
+# drumgen features: a line per label (but those too close to the end), "time class" and 6 steps of
+# 4 + 1 features, the level in [0, 3) and the bands' shape in [-3, 1]; a hit raises the level.
+wav=$TMP/a/000.wav csv=$TMP/a/000.csv
+if "$DRUMGEN" features "$wav" "$csv" --bands 4 --steps 6 >"$TMP/feat" 2>"$TMP/err" &&
+	awk -v labels="$(($(wc -l <"$csv") - 1))" '
+		NF != 2 + 6 * 5 { bad = "line " NR ": " NF " fields" }
+		{ for (i = 3; i <= NF; i++) { f = (i - 3) % 5; v = $i + 0
+			if (f == 0 && (v < 0 || v >= 3) || f > 0 && (v < -3 || v > 1)) bad = "line " NR ": " v } }
+		{ lv += $3 }
+		END { if (bad) { print bad; exit 1 } if (NR < labels - 2 || NR > labels || lv / NR < 0.5) {
+			print NR " lines for " labels " labels, mean level " lv / NR; exit 1 } }' "$TMP/feat" >"$TMP/why"; then
+	ok "drumgen features: $(wc -l <"$TMP/feat") labels x 6 steps x 5 features, in range"
+else
+	bad "drumgen features" "$(cat "$TMP/why" "$TMP/err")"
+fi
+if "$DRUMGEN" features "$wav" "$csv" --bands 16 >/dev/null 2>"$TMP/err"; then
+	bad "drumgen features --bands 16" "exit status 0"
+else
+	ok "drumgen features --bands 16: $(cat "$TMP/err")"
+fi
+# scripts/onset_probe.sh end to end: an MLP on those features fits the hits it trained on (it
+# could not if the features did not tell the hits apart).
+if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+	if sh scripts/onset_probe.sh --ms 4 "$TMP/a" "$TMP/a" >"$TMP/probe" 2>"$TMP/err" &&
+		awk '/^trained on/ { for (i = 1; i <= NF; i++) if ($i == "F1") f = $(i + 1) } END { exit !(f >= 90) }' "$TMP/probe"; then
+		ok "onset_probe.sh: $(head -1 "$TMP/probe")"
+	else
+		bad "onset_probe.sh" "$(cat "$TMP/probe" "$TMP/err")"
+	fi
+else
+	echo "skip onset_probe.sh: no python3-torch"
+fi
+
 # ---------------------------------------------------------------- errors
 if sh scripts/make_drum_data.sh "$KITS" "$TMP/c" --kits h2-black-pearl,no-such-kit --files 2 \
 	>/dev/null 2>"$TMP/err"; then
