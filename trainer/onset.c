@@ -26,6 +26,8 @@ typedef struct {
 	float weights[RFX_MAX_CLASSES]; /* BCE positive weights */
 	int notes[RFX_MAX_CLASSES];
 	RfxModel *model;
+	RfxModel *init;             /* --init: the model whose weights training starts from */
+	char init_sha[65];          /* its file's SHA-256 */
 	RfxAdam *adam;
 	TrnState st;
 	char *fingerprint;
@@ -57,7 +59,7 @@ static int parse_notes(App *a)
 {
 	for (int k = 0; k < a->cs.n; k++) {
 		int gm = rfx_onset_gm_note(a->cs.name[k]);
-		a->notes[k] = gm >= 0 ? gm : 60 + k;
+		a->notes[k] = a->init && a->init->has_notes ? a->init->notes[k] : gm >= 0 ? gm : 60 + k;
 	}
 	for (const char *p = a->o.notes; p && *p;) {
 		const char *e = strchr(p, ','), *eq = strchr(p, '=');
@@ -170,6 +172,8 @@ static char *make_fingerprint(const App *a)
 			   a->o.frontend.bands, a->hop);
 	for (int k = 0; k < a->cs.n && (size_t)len < cap; k++)
 		len += snprintf(s + len, cap - (size_t)len, "%.20s,", a->cs.name[k]);
+	if (a->init && (size_t)len < cap)
+		len += snprintf(s + len, cap - (size_t)len, " init=%.16s ", a->init_sha);
 	for (int k = 0; k < 2; k++)
 		for (int i = 0; i < lists[k]->tl.n_tracks && (size_t)len < cap; i++) {
 			char hex[65];
@@ -202,7 +206,58 @@ static int make_model(App *a)
 		spec.n_inputs = rfx_frontend_inputs(&spec.frontend);
 	if (trn_run_new_model(&spec, &a->o.train_cfg, &a->model, &a->adam, &a->st, &a->err) != 0)
 		return -1;
+	if (a->init) { /* the same spec (load_init), so the same tensors in the same order */
+		if (a->init->n_params != a->model->n_params)
+			return trn_error_set(&a->err, a->o.init, "its tensors do not match its shape");
+		memcpy(a->model->params, a->init->params, a->model->n_params * sizeof *a->model->params);
+	}
 	name_model(a);
+	return 0;
+}
+
+/* --init MODEL: an onset model to fine-tune. Its shape, front end, hop, classes (in its order)
+ * and notes become the run's, so only the data and the training options are the user's; a
+ * fine-tuned drum preset then drops into the plugin where the preset was. */
+static int load_init(App *a)
+{
+	if (a->o.arch_given)
+		return trn_error_set(&a->err, "--init", "the model's shape, front end and hop are kept: "
+				     "leave out --arch, --hidden, --layers, --frontend and --hop");
+	if (trn_run_load(a->o.init, RFX_MODE_ONSET, "not an onset model (rnnfx-train --task onset "
+			 "makes them)", &a->init, &a->err))
+		return -1;
+	uint8_t d[32];
+	if (trn_sha256_file(a->o.init, d))
+		return trn_error_set(&a->err, a->o.init, "cannot be read");
+	trn_sha256_hex(d, a->init_sha);
+	const RfxModelSpec *s = &a->init->spec;
+	a->o.cell = s->cell;
+	a->o.hidden = s->hidden;
+	a->o.layers = s->n_layers;
+	a->o.frontend = s->frontend;
+	a->o.frontend.hop = 0;
+	a->o.hop = rfx_frontend_hop(&s->frontend);
+	if (!a->o.class_names) {
+		a->cs.n = s->n_outputs;
+		for (int k = 0; k < a->cs.n; k++)
+			snprintf(a->cs.name[k], RFX_MAX_LABEL, "%s", a->init->labels[k]);
+	}
+	return 0;
+}
+
+/* After load_data: the data must be the model's rate, and --class-names its classes. */
+static int check_init(App *a)
+{
+	const RfxModelSpec *s = &a->init->spec;
+	if (a->train.rate != s->sample_rate)
+		return trn_error_set(&a->err, a->o.init, "a model at %g Hz, the data at %g Hz",
+				     s->sample_rate, a->train.rate);
+	int same = a->cs.n == s->n_outputs;
+	for (int k = 0; same && k < a->cs.n; k++)
+		same = strcmp(a->cs.name[k], a->init->labels[k]) == 0;
+	if (!same)
+		return trn_error_set(&a->err, a->o.init, "--class-names must be the model's classes in "
+				     "its order (or be left out)");
 	return 0;
 }
 
@@ -371,6 +426,9 @@ static char *make_metadata(App *a, const TrnOnsetMetrics *val, const TrnOnsetMet
 			      a->o.tolerance_ms);
 	if (m)
 		json_object_set_new(m, "decision_delay_ms", json_real(a->o.decision_ms));
+	if (m && a->init)
+		json_object_set_new(m, "init_model", json_pack("{s:s, s:s}", "path", a->o.init,
+								"sha256", a->init_sha));
 	if (!m)
 		return NULL;
 	json_t *cls = json_array(), *w = json_array();
@@ -465,7 +523,7 @@ static int run(App *a)
 {
 	if (a->o.eval)
 		return evaluate_only(a) ? trn_run_fail(&a->err) : 0;
-	if (load_data(a) != 0)
+	if ((a->o.init && load_init(a)) || load_data(a) != 0 || (a->init && check_init(a)))
 		return trn_run_fail(&a->err);
 	trn_run_note(a->o.quiet, "%d classes at %g Hz: %.1f s training (%zu hits), %.1f s validation "
 		     "(%zu hits)%s", a->cs.n, a->train.rate, (double)a->train.n / a->train.rate,
@@ -509,6 +567,8 @@ int trn_onset_main(const TrnOptions *o)
 	trn_onsets_free(&a.ot_val);
 	trn_onsets_free(&a.ot_test);
 	trn_run_free(a.model, a.adam, &a.st, a.fingerprint);
+	if (a.init)
+		rfx_model_free(a.init);
 	free(a.tk);
 	return rc;
 }

@@ -100,12 +100,16 @@ static const char USAGE_ONSET[] =
 	"  --batches N (batches per epoch; default: the training audio once)  --threads N (all cores)\n"
 	"output:\n"
 	"  --out F  --checkpoint F (OUT.ckpt)  --resume CHECKPOINT  --quiet  --no-report\n"
-	"  --eval MODEL         only measure MODEL on the --onsets data (no training)\n";
+	"  --eval MODEL         only measure MODEL on the --onsets data (no training)\n"
+	"  --init MODEL         start from MODEL's weights (fine-tune an onset model, e.g. the drum\n"
+	"                       preset, on hits of your own kit): its shape, front end, hop, classes\n"
+	"                       and notes are kept, so --arch, --hidden, --layers, --frontend and\n"
+	"                       --hop are refused\n";
 
 enum {
 	O_INPUT = 256, O_TARGET, O_VAL_IN, O_VAL_TGT, O_TEST_IN, O_TEST_TGT, O_VAL_SPLIT, O_TEST_SPLIT,
 	O_CHANNEL, O_ALIGN, O_MAX_LAG, O_RATE, O_ARCH, O_HIDDEN, O_LAYERS, O_SKIP, O_INIT, O_SEED, O_SEGMENT, O_WARMUP,
-	O_WINDOW, O_BATCH, O_LR, O_BETAS, O_WD, O_CLIP, O_LOSS, O_PATIENCE, O_PLATEAU, O_EPOCHS,
+	O_INIT_MODEL, O_WINDOW, O_BATCH, O_LR, O_BETAS, O_WD, O_CLIP, O_LOSS, O_PATIENCE, O_PLATEAU, O_EPOCHS,
 	O_BUDGET, O_VAL_EVERY, O_THREADS, O_OUT, O_REPORT, O_NO_REPORT, O_CKPT, O_RESUME, O_QUIET, O_LV2_PRESET,
 	O_HELP, O_VERSION, O_TASK, O_CLASSES, O_LABELS, O_VAL_CLASSES, O_VAL_LABELS, O_TEST_CLASSES,
 	O_TEST_LABELS, O_CLASS_NAMES, O_NO_WEIGHTS, O_BATCHES, O_EVAL, O_KNOB, O_KNOB_DEFAULT, O_CAPTURE, O_KNOB_TRACK, O_KNOB_UNIT, O_INIT_GATES,
@@ -158,7 +162,7 @@ static const struct {
 	{ { "test-onsets", 1, 0, O_TEST_ONSETS }, ONS }, { { "tolerance", 1, 0, O_TOLERANCE }, ONS },
 	{ { "decision-delay", 1, 0, O_DECISION }, ONS }, { { "frontend", 1, 0, O_FRONTEND }, ONS },
 	{ { "hop", 1, 0, O_HOP }, ONS },
-	{ { "notes", 1, 0, O_NOTES }, ONS },
+	{ { "notes", 1, 0, O_NOTES }, ONS }, { { "init", 1, 0, O_INIT_MODEL }, ONS },
 	{ { "class-names", 1, 0, O_CLASS_NAMES }, CLS },
 	{ { "no-class-weights", 0, 0, O_NO_WEIGHTS }, CLS }, { { "batches", 1, 0, O_BATCHES }, CLS },
 	{ { "eval", 1, 0, O_EVAL }, CLS }, { { "knob", 1, 0, O_KNOB }, EFF },
@@ -454,14 +458,16 @@ static int parse_classes(TrnOptions *o, int c, const char *arg)
 	case O_BATCHES: return opt_whole("batches", arg, 0, 100000000, &o->batches);
 	case O_GAIN_AUGMENT: return parse_gain_augment(o, arg);
 	case O_EVAL: o->eval = arg; return 0;
+	case O_INIT_MODEL: o->init = arg; return 0;
 	case O_ONSETS: return add_src(o->cls_train.dir, &o->cls_train.n_dir, "onsets", arg);
 	case O_VAL_ONSETS: return add_src(o->cls_val.dir, &o->cls_val.n_dir, "val-onsets", arg);
 	case O_TEST_ONSETS: return add_src(o->cls_test.dir, &o->cls_test.n_dir, "test-onsets", arg);
 	case O_TOLERANCE: return opt_num("tolerance", arg, 1, 100, &o->tolerance_ms);
 	case O_NOTES: o->notes = arg; return 0;
 	case O_DECISION: return opt_num("decision-delay", arg, 0, 50, &o->decision_ms);
-	case O_FRONTEND: return opt_frontend(o, arg);
+	case O_FRONTEND: o->arch_given = 1; return opt_frontend(o, arg);
 	case O_HOP: {
+		o->arch_given = 1;
 		long n;
 		if (opt_whole("hop", arg, 1, RFX_FRONTEND_MAX_HOP, &n))
 			return -1;
@@ -478,13 +484,16 @@ static int parse_model(TrnOptions *o, int c, const char *arg)
 	int rc;
 	switch (c) {
 	case O_ARCH:
+		o->arch_given = 1;
 		o->cell = rfx_cell_from_name(arg);
 		return o->cell == RFX_CELL_COUNT ? opt_bad("arch", arg, "rnn, gru or lstm") : 0;
 	case O_HIDDEN:
+		o->arch_given = 1;
 		rc = opt_whole("hidden", arg, 1, RFX_MAX_HIDDEN, &l);
 		o->hidden = (int)l;
 		return rc;
 	case O_LAYERS:
+		o->arch_given = 1;
 		rc = opt_whole("layers", arg, 1, RFX_MAX_LAYERS, &l);
 		o->layers = (int)l;
 		return rc;
@@ -644,6 +653,10 @@ static int check_classify(const TrnOptions *o)
 		else
 			fprintf(stderr, PROG ": --task classify needs --classes DIR or --labels F.csv "
 				"(see --task classify --help)\n");
+		return 2;
+	}
+	if (o->eval && o->init) {
+		fprintf(stderr, PROG ": --eval measures a model and --init trains one: not both\n");
 		return 2;
 	}
 	if (o->eval)

@@ -41,6 +41,8 @@ typedef struct {
 	double gain_augment_db[2];  /* classify --gain-augment LO,HI: each training segment's gain is
 				     * drawn in [LO, HI] dB; 0,0 = off */
 	const char *eval;           /* classify --eval MODEL: measure only */
+	const char *init;           /* onset --init MODEL: start from its weights (fine-tuning) */
+	int arch_given;             /* --arch, --hidden, --layers, --frontend or --hop was given */
 	const char *out, *report, *checkpoint, *resume;
 	const char *lv2_preset;     /* --lv2-preset DIR.lv2: also write an LV2 preset bundle */
 	int channel;                /* 1-based; 0 = files must be mono */

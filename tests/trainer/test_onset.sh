@@ -4,7 +4,8 @@
 # >= 0.75 (asserted on the hits the plugin's detector would report, never on time), with a median
 # decision latency under 10 ms; the model is an onset model carrying its classes, MIDI notes and
 # front end and its 1 ms hop; --eval measures it again; with --hop 1 (the network at every
-# sample) it learns too; every bad-label case exits non-zero naming FILE:LINE.
+# sample) it learns too; --init starts from a model's weights and keeps its shape; every bad-label
+# case exits non-zero naming FILE:LINE.
 set -u
 . "$(dirname "$0")/common.sh"
 T=$TMP
@@ -65,6 +66,41 @@ if "$TRAIN" $ONS --onsets "$T/train" --test-onsets "$T/test" --hidden 24 --epoch
 else
 	bad "onset training run" "$(cat "$T/err")"
 fi
+
+# --- --init: fine-tuning starts from the model's weights and keeps its shape, classes and notes.
+# With a learning rate of 1e-7 one batch moves no weight by more than 1e-6: only the head's biases change (the
+# thresholds calibrated again); had the weights come from anywhere else, they would differ.
+if [ -f "$T/o.json" ] && "$TRAIN" $ONS --init "$T/o.json" --onsets "$T/train" --epochs 1 \
+	--batches 1 --lr 1e-7 --out "$T/ft.json" 2>"$T/ferr"; then
+	sha=$(sha256sum "$T/o.json" | cut -d' ' -f1)
+	if /usr/bin/python3 - "$T/o.json" "$T/ft.json" "$sha" >"$T/fcmp" 2>&1 <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+diff = max(abs(x - y) for k in a["tensors"] if k != "head.bias"
+           for x, y in zip(a["tensors"][k]["data"], b["tensors"][k]["data"]))
+init = b["metadata"].get("init_model", {})
+same = all(a[k] == b[k] for k in ("cell", "hidden", "frontend", "labels", "notes"))
+print(f"largest weight change {diff:.2g}, shape/front end/classes/notes kept: {same}, "
+      f"init_model {init.get('sha256', '')[:12]}")
+sys.exit(not (diff < 1e-6 and same and init.get("sha256") == sys.argv[3]))
+PY
+	then
+		ok "--init: $(cat "$T/fcmp")"
+	else
+		bad "--init keeps the weights" "$(cat "$T/fcmp")"
+	fi
+else
+	bad "--init run" "$(cat "$T/ferr" 2>/dev/null)"
+fi
+expect_error "--init with --hidden" "--init" "leave out --arch, --hidden" -- $ONS --init "$T/o.json" \
+	--onsets "$T/train" --hidden 8 --out "$T/x.json"
+expect_error "--init with an effect model" "presets/crunch.json" "not an onset model" -- $ONS \
+	--init presets/crunch.json --onsets "$T/train" --out "$T/x.json"
+expect_error "--init with data of other classes" "$T/train/00.csv:2" "unknown class 'click'" -- $ONS \
+	--init presets/drums.json --onsets "$T/train" --out "$T/x.json"
+"$TRAIN" $ONS --init "$T/o.json" --eval "$T/o.json" --onsets "$T/train" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "not both" "$T/err" && ok "--init with --eval: refused" ||
+	bad "--init with --eval" "$(cat "$T/err")"
 
 # --- --hop 1: the network at every sample learns too (16 times the steps)
 if "$TRAIN" $ONS --onsets "$T/train" --hidden 24 --epochs 25 --hop 1 --out "$T/hop.json" \
