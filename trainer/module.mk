@@ -29,8 +29,14 @@ $(TRAINER_TEST_MEMORY): $(BUILD)/tests/trainer/test_memory.o $(BUILD)/trainer/me
 		$(BUILD)/tests/harness.o $(LIBDSP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_DSP)
 
+# Models side by side as one (trainer/ensemble.c), run by tests/trainer/test_onset.sh.
+TRAINER_TEST_ENSEMBLE := $(BUILD)/tests/trainer/test_ensemble
+$(TRAINER_TEST_ENSEMBLE): $(BUILD)/tests/trainer/test_ensemble.o $(BUILD)/trainer/ensemble.o \
+		$(BUILD)/tests/harness.o $(LIBDSP)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_DSP)
+
 PROGRAMS += $(TRAINER)
-check-all: $(TRAINER_TESTTOOL) $(TRAINER_TEST_DATASET) $(TRAINER_TEST_MEMORY)
+check-all: $(TRAINER_TESTTOOL) $(TRAINER_TEST_DATASET) $(TRAINER_TEST_MEMORY) $(TRAINER_TEST_ENSEMBLE)
 CHECK_SCRIPTS += tests/trainer/test_long_memory.sh
 CHECK_SCRIPTS += tests/trainer/test_dataset.sh tests/trainer/test_data_checks.sh \
 	tests/trainer/test_options.sh tests/trainer/test_training.sh

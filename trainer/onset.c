@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "../dsp/model_file.h"
+#include "ensemble.h"
 #include "onset_metrics.h"
 #include "onsets.h"
 #include "options.h"
@@ -28,6 +29,7 @@ typedef struct {
 	RfxModel *model;
 	RfxModel *init;             /* --init: the model whose weights training starts from */
 	char init_sha[65];          /* its file's SHA-256 */
+	json_t *members;            /* --ensemble: what each merged model was, for the metadata */
 	RfxAdam *adam;
 	TrnState st;
 	char *fingerprint;
@@ -437,7 +439,12 @@ static char *make_metadata(App *a, const TrnOnsetMetrics *val, const TrnOnsetMet
 		json_array_append_new(w, json_real(a->weights[k]));
 	}
 	json_object_set_new(m, "classes", cls);
-	json_object_set_new(m, "positive_weights", w);
+	if (a->train.n)
+		json_object_set_new(m, "positive_weights", w);
+	else
+		json_decref(w);
+	if (a->members)
+		json_object_set(m, "ensemble_of", a->members);
 	json_t *th = json_array();
 	for (int k = 0; k < a->cs.n; k++)
 		json_array_append_new(th, json_real(a->thr[k]));
@@ -464,9 +471,10 @@ static void apply_thresholds(RfxModel *model, const float *thr)
 		b->data[k] -= logf(thr[k] / (1.0f - thr[k]));
 }
 
-static int finish(App *a, TrnStop stop)
+/* Calibrates each class's threshold on the validation set into the model, measures it there and
+ * on the test set, and writes it. */
+static int calibrate_and_save(App *a, TrnStop stop)
 {
-	trn_run_best(a->model, &a->st);
 	TrnOnsetMetrics val, test;
 	const size_t warm = (size_t)a->warm;
 	if (trn_onset_calibrate(a->model, &a->val, warm, a->thr, &val) != RFX_OK)
@@ -488,6 +496,84 @@ static int finish(App *a, TrnStop stop)
 		}
 	}
 	return 0;
+}
+
+static int finish(App *a, TrnStop stop)
+{
+	trn_run_best(a->model, &a->st);
+	return calibrate_and_save(a, stop);
+}
+
+/* One --ensemble member: loaded, and what it was (its file's hash, its seed and command). */
+static int load_member(App *a, const char *path, RfxModel **m)
+{
+	uint8_t d[32];
+	char hex[65];
+	if (trn_run_load(path, RFX_MODE_ONSET, "not an onset model", m, &a->err))
+		return -1;
+	if (trn_sha256_file(path, d))
+		return trn_error_set(&a->err, path, "cannot be read");
+	trn_sha256_hex(d, hex);
+	json_t *meta = (*m)->metadata ? json_loads((*m)->metadata, 0, NULL) : NULL;
+	json_t *e = json_pack("{s:s, s:s}", "path", path, "sha256", hex);
+	for (const char *k = "seed"; e && meta && k; k = strcmp(k, "seed") ? NULL : "command_line")
+		if (json_object_get(meta, k))
+			json_object_set(e, k, json_object_get(meta, k));
+	json_decref(meta);
+	if (!e || json_array_append_new(a->members, e))
+		return trn_error_set(&a->err, NULL, "out of memory");
+	return 0;
+}
+
+/* --ensemble A,B,...: no training. The models side by side as one (ensemble.h), each class's
+ * threshold calibrated on --val-onsets, measured on --test-onsets. */
+static int ensemble_only(App *a)
+{
+	enum { MAX_MEMBERS = 8 };
+	RfxModel *mem[MAX_MEMBERS] = { 0 };
+	char path[MAX_MEMBERS][1024];
+	const char *names[MAX_MEMBERS];
+	int n = 0, rc = -1;
+	a->members = json_array();
+	for (const char *p = a->o.ensemble; a->members && *p && n <= MAX_MEMBERS;) {
+		const size_t len = strcspn(p, ",");
+		if (n < MAX_MEMBERS) {
+			snprintf(path[n], sizeof path[n], "%.*s", (int)len, p);
+			names[n] = path[n];
+		}
+		n++;
+		p += len + (p[len] == ',');
+	}
+	if (n < 2 || n > MAX_MEMBERS) {
+		trn_error_set(&a->err, "--ensemble", "2 to %d model files, comma-separated", MAX_MEMBERS);
+		goto out;
+	}
+	for (int i = 0; i < n; i++)
+		if (load_member(a, path[i], &mem[i]))
+			goto out;
+	if (trn_ensemble_merge(mem, names, n, &a->model, &a->err))
+		goto out;
+	a->cs.n = a->model->spec.n_outputs;
+	for (int k = 0; k < a->cs.n; k++)
+		snprintf(a->cs.name[k], RFX_MAX_LABEL, "%s", a->model->labels[k]);
+	if (load_dirs(a, &a->ot_val, &a->o.cls_val, 0) ||
+	    (a->o.cls_test.n_dir && load_dirs(a, &a->ot_test, &a->o.cls_test, 0)) ||
+	    build(a, &a->val, &a->ot_val, 0, "validation") ||
+	    (a->o.cls_test.n_dir && build(a, &a->test, &a->ot_test, 0, "test")))
+		goto out;
+	if (a->val.rate != a->model->spec.sample_rate) {
+		trn_error_set(&a->err, a->o.cls_val.dir[0], "data at %g Hz, the models at %g Hz",
+			      a->val.rate, a->model->spec.sample_rate);
+		goto out;
+	}
+	trn_run_note(a->o.quiet, "%d models as one (hidden %d), calibrated on %.1f s (%zu hits)", n,
+		     a->model->spec.hidden, (double)a->val.n / a->val.rate, a->val.n_on);
+	rc = calibrate_and_save(a, TRN_STOP_EPOCHS);
+out:
+	for (int i = 0; i < n && i < MAX_MEMBERS; i++)
+		if (mem[i])
+			rfx_model_free(mem[i]);
+	return rc;
 }
 
 /* --eval: the model's own classes, in its order, must be the data's. */
@@ -523,6 +609,8 @@ static int run(App *a)
 {
 	if (a->o.eval)
 		return evaluate_only(a) ? trn_run_fail(&a->err) : 0;
+	if (a->o.ensemble)
+		return ensemble_only(a) ? trn_run_fail(&a->err) : 0;
 	if ((a->o.init && load_init(a)) || load_data(a) != 0 || (a->init && check_init(a)))
 		return trn_run_fail(&a->err);
 	trn_run_note(a->o.quiet, "%d classes at %g Hz: %.1f s training (%zu hits), %.1f s validation "
@@ -569,6 +657,7 @@ int trn_onset_main(const TrnOptions *o)
 	trn_run_free(a.model, a.adam, &a.st, a.fingerprint);
 	if (a.init)
 		rfx_model_free(a.init);
+	json_decref(a.members);
 	free(a.tk);
 	return rc;
 }

@@ -104,12 +104,15 @@ static const char USAGE_ONSET[] =
 	"  --init MODEL         start from MODEL's weights (fine-tune an onset model, e.g. the drum\n"
 	"                       preset, on hits of your own kit): its shape, front end, hop, classes\n"
 	"                       and notes are kept, so --arch, --hidden, --layers, --frontend and\n"
-	"                       --hop are refused\n";
+	"                       --hop are refused\n"
+	"  --ensemble A,B,...   no training: 2 to 8 onset models of one shape (seeds of one recipe)\n"
+	"                       as one model that averages them, its thresholds calibrated on\n"
+	"                       --val-onsets (needed; --onsets is not), measured on --test-onsets\n";
 
 enum {
 	O_INPUT = 256, O_TARGET, O_VAL_IN, O_VAL_TGT, O_TEST_IN, O_TEST_TGT, O_VAL_SPLIT, O_TEST_SPLIT,
 	O_CHANNEL, O_ALIGN, O_MAX_LAG, O_RATE, O_ARCH, O_HIDDEN, O_LAYERS, O_SKIP, O_INIT, O_SEED, O_SEGMENT, O_WARMUP,
-	O_INIT_MODEL, O_WINDOW, O_BATCH, O_LR, O_BETAS, O_WD, O_CLIP, O_LOSS, O_PATIENCE, O_PLATEAU, O_EPOCHS,
+	O_INIT_MODEL, O_ENSEMBLE, O_WINDOW, O_BATCH, O_LR, O_BETAS, O_WD, O_CLIP, O_LOSS, O_PATIENCE, O_PLATEAU, O_EPOCHS,
 	O_BUDGET, O_VAL_EVERY, O_THREADS, O_OUT, O_REPORT, O_NO_REPORT, O_CKPT, O_RESUME, O_QUIET, O_LV2_PRESET,
 	O_HELP, O_VERSION, O_TASK, O_CLASSES, O_LABELS, O_VAL_CLASSES, O_VAL_LABELS, O_TEST_CLASSES,
 	O_TEST_LABELS, O_CLASS_NAMES, O_NO_WEIGHTS, O_BATCHES, O_EVAL, O_KNOB, O_KNOB_DEFAULT, O_CAPTURE, O_KNOB_TRACK, O_KNOB_UNIT, O_INIT_GATES,
@@ -163,6 +166,7 @@ static const struct {
 	{ { "decision-delay", 1, 0, O_DECISION }, ONS }, { { "frontend", 1, 0, O_FRONTEND }, ONS },
 	{ { "hop", 1, 0, O_HOP }, ONS },
 	{ { "notes", 1, 0, O_NOTES }, ONS }, { { "init", 1, 0, O_INIT_MODEL }, ONS },
+	{ { "ensemble", 1, 0, O_ENSEMBLE }, ONS },
 	{ { "class-names", 1, 0, O_CLASS_NAMES }, CLS },
 	{ { "no-class-weights", 0, 0, O_NO_WEIGHTS }, CLS }, { { "batches", 1, 0, O_BATCHES }, CLS },
 	{ { "eval", 1, 0, O_EVAL }, CLS }, { { "knob", 1, 0, O_KNOB }, EFF },
@@ -459,6 +463,7 @@ static int parse_classes(TrnOptions *o, int c, const char *arg)
 	case O_GAIN_AUGMENT: return parse_gain_augment(o, arg);
 	case O_EVAL: o->eval = arg; return 0;
 	case O_INIT_MODEL: o->init = arg; return 0;
+	case O_ENSEMBLE: o->ensemble = arg; return 0;
 	case O_ONSETS: return add_src(o->cls_train.dir, &o->cls_train.n_dir, "onsets", arg);
 	case O_VAL_ONSETS: return add_src(o->cls_val.dir, &o->cls_val.n_dir, "val-onsets", arg);
 	case O_TEST_ONSETS: return add_src(o->cls_test.dir, &o->cls_test.n_dir, "test-onsets", arg);
@@ -646,6 +651,23 @@ static int check_effect(TrnOptions *o)
 
 static int check_classify(const TrnOptions *o)
 {
+	if (o->ensemble) {
+		const char *why = o->eval || o->init || o->resume ? "--eval, --init or --resume"
+				  : o->arch_given ? "--arch, --hidden, --layers, --frontend or --hop"
+				  : o->cls_train.n_dir ? "--onsets (it trains nothing: give --val-onsets)"
+				  : o->notes || o->class_names ? "--notes and --class-names (the first model's are kept)"
+				  : NULL;
+		if (why) {
+			fprintf(stderr, PROG ": --ensemble merges trained models: leave out %s\n", why);
+			return 2;
+		}
+		if (!o->cls_val.n_dir || !o->out) {
+			fprintf(stderr, PROG ": --ensemble needs --val-onsets DIR (to calibrate the "
+				"thresholds) and --out MODEL.json\n");
+			return 2;
+		}
+		return 0;
+	}
 	if (o->cls_train.n_dir + o->cls_train.n_csv == 0) {
 		if (o->task == TRN_TASK_ONSET)
 			fprintf(stderr, PROG ": --task onset needs --onsets DIR (see --task onset "

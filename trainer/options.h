@@ -42,6 +42,7 @@ typedef struct {
 				     * drawn in [LO, HI] dB; 0,0 = off */
 	const char *eval;           /* classify --eval MODEL: measure only */
 	const char *init;           /* onset --init MODEL: start from its weights (fine-tuning) */
+	const char *ensemble;       /* onset --ensemble A,B,...: merge trained models (ensemble.h) */
 	int arch_given;             /* --arch, --hidden, --layers, --frontend or --hop was given */
 	const char *out, *report, *checkpoint, *resume;
 	const char *lv2_preset;     /* --lv2-preset DIR.lv2: also write an LV2 preset bundle */

@@ -116,6 +116,37 @@ fi
 expect_error "--hop without the front end" "--hop" "a hop needs the front end" -- $ONS \
 	--onsets "$T/train" --frontend none --hop 16 --out "$T/x.json"
 
+# --- --ensemble: models side by side as one. The merge itself (the mean of the members' logits for
+# every cell and depth) is test_ensemble's; here the command: two models of one shape, calibrated
+# on one folder and measured on another, and what it refuses.
+if "$BUILD/tests/trainer/test_ensemble" >"$T/ens.out" 2>&1; then
+	ok "test_ensemble: $(tail -n 1 "$T/ens.out")"
+else
+	bad "test_ensemble" "$(grep -v '^ok' "$T/ens.out" | head -n 12)"
+fi
+if [ -f "$T/ft.json" ] && "$TRAIN" --task onset --ensemble "$T/o.json,$T/ft.json" --val-onsets "$T/train" \
+	--test-onsets "$T/test" --out "$T/ens.json" 2>"$T/eerr" &&
+	"$TRAIN" --task onset --eval "$T/ens.json" --onsets "$T/test" >"$T/eev" 2>&1; then
+	f1=$(awk '$1 == "mean_f1" { print $2 }' "$T/eev")
+	awk -v a="$f1" 'BEGIN { exit !(a >= 0.85) }' && grep -q '"hidden": 48' "$T/ens.json" &&
+		[ "$(grep -o '"ensemble_of":\[[^]]*\]' "$T/ens.json" | grep -o '"sha256"' | wc -l)" = 2 ] &&
+		ok "--ensemble of two: hidden 48, both members in the metadata, held-out mean F1 $f1" ||
+		bad "--ensemble" "F1 $f1; $(grep -o '"hidden": [0-9]*' "$T/ens.json")"
+else
+	bad "--ensemble run" "$(cat "$T/eerr" "$T/eev" 2>/dev/null | tail -n 12)"
+fi
+expect_error "--ensemble of two shapes" "$T/hop.json" "another front end or hop" -- --task onset \
+	--ensemble "$T/o.json,$T/hop.json" --val-onsets "$T/train" --out "$T/x.json"
+expect_error "--ensemble of one" "--ensemble" "2 to 8 model files" -- --task onset \
+	--ensemble "$T/o.json" --val-onsets "$T/train" --out "$T/x.json"
+for extra in "--onsets $T/train" "--hidden 8" ""; do
+	"$TRAIN" --task onset --ensemble "$T/o.json,$T/o.json" $extra ${extra:+--val-onsets "$T/train"} \
+		--out "$T/x.json" >/dev/null 2>"$T/err"
+	[ $? -eq 2 ] && grep -q "ensemble" "$T/err" && ok "--ensemble ${extra:-without --val-onsets}: refused" ||
+		bad "--ensemble ${extra:-without --val-onsets}" "$(cat "$T/err")"
+done
+
+
 # --- samples instead of bands: the same command trains (one short epoch)
 expect_success "--frontend none trains on samples" "" -- $ONS --onsets "$T/train" --frontend none \
 	--hidden 4 --epochs 1 --batches 2 --out "$T/raw.json"
