@@ -458,6 +458,13 @@ static char *make_metadata(App *a, const TrnOnsetMetrics *val, const TrnOnsetMet
 	add_tracks(data, &a->ot_train, "train");
 	add_tracks(data, &a->ot_val, "validation");
 	add_tracks(data, &a->ot_test, "test");
+	if (a->members) { /* no training here: the members' own records say how they were trained */
+		json_object_set_new(m, "command_line", json_string(a->o.cmdline));
+		json_object_set_new(m, "data", data);
+		char *text = json_dumps(m, JSON_COMPACT);
+		json_decref(m);
+		return text;
+	}
 	return trn_run_metadata(m, &a->o, &a->st, stop, data);
 }
 
