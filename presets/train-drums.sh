@@ -6,8 +6,10 @@
 # kits (h2-colomboacousticdrumkit, h2-millo-multilayered3) and TimGM6mb's percussion (another
 # soundfont); their numbers are in presets/README.md and in the model's metadata ("test"). The
 # validation set (early stopping, each class's threshold) is other grooves of the training kits.
-# `make presets` runs it (about 6 minutes on two cores). Deterministic like presets/train.sh: a
-# fixed epoch count, seed and thread count give the same model for the same commit and kernel.
+# The preset is five runs of one recipe (seeds 1 to 5) as one model that averages them
+# (rnnfx-train --ensemble; the members stay in $BUILD). `make presets` runs it (about 25 minutes
+# on two cores). Deterministic like presets/train.sh: a fixed epoch count, seed and thread count
+# give the same model for the same commit and kernel.
 set -eu
 BUILD=${BUILD:-build}
 kits=$BUILD/presets-drum-kits
@@ -23,7 +25,13 @@ sh scripts/make_drum_data.sh "$kits" "$data/val" --kits "$TRAIN_KITS" --files 22
 	--bleed 0 >/dev/null
 sh scripts/make_drum_data.sh "$kits" "$data/held" --kits "$HELD_KITS" --files 12 --seconds 20 \
 	--seed 7 --bleed 0 >/dev/null
-"$BUILD/rnnfx-train" --task onset --onsets "$data/train" --val-onsets "$data/val" \
-	--test-onsets "$data/held" --arch gru --hidden 32 --batches 100 --epochs 100 --threads 2 \
-	--seed 1 --out presets/drums.json \
-	--checkpoint "$BUILD/presets-drums.ckpt"
+members=
+for seed in ${DRUM_SEEDS:-1 2 3 4 5}; do
+	"$BUILD/rnnfx-train" --task onset --onsets "$data/train" --val-onsets "$data/val" \
+		--test-onsets "$data/held" --arch gru --hidden 32 --batches 100 --epochs 100 --threads 2 \
+		--seed "$seed" --out "$BUILD/presets-drums-seed$seed.json" \
+		--checkpoint "$BUILD/presets-drums-seed$seed.ckpt"
+	members=${members:+$members,}$BUILD/presets-drums-seed$seed.json
+done
+"$BUILD/rnnfx-train" --task onset --ensemble "$members" --val-onsets "$data/val" \
+	--test-onsets "$data/held" --out presets/drums.json

@@ -4,10 +4,10 @@
 # soundfont), made into fresh grooves here (another seed than presets/train-drums.sh's test set).
 # Measured by rnnfx-train --task onset --eval, i.e. through the engine and the plugin's detector:
 # the mean F1 over the five classes, each class's recall and precision at bars well below what it
-# measures here (mean F1 0.576; the lowest recall 0.21, toms, which the seed alone moves from 0.09
-# to 0.39 for this recipe; the lowest precision 0.47; presets/README.md has the full
+# measures here (mean F1 0.571; the lowest recall 0.19, toms, which the seed alone moves from 0.09
+# to 0.48 for this recipe; the lowest precision 0.43; presets/README.md has the full
 # held-out record), so this says the preset still works, not how well; the median decision latency
-# under 10 ms (7.4);
+# under 10 ms (6.7);
 # the same grooves end to end as one stream score as well as file by file (no drift of the state
 # over minutes); and rnnfx-run writes about one note per labelled hit. Exits 77 (skipped) without
 # sox, fluidsynth, the soundfont or hydrogen-drumkits.
