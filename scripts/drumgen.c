@@ -1781,6 +1781,17 @@ static Label *read_labels(const char *path, int *n)
 	return l;
 }
 
+/* A WAV and its labels, or NULL (having said why) and nothing to free. */
+static Label *read_pair(const char *wav, const char *csv, Mono *a, int *n)
+{
+	if (read_mono(wav, a))
+		return NULL;
+	Label *l = read_labels(csv, n);
+	if (!l)
+		free(a->x);
+	return l;
+}
+
 static double energy(const Mono *a, long from, long to)
 {
 	double e = 0;
@@ -1804,13 +1815,9 @@ static int cmd_check(int argc, char **argv)
 		return fail("check", "usage: drumgen check WAV CSV [--gap SECONDS]");
 	Mono a;
 	int n;
-	if (read_mono(argv[0], &a))
+	Label *l = read_pair(argv[0], argv[1], &a, &n);
+	if (!l)
 		return 1;
-	Label *l = read_labels(argv[1], &n);
-	if (!l) {
-		free(a.x);
-		return 1;
-	}
 	long w = lround(0.005 * a.rate), pw = lround(0.05 * a.rate);
 	double *iso = malloc((size_t)(n ? n : 1) * sizeof *iso), hit_min = 0, hit_max = -200;
 	int n_iso = 0;
@@ -1885,13 +1892,9 @@ static int cmd_features(int argc, char **argv)
 		return fail("features", "usage: drumgen features WAV CSV [--bands 1..15] [--steps 1..1000]");
 	Mono a;
 	int n;
-	if (read_mono(argv[0], &a))
+	Label *l = read_pair(argv[0], argv[1], &a, &n);
+	if (!l)
 		return 1;
-	Label *l = read_labels(argv[1], &n);
-	if (!l) {
-		free(a.x);
-		return 1;
-	}
 	RfxFrontendSpec spec = rfx_frontend_spec_default(bands);
 	spec.hop = (int)lround(a.rate / 1000.0);
 	RfxFrontend fe;
