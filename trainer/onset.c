@@ -217,6 +217,14 @@ static int make_model(App *a)
 	return 0;
 }
 
+/* The run's classes are model m's, in its order (--eval, --init, --ensemble). */
+static void take_classes(App *a, const RfxModel *m)
+{
+	a->cs.n = m->spec.n_outputs;
+	for (int k = 0; k < a->cs.n; k++)
+		snprintf(a->cs.name[k], RFX_MAX_LABEL, "%s", m->labels[k]);
+}
+
 /* --init MODEL: an onset model to fine-tune. Its shape, front end, hop, classes (in its order)
  * and notes become the run's, so only the data and the training options are the user's; a
  * fine-tuned drum preset then drops into the plugin where the preset was. */
@@ -240,9 +248,7 @@ static int load_init(App *a)
 	a->o.frontend.hop = 0;
 	a->o.hop = rfx_frontend_hop(&s->frontend);
 	if (!a->o.class_names) {
-		a->cs.n = s->n_outputs;
-		for (int k = 0; k < a->cs.n; k++)
-			snprintf(a->cs.name[k], RFX_MAX_LABEL, "%s", a->init->labels[k]);
+		take_classes(a, a->init);
 	}
 	return 0;
 }
@@ -560,9 +566,7 @@ static int ensemble_only(App *a)
 			goto out;
 	if (trn_ensemble_merge(mem, names, n, &a->model, &a->err))
 		goto out;
-	a->cs.n = a->model->spec.n_outputs;
-	for (int k = 0; k < a->cs.n; k++)
-		snprintf(a->cs.name[k], RFX_MAX_LABEL, "%s", a->model->labels[k]);
+	take_classes(a, a->model);
 	if (load_dirs(a, &a->ot_val, &a->o.cls_val, 0) ||
 	    (a->o.cls_test.n_dir && load_dirs(a, &a->ot_test, &a->o.cls_test, 0)) ||
 	    build(a, &a->val, &a->ot_val, 0, "validation") ||
@@ -589,9 +593,7 @@ static int evaluate_only(App *a)
 	if (trn_run_load(a->o.eval, RFX_MODE_ONSET, "not an onset model", &a->model, &a->err))
 		return -1;
 	if (!a->o.class_names) {
-		a->cs.n = a->model->spec.n_outputs;
-		for (int k = 0; k < a->cs.n; k++)
-			snprintf(a->cs.name[k], RFX_MAX_LABEL, "%s", a->model->labels[k]);
+		take_classes(a, a->model);
 	}
 	if (load_data(a))
 		return -1;
