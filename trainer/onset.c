@@ -529,9 +529,10 @@ static int load_member(App *a, const char *path, RfxModel **m)
 	trn_sha256_hex(d, hex);
 	json_t *meta = (*m)->metadata ? json_loads((*m)->metadata, 0, NULL) : NULL;
 	json_t *e = json_pack("{s:s, s:s}", "path", path, "sha256", hex);
-	for (const char *k = "seed"; e && meta && k; k = strcmp(k, "seed") ? NULL : "command_line")
-		if (json_object_get(meta, k))
-			json_object_set(e, k, json_object_get(meta, k));
+	static const char *const kept[] = { "seed", "command_line" };
+	for (int i = 0; e && meta && i < 2; i++)
+		if (json_object_get(meta, kept[i]))
+			json_object_set(e, kept[i], json_object_get(meta, kept[i]));
 	json_decref(meta);
 	if (!e || json_array_append_new(a->members, e))
 		return trn_error_set(&a->err, NULL, "out of memory");
