@@ -49,10 +49,13 @@
 #ifdef __AVX512VL__
 #define FX_REGS 32 /* vector registers the mat-vec forms may fill */
 /* From how many blocks a pair fuses its mat-vecs (fx_matvec2, each weight loaded once for both):
- * with 32 registers each stream's one-pass mat-vec spills nothing up to 28 blocks, and two of
- * them measured faster than the fused form there (GRU 48 187 -> 169 ns per channel, GRU 64
- * 404 -> 369, LSTM 48 343 -> 319); LSTM 64's 32 blocks still gain from fusing (765 -> 700). */
-#define FX_FUSE2_MIN 29
+ * with 32 registers each stream's one-pass mat-vec spills nothing up to 28 blocks, and on a 48 KB
+ * L1 (the Intel VM) two of them measured faster than the fused form up to 24 blocks (GRU 48 187 ->
+ * 169 ns per channel, GRU 64 404 -> 369, LSTM 48 343 -> 319). On a 32 KB L1 (Zen 4, the class
+ * the goals are set on) 24 blocks leave L1, and the fused form with its passes in alternating
+ * order is faster (GRU 64 ~405 -> ~350, LSTM 48 ~385 -> ~365); GRU 48's 18 blocks stay separate
+ * (~185 against ~205); LSTM 64's 32 blocks gain from fusing on both (765 -> 700 on the VM). */
+#define FX_FUSE2_MIN 24
 #else
 #define FX_REGS 16
 #define FX_FUSE2_MIN 18
@@ -181,12 +184,12 @@ static inline __attribute__((always_inline)) void fx_lane_reset(FxLane *L, const
  * (RFX_WEIGHTS_BF16) and H >= 48, else as floats. */
 static inline __attribute__((always_inline)) void fx_matvec_h(const FxConst *K, const FxLane *L,
 							       const int in_regs, const int H, const int G,
-							       __m256 acc[][FX_MAXB])
+							       const int flip, __m256 acc[][FX_MAXB])
 {
 	if (H >= 48 && K->Whc) /* H: a constant, so the rest of the time no code for it */
 		fxc_matvec(K->Whc, K->GHp, L->hmem, H, G, acc);
 	else
-		fx_matvec(K->Wh, K->GHp, L->h, L->hmem, in_regs, H, G, acc);
+		fx_matvec(K->Wh, K->GHp, L->h, L->hmem, in_regs, H, G, flip, acc);
 }
 
 /* The first part of one sample of one stream: the input check, and the accumulators started with
@@ -329,7 +332,7 @@ static inline __attribute__((always_inline)) void fx_run(RfxStream *st, const fl
 	for (uint32_t t = 0; t < n; t++) {
 		__m256 acc[4][FX_MAXB];
 		const float x = fx_begin(&K, &L, in[t], H, cell, in_regs, acc); /* in == out is fine */
-		fx_matvec_h(&K, &L, in_regs, H, G, acc);
+		fx_matvec_h(&K, &L, in_regs, H, G, t & 1, acc);
 		out[t] = fx_end(&K, &L, x, H, cell, in_regs, acc);
 	}
 	fx_lane_store(&L, H, cell);
@@ -386,8 +389,8 @@ static inline __attribute__((always_inline)) void fx_matvec_in(const float *rest
 static inline __attribute__((always_inline)) void fx_pre_vec(const FxConst *k, const FxLane *self,
 							      const FxLane *below, const float *vin, int n_in,
 							      const int H, const RfxCellType cell,
-							      const int in_regs, __m256 acc[][FX_MAXB],
-							      __m256 *inn)
+							      const int in_regs, const int flip,
+							      __m256 acc[][FX_MAXB], __m256 *inn)
 {
 	const int G = fx_gates(cell), B = H / 8;
 	__m256 acci[4][FX_MAXB];
@@ -397,9 +400,9 @@ static inline __attribute__((always_inline)) void fx_pre_vec(const FxConst *k, c
 			acc[g][b] = n_gate ? k->bhn[b] : k->bsum[g][b];
 			acci[g][b] = n_gate ? k->bsum[2][b] : _mm256_setzero_ps();
 		}
-	fx_matvec_h(k, self, in_regs, H, G, acc);
+	fx_matvec_h(k, self, in_regs, H, G, flip, acc);
 	if (below)
-		fx_matvec(k->Wi, k->GHp, below->h, below->hmem, in_regs, H, G, acci);
+		fx_matvec(k->Wi, k->GHp, below->h, below->hmem, in_regs, H, G, flip, acci);
 	else
 		fx_matvec_in(k->Wi, k->GHp, vin, n_in, H, G, acci);
 	for (int g = 0; g < G; g++)
@@ -414,8 +417,8 @@ static inline __attribute__((always_inline)) void fx_pre_vec(const FxConst *k, c
 /* The pre-activations of a first layer with audio input x (knobs folded into the biases). */
 static inline __attribute__((always_inline)) void fx_pre_audio(const FxConst *k, const FxLane *self,
 								float x, const int H, const RfxCellType cell,
-								const int in_regs, __m256 acc[][FX_MAXB],
-								__m256 *inn)
+								const int in_regs, const int flip,
+								__m256 acc[][FX_MAXB], __m256 *inn)
 {
 	const int G = fx_gates(cell), B = H / 8;
 	const __m256 xv = _mm256_set1_ps(x);
@@ -423,7 +426,7 @@ static inline __attribute__((always_inline)) void fx_pre_audio(const FxConst *k,
 		for (int b = 0; b < B; b++)
 			acc[g][b] = (cell == RFX_CELL_GRU && g == 2) ? k->bhn[b]
 								      : _mm256_fmadd_ps(xv, k->wi[g][b], k->bsum[g][b]);
-	fx_matvec_h(k, self, in_regs, H, G, acc);
+	fx_matvec_h(k, self, in_regs, H, G, flip, acc);
 	for (int b = 0; b < B && cell == RFX_CELL_GRU; b++)
 		inn[b] = _mm256_fmadd_ps(xv, k->wi[2][b], k->bsum[2][b]);
 }
@@ -467,13 +470,13 @@ static inline __attribute__((always_inline)) void fx_run_any(RfxStream *st, cons
 		__m256 acc[4][FX_MAXB], inn[FX_MAXB];
 		if (fe) {
 			rfx_frontend_step(&st->fe, x, st->x);
-			fx_pre_vec(&K[0], &L[0], NULL, st->x, st->n_inputs, H, cell, in_regs, acc, inn);
+			fx_pre_vec(&K[0], &L[0], NULL, st->x, st->n_inputs, H, cell, in_regs, t & 1, acc, inn);
 		} else {
-			fx_pre_audio(&K[0], &L[0], x, H, cell, in_regs, acc, inn);
+			fx_pre_audio(&K[0], &L[0], x, H, cell, in_regs, t & 1, acc, inn);
 		}
 		__m256 bad = fx_update(&L[0], inn, H, cell, in_regs, acc);
 		for (int l = 1; l < NL; l++) {
-			fx_pre_vec(&K[l], &L[l], &L[l - 1], NULL, 0, H, cell, in_regs, acc, inn);
+			fx_pre_vec(&K[l], &L[l], &L[l - 1], NULL, 0, H, cell, in_regs, t & 1, acc, inn);
 			bad = _mm256_or_ps(bad, fx_update(&L[l], inn, H, cell, in_regs, acc));
 		}
 		if (__builtin_expect(_mm256_movemask_ps(bad) != 0, 0))
@@ -519,10 +522,10 @@ static inline __attribute__((always_inline)) void fx_run2(RfxStream *sa, RfxStre
 		if (H >= 48 && K.Whc) {
 			fxc_matvec2(K.Whc, K.GHp, La.hmem, Lb.hmem, H, G, acca, accb);
 		} else if (FX_PER2(G * H / 8) && G * H / 8 >= FX_FUSE2_MIN) {
-			fx_matvec2(K.Wh, K.GHp, La.hmem, Lb.hmem, H, G, acca, accb);
+			fx_matvec2(K.Wh, K.GHp, La.hmem, Lb.hmem, H, G, t & 1, acca, accb);
 		} else {
-			fx_matvec(K.Wh, K.GHp, La.h, La.hmem, in_regs, H, G, acca);
-			fx_matvec(K.Wh, K.GHp, Lb.h, Lb.hmem, in_regs, H, G, accb);
+			fx_matvec(K.Wh, K.GHp, La.h, La.hmem, in_regs, H, G, 0, acca);
+			fx_matvec(K.Wh, K.GHp, Lb.h, Lb.hmem, in_regs, H, G, 1, accb);
 		}
 		outa[t] = fx_end(&K, &La, xa, H, cell, in_regs, acca);
 		outb[t] = fx_end(&K, &Lb, xb, H, cell, in_regs, accb);

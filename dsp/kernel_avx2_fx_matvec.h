@@ -9,6 +9,7 @@
 #include <immintrin.h>
 #include <stddef.h>
 
+
 /* h[k] for every lane: from its register (in_regs, H = 8: vpermps) or from the copy in memory
  * (vbroadcastss, a load port instead of the shuffle unit: faster from H = 16 on). */
 static inline __m256 bcast_h(const __m256 *hv, const float *hmem, int k, int in_regs)
@@ -60,12 +61,36 @@ FX_PASS1(8)
 static inline __attribute__((always_inline)) void fx_pass1(int per, const float *restrict w, int GHp,
 							    const float *h, int H, float *restrict pre)
 {
-	if (per == 6)
-		fx_pass1_6(w, GHp, h, H, pre);
-	else if (per == 7)
-		fx_pass1_7(w, GHp, h, H, pre);
-	else
-		fx_pass1_8(w, GHp, h, H, pre);
+	switch (per) {
+	case 6: fx_pass1_6(w, GHp, h, H, pre); break;
+	case 7: fx_pass1_7(w, GHp, h, H, pre); break;
+	default: fx_pass1_8(w, GHp, h, H, pre); break;
+	}
+}
+
+/* 24 blocks (GRU 64, LSTM 48): 48 and 36 KB of weights, more than a 32 KB L1 (Zen 4) holds. Read
+ * in the same order every sample, they would all come from L2 every sample (the L1 keeps the most
+ * recently used lines, and the oldest are the next needed). So the mat-vec runs in passes of 6
+ * blocks, each over every k, and every other sample (flip) takes the passes in reverse order: a
+ * sample starts with the passes the one before ended with, still in L1, and only the first pass
+ * of the sample before (~a third) comes from L2. Each block is still one chain over k in order,
+ * so the bits are the one-pass form's whatever the order, and block invariance does not depend on
+ * flip. Zen 4 (docs/performance.md): GRU 64 498 -> ~410 ns, LSTM 48 477 -> ~370; the same
+ * passes in the same order every sample 505 and 470; passes of 8 or 12 blocks, or software
+ * prefetches, slower. */
+static inline __attribute__((always_inline)) void fx_matvec_big(const float *restrict Wh, int GHp,
+								  const float *hmem, int H, int G, int flip,
+								  __m256 acc[][FX_MAXB])
+{
+	enum { PER = 6, NP = 4 };
+	_Alignas(32) float pre[4 * 8 * FX_MAXB];
+	fx_spill(acc, pre, H, G);
+	for (int i = 0; i < NP; i++) {
+		const int p = flip ? NP - 1 - i : i;
+		fx_pass1_6(Wh + 8 * PER * p, GHp, hmem, H, pre + 8 * PER * p);
+		__asm__ volatile("" ::: "memory"); /* keep the passes apart */
+	}
+	fx_fill(acc, pre, H, G);
 }
 
 /* G gate blocks of the pre-activation: acc[g][b] = init[g][b] + sum_k h[k] * Wh[k][g*H + 8b..].
@@ -76,12 +101,14 @@ static inline __attribute__((always_inline)) void fx_pass1(int per, const float 
  * The forms' limits by register count (A/B, docs/performance.md): two chains per block up to 6
  * blocks in 16 registers, 9 in 32 (GRU 24 59.5 -> 57.2 ns, LSTM 16 51.7 -> 48.5; at 12, GRU 32
  * lost 2 %: its FMA throughput, not the chain, is the bound); two passes from 13 blocks in 16
- * registers, only at 16 in 32 (LSTM 32 134 -> 127; GRU 40's 15 in one pass 135 -> 129). */
+ * registers, only at 16 in 32 (LSTM 32 134 -> 127; GRU 40's 15 in one pass 135 -> 129).
+ * flip: the sample's parity, for the 24-block form's order (fx_matvec_big); the bits never depend
+ * on it. */
 #define FX_SPLIT_MAX (FX_REGS == 32 ? 9 : 6)
 #define FX_TWO_PASS_MIN (FX_REGS == 32 ? 16 : 13)
 static inline __attribute__((always_inline)) void fx_matvec(const float *restrict Wh, int GHp,
 							      const __m256 *hv, const float *hmem,
-							      int in_regs, int H, int G,
+							      int in_regs, int H, int G, int flip,
 							      __m256 acc[][FX_MAXB])
 {
 	const int B = H / 8;
@@ -107,14 +134,17 @@ static inline __attribute__((always_inline)) void fx_matvec(const float *restric
 		return;
 	}
 	/* Up to 12 blocks (16 registers; 15 in 32): one pass, every accumulator in a register. 13 to
-	 * 16 (LSTM H = 32, GRU 40; in 32 registers LSTM 32 only): two passes, each running over every k with its accumulators in registers, through `pre` in
-	 * memory between them so no pass's results stay live in registers during the next (one
-	 * pass would keep a few accumulators in memory, each FMA then waiting for a store to forward:
-	 * 220 -> 186 ns for LSTM H = 32); h is read from memory there (H >= 32). More (H >= 48): the
-	 * weights come from L2 and one pass, with the compiler's spills, measured faster than passes
-	 * that each stream a part of every row (again with passes of exactly 6, 8 or 12 blocks); in 32
-	 * registers that pass spills nothing up to 28 blocks. */
+	 * 16 (LSTM H = 32, GRU 40; in 32 registers LSTM 32 only): two passes, each running over every
+	 * k with its accumulators in registers, through `pre` in memory between them so no pass's
+	 * results stay live in registers during the next (one pass would keep a few accumulators in
+	 * memory, each FMA then waiting for a store to forward: 220 -> 186 ns for LSTM H = 32); h is
+	 * read from memory there (H >= 32). 24 blocks: see fx_matvec_big. Else (18 or 32 blocks) one
+	 * pass, with the compiler's spills in 16 registers, none in 32. */
 	const int NQ = G * B;
+	if (NQ == 24) {
+		fx_matvec_big(Wh, GHp, hmem, H, G, flip, acc);
+		return;
+	}
 	if (NQ < FX_TWO_PASS_MIN || NQ > 16) {
 		for (int k = 0; k < H; k++) {
 			const __m256 hk = bcast_h(hv, hmem, k, in_regs);
@@ -172,17 +202,19 @@ FX_PASS2(6)
 #define FX_PER2(NQ) ((NQ) < 18 ? 0 : (NQ) % 6 == 0 ? 6 : (NQ) % 4 == 0 ? 4 : (NQ) % 3 == 0 ? 3 : 0)
 
 /* The pair's fused mat-vec. Each block is one chain summed over k in order from its start value,
- * as in fx_matvec's forms for more than 4 blocks, so both streams get the same bits as alone. */
+ * as in fx_matvec's forms for more than 4 blocks, so both streams get the same bits as alone. The
+ * passes go backwards on every other sample (flip), for the reason fx_matvec_big gives. */
 static inline __attribute__((always_inline)) void fx_matvec2(const float *restrict Wh, int GHp,
 							       const float *ha, const float *hb,
-							       int H, int G, __m256 acca[][FX_MAXB],
+							       int H, int G, int flip, __m256 acca[][FX_MAXB],
 							       __m256 accb[][FX_MAXB])
 {
 	const int B = H / 8, NQ = G * B, per = FX_PER2(NQ);
 	_Alignas(32) float prea[4 * 8 * FX_MAXB], preb[4 * 8 * FX_MAXB];
 	fx_spill(acca, prea, H, G);
 	fx_spill(accb, preb, H, G);
-	for (int q0 = 0; q0 < NQ; q0 += per) {
+	for (int i = 0; i < NQ; i += per) {
+		const int q0 = flip ? NQ - per - i : i;
 		const float *w = Wh + 8 * q0;
 		switch (per) {
 		case 6: fx_pass2_6(w, GHp, ha, hb, H, prea + 8 * q0, preb + 8 * q0); break;
