@@ -252,9 +252,17 @@ static inline __attribute__((always_inline)) __m256 fx_update(FxLane *L, const _
 		}
 		for (int b = 0; b < B && ctr; b++)
 			a[B + b] = _mm256_add_ps(a[B + b], half);
+		/* h' = (1 - z) n + z h: z h and 1 - z while tanh runs, one FMA after it (z (h - n) + n
+		 * put a subtraction and an FMA after it: GRU 8 27.6-27.9 -> 26.8 ns, GRU 16 38.1 ->
+		 * 37.8, Zen 4) */
+		__m256 zh[FX_MAXB], omz[FX_MAXB];
+		for (int b = 0; b < B; b++) {
+			zh[b] = _mm256_mul_ps(a[B + b], h[b]);
+			omz[b] = _mm256_sub_ps(_mm256_set1_ps(1.0f), a[B + b]);
+		}
 		act_fast(nn, 0, B);
 		for (int b = 0; b < B; b++)
-			h[b] = _mm256_fmadd_ps(a[B + b], _mm256_sub_ps(h[b], nn[b]), nn[b]);
+			h[b] = _mm256_fmadd_ps(omz[b], nn[b], zh[b]);
 	} else {
 		for (int b = 0; b < B; b++) {
 			a[b] = acc[0][b];         /* i */
