@@ -9,7 +9,6 @@
 #include <immintrin.h>
 #include <stddef.h>
 
-
 /* h[k] for every lane: from its register (in_regs, H = 8: vpermps) or from the copy in memory
  * (vbroadcastss, a load port instead of the shuffle unit: faster from H = 16 on). */
 static inline __m256 bcast_h(const __m256 *hv, const float *hmem, int k, int in_regs)
