@@ -657,8 +657,9 @@ static inline __attribute__((always_inline)) void fx_run2(RfxStream *sa, RfxStre
 		} else if (FX_PER2(G * H / 8) && G * H / 8 >= FX_FUSE2_MIN) {
 			fx_matvec2(K.Wh, FX_GHP(G, H), La.hmem, Lb.hmem, H, G, t & 1, acca, accb);
 		} else {
+			/* never 24 blocks (fused above), so no order to alternate */
 			fx_matvec(K.Wh, FX_GHP(G, H), La.h, La.hmem, in_regs, H, G, 0, acca);
-			fx_matvec(K.Wh, FX_GHP(G, H), Lb.h, Lb.hmem, in_regs, H, G, 1, accb);
+			fx_matvec(K.Wh, FX_GHP(G, H), Lb.h, Lb.hmem, in_regs, H, G, 0, accb);
 		}
 		outa[t] = fx_end(&K, &La, xa, H, cell, in_regs, acca);
 		outb[t] = fx_end(&K, &Lb, xb, H, cell, in_regs, accb);
@@ -708,19 +709,23 @@ FX_DEFINE_ALL(rnn, RFX_CELL_RNN)
 FX_DEFINE_ALL(gru, RFX_CELL_GRU)
 FX_DEFINE_ALL(lstm, RFX_CELL_LSTM)
 
+/* The widths the loops are compiled for, packed with the stride they take as a constant (stream.c
+ * always packs so). */
+static int fx_width(const RfxStream *st)
+{
+	return st->H % 8 == 0 && st->H <= 8 * FX_MAXB && st->GHp == FX_GHP(fx_gates(st->cell), st->H);
+}
+
 static int fx_covers(const RfxStream *st)
 {
-	if (st->GHp != FX_GHP(fx_gates(st->cell), st->H))
-		return 0; /* never (stream.c packs so): the loops take the stride as a constant */
-	return st->n_layers == 1 && st->mode == RFX_MODE_EFFECT && st->O == 1 && st->H % 8 == 0 &&
-	       st->H <= 8 * FX_MAXB && !st->has_frontend;
+	return fx_width(st) && st->n_layers == 1 && st->mode == RFX_MODE_EFFECT && st->O == 1 &&
+	       !st->has_frontend;
 }
 
 /* The rest of the widths fx_covers takes: stacks, classifier and onset heads, front ends. */
 static int fx_covers_any(const RfxStream *st)
 {
-	return !fx_covers(st) && st->GHp == FX_GHP(fx_gates(st->cell), st->H) && st->H % 8 == 0 && st->H <= 8 * FX_MAXB &&
-	       (st->mode != RFX_MODE_EFFECT || st->O == 1) &&
+	return !fx_covers(st) && fx_width(st) && (st->mode != RFX_MODE_EFFECT || st->O == 1) &&
 	       (!st->has_frontend || st->fe.hop == 1); /* a hop: the network is 1/hop of the cost */
 }
 
