@@ -100,11 +100,13 @@ static inline __attribute__((always_inline)) void fx_matvec_big(const float *res
  * The forms' limits by register count (A/B, docs/performance.md): two chains per block up to 6
  * blocks in 16 registers, 9 in 32 (GRU 24 59.5 -> 57.2 ns, LSTM 16 51.7 -> 48.5; at 12, GRU 32
  * lost 2 %: its FMA throughput, not the chain, is the bound); two passes from 13 blocks in 16
- * registers, only at 16 in 32 (LSTM 32 134 -> 127; GRU 40's 15 in one pass 135 -> 129).
+ * registers, none in 32 (GRU 40's 15 in one pass 135 -> 129; LSTM 32's 16, once faster in two
+ * passes, 134 -> 127, are now faster in one, 128 -> 123 on Zen 4: 16 chains leave the FMA
+ * latency slack that two passes of 8 did not).
  * flip: the sample's parity, for the 24-block form's order (fx_matvec_big); the bits never depend
  * on it. */
 #define FX_SPLIT_MAX (FX_REGS == 32 ? 9 : 6)
-#define FX_TWO_PASS_MIN (FX_REGS == 32 ? 16 : 13)
+#define FX_TWO_PASS_MIN (FX_REGS == 32 ? 17 : 13)
 static inline __attribute__((always_inline)) void fx_matvec(const float *restrict Wh, int GHp,
 							      const __m256 *hv, const float *hmem,
 							      int in_regs, int H, int G, int flip,
@@ -132,8 +134,8 @@ static inline __attribute__((always_inline)) void fx_matvec(const float *restric
 				acc[g][b] = _mm256_add_ps(acc[g][b], odd[g][b]);
 		return;
 	}
-	/* Up to 12 blocks (16 registers; 15 in 32): one pass, every accumulator in a register. 13 to
-	 * 16 (LSTM H = 32, GRU 40; in 32 registers LSTM 32 only): two passes, each running over every
+	/* Up to 12 blocks (16 registers; 16 in 32): one pass, every accumulator in a register. 13 to
+	 * 16 in 16 registers (LSTM H = 32, GRU 40): two passes, each running over every
 	 * k with its accumulators in registers, through `pre` in memory between them so no pass's
 	 * results stay live in registers during the next (one pass would keep a few accumulators in
 	 * memory, each FMA then waiting for a store to forward: 220 -> 186 ns for LSTM H = 32); h is
