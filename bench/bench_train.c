@@ -9,9 +9,16 @@
  *
  * One line per configuration and thread count, in the shape bench/compare-train.sh pairs with
  * PyTorch's. RFX_BPTT_KERNEL=name times another kernel. Never part of `make check`.
+ *
+ * With a thread count above 1, the same count of independent one-thread trainings also runs side
+ * by side (one process, one POSIX thread each, nothing shared but the machine): their summed
+ * median is what the machine gives that many cores at once, the yardstick the multi-thread line's
+ * scaling is read against. On a shared VM it can be well under N times one core (L3, memory
+ * bandwidth, other tenants), and then a trainer cannot scale linearly either.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +115,45 @@ out:
 	return ok;
 }
 
+/* Independent one-thread trainings side by side (see the top): the summed median samples/s of n
+ * at once, or 0 when one of them fails. */
+typedef struct {
+	RfxCellType cell;
+	int H, reps, ok;
+	double best, median;
+} SideRun;
+
+static void *side_run(void *arg)
+{
+	SideRun *r = arg;
+	size_t bytes;
+	const char *kernel;
+	r->ok = bench(r->cell, r->H, 1, r->reps, &r->best, &r->median, &bytes, &kernel);
+	return NULL;
+}
+
+static double side_by_side(RfxCellType cell, int H, int n, int reps)
+{
+	SideRun run[8];
+	pthread_t tid[8];
+	int started = 0;
+	double sum = 0;
+	for (int i = 0; i < n && i < 8; i++) {
+		run[i] = (SideRun){ .cell = cell, .H = H, .reps = reps };
+		if (pthread_create(&tid[i], NULL, side_run, &run[i]) != 0)
+			break;
+		started++;
+	}
+	for (int i = 0; i < started; i++) {
+		pthread_join(tid[i], NULL);
+		sum += run[i].ok ? run[i].median : 0;
+	}
+	for (int i = 0; i < started; i++)
+		if (!run[i].ok)
+			return 0;
+	return started == n ? sum : 0;
+}
+
 static int parse_cfg(const char *s, RfxCellType *cell, int *H)
 {
 	const char *colon = strchr(s, ':');
@@ -185,7 +231,8 @@ int main(int argc, char **argv)
 	rfx_bench_print_machine(stdout);
 	printf("single-core FP32 peak measured: %.1f GFLOP/s; training flops per sample: 3x inference's\n",
 	       peak);
-	for (int i = 0; i < n_cfgs; i++)
+	for (int i = 0; i < n_cfgs; i++) {
+		double median_at[8] = { 0 };
 		for (int k = 0; k < n_threads; k++) {
 			size_t bytes = 0;
 			double best = 0, median = 0;
@@ -207,7 +254,20 @@ int main(int argc, char **argv)
 				fprintf(csv, "%s,%d,%d,%d,%d,%s,%.0f,%.0f,%.2f,%.4f,%zu\n",
 					rfx_cell_name(cells[i]), hs[i], B, T, threads[k], kernel, best, median,
 					gflops, frac, bytes);
+			median_at[k] = median;
 		}
+		for (int k = 0; k < n_threads; k++) {
+			if (threads[k] < 2)
+				continue;
+			const double side = side_by_side(cells[i], hs[i], threads[k], reps);
+			if (side > 0)
+				printf("  %s H=%d: %d one-thread trainings side by side: %.0f samples/s together "
+				       "(medians summed); threads=%d reaches %.0f%% of it\n",
+				       rfx_cell_name(cells[i]), hs[i], threads[k], side, threads[k],
+				       100 * median_at[k] / side);
+			fflush(stdout);
+		}
+	}
 	if (csv)
 		fclose(csv);
 	return 0;
