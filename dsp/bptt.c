@@ -36,9 +36,11 @@ int rfx_bp_cancel_poll(const RfxBptt *bp)
 }
 
 /* ---------------------------------------------------------------- thread pool
- * Workers are created once. A phase bumps `generation`; worker w (the caller is worker 0) runs
- * chunks w, w + n, w + 2n, ...; the caller waits until `pending` drops to 0. Which thread runs a
- * chunk never changes what the chunk computes, so results do not depend on n_threads. */
+ * Workers are created once. A phase bumps `generation`; every worker (the caller is worker 0)
+ * claims chunks one at a time from a shared counter until none is left, so a thread slowed down
+ * (by another process on its core) takes fewer and no one waits for it at the phase's end; the
+ * caller waits until `pending` drops to 0. Which thread runs a chunk never changes what the chunk
+ * computes, so results do not depend on n_threads or on who ran what. */
 
 static void run_chunk(RfxBptt *bp, RfxBpScratch *sc, int ch)
 {
@@ -70,7 +72,7 @@ static void run_share(RfxBptt *bp, int w)
 	const int n_chunks = (bp->job_B + RFX_BPTT_CHUNK - 1) / RFX_BPTT_CHUNK;
 	/* Denormals flushed while the phase runs, in every thread alike (dsp/denormals.h). */
 	const RfxFpMode fp = rfx_ftz_begin();
-	for (int ch = w; ch < n_chunks; ch += bp->n_threads)
+	for (int ch; (ch = atomic_fetch_add_explicit(&bp->next_chunk, 1, memory_order_relaxed)) < n_chunks;)
 		run_chunk(bp, &bp->scratch[w], ch);
 	rfx_ftz_end(fp);
 }
@@ -102,6 +104,8 @@ static void *worker_main(void *arg)
 
 static void run_phase(RfxBptt *bp)
 {
+	/* Set before the workers are woken: the mutex orders it before their first claim. */
+	atomic_store_explicit(&bp->next_chunk, 0, memory_order_relaxed);
 	if (bp->n_threads > 1) {
 		pthread_mutex_lock(&bp->mu);
 		bp->pending = bp->n_threads - 1;

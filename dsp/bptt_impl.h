@@ -4,6 +4,7 @@
 #define RFX_BPTT_IMPL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "bptt.h"
 #include "kernel_isa.h"
@@ -91,6 +92,7 @@ struct RfxBptt {
 	pthread_cond_t start_cv, done_cv;
 	unsigned generation;
 	int pending, quit;
+	atomic_int next_chunk;      /* the phase's next chunk to claim (run_share) */
 };
 
 /* The kernels, one pair per instruction set (bptt_generic.c, bptt_avx2.c, bptt_avx512.c), listed
