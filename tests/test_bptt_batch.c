@@ -248,6 +248,57 @@ static void check_avx512(uint64_t seed)
 	}
 }
 
+/* The batch's chunks go to whichever thread claims them next (dsp/bptt.c), and the gradient is
+ * their buffers summed in chunk order: for 1 to 4 threads, over two training calls in a row (the
+ * second reuses the pool and adds to the first's gradient), a batch of 13 (chunks of 4, 4, 4, 1)
+ * gives every gradient the same bits. A chunk skipped, or its buffer not cleared, would not. */
+static void check_threads(uint64_t seed)
+{
+	enum { NB = 13 };
+	rt_case("1 to 4 threads: the same gradient bits over two calls, a batch of 13");
+	static const Config cs[] = { { RFX_CELL_GRU, 1, 16, 1, RFX_INIT_TRAINED },
+				      { RFX_CELL_LSTM, 2, 8, 1, RFX_INIT_ZEROS } };
+	for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++) {
+		const Config *c = &cs[i];
+		RfxModel *m = make_model(c, seed + 100 + i);
+		RT_CHECK(m != NULL, "model");
+		if (!m)
+			return;
+		const size_t np = m->n_params;
+		float *x = malloc(sizeof *x * NB * T), *tg = malloc(sizeof *tg * NB * T);
+		float *g1 = malloc(sizeof *g1 * np), *g = malloc(sizeof *g * np);
+		if (x && tg && g1 && g) {
+			uint64_t r = seed * 11 + i;
+			for (int k = 0; k < NB * T; k++) {
+				x[k] = rt_rand_uniform(&r, -0.8f, 0.8f);
+				tg[k] = tanhf(2.0f * x[k]);
+			}
+			for (int threads = 1; threads <= 4; threads++) {
+				RfxBptt *bp = make_bptt(m, NB, T, threads);
+				if (!bp)
+					break;
+				RfxBpttBatch tb = { .B = NB, .T = T, .warmup = 10, .x = x, .target = tg };
+				double loss;
+				rfx_bptt_zero_grad(bp);
+				RT_OK(rfx_bptt_train(bp, &tb, &loss));
+				RT_OK(rfx_bptt_train(bp, &tb, &loss));
+				memcpy(threads == 1 ? g1 : g, rfx_bptt_grad(bp), sizeof *g * np);
+				rfx_bptt_destroy(bp);
+				RT_CHECK(threads == 1 || memcmp(g1, g, sizeof *g * np) == 0,
+					 "%s L=%d H=%d: %d threads give other gradients than 1",
+					 rfx_cell_name(c->cell), c->L, c->H, threads);
+			}
+		} else {
+			RT_CHECK(0, "out of memory");
+		}
+		free(x);
+		free(tg);
+		free(g1);
+		free(g);
+		rfx_model_free(m);
+	}
+}
+
 int main(void)
 {
 	const uint64_t seed = rt_seed();
@@ -265,5 +316,6 @@ int main(void)
 	}
 	unsetenv("RFX_BPTT_KERNEL");
 	check_avx512(seed);
+	check_threads(seed);
 	return rt_finish();
 }
