@@ -369,7 +369,9 @@ static inline __attribute__((always_inline)) void fx_run(RfxStream *st, const fl
  * product (from the sample before: ready early) and its input's, added at the end: chained one
  * after the other, the input's product waited for the state's and doubled the recurrence's latency
  * (2 x GRU 16: 92 -> 86 ns). GRU's n gate keeps its input part apart, as r multiplies only the
- * hidden part. Small widths run skewed (fx_run_skew). A one-layer audio input takes fx_run's step.
+ * hidden part. Small widths run skewed (fx_run_skew), wide effect stacks layer by layer
+ * (fx_run_lbl, below the tables), with this loop for the chunks that go non-finite. A one-layer
+ * audio input takes fx_run's step.
  * The guards are the generic loop's: a non-finite input resets every layer (and the front end)
  * before the step, a non-finite state in any layer after it resets every layer before the head (one
  * count each). */
@@ -709,6 +711,8 @@ FX_DEFINE_ALL(rnn, RFX_CELL_RNN)
 FX_DEFINE_ALL(gru, RFX_CELL_GRU)
 FX_DEFINE_ALL(lstm, RFX_CELL_LSTM)
 
+#include "kernel_avx2_fx_lbl.h" /* wide stacks layer by layer: fxl_rnn, fxl_gru, fxl_lstm */
+
 /* The widths the loops are compiled for, packed with the stride they take as a constant (stream.c
  * always packs so). */
 static int fx_width(const RfxStream *st)
@@ -732,6 +736,12 @@ static int fx_covers_any(const RfxStream *st)
 RfxProcessFn KFN(rfx_kernel_fx)(const RfxStream *st)
 {
 	const int i = st->H / 8 - 1;
+	if (fx_covers_any(st) && st->mode == RFX_MODE_EFFECT && !st->has_frontend && st->n_layers >= 2 &&
+	    !(FX_SKEW(st->H) && st->n_layers == 2)) {
+		const RfxProcessFn f = st->cell == RFX_CELL_LSTM ? fxl_lstm[i] : st->cell == RFX_CELL_GRU ? fxl_gru[i] : fxl_rnn[i];
+		if (f)
+			return f;
+	}
 	if (fx_covers_any(st)) {
 		switch (st->cell) {
 		case RFX_CELL_RNN: return fxa_rnn[i];

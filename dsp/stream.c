@@ -81,6 +81,7 @@ static void lay_out(Carver *cv, const RfxModel *m, RfxStream *st)
 	st->gi = carve(cv, GHp);
 	st->gh = carve(cv, GHp);
 	st->logits = carve(cv, s->n_outputs);
+	st->seq = s->n_layers > 1 ? carve(cv, (size_t)RFX_SEQ_CHUNK * (H + GHp)) : NULL;
 	st->GHp = (int)GHp;
 }
 

@@ -15,6 +15,7 @@
 #include "stream.h"
 
 #define RFX_PACK 16 /* floats: one AVX-512 vector, two AVX ones, four SSE ones */
+#define RFX_SEQ_CHUNK 32 /* samples per chunk of a stack run layer by layer */
 
 typedef struct {
 	int n_in;           /* I_l */
@@ -53,6 +54,9 @@ struct RfxStream {
 	float *head_b;              /* [O] */
 	float *gi, *gh;             /* [GHp] scratch: input and hidden gate pre-activations */
 	float *logits;              /* [O] scratch */
+	float *seq;                 /* [RFX_SEQ_CHUNK][H + GHp] scratch for a stack run layer by layer
+				     * (kernel_avx2_fx.c: a layer's outputs and the next one's input
+				     * products over a chunk); NULL for one layer */
 	float *state;               /* every layer's h then c, contiguous (for copy and inspection) */
 	size_t state_floats;
 };

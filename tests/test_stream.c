@@ -376,6 +376,8 @@ static void test_state_guard_in_stacks(void)
 		 * RNN on most samples) */
 		{ RFX_CELL_GRU, 2, 16, "gru 2x16" }, { RFX_CELL_GRU, 2, 8, "gru 2x8" },
 		{ RFX_CELL_GRU, 3, 8, "gru 3x8" },
+		/* layer by layer (fx_run_lbl): 32-sample chunks replayed */
+		{ RFX_CELL_GRU, 2, 32, "gru 2x32" }, { RFX_CELL_GRU, 3, 40, "gru 3x40" },
 	};
 	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
 		char nm[96];
@@ -383,10 +385,18 @@ static void test_state_guard_in_stacks(void)
 		kcase(nm);
 		RfxModel *m = make_model(cases[c].cell, cases[c].layers, cases[c].H, 1, RFX_MODE_EFFECT, 1,
 					 RFX_INIT_ZEROS, 70 + c);
-		RfxTensor *w = rfx_model_tensor(m, "weight_ih_l1");
-		RT_CHECK(w != NULL, "no weight_ih_l1");
-		for (int i = 0; w && i < w->rows * w->cols; i++)
+		RfxTensor *w = rfx_model_tensor(m, "weight_ih_l1"), *wh = rfx_model_tensor(m, "weight_hh_l1");
+		RT_CHECK(w && wh, "no weight_ih_l1 or weight_hh_l1");
+		const int H = cases[c].H;
+		for (int i = 0; w && H < 32 && i < w->rows * w->cols; i++)
 			w->data[i] = rt_rand_u64(&seed) & 1 ? 3e38f : -3e38f;
+		/* Where each sum is one chain (H >= 32), an overflow never meets an opposite one inside
+		 * it: unit 0's n gate gets six huge input weights and six huge hidden ones of the
+		 * other sign, so r hn + in is Inf - Inf when both sums of six states overflow. */
+		for (int j = 0; w && wh && H >= 32 && j < 6; j++) {
+			w->data[(size_t)2 * H * w->cols + j] = 3e38f;
+			wh->data[(size_t)2 * H * wh->cols + j] = -3e38f;
+		}
 		static const int sizes[] = { N, 1, 7, 64, 65 };
 		printf("     %s: ", cases[c].name);
 		unsigned count[5];
@@ -407,6 +417,60 @@ static void test_state_guard_in_stacks(void)
 		/* Now and then, not on every sample, or the chunks' replay is not exercised. */
 		printf("%u resets in %d samples\n", count[0], N);
 		RT_CHECK(count[0] > 5 && count[0] < N / 2, "%u resets in %d samples", count[0], N);
+		rfx_model_free(m);
+	}
+}
+
+/* Wider stacks run a chunk of samples layer by layer (kernel_avx2_fx.c, fx_run_lbl), and a chunk
+ * with a non-finite input again sample by sample, one layer after the other (fx_any_step). The
+ * two must give the same bits: a NaN at the end of a chunk sends the chunk's earlier samples down
+ * the second path, and they must equal the run without it, which took the first. Chunks are 32
+ * samples from each block's start; the NaN sits at 191 (chunk 160..191), and at 31 of a later
+ * block of 40 (samples 400..439), so a short chunk at a block's end is compared too. */
+static void test_stacks_layer_by_layer(void)
+{
+	enum { N = 640 };
+	static float x[3][N], y[3][N];
+	uint64_t seed = rt_seed();
+	fill_signal(x[0], N, &seed);
+	memcpy(x[1], x[0], sizeof x[0]);
+	x[1][191] = NAN;
+	memcpy(x[2], x[1], sizeof x[0]);
+	x[2][431] = NAN;
+	const struct { RfxCellType cell; int layers, H, inputs; } cases[] = {
+		{ RFX_CELL_GRU, 2, 32, 1 }, { RFX_CELL_GRU, 3, 40, 1 }, { RFX_CELL_LSTM, 2, 32, 2 },
+		{ RFX_CELL_LSTM, 2, 24, 1 }, { RFX_CELL_GRU, 2, 48, 1 }, { RFX_CELL_LSTM, 4, 48, 1 },
+		{ RFX_CELL_GRU, 2, 64, 1 }, { RFX_CELL_RNN, 2, 64, 1 },
+	};
+	static const int sizes[] = { 400, 40, 200 };
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		char nm[96];
+		snprintf(nm, sizeof nm, "stack %s %dx%d%s: layer by layer = sample by sample, bit for bit",
+			 rfx_cell_name(cases[c].cell), cases[c].layers, cases[c].H,
+			 cases[c].inputs > 1 ? " knob" : "");
+		kcase(nm);
+		RfxModel *m = make_model(cases[c].cell, cases[c].layers, cases[c].H, cases[c].inputs,
+					 RFX_MODE_EFFECT, 1, RFX_INIT_VECTOR, 90 + c);
+		for (int k = 0; k < 3; k++) {
+			RfxStream *st;
+			RT_OK(rfx_stream_create(m, &st));
+			if (!st)
+				break;
+			rfx_stream_set_input(st, 1, 0.3f);
+			for (int i = 0, b = 0; i < N; i += sizes[b++ % 3])
+				rfx_stream_process(st, x[k] + i, y[k] + i,
+						   (uint32_t)(N - i < sizes[b % 3] ? N - i : sizes[b % 3]));
+			RT_CHECK(rfx_stream_nonfinite_count(st) == (unsigned)k, "count %u, expected %d",
+				 rfx_stream_nonfinite_count(st), k);
+			rfx_stream_destroy(st);
+		}
+		RT_CHECK(memcmp(y[0], y[1], 191 * sizeof(float)) == 0, "differs in the replayed chunk");
+		RT_CHECK(memcmp(y[1], y[2], 431 * sizeof(float)) == 0, "differs in the short block");
+		const float *ref = y[0];
+		int varied = 0;
+		for (int i = 1; i < 191; i++)
+			varied |= ref[i] != ref[0];
+		RT_CHECK(varied, "constant output");
 		rfx_model_free(m);
 	}
 }
@@ -692,6 +756,7 @@ static void default_kernel_cases(void)
 	test_pairs();
 	test_padded_width();
 	test_state_guard_in_stacks();
+	test_stacks_layer_by_layer();
 }
 
 int main(void)
