@@ -73,6 +73,7 @@ static void bench_stacked(const float *x, float *y, int n)
 	static const struct { RfxCellType cell; int H, L; } shapes[] = {
 		{ RFX_CELL_GRU, 8, 2 },	 { RFX_CELL_GRU, 16, 2 },  { RFX_CELL_GRU, 32, 2 },
 		{ RFX_CELL_GRU, 16, 3 }, { RFX_CELL_LSTM, 16, 2 }, { RFX_CELL_LSTM, 32, 2 },
+		{ RFX_CELL_GRU, 32, 3 }, { RFX_CELL_GRU, 64, 2 }, { RFX_CELL_LSTM, 64, 2 },
 	};
 	printf("\nstacked layers: the same width per layer, ns per sample\n");
 	printf("%-5s %4s %6s %-8s %9s %9s %7s %6s\n", "cell", "H", "layers", "kernel", "best ns", "median",

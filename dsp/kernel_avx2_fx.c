@@ -542,6 +542,44 @@ static inline __attribute__((always_inline)) __m256 fx_skew_step(const FxConst *
 	return bad;
 }
 
+/* A chunk's inputs copied to xb (out may be in); whether they are all finite. */
+static inline __attribute__((always_inline)) int fx_chunk_in(const float *in, float *xb, const int c)
+{
+	int finite = 1;
+	for (int i = 0; i < c; i++) {
+		xb[i] = in[i];
+		finite &= isfinite(xb[i]);
+	}
+	return finite;
+}
+
+/* Every layer's state at a chunk's start, for running it again sample by sample. */
+typedef struct {
+	__m256 h[FX_DEEP_MAX][FX_MAXB], c[FX_DEEP_MAX][FX_MAXB];
+} FxSaved;
+
+static inline __attribute__((always_inline)) void fx_save(FxSaved *sv, const FxLane *L, const int NL,
+							   const int H)
+{
+	for (int l = 0; l < NL; l++)
+		for (int b = 0; b < H / 8; b++) {
+			sv->h[l][b] = L[l].h[b];
+			sv->c[l][b] = L[l].c[b];
+		}
+}
+
+static inline __attribute__((always_inline)) void fx_restore(const FxSaved *sv, FxLane *L, const int NL,
+							      const int H, const int in_regs)
+{
+	for (int l = 0; l < NL; l++)
+		for (int b = 0; b < H / 8; b++) {
+			L[l].h[b] = sv->h[l][b];
+			L[l].c[b] = sv->c[l][b];
+			if (!in_regs)
+				_mm256_store_ps(L[l].hmem + 8 * b, sv->h[l][b]);
+		}
+}
+
 /* A stack of small layers with audio input and the effect head, in chunks of up to FX_CHUNK samples,
  * skewed: step s runs layer l at sample s - l, so the layers' recurrences, each a chain of dependent
  * operations too short to fill the core, run side by side (2 x GRU 8 49 -> 35 ns, 2 x GRU 16 98 ->
@@ -560,18 +598,9 @@ static inline __attribute__((always_inline)) void fx_run_skew(RfxStream *st, con
 	for (uint32_t t0 = 0; t0 < n;) {
 		const int c = n - t0 < FX_CHUNK ? (int)(n - t0) : FX_CHUNK;
 		float xb[FX_CHUNK];
-		int finite = 1;
-		for (int i = 0; i < c; i++) {
-			xb[i] = in[t0 + i];
-			finite &= isfinite(xb[i]);
-		}
-		if (finite) {
-			__m256 h0[FX_DEEP_MAX][FX_MAXB], c0[FX_DEEP_MAX][FX_MAXB];
-			for (int l = 0; l < NL; l++)
-				for (int b = 0; b < H / 8; b++) {
-					h0[l][b] = L[l].h[b];
-					c0[l][b] = L[l].c[b];
-				}
+		if (fx_chunk_in(in + t0, xb, c)) {
+			FxSaved saved;
+			fx_save(&saved, L, NL, H);
 			__m256 bad = _mm256_setzero_ps();
 			int s = 0;
 			for (; s < NL - 1; s++) /* filling: the upper layers wait */
@@ -585,13 +614,7 @@ static inline __attribute__((always_inline)) void fx_run_skew(RfxStream *st, con
 				t0 += c;
 				continue;
 			}
-			for (int l = 0; l < NL; l++)
-				for (int b = 0; b < H / 8; b++) {
-					L[l].h[b] = h0[l][b];
-					L[l].c[b] = c0[l][b];
-					if (!in_regs)
-						_mm256_store_ps(L[l].hmem + 8 * b, h0[l][b]);
-				}
+			fx_restore(&saved, L, NL, H, in_regs);
 		}
 		for (int i = 0; i < c; i++)
 			st->x[0] = fx_any_step(st, K, L, xb[i], out + t0 + i, t0 + i, H, cell, in_regs, htop);

@@ -169,18 +169,9 @@ static inline __attribute__((always_inline)) void fx_run_lbl(RfxStream *st, cons
 	for (uint32_t t0 = 0; t0 < n;) {
 		const int c = n - t0 < RFX_SEQ_CHUNK ? (int)(n - t0) : RFX_SEQ_CHUNK;
 		float xb[RFX_SEQ_CHUNK];
-		int finite = 1;
-		for (int i = 0; i < c; i++) {
-			xb[i] = in[t0 + i];
-			finite &= isfinite(xb[i]);
-		}
-		if (finite) {
-			__m256 h0[FX_DEEP_MAX][FX_MAXB], c0[FX_DEEP_MAX][FX_MAXB];
-			for (int l = 0; l < NL; l++)
-				for (int b = 0; b < H / 8; b++) {
-					h0[l][b] = L[l].h[b];
-					c0[l][b] = L[l].c[b];
-				}
+		if (fx_chunk_in(in + t0, xb, c)) {
+			FxSaved saved;
+			fx_save(&saved, L, NL, H);
 			__m256 bad = fx_lbl_layer(&K[0], &L[0], xb, NULL, ps, hseq, NULL, c, t0, H, cell, 0);
 			for (int l = 1; l < NL; l++) {
 				fx_proj(&K[l], hseq, c, H, cell, proj, ps);
@@ -191,11 +182,7 @@ static inline __attribute__((always_inline)) void fx_run_lbl(RfxStream *st, cons
 				t0 += c;
 				continue;
 			}
-			for (int l = 0; l < NL; l++)
-				for (int b = 0; b < H / 8; b++) {
-					L[l].h[b] = h0[l][b];
-					L[l].c[b] = c0[l][b];
-				}
+			fx_restore(&saved, L, NL, H, 0);
 		}
 		/* sample by sample from the chunk's start state (xb: out may be in) */
 		for (int l = 0; l < NL; l++)
