@@ -452,29 +452,90 @@ static inline __attribute__((always_inline)) void fx_pre_audio(const FxConst *k,
 		inn[b] = _mm256_fmadd_ps(xv, k->wi[2][b], k->bsum[2][b]);
 }
 
-static float fx_dot(const float *w, const float *h, int H)
+/* The first n lanes of v to out (n >= 8: all eight), in whole stores: no masked store (vmaskmovps
+ * is microcoded on AMD cores) and no vector stored for scalar loads to read back (a wide store
+ * does not forward to narrower loads at other offsets: ~30 ns a sample for a 5-class head). */
+static inline void fx_store_n(float *out, __m256 v, int n)
 {
-	__m256 y = _mm256_setzero_ps();
-	for (int j = 0; j < H; j += 8)
-		y = _mm256_fmadd_ps(_mm256_loadu_ps(w + j), _mm256_loadu_ps(h + j), y);
-	return hsum8(y);
+	if (n >= 8) {
+		_mm256_storeu_ps(out, v);
+		return;
+	}
+	__m128 q = _mm256_castps256_ps128(v);
+	if (n >= 4) {
+		_mm_storeu_ps(out, q);
+		q = _mm256_extractf128_ps(v, 1);
+		out += 4;
+		n -= 4;
+	}
+	if (n >= 2) {
+		_mm_storel_pi((__m64 *)out, q);
+		q = _mm_movehl_ps(q, q);
+		out += 2;
+		n -= 2;
+	}
+	if (n)
+		_mm_store_ss(out, q);
 }
 
-/* A classifier's or an onset model's head (rfx_kernel_probs does the rest). */
-static __attribute__((noinline)) void fx_head_cls(RfxStream *st, const float *h, float *out)
+/* Lane-wise max or sum across a vector, in every lane. */
+static inline __m256 fx_allmax(__m256 v)
 {
-	for (int o = 0; o < st->O; o++)
-		st->logits[o] = st->head_b[o] + fx_dot(st->head_w + (size_t)o * st->H, h, st->H);
-	rfx_kernel_probs(st->mode, st->logits, out, st->O);
+	v = _mm256_max_ps(v, _mm256_permute2f128_ps(v, v, 1));
+	v = _mm256_max_ps(v, _mm256_permute_ps(v, 0x4e));
+	return _mm256_max_ps(v, _mm256_permute_ps(v, 0xb1));
 }
 
-/* One sample of a stack, every layer in turn, with the guards; returns the input as used. */
+static inline __m256 fx_allsum(__m256 v)
+{
+	v = _mm256_add_ps(v, _mm256_permute2f128_ps(v, v, 1));
+	v = _mm256_add_ps(v, _mm256_permute_ps(v, 0x4e));
+	return _mm256_add_ps(v, _mm256_permute_ps(v, 0xb1));
+}
+
+/* A classifier's or an onset model's head on the top layer's state h (in memory): the logits of the
+ * up to 16 classes (RFX_MAX_CLASSES) in one or two vectors, from the transposed head (head_wt: each
+ * h[k] times a row, in four chains), then softmax or sigmoid across them with no scalar code. The
+ * scalar form (O dot products, each summed across lanes, then rfx_kernel_probs' expf per class)
+ * took 42-46 ns a sample beside GRU 32's 88 (the tones preset, 7 classes). */
+static __attribute__((noinline)) void fx_head_cls(RfxStream *st, const float *h, float *out,
+							       const int H)
+{
+	const int O = st->O, nv = (O + 7) / 8, Op = 8 * nv;
+	__m256 l[2] = { _mm256_setzero_ps(), _mm256_setzero_ps() };
+	for (int v = 0; v < nv; v++) {
+		__m256 a[4] = { _mm256_loadu_ps(st->head_bt + 8 * v), _mm256_setzero_ps(), _mm256_setzero_ps(),
+				_mm256_setzero_ps() };
+		for (int k = 0; k < H; k += 4) /* H: a multiple of 8 */
+			for (int j = 0; j < 4; j++)
+				a[j] = _mm256_fmadd_ps(_mm256_broadcast_ss(h + k + j),
+						       _mm256_loadu_ps(st->head_wt + (size_t)(k + j) * Op + 8 * v), a[j]);
+		l[v] = _mm256_add_ps(_mm256_add_ps(a[0], a[1]), _mm256_add_ps(a[2], a[3]));
+	}
+	if (st->mode == RFX_MODE_ONSET) {
+		act_exp(l, 1, 0);
+		if (nv > 1)
+			act_exp(l + 1, 1, 0);
+	} else {
+		const __m256 m = fx_allmax(nv > 1 ? _mm256_max_ps(l[0], l[1]) : l[0]);
+		for (int v = 0; v < nv; v++)
+			l[v] = fx_exp_neg(_mm256_sub_ps(l[v], m));
+		const __m256 sum = fx_allsum(nv > 1 ? _mm256_add_ps(l[0], l[1]) : l[0]);
+		for (int v = 0; v < nv; v++)
+			l[v] = _mm256_div_ps(l[v], sum);
+	}
+	for (int v = 0; v < nv; v++)
+		fx_store_n(out + 8 * v, l[v], O - 8 * v);
+}
+
+/* One sample of a stack, every layer in turn, with the guards, and an effect's head (a classifier's
+ * or onset model's state goes to htop for the caller's fx_head_cls); returns the input as used. */
 static inline __attribute__((always_inline)) float fx_any_step(RfxStream *st, const FxConst *K, FxLane *L,
 								float x, float *out, const uint32_t t,
-								const int H, const RfxCellType cell,
-								const int in_regs, float *htop)
+								const int NL, const int H,
+								const RfxCellType cell, const int in_regs,
+								float *htop)
 {
-	const int NL = st->n_layers;
 	if (!isfinite(x)) {
 		x = 0.0f;
 		fx_deep_reset(st, L, NL, H, cell, in_regs);
@@ -498,8 +559,7 @@ static inline __attribute__((always_inline)) float fx_any_step(RfxStream *st, co
 		return x;
 	}
 	for (int b = 0; b < H / 8; b++)
-		_mm256_store_ps(htop + 8 * b, L[NL - 1].h[b]);
-	fx_head_cls(st, htop, out);
+		_mm256_store_ps(htop + 8 * b, L[NL - 1].h[b]); /* the caller runs the head (fx_run_any) */
 	return x;
 }
 
@@ -617,7 +677,7 @@ static inline __attribute__((always_inline)) void fx_run_skew(RfxStream *st, con
 			fx_restore(&saved, L, NL, H, in_regs);
 		}
 		for (int i = 0; i < c; i++)
-			st->x[0] = fx_any_step(st, K, L, xb[i], out + t0 + i, t0 + i, H, cell, in_regs, htop);
+			st->x[0] = fx_any_step(st, K, L, xb[i], out + t0 + i, t0 + i, NL, H, cell, in_regs, htop);
 		t0 += c;
 	}
 }
@@ -628,11 +688,39 @@ static inline __attribute__((always_inline)) void fx_run_skew(RfxStream *st, con
  * forms for 3 and 4 layers took this file's compile time from 33 to 63 s (23 before the skew). */
 #define FX_SKEW(H) ((H) <= 16)
 
+/* A classifier's or onset model's loop. Up to H = 16, where a step is a short chain with pipes to
+ * spare, the heads run a chunk at a time after the chunk's steps: each head (fx_head_cls) is a
+ * chain of ~140 cycles that feeds nothing, and behind every step it held the core's reorder
+ * window (Zen 4, 5 classes: GRU 16 75 -> 60 ns, 2 x GRU 8 80 -> 55, 2 x LSTM 16 155 -> 136). From
+ * H = 24 the steps keep the pipes busy and a head after each measured faster (GRU 32 129 against
+ * 138-146 a chunk at a time). */
+#define FX_HEADS_LATER(H) ((H) <= 16)
+static inline __attribute__((always_inline)) void fx_run_cls(RfxStream *st, const FxConst *K, FxLane *L,
+							      const float *in, float *out, const uint32_t n,
+							      const int NL, const int H, const RfxCellType cell,
+							      const int in_regs)
+{
+	float x = st->x[0];
+	for (uint32_t t0 = 0; t0 < n; t0 += RFX_SEQ_CHUNK) {
+		const int c = n - t0 < RFX_SEQ_CHUNK ? (int)(n - t0) : RFX_SEQ_CHUNK;
+		for (int i = 0; i < c; i++) {
+			x = fx_any_step(st, K, L, in[t0 + i], NULL, t0 + i, NL, H, cell, in_regs,
+					st->seq + (size_t)i * H);
+			if (!FX_HEADS_LATER(H))
+				fx_head_cls(st, st->seq + (size_t)i * H, out + (size_t)(t0 + i) * st->O, H);
+		}
+		for (int i = 0; i < c && FX_HEADS_LATER(H); i++)
+			fx_head_cls(st, st->seq + (size_t)i * H, out + (size_t)(t0 + i) * st->O, H);
+	}
+	if (!st->has_frontend)
+		st->x[0] = x;
+}
+
 static inline __attribute__((always_inline)) void fx_run_any(RfxStream *st, const float *in, float *out,
 							      uint32_t n, const int H,
 							      const RfxCellType cell)
 {
-	const int in_regs = H <= 8, NL = st->n_layers, O = st->O, fe = st->has_frontend;
+	const int in_regs = H <= 8, NL = st->n_layers, fe = st->has_frontend;
 	FxConst K[FX_DEEP_MAX];
 	FxLane L[FX_DEEP_MAX];
 	_Alignas(32) float htop[64];
@@ -642,12 +730,14 @@ static inline __attribute__((always_inline)) void fx_run_any(RfxStream *st, cons
 	}
 	if (FX_SKEW(H) && st->mode == RFX_MODE_EFFECT && !fe && NL == 2) {
 		fx_run_skew(st, K, L, in, out, n, 2, H, cell, in_regs, htop);
-	} else {
+	} else if (st->mode == RFX_MODE_EFFECT) {
 		float x = st->x[0];
 		for (uint32_t t = 0; t < n; t++)
-			x = fx_any_step(st, K, L, in[t], out + (size_t)t * O, t, H, cell, in_regs, htop); /* in == out is fine */
+			x = fx_any_step(st, K, L, in[t], out + t, t, NL, H, cell, in_regs, htop); /* in == out is fine */
 		if (!fe)
 			st->x[0] = x;
+	} else {
+		fx_run_cls(st, K, L, in, out, n, NL, H, cell, in_regs);
 	}
 	for (int l = 0; l < NL; l++)
 		fx_lane_store(&L[l], H, cell);

@@ -78,10 +78,15 @@ static void lay_out(Carver *cv, const RfxModel *m, RfxStream *st)
 	}
 	st->head_w = carve(cv, (size_t)s->n_outputs * H);
 	st->head_b = carve(cv, s->n_outputs);
+	const size_t Op = round_up((size_t)s->n_outputs, 8);
+	st->head_wt = s->mode != RFX_MODE_EFFECT ? carve(cv, (size_t)H * Op) : NULL;
+	st->head_bt = s->mode != RFX_MODE_EFFECT ? carve(cv, Op) : NULL;
 	st->gi = carve(cv, GHp);
 	st->gh = carve(cv, GHp);
 	st->logits = carve(cv, s->n_outputs);
-	st->seq = s->n_layers > 1 ? carve(cv, (size_t)RFX_SEQ_CHUNK * (H + GHp)) : NULL;
+	/* stacks: a chunk's states and products; classifiers: its states (stream_impl.h) */
+	st->seq = s->n_layers > 1 ? carve(cv, (size_t)RFX_SEQ_CHUNK * (H + GHp))
+		: s->mode != RFX_MODE_EFFECT ? carve(cv, (size_t)RFX_SEQ_CHUNK * H) : NULL;
 	st->GHp = (int)GHp;
 }
 
@@ -215,6 +220,14 @@ RfxStatus rfx_stream_init(void *mem, size_t size, const RfxModel *m, RfxStream *
 		memcpy(st->head_w + (size_t)o * st->H, hw->data + (size_t)o * s->hidden,
 		       (size_t)s->hidden * sizeof(float));
 	memcpy(st->head_b, hb->data, (size_t)st->O * sizeof(float));
+	if (st->head_wt) { /* the transposed copy (stream_impl.h) */
+		const int Op = (st->O + 7) / 8 * 8;
+		for (int o = 0; o < Op; o++) {
+			st->head_bt[o] = o < st->O ? st->head_b[o] : -1e30f;
+			for (int k = 0; k < st->H; k++)
+				st->head_wt[(size_t)k * Op + o] = o < st->O ? st->head_w[(size_t)o * st->H + k] : 0.0f;
+		}
+	}
 	pick_kernel(st);
 	st->weights_id = weights_fingerprint(st);
 	rfx_stream_reset(st);

@@ -52,11 +52,15 @@ struct RfxStream {
 	RfxPackedLayer layer[RFX_MAX_LAYERS];
 	float *head_w;              /* [O][H] */
 	float *head_b;              /* [O] */
+	float *head_wt, *head_bt;   /* classifier and onset heads: head_w transposed, [H][Op], and
+				     * head_b, [Op], Op = O rounded up to 8 (zero weights, bias -1e30
+				     * past O), for the specialised loops' vector head; else NULL */
 	float *gi, *gh;             /* [GHp] scratch: input and hidden gate pre-activations */
 	float *logits;              /* [O] scratch */
 	float *seq;                 /* [RFX_SEQ_CHUNK][H + GHp] scratch for a stack run layer by layer
 				     * (kernel_avx2_fx.c: a layer's outputs and the next one's input
-				     * products over a chunk); NULL for one layer */
+				     * products over a chunk) and a classifier's states before their
+				     * heads; NULL for one-layer effect models */
 	float *state;               /* every layer's h then c, contiguous (for copy and inspection) */
 	size_t state_floats;
 };

@@ -475,6 +475,69 @@ static void test_stacks_layer_by_layer(void)
 	}
 }
 
+/* The specialised loops' classifier and onset heads work on up to 16 classes in one or two
+ * vectors (kernel_avx2_fx.c, fx_head_cls): 2, 7, 8, 9 and 16 classes against the reference
+ * kernel, the softmax summing to 1, and the same output in blocks of any size (the heads run a
+ * chunk at a time, after the chunk's steps). */
+static void test_many_classes(void)
+{
+	enum { N = 700 };
+	static float x[N], a[N * 16], b[N * 16];
+	uint64_t seed = rt_seed();
+	fill_signal(x, N, &seed);
+	static const int classes[] = { 2, 7, 8, 9, 16 };
+	for (size_t c = 0; c < 2 * sizeof classes / sizeof classes[0]; c++) {
+		const int O = classes[c % 5];
+		const RfxOutputMode mode = c < 5 ? RFX_MODE_CLASSIFIER : RFX_MODE_ONSET;
+		char nm[96];
+		snprintf(nm, sizeof nm, "gru H32 %s head, %d classes: reference kernel, blocks",
+			 mode == RFX_MODE_ONSET ? "onset" : "classifier", O);
+		kcase(nm);
+		RfxModelSpec sp = { .cell = RFX_CELL_GRU, .n_layers = 1, .n_inputs = 1, .hidden = 32,
+				    .mode = mode, .n_outputs = O, .sample_rate = 48000 };
+		RfxModel *m = NULL;
+		RT_OK(rfx_model_new(&sp, &m));
+		if (!m)
+			continue;
+		rfx_model_init_random(m, 40 + c);
+		for (size_t i = 0; i < m->n_params; i++)
+			m->params[i] *= 2.5f;
+		RfxStream *fast, *ref;
+		RT_OK(rfx_stream_create(m, &fast));
+		setenv("RFX_KERNEL", "generic", 1);
+		RT_OK(rfx_stream_create(m, &ref));
+		restore_kernel();
+		rfx_stream_process(ref, x, b, N);
+		for (int i = 0; i < N;) { /* random blocks */
+			int len = (int)(rt_rand_u64(&seed) % 97);
+			if (len > N - i)
+				len = N - i;
+			rfx_stream_process(fast, x + i, a + (size_t)i * O, (uint32_t)len);
+			i += len;
+		}
+		double worst = 0, worst_sum = 0;
+		for (int t = 0; t < N; t++) {
+			double sum = 0;
+			for (int o = 0; o < O; o++) {
+				worst = fmax(worst, fabs((double)a[t * O + o] - b[t * O + o]));
+				sum += a[t * O + o];
+			}
+			if (mode == RFX_MODE_CLASSIFIER)
+				worst_sum = fmax(worst_sum, fabs(sum - 1.0));
+		}
+		RT_CHECK(worst <= 1e-5, "max diff %g against the reference kernel", worst);
+		RT_CHECK(worst_sum <= 1e-6, "probabilities sum to 1 +- %g", worst_sum);
+		RfxStream *whole;
+		RT_OK(rfx_stream_create(m, &whole));
+		rfx_stream_process(whole, x, b, N);
+		RT_CHECK(memcmp(a, b, (size_t)N * O * sizeof *a) == 0, "blocks differ from one whole block");
+		rfx_stream_destroy(whole);
+		rfx_stream_destroy(fast);
+		rfx_stream_destroy(ref);
+		rfx_model_free(m);
+	}
+}
+
 static int kernel_runs(const char *name)
 {
 	RfxModel *m = model_of(&configs[0], 1);
@@ -757,6 +820,7 @@ static void default_kernel_cases(void)
 	test_padded_width();
 	test_state_guard_in_stacks();
 	test_stacks_layer_by_layer();
+	test_many_classes();
 }
 
 int main(void)
