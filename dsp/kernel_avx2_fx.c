@@ -495,9 +495,9 @@ static inline __m256 fx_allsum(__m256 v)
 
 /* A classifier's or an onset model's head on the top layer's state h (in memory): the logits of the
  * up to 16 classes (RFX_MAX_CLASSES) in one or two vectors, from the transposed head (head_wt: each
- * h[k] times a row, in four chains), then softmax or sigmoid across them with no scalar code. The
- * scalar form (O dot products, each summed across lanes, then rfx_kernel_probs' expf per class)
- * took 42-46 ns a sample beside GRU 32's 88 (the tones preset, 7 classes). */
+ * h[k] times a row, in four chains), then softmax or sigmoid across them with no scalar code, in
+ * place of O dot products each summed across lanes and rfx_kernel_probs' expf per class (with
+ * fx_run_cls: GRU 16, 5 classes, 75 -> 60 ns a sample; docs/performance.md). */
 static __attribute__((noinline)) void fx_head_cls(RfxStream *st, const float *h, float *out,
 							       const int H)
 {
