@@ -498,38 +498,52 @@ static inline __m256 fx_allsum(__m256 v)
  * h[k] times a row, in four chains), then softmax or sigmoid across them with no scalar code, in
  * place of O dot products each summed across lanes and rfx_kernel_probs' expf per class (with
  * fx_run_cls: GRU 16, 5 classes, 75 -> 60 ns a sample; docs/performance.md). */
-static __attribute__((noinline)) void fx_head_cls(RfxStream *st, const float *h, float *out,
-							       const int H)
+static inline __attribute__((always_inline)) void fx_head_cls_nv(RfxStream *st, const float *h,
+								  float *out, const int H, const int NV)
 {
-	const int O = st->O, nv = (O + 7) / 8, Op = 8 * nv;
-	__m256 l[2] = { _mm256_setzero_ps(), _mm256_setzero_ps() };
-	for (int v = 0; v < nv; v++) {
-		__m256 a[4] = { _mm256_loadu_ps(st->head_bt + 8 * v), _mm256_setzero_ps(), _mm256_setzero_ps(),
-				_mm256_setzero_ps() };
-		for (int k = 0; k < H; k += 4) /* H: a multiple of 8 */
-			for (int j = 0; j < 4; j++)
-				a[j] = _mm256_fmadd_ps(_mm256_broadcast_ss(h + k + j),
-						       _mm256_loadu_ps(st->head_wt + (size_t)(k + j) * Op + 8 * v), a[j]);
-		l[v] = _mm256_add_ps(_mm256_add_ps(a[0], a[1]), _mm256_add_ps(a[2], a[3]));
+	const int Op = 8 * NV; /* head_wt's rows are 32-byte aligned (stream.c's carve) */
+	__m256 a[2][4], l[2];
+	for (int v = 0; v < NV; v++) {
+		a[v][0] = _mm256_load_ps(st->head_bt + 8 * v);
+		a[v][1] = a[v][2] = a[v][3] = _mm256_setzero_ps();
 	}
+	const float *w = st->head_wt;
+	for (int k = 0; k < H; k += 4, w += 4 * Op) /* H: a multiple of 8 */
+		for (int j = 0; j < 4; j++) {
+			const __m256 hk = _mm256_broadcast_ss(h + k + j);
+			for (int v = 0; v < NV; v++)
+				a[v][j] = _mm256_fmadd_ps(hk, _mm256_load_ps(w + j * Op + 8 * v), a[v][j]);
+		}
+	for (int v = 0; v < NV; v++)
+		l[v] = _mm256_add_ps(_mm256_add_ps(a[v][0], a[v][1]), _mm256_add_ps(a[v][2], a[v][3]));
 	if (st->mode == RFX_MODE_ONSET) {
-		act_exp(l, 1, 0);
-		if (nv > 1)
-			act_exp(l + 1, 1, 0);
+		act_exp(l, NV, 0);
 	} else {
-		const __m256 m = fx_allmax(nv > 1 ? _mm256_max_ps(l[0], l[1]) : l[0]);
-		for (int v = 0; v < nv; v++)
+		const __m256 m = fx_allmax(NV > 1 ? _mm256_max_ps(l[0], l[1]) : l[0]);
+		for (int v = 0; v < NV; v++)
 			l[v] = fx_exp_neg(_mm256_sub_ps(l[v], m));
-		const __m256 sum = fx_allsum(nv > 1 ? _mm256_add_ps(l[0], l[1]) : l[0]);
-		for (int v = 0; v < nv; v++)
+		const __m256 sum = fx_allsum(NV > 1 ? _mm256_add_ps(l[0], l[1]) : l[0]);
+		for (int v = 0; v < NV; v++)
 			l[v] = _mm256_div_ps(l[v], sum);
 	}
-	for (int v = 0; v < nv; v++)
-		fx_store_n(out + 8 * v, l[v], O - 8 * v);
+	if (NV > 1)
+		_mm256_storeu_ps(out, l[0]);
+	fx_store_n(out + 8 * (NV - 1), l[NV - 1], st->O - 8 * (NV - 1));
+}
+
+/* The heads of c samples, their states in a row at h. */
+static __attribute__((noinline)) void fx_heads_cls(RfxStream *st, const float *h, float *out, const int c,
+						   const int H)
+{
+	for (int i = 0; i < c; i++)
+		if (st->O > 8)
+			fx_head_cls_nv(st, h + (size_t)i * H, out + (size_t)i * st->O, H, 2);
+		else
+			fx_head_cls_nv(st, h + (size_t)i * H, out + (size_t)i * st->O, H, 1);
 }
 
 /* One sample of a stack, every layer in turn, with the guards, and an effect's head (a classifier's
- * or onset model's state goes to htop for the caller's fx_head_cls); returns the input as used. */
+ * or onset model's state goes to htop for the caller's fx_heads_cls); returns the input as used. */
 static inline __attribute__((always_inline)) float fx_any_step(RfxStream *st, const FxConst *K, FxLane *L,
 								float x, float *out, const uint32_t t,
 								const int NL, const int H,
@@ -688,13 +702,10 @@ static inline __attribute__((always_inline)) void fx_run_skew(RfxStream *st, con
  * forms for 3 and 4 layers took this file's compile time from 33 to 63 s (23 before the skew). */
 #define FX_SKEW(H) ((H) <= 16)
 
-/* A classifier's or onset model's loop. Up to H = 16, where a step is a short chain with pipes to
- * spare, the heads run a chunk at a time after the chunk's steps: each head (fx_head_cls) is a
- * chain of ~140 cycles that feeds nothing, and behind every step it held the core's reorder
- * window (Zen 4, 5 classes: GRU 16 75 -> 60 ns, 2 x GRU 8 80 -> 55, 2 x LSTM 16 155 -> 136). From
- * H = 24 the steps keep the pipes busy and a head after each measured faster (GRU 32 129 against
- * 138-146 a chunk at a time). */
-#define FX_HEADS_LATER(H) ((H) <= 16)
+/* A classifier's or onset model's loop: the heads run a chunk at a time after the chunk's steps.
+ * Each head is a chain of ~100 cycles that feeds nothing; behind every step it held the core's
+ * reorder window (Zen 4, 5 classes: GRU 16 75 -> 60 ns, 2 x GRU 8 80 -> 55, 2 x LSTM 16 155 ->
+ * 136), and a chunk's heads in a row overlap one another. */
 static inline __attribute__((always_inline)) void fx_run_cls(RfxStream *st, const FxConst *K, FxLane *L,
 							      const float *in, float *out, const uint32_t n,
 							      const int NL, const int H, const RfxCellType cell,
@@ -703,14 +714,10 @@ static inline __attribute__((always_inline)) void fx_run_cls(RfxStream *st, cons
 	float x = st->x[0];
 	for (uint32_t t0 = 0; t0 < n; t0 += RFX_SEQ_CHUNK) {
 		const int c = n - t0 < RFX_SEQ_CHUNK ? (int)(n - t0) : RFX_SEQ_CHUNK;
-		for (int i = 0; i < c; i++) {
+		for (int i = 0; i < c; i++)
 			x = fx_any_step(st, K, L, in[t0 + i], NULL, t0 + i, NL, H, cell, in_regs,
 					st->seq + (size_t)i * H);
-			if (!FX_HEADS_LATER(H))
-				fx_head_cls(st, st->seq + (size_t)i * H, out + (size_t)(t0 + i) * st->O, H);
-		}
-		for (int i = 0; i < c && FX_HEADS_LATER(H); i++)
-			fx_head_cls(st, st->seq + (size_t)i * H, out + (size_t)(t0 + i) * st->O, H);
+		fx_heads_cls(st, st->seq, out + (size_t)t0 * st->O, c, H);
 	}
 	if (!st->has_frontend)
 		st->x[0] = x;
