@@ -476,7 +476,7 @@ static void test_stacks_layer_by_layer(void)
 }
 
 /* The specialised loops' classifier and onset heads work on up to 16 classes in one or two
- * vectors (kernel_avx2_fx.c, fx_head_cls): 2, 7, 8, 9 and 16 classes against the reference
+ * vectors (kernel_avx2_fx.c, fx_head_cls_nv): 2, 7, 8, 9 and 16 classes against the reference
  * kernel, the softmax summing to 1, and the same output in blocks of any size (the heads run a
  * chunk at a time, after the chunk's steps). */
 static void test_many_classes(void)
