@@ -137,7 +137,7 @@ all: $(PROGRAMS)
 
 # The README's commands build on every core: `make demo` and `make check` compile their programs
 # with -j(cores) unless the caller gave a job count (make -jN ...). Serially, a fresh clone's
-# `make demo` took 3 min 24 s on two cores, 1 min 42 s in parallel: the SIMD kernels' objects take
+# `make demo` took 3 min 24 s on two cores, 2 min 5 s in parallel: the SIMD kernels' objects take
 # most of it and do not depend on one another.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PAR = $(if $(findstring -j,$(MAKEFLAGS)),,-j$(JOBS))
