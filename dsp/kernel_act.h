@@ -1,7 +1,7 @@
 /* rnnfx — the vector kernels' activations applied to an array, so tests/test_activations.c can
  * measure each approximation's error against libm. Private to dsp/: nothing on the audio path
  * calls these. Each runs y[i] = act(x[i]) for i < n with the kernel's own vector code; n must be a
- * multiple of the function's width (4 for SSE2, 8 for AVX2, 40 for the Horner form). The AVX2 ones
+ * multiple of the function's width (4 for SSE2, 8 for AVX2, 40 for the table form). The AVX2 ones
  * may only be called on a CPU with AVX2 and FMA. */
 #ifndef RFX_KERNEL_ACT_H
 #define RFX_KERNEL_ACT_H
@@ -13,8 +13,8 @@
 typedef enum { RFX_ACT_EXP, RFX_ACT_TANH, RFX_ACT_SIGMOID } RfxAct;
 
 /* The specialised loops' forms (kernel_avx2_fx.c): act_exp with Estrin's scheme (how they evaluate
- * up to 4 vectors at once) or Horner's (5 and more), and act_rational. exp alone has none. */
-typedef enum { RFX_ACT_FX_EXP_ESTRIN, RFX_ACT_FX_EXP_HORNER, RFX_ACT_FX_RATIONAL } RfxActForm;
+ * up to 4 vectors at once) or in its table form (5 and more), and act_rational. exp alone has none. */
+typedef enum { RFX_ACT_FX_EXP_ESTRIN, RFX_ACT_FX_EXP_TABLE, RFX_ACT_FX_RATIONAL } RfxActForm;
 
 #if defined(__SSE2__)
 void rfx_kernel_act_sse2(RfxAct act, const float *x, float *y, size_t n);

@@ -905,12 +905,12 @@ RfxPairFn KFN(rfx_kernel_fx_pair)(const RfxStream *st)
 
 /* tests/test_activations.c's view of the specialised loops' activations (kernel_act.h), called with
  * constant counts as the loops call them: one vector (Estrin, or the rational form) or five
- * (Horner). */
+ * (the table form). */
 #ifndef __AVX512VL__ /* one test hook: the activations are the same code in both builds */
 void rfx_kernel_act_avx2_fx(RfxAct act, RfxActForm form, const float *x, float *y, size_t n)
 {
 	const int sig = act == RFX_ACT_SIGMOID;
-	if (form == RFX_ACT_FX_EXP_HORNER) {
+	if (form == RFX_ACT_FX_EXP_TABLE) {
 		for (size_t i = 0; i + 40 <= n; i += 40) {
 			__m256 v[5];
 			for (int k = 0; k < 5; k++)

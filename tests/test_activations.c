@@ -4,7 +4,7 @@
  * bound documented for it:
  *   fastmath.h (generic kernel, training), kernel_sse2.c, kernel_avx2.c's general loop:
  *     exp relative < 3e-7, tanh and sigmoid absolute < 2e-7 (fastmath.h);
- *   kernel_avx2_fx.c's act_exp, Estrin's and Horner's schemes: sigmoid < 1e-7, tanh < 1.4e-7;
+ *   kernel_avx2_fx.c's act_exp, Estrin's scheme and the table form: sigmoid < 1e-7, tanh < 1.4e-7;
  *   its act_rational: sigmoid < 2e-7, tanh < 3.6e-7 (docs/performance.md, "Accuracy of the
  *   specialised loops").
  * The SSE2 ones are fastmath.h's arithmetic, without FMA, so they must also be its bits.
@@ -48,8 +48,8 @@ static Approx approx[] = {
 	{ "kernel_avx2.c sigmoid8", K_AVX2, RFX_ACT_SIGMOID, 0, 2e-7, 0, 0 },
 	{ "kernel_avx2_fx.c act_exp sigmoid (Estrin)", K_AVX2_FX, RFX_ACT_SIGMOID, RFX_ACT_FX_EXP_ESTRIN, 1e-7, 0, 0 },
 	{ "kernel_avx2_fx.c act_exp tanh (Estrin)", K_AVX2_FX, RFX_ACT_TANH, RFX_ACT_FX_EXP_ESTRIN, 1.4e-7, 0, 0 },
-	{ "kernel_avx2_fx.c act_exp sigmoid (Horner)", K_AVX2_FX, RFX_ACT_SIGMOID, RFX_ACT_FX_EXP_HORNER, 1e-7, 0, 0 },
-	{ "kernel_avx2_fx.c act_exp tanh (Horner)", K_AVX2_FX, RFX_ACT_TANH, RFX_ACT_FX_EXP_HORNER, 1.4e-7, 0, 0 },
+	{ "kernel_avx2_fx.c act_exp sigmoid (table)", K_AVX2_FX, RFX_ACT_SIGMOID, RFX_ACT_FX_EXP_TABLE, 1e-7, 0, 0 },
+	{ "kernel_avx2_fx.c act_exp tanh (table)", K_AVX2_FX, RFX_ACT_TANH, RFX_ACT_FX_EXP_TABLE, 1.4e-7, 0, 0 },
 	{ "kernel_avx2_fx.c act_rational sigmoid", K_AVX2_FX, RFX_ACT_SIGMOID, RFX_ACT_FX_RATIONAL, 2e-7, 0, 0 },
 	{ "kernel_avx2_fx.c act_rational tanh", K_AVX2_FX, RFX_ACT_TANH, RFX_ACT_FX_RATIONAL, 3.6e-7, 0, 0 },
 #endif
