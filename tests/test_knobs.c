@@ -63,7 +63,7 @@ int main(void)
 	}
 
 	rt_case("user value -> network input: the trainer's scaling, clamped, NaN to the minimum");
-	RfxKnob d = {"drive", 1, 0, 10, 5};
+	RfxKnob d = {.name = "drive", .input = 1, .min = 0, .max = 10, .def = 5};
 	int c = -1;
 	RT_NEAR(rfx_knob_input(&d, 7.5, &c), 0.5, 0);
 	RT_CHECK(c == 0, "7.5 clamped");
