@@ -42,7 +42,7 @@ static const float fx_exp_c[7] = { 1.0f, 1.0f, 0.5f, 0.166664153f, 0.0416663513f
  * itself). The shifter's low mantissa bits hold n + 8 * 127, so t's pattern shifted left by 20 is
  * 2^floor(n/8)'s exponent field plus j << 20, and fx_exp2_tab holds each 2^(j/8)'s mantissa
  * field less that j << 20: a shift, a permute and an integer add, none on the FMA units.
- * Zen 4 (docs/performance.md): LSTM 32 123.5 -> 120.5 ns, LSTM 16 50.8 -> 49.0, GRU 64 417 -> 405.
+ * Zen 4 (docs/performance.md): LSTM 32 123.9 -> 120.0 ns, LSTM 16 50.8 -> 49.2, GRU 64 412 -> 400.
  * A table of 16 (two registers, vpermt2d, degree 3) measured the same. */
 static const int32_t fx_exp2_tab[8] = { 0, -289342, -509968, -655657, -719629, -694486, -572163, -343865 };
 
