@@ -573,7 +573,7 @@ static inline __attribute__((always_inline)) float fx_any_step(RfxStream *st, co
 		return x;
 	}
 	for (int b = 0; b < H / 8; b++)
-		_mm256_store_ps(htop + 8 * b, L[NL - 1].h[b]); /* the caller runs the head (fx_run_any) */
+		_mm256_store_ps(htop + 8 * b, L[NL - 1].h[b]); /* the caller runs the heads (fx_run_cls) */
 	return x;
 }
 
@@ -730,6 +730,7 @@ static inline __attribute__((always_inline)) void fx_run_any(RfxStream *st, cons
 	const int in_regs = H <= 8, NL = st->n_layers, fe = st->has_frontend;
 	FxConst K[FX_DEEP_MAX];
 	FxLane L[FX_DEEP_MAX];
+	/* Effects never store to it, but GCC's -Warray-bounds cannot see that through a NULL: scratch. */
 	_Alignas(32) float htop[64];
 	for (int l = 0; l < NL; l++) {
 		fx_const_load(&K[l], st, l, H, cell);
