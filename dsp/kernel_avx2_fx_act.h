@@ -34,6 +34,38 @@
 static const float fx_exp_c[7] = { 1.0f, 1.0f, 0.5f, 0.166664153f, 0.0416663513f, 0.00837513246f,
 				   0.00139411166f };
 
+/* The clamp and the range reduction of both forms: t = x / (ln2 / S) + shifter, whose low mantissa
+ * bits hold n + 127 S with n = round(u S / ln 2), and r = u - n ln2 / S given as r' (u = -x: r' = x + n
+ * ln2 / S and r = -r'; u = 2x: r' = x - n ln2 / 2S and r = 2 r'; the caller's coefficients take the sign
+ * and the factor). S is a power of 2, so the constants' scaling is exact. */
+static inline __attribute__((always_inline)) void fx_exp_reduce(const __m256 *v, const int ns, const int N,
+								 const float S, const __m256 shifter,
+								 __m256 *t, __m256 *r)
+{
+	for (int i = 0; i < N; i++) {
+		if (i < ns) { /* sigmoid: u = -x */
+			const __m256 x = _mm256_max_ps(_mm256_set1_ps(-87.0f), _mm256_min_ps(_mm256_set1_ps(87.0f), v[i]));
+			t[i] = _mm256_fmadd_ps(x, _mm256_set1_ps(-S * 1.44269504088896341f), shifter);
+			r[i] = _mm256_fmadd_ps(_mm256_sub_ps(t[i], shifter), _mm256_set1_ps(0.693147180559945f / S), x);
+		} else { /* tanh: u = 2x */
+			const __m256 x = _mm256_max_ps(_mm256_set1_ps(-9.0f), _mm256_min_ps(_mm256_set1_ps(9.0f), v[i]));
+			t[i] = _mm256_fmadd_ps(x, _mm256_set1_ps(2 * S * 1.44269504088896341f), shifter);
+			r[i] = _mm256_fnmadd_ps(_mm256_sub_ps(t[i], shifter), _mm256_set1_ps(0.693147180559945f / (2 * S)), x);
+		}
+	}
+}
+
+/* sigmoid = 1 / (1 + e) and tanh = (e - 1) / (e + 1) from e = p s (s = 2^(n/S)). */
+static inline __attribute__((always_inline)) void fx_exp_finish(__m256 *v, const int ns, const int i,
+								 const __m256 p, const __m256 s)
+{
+	const __m256 one = _mm256_set1_ps(1.0f);
+	if (i < ns)
+		v[i] = _mm256_div_ps(one, _mm256_fmadd_ps(p, s, one));
+	else
+		v[i] = _mm256_div_ps(_mm256_fmsub_ps(p, s, one), _mm256_fmadd_ps(p, s, one));
+}
+
 /* act_exp's form for 5 vectors and more, where the loops are bound by the FMA units' throughput
  * rather than by one activation's chain: e^u = 2^(n/8) p(r) with n = round(8u / ln 2) and
  * |r| <= ln2 / 16, so that p is Taylor's degree 4 (relative error 1.3e-9) instead of a fitted
@@ -49,20 +81,9 @@ static const int32_t fx_exp2_tab[8] = { 0, -289342, -509968, -655657, -719629, -
 static inline __attribute__((always_inline)) void act_exp_tab(__m256 *v, const int ns, const int nt)
 {
 	const int N = ns + nt;
-	const __m256 one = _mm256_set1_ps(1.0f), shifter = _mm256_set1_ps(12583928.0f); /* 1.5*2^23 + 8*127 */
 	const __m256i tab = _mm256_loadu_si256((const __m256i *)fx_exp2_tab);
 	__m256 t[FX_MAXV], r[FX_MAXV], p[FX_MAXV];
-	for (int i = 0; i < N; i++) {
-		if (i < ns) { /* u = -x: e^u = 2^(n/8) p(-r'), r' = x + n ln2 / 8 */
-			const __m256 x = _mm256_max_ps(_mm256_set1_ps(-87.0f), _mm256_min_ps(_mm256_set1_ps(87.0f), v[i]));
-			t[i] = _mm256_fmadd_ps(x, _mm256_set1_ps(-8.0f * 1.44269504088896341f), shifter);
-			r[i] = _mm256_fmadd_ps(_mm256_sub_ps(t[i], shifter), _mm256_set1_ps(0.693147180559945f / 8), x);
-		} else { /* u = 2x: e^u = 2^(n/8) p(2 r'), r' = x - n ln2 / 16 */
-			const __m256 x = _mm256_max_ps(_mm256_set1_ps(-9.0f), _mm256_min_ps(_mm256_set1_ps(9.0f), v[i]));
-			t[i] = _mm256_fmadd_ps(x, _mm256_set1_ps(16.0f * 1.44269504088896341f), shifter);
-			r[i] = _mm256_fnmadd_ps(_mm256_sub_ps(t[i], shifter), _mm256_set1_ps(0.693147180559945f / 16), x);
-		}
-	}
+	fx_exp_reduce(v, ns, N, 8.0f, _mm256_set1_ps(12583928.0f) /* 1.5*2^23 + 8*127 */, t, r);
 	static const float c[5] = { 1.0f, 1.0f, 0.5f, 1.0f / 6, 1.0f / 24 }; /* 1 / k! */
 #define FX_T(i, k) _mm256_set1_ps((i) < ns ? ((k) & 1 ? -c[k] : c[k]) : c[k] * (float)(1 << (k)))
 	for (int i = 0; i < N; i++)
@@ -73,12 +94,9 @@ static inline __attribute__((always_inline)) void act_exp_tab(__m256 *v, const i
 #undef FX_T
 	for (int i = 0; i < N; i++) {
 		const __m256i ti = _mm256_castps_si256(t[i]);
-		const __m256 s = _mm256_castsi256_ps(_mm256_add_epi32(_mm256_slli_epi32(ti, 20),
-									_mm256_permutevar8x32_epi32(tab, ti)));
-		if (i < ns)
-			v[i] = _mm256_div_ps(one, _mm256_fmadd_ps(p[i], s, one));
-		else
-			v[i] = _mm256_div_ps(_mm256_fmsub_ps(p[i], s, one), _mm256_fmadd_ps(p[i], s, one));
+		fx_exp_finish(v, ns, i, p[i],
+			      _mm256_castsi256_ps(_mm256_add_epi32(_mm256_slli_epi32(ti, 20),
+								   _mm256_permutevar8x32_epi32(tab, ti))));
 	}
 }
 
@@ -89,19 +107,8 @@ static inline __attribute__((always_inline)) void act_exp(__m256 *v, const int n
 		act_exp_tab(v, ns, nt);
 		return;
 	}
-	const __m256 one = _mm256_set1_ps(1.0f), shifter = _mm256_set1_ps(12583039.0f); /* 1.5*2^23 + 127 */
 	__m256 t[4], r[4], p[4];
-	for (int i = 0; i < N; i++) {
-		if (i < ns) { /* u = -x: e^u = 2^n p(-r'), r' = x + n ln2 */
-			const __m256 x = _mm256_max_ps(_mm256_set1_ps(-87.0f), _mm256_min_ps(_mm256_set1_ps(87.0f), v[i]));
-			t[i] = _mm256_fmadd_ps(x, _mm256_set1_ps(-1.44269504088896341f), shifter);
-			r[i] = _mm256_fmadd_ps(_mm256_sub_ps(t[i], shifter), _mm256_set1_ps(0.693147180559945f), x);
-		} else { /* u = 2x: e^u = 2^n p(2 r'), r' = x - n ln2 / 2 */
-			const __m256 x = _mm256_max_ps(_mm256_set1_ps(-9.0f), _mm256_min_ps(_mm256_set1_ps(9.0f), v[i]));
-			t[i] = _mm256_fmadd_ps(x, _mm256_set1_ps(2.0f * 1.44269504088896341f), shifter);
-			r[i] = _mm256_fnmadd_ps(_mm256_sub_ps(t[i], shifter), _mm256_set1_ps(0.5f * 0.693147180559945f), x);
-		}
-	}
+	fx_exp_reduce(v, ns, N, 1.0f, _mm256_set1_ps(12583039.0f) /* 1.5*2^23 + 127 */, t, r);
 #define FX_C(i, k) _mm256_set1_ps((i) < ns ? ((k) & 1 ? -fx_exp_c[k] : fx_exp_c[k]) : fx_exp_c[k] * (float)(1 << (k)))
 	for (int i = 0; i < N; i++) {
 		const __m256 r2 = _mm256_mul_ps(r[i], r[i]), r4 = _mm256_mul_ps(r2, r2);
@@ -112,13 +119,8 @@ static inline __attribute__((always_inline)) void act_exp(__m256 *v, const int n
 		p[i] = _mm256_fmadd_ps(c, r4, _mm256_fmadd_ps(b, r2, a));
 	}
 #undef FX_C
-	for (int i = 0; i < N; i++) {
-		const __m256 s = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t[i]), 23));
-		if (i < ns)
-			v[i] = _mm256_div_ps(one, _mm256_fmadd_ps(p[i], s, one));
-		else
-			v[i] = _mm256_div_ps(_mm256_fmsub_ps(p[i], s, one), _mm256_fmadd_ps(p[i], s, one));
-	}
+	for (int i = 0; i < N; i++)
+		fx_exp_finish(v, ns, i, p[i], _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t[i]), 23)));
 }
 
 /* e^x for x <= 0 (a softmax's shifted logits), by act_exp's reduction and polynomial: relative
