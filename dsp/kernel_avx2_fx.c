@@ -278,13 +278,14 @@ static inline __attribute__((always_inline)) __m256 fx_update(FxLane *L, const _
 		 * one; Zen 4 LSTM 48 395 -> 322 ns, LSTM 64 757 -> 715, pairs 365 -> 294 and 581 -> 531
 		 * per channel; at H = 32, and with only g in it, no faster. From H = 16 to 40 (8 to 20
 		 * vectors), i, f and g first and o after them, as c needs only those three: the same
-		 * operations per vector, so the same bits; LSTM 40 215 -> 176 ns, the rest unchanged. */
+		 * operations per vector, so the same bits; LSTM 40 215 -> 178 ns, AVX2 row LSTM 32 147
+		 * -> 141, the rest unchanged (docs/performance.md). */
 		if (!ctr && B >= 6) {
 			act_exp(a, 2 * B, 0);             /* i, f */
 			act_rational(a + 2 * B, B, B, 0); /* o, g */
 		} else if (split) {
-			act_exp_tab(a, 2 * B, B);     /* i, f, g */
-			act_exp_tab(a + og, B, 0);    /* o */
+			act_exp_tab(a, 2 * B, B);  /* i, f, g */
+			act_exp_tab(a + og, B, 0); /* o */
 		} else {
 			act_fast_c(a, 3 * B, B, ctr); /* i, f, o (less 1/2 when ctr), g */
 		}
