@@ -101,8 +101,10 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
+# Written afresh: `ar r` into an existing archive keeps members whose source is gone.
 $(LIBDSP): $(DSP_OBJ)
 	@mkdir -p $(@D)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 all: $(LIBDSP)
