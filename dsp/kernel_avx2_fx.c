@@ -704,6 +704,10 @@ static inline __attribute__((always_inline)) void fx_run_skew(RfxStream *st, con
 	}
 }
 
+#ifdef __AVX512F__
+#include "kernel_avx512_fx_z.h" /* LSTM 32 and 2 x GRU 16 in 512-bit vectors */
+#endif
+
 /* Which stacks run skewed: two layers of the small widths, whose steps are short chains. From
  * H = 24 a layer's step has enough independent work of its own (2 x GRU 32, 2 x LSTM 32: no faster,
  * Zen 4); three layers measured no faster skewed (3 x GRU 16 139.8 against 135-143 ns), and the
@@ -745,7 +749,12 @@ static inline __attribute__((always_inline)) void fx_run_any(RfxStream *st, cons
 		fx_lane_load(&L[l], st, l, H, cell, in_regs);
 	}
 	if (FX_SKEW(H) && st->mode == RFX_MODE_EFFECT && !fe && NL == 2) {
-		fx_run_skew(st, K, L, in, out, n, 2, H, cell, in_regs, htop);
+#ifdef __AVX512F__
+		if (H == 16 && cell == RFX_CELL_GRU)
+			fx_zrun_gru16x2(st, K, L, in, out, n, htop);
+		else
+#endif
+			fx_run_skew(st, K, L, in, out, n, 2, H, cell, in_regs, htop);
 	} else if (st->mode == RFX_MODE_EFFECT) {
 		float x = st->x[0];
 		for (uint32_t t = 0; t < n; t++)
@@ -799,12 +808,25 @@ static inline __attribute__((always_inline)) void fx_run2(RfxStream *sa, RfxStre
 	fx_lane_store(&Lb, H, cell);
 }
 
+/* A one-layer effect's loop: fx_run, or its 512-bit form where the avx512 row has one. */
+static inline __attribute__((always_inline)) void fx_run_one(RfxStream *st, const float *in, float *out,
+							      uint32_t n, const int H, const RfxCellType cell)
+{
+#ifdef __AVX512F__
+	if (cell == RFX_CELL_LSTM && H == 32) {
+		fx_zrun_lstm32(st, in, out, n);
+		return;
+	}
+#endif
+	fx_run(st, in, out, n, H, cell);
+}
+
 /* Named with the kernel's suffix (fx_gru_64_avx2, fx_gru_64_avx512): the two builds' loops are
  * told apart in a profile (bench/profile.sh). */
 #define FX_DEFINE(cellname, CELL, HH)                                                               \
 	static void KFN(fx_##cellname##_##HH)(RfxStream *st, const float *in, float *out, uint32_t n)     \
 	{                                                                                            \
-		fx_run(st, in, out, n, HH, CELL);                                                        \
+		fx_run_one(st, in, out, n, HH, CELL);                                                    \
 	}                                                                                            \
 	static void KFN(fxa_##cellname##_##HH)(RfxStream *st, const float *in, float *out, uint32_t n)    \
 	{                                                                                            \

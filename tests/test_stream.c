@@ -605,6 +605,62 @@ static void test_kernels_agree(void)
 	}
 }
 
+/* The avx512 row runs LSTM 32 and 2 x GRU 16 in 512-bit vectors (kernel_avx512_fx_z.h), lane for
+ * lane the operations of the 256-bit loops, which the avx2 row runs: the two rows' outputs must be
+ * the same bits, in blocks of any size, across a non-finite input (2 x GRU 16 then runs the chunk
+ * again sample by sample in 256-bit vectors) and a knob turned between blocks. */
+static void test_wide_vectors_same_bits(void)
+{
+	enum { N = 3000 };
+	static float x[N], y[2][N];
+	uint64_t seed = rt_seed();
+	fill_signal(x, N, &seed);
+	x[191] = NAN;  /* the end of the skewed loop's third chunk of 64 */
+	x[1500] = INFINITY;
+	const struct { RfxCellType cell; int layers, H, inputs, skip; RfxInitKind init; } cases[] = {
+		{ RFX_CELL_LSTM, 1, 32, 1, 1, RFX_INIT_VECTOR }, { RFX_CELL_LSTM, 1, 32, 2, 0, RFX_INIT_ZEROS },
+		{ RFX_CELL_GRU, 2, 16, 1, 1, RFX_INIT_VECTOR }, { RFX_CELL_GRU, 2, 16, 1, 0, RFX_INIT_ZEROS },
+	};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		char nm[112];
+		snprintf(nm, sizeof nm, "%s %dx%d%s%s: avx512 (512-bit) = avx2, bit for bit",
+			 rfx_cell_name(cases[c].cell), cases[c].layers, cases[c].H,
+			 cases[c].inputs > 1 ? " knob" : "", cases[c].skip ? " skip h0" : "");
+		if (!kernel_runs("avx512") || !kernel_runs("avx2")) {
+			rt_skip(nm, "this CPU does not run both");
+			continue;
+		}
+		rt_case(nm);
+		RfxModel *m = make_model(cases[c].cell, cases[c].layers, cases[c].H, cases[c].inputs,
+					 RFX_MODE_EFFECT, cases[c].skip, cases[c].init, 120 + c);
+		unsigned count[2] = { 0, 0 };
+		for (int k = 0; k < 2; k++) {
+			uint64_t cuts = 77; /* the same random blocks for both */
+			RfxStream *st = NULL;
+			setenv("RFX_KERNEL", k ? "avx2" : "avx512", 1);
+			RT_OK(rfx_stream_create(m, &st));
+			restore_kernel();
+			if (!st)
+				break;
+			RT_CHECK(strcmp(rfx_stream_kernel_name(st), k ? "avx2" : "avx512") == 0, "got %s",
+				 rfx_stream_kernel_name(st));
+			for (int i = 0; i < N;) {
+				const int len = 1 + (int)(rt_rand_u64(&cuts) % 300);
+				const int n = N - i < len ? N - i : len;
+				rfx_stream_set_input(st, 1, i < N / 2 ? 0.4f : -0.2f);
+				rfx_stream_process(st, x + i, y[k] + i, (uint32_t)n);
+				i += n;
+			}
+			count[k] = rfx_stream_nonfinite_count(st);
+			rfx_stream_destroy(st);
+		}
+		RT_CHECK(memcmp(y[0], y[1], sizeof y[0]) == 0, "outputs differ");
+		RT_CHECK(count[0] == 2 && count[1] == 2, "non-finite counts %u, %u (2 expected)", count[0],
+			 count[1]);
+		rfx_model_free(m);
+	}
+}
+
 /* Runs a and b as a pair over xa, xb (in place when in_place) in random blocks, with the same
  * block cuts for both. */
 static void run_pair_blocks(RfxStream *a, RfxStream *b, const float *xa, const float *xb, float *ya,
@@ -827,6 +883,7 @@ int main(void)
 {
 	default_kernel_cases();
 	test_kernels_agree();
+	test_wide_vectors_same_bits();
 	/* Where "avx512" is the default (AVX-512VL CPUs), the "avx2" row's specialised loops, the
 	 * default on every other AVX2 CPU, get the same cases. */
 	if (kernel_runs("avx512")) {

@@ -1,0 +1,340 @@
+/* Two of the specialised loops (kernel_avx2_fx.c) in 512-bit vectors, for the "avx512" row only:
+ * the one-layer LSTM 32 effect and the skewed two-layer GRU 16 effect. They do, lane for lane,
+ * the operations of the 256-bit loops they replace (the same chains over k in the same order, the
+ * same activation forms), so the output has the same bits (tests/test_stream.c compares them with
+ * the "avx2" row's). On Zen 4 a 512-bit operation occupies both 256-bit halves of a unit, so the
+ * FMA units do the same work; what changes is that each operation is one entry in the core's
+ * queues instead of two, so the reorder window reaches twice as far past a sample's chain of
+ * dependent operations. Zen 4, alternating builds (docs/performance.md): LSTM 32 120.4 -> 114.5 ns,
+ * 2 x GRU 16 80 -> 74.
+ * Included only by kernel_avx2_fx.c when built with AVX-512F (kernel_avx512_fx.c). */
+#ifndef RFX_KERNEL_AVX512_FX_Z_H
+#define RFX_KERNEL_AVX512_FX_Z_H
+
+#include <immintrin.h>
+
+/* Two 256-bit halves as one vector, and back. */
+static inline __m512 z_join(__m256 lo, __m256 hi)
+{
+	return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(lo)),
+						   _mm256_castps_pd(hi), 1));
+}
+
+static inline __m256 z_lo(__m512 v)
+{
+	return _mm512_castps512_ps256(v);
+}
+
+static inline __m256 z_hi(__m512 v)
+{
+	return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+}
+
+/* The lanes of v that are NaN or +-Inf. */
+static inline __mmask16 z_nonfinite(__m512 v)
+{
+	return _mm512_cmp_ps_mask(_mm512_sub_ps(v, v), _mm512_setzero_ps(), _CMP_NEQ_UQ);
+}
+
+/* act_rational (kernel_avx2_fx_act.h), operation for operation, on N <= 4 vectors. */
+static inline __attribute__((always_inline)) void z_act_rational(__m512 *v, const int ns, const int nt,
+								  const int centered)
+{
+	const int N = ns + nt;
+	__m512 xc[4], u[4], u2[4], u4[4], P[4], Q[4];
+	for (int i = 0; i < N; i++) {
+		const float b = i < ns ? 18.0f : 9.0f;
+		u[i] = _mm512_min_ps(_mm512_set1_ps(b * b), _mm512_mul_ps(v[i], v[i]));
+		xc[i] = _mm512_max_ps(_mm512_set1_ps(-b), _mm512_min_ps(_mm512_set1_ps(b), v[i]));
+	}
+	for (int i = 0; i < N; i++)
+		u2[i] = _mm512_mul_ps(u[i], u[i]);
+	for (int i = 0; i < N; i++)
+		u4[i] = _mm512_mul_ps(u2[i], u2[i]);
+#define Z_P(i, k) _mm512_set1_ps((i) < ns ? fx_sig_p[k] : fx_tanh_p[k])
+#define Z_Q(i, k) _mm512_set1_ps((i) < ns ? fx_sig_q[k] : fx_tanh_q[k])
+	for (int i = 0; i < N; i++) {
+		const __m512 pa = _mm512_fmadd_ps(Z_P(i, 1), u[i], Z_P(i, 0));
+		const __m512 pb = _mm512_fmadd_ps(Z_P(i, 3), u[i], Z_P(i, 2));
+		const __m512 qa = _mm512_fmadd_ps(Z_Q(i, 1), u[i], Z_Q(i, 0));
+		const __m512 qb = _mm512_fmadd_ps(Z_Q(i, 3), u[i], Z_Q(i, 2));
+		P[i] = _mm512_fmadd_ps(u2[i], pb, pa);
+		Q[i] = _mm512_fmadd_ps(u2[i], qb, qa);
+	}
+	for (int i = 0; i < N; i++) {
+		P[i] = _mm512_fmadd_ps(u4[i], Z_P(i, 4), P[i]);
+		Q[i] = _mm512_fmadd_ps(u4[i], Z_Q(i, 4), Q[i]);
+	}
+#undef Z_P
+#undef Z_Q
+	for (int i = 0; i < N; i++) {
+		v[i] = _mm512_div_ps(_mm512_mul_ps(xc[i], P[i]), Q[i]);
+		if (i < ns && !centered)
+			v[i] = _mm512_add_ps(v[i], _mm512_set1_ps(0.5f));
+	}
+}
+
+/* act_exp_tab (kernel_avx2_fx_act.h), operation for operation, on N <= 8 vectors. Its table of
+ * eight is repeated in both halves: vpermd on 16 lanes takes four index bits, the 256-bit one
+ * three. */
+static inline __attribute__((always_inline)) void z_act_exp_tab(__m512 *v, const int ns, const int nt)
+{
+	const int N = ns + nt;
+	const float S = 8.0f;
+	const __m256i t8 = _mm256_loadu_si256((const __m256i *)fx_exp2_tab);
+	const __m512i tab = _mm512_inserti64x4(_mm512_castsi256_si512(t8), t8, 1);
+	const __m512 shifter = _mm512_set1_ps(12583928.0f); /* 1.5*2^23 + 8*127 */
+	__m512 t[8], r[8], p[8];
+	for (int i = 0; i < N; i++) { /* fx_exp_reduce */
+		if (i < ns) {
+			const __m512 x = _mm512_max_ps(_mm512_set1_ps(-87.0f), _mm512_min_ps(_mm512_set1_ps(87.0f), v[i]));
+			t[i] = _mm512_fmadd_ps(x, _mm512_set1_ps(-S * 1.44269504088896341f), shifter);
+			r[i] = _mm512_fmadd_ps(_mm512_sub_ps(t[i], shifter), _mm512_set1_ps(0.693147180559945f / S), x);
+		} else {
+			const __m512 x = _mm512_max_ps(_mm512_set1_ps(-9.0f), _mm512_min_ps(_mm512_set1_ps(9.0f), v[i]));
+			t[i] = _mm512_fmadd_ps(x, _mm512_set1_ps(2 * S * 1.44269504088896341f), shifter);
+			r[i] = _mm512_fnmadd_ps(_mm512_sub_ps(t[i], shifter), _mm512_set1_ps(0.693147180559945f / (2 * S)), x);
+		}
+	}
+	static const float c[5] = { 1.0f, 1.0f, 0.5f, 1.0f / 6, 1.0f / 24 };
+#define Z_T(i, k) _mm512_set1_ps((i) < ns ? ((k) & 1 ? -c[k] : c[k]) : c[k] * (float)(1 << (k)))
+	for (int i = 0; i < N; i++)
+		p[i] = _mm512_fmadd_ps(Z_T(i, 4), r[i], Z_T(i, 3));
+	for (int k = 2; k >= 0; k--)
+		for (int i = 0; i < N; i++)
+			p[i] = _mm512_fmadd_ps(p[i], r[i], Z_T(i, k));
+#undef Z_T
+	const __m512 one = _mm512_set1_ps(1.0f);
+	for (int i = 0; i < N; i++) { /* fx_exp_finish */
+		const __m512i ti = _mm512_castps_si512(t[i]);
+		const __m512 s = _mm512_castsi512_ps(_mm512_add_epi32(_mm512_slli_epi32(ti, 20),
+								      _mm512_permutexvar_epi32(ti, tab)));
+		if (i < ns)
+			v[i] = _mm512_div_ps(one, _mm512_fmadd_ps(p[i], s, one));
+		else
+			v[i] = _mm512_div_ps(_mm512_fmsub_ps(p[i], s, one), _mm512_fmadd_ps(p[i], s, one));
+	}
+}
+
+/* ---------------------------------------------------------------- one-layer LSTM 32
+ *
+ * fx_run's loop for LSTM 32: the accumulators started with the input projection, one chain per
+ * vector over k in order (fx_matvec's one-pass form), i, f, o and g through the table form, c,
+ * tanh(c) through the rational one (four 256-bit vectors: act_fast's choice), h = o tanh(c), the
+ * guards and the head, all as in fx_begin, fx_update and fx_end. Gates in the packed rows: i, f, g,
+ * o, 32 floats each, two vectors. */
+static inline __attribute__((always_inline)) void fx_zrun_lstm32(RfxStream *st, const float *in, float *out,
+								  const uint32_t n)
+{
+	enum { H = 32, GHp = FX_GHP(4, 32) };
+	FxConst K;
+	FxLane L;
+	fx_const_load(&K, st, 0, H, RFX_CELL_LSTM);
+	fx_lane_load(&L, st, 0, H, RFX_CELL_LSTM, 0);
+	const RfxPackedLayer *ly = L.ly;
+	__m512 wi[8], bs[8];
+	for (int g = 0; g < 4; g++)
+		for (int j = 0; j < 2; j++) {
+			wi[2 * g + j] = z_join(K.wi[g][2 * j], K.wi[g][2 * j + 1]);
+			bs[2 * g + j] = z_join(K.bsum[g][2 * j], K.bsum[g][2 * j + 1]);
+		}
+	__m512 h[2], c[2];
+	_Alignas(64) float hm[H];
+	for (int j = 0; j < 2; j++) {
+		h[j] = z_join(L.h[2 * j], L.h[2 * j + 1]);
+		c[j] = z_join(L.c[2 * j], L.c[2 * j + 1]);
+		_mm512_store_ps(hm + 16 * j, h[j]);
+	}
+	float x = L.x;
+	for (uint32_t t = 0; t < n; t++) {
+		x = in[t]; /* in == out is fine */
+		if (!isfinite(x)) {
+			x = 0.0f;
+			st->nonfinite++;
+			for (int j = 0; j < 2; j++) {
+				h[j] = _mm512_loadu_ps(ly->h0 + 16 * j);
+				c[j] = _mm512_loadu_ps(ly->c0 + 16 * j);
+				_mm512_store_ps(hm + 16 * j, h[j]);
+			}
+		}
+		const __m512 xv = _mm512_set1_ps(x);
+		__m512 acc[8];
+		for (int q = 0; q < 8; q++)
+			acc[q] = _mm512_fmadd_ps(xv, wi[q], bs[q]);
+		const float *hp = hm;
+		__asm__("" : "+r"(hp)); /* h[k] from memory, not from the registers GCC knows were stored */
+		for (int k = 0; k < H; k++) {
+			const __m512 hk = _mm512_set1_ps(hp[k]);
+			const float *w = K.Wh + (size_t)k * GHp;
+			for (int q = 0; q < 8; q++)
+				acc[q] = _mm512_fmadd_ps(hk, _mm512_loadu_ps(w + 16 * q), acc[q]);
+		}
+		__m512 a[8] = { acc[0], acc[1], acc[2], acc[3], acc[6], acc[7], acc[4], acc[5] }; /* i f o g */
+		z_act_exp_tab(a, 6, 2);
+		__m512 tc[2];
+		for (int j = 0; j < 2; j++) {
+			c[j] = _mm512_fmadd_ps(a[2 + j], c[j], _mm512_mul_ps(a[j], a[6 + j]));
+			tc[j] = c[j];
+		}
+		z_act_rational(tc, 0, 2, 0);
+		__mmask16 bad = 0;
+		for (int j = 0; j < 2; j++) {
+			h[j] = _mm512_mul_ps(a[4 + j], tc[j]);
+			bad |= z_nonfinite(c[j]) | z_nonfinite(h[j]);
+			_mm512_store_ps(hm + 16 * j, h[j]);
+		}
+		if (__builtin_expect(bad != 0, 0)) {
+			st->nonfinite++;
+			for (int j = 0; j < 2; j++) {
+				h[j] = _mm512_loadu_ps(ly->h0 + 16 * j);
+				c[j] = _mm512_loadu_ps(ly->c0 + 16 * j);
+				_mm512_store_ps(hm + 16 * j, h[j]);
+			}
+		}
+		/* fx_head: the 256-bit halves in its order */
+		__m256 y = _mm256_mul_ps(K.hw[0], z_lo(h[0]));
+		y = _mm256_fmadd_ps(K.hw[1], z_hi(h[0]), y);
+		y = _mm256_fmadd_ps(K.hw[2], z_lo(h[1]), y);
+		y = _mm256_fmadd_ps(K.hw[3], z_hi(h[1]), y);
+		const float yo = K.hb + hsum8(y);
+		out[t] = K.skip ? yo + x : yo;
+	}
+	for (int j = 0; j < 2; j++) {
+		L.h[2 * j] = z_lo(h[j]);
+		L.h[2 * j + 1] = z_hi(h[j]);
+		L.c[2 * j] = z_lo(c[j]);
+		L.c[2 * j + 1] = z_hi(c[j]);
+	}
+	L.x = x;
+	fx_lane_store(&L, H, RFX_CELL_LSTM);
+}
+
+/* ---------------------------------------------------------------- two-layer GRU 16, skewed
+ *
+ * fx_run_skew's loop for two GRU 16 layers: step s runs layer 1 at sample s - 1 and layer 0 at s,
+ * in the order of fx_skew_step (layer 1's products, layer 0's, layer 1's state, layer 0's state,
+ * the head), each gate one vector. The products are fx_matvec's split form (even k in one chain,
+ * odd k in another, summed at the end); layer 1's own state's products and its input's are summed
+ * apart and added, as fx_pre_vec does; the gates go through fx_update's GRU steps. A chunk whose
+ * input or state goes non-finite runs again through fx_any_step (256-bit, the same bits).
+ * The steps test which layers run (s < c, s >= 1) rather than splitting off a steady state with
+ * both known: GCC 12 made that one straight block and spilled (2 x GRU 16 92 ns against 74). */
+typedef struct {
+	__m512 wi[3], bs[3], bhn;
+	const float *Wh, *Wi;
+} FxZGates;
+
+/* acc[g] += sum_k h[k] W[k][16g..16g+16), even and odd k in two chains. */
+static inline __attribute__((always_inline)) void z_matvec16(const float *W, const float *hm, __m512 acc[3])
+{
+	enum { GHp = FX_GHP(3, 16) };
+	__m512 odd[3];
+	__asm__("" : "+r"(hm)); /* h[k] from memory, not from the register GCC knows was stored */
+	for (int g = 0; g < 3; g++)
+		odd[g] = _mm512_setzero_ps();
+	for (int k = 0; k < 16; k += 2) {
+		const __m512 h0 = _mm512_set1_ps(hm[k]), h1 = _mm512_set1_ps(hm[k + 1]);
+		const float *w0 = W + (size_t)k * GHp, *w1 = w0 + GHp;
+		for (int g = 0; g < 3; g++) {
+			acc[g] = _mm512_fmadd_ps(h0, _mm512_loadu_ps(w0 + 16 * g), acc[g]);
+			odd[g] = _mm512_fmadd_ps(h1, _mm512_loadu_ps(w1 + 16 * g), odd[g]);
+		}
+	}
+	for (int g = 0; g < 3; g++)
+		acc[g] = _mm512_add_ps(acc[g], odd[g]);
+}
+
+/* fx_update's GRU steps for one vector of 16 units: r, z (less 1/2), n, the new h, to hm too. */
+static inline __attribute__((always_inline)) __mmask16 z_gru_update(__m512 *h, const __m512 inn,
+								     const __m512 acc[3], float *hm)
+{
+	const __m512 half = _mm512_set1_ps(0.5f);
+	__m512 a[2] = { acc[0], acc[1] };
+	z_act_rational(a, 2, 0, 1);
+	__m512 nn = _mm512_fmadd_ps(a[0], acc[2], _mm512_fmadd_ps(half, acc[2], inn));
+	const __m512 z = _mm512_add_ps(a[1], half);
+	const __m512 zh = _mm512_mul_ps(z, *h), omz = _mm512_sub_ps(_mm512_set1_ps(1.0f), z);
+	z_act_rational(&nn, 0, 1, 0);
+	*h = _mm512_fmadd_ps(omz, nn, zh);
+	_mm512_store_ps(hm, *h);
+	return z_nonfinite(*h);
+}
+
+static inline __attribute__((always_inline)) void fx_zrun_gru16x2(RfxStream *st, const FxConst *K, FxLane *L,
+								   const float *in, float *out, const uint32_t n,
+								   float *htop)
+{
+	FxZGates Z[2];
+	for (int l = 0; l < 2; l++) {
+		for (int g = 0; g < 3; g++) {
+			Z[l].wi[g] = z_join(K[l].wi[g][0], K[l].wi[g][1]);
+			Z[l].bs[g] = z_join(K[l].bsum[g][0], K[l].bsum[g][1]);
+		}
+		Z[l].bhn = z_join(K[l].bhn[0], K[l].bhn[1]);
+		Z[l].Wh = K[l].Wh;
+		Z[l].Wi = K[l].Wi;
+	}
+	_Alignas(64) float hm0[16], hm1[16];
+	for (uint32_t t0 = 0; t0 < n;) {
+		const int c = n - t0 < FX_CHUNK ? (int)(n - t0) : FX_CHUNK;
+		float xb[FX_CHUNK];
+		if (fx_chunk_in(in + t0, xb, c)) {
+			__m512 h0 = z_join(L[0].h[0], L[0].h[1]), h1 = z_join(L[1].h[0], L[1].h[1]);
+			_mm512_store_ps(hm0, h0);
+			_mm512_store_ps(hm1, h1);
+			__mmask16 bad = 0;
+			for (int s = 0; s <= c; s++) {
+				const int on0 = s < c, on1 = s >= 1;
+				__m512 acc0[3], acc1[3], inn0 = _mm512_setzero_ps(), inn1 = _mm512_setzero_ps();
+				if (on1) { /* fx_pre_vec */
+					__m512 acci[3] = { _mm512_setzero_ps(), _mm512_setzero_ps(), Z[1].bs[2] };
+					acc1[0] = Z[1].bs[0];
+					acc1[1] = Z[1].bs[1];
+					acc1[2] = Z[1].bhn;
+					z_matvec16(Z[1].Wh, hm1, acc1);
+					z_matvec16(Z[1].Wi, hm0, acci);
+					acc1[0] = _mm512_add_ps(acc1[0], acci[0]);
+					acc1[1] = _mm512_add_ps(acc1[1], acci[1]);
+					inn1 = acci[2];
+				}
+				if (on0) { /* fx_pre_audio */
+					const __m512 xv = _mm512_set1_ps(xb[s]);
+					acc0[0] = _mm512_fmadd_ps(xv, Z[0].wi[0], Z[0].bs[0]);
+					acc0[1] = _mm512_fmadd_ps(xv, Z[0].wi[1], Z[0].bs[1]);
+					acc0[2] = Z[0].bhn;
+					z_matvec16(Z[0].Wh, hm0, acc0);
+					inn0 = _mm512_fmadd_ps(xv, Z[0].wi[2], Z[0].bs[2]);
+				}
+				if (on1)
+					bad |= z_gru_update(&h1, inn1, acc1, hm1);
+				if (on0)
+					bad |= z_gru_update(&h0, inn0, acc0, hm0);
+				if (on1) { /* fx_head */
+					__m256 y = _mm256_mul_ps(K[1].hw[0], z_lo(h1));
+					y = _mm256_fmadd_ps(K[1].hw[1], z_hi(h1), y);
+					const float yo = K[1].hb + hsum8(y);
+					out[t0 + s - 1] = K[1].skip ? yo + xb[s - 1] : yo;
+				}
+			}
+			if (__builtin_expect(bad == 0, 1)) {
+				L[0].h[0] = z_lo(h0);
+				L[0].h[1] = z_hi(h0);
+				L[1].h[0] = z_lo(h1);
+				L[1].h[1] = z_hi(h1);
+				for (int l = 0; l < 2; l++)
+					for (int b = 0; b < 2; b++)
+						_mm256_store_ps(L[l].hmem + 8 * b, L[l].h[b]);
+				st->x[0] = xb[c - 1];
+				t0 += c;
+				continue;
+			}
+		}
+		/* a non-finite input, or a state gone non-finite: the chunk again, sample by sample,
+		 * from the state at its start (still in L) */
+		for (int i = 0; i < c; i++)
+			st->x[0] = fx_any_step(st, K, L, xb[i], out + t0 + i, t0 + i, 2, 16, RFX_CELL_GRU, 0, htop);
+		t0 += c;
+	}
+}
+
+#endif
