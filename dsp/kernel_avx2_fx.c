@@ -705,7 +705,7 @@ static inline __attribute__((always_inline)) void fx_run_skew(RfxStream *st, con
 }
 
 #ifdef __AVX512F__
-#include "kernel_avx512_fx_z.h" /* LSTM 32 and 2 x GRU 16 in 512-bit vectors */
+#include "kernel_avx512_fx_z.h" /* LSTM 32, GRU 48 and 64, 2 x GRU 16 in 512-bit vectors */
 #endif
 
 /* Which stacks run skewed: two layers of the small widths, whose steps are short chains. From
@@ -808,13 +808,18 @@ static inline __attribute__((always_inline)) void fx_run2(RfxStream *sa, RfxStre
 	fx_lane_store(&Lb, H, cell);
 }
 
-/* A one-layer effect's loop: fx_run, or its 512-bit form where the avx512 row has one. */
+/* A one-layer effect's loop: fx_run, or its 512-bit form where the avx512 row has one (GRU 32
+ * measured the same in it, 87.4 ns). */
 static inline __attribute__((always_inline)) void fx_run_one(RfxStream *st, const float *in, float *out,
 							      uint32_t n, const int H, const RfxCellType cell)
 {
 #ifdef __AVX512F__
 	if (cell == RFX_CELL_LSTM && H == 32) {
 		fx_zrun_lstm32(st, in, out, n);
+		return;
+	}
+	if (cell == RFX_CELL_GRU && (H == 48 || H == 64) && !st->layer[0].Whc) { /* not bf16 */
+		fx_zrun_gru(st, in, out, n, H);
 		return;
 	}
 #endif

@@ -1,12 +1,13 @@
-/* Two of the specialised loops (kernel_avx2_fx.c) in 512-bit vectors, for the "avx512" row only:
- * the one-layer LSTM 32 effect and the skewed two-layer GRU 16 effect. They do, lane for lane,
+/* Some of the specialised loops (kernel_avx2_fx.c) in 512-bit vectors, for the "avx512" row only:
+ * the one-layer LSTM 32, GRU 48 and GRU 64 effects (GRU with float weights; bf16 ones keep the
+ * 256-bit loop) and the skewed two-layer GRU 16 effect. They do, lane for lane,
  * the operations of the 256-bit loops they replace (the same chains over k in the same order, the
  * same activation forms), so the output has the same bits (tests/test_stream.c compares them with
  * the "avx2" row's). On Zen 4 a 512-bit operation occupies both 256-bit halves of a unit, so the
  * FMA units do the same work; what changes is that each operation is one entry in the core's
  * queues instead of two, so the reorder window reaches twice as far past a sample's chain of
  * dependent operations. Zen 4, alternating builds (docs/performance.md): LSTM 32 120.4 -> 114.5 ns,
- * 2 x GRU 16 80 -> 74.
+ * GRU 48 174.5 -> 164, GRU 64 397 -> 380, 2 x GRU 16 80 -> 74; GRU 32 the same (87.4), so it stays.
  * Included only by kernel_avx2_fx.c when built with AVX-512F (kernel_avx512_fx.c). */
 #ifndef RFX_KERNEL_AVX512_FX_Z_H
 #define RFX_KERNEL_AVX512_FX_Z_H
@@ -208,6 +209,126 @@ static inline __attribute__((always_inline)) void fx_zrun_lstm32(RfxStream *st, 
 	L.x = x;
 	fx_lane_store(&L, H, RFX_CELL_LSTM);
 }
+
+/* ---------------------------------------------------------------- one-layer GRU 32, 48 and 64
+ *
+ * fx_run's loop for GRU of H = 16 NZ: the accumulators started as fx_begin does (r, z with the input
+ * projection, n's hidden part with b_hn), one chain per vector over k in order: in one pass up to
+ * H = 48 (fx_matvec's one-pass form), and at 64 in fx_matvec_big's four passes of 48 floats whose
+ * order turns round every other sample (its L1 reasoning); r and z through the table form, n's
+ * input part apart (fx_end), n through the rational form at H = 32 (four 256-bit vectors:
+ * act_fast's choice) and the table form above, then fx_update's GRU steps (ctr = 0), the guards
+ * and the head. */
+static inline __attribute__((always_inline)) void fx_zrun_gru(RfxStream *st, const float *in, float *out,
+							       const uint32_t n, const int H)
+{
+	enum { MAXZ = 4 };
+	const int NZ = H / 16, GHp = FX_GHP(3, H);
+	FxConst K;
+	FxLane L;
+	fx_const_load(&K, st, 0, H, RFX_CELL_GRU);
+	fx_lane_load(&L, st, 0, H, RFX_CELL_GRU, 0);
+	const RfxPackedLayer *ly = L.ly;
+	__m512 wi[3 * MAXZ], bs[3 * MAXZ], bin[MAXZ], h[MAXZ];
+	for (int j = 0; j < NZ; j++) {
+		for (int g = 0; g < 3; g++) {
+			wi[NZ * g + j] = z_join(K.wi[g][2 * j], K.wi[g][2 * j + 1]);
+			bs[NZ * g + j] = g == 2 ? z_join(K.bhn[2 * j], K.bhn[2 * j + 1])
+						: z_join(K.bsum[g][2 * j], K.bsum[g][2 * j + 1]);
+		}
+		bin[j] = z_join(K.bsum[2][2 * j], K.bsum[2][2 * j + 1]);
+	}
+	_Alignas(64) float hm[64];
+	for (int j = 0; j < NZ; j++) {
+		h[j] = z_join(L.h[2 * j], L.h[2 * j + 1]);
+		_mm512_store_ps(hm + 16 * j, h[j]);
+	}
+	float x = L.x;
+	for (uint32_t t = 0; t < n; t++) {
+		x = in[t]; /* in == out is fine */
+		if (!isfinite(x)) {
+			x = 0.0f;
+			st->nonfinite++;
+			for (int j = 0; j < NZ; j++) {
+				h[j] = _mm512_loadu_ps(ly->h0 + 16 * j);
+				_mm512_store_ps(hm + 16 * j, h[j]);
+			}
+		}
+		const __m512 xv = _mm512_set1_ps(x);
+		__m512 acc[3 * MAXZ];
+		for (int q = 0; q < 2 * NZ; q++)
+			acc[q] = _mm512_fmadd_ps(xv, wi[q], bs[q]);
+		for (int q = 2 * NZ; q < 3 * NZ; q++)
+			acc[q] = bs[q];
+		const float *hp = hm;
+		__asm__("" : "+r"(hp)); /* h[k] from memory, not from the registers GCC knows were stored */
+		if (H == 64) {
+			for (int i = 0; i < 4; i++) {
+				const int p = (t & 1) ? 3 - i : i;
+				__m512 a0 = acc[3 * p], a1 = acc[3 * p + 1], a2 = acc[3 * p + 2];
+				const float *w = K.Wh + 48 * p;
+				for (int k = 0; k < H; k++, w += GHp) {
+					const __m512 hk = _mm512_set1_ps(hp[k]);
+					a0 = _mm512_fmadd_ps(hk, _mm512_loadu_ps(w), a0);
+					a1 = _mm512_fmadd_ps(hk, _mm512_loadu_ps(w + 16), a1);
+					a2 = _mm512_fmadd_ps(hk, _mm512_loadu_ps(w + 32), a2);
+				}
+				acc[3 * p] = a0;
+				acc[3 * p + 1] = a1;
+				acc[3 * p + 2] = a2;
+				__asm__ volatile("" ::: "memory"); /* keep the passes apart */
+			}
+		} else {
+			for (int k = 0; k < H; k++) {
+				const __m512 hk = _mm512_set1_ps(hp[k]);
+				const float *w = K.Wh + (size_t)k * GHp;
+				for (int q = 0; q < 3 * NZ; q++)
+					acc[q] = _mm512_fmadd_ps(hk, _mm512_loadu_ps(w + 16 * q), acc[q]);
+			}
+		}
+		__m512 a[2 * MAXZ], nn[MAXZ], zh[MAXZ], omz[MAXZ];
+		for (int q = 0; q < 2 * NZ; q++)
+			a[q] = acc[q];
+		z_act_exp_tab(a, 2 * NZ, 0); /* r, z */
+		for (int j = 0; j < NZ; j++) {
+			nn[j] = _mm512_fmadd_ps(a[j], acc[2 * NZ + j], _mm512_fmadd_ps(xv, wi[2 * NZ + j], bin[j]));
+			zh[j] = _mm512_mul_ps(a[NZ + j], h[j]);
+			omz[j] = _mm512_sub_ps(_mm512_set1_ps(1.0f), a[NZ + j]);
+		}
+		if (FX_RATIONAL(2 * NZ))
+			z_act_rational(nn, 0, NZ, 0);
+		else
+			z_act_exp_tab(nn, 0, NZ);
+		__mmask16 bad = 0;
+		for (int j = 0; j < NZ; j++) {
+			h[j] = _mm512_fmadd_ps(omz[j], nn[j], zh[j]);
+			bad |= z_nonfinite(h[j]);
+			_mm512_store_ps(hm + 16 * j, h[j]);
+		}
+		if (__builtin_expect(bad != 0, 0)) {
+			st->nonfinite++;
+			for (int j = 0; j < NZ; j++) {
+				h[j] = _mm512_loadu_ps(ly->h0 + 16 * j);
+				_mm512_store_ps(hm + 16 * j, h[j]);
+			}
+		}
+		__m256 y = _mm256_mul_ps(K.hw[0], z_lo(h[0])); /* fx_head, in its order */
+		y = _mm256_fmadd_ps(K.hw[1], z_hi(h[0]), y);
+		for (int j = 1; j < NZ; j++) {
+			y = _mm256_fmadd_ps(K.hw[2 * j], z_lo(h[j]), y);
+			y = _mm256_fmadd_ps(K.hw[2 * j + 1], z_hi(h[j]), y);
+		}
+		const float yo = K.hb + hsum8(y);
+		out[t] = K.skip ? yo + x : yo;
+	}
+	for (int j = 0; j < NZ; j++) {
+		L.h[2 * j] = z_lo(h[j]);
+		L.h[2 * j + 1] = z_hi(h[j]);
+	}
+	L.x = x;
+	fx_lane_store(&L, H, RFX_CELL_GRU);
+}
+
 
 /* ---------------------------------------------------------------- two-layer GRU 16, skewed
  *

@@ -605,10 +605,11 @@ static void test_kernels_agree(void)
 	}
 }
 
-/* The avx512 row runs LSTM 32 and 2 x GRU 16 in 512-bit vectors (kernel_avx512_fx_z.h), lane for
- * lane the operations of the 256-bit loops, which the avx2 row runs: the two rows' outputs must be
- * the same bits, in blocks of any size, across a non-finite input (2 x GRU 16 then runs the chunk
- * again sample by sample in 256-bit vectors) and a knob turned between blocks. */
+/* The avx512 row runs LSTM 32, GRU 48 and 64 and 2 x GRU 16 in 512-bit vectors
+ * (kernel_avx512_fx_z.h), lane for lane the operations of the 256-bit loops, which the avx2 row
+ * runs: the two rows' outputs must be the same bits, in blocks of any size, across a non-finite
+ * input (2 x GRU 16 then runs the chunk again sample by sample in 256-bit vectors) and knobs
+ * turned between blocks. */
 static void test_wide_vectors_same_bits(void)
 {
 	enum { N = 3000 };
@@ -620,6 +621,8 @@ static void test_wide_vectors_same_bits(void)
 	const struct { RfxCellType cell; int layers, H, inputs, skip; RfxInitKind init; } cases[] = {
 		{ RFX_CELL_LSTM, 1, 32, 1, 1, RFX_INIT_VECTOR }, { RFX_CELL_LSTM, 1, 32, 2, 0, RFX_INIT_ZEROS },
 		{ RFX_CELL_GRU, 2, 16, 1, 1, RFX_INIT_VECTOR }, { RFX_CELL_GRU, 2, 16, 1, 0, RFX_INIT_ZEROS },
+		{ RFX_CELL_GRU, 1, 48, 1, 1, RFX_INIT_VECTOR }, { RFX_CELL_GRU, 1, 64, 1, 1, RFX_INIT_VECTOR },
+		{ RFX_CELL_GRU, 1, 64, 3, 0, RFX_INIT_ZEROS },
 	};
 	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
 		char nm[112];
