@@ -37,6 +37,44 @@ static inline __mmask16 z_nonfinite(__m512 v)
 	return _mm512_cmp_ps_mask(_mm512_sub_ps(v, v), _mm512_setzero_ps(), _CMP_NEQ_UQ);
 }
 
+/* The layer's initial state (fx_lane_reset) into h[0..NZ) (and c, for LSTM) and its copy hm. */
+static inline __attribute__((always_inline)) void z_reset(const RfxPackedLayer *ly, const int NZ, __m512 *h,
+							   __m512 *c, float *hm)
+{
+	for (int j = 0; j < NZ; j++) {
+		h[j] = _mm512_loadu_ps(ly->h0 + 16 * j);
+		if (c)
+			c[j] = _mm512_loadu_ps(ly->c0 + 16 * j);
+		_mm512_store_ps(hm + 16 * j, h[j]);
+	}
+}
+
+/* The input as used: a non-finite one counts, resets the state and is taken as 0 (fx_begin). */
+static inline __attribute__((always_inline)) float z_input(RfxStream *st, const RfxPackedLayer *ly, float x,
+							    const int NZ, __m512 *h, __m512 *c, float *hm)
+{
+	if (!isfinite(x)) {
+		x = 0.0f;
+		st->nonfinite++;
+		z_reset(ly, NZ, h, c, hm);
+	}
+	return x;
+}
+
+/* fx_head on h[0..NZ): its products in its order, on the 256-bit halves. */
+static inline __attribute__((always_inline)) float z_head(const FxConst *K, const __m512 *h, const int NZ,
+							   const float x)
+{
+	__m256 y = _mm256_mul_ps(K->hw[0], z_lo(h[0]));
+	y = _mm256_fmadd_ps(K->hw[1], z_hi(h[0]), y);
+	for (int j = 1; j < NZ; j++) {
+		y = _mm256_fmadd_ps(K->hw[2 * j], z_lo(h[j]), y);
+		y = _mm256_fmadd_ps(K->hw[2 * j + 1], z_hi(h[j]), y);
+	}
+	const float yo = K->hb + hsum8(y);
+	return K->skip ? yo + x : yo;
+}
+
 /* act_rational (kernel_avx2_fx_act.h), operation for operation, on N <= 4 vectors. */
 static inline __attribute__((always_inline)) void z_act_rational(__m512 *v, const int ns, const int nt,
 								  const int centered)
@@ -148,16 +186,7 @@ static inline __attribute__((always_inline)) void fx_zrun_lstm32(RfxStream *st, 
 	}
 	float x = L.x;
 	for (uint32_t t = 0; t < n; t++) {
-		x = in[t]; /* in == out is fine */
-		if (!isfinite(x)) {
-			x = 0.0f;
-			st->nonfinite++;
-			for (int j = 0; j < 2; j++) {
-				h[j] = _mm512_loadu_ps(ly->h0 + 16 * j);
-				c[j] = _mm512_loadu_ps(ly->c0 + 16 * j);
-				_mm512_store_ps(hm + 16 * j, h[j]);
-			}
-		}
+		x = z_input(st, ly, in[t], 2, h, c, hm); /* in == out is fine */
 		const __m512 xv = _mm512_set1_ps(x);
 		__m512 acc[8];
 		for (int q = 0; q < 8; q++)
@@ -186,19 +215,9 @@ static inline __attribute__((always_inline)) void fx_zrun_lstm32(RfxStream *st, 
 		}
 		if (__builtin_expect(bad != 0, 0)) {
 			st->nonfinite++;
-			for (int j = 0; j < 2; j++) {
-				h[j] = _mm512_loadu_ps(ly->h0 + 16 * j);
-				c[j] = _mm512_loadu_ps(ly->c0 + 16 * j);
-				_mm512_store_ps(hm + 16 * j, h[j]);
-			}
+			z_reset(ly, 2, h, c, hm);
 		}
-		/* fx_head: the 256-bit halves in its order */
-		__m256 y = _mm256_mul_ps(K.hw[0], z_lo(h[0]));
-		y = _mm256_fmadd_ps(K.hw[1], z_hi(h[0]), y);
-		y = _mm256_fmadd_ps(K.hw[2], z_lo(h[1]), y);
-		y = _mm256_fmadd_ps(K.hw[3], z_hi(h[1]), y);
-		const float yo = K.hb + hsum8(y);
-		out[t] = K.skip ? yo + x : yo;
+		out[t] = z_head(&K, h, 2, x);
 	}
 	for (int j = 0; j < 2; j++) {
 		L.h[2 * j] = z_lo(h[j]);
@@ -245,15 +264,7 @@ static inline __attribute__((always_inline)) void fx_zrun_gru(RfxStream *st, con
 	}
 	float x = L.x;
 	for (uint32_t t = 0; t < n; t++) {
-		x = in[t]; /* in == out is fine */
-		if (!isfinite(x)) {
-			x = 0.0f;
-			st->nonfinite++;
-			for (int j = 0; j < NZ; j++) {
-				h[j] = _mm512_loadu_ps(ly->h0 + 16 * j);
-				_mm512_store_ps(hm + 16 * j, h[j]);
-			}
-		}
+		x = z_input(st, ly, in[t], NZ, h, NULL, hm); /* in == out is fine */
 		const __m512 xv = _mm512_set1_ps(x);
 		__m512 acc[3 * MAXZ];
 		for (int q = 0; q < 2 * NZ; q++)
@@ -307,19 +318,9 @@ static inline __attribute__((always_inline)) void fx_zrun_gru(RfxStream *st, con
 		}
 		if (__builtin_expect(bad != 0, 0)) {
 			st->nonfinite++;
-			for (int j = 0; j < NZ; j++) {
-				h[j] = _mm512_loadu_ps(ly->h0 + 16 * j);
-				_mm512_store_ps(hm + 16 * j, h[j]);
-			}
+			z_reset(ly, NZ, h, NULL, hm);
 		}
-		__m256 y = _mm256_mul_ps(K.hw[0], z_lo(h[0])); /* fx_head, in its order */
-		y = _mm256_fmadd_ps(K.hw[1], z_hi(h[0]), y);
-		for (int j = 1; j < NZ; j++) {
-			y = _mm256_fmadd_ps(K.hw[2 * j], z_lo(h[j]), y);
-			y = _mm256_fmadd_ps(K.hw[2 * j + 1], z_hi(h[j]), y);
-		}
-		const float yo = K.hb + hsum8(y);
-		out[t] = K.skip ? yo + x : yo;
+		out[t] = z_head(&K, h, NZ, x);
 	}
 	for (int j = 0; j < NZ; j++) {
 		L.h[2 * j] = z_lo(h[j]);
@@ -430,12 +431,8 @@ static inline __attribute__((always_inline)) void fx_zrun_gru16x2(RfxStream *st,
 					bad |= z_gru_update(&h1, inn1, acc1, hm1);
 				if (on0)
 					bad |= z_gru_update(&h0, inn0, acc0, hm0);
-				if (on1) { /* fx_head */
-					__m256 y = _mm256_mul_ps(K[1].hw[0], z_lo(h1));
-					y = _mm256_fmadd_ps(K[1].hw[1], z_hi(h1), y);
-					const float yo = K[1].hb + hsum8(y);
-					out[t0 + s - 1] = K[1].skip ? yo + xb[s - 1] : yo;
-				}
+				if (on1)
+					out[t0 + s - 1] = z_head(&K[1], &h1, 1, xb[s - 1]);
 			}
 			if (__builtin_expect(bad == 0, 1)) {
 				L[0].h[0] = z_lo(h0);
