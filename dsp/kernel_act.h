@@ -23,6 +23,10 @@ void rfx_kernel_act_sse2(RfxAct act, const float *x, float *y, size_t n);
 void rfx_kernel_act_avx2(RfxAct act, const float *x, float *y, size_t n);
 /* act: RFX_ACT_TANH or RFX_ACT_SIGMOID. */
 void rfx_kernel_act_avx2_fx(RfxAct act, RfxActForm form, const float *x, float *y, size_t n);
+/* The avx512 row's LSTM 32 state update (kernel_avx512_fx_z.h) on n units, n a multiple of 32:
+ * for each 32, gates holds the sums of i, f, g, o (32 each, in that order); c is updated in place
+ * and h written. Only on a CPU with AVX-512F and VL. */
+void rfx_kernel_lstm_update_avx512(const float *gates, float *c, float *h, size_t n);
 #endif
 
 #endif

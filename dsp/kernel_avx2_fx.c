@@ -979,6 +979,24 @@ void rfx_kernel_act_avx2_fx(RfxAct act, RfxActForm form, const float *x, float *
 		_mm256_storeu_ps(y + i, v[0]);
 	}
 }
+#else
+/* The same for the 512-bit LSTM 32 loop's state update (kernel_avx512_fx_z.h), 32 units a call. */
+void rfx_kernel_lstm_update_avx512(const float *gates, float *c, float *h, size_t n)
+{
+	for (size_t i = 0; i + 32 <= n; i += 32) {
+		__m512 acc[8], cv[2], hv[2];
+		for (int g = 0; g < 4; g++)
+			for (int j = 0; j < 2; j++)
+				acc[2 * g + j] = _mm512_loadu_ps(gates + 4 * i + 32 * g + 16 * j);
+		for (int j = 0; j < 2; j++)
+			cv[j] = _mm512_loadu_ps(c + i + 16 * j);
+		(void)z_lstm_update(acc, cv, hv);
+		for (int j = 0; j < 2; j++) {
+			_mm512_storeu_ps(c + i + 16 * j, cv[j]);
+			_mm512_storeu_ps(h + i + 16 * j, hv[j]);
+		}
+	}
+}
 #endif
 #else
 typedef int rfx_kernel_avx2_fx_unused; /* ISO C wants something in a translation unit */

@@ -4,7 +4,7 @@
  * spill none (FX_REGS there). The kernel table's "avx512" row for streams; its general loop is
  * the AVX2 one (training's avx512 row is bptt_avx512.c). Wider vectors measured no faster in the
  * mat-vecs alone; four loops run whole in 512-bit vectors (kernel_avx512_fx_z.h: LSTM 32, GRU 48
- * and 64, 2 x GRU 16, the same bits), where the shorter queue entries let the core overlap more
- * (docs/performance.md). */
+ * and 64, 2 x GRU 16; the GRU ones the same bits), where the shorter queue entries let the core
+ * overlap more (docs/performance.md). */
 #define RFX_KSUFFIX avx512
 #include "kernel_avx2_fx.c"

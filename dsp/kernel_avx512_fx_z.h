@@ -1,9 +1,10 @@
 /* Some of the specialised loops (kernel_avx2_fx.c) in 512-bit vectors, for the "avx512" row only:
  * the one-layer LSTM 32, GRU 48 and GRU 64 effects (GRU with float weights; bf16 ones keep the
- * 256-bit loop) and the skewed two-layer GRU 16 effect. They do, lane for lane,
- * the operations of the 256-bit loops they replace (the same chains over k in the same order, the
+ * 256-bit loop) and the skewed two-layer GRU 16 effect. The GRU loops do, lane for lane, the
+ * operations of the 256-bit loops they replace (the same chains over k in the same order, the
  * same activation forms), so the output has the same bits (tests/test_stream.c compares them with
- * the "avx2" row's). On Zen 4 a 512-bit operation occupies both 256-bit halves of a unit, so the
+ * the "avx2" row's); LSTM 32 has the same products but its own state update (z_lstm_update), with
+ * two divisions where the 256-bit one has five, and matches within rounding. On Zen 4 a 512-bit operation occupies both 256-bit halves of a unit, so the
  * FMA units do the same work; what changes is that each operation is one entry in the core's
  * queues instead of two, so the reorder window reaches twice as far past a sample's chain of
  * dependent operations. Zen 4, alternating builds (docs/performance.md): LSTM 32 120.4 -> 114.5 ns,
@@ -155,13 +156,86 @@ static inline __attribute__((always_inline)) void z_act_exp_tab(__m512 *v, const
 	}
 }
 
+/* e^-v for the first ns vectors (a sigmoid's) and e^2v for the next nt (a tanh's), as (1 + q) s:
+ * u = -v or 2v, n = round(16 u / ln 2), s = 2^(n/16), r = u - n ln2 / 16 (|r| <= ln2 / 32) and
+ * q = e^r - 1 by Taylor's degree 3 (relative error of 1 + q 9e-9). s is 2^floor(n/16) times
+ * 2^(j/16), j = n & 15, from a table of sixteen: in 512 bits vpermd takes four index bits (the
+ * 256-bit row's table has eight, and one degree more). q is kept apart from its 1 so that
+ * e^u - 1 = q s + (s - 1) keeps its relative accuracy near u = 0 (the tanh of small values).
+ * v is clamped to +-30 (sigmoid) and +-9 (tanh, which is +-1 in floats beyond), so that the LSTM
+ * step's products of 1 + e^u stay finite. */
+static const int32_t z_exp2_tab16[16] = { 0,	   -152893, -289342, -408621, -509968, -592590,
+					  -655657, -698305, -719629, -718684, -694486, -646004,
+					  -572163, -471841, -343865, -187011 }; /* 2^(j/16)'s mantissa less j << 19 */
+
+static inline __attribute__((always_inline)) void z_exp16(const __m512 *v, const int ns, const int nt, __m512 *q,
+							   __m512 *s)
+{
+	const float S = 16.0f;
+	const __m512i tab = _mm512_loadu_si512(z_exp2_tab16);
+	const __m512 shifter = _mm512_set1_ps(12584944.0f); /* 1.5*2^23 + 16*127 */
+	static const float c[4] = { 1.0f, 1.0f, 0.5f, 1.0f / 6 }; /* 1 / k! */
+	for (int i = 0; i < ns + nt; i++) {
+		__m512 x, t, r;
+		if (i < ns) { /* e^-v = 2^(n/16) e^-r, r = v + n ln2 / 16 */
+			x = _mm512_max_ps(_mm512_set1_ps(-30.0f), _mm512_min_ps(_mm512_set1_ps(30.0f), v[i]));
+			t = _mm512_fmadd_ps(x, _mm512_set1_ps(-S * 1.44269504088896341f), shifter);
+			r = _mm512_fmadd_ps(_mm512_sub_ps(t, shifter), _mm512_set1_ps(0.693147180559945f / S), x);
+		} else { /* e^2v = 2^(n/16) e^2r, r = v - n ln2 / 32 */
+			x = _mm512_max_ps(_mm512_set1_ps(-9.0f), _mm512_min_ps(_mm512_set1_ps(9.0f), v[i]));
+			t = _mm512_fmadd_ps(x, _mm512_set1_ps(2 * S * 1.44269504088896341f), shifter);
+			r = _mm512_fnmadd_ps(_mm512_sub_ps(t, shifter), _mm512_set1_ps(0.693147180559945f / (2 * S)), x);
+		}
+#define Z_T(k) _mm512_set1_ps(i < ns ? ((k) & 1 ? -c[k] : c[k]) : c[k] * (float)(1 << (k)))
+		q[i] = _mm512_mul_ps(_mm512_fmadd_ps(_mm512_fmadd_ps(Z_T(3), r, Z_T(2)), r, Z_T(1)), r);
+#undef Z_T
+		const __m512i ti = _mm512_castps_si512(t);
+		s[i] = _mm512_castsi512_ps(_mm512_add_epi32(_mm512_slli_epi32(ti, 19), _mm512_permutexvar_epi32(ti, tab)));
+	}
+}
+
+/* LSTM's state update for 32 units (two vectors each) from the gates' sums acc (i, f, g, o, two
+ * vectors each, the packed rows' order): c = f c + i g, h = o tanh(c), with each sigmoid and tanh
+ * a quotient of 1 +- e^u (z_exp16) and the quotients joined, so that the five divisions of
+ * i, f, g, o and tanh(c) become two:
+ *   c' = (c (1 + e^-i)(e^2g + 1) + (e^2g - 1)(1 + e^-f)) / ((1 + e^-i)(e^2g + 1)(1 + e^-f))
+ *   h  = (e^2c' - 1) / ((e^2c' + 1)(1 + e^-o))
+ * With z_exp16's clamps the denominators stay below e^78 (7.5e33) and c (1 + e^-i)(e^2g + 1)
+ * finite while |c| < 4e17 (c moves by at most 1 a sample). Zen 4, LSTM 32: 114.1 -> 108.5 ns a
+ * sample (docs/performance.md). Returns the lanes of c or h that are not finite. */
+static inline __attribute__((always_inline)) __mmask16 z_lstm_update(const __m512 acc[8], __m512 c[2], __m512 h[2])
+{
+	const __m512 a[8] = { acc[0], acc[1], acc[2], acc[3], acc[6], acc[7], acc[4], acc[5] }; /* i f o g */
+	__m512 q[8], e[8], cq[2], ce[2];
+	z_exp16(a, 6, 2, q, e);
+	const __m512 one = _mm512_set1_ps(1.0f);
+	for (int j = 0; j < 2; j++) {
+		const __m512 i1 = _mm512_fmadd_ps(q[j], e[j], _mm512_add_ps(e[j], one)); /* 1 + e^-i */
+		const __m512 f1 = _mm512_fmadd_ps(q[2 + j], e[2 + j], _mm512_add_ps(e[2 + j], one));
+		const __m512 gp = _mm512_fmadd_ps(q[6 + j], e[6 + j], _mm512_add_ps(e[6 + j], one)); /* e^2g + 1 */
+		const __m512 gm = _mm512_fmadd_ps(q[6 + j], e[6 + j], _mm512_sub_ps(e[6 + j], one)); /* e^2g - 1 */
+		const __m512 A = _mm512_mul_ps(i1, gp);
+		c[j] = _mm512_div_ps(_mm512_fmadd_ps(c[j], A, _mm512_mul_ps(gm, f1)), _mm512_mul_ps(A, f1));
+	}
+	z_exp16(c, 0, 2, cq, ce);
+	__mmask16 bad = 0;
+	for (int j = 0; j < 2; j++) {
+		const __m512 o1 = _mm512_fmadd_ps(q[4 + j], e[4 + j], _mm512_add_ps(e[4 + j], one)); /* 1 + e^-o */
+		const __m512 cp = _mm512_fmadd_ps(cq[j], ce[j], _mm512_add_ps(ce[j], one));
+		const __m512 cm = _mm512_fmadd_ps(cq[j], ce[j], _mm512_sub_ps(ce[j], one));
+		h[j] = _mm512_div_ps(cm, _mm512_mul_ps(cp, o1));
+		bad |= z_nonfinite(c[j]) | z_nonfinite(h[j]);
+	}
+	return bad;
+}
+
 /* ---------------------------------------------------------------- one-layer LSTM 32
  *
  * fx_run's loop for LSTM 32: the accumulators started with the input projection, one chain per
- * vector over k in order (fx_matvec's one-pass form), i, f, o and g through the table form, c,
- * tanh(c) through the rational one (four 256-bit vectors: act_fast's choice), h = o tanh(c), the
- * guards and the head, all as in fx_begin, fx_update and fx_end. Gates in the packed rows: i, f, g,
- * o, 32 floats each, two vectors. */
+ * vector over k in order (fx_matvec's one-pass form), as in fx_begin; then z_lstm_update, not the
+ * 256-bit loop's activations (so not its bits: within 1e-5 of it and of PyTorch, tests/), the
+ * guards and the head as in fx_update and fx_end. Gates in the packed rows: i, f, g, o, 32 floats
+ * each, two vectors. */
 static inline __attribute__((always_inline)) void fx_zrun_lstm32(RfxStream *st, const float *in, float *out,
 								  const uint32_t n)
 {
@@ -199,20 +273,9 @@ static inline __attribute__((always_inline)) void fx_zrun_lstm32(RfxStream *st, 
 			for (int q = 0; q < 8; q++)
 				acc[q] = _mm512_fmadd_ps(hk, _mm512_loadu_ps(w + 16 * q), acc[q]);
 		}
-		__m512 a[8] = { acc[0], acc[1], acc[2], acc[3], acc[6], acc[7], acc[4], acc[5] }; /* i f o g */
-		z_act_exp_tab(a, 6, 2);
-		__m512 tc[2];
-		for (int j = 0; j < 2; j++) {
-			c[j] = _mm512_fmadd_ps(a[2 + j], c[j], _mm512_mul_ps(a[j], a[6 + j]));
-			tc[j] = c[j];
-		}
-		z_act_rational(tc, 0, 2, 0);
-		__mmask16 bad = 0;
-		for (int j = 0; j < 2; j++) {
-			h[j] = _mm512_mul_ps(a[4 + j], tc[j]);
-			bad |= z_nonfinite(c[j]) | z_nonfinite(h[j]);
+		const __mmask16 bad = z_lstm_update(acc, c, h);
+		for (int j = 0; j < 2; j++)
 			_mm512_store_ps(hm + 16 * j, h[j]);
-		}
 		if (__builtin_expect(bad != 0, 0)) {
 			st->nonfinite++;
 			z_reset(ly, 2, h, c, hm);

@@ -6,7 +6,8 @@
  *     exp relative < 3e-7, tanh and sigmoid absolute < 2e-7 (fastmath.h);
  *   kernel_avx2_fx.c's act_exp, Estrin's scheme and the table form: sigmoid < 1e-7, tanh < 1.4e-7;
  *   its act_rational: sigmoid < 2e-7, tanh < 3.6e-7 (docs/performance.md, "Accuracy of the
- *   specialised loops").
+ *   specialised loops");
+ *   kernel_avx512_fx_z.h's LSTM update (joined quotients): test_lstm_update_avx512 below.
  * The SSE2 ones are fastmath.h's arithmetic, without FMA, so they must also be its bits.
  * A case this CPU cannot run (no AVX2 + FMA) is reported as skipped, never as passed. */
 #include <math.h>
@@ -87,6 +88,83 @@ static void run(const Approx *a, const float *x, float *y, size_t n)
 #endif
 	default: break;
 	}
+}
+
+static int have_avx512(void)
+{
+#if RFX_KERNEL_X86
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+#else
+	return 0;
+#endif
+}
+
+/* The avx512 row's LSTM 32 update (kernel_avx512_fx_z.h: each sigmoid and tanh a quotient of
+ * 1 +- e^u, the quotients joined into two divisions) against c' = s(f) c + s(i) tanh(g) and
+ * h = s(o) tanh(c') in double precision, for gate sums spread over +-24 (some over +-200, past
+ * the clamps, and some within +-1e-3, where tanh's e^2u - 1 must not cancel) and c over 0,
+ * +-1e-3, +-4 and +-1e4. c' is checked relative to 1 + |c| (the f c term carries c's own
+ * rounding), h absolutely, and, where the c' computed is below 1e-3, h relative to s(o) tanh of
+ * that c' (o within the clamp: beyond, s(o) is held at s(-30), 9e-14). */
+static void test_lstm_update_avx512(void)
+{
+	const char *nm = "kernel_avx512_fx_z.h LSTM update: c' within 4e-7 (1 + |c|), h within 4e-7, "
+			 "small h within 1e-6 relative";
+#if RFX_KERNEL_X86
+	if (!have_avx512()) {
+		rt_skip(nm, "this CPU has no AVX-512F + VL");
+		return;
+	}
+	rt_case(nm);
+	enum { U = 32 * 64 };
+	static float gates[4 * U], c[U], h[U];
+	static double cref[U];
+	uint64_t seed = 20261207;
+	const char *vg = getenv("RFX_TEST_VALGRIND");
+	const int rounds = vg && strcmp(vg, "1") == 0 ? 8 : 400;
+	double worst_c = 0, worst_h = 0, worst_small = 0;
+	for (int r = 0; r < rounds; r++) {
+		for (int u = 0; u < U; u++) {
+			for (int g = 0; g < 4; g++) {
+				const int kind = (int)(rt_rand_u64(&seed) % 10);
+				const float span = kind == 0 ? 200.0f : kind == 1 ? 1e-3f : 24.0f;
+				gates[(u / 32) * 128 + 32 * g + u % 32] = rt_rand_uniform(&seed, -span, span);
+			}
+			const int ck = (int)(rt_rand_u64(&seed) % 4);
+			const float cspan = ck == 0 ? 0.0f : ck == 1 ? 1e-3f : ck == 2 ? 4.0f : 1e4f;
+			c[u] = rt_rand_uniform(&seed, -cspan, cspan);
+		}
+		for (int u = 0; u < U; u++) {
+			const float *gt = gates + (u / 32) * 128 + u % 32;
+			const double si = 1.0 / (1.0 + exp(-(double)gt[0])), sf = 1.0 / (1.0 + exp(-(double)gt[32]));
+			cref[u] = sf * c[u] + si * tanh((double)gt[64]);
+		}
+		float c0[U];
+		memcpy(c0, c, sizeof c0);
+		rfx_kernel_lstm_update_avx512(gates, c, h, U);
+		for (int u = 0; u < U; u++) {
+			const float *gt = gates + (u / 32) * 128 + u % 32;
+			const double so = 1.0 / (1.0 + exp(-(double)gt[96]));
+			const double href = so * tanh(cref[u]);
+			const double ec = fabs(c[u] - cref[u]) / (1.0 + fabs(c0[u]));
+			const double eh = fabs(h[u] - href);
+			worst_c = ec > worst_c || isnan(ec) ? ec : worst_c;
+			worst_h = eh > worst_h || isnan(eh) ? eh : worst_h;
+			if (fabs(c[u]) < 1e-3 && c[u] != 0 && fabs(gt[96]) < 30) { /* tanh of its own c' */
+				const double ht = so * tanh((double)c[u]), es = fabs(h[u] - ht) / fabs(ht);
+				worst_small = es > worst_small || isnan(es) ? es : worst_small;
+			}
+		}
+	}
+	printf("     c' %.3g (relative to 1 + |c|), h %.3g, h for |c'| < 1e-3 %.3g relative\n", worst_c,
+	       worst_h, worst_small);
+	RT_CHECK(worst_c < 4e-7, "c': %.3g", worst_c);
+	RT_CHECK(worst_h < 4e-7, "h: %.3g", worst_h);
+	RT_CHECK(worst_small < 1e-6, "small h: %.3g relative", worst_small);
+#else
+	rt_skip(nm, "not an x86 build");
+#endif
 }
 
 static float from_bits(uint32_t b)
@@ -171,5 +249,6 @@ int main(void)
 			RT_CHECK(a->differ_from_fastmath == 0, "%ld values differ from fastmath.h",
 				 a->differ_from_fastmath);
 	}
+	test_lstm_update_avx512();
 	return rt_finish();
 }
