@@ -57,12 +57,16 @@ static Approx approx[] = {
 };
 #define N_APPROX (sizeof approx / sizeof approx[0])
 
-static int have_avx2(void)
+/* Whether this CPU runs AVX2 + FMA code, or with avx512, AVX-512F + VL code. */
+static int have_isa(int avx512)
 {
 #if RFX_KERNEL_X86
 	__builtin_cpu_init();
+	if (avx512)
+		return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
 	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #else
+	(void)avx512;
 	return 0;
 #endif
 }
@@ -90,16 +94,6 @@ static void run(const Approx *a, const float *x, float *y, size_t n)
 	}
 }
 
-static int have_avx512(void)
-{
-#if RFX_KERNEL_X86
-	__builtin_cpu_init();
-	return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
-#else
-	return 0;
-#endif
-}
-
 /* The avx512 row's LSTM 32 update (kernel_avx512_fx_z.h: each sigmoid and tanh a quotient of
  * 1 +- e^u, the quotients joined into two divisions) against c' = s(f) c + s(i) tanh(g) and
  * h = s(o) tanh(c') in double precision, for gate sums spread over +-24 (some over +-200, past
@@ -112,7 +106,7 @@ static void test_lstm_update_avx512(void)
 	const char *nm = "kernel_avx512_fx_z.h LSTM update: c' within 4e-7 (1 + |c|), h within 4e-7, "
 			 "small h within 1e-6 relative";
 #if RFX_KERNEL_X86
-	if (!have_avx512()) {
+	if (!have_isa(1)) {
 		rt_skip(nm, "this CPU has no AVX-512F + VL");
 		return;
 	}
@@ -176,7 +170,7 @@ static float from_bits(uint32_t b)
 
 int main(void)
 {
-	const int avx2 = have_avx2();
+	const int avx2 = have_isa(0);
 	const char *vg = getenv("RFX_TEST_VALGRIND");
 	const uint32_t slow = vg && strcmp(vg, "1") == 0 ? 97u : 1u;
 	/* Positive floats as bit patterns, [first, last] by step, each with its negative: all of
