@@ -4,11 +4,13 @@
  * operations of the 256-bit loops they replace (the same chains over k in the same order, the
  * same activation forms), so the output has the same bits (tests/test_stream.c compares them with
  * the "avx2" row's); LSTM 32 has the same products but its own state update (z_lstm_update), with
- * two divisions where the 256-bit one has five, and matches within rounding. On Zen 4 a 512-bit operation occupies both 256-bit halves of a unit, so the
- * FMA units do the same work; what changes is that each operation is one entry in the core's
- * queues instead of two, so the reorder window reaches twice as far past a sample's chain of
- * dependent operations. Zen 4, alternating builds (docs/performance.md): LSTM 32 120.4 -> 114.5 ns,
- * GRU 48 174.5 -> 164, GRU 64 397 -> 380, 2 x GRU 16 80 -> 74; GRU 32 the same (87.4), so it stays.
+ * two divisions where the 256-bit one has five, and matches it within rounding. On Zen 4 a
+ * 512-bit operation occupies both 256-bit halves of a unit, so the FMA units do the same work;
+ * what changes is that each operation is one entry in the core's queues instead of two, so the
+ * reorder window reaches twice as far past a sample's chain of dependent operations. Zen 4,
+ * alternating builds (docs/performance.md): LSTM 32 120.4 -> 114.5 ns (108.5 with its own
+ * update), GRU 48 174.5 -> 164, GRU 64 397 -> 380, 2 x GRU 16 80 -> 74; GRU 32 the same (87.4),
+ * so it stays 256-bit.
  * Included only by kernel_avx2_fx.c when built with AVX-512F (kernel_avx512_fx.c). */
 #ifndef RFX_KERNEL_AVX512_FX_Z_H
 #define RFX_KERNEL_AVX512_FX_Z_H
@@ -168,8 +170,8 @@ static const int32_t z_exp2_tab16[16] = { 0,	   -152893, -289342, -408621, -5099
 					  -655657, -698305, -719629, -718684, -694486, -646004,
 					  -572163, -471841, -343865, -187011 }; /* 2^(j/16)'s mantissa less j << 19 */
 
-static inline __attribute__((always_inline)) void z_exp16(const __m512 *v, const int ns, const int nt, __m512 *q,
-							   __m512 *s)
+static inline __attribute__((always_inline)) void z_exp16(const __m512 *v, const int ns, const int nt,
+							   __m512 *q, __m512 *s)
 {
 	const float S = 16.0f;
 	const __m512i tab = _mm512_loadu_si512(z_exp2_tab16);
@@ -203,7 +205,8 @@ static inline __attribute__((always_inline)) void z_exp16(const __m512 *v, const
  * With z_exp16's clamps the denominators stay below e^78 (7.5e33) and c (1 + e^-i)(e^2g + 1)
  * finite while |c| < 4e17 (c moves by at most 1 a sample). Zen 4, LSTM 32: 114.1 -> 108.5 ns a
  * sample (docs/performance.md). Returns the lanes of c or h that are not finite. */
-static inline __attribute__((always_inline)) __mmask16 z_lstm_update(const __m512 acc[8], __m512 c[2], __m512 h[2])
+static inline __attribute__((always_inline)) __mmask16 z_lstm_update(const __m512 acc[8], __m512 c[2],
+								      __m512 h[2])
 {
 	const __m512 a[8] = { acc[0], acc[1], acc[2], acc[3], acc[6], acc[7], acc[4], acc[5] }; /* i f o g */
 	__m512 q[8], e[8], cq[2], ce[2];
