@@ -295,15 +295,15 @@ static inline __attribute__((always_inline)) void fx_zrun_lstm32(RfxStream *st, 
 	fx_lane_store(&L, H, RFX_CELL_LSTM);
 }
 
-/* ---------------------------------------------------------------- one-layer GRU 32, 48 and 64
+/* ---------------------------------------------------------------- one-layer GRU 48 and 64
  *
  * fx_run's loop for GRU of H = 16 NZ: the accumulators started as fx_begin does (r, z with the input
- * projection, n's hidden part with b_hn), one chain per vector over k in order: in one pass up to
+ * projection, n's hidden part with b_hn), one chain per vector over k in order: in one pass at
  * H = 48 (fx_matvec's one-pass form), and at 64 in fx_matvec_big's four passes of 48 floats whose
- * order turns round every other sample (its L1 reasoning); r and z through the table form, n's
- * input part apart (fx_end), n through the rational form at H = 32 (four 256-bit vectors:
- * act_fast's choice) and the table form above, then fx_update's GRU steps (ctr = 0), the guards
- * and the head. */
+ * order turns round every other sample (its L1 reasoning); r, z and n through the table form (six
+ * or more 256-bit vectors: act_fast's choice), n's input part apart (fx_end), then fx_update's GRU
+ * steps (ctr = 0), the guards and the head. (GRU 32 measured the same in 512 bits and keeps the
+ * 256-bit loop.) */
 static inline __attribute__((always_inline)) void fx_zrun_gru(RfxStream *st, const float *in, float *out,
 							       const uint32_t n, const int H)
 {
@@ -372,10 +372,7 @@ static inline __attribute__((always_inline)) void fx_zrun_gru(RfxStream *st, con
 			zh[j] = _mm512_mul_ps(a[NZ + j], h[j]);
 			omz[j] = _mm512_sub_ps(_mm512_set1_ps(1.0f), a[NZ + j]);
 		}
-		if (FX_RATIONAL(2 * NZ))
-			z_act_rational(nn, 0, NZ, 0);
-		else
-			z_act_exp_tab(nn, 0, NZ);
+		z_act_exp_tab(nn, 0, NZ);
 		__mmask16 bad = 0;
 		for (int j = 0; j < NZ; j++) {
 			h[j] = _mm512_fmadd_ps(omz[j], nn[j], zh[j]);
